@@ -1,0 +1,44 @@
+// What lives where on the box (the shared contract), and the argv of the one compose invocation.
+
+export const BOX_DIR = '/opt/pillbox';
+export const COMPOSE_DIR = `${BOX_DIR}/compose`;
+export const COMPOSE_FILE = `${COMPOSE_DIR}/compose.yaml`;
+export const COMPOSE_VERSIONS_ENV = `${COMPOSE_DIR}/.env`;
+export const ETC_DIR = '/etc/pillbox';
+export const SETTINGS_ENV = `${ETC_DIR}/pillbox.env`;
+export const SECRETS_ENV = `${ETC_DIR}/secrets.env`;
+export const COMPOSE_PROJECT = 'pillbox';
+
+export const STACK_UNIT = 'pillbox.service';
+export const EXPIRE_SERVICE = 'pillbox-expire.service';
+export const EXPIRE_TIMER = 'pillbox-expire.timer';
+export const SYSTEMD_DIR = '/etc/systemd/system';
+export const EXPIRE_DROP_IN = `${SYSTEMD_DIR}/${EXPIRE_TIMER}.d/expires-at.conf`;
+
+/** Kibana listens on the box's loopback only; reach it through SSM port forwarding. */
+export const KIBANA_PORT = 5601;
+/** The app's port inside its container. */
+export const APP_CONTAINER_PORT = 3000;
+
+/** `docker compose` with the project directory, file and the three env files, in contract order. */
+export const composeArgv = (...args: string[]): string[] => [
+  'docker',
+  'compose',
+  '--project-directory',
+  COMPOSE_DIR,
+  '--file',
+  COMPOSE_FILE,
+  '--env-file',
+  COMPOSE_VERSIONS_ENV,
+  '--env-file',
+  SETTINGS_ENV,
+  '--env-file',
+  SECRETS_ENV,
+  ...args,
+];
+
+/** `YYYY-MM-DD HH:MM:SS UTC`, the calendar form systemd's OnCalendar accepts. */
+export const onCalendar = (at: Date): string => `${at.toISOString().slice(0, 19).replace('T', ' ')} UTC`;
+
+/** The timer drop-in: the empty OnCalendar= resets any earlier value before setting the new one. */
+export const expiryDropIn = (at: Date): string => `[Timer]\nOnCalendar=\nOnCalendar=${onCalendar(at)}\n`;

@@ -1,0 +1,150 @@
+// One config object per command surface: flags > environment (and .env) > defaults,
+// parsed once at the entry point with a schema. Nothing below the entry reads process.env.
+import { existsSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import dotenv from 'dotenv';
+import { z } from 'zod';
+import { currentBranch, type GitRunner } from './git.js';
+import { ENV_NAME_PATTERN, slugEnvName } from './names.js';
+import { OperatorError } from './operator-error.js';
+
+export interface Field {
+  /** Long flag name without dashes. */
+  flag: string;
+  /** Environment variable read when the flag is absent. */
+  env?: string;
+  boolean?: boolean;
+  description: string;
+}
+
+export type Fields = Record<string, Field>;
+
+export interface Sources {
+  argv: string[];
+  env: Record<string, string | undefined>;
+}
+
+/**
+ * Loads `.env` into process.env without overriding what is already set, so the
+ * SDK's own chain (AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL*) sees it too.
+ */
+export function processSources(argv: string[], dotenvPath = '.env'): Sources {
+  if (existsSync(dotenvPath)) dotenv.config({ path: dotenvPath, quiet: true });
+  return { argv, env: process.env };
+}
+
+export const envNameSchema = z.string().regex(ENV_NAME_PATTERN, {
+  error: 'expected 1–24 characters of a-z, 0-9 and -, starting with a letter',
+});
+
+/** Region names such as eu-west-1, us-gov-west-1, ap-southeast-5. */
+export const regionSchema = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, { error: 'expected an AWS region name such as eu-west-1' });
+
+const TRUE = new Set(['1', 'true', 'yes']);
+const FALSE = new Set(['0', 'false', 'no', '']);
+
+/** Booleans from env vars accept 1/true/yes and 0/false/no. */
+export const flagSchema = z.preprocess((v) => {
+  if (typeof v !== 'string') return v;
+  const lower = v.toLowerCase();
+  if (TRUE.has(lower)) return true;
+  if (FALSE.has(lower)) return false;
+  return v;
+}, z.boolean({ error: 'expected true or false' }));
+
+/** Fields every command accepts. */
+export const commonFields = {
+  env: { flag: 'env', env: 'PILLBOX_ENV', description: 'environment name (default: a slug of the git branch)' },
+  region: { flag: 'region', description: 'AWS region (default: AWS_REGION or the profile region)' },
+  json: { flag: 'json', boolean: true, description: 'print the result as JSON on stdout' },
+  debug: { flag: 'debug', boolean: true, description: 'show stack traces' },
+  help: { flag: 'help', boolean: true, description: 'show this help' },
+} satisfies Fields;
+
+export const commonSchema = z.object({
+  env: envNameSchema,
+  region: regionSchema.optional(),
+  json: flagSchema.default(false),
+  debug: flagSchema.default(false),
+  help: flagSchema.default(false),
+});
+
+export type CommonConfig = z.infer<typeof commonSchema>;
+
+/** Usage text for `--help`, from the same field table the parser uses. */
+export function usage(command: string, summary: string, fields: Fields): string {
+  const rows = Object.values(fields).map((f) => {
+    const left = `  --${f.flag}${f.boolean ? '' : ' <value>'}`;
+    const env = f.env ? ` [${f.env}]` : '';
+    return `${left.padEnd(28)} ${f.description}${env}`;
+  });
+  return [`Usage: npm run ${command} -- [options]`, '', summary, '', 'Options:', ...rows, ''].join('\n');
+}
+
+function readFlags(fields: Fields, argv: string[]): Record<string, string | boolean | undefined> {
+  const options: Record<string, { type: 'string' | 'boolean' }> = {};
+  for (const f of Object.values(fields)) options[f.flag] = { type: f.boolean ? 'boolean' : 'string' };
+  try {
+    return parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values;
+  } catch (err) {
+    throw new OperatorError(`${(err as Error).message.split('\n')[0]}`, 'Run with --help to see the options.');
+  }
+}
+
+/**
+ * Collects raw values (flag, then env var, then default) and validates them with the
+ * schema; a bad value stops with one line naming where it came from and what is expected.
+ */
+export function parseConfig<S extends z.ZodType>(
+  fields: Fields,
+  schema: S,
+  sources: Sources,
+  defaults: Record<string, unknown> = {},
+): z.infer<S> {
+  const flags = readFlags(fields, sources.argv);
+  const raw: Record<string, unknown> = {};
+  const origin: Record<string, string> = {};
+  for (const [key, field] of Object.entries(fields)) {
+    const fromFlag = flags[field.flag];
+    const fromEnv = field.env ? sources.env[field.env] : undefined;
+    if (fromFlag !== undefined) {
+      raw[key] = fromFlag;
+      origin[key] = `--${field.flag}`;
+    } else if (fromEnv !== undefined && fromEnv !== '') {
+      raw[key] = fromEnv;
+      origin[key] = field.env as string;
+    } else if (defaults[key] !== undefined) {
+      raw[key] = defaults[key];
+      origin[key] = `default ${field.flag}`;
+    }
+  }
+  const parsed = schema.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const key = String(issue?.path[0] ?? '');
+  const field = fields[key];
+  if (field && raw[key] === undefined) {
+    const where = field.env ? `--${field.flag} or ${field.env}` : `--${field.flag}`;
+    throw new OperatorError(`Missing --${field.flag}: ${field.description}.`, `Set ${where}.`);
+  }
+  const shown = `${origin[key] ?? key}=${String(raw[key])}`;
+  throw new OperatorError(`${shown}: ${issue?.message ?? 'invalid value'}`, field ? `Fix ${field.env ?? `--${field.flag}`} (${field.description}).` : 'Run with --help to see the options.');
+}
+
+/** The environment name default: a slug of the current git branch. */
+export async function defaultEnvName(git: GitRunner): Promise<string | undefined> {
+  const branch = await currentBranch(git);
+  return branch ? slugEnvName(branch) : undefined;
+}
+
+/** Parses the fields every command shares plus `extra`, with the git-derived env name default. */
+export async function loadConfig<S extends z.ZodType>(
+  fields: Fields,
+  schema: S,
+  sources: Sources,
+  git: GitRunner,
+  defaults: Record<string, unknown> = {},
+): Promise<z.infer<S>> {
+  const envDefault = await defaultEnvName(git);
+  return parseConfig(fields, schema, sources, { env: envDefault, ...defaults });
+}

@@ -1,0 +1,130 @@
+// Errors an operator can act on, and the one top-level runner every entry file uses.
+
+/** An error whose message names the cause and whose hint names the fix. */
+export class OperatorError extends Error {
+  constructor(
+    message: string,
+    readonly hint: string,
+  ) {
+    super(message);
+    this.name = 'OperatorError';
+  }
+}
+
+interface AwsLikeError {
+  name?: string;
+  code?: string;
+  message?: string;
+  $metadata?: { attempts?: number };
+}
+
+const asAws = (err: unknown): AwsLikeError =>
+  typeof err === 'object' && err !== null ? (err as AwsLikeError) : {};
+
+/** The AWS error name (SDK v3 sets `name`; network errors set `code`). */
+export const awsErrorName = (err: unknown): string => asAws(err).name ?? asAws(err).code ?? '';
+
+const THROTTLING = new Set([
+  'Throttling',
+  'ThrottlingException',
+  'ThrottledException',
+  'RequestLimitExceeded',
+  'TooManyRequestsException',
+  'RequestThrottled',
+  'RequestThrottledException',
+  'SlowDown',
+]);
+
+/** Turns a known AWS or network failure into an OperatorError; returns undefined for unknown ones. */
+export function explainAwsError(err: unknown): OperatorError | undefined {
+  const name = awsErrorName(err);
+  const message = asAws(err).message ?? '';
+  if (name === 'CredentialsProviderError' || /Could not load credentials/i.test(message)) {
+    return new OperatorError(
+      'No AWS credentials found.',
+      'Set AWS_PROFILE (after `aws sso login` or `aws configure`), or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.',
+    );
+  }
+  if (['ExpiredToken', 'ExpiredTokenException', 'RequestExpired', 'TokenRefreshRequired'].includes(name)) {
+    return new OperatorError('The AWS session token has expired.', 'Refresh it (`aws sso login --profile <profile>`) and run the command again.');
+  }
+  if (['InvalidClientTokenId', 'UnrecognizedClientException', 'SignatureDoesNotMatch', 'AuthFailure'].includes(name)) {
+    return new OperatorError(
+      `AWS rejected the credentials (${name}).`,
+      'Check AWS_PROFILE / AWS_ACCESS_KEY_ID, and that the region is enabled for the account.',
+    );
+  }
+  if (name === 'OptInRequired') {
+    return new OperatorError('The account is not opted in to this region.', 'Enable the region in the AWS console, or pick another with --region / AWS_REGION.');
+  }
+  if (/Region is missing/i.test(message) || name === 'RegionMissing') {
+    return new OperatorError('No AWS region configured.', 'Set AWS_REGION (e.g. AWS_REGION=eu-west-1), a region in your AWS profile, or pass --region.');
+  }
+  if (name === 'ENOTFOUND' || name === 'EAI_AGAIN' || /getaddrinfo/.test(message)) {
+    return new OperatorError(
+      `Cannot reach the AWS endpoint (${message.split('\n')[0]}).`,
+      'Check the region name (--region / AWS_REGION) and your network connection.',
+    );
+  }
+  if (['AccessDenied', 'AccessDeniedException', 'UnauthorizedOperation', 'UnauthorizedAccess'].includes(name)) {
+    return new OperatorError(
+      `AWS denied the request: ${message.split('\n')[0]}`,
+      'The credentials need EC2, IAM, SSM and STS permissions for pillbox (see README "Permissions"); check AWS_PROFILE.',
+    );
+  }
+  if (THROTTLING.has(name)) {
+    return new OperatorError(
+      `AWS kept throttling requests (${name}) after ${asAws(err).$metadata?.attempts ?? 'several'} attempts.`,
+      'Wait a minute and run the command again; it converges from where it stopped.',
+    );
+  }
+  if (name === 'InsufficientInstanceCapacity') {
+    return new OperatorError(
+      'AWS has no capacity for this instance type in the chosen zone right now.',
+      'Try again in a few minutes, or pick another type with --instance-type or another region.',
+    );
+  }
+  if (name === 'InstanceLimitExceeded' || name === 'VcpuLimitExceeded') {
+    return new OperatorError(`The account's EC2 quota is reached (${name}).`, 'Tear down unused environments (`npm run teardown`) or request a quota increase in Service Quotas.');
+  }
+  if (name === 'Unsupported' || name === 'InvalidInstanceType') {
+    return new OperatorError(`The instance type is not offered here: ${message.split('\n')[0]}`, 'Pick another type with --instance-type, or another region.');
+  }
+  return undefined;
+}
+
+export interface RunOptions {
+  argv?: string[];
+  stderr?: NodeJS.WritableStream;
+  exit?: (code: number) => void;
+}
+
+/** Formats an error for the terminal: `✖ message` and `  → hint`, stack only when debugging. */
+export function formatError(err: unknown, debug: boolean): string {
+  const known = err instanceof OperatorError ? err : explainAwsError(err);
+  const lines: string[] = [];
+  if (known) {
+    lines.push(`✖ ${known.message}`, `  → ${known.hint}`);
+  } else {
+    const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+    lines.push(`✖ ${message}`, '  → This is unexpected; run again with --debug for the stack trace and report it.');
+  }
+  if (debug) {
+    const stack = err instanceof Error ? err.stack : undefined;
+    if (stack) lines.push('', stack);
+  }
+  return lines.join('\n') + '\n';
+}
+
+/** Runs an entry file's main: known failures print cause + fix and exit 1. */
+export async function runCli(main: (argv: string[]) => Promise<void>, options: RunOptions = {}): Promise<void> {
+  const argv = options.argv ?? process.argv.slice(2);
+  const stderr = options.stderr ?? process.stderr;
+  const exit = options.exit ?? ((code: number) => process.exit(code));
+  try {
+    await main(argv);
+  } catch (err) {
+    stderr.write(formatError(err, argv.includes('--debug')));
+    exit(1);
+  }
+}
