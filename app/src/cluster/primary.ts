@@ -1,0 +1,41 @@
+import type { Config } from '../config';
+import { startEmbeddedDatabase, type Database } from '../db/embedded-database';
+import { migrate } from '../db/migrate';
+import { createSequelize } from '../db/sequelize';
+import type { Logger } from '../observability/logger';
+import { Supervisor, type ExitCode } from './supervisor';
+
+async function resolveDatabase(config: Config, logger: Logger): Promise<Database> {
+  if (config.DATABASE_URL) return { url: config.DATABASE_URL, stop: async () => undefined };
+  return startEmbeddedDatabase(config.EMBEDDED_PG_DIR, config.EMBEDDED_PG_PORT, logger);
+}
+
+async function applyMigrations(url: string, logger: Logger): Promise<void> {
+  const sequelize = createSequelize(url, 1);
+  try {
+    const applied = await migrate(url, sequelize, logger);
+    logger.info({ applied }, applied.length ? 'migrations applied' : 'schema is current');
+  } finally {
+    await sequelize.close();
+  }
+}
+
+/** Primary: database, migrations once, then the workers until a signal or a crash loop ends them. */
+export async function runPrimary(config: Config, logger: Logger): Promise<ExitCode> {
+  const database = await resolveDatabase(config, logger);
+  try {
+    await applyMigrations(database.url, logger);
+    const supervisor = new Supervisor({
+      workers: config.WEB_CONCURRENCY,
+      shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+      workerEnv: { DATABASE_URL: database.url },
+      logger,
+    });
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => supervisor.stop(signal));
+    await Promise.race([supervisor.start(), supervisor.done]);
+    logger.info({ workers: config.WEB_CONCURRENCY, url: `http://${config.HOST}:${config.PORT}` }, 'pillbox is listening');
+    return await supervisor.done;
+  } finally {
+    await database.stop();
+  }
+}

@@ -1,0 +1,43 @@
+import type { Server } from 'node:http';
+import type { Config } from '../config';
+import { createSequelize } from '../db/sequelize';
+import { databaseReadiness } from '../db/readiness';
+import { createApp } from '../http/create-app';
+import { MedicationRepository } from '../medications/medication-repository';
+import type { Logger } from '../observability/logger';
+
+export interface RunningWorker {
+  server: Server;
+  /** Stops accepting, lets in-flight requests finish, then closes the pool. */
+  drain(): Promise<void>;
+}
+
+const IDLE_SWEEP_MS = 50;
+
+export async function startWorker(config: Config, databaseUrl: string, logger: Logger): Promise<RunningWorker> {
+  const sequelize = createSequelize(databaseUrl, config.DATABASE_POOL_MAX);
+  const app = createApp({
+    repository: new MedicationRepository(sequelize),
+    readiness: databaseReadiness(sequelize, logger),
+    logger,
+    bodyLimit: config.BODY_LIMIT_BYTES,
+  });
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = app.listen(config.PORT, config.HOST, (err?: Error) => (err ? reject(err) : resolve(s)));
+  });
+  server.keepAliveTimeout = 65_000; // longer than common load-balancer idle timeouts
+  server.headersTimeout = 66_000;
+
+  let draining: Promise<void> | undefined;
+  const drain = () =>
+    (draining ??= new Promise<void>((resolve) => {
+      // Keep-alive connections go idle between requests; sweep them until the last one is gone.
+      const sweep = setInterval(() => server.closeIdleConnections(), IDLE_SWEEP_MS);
+      server.close(() => {
+        clearInterval(sweep);
+        resolve();
+      });
+    }).then(() => sequelize.close()));
+
+  return { server, drain };
+}

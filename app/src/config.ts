@@ -1,0 +1,48 @@
+import { availableParallelism } from 'node:os';
+import { z } from 'zod';
+
+/** Thrown for a bad setting; its message is the one line the operator sees. */
+export class ConfigError extends Error {}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const wholeNumber = (min: number, max: number, fallback: number, unit = '') =>
+  z
+    .string()
+    .regex(/^\d+$/, { error: `expected a whole number${unit} from ${min} to ${max}` })
+    .transform(Number)
+    .pipe(z.number().min(min).max(max, { error: `expected a whole number${unit} from ${min} to ${max}` }))
+    .optional()
+    .transform((v) => v ?? fallback);
+
+const schema = z.object({
+  NODE_ENV: z
+    .enum(['development', 'production', 'test'], { error: 'expected development, production or test' })
+    .default('development'),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  PORT: wholeNumber(1, 65535, 3000),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\/[^\s]+$/, { error: 'expected a postgres:// connection URL' })
+    .optional(),
+  DATABASE_POOL_MAX: wholeNumber(1, 100, 10, ' of connections'),
+  WEB_CONCURRENCY: wholeNumber(1, 64, availableParallelism(), ' of workers'),
+  SHUTDOWN_TIMEOUT_MS: wholeNumber(1000, 120000, 10000, ' of milliseconds'),
+  BODY_LIMIT_BYTES: wholeNumber(1024, 1048576, 16384, ' of bytes'),
+  LOG_LEVEL: z.enum(LOG_LEVELS, { error: `expected one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+  EMBEDDED_PG_DIR: z.string().min(1).default('.data/postgres'),
+  EMBEDDED_PG_PORT: wholeNumber(1, 65535, 54329),
+});
+
+export type Config = z.infer<typeof schema>;
+
+/** Parses the environment once; empty values count as unset so `.env` templates stay harmless. */
+export function loadConfig(env: NodeJS.ProcessEnv): Config {
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = schema.safeParse(present);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  const name = String(issue.path[0]);
+  const shown = name === 'DATABASE_URL' ? '<redacted>' : present[name];
+  throw new ConfigError(`${name}=${shown}: ${issue.message}`);
+}

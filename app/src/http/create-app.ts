@@ -1,0 +1,42 @@
+import express, { type Express } from 'express';
+import helmet from 'helmet';
+import { medicationRoutes } from '../medications/medication-routes';
+import type { MedicationRepository } from '../medications/medication-repository';
+import { pageRoutes } from '../medications/page-routes';
+import type { Logger } from '../observability/logger';
+import { requestLog } from '../observability/request-log';
+import { healthRoutes, type Readiness } from './health-routes';
+import { notFoundHandler, problemHandler } from './problem';
+
+export interface AppDeps {
+  repository: MedicationRepository;
+  readiness: Readiness;
+  logger: Logger;
+  bodyLimit: number;
+}
+
+export function createApp({ repository, readiness, logger, bodyLimit }: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.set('query parser', 'simple');
+
+  app.use(healthRoutes(readiness));
+  app.use(requestLog(logger));
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        directives: { defaultSrc: ["'self'"], scriptSrc: ["'none'"], formAction: ["'self'"], frameAncestors: ["'none'"] },
+      },
+    }),
+  );
+  app.use(
+    '/api/medications',
+    express.json({ limit: bodyLimit, strict: true, type: ['application/json', 'application/*+json'] }),
+    medicationRoutes(repository),
+  );
+  app.use(pageRoutes(repository, bodyLimit));
+  app.use(notFoundHandler);
+  app.use(problemHandler(logger));
+  return app;
+}
