@@ -1,0 +1,91 @@
+// Retention: ILM policies with a delete phase, attached to every APM data stream so the disk never fills.
+import type { Client } from '@elastic/elasticsearch';
+import { change, type Change } from './change.js';
+import { isNotFound } from './es-errors.js';
+import { fingerprint } from './fingerprint.js';
+
+export const APM_POLICY = 'pillbox-apm';
+// Named in elk/heartbeat/heartbeat.yml (setup.ilm.policy_name), which loads Heartbeat's own template.
+export const HEARTBEAT_POLICY = 'pillbox-heartbeat';
+
+/**
+ * The APM data streams whose index templates (Elasticsearch's apm-data plugin) compose an optional
+ * `<dataset>@custom` component template. traces-apm.sampled is left alone: its own lifetime is an hour.
+ */
+export const APM_DATASETS: readonly string[] = [
+  'traces-apm',
+  'traces-apm.rum',
+  'logs-apm.app',
+  'logs-apm.error',
+  'metrics-apm.app',
+  'metrics-apm.internal',
+  ...['service_destination', 'service_summary', 'service_transaction', 'transaction'].flatMap((family) =>
+    ['1m', '10m', '60m'].map((interval) => `metrics-apm.${family}.${interval}`),
+  ),
+];
+
+export const APM_STREAM_PATTERNS = ['traces-apm*', 'logs-apm*', 'metrics-apm*'];
+
+export function lifecyclePolicy(deleteAfterDays: number) {
+  return {
+    phases: {
+      // Roll over daily so whole days can be deleted on time, even on a quiet box.
+      hot: { actions: { rollover: { max_age: '1d', max_primary_shard_size: '1gb' } } },
+      delete: { min_age: `${deleteAfterDays}d`, actions: { delete: {} } },
+    },
+  };
+}
+
+export async function ensurePolicy(client: Client, name: string, deleteAfterDays: number): Promise<Change> {
+  const policy = lifecyclePolicy(deleteAfterDays);
+  const print = fingerprint(policy);
+  let existing: { policy?: { _meta?: Record<string, unknown> } } | undefined;
+  try {
+    existing = (await client.ilm.getLifecycle({ name }))[name];
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+  }
+  if (existing?.policy?._meta?.['pillbox_fingerprint'] === print) return change('unchanged', 'lifecycle policy', name);
+  await client.ilm.putLifecycle({ name, policy: { ...policy, _meta: { managed_by: 'pillbox', pillbox_fingerprint: print } } });
+  return change(existing ? 'updated' : 'created', 'lifecycle policy', name);
+}
+
+export function customTemplate(policyName: string) {
+  // prefer_ilm: the apm-data templates may also carry a data stream lifecycle; ours must win.
+  return { settings: { index: { lifecycle: { name: policyName, prefer_ilm: true } } } };
+}
+
+export async function ensureCustomTemplate(client: Client, dataset: string, policyName: string): Promise<Change> {
+  const name = `${dataset}@custom`;
+  const template = customTemplate(policyName);
+  const print = fingerprint(template);
+  let meta: Record<string, unknown> | undefined;
+  let exists = false;
+  try {
+    const found = (await client.cluster.getComponentTemplate({ name })).component_templates[0];
+    exists = found !== undefined;
+    meta = found?.component_template._meta as Record<string, unknown> | undefined;
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+  }
+  if (meta?.['pillbox_fingerprint'] === print) return change('unchanged', 'component template', name);
+  await client.cluster.putComponentTemplate({ name, template, _meta: { managed_by: 'pillbox', pillbox_fingerprint: print } });
+  return change(exists ? 'updated' : 'created', 'component template', name);
+}
+
+/** Templates only shape new backing indices; point the ones that already exist at the policy too. */
+export async function attachPolicyToExistingStreams(client: Client, policyName: string): Promise<Change[]> {
+  const { data_streams: streams } = await client.indices.getDataStream({ name: APM_STREAM_PATTERNS.join(','), expand_wildcards: 'all' });
+  const changes: Change[] = [];
+  for (const stream of streams) {
+    if (stream.name.startsWith('traces-apm.sampled-')) continue;
+    const attached = stream.indices.every((index) => index.ilm_policy === policyName && index.prefer_ilm === true);
+    if (attached) {
+      changes.push(change('unchanged', 'data stream policy', stream.name));
+      continue;
+    }
+    await client.indices.putSettings({ index: stream.name, settings: customTemplate(policyName).settings });
+    changes.push(change('updated', 'data stream policy', stream.name));
+  }
+  return changes;
+}

@@ -1,0 +1,139 @@
+// A small stateful Elasticsearch behind @elastic/elasticsearch-mock: enough of the security, ILM,
+// component template and data stream APIs for the setup job, with faults that tests can switch on.
+import { Client, errors } from '@elastic/elasticsearch';
+import Mock from '@elastic/elasticsearch-mock';
+
+export interface FakeStream {
+  name: string;
+  indices: { index_name: string; ilm_policy?: string; prefer_ilm?: boolean }[];
+}
+
+export interface FakeCluster {
+  client: Client;
+  verify: (username: string, password: string) => Promise<boolean>;
+  roles: Map<string, Record<string, unknown>>;
+  users: Map<string, { roles: string[]; enabled: boolean; password: string }>;
+  builtinPasswords: Map<string, string>;
+  policies: Map<string, Record<string, unknown>>;
+  templates: Map<string, Record<string, unknown>>;
+  streams: FakeStream[];
+  /** Every write request, as "METHOD path". */
+  writes: string[];
+  health: 'green' | 'red' | 'unreachable' | 'unauthorized';
+  /** Paths whose writes fail with HTTP 500, to simulate a run that dies half-way. */
+  failingWrites: Set<string>;
+}
+
+const notFound = () =>
+  new errors.ResponseError({ body: { error: 'not found' }, statusCode: 404, headers: {}, warnings: null, meta: {} as never });
+
+const lastSegment = (path: string, fromEnd = 0) => decodeURIComponent(path.split('/').filter(Boolean).at(-1 - fromEnd) ?? '');
+
+export function aFakeCluster(init: Partial<Pick<FakeCluster, 'streams' | 'health'>> = {}): FakeCluster {
+  const mock = new Mock();
+  const fake: FakeCluster = {
+    client: new Client({ node: 'http://fake-es:9200', Connection: mock.getConnection(), maxRetries: 0 }),
+    verify: async (u, p) => fake.users.get(u)?.password === p || fake.builtinPasswords.get(u) === p,
+    roles: new Map(),
+    users: new Map(),
+    builtinPasswords: new Map([['kibana_system', 'bootstrap-default']]),
+    policies: new Map(),
+    templates: new Map(),
+    streams: init.streams ?? [],
+    writes: [],
+    health: init.health ?? 'green',
+    failingWrites: new Set(),
+  };
+  const write = (params: { method: string; path: string }, apply: () => unknown) => {
+    fake.writes.push(`${params.method} ${params.path}`);
+    if (fake.failingWrites.has(params.path)) {
+      return new errors.ResponseError({ body: { error: 'boom' }, statusCode: 500, headers: {}, warnings: null, meta: {} as never });
+    }
+    return apply();
+  };
+
+  mock.add({ method: 'GET', path: '/_cluster/health' }, () => {
+    if (fake.health === 'unreachable') return new errors.ConnectionError('connect ECONNREFUSED 10.0.0.2:9200');
+    if (fake.health === 'unauthorized') {
+      return new errors.ResponseError({ body: { error: 'unauthorized' }, statusCode: 401, headers: {}, warnings: null, meta: {} as never });
+    }
+    return { status: fake.health, timed_out: false };
+  });
+
+  mock.add({ method: 'GET', path: '/_security/role/:name' }, (p) => {
+    const name = lastSegment(p.path as string);
+    const role = fake.roles.get(name);
+    return role ? { [name]: { ...role, applications: [], run_as: [], transient_metadata: { enabled: true } } } : notFound();
+  });
+  mock.add({ method: ['PUT', 'POST'], path: '/_security/role/:name' }, (p) =>
+    write(p as { method: string; path: string }, () => {
+      const name = lastSegment(p.path as string);
+      const created = !fake.roles.has(name);
+      fake.roles.set(name, p.body as Record<string, unknown>);
+      return { role: { created } };
+    }),
+  );
+
+  mock.add({ method: 'GET', path: '/_security/user/:name' }, (p) => {
+    const name = lastSegment(p.path as string);
+    const user = fake.users.get(name);
+    return user ? { [name]: { username: name, roles: user.roles, enabled: user.enabled, metadata: {} } } : notFound();
+  });
+  mock.add({ method: ['PUT', 'POST'], path: '/_security/user/:name' }, (p) =>
+    write(p as { method: string; path: string }, () => {
+      const name = lastSegment(p.path as string);
+      const body = p.body as { roles: string[]; password: string; enabled?: boolean };
+      const created = !fake.users.has(name);
+      fake.users.set(name, { roles: body.roles, password: body.password, enabled: body.enabled ?? true });
+      return { created };
+    }),
+  );
+  mock.add({ method: ['PUT', 'POST'], path: '/_security/user/:name/_password' }, (p) =>
+    write(p as { method: string; path: string }, () => {
+      const name = lastSegment(p.path as string, 1);
+      const { password } = p.body as { password: string };
+      const user = fake.users.get(name);
+      if (user) user.password = password;
+      else fake.builtinPasswords.set(name, password);
+      return {};
+    }),
+  );
+
+  mock.add({ method: 'GET', path: '/_ilm/policy/:name' }, (p) => {
+    const name = lastSegment(p.path as string);
+    const policy = fake.policies.get(name);
+    return policy ? { [name]: { version: 1, modified_date: '2026-01-01T00:00:00Z', policy } } : notFound();
+  });
+  mock.add({ method: 'PUT', path: '/_ilm/policy/:name' }, (p) =>
+    write(p as { method: string; path: string }, () => {
+      fake.policies.set(lastSegment(p.path as string), (p.body as { policy: Record<string, unknown> }).policy);
+      return { acknowledged: true };
+    }),
+  );
+
+  mock.add({ method: 'GET', path: '/_component_template/:name' }, (p) => {
+    const name = lastSegment(p.path as string);
+    const body = fake.templates.get(name);
+    return body ? { component_templates: [{ name, component_template: body }] } : notFound();
+  });
+  mock.add({ method: ['PUT', 'POST'], path: '/_component_template/:name' }, (p) =>
+    write(p as { method: string; path: string }, () => {
+      fake.templates.set(lastSegment(p.path as string), p.body as Record<string, unknown>);
+      return { acknowledged: true };
+    }),
+  );
+
+  mock.add({ method: 'GET', path: '/_data_stream/:name' }, () => ({ data_streams: fake.streams }));
+  mock.add({ method: 'PUT', path: '/:index/_settings' }, (p) =>
+    write(p as { method: string; path: string }, () => {
+      const name = lastSegment(p.path as string, 1);
+      const lifecycle = (p.body as { index: { lifecycle: { name: string; prefer_ilm: boolean } } }).index.lifecycle;
+      for (const index of fake.streams.find((s) => s.name === name)?.indices ?? []) {
+        index.ilm_policy = lifecycle.name;
+        index.prefer_ilm = lifecycle.prefer_ilm;
+      }
+      return { acknowledged: true };
+    }),
+  );
+  return fake;
+}
