@@ -1,0 +1,154 @@
+// Finds the IAM actions a TypeScript source calls: through the AWS SDK v3 clients
+// (imported `XxxCommand` classes, `paginateXxx` helpers and `waitUntilXxx` waiters, whose
+// Describe/Get call is read from the SDK's own waiter code) and through the AWS CLI
+// (argv arrays such as ['ssm', 'start-session', ...]).
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** IAM service prefix of each SDK client package the CLI may use. */
+export const SERVICE_PREFIX: Record<string, string> = {
+  ec2: 'ec2',
+  ssm: 'ssm',
+  iam: 'iam',
+  sts: 'sts',
+};
+
+/** Calls every principal may make without any permission. */
+export const FREE_ACTIONS = new Set(['sts:GetCallerIdentity']);
+
+/**
+ * Permissions AWS checks on top of the call itself. The CLI tags everything it creates
+ * (tag-on-create), passes the instance role to EC2, and the AWS CLI ends the sessions it opens.
+ */
+export const IMPLIED_ACTIONS: Record<string, string[]> = {
+  'ec2:RunInstances': ['ec2:CreateTags', 'iam:PassRole'],
+  'ec2:CreateSecurityGroup': ['ec2:CreateTags'],
+  'ec2:AuthorizeSecurityGroupIngress': ['ec2:CreateTags'],
+  'iam:CreateRole': ['iam:TagRole'],
+  'iam:CreateInstanceProfile': ['iam:TagInstanceProfile'],
+  'ssm:PutParameter': ['ssm:AddTagsToResource'],
+  'ssm:StartSession': ['ssm:TerminateSession'],
+};
+
+/** The called actions plus what they imply, minus the free ones. */
+export function requiredActions(called: Iterable<string>): Set<string> {
+  const required = new Set<string>();
+  for (const action of called) {
+    for (const needed of [action, ...(IMPLIED_ACTIONS[action] ?? [])]) {
+      if (!FREE_ACTIONS.has(needed)) required.add(needed);
+    }
+  }
+  return required;
+}
+
+export interface ActionUse {
+  action: string;
+  file: string;
+  /** The imported name that implies the action (`RunInstancesCommand`, `waitUntilInstanceRunning`). */
+  via: string;
+}
+
+/** The SDK call a waiter makes, e.g. waitUntilInstanceRunning → DescribeInstances. */
+export type WaiterResolver = (client: string, waiter: string) => string;
+
+export function sdkWaiterResolver(nodeModules: string): WaiterResolver {
+  return (client, waiter) => {
+    const file = join(nodeModules, '@aws-sdk', `client-${client}`, 'dist-es', 'waiters', `waitFor${waiter}.js`);
+    if (!existsSync(file)) throw new Error(`No waiter waitUntil${waiter} in @aws-sdk/client-${client} (looked for ${file})`);
+    const command = /new (\w+)Command\(/.exec(readFileSync(file, 'utf8'));
+    if (!command?.[1]) throw new Error(`Cannot tell which call ${file} makes`);
+    return command[1];
+  };
+}
+
+const NAMED_IMPORT = /import\s+(type\s+)?\{([^}]*)\}\s*from\s*['"]@aws-sdk\/client-([a-z0-9-]+)['"]/g;
+const NAMESPACE_IMPORT = /import\s+\*\s+as\s+(\w+)\s+from\s*['"]@aws-sdk\/client-([a-z0-9-]+)['"]/g;
+
+function prefixOf(client: string, file: string): string {
+  const prefix = SERVICE_PREFIX[client];
+  if (!prefix) throw new Error(`${file} imports @aws-sdk/client-${client}: add its IAM prefix to SERVICE_PREFIX`);
+  return prefix;
+}
+
+function actionOf(name: string, client: string, resolveWaiter: WaiterResolver): string | undefined {
+  if (/^[A-Z]\w*Command$/.test(name) && name !== 'Command') return name.slice(0, -'Command'.length);
+  if (/^paginate[A-Z]\w*$/.test(name)) return name.slice('paginate'.length);
+  if (/^waitUntil[A-Z]\w*$/.test(name)) return resolveWaiter(client, name.slice('waitUntil'.length));
+  return undefined;
+}
+
+const CLI_ARGV = /['"]([a-z0-9]+)['"]\s*,\s*['"]([a-z]+(?:-[a-z]+)+)['"]/g;
+
+/** `start-session` → `StartSession`. */
+const pascal = (kebab: string): string => kebab.replace(/(^|-)([a-z])/g, (_m, _dash, c: string) => c.toUpperCase());
+
+/** Every SDK or AWS CLI action a source file uses (types, clients and models are ignored). */
+export function actionsInSource(source: string, file: string, resolveWaiter: WaiterResolver): ActionUse[] {
+  const uses: ActionUse[] = [];
+  for (const match of source.matchAll(NAMED_IMPORT)) {
+    if (match[1]) continue; // `import type { ... }` makes no calls
+    const client = match[3] as string;
+    const prefix = prefixOf(client, file);
+    for (const raw of (match[2] as string).split(',')) {
+      const spec = raw.trim();
+      if (spec === '' || spec.startsWith('type ')) continue;
+      const name = spec.split(/\s+as\s+/)[0]!.trim();
+      const action = actionOf(name, client, resolveWaiter);
+      if (action) uses.push({ action: `${prefix}:${action}`, file, via: name });
+    }
+  }
+  for (const match of source.matchAll(NAMESPACE_IMPORT)) {
+    const [, alias, client] = match as unknown as [string, string, string];
+    const prefix = prefixOf(client, file);
+    for (const member of source.matchAll(new RegExp(`\\b${alias}\\.(\\w+)`, 'g'))) {
+      const name = member[1] as string;
+      const action = actionOf(name, client, resolveWaiter);
+      if (action) uses.push({ action: `${prefix}:${action}`, file, via: `${alias}.${name}` });
+    }
+  }
+  for (const match of source.matchAll(CLI_ARGV)) {
+    const [argv, service, operation] = match as unknown as [string, string, string];
+    const prefix = SERVICE_PREFIX[service];
+    if (prefix) uses.push({ action: `${prefix}:${pascal(operation)}`, file, via: `aws ${argv.replace(/['"\s]/g, '').replace(',', ' ')}` });
+  }
+  return uses;
+}
+
+/** All `.ts` files under a directory, recursively. */
+export function typescriptFiles(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).flatMap((entry) => {
+    const path = join(dir, entry);
+    if (statSync(path).isDirectory()) return entry === 'node_modules' ? [] : typescriptFiles(path);
+    return path.endsWith('.ts') && !path.endsWith('.d.ts') ? [path] : [];
+  });
+}
+
+interface PolicyStatement {
+  Action?: string | string[];
+}
+
+/** The actions a policy document allows, as written (no wildcards are expected). */
+export function policyActions(policy: { Statement: PolicyStatement[] }): Set<string> {
+  const actions = new Set<string>();
+  for (const statement of policy.Statement) {
+    const list = statement.Action === undefined ? [] : Array.isArray(statement.Action) ? statement.Action : [statement.Action];
+    for (const action of list) actions.add(action);
+  }
+  return actions;
+}
+
+export interface PolicyDiff {
+  /** Called by the CLI but not allowed by the policy. */
+  missing: string[];
+  /** Allowed by the policy but no longer called. */
+  unused: string[];
+}
+
+export function comparePolicy(called: Iterable<string>, allowed: Set<string>): PolicyDiff {
+  const need = requiredActions(called);
+  return {
+    missing: [...need].filter((a) => !allowed.has(a)).sort(),
+    unused: [...allowed].filter((a) => !need.has(a)).sort(),
+  };
+}
