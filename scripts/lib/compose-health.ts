@@ -1,5 +1,7 @@
 // The health of each compose service, as `docker compose ps --all --format json` reports it on the box.
 
+import { composeArgv } from './box.js';
+
 export interface ServiceHealth {
   service: string;
   /** running, exited, restarting, created, paused, dead, removing */
@@ -7,6 +9,8 @@ export interface ServiceHealth {
   /** healthy, unhealthy, starting, or '' when the service has no healthcheck */
   health: string;
   exitCode: number;
+  /** Host ports the service publishes (the app's public port). */
+  publishedPorts: number[];
 }
 
 interface PsEntry {
@@ -14,7 +18,10 @@ interface PsEntry {
   State?: unknown;
   Health?: unknown;
   ExitCode?: unknown;
+  Publishers?: { PublishedPort?: unknown }[] | null;
 }
+
+export const composePsCommand = (): string[] => composeArgv('ps', '--all', '--format', 'json');
 
 /**
  * Compose v2.21+ prints one JSON object per line; older v2 releases print one array.
@@ -35,6 +42,7 @@ export function parseComposePs(output: string): ServiceHealth[] {
       state: String(e.State ?? 'unknown'),
       health: typeof e.Health === 'string' ? e.Health : '',
       exitCode: typeof e.ExitCode === 'number' ? e.ExitCode : 0,
+      publishedPorts: [...new Set((e.Publishers ?? []).map((p) => Number(p.PublishedPort)).filter((port) => port > 0))],
     }))
     .sort((a, b) => a.service.localeCompare(b.service));
 }

@@ -7,16 +7,18 @@ import { OperatorError } from './operator-error.js';
 const HOUR_MS = 3_600_000;
 const MINUTE_MS = 60_000;
 
-/** Parses the ExpiresAt tag; a missing or malformed tag is a broken environment, not a guess. */
-export function parseExpiresAt(value: string | undefined, instanceId: string): Date {
-  // Strict ISO 8601 UTC: Date.parse alone would accept local-time strings.
-  if (value === undefined || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/.test(value) || Number.isNaN(Date.parse(value))) {
+/** pillbox never lets a box live longer than this from now (provision's PILLBOX_TTL_HOURS accepts 1–72). */
+export const TTL_CAP_HOURS = 72;
+
+/** The instance's ExpiresAt; a missing or malformed tag is a broken environment, not something to guess. */
+export function requireExpiry(expiresAt: Date | undefined, instanceId: string): Date {
+  if (expiresAt === undefined || Number.isNaN(expiresAt.getTime())) {
     throw new OperatorError(
-      `The instance ${instanceId} has no valid ExpiresAt tag (${value === undefined ? 'missing' : JSON.stringify(value)}).`,
+      `The instance ${instanceId} has no valid ExpiresAt tag.`,
       'It was not created by `npm run provision`, or the tag was edited by hand: set ExpiresAt to an ISO 8601 UTC time (e.g. 2026-01-31T18:00:00Z) in the EC2 console.',
     );
   }
-  return new Date(value);
+  return expiresAt;
 }
 
 export interface ExtendInput {
@@ -45,7 +47,7 @@ export function extendExpiry({ current, now, hours, capHours }: ExtendInput): Da
       `Extending by ${hours}h would expire the box at ${formatUtc(new Date(next))}, beyond the ${capHours}h cap (latest ${formatUtc(new Date(floorToSecond(latest)))}).`,
       room >= 1
         ? `Pass --hours ${room} or less.`
-        : 'The box is already at the cap; raise PILLBOX_TTL_MAX_HOURS, or provision a fresh box before this one expires.',
+        : 'The box is already at the cap; provision a fresh environment if it must live longer.',
     );
   }
   return new Date(next);

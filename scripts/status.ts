@@ -1,0 +1,28 @@
+// npm run status [-- --env <name> | --all] [--json]: every pillbox environment in the region, or one.
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import { createAwsClients, resolveRegion } from './lib/aws-clients.js';
+import { commonFields, commonSchema, flagSchema, parseConfig, processSources, usage } from './lib/config.js';
+import { EnvironmentNotFound } from './lib/environment.js';
+import { runCli } from './lib/operator-error.js';
+import { collectStatus, renderStatus } from './lib/status-report.js';
+
+const fields = {
+  ...commonFields,
+  env: { flag: 'env', env: 'PILLBOX_ENV', description: 'show only this environment (default: all of them)' },
+  all: { flag: 'all', boolean: true, description: 'show every environment even when PILLBOX_ENV is set' },
+};
+const schema = commonSchema.extend({ env: commonSchema.shape.env.optional(), all: flagSchema.default(false) });
+const SUMMARY = 'Shows each pillbox environment: state, type, URL, age, time left, cost so far and the health of its services.';
+
+await runCli(async (argv) => {
+  const cfg: z.infer<typeof schema> = parseConfig(fields, schema, processSources(argv));
+  if (cfg.help) return void process.stdout.write(usage('status', SUMMARY, fields));
+  const clients = createAwsClients(cfg.region);
+  const region = await resolveRegion(clients);
+  const env = cfg.all ? undefined : cfg.env;
+  const statuses = await collectStatus({ ec2: clients.ec2, ssm: clients.ssm, now: () => new Date(), newId: () => randomBytes(8).toString('hex') }, env);
+  if (env && statuses.length === 0) throw new EnvironmentNotFound(env, region);
+  const timeZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  process.stdout.write(cfg.json ? `${JSON.stringify(statuses, null, 2)}\n` : renderStatus(statuses, region, new Date(), timeZone));
+});
