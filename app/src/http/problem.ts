@@ -21,7 +21,7 @@ export const notFound = (detail: string) => new HttpProblem(404, 'Not found', de
 
 // body-parser's error types, mapped to what the client did wrong.
 const PARSER_PROBLEMS: Record<string, (err: { limit?: number }) => HttpProblem> = {
-  'entity.parse.failed': () => new HttpProblem(400, 'Malformed JSON', 'The request body is not valid JSON.'),
+  'entity.parse.failed': () => new HttpProblem(400, 'Malformed JSON', 'The request body is not valid JSON; send one JSON object.'),
   'entity.too.large': (err) =>
     new HttpProblem(413, 'Request body too large', `The request body exceeds ${err.limit ?? 'the'} bytes.`),
   'encoding.unsupported': () =>

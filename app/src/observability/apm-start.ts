@@ -1,15 +1,16 @@
 // Preloaded with `node -r` so the agent patches http, express and pg before they load.
-// Reads only ELASTIC_APM_* variables: the agent's own configuration surface.
+// Options here are defaults: ELASTIC_APM_* environment variables take precedence over them.
 import cluster from 'node:cluster';
 import apm from 'elastic-apm-node';
 
-const serverUrl = process.env.ELASTIC_APM_SERVER_URL;
-
 apm.start({
-  // The agent would otherwise default to localhost:8200 and retry forever; the primary serves no requests.
-  active: Boolean(serverUrl) && cluster.isWorker && process.env.ELASTIC_APM_ACTIVE !== 'false',
-  serviceName: process.env.ELASTIC_APM_SERVICE_NAME || 'pillbox',
-  // Node names come from the primary (one per worker); bodies never leave the process.
+  // Without a server URL the agent would send to localhost:8200; the primary serves no requests.
+  active: Boolean(process.env.ELASTIC_APM_SERVER_URL) && cluster.isWorker,
+  serviceName: 'pillbox',
+  // No cloud metadata probe unless asked for (the box sets ELASTIC_APM_CLOUD_PROVIDER=aws).
+  cloudProvider: 'none',
+  // Bodies and headers never leave the process; node names come from the primary, one per worker.
   captureBody: 'off',
   captureHeaders: false,
+  centralConfig: true,
 });

@@ -1,0 +1,165 @@
+// `npm run bench`: the app against a bare node:http + pg server, on loopback, in one run.
+import { spawn } from 'node:child_process';
+import autocannon from 'autocannon';
+import pg from 'pg';
+import { pino } from 'pino';
+import { migrate } from '../app/src/db/migrate';
+import { createSequelize } from '../app/src/db/sequelize';
+import { startApmCapture } from '../tests/support/apm-capture';
+import { startAppProcess } from '../tests/support/app-process';
+import { freePort, freshDatabase, stopPostgres } from '../tests/support/postgres';
+
+const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 5);
+const CONNECTIONS = 32;
+const SEED_ROWS = 10_000;
+
+interface Target {
+  label: string;
+  start(databaseUrl: string): Promise<{ url: string; stop(): Promise<unknown> }>;
+}
+
+interface Row {
+  target: string;
+  endpoint: string;
+  rps: number;
+  p50: number;
+  p99: number;
+  failures: number;
+}
+
+const ENDPOINTS = [
+  { name: 'GET list', path: '/api/medications?limit=20', method: 'GET' as const },
+  {
+    name: 'POST create',
+    path: '/api/medications',
+    method: 'POST' as const,
+    body: JSON.stringify({ name: 'Bench', strength: 5, unit: 'mg', form: 'tablet' }),
+  },
+  { name: 'GET /healthz', path: '/healthz', method: 'GET' as const },
+];
+
+async function seed(databaseUrl: string): Promise<void> {
+  const sequelize = createSequelize(databaseUrl, 1);
+  await migrate(databaseUrl, sequelize, pino({ level: 'silent' }));
+  await sequelize.query(
+    `INSERT INTO medications (name, strength, unit, form, created_at, updated_at)
+     SELECT 'Medication ' || i, (i % 500) + 0.5, 'mg', 'tablet', now() - i * interval '1 second', now()
+     FROM generate_series(1, ${SEED_ROWS}) AS i`,
+  );
+  await sequelize.query('VACUUM ANALYZE medications');
+  await sequelize.close();
+}
+
+const appTarget = (label: string, workers: number, apmUrl?: string): Target => ({
+  label,
+  async start(databaseUrl) {
+    const app = await startAppProcess({
+      DATABASE_URL: databaseUrl,
+      WEB_CONCURRENCY: String(workers),
+      LOG_LEVEL: 'info',
+      ...(apmUrl ? { ELASTIC_APM_SERVER_URL: apmUrl, ELASTIC_APM_METRICS_INTERVAL: '30s' } : {}),
+    });
+    return { url: app.url, stop: () => app.stop() };
+  },
+});
+
+const bareTarget: Target = {
+  label: 'bare node:http + pg, 2 workers',
+  async start(databaseUrl) {
+    const port = await freePort();
+    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/bare-server.ts'], {
+      env: { ...process.env, DATABASE_URL: databaseUrl, PORT: String(port), WEB_CONCURRENCY: '2' },
+      stdio: 'ignore',
+    });
+    const url = `http://127.0.0.1:${port}`;
+    for (let i = 0; i < 100; i++) {
+      if (await fetch(`${url}/healthz`).then((r) => r.ok, () => false)) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return {
+      url,
+      stop: () => new Promise((resolve) => (child.once('exit', resolve), child.kill('SIGTERM'))),
+    };
+  },
+};
+
+async function load(url: string, endpoint: (typeof ENDPOINTS)[number], duration: number) {
+  return autocannon({
+    url: `${url}${endpoint.path}`,
+    method: endpoint.method,
+    connections: CONNECTIONS,
+    duration,
+    headers: { 'content-type': 'application/json' },
+    ...(endpoint.body ? { body: endpoint.body } : {}),
+  });
+}
+
+async function measure(target: Target, databaseUrl: string): Promise<Row[]> {
+  const running = await target.start(databaseUrl);
+  const rows: Row[] = [];
+  try {
+    for (const endpoint of ENDPOINTS) {
+      await load(running.url, endpoint, 1); // warm-up: JIT, pools, agent connections
+      const result = await load(running.url, endpoint, DURATION_S);
+      rows.push({
+        target: target.label,
+        endpoint: endpoint.name,
+        rps: Math.round(result.requests.average),
+        p50: result.latency.p50,
+        p99: result.latency.p99,
+        failures: result.errors + result.timeouts + result.non2xx,
+      });
+      process.stderr.write(`  ${target.label} · ${endpoint.name}: ${Math.round(result.requests.average)} req/s\n`);
+    }
+  } finally {
+    await running.stop();
+  }
+  return rows;
+}
+
+const pct = (a: number, b: number) => `${Math.round((a / b) * 100)}%`;
+
+function verdicts(rows: Row[]) {
+  const get = (target: string, endpoint: string) => rows.find((r) => r.target.startsWith(target) && r.endpoint === endpoint)!;
+  const lines: Array<[string, string, boolean]> = [];
+  for (const endpoint of ['GET list', 'POST create']) {
+    const app = get('app, 2 workers', endpoint);
+    const bare = get('bare', endpoint);
+    lines.push([`${endpoint}: app (2 workers) vs bare server`, pct(app.rps, bare.rps), app.rps / bare.rps >= 0.5]);
+    const apm = get('app, 2 workers + APM', endpoint);
+    const cost = 1 - apm.rps / app.rps;
+    lines.push([`${endpoint}: APM agent cost`, `${Math.round(cost * 100)}%`, cost <= 0.15]);
+  }
+  for (const row of rows.filter((r) => r.target.startsWith('app, 2 workers'))) {
+    lines.push([`p99 ${row.target} · ${row.endpoint}`, `${row.p99} ms`, row.p99 < 30]);
+  }
+  return lines;
+}
+
+async function main(): Promise<void> {
+  const capture = await startApmCapture();
+  try {
+    const databaseUrl = await freshDatabase('bench');
+    await seed(databaseUrl);
+    process.stderr.write(`seeded ${SEED_ROWS} rows; ${DURATION_S} s per endpoint at ${CONNECTIONS} connections\n`);
+    const targets = [
+      appTarget('app, 1 worker', 1),
+      appTarget('app, 2 workers', 2),
+      appTarget('app, 2 workers + APM', 2, capture.url),
+      bareTarget,
+    ];
+    const rows: Row[] = [];
+    for (const target of targets) rows.push(...(await measure(target, databaseUrl)));
+
+    console.log(`\n| target | endpoint | req/s | p50 ms | p99 ms | failed |\n|---|---|---:|---:|---:|---:|`);
+    for (const r of rows) console.log(`| ${r.target} | ${r.endpoint} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.failures} |`);
+    console.log(`\n| check (target) | result | met |\n|---|---|---|`);
+    for (const [what, value, ok] of verdicts(rows)) console.log(`| ${what} | ${value} | ${ok ? 'yes' : 'NO'} |`);
+    console.log(`\nAPM capture received ${capture.transactions().length} transactions during the APM run.`);
+  } finally {
+    await capture.close();
+    await stopPostgres();
+  }
+}
+
+await main();

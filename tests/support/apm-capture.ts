@@ -1,0 +1,68 @@
+// Stands in for APM Server: accepts the agent's intake stream and keeps every event for assertions.
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createGunzip, createInflate } from 'node:zlib';
+
+export interface ApmEvent {
+  metadata?: { service?: { name?: string; node?: { configured_name?: string } } };
+  transaction?: { name: string; type: string; trace_id: string; id: string; result?: string };
+  span?: { name: string; type: string; subtype?: string; transaction_id: string; context?: { db?: { statement?: string } } };
+  error?: unknown;
+  metricset?: unknown;
+}
+
+export interface ApmCapture {
+  url: string;
+  events: ApmEvent[];
+  /** Requests of any kind the agent made (intake, config polling, server info). */
+  requests: number;
+  transactions(): NonNullable<ApmEvent['transaction']>[];
+  spans(): NonNullable<ApmEvent['span']>[];
+  close(): Promise<void>;
+}
+
+function decoded(req: IncomingMessage): NodeJS.ReadableStream {
+  const encoding = req.headers['content-encoding'];
+  if (encoding === 'gzip') return req.pipe(createGunzip());
+  if (encoding === 'deflate') return req.pipe(createInflate());
+  return req;
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of decoded(req)) chunks.push(Buffer.from(chunk as Buffer));
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+export async function startApmCapture(): Promise<ApmCapture> {
+  const events: ApmEvent[] = [];
+  const capture = { requests: 0 };
+  const server: Server = createServer(async (req, res) => {
+    capture.requests++;
+    const body = await readBody(req);
+    if (req.url?.startsWith('/intake/v2/events')) {
+      for (const line of body.split('\n')) if (line.trim()) events.push(JSON.parse(line) as ApmEvent);
+      res.writeHead(202).end();
+    } else if (req.url?.startsWith('/config/v1/agents')) {
+      res.writeHead(200, { 'content-type': 'application/json', etag: '"1"' }).end('{}');
+    } else {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ version: '9.5.0' }));
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    events,
+    get requests() {
+      return capture.requests;
+    },
+    transactions: () => events.flatMap((e) => (e.transaction ? [e.transaction] : [])),
+    spans: () => events.flatMap((e) => (e.span ? [e.span] : [])),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,6 @@
+import { stopPostgres } from './postgres';
+
+/** Mocha global teardown: the shared PostgreSQL must not outlive the run (mocha exits with --exit). */
+export async function mochaGlobalTeardown(): Promise<void> {
+  await stopPostgres();
+}
