@@ -3,7 +3,7 @@
 // scripts would; every other line goes to the test's handler.
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
-import { GetCommandInvocationCommand, SendCommandCommand } from '@aws-sdk/client-ssm';
+import { GetCommandInvocationCommand, SendCommandCommand, type ServiceInputTypes, type ServiceOutputTypes, type SSMClientResolvedConfig } from '@aws-sdk/client-ssm';
 import type { AwsStub } from 'aws-sdk-client-mock';
 import { PAGE_BYTES, SSM_STDOUT_LIMIT } from '../../../scripts/lib/ssm-output.js';
 
@@ -16,21 +16,21 @@ export interface Reply {
 /** Answers a plain command line; for a captured command, `line` is the command after the file and page size. */
 export type Handler = (line: string, instanceId: string) => Reply;
 
-type SsmMock = AwsStub<object, object, unknown>;
+type SsmMock = AwsStub<ServiceInputTypes, ServiceOutputTypes, SSMClientResolvedConfig>;
 
 export function fakeBox(ssm: SsmMock, handler: Handler): { lines: () => string[] } {
   const files = new Map<string, Buffer>();
   const replies: Reply[] = [];
   const lines: string[] = [];
-  ssm.on(SendCommandCommand).callsFake((input: { InstanceIds: string[]; Parameters: { commands: string[] } }) => {
-    const [setEu, line = '', ...rest] = input.Parameters.commands;
-    if (setEu !== 'set -eu' || rest.length > 0) throw new Error(`unexpected script: ${JSON.stringify(input.Parameters.commands)}`);
+  ssm.on(SendCommandCommand).callsFake((input: { InstanceIds?: string[]; Parameters?: Record<string, string[]> }) => {
+    const [setEu, line = '', ...rest] = input.Parameters?.commands ?? [];
+    if (setEu !== 'set -eu' || rest.length > 0) throw new Error(`unexpected script: ${JSON.stringify(input.Parameters)}`);
     lines.push(line);
-    replies.push(answer(line, input.InstanceIds[0] ?? ''));
+    replies.push(answer(line, input.InstanceIds?.[0] ?? ''));
     return { Command: { CommandId: `cmd-${replies.length - 1}` } };
   });
-  ssm.on(GetCommandInvocationCommand).callsFake((input: { CommandId: string }) => {
-    const reply = replies[Number(input.CommandId.slice(4))] ?? {};
+  ssm.on(GetCommandInvocationCommand).callsFake((input: { CommandId?: string }) => {
+    const reply = replies[Number(input.CommandId?.slice(4))] ?? {};
     const exitCode = reply.exitCode ?? 0;
     return {
       Status: exitCode === 0 ? 'Success' : 'Failed',

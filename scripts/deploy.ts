@@ -1,0 +1,44 @@
+// npm run deploy [-- --ref <commit>]: moves the box's app to another pushed commit, behind a health gate.
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import { deployApp } from './lib/app-deploy.js';
+import { createAwsClients, resolveRegion } from './lib/aws-clients.js';
+import { commonFields, commonSchema, loadConfig, processSources, usage } from './lib/config.js';
+import { requireRunningInstance } from './lib/environment.js';
+import { assertCommitOnRemote, originUrl, resolveCommit, systemGit } from './lib/git.js';
+import { OperatorError, runCli } from './lib/operator-error.js';
+import { printResult, Progress } from './lib/progress.js';
+import { ssmRunner } from './lib/ssm-output.js';
+
+const fields = {
+  ...commonFields,
+  ref: { flag: 'ref', description: 'branch, tag or commit to deploy; it must be pushed (default HEAD)' },
+  healthTimeout: { flag: 'health-timeout', env: 'PILLBOX_DEPLOY_HEALTH_TIMEOUT', description: 'seconds the new version may take to become healthy (default 180)' },
+};
+const schema = commonSchema.extend({
+  ref: z.string().min(1).default('HEAD'),
+  healthTimeout: z.coerce.number({ error: 'expected a whole number of seconds from 10 to 1800' }).int().min(10).max(1800),
+});
+const SUMMARY = 'Fetches the commit on the box, builds the app image, proves it ready beside the serving app, then swaps; any failure restores the previous version.';
+
+await runCli(async (argv) => {
+  const git = systemGit();
+  const cfg = await loadConfig(fields, schema, processSources(argv), git, { healthTimeout: '180' });
+  if (cfg.help) return void process.stdout.write(usage('deploy', SUMMARY, fields));
+  const sha = await resolveCommit(git, cfg.ref);
+  const repo = await originUrl(git);
+  if (!repo) throw new OperatorError('This checkout has no origin remote, so the box cannot fetch the commit.', 'Add the remote the box clones from: git remote add origin <https-url>.');
+  await assertCommitOnRemote(git, repo, sha);
+  const clients = createAwsClients(cfg.region);
+  const instance = await requireRunningInstance(clients.ec2, cfg.env, await resolveRegion(clients));
+  const progress = new Progress();
+  const result = await deployApp(
+    { run: ssmRunner(clients.ssm, instance.id), progress, newId: () => randomBytes(8).toString('hex') },
+    { sha, healthTimeoutSeconds: cfg.healthTimeout },
+  );
+  const rows: [string, string][] =
+    result.status === 'unchanged'
+      ? [['environment', cfg.env], ['commit', `${result.commit.slice(0, 7)} (unchanged)`]]
+      : [['environment', cfg.env], ['deployed', `${result.from.slice(0, 7)} → ${result.to.slice(0, 7)}`], ['rollback image', `pillbox-app:rollback (${result.previousImage.slice(7, 19)})`], ['took', progress.elapsed()]];
+  printResult(cfg.json, { env: cfg.env, instanceId: instance.id, ...result }, rows);
+});
