@@ -1,0 +1,81 @@
+// Loading the compose files the way the invariant tests need them: parsed YAML plus the pinned versions.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parse, type Tags } from 'yaml';
+
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const COMPOSE_DIR = `${ROOT}compose/`;
+
+export interface Healthcheck {
+  test?: string | string[];
+}
+export interface Service {
+  image?: string;
+  build?: unknown;
+  command?: string[];
+  restart?: string;
+  environment?: Record<string, string>;
+  depends_on?: Record<string, { condition: string }>;
+  healthcheck?: Healthcheck;
+  deploy?: { resources?: { limits?: { memory?: string } } };
+  logging?: { driver?: string; options?: Record<string, string> };
+  ports?: string[];
+  expose?: string[];
+  volumes?: string[];
+  ulimits?: Record<string, { soft: number; hard: number }>;
+  profiles?: string[];
+}
+export interface ComposeFile {
+  name?: string;
+  services: Record<string, Service>;
+  volumes?: Record<string, unknown>;
+}
+
+// Compose's merge tags, kept as markers so tests can see them.
+const composeTags: Tags = [
+  { tag: '!reset', resolve: () => ({ $reset: true }) },
+  { tag: '!override', collection: 'map', resolve: (map) => map },
+  { tag: '!override', collection: 'seq', resolve: (seq) => seq },
+];
+
+export const readText = (relative: string): string => readFileSync(`${ROOT}${relative}`, 'utf8');
+
+export const loadCompose = (relative: string): ComposeFile => parse(readText(relative), { customTags: composeTags }) as ComposeFile;
+
+/** KEY=value lines of an env file; comments and blank lines skipped. */
+export function parseEnvFile(text: string): Record<string, string> {
+  const entries = text
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !line.startsWith('#'))
+    .map((line) => {
+      const eq = line.indexOf('=');
+      return [line.slice(0, eq), line.slice(eq + 1)] as const;
+    });
+  return Object.fromEntries(entries);
+}
+
+/** Every variable a compose/config text interpolates: `${NAME}`, `${NAME:-x}`, `${NAME:?x}`, not `$${...}`. */
+export function referencedVariables(text: string): string[] {
+  const names = [...text.matchAll(/(?<!\$)\$\{([A-Za-z_][A-Za-z0-9_]*)/g)].map((m) => m[1] as string);
+  return [...new Set(names)].sort();
+}
+
+/** Compose-style interpolation against a fixed set of values, enough to resolve image tags. */
+export function interpolate(value: string, env: Record<string, string>): string {
+  return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?[-?][^}]*)?\}/g, (whole, name: string) => {
+    const found = env[name];
+    if (found !== undefined && found !== '') return found;
+    const fallback = whole.match(/:-([^}]*)\}$/);
+    return fallback ? (fallback[1] as string) : '';
+  });
+}
+
+/** "1280m", "1g" → MiB. */
+export function mebibytes(size: string): number {
+  const m = size.match(/^(\d+)([mg])$/i);
+  if (!m) throw new Error(`unreadable memory size ${JSON.stringify(size)}`);
+  return Number(m[1]) * ((m[2] as string).toLowerCase() === 'g' ? 1024 : 1);
+}
+
+export const isOneShot = (service: Service): boolean => service.restart === 'no';
