@@ -1,0 +1,36 @@
+// npm run extend -- --hours N: moves the environment's expiry N hours later, within the TTL cap.
+import { z } from 'zod';
+import { createAwsClients, resolveRegion } from './lib/aws-clients.js';
+import { commonFields, commonSchema, loadConfig, processSources, usage } from './lib/config.js';
+import { requireRunningInstance } from './lib/environment.js';
+import { formatLocal, formatTimeLeft, formatUtc, TTL_CAP_HOURS } from './lib/expiry.js';
+import { systemGit } from './lib/git.js';
+import { extendEnvironment } from './lib/move-expiry.js';
+import { runCli } from './lib/operator-error.js';
+import { printResult } from './lib/progress.js';
+import { ssmRunner } from './lib/ssm-output.js';
+
+const fields = {
+  ...commonFields,
+  hours: { flag: 'hours', description: `hours to add to the current expiry (the box may live at most ${TTL_CAP_HOURS}h from now)` },
+};
+const schema = commonSchema.extend({
+  hours: z.coerce.number({ error: `expected a whole number of hours from 1 to ${TTL_CAP_HOURS}` }).int().min(1).max(TTL_CAP_HOURS),
+});
+const SUMMARY = "Moves the environment's ExpiresAt (the tag and the box's self-destruct timer) later.";
+
+await runCli(async (argv) => {
+  const cfg = await loadConfig(fields, schema, processSources(argv), systemGit());
+  if (cfg.help) return void process.stdout.write(usage('extend', SUMMARY, fields));
+  const clients = createAwsClients(cfg.region);
+  const instance = await requireRunningInstance(clients.ec2, cfg.env, await resolveRegion(clients));
+  const now = new Date();
+  const moved = await extendEnvironment({ ec2: clients.ec2, run: ssmRunner(clients.ssm, instance.id), now: () => now }, instance, cfg.hours, TTL_CAP_HOURS);
+  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  printResult(cfg.json, { env: cfg.env, instanceId: instance.id, from: moved.from.toISOString(), to: moved.to.toISOString(), timerNext: moved.timerNext }, [
+    ['environment', cfg.env],
+    ['was', formatUtc(moved.from)],
+    ['now expires', `${formatUtc(moved.to)} (${formatLocal(moved.to, zone)}), in ${formatTimeLeft(moved.to, now)}`],
+    ['box timer', moved.timerNext || '(not reported)'],
+  ]);
+});
