@@ -128,7 +128,8 @@ export function parseConfig<S extends z.ZodType>(
     throw new OperatorError(`Missing --${field.flag}: ${field.description}.`, `Set ${where}.`);
   }
   const shown = `${origin[key] ?? key}=${String(raw[key])}`;
-  throw new OperatorError(`${shown}: ${issue?.message ?? 'invalid value'}`, field ? `Fix ${field.env ?? `--${field.flag}`} (${field.description}).` : 'Run with --help to see the options.');
+  const where = field ? [`--${field.flag}`, field.env].filter(Boolean).join(' or ') : '';
+  throw new OperatorError(`${shown}: ${issue?.message ?? 'invalid value'}`, field ? `Set ${where}: ${field.description}.` : 'Run with --help to see the options.');
 }
 
 /** The environment name default: a slug of the current git branch. */

@@ -1,19 +1,15 @@
 // Git, behind an injected runner so tests need neither a repository nor a remote.
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
+import { $ } from 'zx';
 import { OperatorError } from './operator-error.js';
 
 /** Runs `git <args>` and resolves with its trimmed stdout; rejects when git fails. */
 export type GitRunner = (args: string[]) => Promise<string>;
 
-const execFileAsync = promisify(execFile);
-
+/** zx quotes each argument; quiet keeps git's output off the operator's terminal. */
 export const systemGit =
   (cwd: string = process.cwd()): GitRunner =>
-  async (args) => {
-    const { stdout } = await execFileAsync('git', args, { cwd, maxBuffer: 1 << 20 });
-    return stdout.trim();
-  };
+  async (args) =>
+    (await $({ cwd, quiet: true })`git ${args}`).stdout.trim();
 
 export async function currentBranch(git: GitRunner): Promise<string | undefined> {
   try {

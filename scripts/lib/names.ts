@@ -86,6 +86,13 @@ export function baseTags({ env, expiresAt, gitSha }: TagInput): Tag[] {
   ];
 }
 
+/** The tags that say who owns a resource, for things with no expiry or commit (the teardown lock). */
+export const ownerTags = (env: string): Tag[] => [
+  { Key: TAG.project, Value: PROJECT },
+  { Key: TAG.env, Value: env },
+  { Key: TAG.managedBy, Value: PROJECT },
+];
+
 /** EC2 filters that select an environment's resources (or every pillbox resource without env). */
 export function envFilters(env?: string): { Name: string; Values: string[] }[] {
   const filters = [{ Name: `tag:${TAG.project}`, Values: [PROJECT] }];

@@ -1,0 +1,21 @@
+#!/bin/sh
+# Writes the environment's secrets from SSM Parameter Store (SecureString, read with the
+# instance role, which may read only this environment's path) to /etc/pillbox/secrets.env
+# as NAME=value, mode 0600. Runs before every start of pillbox.service.
+set -eu
+. /etc/pillbox/pillbox.env
+umask 077
+tmp=$(mktemp /etc/pillbox/.secrets.XXXXXX)
+trap 'rm -f "$tmp"' EXIT
+aws ssm get-parameters-by-path --region "$AWS_REGION" --path "$PILLBOX_SECRETS_PATH" \
+  --with-decryption --query 'Parameters[].[Name,Value]' --output text |
+  while IFS="$(printf '\t')" read -r name value; do
+    printf '%s=%s\n' "${name##*/}" "$value"
+  done >"$tmp"
+if [ ! -s "$tmp" ]; then
+  echo "no secrets found under $PILLBOX_SECRETS_PATH" >&2
+  exit 1
+fi
+chmod 0600 "$tmp"
+mv "$tmp" /etc/pillbox/secrets.env
+trap - EXIT

@@ -1,0 +1,31 @@
+// npm run provision: launch (or converge) one pillbox box. Logic lives in lib/provision-run.ts.
+import { randomUUID } from 'node:crypto';
+import { hostname, userInfo } from 'node:os';
+import { createAwsClients } from './lib/aws-clients.js';
+import { processSources, usage } from './lib/config.js';
+import { systemGit } from './lib/git.js';
+import { runCli } from './lib/operator-error.js';
+import { printResult, Progress } from './lib/progress.js';
+import { loadProvisionConfig, provisionFields } from './lib/provision-config.js';
+import { provision } from './lib/provision-run.js';
+import { systemClock } from './lib/readiness.js';
+import { planText, provisionRows } from './lib/summary.js';
+
+await runCli(async (argv) => {
+  if (argv.includes('--help')) {
+    process.stdout.write(usage('provision', 'Launches or converges the environment\'s box and waits until the app answers.', provisionFields));
+    return;
+  }
+  const git = systemGit();
+  const cfg = await loadProvisionConfig(processSources(argv), git);
+  const result = await provision(cfg, {
+    clients: createAwsClients(cfg.region),
+    git,
+    progress: new Progress(),
+    clock: systemClock,
+    runId: randomUUID().slice(0, 8),
+    holder: `${userInfo().username}@${hostname()}`,
+  });
+  if (result.planned && !cfg.json) process.stdout.write(planText(result));
+  printResult(cfg.json, result, provisionRows(result));
+});

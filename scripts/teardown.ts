@@ -1,0 +1,31 @@
+// npm run teardown: remove every resource of an environment (or of every expired one).
+import { hostname, userInfo } from 'node:os';
+import { question } from 'zx';
+import { createAwsClients } from './lib/aws-clients.js';
+import { processSources, usage } from './lib/config.js';
+import { systemGit } from './lib/git.js';
+import { OperatorError, runCli } from './lib/operator-error.js';
+import { printResult, Progress } from './lib/progress.js';
+import { teardownRows } from './lib/summary.js';
+import { loadTeardownConfig, teardownFields } from './lib/teardown-config.js';
+import { findExpiredEnvironments, teardownEnvironment, type TeardownResult } from './lib/teardown-run.js';
+
+await runCli(async (argv) => {
+  if (argv.includes('--help')) {
+    process.stdout.write(usage('teardown', 'Removes everything an environment created: instance, security group, role, profile, parameters.', teardownFields));
+    return;
+  }
+  const cfg = await loadTeardownConfig(processSources(argv), systemGit());
+  const clients = createAwsClients(cfg.region);
+  const confirm = async (q: string): Promise<boolean> => {
+    if (cfg.yes || cfg.ci) return true;
+    if (!process.stdin.isTTY) throw new OperatorError('teardown needs a confirmation and there is no terminal to ask.', 'Pass --yes.');
+    return /^y(es)?$/i.test((await question(`${q} [y/N] `)).trim());
+  };
+  const envs = cfg.allExpired ? await findExpiredEnvironments(clients, Date.now()) : [cfg.env as string];
+  const results: TeardownResult[] = [];
+  for (const env of envs) {
+    results.push(await teardownEnvironment(env, { clients, progress: new Progress(), holder: `${userInfo().username}@${hostname()}`, now: Date.now, confirm }));
+  }
+  printResult(cfg.json, results, teardownRows(results));
+});
