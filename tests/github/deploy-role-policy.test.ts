@@ -151,6 +151,18 @@ describe('deploy role policy', () => {
       }
     });
 
+    it('tags only while creating, or moves ExpiresAt on a pillbox instance', () => {
+      for (const statement of policy.Statement.filter((s) => list(s.Action).includes('ec2:CreateTags'))) {
+        const whileCreating = statement.Condition?.StringEquals?.['ec2:CreateAction'];
+        const keys = statement.Condition?.['ForAllValues:StringEquals']?.['aws:TagKeys'];
+        expect(whileCreating ?? keys, statement.Sid).to.not.equal(undefined);
+        if (!whileCreating) {
+          expect(keys, statement.Sid).to.deep.equal(['ExpiresAt']);
+          expect(statement.Condition?.StringEquals?.['aws:ResourceTag/ManagedBy'], statement.Sid).to.equal('pillbox');
+        }
+      }
+    });
+
     it('keeps parameters under /pillbox/ (and the public AMI parameter, read-only)', () => {
       for (const statement of policy.Statement.filter((s) => list(s.Action).some((a) => /^ssm:\w*Parameter/.test(a)))) {
         for (const resource of list(statement.Resource)) {
