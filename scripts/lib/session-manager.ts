@@ -96,3 +96,17 @@ export const terminalSpawner: Spawner = (command, args) =>
       resolve({ code, signal });
     });
   });
+
+export interface SessionDeps {
+  probe: Probe;
+  spawn: Spawner;
+  print: (text: string) => void;
+}
+
+/** `npm run session`: a shell on the box until the operator types exit. */
+export async function openShell({ probe, spawn, print }: SessionDeps, target: SessionTarget): Promise<void> {
+  await assertSessionTools(probe);
+  print(`Opening a shell on ${target.instanceId} through SSM Session Manager (exit to leave; Ctrl-C goes to the remote shell).\n`);
+  const end = await spawn('aws', shellSessionArgs(target));
+  if (!endedNormally(end)) throw sessionFailure(end, target.instanceId);
+}

@@ -1,0 +1,31 @@
+// npm run kibana: forwards the box's Kibana (127.0.0.1:5601 there) to a free local port until Ctrl-C.
+import { z } from 'zod';
+import { createAwsClients, resolveRegion } from './lib/aws-clients.js';
+import { KIBANA_PORT } from './lib/box.js';
+import { commonFields, commonSchema, loadConfig, processSources, usage } from './lib/config.js';
+import { requireRunningInstance } from './lib/environment.js';
+import { systemGit } from './lib/git.js';
+import { runCli } from './lib/operator-error.js';
+import { forwardKibana, pickLocalPort } from './lib/port-forward.js';
+import { systemProbe, terminalSpawner } from './lib/session-manager.js';
+
+const fields = {
+  ...commonFields,
+  port: { flag: 'port', env: 'PILLBOX_KIBANA_LOCAL_PORT', description: `local port to use when free (default ${KIBANA_PORT}; else any free port)` },
+};
+const schema = commonSchema.extend({ port: z.coerce.number({ error: 'expected a port number from 1024 to 65535' }).int().min(1024).max(65535) });
+const SUMMARY = "Port-forwards the box's Kibana through SSM and prints the URL and how to log in.";
+
+await runCli(async (argv) => {
+  const cfg = await loadConfig(fields, schema, processSources(argv), systemGit(), { port: String(KIBANA_PORT) });
+  if (cfg.help) return void process.stdout.write(usage('kibana', SUMMARY, fields));
+  const clients = createAwsClients(cfg.region);
+  const region = await resolveRegion(clients);
+  const instance = await requireRunningInstance(clients.ec2, cfg.env, region);
+  await forwardKibana(
+    { probe: systemProbe, spawn: terminalSpawner, print: (t) => process.stdout.write(t), pickPort: pickLocalPort },
+    { instanceId: instance.id, region },
+    cfg.env,
+    cfg.port,
+  );
+});

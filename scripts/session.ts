@@ -1,0 +1,18 @@
+// npm run session: an interactive shell on the box through SSM Session Manager (no SSH).
+import { createAwsClients, resolveRegion } from './lib/aws-clients.js';
+import { commonFields, commonSchema, loadConfig, processSources, usage } from './lib/config.js';
+import { requireRunningInstance } from './lib/environment.js';
+import { systemGit } from './lib/git.js';
+import { runCli } from './lib/operator-error.js';
+import { openShell, systemProbe, terminalSpawner } from './lib/session-manager.js';
+
+const SUMMARY = 'Opens a shell on the box with `aws ssm start-session` (needs AWS CLI v2 and the session-manager-plugin).';
+
+await runCli(async (argv) => {
+  const cfg = await loadConfig(commonFields, commonSchema, processSources(argv), systemGit());
+  if (cfg.help) return void process.stdout.write(usage('session', SUMMARY, commonFields));
+  const clients = createAwsClients(cfg.region);
+  const region = await resolveRegion(clients);
+  const instance = await requireRunningInstance(clients.ec2, cfg.env, region);
+  await openShell({ probe: systemProbe, spawn: terminalSpawner, print: (t) => process.stderr.write(t) }, { instanceId: instance.id, region });
+});
