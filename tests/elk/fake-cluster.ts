@@ -1,7 +1,11 @@
 // A small stateful Elasticsearch behind @elastic/elasticsearch-mock: enough of the security, ILM,
 // component template and data stream APIs for the setup job, with faults that tests can switch on.
-import { Client, errors } from '@elastic/elasticsearch';
-import Mock from '@elastic/elasticsearch-mock';
+import { Client as EsmClient, errors } from '@elastic/elasticsearch';
+import type { Client } from '@elastic/elasticsearch' with { 'resolution-mode': 'require' };
+import MockModule from '@elastic/elasticsearch-mock';
+
+// The mock is CommonJS (`module.exports = ClientMock`); its typings describe an ES default export.
+const Mock = MockModule as unknown as typeof MockModule.default;
 
 export interface FakeStream {
   name: string;
@@ -32,7 +36,8 @@ const lastSegment = (path: string, fromEnd = 0) => decodeURIComponent(path.split
 export function aFakeCluster(init: Partial<Pick<FakeCluster, 'streams' | 'health'>> = {}): FakeCluster {
   const mock = new Mock();
   const fake: FakeCluster = {
-    client: new Client({ node: 'http://fake-es:9200', Connection: mock.getConnection(), maxRetries: 0 }),
+    // Same runtime class as the setup job's CommonJS import; only the ESM and CJS typings differ.
+    client: new EsmClient({ node: 'http://fake-es:9200', Connection: mock.getConnection() as never, maxRetries: 0 }) as unknown as Client,
     verify: async (u, p) => fake.users.get(u)?.password === p || fake.builtinPasswords.get(u) === p,
     roles: new Map(),
     users: new Map(),
@@ -44,10 +49,11 @@ export function aFakeCluster(init: Partial<Pick<FakeCluster, 'streams' | 'health
     health: init.health ?? 'green',
     failingWrites: new Set(),
   };
-  const write = (params: { method: string; path: string }, apply: () => unknown) => {
+  // The mock hands a returned ResponseError back to the client as that HTTP error.
+  const write = (params: { method: string; path: string }, apply: () => Record<string, unknown>): Record<string, unknown> => {
     fake.writes.push(`${params.method} ${params.path}`);
     if (fake.failingWrites.has(params.path)) {
-      return new errors.ResponseError({ body: { error: 'boom' }, statusCode: 500, headers: {}, warnings: null, meta: {} as never });
+      return new errors.ResponseError({ body: { error: 'boom' }, statusCode: 500, headers: {}, warnings: null, meta: {} as never }) as never;
     }
     return apply();
   };

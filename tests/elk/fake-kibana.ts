@@ -21,7 +21,7 @@ export function aFakeKibana(state: FakeKibana['state'] = 'available'): FakeKiban
       if (fake.state === 'unauthorized') return reply(401, { message: 'Unauthorized' });
       if (init.headers['kbn-xsrf'] === undefined) return reply(400, { message: 'missing kbn-xsrf' });
       const path = new URL(url).pathname;
-      const body = init.body === undefined ? undefined : (JSON.parse(init.body) as Record<string, never>);
+      const body: unknown = init.body === undefined ? undefined : JSON.parse(init.body);
       if (path === '/api/status') return reply(fake.state === 'available' ? 200 : 503, { status: { overall: { level: fake.state } } });
       if (init.method !== 'GET') fake.writes.push(`${init.method} ${path}`);
       if (path === '/api/kibana/settings' && init.method === 'GET') {
