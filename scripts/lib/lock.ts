@@ -34,7 +34,7 @@ export async function acquireLock(ssm: SSMClient, env: string, info: LockInfo, t
     `Environment "${env}" is locked by ${held.holder ?? 'another run'} (${held.command ?? 'unknown command'} since ${held.since ?? 'an unknown time'}).`,
     stale
       ? `That lock is over 2 hours old, so its run probably died: remove it with \`aws ssm delete-parameter --name ${name}\` and run again.`
-      : `Wait for that run to finish, then run again.`,
+      : `Wait for that run to finish; if it was interrupted, remove the lock with \`aws ssm delete-parameter --name ${name}\`.`,
   );
 }
 

@@ -2,48 +2,10 @@ import { expect } from 'chai';
 import * as ec2 from '@aws-sdk/client-ec2';
 import { CreateRoleCommand, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { PutParameterCommand } from '@aws-sdk/client-ssm';
-import { PassThrough } from 'node:stream';
-import type { GitRunner } from '../../scripts/lib/git.js';
-import { Progress } from '../../scripts/lib/progress.js';
-import { provisionSchema, type ProvisionConfig } from '../../scripts/lib/provision-config.js';
-import { provision, type ProvisionDeps } from '../../scripts/lib/provision-run.js';
+import { provision } from '../../scripts/lib/provision-run.js';
 import { SECRET_NAMES } from '../../scripts/lib/secrets.js';
-import { aWorld, awsError, commandNames, failNext, fakeAws, fakeClock, rejection, type FakeAws, type World } from './fake-aws.js';
-
-const SHA = '3f2a1c0d9e8b7a6f5e4d3c2b1a0f9e8d7c6b5a49';
-const REPO = 'https://github.com/acme/pillbox';
-
-export const aConfig = (overrides: Partial<ProvisionConfig> = {}): ProvisionConfig => ({ ...provisionSchema.parse({ env: 'dev', repoUrl: REPO }), ...overrides });
-
-/** A repository whose HEAD is SHA and whose remote has it (unless `pushed` is false). */
-export const aGit =
-  ({ pushed = true } = {}): GitRunner =>
-  async (args) => {
-    const cmd = args.join(' ');
-    if (cmd.startsWith('rev-parse --verify')) return SHA;
-    if (cmd === `ls-remote ${REPO}`) return pushed ? `${SHA}\trefs/heads/main` : `${'0'.repeat(40)}\trefs/heads/main`;
-    if (cmd === `branch -r --contains ${SHA}`) return '';
-    throw new Error(`unexpected git ${cmd}`);
-  };
-
-export function depsFor(fake: FakeAws, overrides: Partial<ProvisionDeps> = {}): ProvisionDeps & { log: () => string } {
-  const stream = new PassThrough();
-  let log = '';
-  stream.on('data', (c: Buffer) => (log += c.toString()));
-  const clock = fakeClock();
-  return {
-    clients: fake.clients,
-    git: aGit(),
-    progress: new Progress({ stream, now: clock.now }),
-    clock,
-    runId: 'run00001',
-    holder: 'alice@laptop',
-    launch: { sleep: clock.sleep },
-    sgRetry: { sleep: clock.sleep, delayMs: 1000 },
-    log: () => log,
-    ...overrides,
-  };
-}
+import { aWorld, awsError, commandNames, failNext, fakeAws, rejection, type FakeAws, type World } from './fake-aws.js';
+import { aConfig, aGit, depsFor, SHA } from './provision-fixtures.js';
 
 const MUTATING = /^(Create|Put|Delete|Run|Terminate|Authorize|Revoke|Add|Remove|Send|Attach|Detach)/;
 const SECRET_VALUE = /^[A-Za-z0-9_-]{43}$/;
@@ -267,7 +229,7 @@ describe('provision', () => {
       world.params.set('/pillbox/dev/lock', { value: JSON.stringify({ holder: 'bob@ci', command: 'provision', since: '2026-11-21T09:59:00Z' }), type: 'String', tags: [] });
       const err = await rejection(provision(aConfig(), depsFor(fake)));
       expect(err.message).to.equal('Environment "dev" is locked by bob@ci (provision since 2026-11-21T09:59:00Z).');
-      expect(err.hint).to.equal('Wait for that run to finish, then run again.');
+      expect(err.hint).to.equal('Wait for that run to finish; if it was interrupted, remove the lock with `aws ssm delete-parameter --name /pillbox/dev/lock`.');
       expect(fake.mocks.ec2.commandCalls(ec2.RunInstancesCommand)).to.have.length(0);
       expect(world.params.has('/pillbox/dev/lock'), 'the holder keeps its lock').to.equal(true);
     });
