@@ -6,14 +6,16 @@ export class ConfigError extends Error {}
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
-const wholeNumber = (min: number, max: number, fallback: number, unit = '') =>
-  z
+const wholeNumber = (min: number, max: number, fallback: number, unit = '') => {
+  const expected = { error: `expected a whole number${unit} from ${min} to ${max}` };
+  return z
     .string()
-    .regex(/^\d+$/, { error: `expected a whole number${unit} from ${min} to ${max}` })
+    .regex(/^\d+$/, expected)
     .transform(Number)
-    .pipe(z.number().min(min).max(max, { error: `expected a whole number${unit} from ${min} to ${max}` }))
+    .pipe(z.number().min(min, expected).max(max, expected))
     .optional()
     .transform((v) => v ?? fallback);
+};
 
 const schema = z.object({
   NODE_ENV: z

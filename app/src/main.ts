@@ -21,6 +21,7 @@ function configOrExit(): Config {
 
 async function worker(config: Config, logger: Logger): Promise<void> {
   const running = await startWorker(config, config.DATABASE_URL!, logger);
+  logger.info({ port: config.PORT }, 'worker listening');
   const stop = () => running.drain().then(() => process.exit(0));
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);

@@ -34,7 +34,8 @@ async function readBody(req: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-export async function startApmCapture(): Promise<ApmCapture> {
+/** Listens on an ephemeral port unless given one (8200 is the agent's default server URL). */
+export async function startApmCapture(port = 0): Promise<ApmCapture> {
   const events: ApmEvent[] = [];
   const capture = { requests: 0 };
   const server: Server = createServer(async (req, res) => {
@@ -49,10 +50,10 @@ export async function startApmCapture(): Promise<ApmCapture> {
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ version: '9.5.0' }));
     }
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  const bound = (server.address() as AddressInfo).port;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${bound}`,
     events,
     get requests() {
       return capture.requests;

@@ -11,17 +11,18 @@ export interface RespawnPolicy {
 
 export type RespawnDecision = { action: 'respawn'; delayMs: number } | { action: 'give-up'; deaths: number };
 
-export const DEFAULT_RESPAWN_POLICY: RespawnPolicy = {
+/** Every worker may die once at the same moment (e.g. the database restarting) without tripping the guard. */
+export const respawnPolicyFor = (workers: number): RespawnPolicy => ({
   baseDelayMs: 100,
-  maxDelayMs: 5_000,
+  maxDelayMs: 2_000,
   windowMs: 30_000,
-  maxDeathsInWindow: 10,
-};
+  maxDeathsInWindow: Math.max(5, workers * 2),
+});
 
 export class RespawnTracker {
   private deaths: number[] = [];
 
-  constructor(private readonly policy: RespawnPolicy = DEFAULT_RESPAWN_POLICY) {}
+  constructor(private readonly policy: RespawnPolicy) {}
 
   onDeath(now: number): RespawnDecision {
     this.deaths = [...this.deaths.filter((t) => now - t < this.policy.windowMs), now];

@@ -1,7 +1,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import { hostname } from 'node:os';
 import type { Logger } from '../observability/logger';
-import { RespawnTracker } from './respawn-policy';
+import { RespawnTracker, respawnPolicyFor } from './respawn-policy';
 
 export interface SupervisorOptions {
   workers: number;
@@ -29,10 +29,13 @@ export class Supervisor {
   readonly done = new Promise<ExitCode>((resolve) => (this.settle = resolve));
 
   constructor(private readonly options: SupervisorOptions) {
-    this.tracker = options.tracker ?? new RespawnTracker();
+    this.tracker = options.tracker ?? new RespawnTracker(respawnPolicyFor(options.workers));
   }
 
   start(): Promise<void> {
+    // Workers accept() from the shared socket themselves, as Gunicorn's do: no connection waits
+    // in the primary's hand-off queue, where a shutdown would reset it, and no IPC per connection.
+    cluster.schedulingPolicy = cluster.SCHED_NONE;
     let listening = 0;
     return new Promise((resolve) => {
       const onListening = () => {

@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import { Server as NetServer } from 'node:net';
 import type { Config } from '../config';
 import { createSequelize } from '../db/sequelize';
 import { databaseReadiness } from '../db/readiness';
@@ -31,9 +32,11 @@ export async function startWorker(config: Config, databaseUrl: string, logger: L
   let draining: Promise<void> | undefined;
   const drain = () =>
     (draining ??= new Promise<void>((resolve) => {
-      // Keep-alive connections go idle between requests; sweep them until the last one is gone.
+      // http.Server#close would also drop every idle connection at once, including ones just
+      // accepted whose request bytes are not read yet. Stop listening only, then sweep idle
+      // keep-alive connections from the next tick of the sweep on, until the last one is gone.
       const sweep = setInterval(() => server.closeIdleConnections(), IDLE_SWEEP_MS);
-      server.close(() => {
+      NetServer.prototype.close.call(server, () => {
         clearInterval(sweep);
         resolve();
       });

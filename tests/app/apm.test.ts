@@ -1,0 +1,75 @@
+import { hostname } from 'node:os';
+import { expect } from 'chai';
+import { startApmCapture, type ApmCapture } from '../support/apm-capture';
+import { startAppProcess, type AppProcess } from '../support/app-process';
+import { freshDatabase } from '../support/postgres';
+
+const until = async <T>(probe: () => T | undefined, what: string, timeoutMs = 15_000): Promise<T> => {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+};
+
+describe('APM', function () {
+  this.timeout(60_000);
+  let app: AppProcess | undefined;
+  let capture: ApmCapture | undefined;
+  afterEach(async () => {
+    await app?.stop('SIGKILL');
+    await capture?.close();
+    app = capture = undefined;
+  });
+
+  it('sends a transaction named by route with a span for its SQL query, from a named worker node', async () => {
+    capture = await startApmCapture();
+    app = await startAppProcess({
+      DATABASE_URL: await freshDatabase('apm'),
+      WEB_CONCURRENCY: '1',
+      ELASTIC_APM_SERVER_URL: capture.url,
+      ELASTIC_APM_API_REQUEST_TIME: '1s',
+    });
+    const created = await fetch(`${app.url}/api/medications`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'Traced', strength: 1, unit: 'mg' }),
+    });
+    expect(created.status).to.equal(201);
+    expect((await fetch(`${app.url}/api/medications?limit=5`)).status).to.equal(200);
+
+    const list = await until(
+      () => capture!.transactions().find((t) => t.name === 'GET /api/medications'),
+      'the list transaction',
+    );
+    const create = await until(() => capture!.transactions().find((t) => t.name === 'POST /api/medications'), 'the create transaction');
+    expect(list).to.include({ type: 'request', result: 'HTTP 2xx' });
+    const sqlSpan = (transactionId: string, statement: RegExp) =>
+      until(
+        () => capture!.spans().find((s) => s.transaction_id === transactionId && s.type === 'db' && statement.test(s.context?.db?.statement ?? '')),
+        `a span for ${statement}`,
+      );
+    const listSpan = await sqlSpan(list.id, /^SELECT .* FROM medications ORDER BY created_at DESC, id DESC LIMIT \$1$/);
+    expect(listSpan.subtype).to.equal('postgresql');
+    const createSpan = await sqlSpan(create.id, /^INSERT INTO medications /);
+    expect(createSpan.subtype).to.equal('postgresql');
+
+    const metadata = capture.events.find((e) => e.metadata)?.metadata;
+    expect(metadata?.service?.name).to.equal('pillbox');
+    expect(metadata?.service?.node?.configured_name).to.equal(`${hostname()}-worker-1`);
+
+    const traced = app.logs.find((l) => l.message === 'POST 201');
+    expect(traced?.['trace.id'], 'request log carries the trace id').to.be.a('string');
+  });
+
+  it('sends nothing, not even to the default localhost:8200, when ELASTIC_APM_SERVER_URL is unset', async () => {
+    capture = await startApmCapture(8200);
+    app = await startAppProcess({ DATABASE_URL: await freshDatabase('noapm'), WEB_CONCURRENCY: '1', ELASTIC_APM_API_REQUEST_TIME: '1s' });
+    for (let i = 0; i < 5; i++) expect((await fetch(`${app.url}/api/medications`)).status).to.equal(200);
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    expect(capture.requests).to.equal(0);
+    expect(app.logs.find((l) => l.message === 'GET 200')?.['trace.id']).to.equal(undefined);
+  });
+});

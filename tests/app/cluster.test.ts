@@ -1,0 +1,128 @@
+import { request } from 'node:http';
+import { createServer } from 'node:net';
+import { expect } from 'chai';
+import pg from 'pg';
+import { startAppProcess, type AppProcess } from '../support/app-process';
+import { freePort, freshDatabase } from '../support/postgres';
+
+const byMessage = (message: string) => (line: Record<string, unknown>) => line.message === message;
+const levels = (app: AppProcess) => app.logs.map((l) => l['log.level']);
+
+async function query<T>(databaseUrl: string, sql: string): Promise<T[]> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    return (await client.query(sql)).rows as T[];
+  } finally {
+    await client.end();
+  }
+}
+
+/** One POST on its own connection; resolves with the status (and when it came), or the network error's code. */
+function postOnce(url: string, onSent: () => void): Promise<{ status: number | string; at: number }> {
+  return new Promise((resolve) => {
+    const body = JSON.stringify({ name: 'Drain test', strength: 1, unit: 'mg' });
+    const req = request(`${url}/api/medications`, {
+      method: 'POST',
+      agent: false,
+      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+    });
+    req.on('finish', onSent);
+    req.on('response', (res) => {
+      res.resume();
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, at: Date.now() }));
+    });
+    req.on('error', (err: NodeJS.ErrnoException) => resolve({ status: err.code ?? err.message, at: Date.now() }));
+    req.end(body);
+  });
+}
+
+describe('cluster', function () {
+  this.timeout(60_000);
+  const started: AppProcess[] = [];
+  const start = async (...args: Parameters<typeof startAppProcess>) => {
+    const app = await startAppProcess(...args);
+    started.push(app);
+    return app;
+  };
+  afterEach(async () => {
+    await Promise.all(started.splice(0).map((app) => app.stop('SIGKILL')));
+  });
+
+  it('applies migrations exactly once when four instances start at once on an empty database', async () => {
+    const databaseUrl = await freshDatabase('race');
+    const apps = await Promise.all(
+      Array.from({ length: 4 }, () => start({ DATABASE_URL: databaseUrl, WEB_CONCURRENCY: '1' })),
+    );
+    const applied = apps.map((app) => app.logs.find((l) => l.message === 'migrations applied' || l.message === 'schema is current'));
+    expect(applied.filter((l) => l?.message === 'migrations applied')).to.have.length(1);
+    expect(applied.filter((l) => l?.message === 'schema is current')).to.have.length(3);
+    for (const app of apps) {
+      expect(levels(app)).to.not.include.oneOf(['error', 'fatal']);
+      expect((await fetch(`${app.url}/readyz`)).status).to.equal(200);
+    }
+    const rows = await query<{ name: string }>(databaseUrl, 'SELECT name FROM schema_migrations');
+    expect(rows.map((r) => r.name)).to.deep.equal(['0001-create-medications']);
+  });
+
+  it('replaces a killed worker and keeps serving', async () => {
+    const app = await start({ DATABASE_URL: await freshDatabase('respawn'), WEB_CONCURRENCY: '2' });
+    await app.waitForLog((l) => l.message === 'worker listening' && l.role === 'worker-2');
+    const victim = await app.waitForLog((l) => l.message === 'worker listening' && l.role === 'worker-1');
+    const victimPid = victim['process.pid'] as number;
+    process.kill(victimPid, 'SIGKILL');
+
+    const died = await app.waitForLog(byMessage('worker died; replacing it'));
+    expect(died).to.include({ slot: 1, pid: victimPid, signal: 'SIGKILL' });
+    const replacement = await app.waitForLog(
+      (l) => l.message === 'worker listening' && l.role === 'worker-1' && l['process.pid'] !== victimPid,
+    );
+    expect(replacement['process.pid']).to.be.a('number');
+    for (let i = 0; i < 10; i++) expect((await fetch(`${app.url}/healthz`)).status).to.equal(200);
+  });
+
+  it('stops with a clear message when workers crash in a loop', async () => {
+    const port = await freePort();
+    const squatter = createServer().listen(port, '127.0.0.1');
+    try {
+      const app = await start(
+        { DATABASE_URL: await freshDatabase('loop'), WEB_CONCURRENCY: '2', PORT: String(port) },
+        { waitReady: false },
+      );
+      const { code } = await app.exited;
+      expect(code).to.equal(1);
+      const fatal = app.logs.find((l) => l['log.level'] === 'fatal');
+      expect(fatal?.message).to.match(/workers died \d+ times .* stopping/);
+    } finally {
+      squatter.close();
+    }
+  });
+
+  it('drains in-flight requests on SIGTERM and exits 0', async () => {
+    const databaseUrl = await freshDatabase('drain');
+    const app = await start({ DATABASE_URL: databaseUrl, WEB_CONCURRENCY: '2', SHUTDOWN_TIMEOUT_MS: '10000' });
+    const total = 150;
+    let sent = 0;
+    let signalled!: () => void;
+    const allSent = new Promise<void>((resolve) => (signalled = resolve));
+    const results = Array.from({ length: total }, () =>
+      postOnce(app.url, () => {
+        if (++sent === total) signalled();
+      }),
+    );
+    await allSent;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+    const stoppedAt = Date.now();
+    app.child.kill('SIGTERM');
+
+    const outcomes = await Promise.all(results);
+    const { code } = await app.exited;
+    expect(code).to.equal(0);
+    expect(Date.now() - stoppedAt).to.be.lessThan(10_000);
+    expect(outcomes.filter((o) => o.status !== 201), 'requests sent before SIGTERM that failed').to.deep.equal([]);
+    expect(outcomes.filter((o) => o.at > stoppedAt).length, 'requests completed during the drain').to.be.greaterThan(0);
+    const [{ n }] = await query<{ n: number }>(databaseUrl, 'SELECT count(*)::int AS n FROM medications');
+    expect(n).to.equal(total);
+    expect(await fetch(`${app.url}/healthz`).then(() => 'answered', () => 'refused')).to.equal('refused');
+  });
+});

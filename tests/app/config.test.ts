@@ -1,0 +1,46 @@
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { expect } from 'chai';
+import { ConfigError, loadConfig } from '../../app/src/config';
+
+describe('app config', () => {
+  it('applies the documented defaults', () => {
+    const config = loadConfig({});
+    expect(config).to.include({ PORT: 3000, HOST: '0.0.0.0', SHUTDOWN_TIMEOUT_MS: 10000, LOG_LEVEL: 'info', BODY_LIMIT_BYTES: 16384 });
+    expect(config.WEB_CONCURRENCY).to.be.greaterThan(0);
+  });
+
+  it('treats empty values as unset', () => {
+    const config = loadConfig({ PORT: '', DATABASE_URL: '' });
+    expect(config.PORT).to.equal(3000);
+    expect(config.DATABASE_URL).to.equal(undefined);
+  });
+
+  const bad: Array<[Record<string, string>, string]> = [
+    [{ PORT: 'abc' }, 'PORT=abc: expected a whole number from 1 to 65535'],
+    [{ PORT: '70000' }, 'PORT=70000: expected a whole number from 1 to 65535'],
+    [{ WEB_CONCURRENCY: '0' }, 'WEB_CONCURRENCY=0: expected a whole number of workers from 1 to 64'],
+    [{ SHUTDOWN_TIMEOUT_MS: '1.5' }, 'SHUTDOWN_TIMEOUT_MS=1.5: expected a whole number of milliseconds from 1000 to 120000'],
+    [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL=loud: expected one of fatal, error, warn, info, debug, trace, silent'],
+    [{ DATABASE_URL: 'mysql://u:secret@h/db' }, 'DATABASE_URL=<redacted>: expected a postgres:// connection URL'],
+  ];
+  for (const [env, message] of bad) {
+    it(`rejects ${Object.entries(env)[0]!.join('=')} with one line naming the variable`, () => {
+      expect(() => loadConfig(env)).to.throw(ConfigError, message);
+    });
+  }
+
+  it('stops the process with exit 1 and only that line on stderr', () => {
+    const main = fileURLToPath(new URL('../../app/dist/main.js', import.meta.url));
+    const run = spawnSync(process.execPath, [main], { env: { PATH: process.env.PATH, PORT: 'abc' }, encoding: 'utf8' });
+    expect(run.status).to.equal(1);
+    expect(run.stderr).to.equal('PORT=abc: expected a whole number from 1 to 65535\n');
+  });
+
+  it('refuses to start in production without DATABASE_URL rather than start an embedded database', () => {
+    const main = fileURLToPath(new URL('../../app/dist/main.js', import.meta.url));
+    const run = spawnSync(process.execPath, [main], { env: { PATH: process.env.PATH, NODE_ENV: 'production' }, encoding: 'utf8' });
+    expect(run.status).to.equal(1);
+    expect(run.stderr).to.match(/^DATABASE_URL=: required when NODE_ENV=production/);
+  });
+});

@@ -1,0 +1,65 @@
+import { expect } from 'chai';
+import { chromium, type Browser } from 'playwright-core';
+import { startTestApp, type TestApp } from '../support/app-server';
+
+const CHROMIUM = '/usr/bin/chromium';
+
+describe('the HTML page in headless Chromium', function () {
+  this.timeout(60_000);
+  let app: TestApp;
+  let browser: Browser;
+
+  before(async () => {
+    app = await startTestApp();
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    });
+  });
+  after(async () => {
+    await browser?.close();
+    await app?.close();
+  });
+
+  it('adds a medication through the form, without JavaScript, and lists it', async () => {
+    const context = await browser.newContext({ javaScriptEnabled: false });
+    const page = await context.newPage();
+    await page.goto(`${app.url}/`);
+    await page.fill('#name', 'Metformin');
+    await page.fill('#strength', '500');
+    await page.selectOption('#unit', 'mg');
+    await page.selectOption('#form', 'tablet');
+    await page.fill('#notes', 'with <b>meals</b>');
+    await Promise.all([page.waitForURL(`${app.url}/`), page.click('button[type=submit]')]);
+
+    const cells = await page.locator('tbody tr').first().locator('td').allInnerTexts();
+    expect(cells.slice(0, 4)).to.deep.equal(['Metformin', '500 mg', 'tablet', 'with <b>meals</b>']);
+    expect(cells[4]).to.match(/^\d{4}-\d\d-\d\d \d\d:\d\d$/);
+    expect(await page.locator('tbody b').count(), 'notes rendered as text, not markup').to.equal(0);
+    expect(await app.count()).to.equal(1);
+    await context.close();
+  });
+
+  beforeEach(async () => {
+    await app.sequelize.query('TRUNCATE medications RESTART IDENTITY');
+  });
+
+  it('re-renders an invalid submission with each error beside its field and the values typed', async () => {
+    const context = await browser.newContext({ javaScriptEnabled: false });
+    const page = await context.newPage();
+    await page.goto(`${app.url}/`);
+    await page.fill('#name', '<script>alert(1)</script>');
+    await page.fill('#strength', 'a lot');
+    await page.click('button[type=submit]');
+
+    expect(await page.locator('#strength-error').innerText()).to.equal('must be a number');
+    expect(await page.locator('#unit-error').innerText()).to.equal('is required');
+    expect(await page.locator('#name-error').count(), 'a valid field has no error').to.equal(0);
+    expect(await page.inputValue('#name')).to.equal('<script>alert(1)</script>');
+    expect(await page.inputValue('#strength')).to.equal('a lot');
+    expect(await page.getAttribute('#strength', 'aria-invalid')).to.equal('true');
+    expect(await page.title()).to.match(/^Error: /);
+    expect(await app.count(), 'nothing stored').to.equal(0);
+    await context.close();
+  });
+});
