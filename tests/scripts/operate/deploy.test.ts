@@ -6,7 +6,7 @@ import { deployApp } from '../../../scripts/lib/app-deploy.js';
 import { OperatorError } from '../../../scripts/lib/operator-error.js';
 import { Progress } from '../../../scripts/lib/progress.js';
 import { ssmRunner } from '../../../scripts/lib/ssm-output.js';
-import { fakeBox, type Reply } from './fake-box.js';
+import { fakeBox, type Reply, type SsmMock } from './fake-box.js';
 
 const OLD = '1111111111111111111111111111111111111111';
 const NEW = '2222222222222222222222222222222222222222';
@@ -37,8 +37,9 @@ function stepOf(line: string): string {
 type Faults = Partial<Record<string, Reply | Reply[]>>;
 
 describe('deploy', () => {
-  const ssm = mockClient(SSMClient);
-  afterEach(() => ssm.reset());
+  let ssm: SsmMock;
+  beforeEach(() => (ssm = mockClient(SSMClient)));
+  afterEach(() => ssm.restore());
 
   async function deploy(faults: Faults = {}, observed = `${OLD}\n${OLD_IMAGE} pillbox-app\n`) {
     const seen = new Map<string, number>();
@@ -127,7 +128,6 @@ describe('deploy', () => {
   });
 
   it('explains a box without an app container', async () => {
-    ssm.reset();
     fakeBox(ssm, () => ({ exitCode: 3, stderr: 'no app container on the box' }));
     const run = ssmRunner(new SSMClient({ region: 'eu-west-1' }), 'i-0abc', { sleep: async () => {} });
     const progress = new Progress({ stream: new PassThrough() });

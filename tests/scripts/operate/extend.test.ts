@@ -11,7 +11,7 @@ import { extendEnvironment, moveTimerCommand } from '../../../scripts/lib/move-e
 import { OperatorError } from '../../../scripts/lib/operator-error.js';
 import { ssmRunner } from '../../../scripts/lib/ssm-output.js';
 import { toScript } from '../../../scripts/lib/ssm-run.js';
-import { fakeBox } from './fake-box.js';
+import { type Ec2Mock, fakeBox, type SsmMock } from './fake-box.js';
 
 const anInstance = (expiresAt?: string): EnvInstance => ({
   id: 'i-0abc',
@@ -22,11 +22,15 @@ const anInstance = (expiresAt?: string): EnvInstance => ({
 });
 
 describe('extend', () => {
-  const ec2 = mockClient(EC2Client);
-  const ssm = mockClient(SSMClient);
+  let ec2: Ec2Mock;
+  let ssm: SsmMock;
+  beforeEach(() => {
+    ec2 = mockClient(EC2Client);
+    ssm = mockClient(SSMClient);
+  });
   afterEach(() => {
-    ec2.reset();
-    ssm.reset();
+    ec2.restore();
+    ssm.restore();
   });
   const deps = (now: string) => ({
     ec2: new EC2Client({ region: 'eu-west-1' }),

@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { GetCommandInvocationCommand, SendCommandCommand, type ServiceInputTypes, type ServiceOutputTypes, type SSMClientResolvedConfig } from '@aws-sdk/client-ssm';
+import type { ServiceInputTypes as Ec2Input, ServiceOutputTypes as Ec2Output, EC2ClientResolvedConfig } from '@aws-sdk/client-ec2';
 import type { AwsStub } from 'aws-sdk-client-mock';
 import { PAGE_BYTES, SSM_STDOUT_LIMIT } from '../../../scripts/lib/ssm-output.js';
 
@@ -16,7 +17,9 @@ export interface Reply {
 /** Answers a plain command line; for a captured command, `line` is the command after the file and page size. */
 export type Handler = (line: string, instanceId: string) => Reply;
 
-type SsmMock = AwsStub<ServiceInputTypes, ServiceOutputTypes, SSMClientResolvedConfig>;
+/** Mocks are made in beforeEach and restored after each test, so no stub outlives its test file. */
+export type SsmMock = AwsStub<ServiceInputTypes, ServiceOutputTypes, SSMClientResolvedConfig>;
+export type Ec2Mock = AwsStub<Ec2Input, Ec2Output, EC2ClientResolvedConfig>;
 
 export function fakeBox(ssm: SsmMock, handler: Handler): { lines: () => string[] } {
   const files = new Map<string, Buffer>();

@@ -6,14 +6,15 @@ import { OperatorError } from '../../../scripts/lib/operator-error.js';
 import { composeLogsCommand, fetchLogs, serviceAsFlag, serviceSchema, sinceSchema, tailSchema } from '../../../scripts/lib/service-logs.js';
 import { ssmRunner } from '../../../scripts/lib/ssm-output.js';
 import { toShellLine } from '../../../scripts/lib/ssm-run.js';
-import { fakeBox } from './fake-box.js';
+import { fakeBox, type SsmMock } from './fake-box.js';
 
 const COMPOSE =
   'docker compose --project-directory /opt/pillbox/compose --file /opt/pillbox/compose/compose.yaml --env-file /opt/pillbox/compose/.env --env-file /etc/pillbox/pillbox.env --env-file /etc/pillbox/secrets.env';
 
 describe('logs', () => {
-  const ssm = mockClient(SSMClient);
-  afterEach(() => ssm.reset());
+  let ssm: SsmMock;
+  beforeEach(() => (ssm = mockClient(SSMClient)));
+  afterEach(() => ssm.restore());
   const run = () => ssmRunner(new SSMClient({ region: 'eu-west-1' }), 'i-0abc', { sleep: async () => {} });
 
   it('builds the compose logs command for one service with --since', () => {

@@ -9,6 +9,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { expect } from 'chai';
 import { OperatorError } from '../../../scripts/lib/operator-error.js';
 import { toScript } from '../../../scripts/lib/ssm-run.js';
+import type { SsmMock } from './fake-box.js';
 import { PAGE_BYTES, runWithFullOutput, SSM_STDOUT_LIMIT, ssmRunner, type RemoteRunner } from '../../../scripts/lib/ssm-output.js';
 
 /** Text that gzip cannot shrink much, with 2-, 3- and 4-byte UTF-8 characters all through it. */
@@ -77,8 +78,9 @@ describe('ssm output paging', function () {
   });
 
   describe('over SSM', () => {
-    const ssm = mockClient(SSMClient);
-    afterEach(() => ssm.reset());
+    let ssm: SsmMock;
+    beforeEach(() => (ssm = mockClient(SSMClient)));
+    afterEach(() => ssm.restore());
 
     /** Mocks SendCommand/GetCommandInvocation answering each command with the next stdout. */
     function answer(stdouts: string[]): void {

@@ -3,7 +3,7 @@ import { SendCommandCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { expect } from 'chai';
 import { collectStatus, renderStatus } from '../../../scripts/lib/status-report.js';
-import { fakeBox } from './fake-box.js';
+import { type Ec2Mock, fakeBox, type SsmMock } from './fake-box.js';
 
 const NOW = new Date('2026-11-22T12:00:00Z');
 
@@ -34,11 +34,15 @@ const PS = [
   .join('\n');
 
 describe('status', () => {
-  const ec2 = mockClient(EC2Client);
-  const ssm = mockClient(SSMClient);
+  let ec2: Ec2Mock;
+  let ssm: SsmMock;
+  beforeEach(() => {
+    ec2 = mockClient(EC2Client);
+    ssm = mockClient(SSMClient);
+  });
   afterEach(() => {
-    ec2.reset();
-    ssm.reset();
+    ec2.restore();
+    ssm.restore();
   });
 
   const deps = () => ({ ec2: new EC2Client({ region: 'eu-west-1' }), ssm: new SSMClient({ region: 'eu-west-1' }), now: () => NOW, newId: () => 'abcdef01', sleep: async () => {} });
