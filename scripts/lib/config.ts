@@ -147,5 +147,5 @@ export async function loadConfig<S extends z.ZodType>(
   defaults: Record<string, unknown> = {},
 ): Promise<z.infer<S>> {
   const envDefault = await defaultEnvName(git);
-  return parseConfig(fields, schema, sources, { env: envDefault, ...defaults });
+  return parseConfig(fields, schema, sources, { ...defaults, env: envDefault ?? defaults.env });
 }

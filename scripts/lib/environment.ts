@@ -120,7 +120,7 @@ export async function findInstanceProfile(iam: IAMClient, env: string): Promise<
 /** Names of every parameter under the environment's path (values are not read). */
 export async function findParameters(ssm: SSMClient, env: string): Promise<string[]> {
   const names: string[] = [];
-  const input = { Path: envNames(env).parameterPath, Recursive: true, WithDecryption: false };
+  const input = { Path: envNames(env).parameterTree, Recursive: true, WithDecryption: false };
   for await (const page of paginateGetParametersByPath({ client: ssm }, input)) {
     for (const p of page.Parameters ?? []) if (p.Name) names.push(p.Name);
   }

@@ -27,16 +27,18 @@ export interface EnvNames {
   securityGroup: string;
   /** Name tag on the instance, shown in the EC2 console. */
   instance: string;
-  /** With a trailing slash: the prefix of every parameter of the environment. */
+  /** With a trailing slash: the prefix of every parameter name of the environment. */
   parameterPath: string;
-  secretsPath: string;
+  /** Without a trailing slash: the hierarchy node GetParametersByPath takes. */
+  parameterTree: string;
+  secretsTree: string;
   lockParameter: string;
   secretParameter: (name: string) => string;
 }
 
 export function envNames(env: string): EnvNames {
   const parameterPath = `/${PROJECT}/${env}/`;
-  const secretsPath = `${parameterPath}secrets/`;
+  const secretsTree = `${parameterPath}secrets`;
   return {
     env,
     role: `${PROJECT}-${env}-instance`,
@@ -45,9 +47,10 @@ export function envNames(env: string): EnvNames {
     securityGroup: `${PROJECT}-${env}`,
     instance: `${PROJECT}-${env}`,
     parameterPath,
-    secretsPath,
+    parameterTree: `/${PROJECT}/${env}`,
+    secretsTree,
     lockParameter: `${parameterPath}lock`,
-    secretParameter: (name) => `${secretsPath}${name}`,
+    secretParameter: (name) => `${secretsTree}/${name}`,
   };
 }
 

@@ -45,8 +45,8 @@ export function planProvision(intent: ProvisionIntent, seen: ObservedEnvironment
       ? step('keep', 'instance-profile', n.instanceProfile)
       : step(seen.instanceProfile ? 'update' : 'create', 'instance-profile', n.instanceProfile, `with role ${n.role}`),
     missing.length > 0
-      ? step('create', 'secrets', n.secretsPath, `${missing.length} new SecureString (${missing.join(', ')}); ${SECRET_NAMES.length - missing.length} kept`)
-      : step('keep', 'secrets', n.secretsPath, `${SECRET_NAMES.length} SecureString`),
+      ? step('create', 'secrets', n.secretsTree, `${missing.length} new SecureString (${missing.join(', ')}); ${SECRET_NAMES.length - missing.length} kept`)
+      : step('keep', 'secrets', n.secretsTree, `${SECRET_NAMES.length} SecureString`),
     seen.securityGroup ? step('keep', 'security-group', `${n.securityGroup} (${seen.securityGroup.id})`) : step('create', 'security-group', n.securityGroup, 'default VPC'),
     ingressMatches(seen.securityGroup, intent.appPort, intent.allowedCidr) ? step('keep', 'ingress', ingress) : step(seen.securityGroup ? 'update' : 'create', 'ingress', ingress, 'no other inbound rule'),
   ];

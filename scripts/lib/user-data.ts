@@ -34,7 +34,7 @@ export function placeholders(input: UserDataInput): Record<string, string> {
     APP_PORT: String(input.appPort),
     REPO_URL: input.repoUrl,
     GIT_SHA: input.gitSha,
-    SECRETS_PATH: envNames(input.env).secretsPath,
+    SECRETS_PATH: envNames(input.env).secretsTree,
     EXPIRES_AT: isoSeconds(input.expiresAt),
     EXPIRES_ON_CALENDAR: onCalendar(input.expiresAt),
     APP_IMAGE: input.appImage ?? '',

@@ -84,7 +84,7 @@ describe('cloud-init user-data', () => {
     expect(env).to.include('PILLBOX_ENV=feature-login\n');
     expect(env).to.include('ELASTIC_APM_ENVIRONMENT=feature-login\n');
     expect(env).to.include('APP_PORT=80\n');
-    expect(env).to.include('PILLBOX_SECRETS_PATH=/pillbox/feature-login/secrets/\n');
+    expect(env).to.include('PILLBOX_SECRETS_PATH=/pillbox/feature-login/secrets\n');
     expect(env).to.include('PILLBOX_GIT_SHA=3f2a1c0d9e8b7a6f5e4d3c2b1a0f9e8d7c6b5a49\n');
     expect(cfg.write_files.find((f) => f.path === '/etc/pillbox/pillbox.env')?.permissions).to.equal('0644');
   });

@@ -247,7 +247,8 @@ export function fakeAws(world: World) {
   );
   mocks.ssm.on(ssm.GetParametersByPathCommand).callsFake(
     h('GetParametersByPath', (input: ssm.GetParametersByPathCommandInput) => ({
-      Parameters: [...world.params.keys()].filter((n) => n.startsWith(input.Path ?? '')).map((Name) => ({ Name, Type: world.params.get(Name)?.type as ssm.ParameterType })),
+      // A path is a hierarchy node: /pillbox/dev holds /pillbox/dev/x, never /pillbox/dev-2/x.
+      Parameters: [...world.params.keys()].filter((n) => n.startsWith(`${(input.Path ?? '').replace(/\/$/, '')}/`)).map((Name) => ({ Name, Type: world.params.get(Name)?.type as ssm.ParameterType })),
     })),
   );
   mocks.ssm.on(ssm.PutParameterCommand).callsFake(

@@ -136,13 +136,14 @@ describe('teardown', () => {
     expect(world.instances.filter((i) => i.state === 'running')).to.have.length(1);
   });
 
-  it('leaves other environments alone', async () => {
-    await provision(aConfig({ env: 'other' }), depsFor(fake));
+  it('leaves other environments alone, even one whose name starts the same', async () => {
+    await provision(aConfig({ env: 'dev-2' }), depsFor(fake));
     await provision(aConfig(), depsFor(fake, { runId: 'run00002' }));
     await teardownEnvironment('dev', teardownDeps(fake));
-    expect(world.instances.filter((i) => i.state === 'running').map((i) => i.tags.find((t) => t.Key === 'Env')?.Value)).to.deep.equal(['other']);
-    expect([...world.roles.keys()]).to.deep.equal(['pillbox-other-instance']);
-    expect([...world.params.keys()].every((k) => k.startsWith('/pillbox/other/'))).to.equal(true);
+    expect(world.instances.filter((i) => i.state === 'running').map((i) => i.tags.find((t) => t.Key === 'Env')?.Value)).to.deep.equal(['dev-2']);
+    expect([...world.roles.keys()]).to.deep.equal(['pillbox-dev-2-instance']);
+    expect([...world.params.keys()]).to.have.length(8);
+    expect([...world.params.keys()].every((k) => k.startsWith('/pillbox/dev-2/'))).to.equal(true);
   });
 
   describe('--all-expired', () => {

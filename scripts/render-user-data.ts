@@ -1,0 +1,24 @@
+// npm run render-user-data: prints the user-data provision would send, for review and for
+// `cloud-init schema` in CI. Needs no AWS; what it cannot look up gets a placeholder value.
+import { loadConfig, processSources, usage } from './lib/config.js';
+import { originUrl, resolveCommit, systemGit } from './lib/git.js';
+import { runCli } from './lib/operator-error.js';
+import { provisionFields, provisionSchema } from './lib/provision-config.js';
+import { renderCheckedUserData } from './lib/user-data.js';
+
+await runCli(async (argv) => {
+  if (argv.includes('--help')) {
+    process.stdout.write(usage('render-user-data', 'Prints the cloud-init user-data provision would send (no AWS calls).', provisionFields));
+    return;
+  }
+  const git = systemGit();
+  const sources = processSources(argv);
+  const cfg = await loadConfig(provisionFields, provisionSchema, sources, git, {
+    env: 'preview',
+    repoUrl: (await originUrl(git)) ?? 'https://github.com/example/pillbox',
+  });
+  const gitSha = await resolveCommit(git, cfg.ref).catch(() => '0'.repeat(40));
+  const region = cfg.region ?? sources.env.AWS_REGION ?? 'us-east-1';
+  const expiresAt = new Date(Date.now() + cfg.ttlHours * 3_600_000);
+  process.stdout.write(renderCheckedUserData({ env: cfg.env, region, appPort: cfg.appPort, repoUrl: cfg.repoUrl, gitSha, expiresAt, appImage: cfg.appImage }));
+});
