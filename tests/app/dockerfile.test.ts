@@ -1,0 +1,47 @@
+// No Docker engine here: the Dockerfile's invariants are checked as text; CI builds it for real.
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { expect } from 'chai';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const dockerfile = readFileSync(`${root}app/Dockerfile`, 'utf8');
+const instructions = dockerfile
+  .replace(/\\\n/g, ' ')
+  .split('\n')
+  .map((l) => l.trim())
+  .filter((l) => l && !l.startsWith('#'));
+const stages = instructions.filter((l) => l.startsWith('FROM '));
+const finalStage = instructions.slice(instructions.lastIndexOf(stages[stages.length - 1]!));
+const ignored = readFileSync(`${root}.dockerignore`, 'utf8').split('\n').filter((l) => l && !l.startsWith('#'));
+
+describe('app/Dockerfile', () => {
+  it('builds in stages from one exactly pinned Node 24 slim image', () => {
+    expect(stages.length).to.be.greaterThanOrEqual(3);
+    const image = /^ARG NODE_IMAGE=(.+)$/.exec(instructions.find((l) => l.startsWith('ARG NODE_IMAGE='))!)![1]!;
+    expect(image).to.match(/^node:24\.\d+\.\d+-[a-z]+-slim$/);
+    expect(stages.every((s) => s.startsWith('FROM ${NODE_IMAGE}'))).to.equal(true);
+  });
+
+  it('ships production dependencies only, runs as a non-root user under an init process', () => {
+    expect(instructions.some((l) => /npm ci .*--omit=dev/.test(l))).to.equal(true);
+    expect(finalStage.filter((l) => l.startsWith('USER ')).pop()).to.equal('USER node');
+    expect(finalStage.find((l) => l.startsWith('ENTRYPOINT'))).to.equal('ENTRYPOINT ["/usr/bin/tini", "--"]');
+    expect(finalStage.find((l) => l.startsWith('CMD'))).to.contain('"-r", "./dist/observability/apm-start.js"');
+  });
+
+  it('has a HEALTHCHECK on /healthz', () => {
+    expect(finalStage.find((l) => l.startsWith('HEALTHCHECK'))).to.match(/\/healthz/);
+  });
+
+  it('copies only paths that exist and that .dockerignore lets through', () => {
+    const sources = instructions
+      .filter((l) => l.startsWith('COPY ') && !l.includes('--from='))
+      .flatMap((l) => l.replace(/^COPY\s+/, '').split(/\s+/).slice(0, -1));
+    expect(sources).to.not.be.empty;
+    for (const source of sources) {
+      expect(existsSync(`${root}${source}`), source).to.equal(true);
+      const blocked = ignored.find((pattern) => source === pattern || source.startsWith(`${pattern.replace(/^\*\*\//, '')}/`));
+      expect(blocked, `${source} is excluded by .dockerignore`).to.equal(undefined);
+    }
+  });
+});
