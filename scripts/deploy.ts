@@ -13,10 +13,12 @@ import { ssmRunner } from './lib/ssm-output.js';
 const fields = {
   ...commonFields,
   ref: { flag: 'ref', description: 'branch, tag or commit to deploy; it must be pushed (default HEAD)' },
+  repoUrl: { flag: 'repo-url', env: 'PILLBOX_REPO_URL', description: 'repository the box fetches from, to check the commit is there (default: origin, as https)' },
   healthTimeout: { flag: 'health-timeout', env: 'PILLBOX_DEPLOY_HEALTH_TIMEOUT', description: 'seconds the new version may take to become healthy (default 180)' },
 };
 const schema = commonSchema.extend({
   ref: z.string().min(1).default('HEAD'),
+  repoUrl: z.string().min(1).optional(),
   healthTimeout: z.coerce.number({ error: 'expected a whole number of seconds from 10 to 1800' }).int().min(10).max(1800),
 });
 const SUMMARY = 'Fetches the commit on the box, builds the app image, proves it ready beside the serving app, then swaps; any failure restores the previous version.';
@@ -26,7 +28,7 @@ await runCli(async (argv) => {
   const cfg = await loadConfig(fields, schema, processSources(argv), git, { healthTimeout: '180' });
   if (cfg.help) return void process.stdout.write(usage('deploy', SUMMARY, fields));
   const sha = await resolveCommit(git, cfg.ref);
-  const repo = await originUrl(git);
+  const repo = cfg.repoUrl ?? (await originUrl(git));
   if (!repo) throw new OperatorError('This checkout has no origin remote, so the box cannot fetch the commit.', 'Add the remote the box clones from: git remote add origin <https-url>.');
   await assertCommitOnRemote(git, repo, sha);
   const clients = createAwsClients(cfg.region);

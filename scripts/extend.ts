@@ -3,19 +3,20 @@ import { z } from 'zod';
 import { createAwsClients, resolveRegion } from './lib/aws-clients.js';
 import { commonFields, commonSchema, loadConfig, processSources, usage } from './lib/config.js';
 import { requireRunningInstance } from './lib/environment.js';
-import { formatLocal, formatTimeLeft, formatUtc, TTL_CAP_HOURS } from './lib/expiry.js';
+import { formatLocal, formatTimeLeft, formatUtc } from './lib/expiry.js';
 import { systemGit } from './lib/git.js';
 import { extendEnvironment } from './lib/move-expiry.js';
 import { runCli } from './lib/operator-error.js';
+import { MAX_TTL_HOURS } from './lib/provision-config.js';
 import { printResult } from './lib/progress.js';
 import { ssmRunner } from './lib/ssm-output.js';
 
 const fields = {
   ...commonFields,
-  hours: { flag: 'hours', description: `hours to add to the current expiry (the box may live at most ${TTL_CAP_HOURS}h from now)` },
+  hours: { flag: 'hours', description: `hours to add to the current expiry (the box may live at most ${MAX_TTL_HOURS}h from now)` },
 };
 const schema = commonSchema.extend({
-  hours: z.coerce.number({ error: `expected a whole number of hours from 1 to ${TTL_CAP_HOURS}` }).int().min(1).max(TTL_CAP_HOURS),
+  hours: z.coerce.number({ error: `expected a whole number of hours from 1 to ${MAX_TTL_HOURS}` }).int().min(1).max(MAX_TTL_HOURS),
 });
 const SUMMARY = "Moves the environment's ExpiresAt (the tag and the box's self-destruct timer) later.";
 
@@ -25,7 +26,7 @@ await runCli(async (argv) => {
   const clients = createAwsClients(cfg.region);
   const instance = await requireRunningInstance(clients.ec2, cfg.env, await resolveRegion(clients));
   const now = new Date();
-  const moved = await extendEnvironment({ ec2: clients.ec2, run: ssmRunner(clients.ssm, instance.id), now: () => now }, instance, cfg.hours, TTL_CAP_HOURS);
+  const moved = await extendEnvironment({ ec2: clients.ec2, run: ssmRunner(clients.ssm, instance.id), now: () => now }, instance, cfg.hours, MAX_TTL_HOURS);
   const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
   printResult(cfg.json, { env: cfg.env, instanceId: instance.id, from: moved.from.toISOString(), to: moved.to.toISOString(), timerNext: moved.timerNext }, [
     ['environment', cfg.env],

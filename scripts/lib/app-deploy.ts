@@ -5,6 +5,7 @@ import type { Progress } from './progress.js';
 import {
   appLogsCommand,
   buildCommand,
+  BUILT_APP_IMAGE,
   canaryLogsCommand,
   canaryReadyCommand,
   checkoutCommand,
@@ -64,6 +65,12 @@ export async function deployApp({ run, progress, newId }: DeployDeps, { sha, hea
     if (result.exitCode !== 0) throw new OperatorError(`Could not read the box's state: ${lastLines(result.stderr, 1)}`, 'Check the box with `npm run status`.');
     return parseObserved(result.stdout);
   });
+  if (before.imageName !== BUILT_APP_IMAGE) {
+    throw new OperatorError(
+      `The box runs the prebuilt image ${before.imageName}, and deploy builds the app from source on the box.`,
+      'Provision again with the new image (`npm run provision -- --replace --app-image <image>`).',
+    );
+  }
   if (before.commit === sha) {
     progress.note(`The box already runs ${short(sha)}; nothing to deploy.`);
     return { status: 'unchanged', commit: sha };

@@ -6,9 +6,11 @@
 // ready leaves the serving container untouched; every failure restores the previous
 // image tag and commit.
 
-import { APP_CONTAINER_PORT, BOX_DIR, composeArgv } from './box.js';
+import { APP_CONTAINER_PORT, BOX_DIR, COMPOSE_PROJECT, composeArgv } from './box.js';
 
 export const APP_SERVICE = 'app';
+/** The name compose gives the image it builds for the app (the service has `build:` and no `image:`). */
+export const BUILT_APP_IMAGE = `${COMPOSE_PROJECT}-${APP_SERVICE}`;
 export const CANARY = 'pillbox-app-canary';
 /** Keeps the previous image from being pruned, and names it for a manual rollback. */
 export const ROLLBACK_TAG = 'pillbox-app:rollback';

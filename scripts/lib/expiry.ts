@@ -7,9 +7,6 @@ import { OperatorError } from './operator-error.js';
 const HOUR_MS = 3_600_000;
 const MINUTE_MS = 60_000;
 
-/** pillbox never lets a box live longer than this from now (provision's PILLBOX_TTL_HOURS accepts 1–72). */
-export const TTL_CAP_HOURS = 72;
-
 /** The instance's ExpiresAt; a missing or malformed tag is a broken environment, not something to guess. */
 export function requireExpiry(expiresAt: Date | undefined, instanceId: string): Date {
   if (expiresAt === undefined || Number.isNaN(expiresAt.getTime())) {

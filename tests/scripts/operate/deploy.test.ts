@@ -127,6 +127,13 @@ describe('deploy', () => {
     expect(error?.message).to.match(/could not fetch 2222222 from origin[\s\S]*not our ref/);
   });
 
+  it('refuses a box that runs a prebuilt image, touching nothing', async () => {
+    const { error, steps } = await deploy({}, `${OLD}\n${OLD_IMAGE} ghcr.io/acme/pillbox-app:3f2a1c0\n`);
+    expect(steps).to.deep.equal(['observe']);
+    expect(error?.message).to.contain('runs the prebuilt image ghcr.io/acme/pillbox-app:3f2a1c0');
+    expect(error?.hint).to.contain('--app-image');
+  });
+
   it('explains a box without an app container', async () => {
     fakeBox(ssm, () => ({ exitCode: 3, stderr: 'no app container on the box' }));
     const run = ssmRunner(new SSMClient({ region: 'eu-west-1' }), 'i-0abc', { sleep: async () => {} });
