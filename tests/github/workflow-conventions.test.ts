@@ -1,7 +1,9 @@
 // Invariants of ci.yml, ephemeral.yml and dependabot.yml that a schema validator cannot see:
 // pinned actions, named steps, no event data spliced into shell, the ephemeral triggers and
 // concurrency, and that every npm script and Dockerfile they name exists.
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { parse } from 'yaml';
 
@@ -116,13 +118,26 @@ describe('workflows (ci.yml, ephemeral.yml)', () => {
         url: '${{ steps.provision.outputs.url }}',
       });
       const provision = eph.jobs.provision!.steps.find((s) => (s as { id?: string }).id === 'provision');
-      expect(provision?.run).to.contain('npm run --silent provision -- --env "$ENV_NAME" --yes --json');
+      expect(provision?.run).to.contain('npm run --silent provision -- --env "$ENV_NAME" --json');
     });
 
     it('takes AWS credentials from the role in repository variables', () => {
       for (const name of ['provision', 'teardown']) {
         const aws = eph.jobs[name]!.steps.find((s) => s.uses?.startsWith('aws-actions/configure-aws-credentials@'));
         expect(aws?.with, name).to.include({ 'role-to-assume': '${{ vars.AWS_DEPLOY_ROLE_ARN }}', 'aws-region': '${{ vars.AWS_REGION }}' });
+      }
+    });
+
+    it('passes each CLI command only flags its --help lists', function () {
+      this.timeout(60_000);
+      const calls = steps(eph).flatMap((s) => [...(s.run ?? '').matchAll(/npm run (?:--silent )?(\w+) -- ([^>\n]*)/g)]);
+      expect(calls.length).to.be.above(2);
+      for (const [, command, args] of calls as unknown as [string, string, string][]) {
+        const help = execFileSync(fileURLToPath(new URL('node_modules/.bin/tsx', root)), [`scripts/${command}.ts`, '--help'], {
+          cwd: fileURLToPath(root),
+          encoding: 'utf8',
+        });
+        for (const flag of args.match(/--[a-z-]+/g) ?? []) expect(help, `npm run ${command} -- ${flag}`).to.match(new RegExp(`^\\s+${flag}\\b`, 'm'));
       }
     });
 
