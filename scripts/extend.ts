@@ -6,7 +6,7 @@ import { requireRunningInstance } from './lib/environment.js';
 import { formatLocal, formatTimeLeft, formatUtc } from './lib/expiry.js';
 import { systemGit } from './lib/git.js';
 import { extendEnvironment } from './lib/move-expiry.js';
-import { runCli } from './lib/operator-error.js';
+import { OperatorError, runCli } from './lib/operator-error.js';
 import { MAX_TTL_HOURS } from './lib/provision-config.js';
 import { printResult } from './lib/progress.js';
 import { ssmRunner } from './lib/ssm-output.js';
@@ -16,13 +16,15 @@ const fields = {
   hours: { flag: 'hours', description: `hours to add to the current expiry (the box may live at most ${MAX_TTL_HOURS}h from now)` },
 };
 const schema = commonSchema.extend({
-  hours: z.coerce.number({ error: `expected a whole number of hours from 1 to ${MAX_TTL_HOURS}` }).int().min(1).max(MAX_TTL_HOURS),
+  hours: z.coerce.number({ error: `expected a whole number of hours from 1 to ${MAX_TTL_HOURS}` }).int().min(1).max(MAX_TTL_HOURS).optional(),
 });
 const SUMMARY = "Moves the environment's ExpiresAt (the tag and the box's self-destruct timer) later.";
 
 await runCli(async (argv) => {
   const cfg = await loadConfig(fields, schema, processSources(argv), systemGit());
   if (cfg.help) return void process.stdout.write(usage('extend', SUMMARY, fields));
+  // Required, but checked after --help so that help never needs it.
+  if (cfg.hours === undefined) throw new OperatorError('Missing --hours: how many hours to add to the expiry.', 'Pass e.g. `npm run extend -- --hours 4`.');
   const clients = createAwsClients(cfg.region);
   const instance = await requireRunningInstance(clients.ec2, cfg.env, await resolveRegion(clients));
   const now = new Date();

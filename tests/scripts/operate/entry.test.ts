@@ -1,0 +1,40 @@
+// The operate entry files run as an operator runs them; every case stops before reaching AWS.
+import { execFile } from 'node:child_process';
+import { expect } from 'chai';
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+const cli = (file: string, args: string[]): Promise<Run> =>
+  new Promise((resolve) => {
+    execFile('node_modules/.bin/tsx', [file, ...args], { env: { ...process.env, AWS_REGION: 'eu-west-1', PILLBOX_ENV: '' }, timeout: 60_000 }, (err, stdout, stderr) =>
+      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+
+describe('the operate commands', function () {
+  this.timeout(90_000);
+
+  it('print their usage with --help', async () => {
+    const names = ['status', 'session', 'kibana', 'logs', 'deploy', 'extend'];
+    const runs = await Promise.all(names.map((name) => cli(`scripts/${name}.ts`, ['--help'])));
+    runs.forEach((r, i) => {
+      expect(r.code, `${names[i]}: ${r.stderr}`).to.equal(0);
+      expect(r.stdout).to.match(new RegExp(`^Usage: npm run ${names[i]} -- \\[options\\]`));
+    });
+    expect(runs[3]?.stdout).to.include('--since <value>');
+    expect(runs[5]?.stdout).to.include('at most 72h from now');
+  });
+
+  it('stop on a bad value with cause and fix, exit 1, no stack trace', async () => {
+    const [logs, extend] = await Promise.all([cli('scripts/logs.ts', ['app', '--env', 'main', '--tail', 'lots']), cli('scripts/extend.ts', ['--env', 'main', '--hours', '0'])]);
+    expect(logs.code).to.equal(1);
+    expect(logs.stderr).to.include('✖ --tail=lots: expected a number of lines (1 or more) or all\n  → ');
+    expect(extend.code).to.equal(1);
+    expect(extend.stderr).to.match(/✖ --hours=0: /);
+    expect(logs.stderr + extend.stderr).not.to.match(/\n\s+at /);
+  });
+});
