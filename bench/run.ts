@@ -120,7 +120,8 @@ async function measure(target: Target, databaseUrl: string): Promise<Row[]> {
 const pct = (a: number, b: number) => `${Math.round((a / b) * 100)}%`;
 
 function verdicts(rows: Row[]) {
-  const get = (target: string, endpoint: string) => rows.find((r) => r.target.startsWith(target) && r.endpoint === endpoint)!;
+  const get = (target: string, endpoint: string) =>
+    rows.find((r) => r.target.startsWith(target) && r.endpoint === endpoint) ?? { rps: NaN, p99: NaN };
   const lines: Array<[string, string, boolean]> = [];
   for (const endpoint of ['GET list', 'POST create']) {
     const app = get('app, 2 workers', endpoint);
@@ -148,8 +149,12 @@ async function main(): Promise<void> {
       appTarget('app, 2 workers + APM', 2, capture.url),
       bareTarget,
     ];
+    // BENCH_ONLY='a|b' narrows a run to the targets whose label contains a or b (for quick iterations).
+    const only = process.env.BENCH_ONLY;
     const rows: Row[] = [];
-    for (const target of targets) rows.push(...(await measure(target, databaseUrl)));
+    for (const target of targets.filter((t) => !only || only.split('|').some((o) => t.label.includes(o)))) {
+      rows.push(...(await measure(target, databaseUrl)));
+    }
 
     console.log(`\n| target | endpoint | req/s | p50 ms | p99 ms | failed |\n|---|---|---:|---:|---:|---:|`);
     for (const r of rows) console.log(`| ${r.target} | ${r.endpoint} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.failures} |`);

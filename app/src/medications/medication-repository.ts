@@ -1,4 +1,5 @@
-import { QueryTypes, type Sequelize } from 'sequelize';
+import type { Sequelize } from 'sequelize';
+import { pooledQuery } from '../db/pooled-query';
 import { type Cursor, encodeCursor } from './cursor';
 import type { Medication } from './medication';
 import type { MedicationInput } from './medication-input';
@@ -25,9 +26,8 @@ const fromRow = (row: Medication): Medication => ({ ...row, strength: Number(row
 const toMedication = (m: MedicationModel): Medication => fromRow(m.get({ plain: true }) as Medication);
 
 /**
- * The list and create paths are the hot ones: they use one parameterised SQL statement
- * each through Sequelize's pool instead of building model instances. Reads and writes of
- * single rows go through the model.
+ * The list and create paths are the hot ones: one prepared statement each on a connection from
+ * Sequelize's pool, no model instances. Reads and writes of single rows go through the model.
  */
 export class MedicationRepository {
   private readonly model: typeof MedicationModel;
@@ -48,21 +48,24 @@ export class MedicationRepository {
       where.push(`(created_at, id) < ($${bind.length - 1}, $${bind.length})`);
     }
     bind.push(limit + 1);
-    const sql =
+    const text =
       `SELECT ${COLUMNS} FROM medications` +
       (where.length ? ` WHERE ${where.join(' AND ')}` : '') +
       ` ORDER BY created_at DESC, id DESC LIMIT $${bind.length}`;
-    const rows = await this.sequelize.query<Medication>(sql, { bind, type: QueryTypes.SELECT, raw: true });
+    // Four shapes of this statement exist (with/without q, with/without cursor); each is prepared once per connection.
+    const name = `medications-list${q ? '-q' : ''}${cursor ? '-cursor' : ''}`;
+    const rows = await pooledQuery<Medication>(this.sequelize, { name, text, values: bind });
     const items = rows.slice(0, limit).map(fromRow);
     const last = items[items.length - 1];
     return { items, nextCursor: rows.length > limit && last ? encodeCursor(last) : null };
   }
 
   async create(input: MedicationInput): Promise<Medication> {
-    const rows = await this.sequelize.query<Medication>(
-      `INSERT INTO medications (name, strength, unit, form, notes) VALUES ($1, $2, $3, $4, $5) RETURNING ${COLUMNS}`,
-      { bind: [input.name, input.strength, input.unit, input.form, input.notes], type: QueryTypes.SELECT, raw: true },
-    );
+    const rows = await pooledQuery<Medication>(this.sequelize, {
+      name: 'medications-create',
+      text: `INSERT INTO medications (name, strength, unit, form, notes) VALUES ($1, $2, $3, $4, $5) RETURNING ${COLUMNS}`,
+      values: [input.name, input.strength, input.unit, input.form, input.notes],
+    });
     return fromRow(rows[0]!);
   }
 
