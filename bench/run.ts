@@ -1,13 +1,12 @@
 // `npm run bench`: the app against a bare node:http + pg server, on loopback, in one run.
 import { spawn } from 'node:child_process';
 import autocannon from 'autocannon';
-import pg from 'pg';
 import { pino } from 'pino';
-import { migrate } from '../app/src/db/migrate';
-import { createSequelize } from '../app/src/db/sequelize';
-import { startApmCapture } from '../tests/support/apm-capture';
-import { startAppProcess } from '../tests/support/app-process';
-import { freePort, freshDatabase, stopPostgres } from '../tests/support/postgres';
+import { migrate } from '../app/src/db/migrate.js';
+import { createSequelize } from '../app/src/db/sequelize.js';
+import { startApmCapture } from '../tests/support/apm-capture.js';
+import { startAppProcess } from '../tests/support/app-process.js';
+import { freePort, freshDatabase, stopPostgres } from '../tests/support/postgres.js';
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 5);
 const CONNECTIONS = 32;
@@ -138,7 +137,7 @@ function verdicts(rows: Row[]) {
 }
 
 async function main(): Promise<void> {
-  const capture = await startApmCapture();
+  const capture = await startApmCapture(0, { keepEvents: false });
   try {
     const databaseUrl = await freshDatabase('bench');
     await seed(databaseUrl);
@@ -160,7 +159,7 @@ async function main(): Promise<void> {
     for (const r of rows) console.log(`| ${r.target} | ${r.endpoint} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.failures} |`);
     console.log(`\n| check (target) | result | met |\n|---|---|---|`);
     for (const [what, value, ok] of verdicts(rows)) console.log(`| ${what} | ${value} | ${ok ? 'yes' : 'NO'} |`);
-    console.log(`\nAPM capture received ${capture.transactions().length} transactions during the APM run.`);
+    console.log(`\nAPM capture received ${Math.round(capture.intakeBytes / 1024)} KiB of compressed events during the APM run.`);
   } finally {
     await capture.close();
     await stopPostgres();

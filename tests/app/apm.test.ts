@@ -1,8 +1,8 @@
 import { hostname } from 'node:os';
 import { expect } from 'chai';
-import { startApmCapture, type ApmCapture } from '../support/apm-capture';
-import { startAppProcess, type AppProcess } from '../support/app-process';
-import { freshDatabase } from '../support/postgres';
+import { startApmCapture, type ApmCapture } from '../support/apm-capture.js';
+import { startAppProcess, type AppProcess } from '../support/app-process.js';
+import { freshDatabase } from '../support/postgres.js';
 
 const until = async <T>(probe: () => T | undefined, what: string, timeoutMs = 15_000): Promise<T> => {
   const deadline = Date.now() + timeoutMs;

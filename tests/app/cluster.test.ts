@@ -2,8 +2,8 @@ import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { expect } from 'chai';
 import pg from 'pg';
-import { startAppProcess, type AppProcess } from '../support/app-process';
-import { freePort, freshDatabase } from '../support/postgres';
+import { startAppProcess, type AppProcess } from '../support/app-process.js';
+import { freePort, freshDatabase } from '../support/postgres.js';
 
 const byMessage = (message: string) => (line: Record<string, unknown>) => line.message === message;
 const levels = (app: AppProcess) => app.logs.map((l) => l['log.level']);
@@ -121,8 +121,8 @@ describe('cluster', function () {
     expect(Date.now() - stoppedAt).to.be.lessThan(10_000);
     expect(outcomes.filter((o) => o.status !== 201), 'requests sent before SIGTERM that failed').to.deep.equal([]);
     expect(outcomes.filter((o) => o.at > stoppedAt).length, 'requests completed during the drain').to.be.greaterThan(0);
-    const [{ n }] = await query<{ n: number }>(databaseUrl, 'SELECT count(*)::int AS n FROM medications');
-    expect(n).to.equal(total);
+    const [count] = await query<{ n: number }>(databaseUrl, 'SELECT count(*)::int AS n FROM medications');
+    expect(count?.n).to.equal(total);
     expect(await fetch(`${app.url}/healthz`).then(() => 'answered', () => 'refused')).to.equal('refused');
   });
 });

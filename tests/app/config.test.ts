@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
-import { ConfigError, loadConfig } from '../../app/src/config';
+import { ConfigError, loadConfig } from '../../app/src/config.js';
 
 describe('app config', () => {
   it('applies the documented defaults', () => {

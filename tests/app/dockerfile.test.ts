@@ -37,7 +37,7 @@ describe('app/Dockerfile', () => {
     const sources = instructions
       .filter((l) => l.startsWith('COPY ') && !l.includes('--from='))
       .flatMap((l) => l.replace(/^COPY\s+/, '').split(/\s+/).slice(0, -1));
-    expect(sources).to.not.be.empty;
+    expect(sources.length).to.be.greaterThan(3);
     for (const source of sources) {
       expect(existsSync(`${root}${source}`), source).to.equal(true);
       const blocked = ignored.find((pattern) => source === pattern || source.startsWith(`${pattern.replace(/^\*\*\//, '')}/`));

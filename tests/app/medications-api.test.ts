@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { startTestApp, type TestApp } from '../support/app-server';
+import { startTestApp, type TestApp } from '../support/app-server.js';
 
 const aMedication = (overrides: Record<string, unknown> = {}) => ({
   name: 'Ibuprofen',

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { chromium, type Browser } from 'playwright-core';
-import { startTestApp, type TestApp } from '../support/app-server';
+import { startTestApp, type TestApp } from '../support/app-server.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { RespawnTracker, respawnPolicyFor } from '../../app/src/cluster/respawn-policy';
+import { RespawnTracker, respawnPolicyFor } from '../../app/src/cluster/respawn-policy.js';
 
 describe('respawn policy', () => {
   it('backs off exponentially, capped, for deaths close together', () => {

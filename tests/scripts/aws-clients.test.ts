@@ -5,7 +5,8 @@ describe('AWS clients', () => {
   it('back off adaptively on throttling, in every client', async () => {
     const clients = createAwsClients('eu-west-1');
     for (const client of [clients.ec2, clients.ssm, clients.iam, clients.sts]) {
-      expect((await client.config.retryStrategy()).mode).to.equal('adaptive');
+      const strategy = (await client.config.retryStrategy()) as { mode?: string };
+      expect(strategy.mode).to.equal('adaptive');
       expect(await client.config.maxAttempts()).to.equal(8);
     }
   });

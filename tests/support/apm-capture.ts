@@ -1,5 +1,5 @@
 // Stands in for APM Server: accepts the agent's intake stream and keeps every event for assertions.
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createGunzip, createInflate } from 'node:zlib';
 
@@ -14,6 +14,8 @@ export interface ApmEvent {
 export interface ApmCapture {
   url: string;
   events: ApmEvent[];
+  /** Compressed bytes received on the intake endpoint. */
+  intakeBytes: number;
   /** Requests of any kind the agent made (intake, config polling, server info). */
   requests: number;
   transactions(): NonNullable<ApmEvent['transaction']>[];
@@ -34,22 +36,36 @@ async function readBody(req: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-/** Listens on an ephemeral port unless given one (8200 is the agent's default server URL). */
-export async function startApmCapture(port = 0): Promise<ApmCapture> {
+/**
+ * Listens on an ephemeral port unless given one (8200 is the agent's default server URL).
+ * `keepEvents: false` only counts intake bytes, so a benchmark measures the agent, not this parser.
+ */
+export async function startApmCapture(port = 0, { keepEvents = true } = {}): Promise<ApmCapture> {
   const events: ApmEvent[] = [];
-  const capture = { requests: 0 };
-  const server: Server = createServer(async (req, res) => {
+  const capture = { requests: 0, intakeBytes: 0 };
+  const server: Server = createServer((req, res) => {
+    // An agent killed mid-request aborts its stream; that is not a failure of the capture.
+    handle(req, res).catch(() => res.destroy());
+  });
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
     capture.requests++;
-    const body = await readBody(req);
     if (req.url?.startsWith('/intake/v2/events')) {
-      for (const line of body.split('\n')) if (line.trim()) events.push(JSON.parse(line) as ApmEvent);
+      if (keepEvents) {
+        const body = await readBody(req);
+        for (const line of body.split('\n')) if (line.trim()) events.push(JSON.parse(line) as ApmEvent);
+      } else {
+        for await (const chunk of req) capture.intakeBytes += (chunk as Buffer).length;
+      }
       res.writeHead(202).end();
-    } else if (req.url?.startsWith('/config/v1/agents')) {
+      return;
+    }
+    await readBody(req);
+    if (req.url?.startsWith('/config/v1/agents')) {
       res.writeHead(200, { 'content-type': 'application/json', etag: '"1"' }).end('{}');
     } else {
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ version: '9.5.0' }));
     }
-  });
+  };
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   const bound = (server.address() as AddressInfo).port;
   return {
@@ -57,6 +73,9 @@ export async function startApmCapture(port = 0): Promise<ApmCapture> {
     events,
     get requests() {
       return capture.requests;
+    },
+    get intakeBytes() {
+      return capture.intakeBytes;
     },
     transactions: () => events.flatMap((e) => (e.transaction ? [e.transaction] : [])),
     spans: () => events.flatMap((e) => (e.span ? [e.span] : [])),

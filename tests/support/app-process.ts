@@ -1,7 +1,7 @@
 // The compiled app as a real process tree (primary + workers), the way `npm start` runs it.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { freePort } from './postgres';
+import { freePort } from './postgres.js';
 
 const APP_DIR = fileURLToPath(new URL('../../app/', import.meta.url));
 

@@ -3,12 +3,12 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import type { Sequelize } from 'sequelize';
-import { migrate } from '../../app/src/db/migrate';
-import { databaseReadiness } from '../../app/src/db/readiness';
-import { createSequelize } from '../../app/src/db/sequelize';
-import { createApp } from '../../app/src/http/create-app';
-import { MedicationRepository } from '../../app/src/medications/medication-repository';
-import { freshDatabase } from './postgres';
+import { migrate } from '../../app/src/db/migrate.js';
+import { databaseReadiness } from '../../app/src/db/readiness.js';
+import { createSequelize } from '../../app/src/db/sequelize.js';
+import { createApp } from '../../app/src/http/create-app.js';
+import { MedicationRepository } from '../../app/src/medications/medication-repository.js';
+import { freshDatabase } from './postgres.js';
 
 export interface TestApp {
   url: string;

@@ -16,6 +16,7 @@ export type Validated<T> = { ok: true; value: T } | { ok: false; errors: FieldEr
 
 const SERVER_FIELDS = new Set(['id', 'createdAt', 'updatedAt', 'created_at', 'updated_at']);
 // C0/C1 controls other than tab, newline and carriage return; Postgres also rejects NUL outright.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/;
 const LINE_BREAK = /[\r\n\t]/;
 
