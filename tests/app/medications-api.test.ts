@@ -256,6 +256,17 @@ describe('medications API', () => {
       expect(await ready.json()).to.deep.equal({ status: 'ready' });
     });
 
+    it('sends API security headers on JSON and a script-free CSP on the page that keeps plain HTTP working', async () => {
+      const api = await fetch(`${app.url}/api/medications`);
+      expect(api.headers.get('x-content-type-options')).to.equal('nosniff');
+      expect(api.headers.get('content-security-policy')).to.equal("default-src 'none';frame-ancestors 'none'");
+      expect(api.headers.get('x-powered-by')).to.equal(null);
+      const page = await fetch(`${app.url}/`);
+      const csp = page.headers.get('content-security-policy') ?? '';
+      expect(csp).to.contain("script-src 'none'").and.contain("form-action 'self'");
+      expect(csp).to.not.contain('upgrade-insecure-requests');
+    });
+
     it('answers unknown routes with a problem+json 404', async () => {
       const res = await fetch(`${app.url}/nope`);
       expect(res.status).to.equal(404);

@@ -15,18 +15,34 @@ export interface AppProcess {
   stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-export async function startAppProcess(env: Record<string, string>, options: { waitReady?: boolean } = {}): Promise<AppProcess> {
+export interface StartOptions {
+  /** Wait until the app serves (default true). */
+  waitReady?: boolean;
+  /** Parse stdout into `logs` (default true); a benchmark sends it to /dev/null so parsing costs it nothing. */
+  captureLogs?: boolean;
+}
+
+async function untilReady(url: string, app: { exitCode: number | null }): Promise<void> {
+  for (let i = 0; i < 300 && app.exitCode === null; i++) {
+    if (await fetch(`${url}/readyz`).then((r) => r.ok, () => false)) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`the app at ${url} did not become ready`);
+}
+
+export async function startAppProcess(env: Record<string, string>, options: StartOptions = {}): Promise<AppProcess> {
+  const captureLogs = options.captureLogs ?? true;
   const port = env.PORT ? Number(env.PORT) : await freePort();
   const child = spawn(process.execPath, ['-r', './dist/observability/apm-start.js', 'dist/main.js'], {
     cwd: APP_DIR,
     env: { PATH: process.env.PATH, NODE_ENV: 'production', HOST: '127.0.0.1', PORT: String(port), ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', captureLogs ? 'pipe' : 'ignore', 'pipe'],
   });
   const logs: Array<Record<string, unknown>> = [];
   const waiters = new Set<() => void>();
   let stderr = '';
   let buffered = '';
-  child.stdout!.on('data', (chunk: Buffer) => {
+  child.stdout?.on('data', (chunk: Buffer) => {
     buffered += chunk.toString('utf8');
     const lines = buffered.split('\n');
     buffered = lines.pop()!;
@@ -77,6 +93,8 @@ export async function startAppProcess(env: Record<string, string>, options: { wa
       return exited;
     },
   };
-  if (options.waitReady !== false) await waitForLog((l) => l.message === 'pillbox is listening');
+  if (options.waitReady === false) return app;
+  if (captureLogs) await waitForLog((l) => l.message === 'pillbox is listening');
+  else await untilReady(app.url, child);
   return app;
 }

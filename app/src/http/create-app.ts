@@ -1,5 +1,4 @@
 import express, { type Express } from 'express';
-import helmet from 'helmet';
 import { medicationRoutes } from '../medications/medication-routes';
 import type { MedicationRepository } from '../medications/medication-repository';
 import { pageRoutes } from '../medications/page-routes';
@@ -7,6 +6,7 @@ import type { Logger } from '../observability/logger';
 import { requestLog } from '../observability/request-log';
 import { healthRoutes, type Readiness } from './health-routes';
 import { notFoundHandler, problemHandler } from './problem';
+import { apiSecurityHeaders, pageSecurityHeaders } from './security-headers';
 
 export interface AppDeps {
   repository: MedicationRepository;
@@ -24,18 +24,12 @@ export function createApp({ repository, readiness, logger, bodyLimit }: AppDeps)
   app.use(healthRoutes(readiness));
   app.use(requestLog(logger));
   app.use(
-    helmet({
-      contentSecurityPolicy: {
-        directives: { defaultSrc: ["'self'"], scriptSrc: ["'none'"], formAction: ["'self'"], frameAncestors: ["'none'"] },
-      },
-    }),
-  );
-  app.use(
     '/api/medications',
+    apiSecurityHeaders(),
     express.json({ limit: bodyLimit, strict: true, type: ['application/json', 'application/*+json'] }),
     medicationRoutes(repository),
   );
-  app.use(pageRoutes(repository, bodyLimit));
+  app.use(pageSecurityHeaders(), pageRoutes(repository, bodyLimit));
   app.use(notFoundHandler);
   app.use(problemHandler(logger));
   return app;

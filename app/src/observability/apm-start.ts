@@ -7,7 +7,7 @@ apm.start({
   // Without a server URL the agent would send to localhost:8200; the primary serves no requests.
   active: Boolean(process.env.ELASTIC_APM_SERVER_URL) && cluster.isWorker,
   serviceName: 'pillbox',
-  // No cloud metadata probe unless asked for (the box sets ELASTIC_APM_CLOUD_PROVIDER=aws).
+  // No cloud metadata probe unless asked for.
   cloudProvider: 'none',
   // Bodies and headers never leave the process; node names come from the primary, one per worker.
   captureBody: 'off',

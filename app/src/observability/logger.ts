@@ -3,8 +3,20 @@ import pino, { type Logger } from 'pino';
 
 export type { Logger };
 
-/** ECS JSON lines on stdout; trace ids come from the APM agent when it is active. */
+/**
+ * ECS JSON lines on stdout; trace ids come from the APM agent when it is active.
+ * Writes are asynchronous: lines logged while a write is in flight go out together in the next
+ * one instead of one blocking syscall each. Whatever is pending is written on process exit.
+ */
 export function createLogger(level: string, bindings: Record<string, unknown> = {}): Logger {
+  const destination = pino.destination({ dest: 1, sync: false });
+  process.once('exit', () => {
+    try {
+      destination.flushSync();
+    } catch {
+      // stdout already closed: nothing left to write to.
+    }
+  });
   const logger = pino({
     ...ecsFormat({ apmIntegration: true }),
     level,
@@ -12,6 +24,6 @@ export function createLogger(level: string, bindings: Record<string, unknown> = 
       paths: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'],
       censor: '[redacted]',
     },
-  });
+  }, destination);
   return Object.keys(bindings).length ? logger.child(bindings) : logger;
 }
