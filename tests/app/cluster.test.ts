@@ -1,4 +1,4 @@
-import { request } from 'node:http';
+import { Agent, request } from 'node:http';
 import { createServer } from 'node:net';
 import { expect } from 'chai';
 import pg from 'pg';
@@ -18,21 +18,27 @@ async function query<T>(databaseUrl: string, sql: string): Promise<T[]> {
   }
 }
 
-/** One POST on its own connection; resolves with the status (and when it came), or the network error's code. */
-function postOnce(url: string, onSent: () => void): Promise<{ status: number | string; at: number }> {
+interface Outcome {
+  sentAt: number;
+  doneAt: number;
+  status: number | string;
+}
+
+/** One POST over a keep-alive agent; resolves with when it was sent and how it ended. */
+function post(url: string, agent: Agent): Promise<Outcome> {
   return new Promise((resolve) => {
     const body = JSON.stringify({ name: 'Drain test', strength: 1, unit: 'mg' });
+    const sentAt = Date.now();
     const req = request(`${url}/api/medications`, {
       method: 'POST',
-      agent: false,
+      agent,
       headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
     });
-    req.on('finish', onSent);
     req.on('response', (res) => {
       res.resume();
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, at: Date.now() }));
+      res.on('end', () => resolve({ sentAt, doneAt: Date.now(), status: res.statusCode ?? 0 }));
     });
-    req.on('error', (err: NodeJS.ErrnoException) => resolve({ status: err.code ?? err.message, at: Date.now() }));
+    req.on('error', (err: NodeJS.ErrnoException) => resolve({ sentAt, doneAt: Date.now(), status: err.code ?? err.message }));
     req.end(body);
   });
 }
@@ -98,31 +104,35 @@ describe('cluster', function () {
     }
   });
 
-  it('drains in-flight requests on SIGTERM and exits 0', async () => {
+  it('drains every request in flight on SIGTERM under keep-alive load, then exits 0', async () => {
     const databaseUrl = await freshDatabase('drain');
     const app = await start({ DATABASE_URL: databaseUrl, WEB_CONCURRENCY: '2', SHUTDOWN_TIMEOUT_MS: '10000' });
-    const total = 150;
-    let sent = 0;
-    let signalled!: () => void;
-    const allSent = new Promise<void>((resolve) => (signalled = resolve));
-    const results = Array.from({ length: total }, () =>
-      postOnce(app.url, () => {
-        if (++sent === total) signalled();
-      }),
-    );
-    await allSent;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-    const stoppedAt = Date.now();
+    const agent = new Agent({ keepAlive: true, maxSockets: 32 });
+    const outcomes: Outcome[] = [];
+    let stoppedAt = Infinity;
+    // 32 clients, each sending its next request as soon as the last one ends, until the server is gone.
+    const clients = Array.from({ length: 32 }, async () => {
+      for (;;) {
+        const outcome = await post(app.url, agent);
+        outcomes.push(outcome);
+        if (outcome.sentAt > stoppedAt || outcome.status !== 201) return;
+      }
+    });
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    stoppedAt = Date.now();
     app.child.kill('SIGTERM');
+    await Promise.all(clients);
+    agent.destroy();
 
-    const outcomes = await Promise.all(results);
     const { code } = await app.exited;
     expect(code).to.equal(0);
     expect(Date.now() - stoppedAt).to.be.lessThan(10_000);
-    expect(outcomes.filter((o) => o.status !== 201), 'requests sent before SIGTERM that failed').to.deep.equal([]);
-    expect(outcomes.filter((o) => o.at > stoppedAt).length, 'requests completed during the drain').to.be.greaterThan(0);
+    const inFlight = outcomes.filter((o) => o.sentAt < stoppedAt && o.doneAt >= stoppedAt);
+    expect(inFlight.length, 'requests in flight when SIGTERM arrived').to.be.greaterThan(0);
+    expect(inFlight.filter((o) => o.status !== 201), 'in-flight requests that failed').to.deep.equal([]);
+    const created = outcomes.filter((o) => o.status === 201).length;
     const [count] = await query<{ n: number }>(databaseUrl, 'SELECT count(*)::int AS n FROM medications');
-    expect(count?.n).to.equal(total);
+    expect(count?.n, 'every stored row was answered 201: no work done and then dropped').to.equal(created);
     expect(await fetch(`${app.url}/healthz`).then(() => 'answered', () => 'refused')).to.equal('refused');
   });
 });
