@@ -4,14 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateTagsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { SSMClient } from '@aws-sdk/client-ssm';
-import { mockClient } from 'aws-sdk-client-mock';
 import { expect } from 'chai';
 import type { EnvInstance } from '../../../scripts/lib/environment.js';
 import { extendEnvironment, moveTimerCommand } from '../../../scripts/lib/move-expiry.js';
 import { OperatorError } from '../../../scripts/lib/operator-error.js';
 import { ssmRunner } from '../../../scripts/lib/ssm-output.js';
 import { toScript } from '../../../scripts/lib/ssm-run.js';
-import { type Ec2Mock, fakeBox, type SsmMock } from './fake-box.js';
+import { fakeBox, useBoxMocks } from './fake-box.js';
 
 const anInstance = (expiresAt?: string): EnvInstance => ({
   id: 'i-0abc',
@@ -22,16 +21,7 @@ const anInstance = (expiresAt?: string): EnvInstance => ({
 });
 
 describe('extend', () => {
-  let ec2: Ec2Mock;
-  let ssm: SsmMock;
-  beforeEach(() => {
-    ec2 = mockClient(EC2Client);
-    ssm = mockClient(SSMClient);
-  });
-  afterEach(() => {
-    ec2.restore();
-    ssm.restore();
-  });
+  const mocks = useBoxMocks();
   const deps = (now: string) => ({
     ec2: new EC2Client({ region: 'eu-west-1' }),
     run: ssmRunner(new SSMClient({ region: 'eu-west-1' }), 'i-0abc', { sleep: async () => {} }),
@@ -39,8 +29,8 @@ describe('extend', () => {
   });
 
   it('rewrites the timer drop-in on the box, then moves the ExpiresAt tag, across midnight', async () => {
-    const box = fakeBox(ssm, () => ({ stdout: 'Mon 2026-11-23 01:30:00 UTC\n' }));
-    ec2.on(CreateTagsCommand).resolves({});
+    const box = fakeBox(mocks.ssm, () => ({ stdout: 'Mon 2026-11-23 01:30:00 UTC\n' }));
+    mocks.ec2.on(CreateTagsCommand).resolves({});
     const moved = await extendEnvironment(deps('2026-11-22T20:00:00Z'), anInstance('2026-11-22T22:30:00Z'), 3, 72);
     expect(moved.to.toISOString()).to.equal('2026-11-23T01:30:00.000Z');
     expect(moved.timerNext).to.equal('Mon 2026-11-23 01:30:00 UTC');
@@ -48,30 +38,30 @@ describe('extend', () => {
     expect(box.lines()[0]).to.match(
       /' sh \/etc\/systemd\/system\/pillbox-expire\.timer\.d\/expires-at\.conf '\[Timer\]\nOnCalendar=\nOnCalendar=2026-11-23 01:30:00 UTC\n' pillbox-expire\.timer$/,
     );
-    expect(ec2.commandCalls(CreateTagsCommand)[0]?.args[0].input).to.deep.equal({ Resources: ['i-0abc'], Tags: [{ Key: 'ExpiresAt', Value: '2026-11-23T01:30:00Z' }] });
+    expect(mocks.ec2.commandCalls(CreateTagsCommand)[0]?.args[0].input).to.deep.equal({ Resources: ['i-0abc'], Tags: [{ Key: 'ExpiresAt', Value: '2026-11-23T01:30:00Z' }] });
   });
 
   it('touches neither box nor tag when the extension would pass the cap', async () => {
-    const box = fakeBox(ssm, () => ({}));
+    const box = fakeBox(mocks.ssm, () => ({}));
     let caught: unknown;
     await extendEnvironment(deps('2026-11-22T12:00:00Z'), anInstance('2026-11-25T06:00:00Z'), 8, 72).catch((err: unknown) => (caught = err));
     expect(caught).to.be.instanceOf(OperatorError);
     expect((caught as OperatorError).hint).to.equal('Pass --hours 6 or less.');
     expect(box.lines()).to.deep.equal([]);
-    expect(ec2.commandCalls(CreateTagsCommand)).to.have.length(0);
+    expect(mocks.ec2.commandCalls(CreateTagsCommand)).to.have.length(0);
   });
 
   it('leaves the tag alone when the box could not move its timer', async () => {
-    fakeBox(ssm, () => ({ exitCode: 1, stderr: 'Failed to restart pillbox-expire.timer: Unit not found.\n' }));
+    fakeBox(mocks.ssm, () => ({ exitCode: 1, stderr: 'Failed to restart pillbox-expire.timer: Unit not found.\n' }));
     let caught: unknown;
     await extendEnvironment(deps('2026-11-22T12:00:00Z'), anInstance('2026-11-22T18:00:00Z'), 2, 72).catch((err: unknown) => (caught = err));
     expect((caught as OperatorError).message).to.equal('Could not move the expiry timer on the box: Failed to restart pillbox-expire.timer: Unit not found.');
-    expect(ec2.commandCalls(CreateTagsCommand)).to.have.length(0);
+    expect(mocks.ec2.commandCalls(CreateTagsCommand)).to.have.length(0);
   });
 
   it('says a rerun fixes a tag write that failed after the box moved', async () => {
-    fakeBox(ssm, () => ({ stdout: 'x' }));
-    ec2.on(CreateTagsCommand).rejects(Object.assign(new Error('slow down'), { name: 'RequestLimitExceeded' }));
+    fakeBox(mocks.ssm, () => ({ stdout: 'x' }));
+    mocks.ec2.on(CreateTagsCommand).rejects(Object.assign(new Error('slow down'), { name: 'RequestLimitExceeded' }));
     let caught: unknown;
     await extendEnvironment(deps('2026-11-22T12:00:00Z'), anInstance('2026-11-22T18:00:00Z'), 2, 72).catch((err: unknown) => (caught = err));
     expect((caught as OperatorError).message).to.contain('now expires at 2026-11-22T20:00:00Z');

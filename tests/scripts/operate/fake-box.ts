@@ -4,8 +4,9 @@
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { GetCommandInvocationCommand, SendCommandCommand, type ServiceInputTypes, type ServiceOutputTypes, type SSMClientResolvedConfig } from '@aws-sdk/client-ssm';
-import type { ServiceInputTypes as Ec2Input, ServiceOutputTypes as Ec2Output, EC2ClientResolvedConfig } from '@aws-sdk/client-ec2';
-import type { AwsStub } from 'aws-sdk-client-mock';
+import { EC2Client, type ServiceInputTypes as Ec2Input, type ServiceOutputTypes as Ec2Output, type EC2ClientResolvedConfig } from '@aws-sdk/client-ec2';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { mockClient, type AwsStub } from 'aws-sdk-client-mock';
 import { PAGE_BYTES, SSM_STDOUT_LIMIT } from '../../../scripts/lib/ssm-output.js';
 
 export interface Reply {
@@ -20,6 +21,20 @@ export type Handler = (line: string, instanceId: string) => Reply;
 /** Mocks are made in beforeEach and restored after each test, so no stub outlives its test file. */
 export type SsmMock = AwsStub<ServiceInputTypes, ServiceOutputTypes, SSMClientResolvedConfig>;
 export type Ec2Mock = AwsStub<Ec2Input, Ec2Output, EC2ClientResolvedConfig>;
+
+/** Fresh EC2 and SSM mocks for each test of the calling suite, restored after it. */
+export function useBoxMocks(): { ec2: Ec2Mock; ssm: SsmMock } {
+  const mocks = {} as { ec2: Ec2Mock; ssm: SsmMock };
+  beforeEach(() => {
+    mocks.ec2 = mockClient(EC2Client);
+    mocks.ssm = mockClient(SSMClient);
+  });
+  afterEach(() => {
+    mocks.ec2.restore();
+    mocks.ssm.restore();
+  });
+  return mocks;
+}
 
 export function fakeBox(ssm: SsmMock, handler: Handler): { lines: () => string[] } {
   const files = new Map<string, Buffer>();

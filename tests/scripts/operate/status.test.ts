@@ -1,9 +1,8 @@
 import { DescribeInstancesCommand, DescribeVolumesCommand, EC2Client, type Instance } from '@aws-sdk/client-ec2';
 import { SendCommandCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { mockClient } from 'aws-sdk-client-mock';
 import { expect } from 'chai';
 import { collectStatus, renderStatus } from '../../../scripts/lib/status-report.js';
-import { type Ec2Mock, fakeBox, type SsmMock } from './fake-box.js';
+import { fakeBox, useBoxMocks } from './fake-box.js';
 
 const NOW = new Date('2026-11-22T12:00:00Z');
 
@@ -34,30 +33,21 @@ const PS = [
   .join('\n');
 
 describe('status', () => {
-  let ec2: Ec2Mock;
-  let ssm: SsmMock;
-  beforeEach(() => {
-    ec2 = mockClient(EC2Client);
-    ssm = mockClient(SSMClient);
-  });
-  afterEach(() => {
-    ec2.restore();
-    ssm.restore();
-  });
+  const mocks = useBoxMocks();
 
   const deps = () => ({ ec2: new EC2Client({ region: 'eu-west-1' }), ssm: new SSMClient({ region: 'eu-west-1' }), now: () => NOW, newId: () => 'abcdef01', sleep: async () => {} });
 
   it('reports state, URL, age, time left, cost and service health of each environment', async () => {
-    ec2.on(DescribeInstancesCommand).resolves({
+    mocks.ec2.on(DescribeInstancesCommand).resolves({
       Reservations: [{ Instances: [anInstance({ id: 'i-01', env: 'main' }), anInstance({ id: 'i-02', env: 'feature-x', state: 'stopped', launch: '2026-11-21T12:00:00Z' })] }],
     });
-    ec2.on(DescribeVolumesCommand).resolves({
+    mocks.ec2.on(DescribeVolumesCommand).resolves({
       Volumes: [
         { Size: 30, Attachments: [{ InstanceId: 'i-01' }] },
         { Size: 20, Attachments: [{ InstanceId: 'i-02' }] },
       ],
     });
-    const box = fakeBox(ssm, (line) => (line.endsWith('ps --all --format json') ? { stdout: PS } : { exitCode: 127, stderr: `unexpected: ${line}` }));
+    const box = fakeBox(mocks.ssm, (line) => (line.endsWith('ps --all --format json') ? { stdout: PS } : { exitCode: 127, stderr: `unexpected: ${line}` }));
 
     const [main, feature] = await collectStatus(deps());
 
@@ -74,20 +64,20 @@ describe('status', () => {
     expect(box.lines()[0]).to.contain(
       'docker compose --project-directory /opt/pillbox/compose --file /opt/pillbox/compose/compose.yaml --env-file /opt/pillbox/compose/.env --env-file /etc/pillbox/pillbox.env --env-file /etc/pillbox/secrets.env ps --all --format json',
     );
-    expect(ec2.commandCalls(DescribeInstancesCommand)[0]?.args[0].input.Filters).to.deep.include({ Name: 'tag:Project', Values: ['pillbox'] });
+    expect(mocks.ec2.commandCalls(DescribeInstancesCommand)[0]?.args[0].input.Filters).to.deep.include({ Name: 'tag:Project', Values: ['pillbox'] });
   });
 
   it('asks EC2 for one environment only when one is named', async () => {
-    ec2.on(DescribeInstancesCommand).resolves({ Reservations: [] });
+    mocks.ec2.on(DescribeInstancesCommand).resolves({ Reservations: [] });
     expect(await collectStatus(deps(), 'main')).to.deep.equal([]);
-    expect(ec2.commandCalls(DescribeInstancesCommand)[0]?.args[0].input.Filters).to.deep.include({ Name: 'tag:Env', Values: ['main'] });
-    expect(ec2.commandCalls(DescribeVolumesCommand)).to.have.length(0);
+    expect(mocks.ec2.commandCalls(DescribeInstancesCommand)[0]?.args[0].input.Filters).to.deep.include({ Name: 'tag:Env', Values: ['main'] });
+    expect(mocks.ec2.commandCalls(DescribeVolumesCommand)).to.have.length(0);
   });
 
   it('skips service health with a note when the SSM agent is not online', async () => {
-    ec2.on(DescribeInstancesCommand).resolves({ Reservations: [{ Instances: [anInstance({ id: 'i-01', env: 'main' })] }] });
-    ec2.on(DescribeVolumesCommand).resolves({ Volumes: [] });
-    ssm.on(SendCommandCommand).rejects(Object.assign(new Error('Instances [[i-01]] not in a valid state for account'), { name: 'InvalidInstanceId' }));
+    mocks.ec2.on(DescribeInstancesCommand).resolves({ Reservations: [{ Instances: [anInstance({ id: 'i-01', env: 'main' })] }] });
+    mocks.ec2.on(DescribeVolumesCommand).resolves({ Volumes: [] });
+    mocks.ssm.on(SendCommandCommand).rejects(Object.assign(new Error('Instances [[i-01]] not in a valid state for account'), { name: 'InvalidInstanceId' }));
     const [main] = await collectStatus(deps());
     expect(main?.services).to.equal(undefined);
     expect(main?.servicesNote).to.match(/SSM agent not online/);
@@ -95,9 +85,9 @@ describe('status', () => {
   });
 
   it('renders one block per environment with times in UTC and in the operator zone', async () => {
-    ec2.on(DescribeInstancesCommand).resolves({ Reservations: [{ Instances: [anInstance({ id: 'i-01', env: 'main' })] }] });
-    ec2.on(DescribeVolumesCommand).resolves({ Volumes: [{ Size: 30, Attachments: [{ InstanceId: 'i-01' }] }] });
-    fakeBox(ssm, () => ({ stdout: PS }));
+    mocks.ec2.on(DescribeInstancesCommand).resolves({ Reservations: [{ Instances: [anInstance({ id: 'i-01', env: 'main' })] }] });
+    mocks.ec2.on(DescribeVolumesCommand).resolves({ Volumes: [{ Size: 30, Attachments: [{ InstanceId: 'i-01' }] }] });
+    fakeBox(mocks.ssm, () => ({ stdout: PS }));
     const text = renderStatus(await collectStatus(deps()), 'eu-west-1', NOW, 'Asia/Kolkata');
     expect(text).to.equal(
       [
