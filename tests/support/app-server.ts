@@ -3,11 +3,9 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import type { Sequelize } from 'sequelize';
+import { appOnDatabase } from '../../app/src/cluster/worker.js';
 import { migrate } from '../../app/src/db/migrate.js';
-import { databaseReadiness } from '../../app/src/db/readiness.js';
 import { createSequelize } from '../../app/src/db/sequelize.js';
-import { createApp } from '../../app/src/http/create-app.js';
-import { MedicationRepository } from '../../app/src/medications/medication-repository.js';
 import { freshDatabase } from './postgres.js';
 
 export interface TestApp {
@@ -24,12 +22,7 @@ export async function startTestApp(options: { bodyLimit?: number } = {}): Promis
   const logger = pino({ level: 'silent' });
   const sequelize = createSequelize(databaseUrl, 10);
   await migrate(databaseUrl, sequelize, logger);
-  const app = createApp({
-    repository: new MedicationRepository(sequelize),
-    readiness: databaseReadiness(sequelize, logger),
-    logger,
-    bodyLimit: options.bodyLimit ?? 16384,
-  });
+  const app = appOnDatabase(sequelize, logger, options.bodyLimit ?? 16384);
   const server = await new Promise<Server>((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });

@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import type { Sequelize } from 'sequelize';
 import { Server as NetServer } from 'node:net';
 import type { Config } from '../config';
 import { createSequelize } from '../db/sequelize';
@@ -14,14 +15,19 @@ export interface RunningWorker {
 
 const IDLE_SWEEP_MS = 50;
 
-export async function startWorker(config: Config, databaseUrl: string, logger: Logger): Promise<RunningWorker> {
-  const sequelize = createSequelize(databaseUrl, config.DATABASE_POOL_MAX);
-  const app = createApp({
+/** The HTTP app wired to one database: what a worker serves (tests use it in-process). */
+export function appOnDatabase(sequelize: Sequelize, logger: Logger, bodyLimit: number) {
+  return createApp({
     repository: new MedicationRepository(sequelize),
     readiness: databaseReadiness(sequelize, logger),
     logger,
-    bodyLimit: config.BODY_LIMIT_BYTES,
+    bodyLimit,
   });
+}
+
+export async function startWorker(config: Config, databaseUrl: string, logger: Logger): Promise<RunningWorker> {
+  const sequelize = createSequelize(databaseUrl, config.DATABASE_POOL_MAX);
+  const app = appOnDatabase(sequelize, logger, config.BODY_LIMIT_BYTES);
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(config.PORT, config.HOST, (err?: Error) => (err ? reject(err) : resolve(s)));
   });
