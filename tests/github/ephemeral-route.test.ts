@@ -155,6 +155,21 @@ describe('ephemeral.yml route step', () => {
     expect(result.log).to.contain('AWS_DEPLOY_ROLE_ARN is not set');
   });
 
+  it('skips the hourly sweep and pushes with a notice while the AWS set-up is not done', () => {
+    for (const event of [{ EVENT: 'schedule' }, { EVENT: 'push', REF: 'refs/heads/feat/login' }]) {
+      const result = route({ ...event, ROLE: '', REGION: '' });
+      expect(result.status, event.EVENT).to.equal(0);
+      expect(result.outputs, event.EVENT).to.deep.equal({ action: 'skip' });
+      expect(result.log).to.contain('::notice::Ephemeral environments are off');
+    }
+  });
+
+  it('fails a dispatch while the AWS set-up is not done, naming the variable', () => {
+    const result = route({ EVENT: 'workflow_dispatch', REF: 'refs/heads/feat/login', DISPATCH_ACTION: 'provision', ROLE: '', REGION: '' });
+    expect(result.status).to.equal(1);
+    expect(result.log).to.contain('AWS_DEPLOY_ROLE_ARN is not set');
+  });
+
   it('does not need the AWS variables to skip an unrelated event', () => {
     const result = route({ EVENT: 'delete', DELETED_REF: 'v1.0.0', DELETED_REF_TYPE: 'tag', ROLE: '', REGION: '' });
     expect(result.status).to.equal(0);
