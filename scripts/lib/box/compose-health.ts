@@ -55,7 +55,7 @@ export function healthWord(s: ServiceHealth): string {
 }
 
 /** A one-shot job that finished cleanly (the Elastic setup job) is as good as healthy. */
-export function isServiceOk(s: ServiceHealth): boolean {
+export function isServiceHealthy(s: ServiceHealth): boolean {
   if (s.state === 'running') return s.health === '' || s.health === 'healthy';
   return s.state === 'exited' && s.exitCode === 0;
 }

@@ -4,7 +4,7 @@
 import { DescribeInstancesCommand, waitUntilInstanceRunning, type EC2Client } from '@aws-sdk/client-ec2';
 import { DescribeInstanceInformationCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import { toEnvInstance, type EnvInstance } from '../aws/environment.js';
-import { composePsCommand, healthWord, isServiceOk, parseComposePs, type ServiceHealth } from '../box/compose-health.js';
+import { composePsCommand, healthWord, isServiceHealthy, parseComposePs, type ServiceHealth } from '../box/compose-health.js';
 import { STACK_UNIT } from '../box/layout.js';
 import { runOnBox, type Argv } from '../box/ssm-run.js';
 import type { Clock } from '../core/clock.js';
@@ -71,9 +71,9 @@ export async function waitStackHealthy(ssm: SSMClient, instanceId: string, clock
       throw new OperatorError(`${STACK_UNIT} failed on the box.`, 'See why with `npm run logs` or, in `npm run session`, `journalctl -u pillbox.service`.');
     }
     const services = result.exitCode === 0 ? parseComposePs(rest.join('\n')) : [];
-    const ready = services.filter(isServiceOk);
-    report(`${unitState.trim() || 'starting'}; ${ready.length}/${services.length} services ready${services.length ? ': ' + services.map((s) => `${s.service}=${healthWord(s)}`).join(' ') : ''}`);
-    return unitState.trim() === 'active' && services.length > 0 && ready.length === services.length ? services : undefined;
+    const healthy = services.filter(isServiceHealthy);
+    report(`${unitState.trim() || 'starting'}; ${healthy.length}/${services.length} services healthy${services.length ? ': ' + services.map((s) => `${s.service}=${healthWord(s)}`).join(' ') : ''}`);
+    return unitState.trim() === 'active' && services.length > 0 && healthy.length === services.length ? services : undefined;
   });
 }
 
