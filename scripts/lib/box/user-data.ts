@@ -1,13 +1,15 @@
 // Renders cloud-init/cloud-config.yaml into the instance's user-data: each write_files
-// entry's `x-pillbox-file` becomes that file's content, {{ NAME }} placeholders become
-// validated settings. Nothing secret goes in; the box fetches secrets itself.
+// entry's `x-pillbox-file` becomes that file's content (`x-pillbox-content` a rendered
+// value), and {{ NAME }} placeholders become validated settings or the box's paths and unit
+// names from layout.ts. Nothing secret goes in; the box fetches secrets itself.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { parseDocument } from 'yaml';
+import { parseDocument, visit } from 'yaml';
 import { envNames, isoSeconds } from '../core/names.js';
 import { OperatorError } from '../core/operator-error.js';
-import { formatUtc } from '../core/time.js';
 import { composeArgv } from './compose.js';
+import { expiryDropIn } from './expiry-timer.js';
+import { BOX_LAYOUT } from './layout.js';
 import { toShellLine } from './ssm-run.js';
 
 export const CLOUD_INIT_DIR = fileURLToPath(new URL('../../../cloud-init/', import.meta.url));
@@ -30,6 +32,7 @@ const systemdLine = (argv: string[]): string => toShellLine(['/usr/bin/docker', 
 
 export function placeholders(input: UserDataInput): Record<string, string> {
   return {
+    ...BOX_LAYOUT,
     ENV: input.env,
     REGION: input.region,
     APP_PORT: String(input.appPort),
@@ -37,7 +40,7 @@ export function placeholders(input: UserDataInput): Record<string, string> {
     GIT_SHA: input.gitSha,
     SECRETS_PATH: envNames(input.env).secretsTree,
     EXPIRES_AT: isoSeconds(input.expiresAt),
-    EXPIRES_ON_CALENDAR: formatUtc(input.expiresAt),
+    EXPIRY_DROP_IN: expiryDropIn(input.expiresAt),
     APP_IMAGE: input.appImage ?? '',
     COMPOSE_UP: systemdLine(composeArgv('up', '-d', '--wait')),
     COMPOSE_STOP: systemdLine(composeArgv('stop')),
@@ -56,12 +59,28 @@ export function renderUserData(input: UserDataInput, dir: string = CLOUD_INIT_DI
   const values = placeholders(input);
   const read = (name: string) => fillPlaceholders(readFileSync(`${dir}${name}`, 'utf8'), values, name);
   const doc = parseDocument(readFileSync(`${dir}cloud-config.yaml`, 'utf8'));
+  // Values only: the template's comments name placeholders without being filled.
+  visit(doc, {
+    Scalar(_, node) {
+      if (typeof node.value !== 'string') return;
+      const filled = fillPlaceholders(node.value, values, 'cloud-config.yaml');
+      // The template quotes placeholders to stay valid YAML; the result needs no quotes.
+      if (filled !== node.value) Object.assign(node, { value: filled, type: 'PLAIN' });
+    },
+  });
   const files = doc.get('write_files') as { items: { get(k: string): unknown; set(k: string, v: unknown): void; delete(k: string): boolean }[] };
   for (const entry of files.items) {
     const source = entry.get('x-pillbox-file');
-    if (typeof source !== 'string') throw new Error(`cloud-config.yaml: write_files entry without x-pillbox-file`);
-    entry.delete('x-pillbox-file');
-    entry.set('content', read(source));
+    const rendered = entry.get('x-pillbox-content');
+    if (typeof source === 'string') {
+      entry.delete('x-pillbox-file');
+      entry.set('content', read(source));
+    } else if (typeof rendered === 'string' && values[rendered] !== undefined) {
+      entry.delete('x-pillbox-content');
+      entry.set('content', values[rendered]);
+    } else {
+      throw new Error('cloud-config.yaml: write_files entry without x-pillbox-file or a known x-pillbox-content');
+    }
   }
   // The comments describe the template, not the result: drop them to save bytes.
   doc.commentBefore = null;

@@ -1,9 +1,27 @@
 // Runs the deploy plan on the box with progress, and rolls back on any failure.
 
+import { BOX_DIR, STACK_UNIT } from '../box/layout.js';
 import { runWithFullOutput, type RemoteResult, type RemoteRunner } from '../box/ssm-output.js';
 import { OperatorError } from '../core/operator-error.js';
 import type { Progress } from '../core/progress.js';
-import { appLogsCommand, buildCommand, BUILT_APP_IMAGE, canaryLogsCommand, canaryReadyCommand, checkoutCommand, fetchCommand, observeCommand, parseObserved, removeCanaryCommand, ROLLBACK_TAG, startCanaryCommand, STEP_TIMEOUTS, swapCommand, tagCommand, type Observed } from './plan.js';
+import {
+  appLogsCommand,
+  buildCommand,
+  BUILT_APP_IMAGE,
+  canaryLogsCommand,
+  canaryReadyCommand,
+  checkoutCommand,
+  fetchCommand,
+  observeCommand,
+  parseObserved,
+  removeCanaryCommand,
+  ROLLBACK_TAG,
+  startCanaryCommand,
+  STEP_TIMEOUTS,
+  swapCommand,
+  tagCommand,
+  type Observed,
+} from './plan.js';
 
 export interface DeployDeps {
   run: RemoteRunner;
@@ -43,7 +61,7 @@ export async function deployApp({ run, progress, newId }: DeployDeps, { sha, hea
   const before = await progress.step('Read what the box runs', async () => {
     const result = await run(observeCommand(), { timeoutSeconds: STEP_TIMEOUTS.quick });
     if (result.exitCode === 3) {
-      throw new OperatorError('The app container does not exist on the box, so there is nothing to replace.', 'Start the stack first: `npm run session`, then `sudo systemctl restart pillbox.service`; `npm run logs` shows why it is down.');
+      throw new OperatorError('The app container does not exist on the box, so there is nothing to replace.', `Start the stack first: \`npm run session\`, then \`sudo systemctl restart ${STACK_UNIT}\`; \`npm run logs\` shows why it is down.`);
     }
     if (result.exitCode !== 0) throw new OperatorError(`Could not read the box's state: ${lastLines(result.stderr, 1)}`, 'Check the box with `npm run status`.');
     return parseObserved(result.stdout);
@@ -62,7 +80,7 @@ export async function deployApp({ run, progress, newId }: DeployDeps, { sha, hea
   try {
     await progress.step(`Fetch ${short(sha)} on the box`, () => must(run, fetchCommand(sha), STEP_TIMEOUTS.fetch, 'git fetch'));
   } catch (err) {
-    throw explain(err, `The box could not fetch ${short(sha)} from origin.`, 'Check the commit is pushed and the box can reach the repository (`npm run session`, then `git -C /opt/pillbox fetch origin`).');
+    throw explain(err, `The box could not fetch ${short(sha)} from origin.`, `Check the commit is pushed and the box can reach the repository (\`npm run session\`, then \`git -C ${BOX_DIR} fetch origin\`).`);
   }
 
   // From here on the box is changed; every failure restores the previous commit and image.
@@ -104,7 +122,7 @@ export async function deployApp({ run, progress, newId }: DeployDeps, { sha, hea
     throw explain(
       err,
       `The new version (${short(sha)}) did not turn healthy after the swap; ${state}.${rollbackNote(problems)}\n--- last lines of the app's logs ---\n${logs}`,
-      back.exitCode === 0 ? 'Fix what the logs show, then deploy again.' : 'Open a shell (`npm run session`) and run `sudo systemctl restart pillbox.service`; see docs/runbook.md "App unhealthy".',
+      back.exitCode === 0 ? 'Fix what the logs show, then deploy again.' : `Open a shell (\`npm run session\`) and run \`sudo systemctl restart ${STACK_UNIT}\`; see docs/runbook.md "App unhealthy".`,
     );
   }
   return { status: 'deployed', from: before.commit, to: sha, previousImage: before.imageId };

@@ -2,6 +2,7 @@
 
 import { CreateTagsCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import type { EnvInstance } from '../aws/environment.js';
+import { EXPIRE_TIMER } from '../box/layout.js';
 import type { RemoteRunner } from '../box/ssm-output.js';
 import { isoSeconds, TAG } from '../core/names.js';
 import { OperatorError } from '../core/operator-error.js';
@@ -31,7 +32,7 @@ export async function extendEnvironment({ ec2, run, now }: ExtendDeps, instance:
   if (result.exitCode !== 0) {
     throw new OperatorError(
       `Could not move the expiry timer on the box: ${result.stderr.trim().split('\n').at(-1) ?? `exit ${result.exitCode}`}`,
-      'Nothing changed; check the box with `npm run session` (`systemctl status pillbox-expire.timer`) and retry.',
+      `Nothing changed; check the box with \`npm run session\` (\`systemctl status ${EXPIRE_TIMER}\`) and retry.`,
     );
   }
   try {

@@ -68,7 +68,7 @@ export async function waitStackHealthy(ssm: SSMClient, instanceId: string, clock
     const result = await runOnBox(ssm, instanceId, stackProbe, { timeoutSeconds: 60, sleep: clock.sleep, now: clock.now, comment: 'pillbox: stack status' });
     const [unitState = '', ...rest] = result.stdout.split('\n');
     if (unitState.trim() === 'failed') {
-      throw new OperatorError(`${STACK_UNIT} failed on the box.`, 'See why with `npm run logs` or, in `npm run session`, `journalctl -u pillbox.service`.');
+      throw new OperatorError(`${STACK_UNIT} failed on the box.`, `See why with \`npm run logs\` or, in \`npm run session\`, \`journalctl -u ${STACK_UNIT}\`.`);
     }
     const services = result.exitCode === 0 ? parseComposePs(rest.join('\n')) : [];
     const healthy = services.filter(isServiceHealthy);
