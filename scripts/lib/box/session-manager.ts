@@ -2,7 +2,7 @@
 // session-manager-plugin: the SDK can open a session, but only the plugin speaks
 // the data channel behind it.
 
-import { spawn } from 'node:child_process';
+import { $, which } from 'zx';
 import { OperatorError } from '../core/operator-error.js';
 
 export const AWS_CLI_INSTALL_URL = 'https://docs.aws.amazon.com/cli/latest/userguide/getting-started-install.html';
@@ -67,35 +67,28 @@ export function sessionFailure(end: ChildEnd, instanceId: string): OperatorError
   );
 }
 
-export const systemProbe: Probe = (command, args) =>
-  new Promise((resolve) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.on('error', (err: NodeJS.ErrnoException) => resolve({ found: err.code !== 'ENOENT', output: err.message }));
-    child.on('close', () => resolve({ found: true, output }));
-  });
+/** zx quotes each argument; `which` first, so "not installed" never depends on a shell's exit code. */
+export const systemProbe: Probe = async (command, args) => {
+  if (!(await which(command, { nothrow: true }))) return { found: false, output: `${command}: not found on PATH` };
+  const out = await $({ quiet: true, nothrow: true })`${command} ${args}`;
+  return { found: true, output: out.stdall };
+};
 
 /**
  * Runs the child on this terminal. Ctrl-C reaches the whole foreground process group;
  * the child (the remote shell, or the port forward) decides what it means, and this
  * process ignores it until the child has ended.
  */
-export const terminalSpawner: Spawner = (command, args) =>
-  new Promise((resolve, reject) => {
-    const ignore = (): void => {};
-    process.on('SIGINT', ignore);
-    const child = spawn(command, args, { stdio: 'inherit' });
-    child.on('error', (err) => {
-      process.off('SIGINT', ignore);
-      reject(err);
-    });
-    child.on('exit', (code, signal) => {
-      process.off('SIGINT', ignore);
-      resolve({ code, signal });
-    });
-  });
+export const terminalSpawner: Spawner = async (command, args) => {
+  const ignore = (): void => {};
+  process.on('SIGINT', ignore);
+  try {
+    const end = await $({ stdio: 'inherit', nothrow: true })`${command} ${args}`;
+    return { code: end.exitCode, signal: end.signal };
+  } finally {
+    process.off('SIGINT', ignore);
+  }
+};
 
 export interface SessionDeps {
   probe: Probe;

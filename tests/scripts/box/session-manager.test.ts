@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
 import { expect } from 'chai';
 import { forwardKibana, pickLocalPort } from '../../../scripts/lib/box/port-forward.js';
-import { assertSessionTools, openShell, type ChildEnd, type Probe } from '../../../scripts/lib/box/session-manager.js';
+import { assertSessionTools, openShell, systemProbe, type ChildEnd, type Probe } from '../../../scripts/lib/box/session-manager.js';
 import { OperatorError } from '../../../scripts/lib/core/operator-error.js';
 
 const target = { instanceId: 'i-0abc', region: 'eu-west-1' };
@@ -60,6 +60,23 @@ describe('session and kibana', () => {
       const r = recorder();
       await failure(openShell({ probe: tools({}), ...r.deps }, target));
       expect(r.calls).to.deep.equal([]);
+    });
+  });
+
+  describe('probing the local tools', () => {
+    it('runs a program on PATH and returns what it printed', async () => {
+      const node = await systemProbe('node', ['-e', 'console.log("out"); console.error("err")']);
+      expect(node.found).to.equal(true);
+      expect(node.output).to.contain('out').and.to.contain('err');
+    });
+
+    it('reports a program that is not on PATH as not found', async () => {
+      expect((await systemProbe('pillbox-no-such-program', ['--version'])).found).to.equal(false);
+    });
+
+    it('passes each argument as one word, however it is quoted', async () => {
+      const probe = await systemProbe('node', ['-e', 'console.log(JSON.stringify(process.argv.slice(1)))', "it's a $HOME; `x`"]);
+      expect(probe.output.trim()).to.equal(JSON.stringify(["it's a $HOME; `x`"]));
     });
   });
 
