@@ -1,12 +1,12 @@
 #!/bin/sh
-# Puts the repository at /opt/pillbox on the exact commit (detached), fetching only it.
-# Usage: pillbox-checkout [sha]   (default: PILLBOX_GIT_SHA from /etc/pillbox/pillbox.env)
+# Puts the repository at {{ BOX_DIR }} on the exact commit (detached), fetching only it.
+# Usage: {{ CHECKOUT_BIN }} [sha]   (default: PILLBOX_GIT_SHA from {{ SETTINGS_ENV }})
 set -eu
-. /etc/pillbox/pillbox.env
+. {{ SETTINGS_ENV }}
 sha=${1:-$PILLBOX_GIT_SHA}
-if [ ! -d /opt/pillbox/.git ]; then
-  git init --quiet /opt/pillbox
-  git -C /opt/pillbox remote add origin "$PILLBOX_REPO_URL"
+if [ ! -d {{ BOX_DIR }}/.git ]; then
+  git init --quiet {{ BOX_DIR }}
+  git -C {{ BOX_DIR }} remote add origin "$PILLBOX_REPO_URL"
 fi
-git -C /opt/pillbox fetch --quiet --depth 1 origin "$sha"
-git -C /opt/pillbox checkout --quiet --force --detach "$sha"
+git -C {{ BOX_DIR }} fetch --quiet --depth 1 origin "$sha"
+git -C {{ BOX_DIR }} checkout --quiet --force --detach "$sha"

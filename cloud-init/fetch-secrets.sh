@@ -1,11 +1,11 @@
 #!/bin/sh
 # Writes the environment's secrets from SSM Parameter Store (SecureString, read with the
-# instance role, which may read only this environment's path) to /etc/pillbox/secrets.env
-# as NAME=value, mode 0600. Runs before every start of pillbox.service.
+# instance role, which may read only this environment's path) to {{ SECRETS_ENV }}
+# as NAME=value, mode 0600. Runs before every start of {{ STACK_UNIT }}.
 set -eu
-. /etc/pillbox/pillbox.env
+. {{ SETTINGS_ENV }}
 umask 077
-tmp=$(mktemp /etc/pillbox/.secrets.XXXXXX)
+tmp=$(mktemp {{ ETC_DIR }}/.secrets.XXXXXX)
 trap 'rm -f "$tmp"' EXIT
 aws ssm get-parameters-by-path --region "$AWS_REGION" --path "$PILLBOX_SECRETS_PATH" \
   --with-decryption --query 'Parameters[].[Name,Value]' --output text |
@@ -17,5 +17,5 @@ if [ ! -s "$tmp" ]; then
   exit 1
 fi
 chmod 0600 "$tmp"
-mv "$tmp" /etc/pillbox/secrets.env
+mv "$tmp" {{ SECRETS_ENV }}
 trap - EXIT

@@ -1,14 +1,14 @@
 // npm run deploy [-- --ref <commit>]: moves the box's app to another pushed commit, behind a health gate.
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { deployApp } from './lib/app-deploy.js';
-import { createAwsClients, resolveRegion } from './lib/aws-clients.js';
-import { commonFields, commonSchema, loadConfig, processSources, usage } from './lib/config.js';
-import { requireRunningInstance } from './lib/environment.js';
-import { assertCommitOnRemote, originUrl, resolveCommit, systemGit } from './lib/git.js';
-import { OperatorError, runCli } from './lib/operator-error.js';
-import { printResult, Progress } from './lib/progress.js';
-import { ssmRunner } from './lib/ssm-output.js';
+import { requireRunningInstance } from './lib/aws/environment.js';
+import { ssmRunner } from './lib/box/ssm-output.js';
+import { createAwsClients, resolveRegion } from './lib/core/aws-clients.js';
+import { commonFields, commonSchema, loadConfig, processSources, usage } from './lib/core/config.js';
+import { assertCommitOnRemote, originUrl, resolveCommit, systemGit } from './lib/core/git.js';
+import { OperatorError, runCli } from './lib/core/operator-error.js';
+import { printResult, Progress } from './lib/core/progress.js';
+import { deployApp } from './lib/deploy/run.js';
 
 const fields = {
   ...commonFields,

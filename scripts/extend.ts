@@ -1,15 +1,15 @@
 // npm run extend -- --hours N: moves the environment's expiry N hours later, within the TTL cap.
 import { z } from 'zod';
-import { createAwsClients, resolveRegion } from './lib/aws-clients.js';
-import { commonFields, commonSchema, loadConfig, processSources, usage } from './lib/config.js';
-import { requireRunningInstance } from './lib/environment.js';
-import { formatLocal, formatTimeLeft, formatUtc } from './lib/expiry.js';
-import { systemGit } from './lib/git.js';
-import { extendEnvironment } from './lib/move-expiry.js';
-import { OperatorError, runCli } from './lib/operator-error.js';
-import { MAX_TTL_HOURS } from './lib/provision-config.js';
-import { printResult } from './lib/progress.js';
-import { ssmRunner } from './lib/ssm-output.js';
+import { requireRunningInstance } from './lib/aws/environment.js';
+import { ssmRunner } from './lib/box/ssm-output.js';
+import { createAwsClients, resolveRegion } from './lib/core/aws-clients.js';
+import { commonFields, commonSchema, loadConfig, processSources, usage } from './lib/core/config.js';
+import { systemGit } from './lib/core/git.js';
+import { OperatorError, runCli } from './lib/core/operator-error.js';
+import { printResult } from './lib/core/progress.js';
+import { formatLocal, formatTimeLeft, formatUtc } from './lib/core/time.js';
+import { extendEnvironment } from './lib/extend/run.js';
+import { MAX_TTL_HOURS } from './lib/provision/config.js';
 
 const fields = {
   ...commonFields,

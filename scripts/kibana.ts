@@ -1,13 +1,13 @@
 // npm run kibana: forwards the box's Kibana (127.0.0.1:5601 there) to a free local port until Ctrl-C.
 import { z } from 'zod';
-import { createAwsClients, resolveRegion } from './lib/aws-clients.js';
-import { KIBANA_PORT } from './lib/box.js';
-import { commonFields, commonSchema, loadConfig, processSources, usage } from './lib/config.js';
-import { requireRunningInstance } from './lib/environment.js';
-import { systemGit } from './lib/git.js';
-import { runCli } from './lib/operator-error.js';
-import { forwardKibana, pickLocalPort } from './lib/port-forward.js';
-import { systemProbe, terminalSpawner } from './lib/session-manager.js';
+import { requireRunningInstance } from './lib/aws/environment.js';
+import { KIBANA_PORT } from './lib/box/layout.js';
+import { forwardKibana, pickLocalPort } from './lib/box/port-forward.js';
+import { systemProbe, terminalSpawner } from './lib/box/session-manager.js';
+import { createAwsClients, resolveRegion } from './lib/core/aws-clients.js';
+import { commonFields, commonSchema, loadConfig, processSources, usage } from './lib/core/config.js';
+import { systemGit } from './lib/core/git.js';
+import { runCli } from './lib/core/operator-error.js';
 
 const fields = {
   ...commonFields,

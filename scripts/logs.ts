@@ -1,12 +1,13 @@
 // npm run logs [service] [-- --tail N --since 15m]: the last lines of one or all compose services on the box.
 import { randomBytes } from 'node:crypto';
-import { createAwsClients, resolveRegion } from './lib/aws-clients.js';
-import { commonFields, commonSchema, loadConfig, processSources, usage } from './lib/config.js';
-import { requireRunningInstance } from './lib/environment.js';
-import { systemGit } from './lib/git.js';
-import { runCli } from './lib/operator-error.js';
-import { fetchLogs, serviceSchema, serviceAsFlag, sinceSchema, tailSchema } from './lib/service-logs.js';
-import { ssmRunner } from './lib/ssm-output.js';
+import { requireRunningInstance } from './lib/aws/environment.js';
+import { ssmRunner } from './lib/box/ssm-output.js';
+import { createAwsClients, resolveRegion } from './lib/core/aws-clients.js';
+import { commonFields, commonSchema, loadConfig, processSources, usage } from './lib/core/config.js';
+import { systemGit } from './lib/core/git.js';
+import { runCli } from './lib/core/operator-error.js';
+import { serviceAsFlag, serviceSchema, sinceSchema, tailSchema } from './lib/logs/config.js';
+import { fetchLogs } from './lib/logs/run.js';
 
 const fields = {
   ...commonFields,

@@ -1,15 +1,15 @@
-// npm run provision: launch (or converge) one pillbox box. Logic lives in lib/provision-run.ts.
+// npm run provision: launch (or converge) one pillbox box. Logic lives in lib/provision/.
 import { randomUUID } from 'node:crypto';
 import { hostname, userInfo } from 'node:os';
-import { createAwsClients } from './lib/aws-clients.js';
-import { processSources, usage } from './lib/config.js';
-import { systemGit } from './lib/git.js';
-import { runCli } from './lib/operator-error.js';
-import { printResult, Progress } from './lib/progress.js';
-import { loadProvisionConfig, provisionFields } from './lib/provision-config.js';
-import { provision } from './lib/provision-run.js';
-import { systemClock } from './lib/readiness.js';
-import { planText, provisionRows } from './lib/summary.js';
+import { createAwsClients } from './lib/core/aws-clients.js';
+import { systemClock } from './lib/core/clock.js';
+import { processSources, usage } from './lib/core/config.js';
+import { systemGit } from './lib/core/git.js';
+import { runCli } from './lib/core/operator-error.js';
+import { printResult, Progress } from './lib/core/progress.js';
+import { loadProvisionConfig, provisionFields } from './lib/provision/config.js';
+import { provision } from './lib/provision/run.js';
+import { planText, provisionRows } from './lib/provision/summary.js';
 
 await runCli(async (argv) => {
   if (argv.includes('--help')) {

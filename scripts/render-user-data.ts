@@ -1,10 +1,10 @@
 // npm run render-user-data: prints the user-data provision would send, for review and for
 // `cloud-init schema` in CI. Needs no AWS; what it cannot look up gets a placeholder value.
-import { loadConfig, processSources, usage } from './lib/config.js';
-import { originUrl, resolveCommit, systemGit } from './lib/git.js';
-import { runCli } from './lib/operator-error.js';
-import { provisionFields, provisionSchema } from './lib/provision-config.js';
-import { renderCheckedUserData } from './lib/user-data.js';
+import { renderCheckedUserData } from './lib/box/user-data.js';
+import { loadConfig, processSources, usage } from './lib/core/config.js';
+import { originUrl, resolveCommit, systemGit } from './lib/core/git.js';
+import { runCli } from './lib/core/operator-error.js';
+import { provisionFields, provisionSchema } from './lib/provision/config.js';
 
 await runCli(async (argv) => {
   if (argv.includes('--help')) {

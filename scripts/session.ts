@@ -1,10 +1,10 @@
 // npm run session: an interactive shell on the box through SSM Session Manager (no SSH).
-import { createAwsClients, resolveRegion } from './lib/aws-clients.js';
-import { commonFields, commonSchema, loadConfig, processSources, usage } from './lib/config.js';
-import { requireRunningInstance } from './lib/environment.js';
-import { systemGit } from './lib/git.js';
-import { runCli } from './lib/operator-error.js';
-import { openShell, systemProbe, terminalSpawner } from './lib/session-manager.js';
+import { requireRunningInstance } from './lib/aws/environment.js';
+import { openShell, systemProbe, terminalSpawner } from './lib/box/session-manager.js';
+import { createAwsClients, resolveRegion } from './lib/core/aws-clients.js';
+import { commonFields, commonSchema, loadConfig, processSources, usage } from './lib/core/config.js';
+import { systemGit } from './lib/core/git.js';
+import { runCli } from './lib/core/operator-error.js';
 
 const SUMMARY = 'Opens a shell on the box with `aws ssm start-session` (needs AWS CLI v2 and the session-manager-plugin).';
 

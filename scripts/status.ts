@@ -1,11 +1,11 @@
 // npm run status [-- --env <name> | --all] [--json]: every pillbox environment in the region, or one.
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { createAwsClients, resolveRegion } from './lib/aws-clients.js';
-import { commonFields, commonSchema, flagSchema, parseConfig, processSources, usage } from './lib/config.js';
-import { EnvironmentNotFound } from './lib/environment.js';
-import { runCli } from './lib/operator-error.js';
-import { collectStatus, renderStatus } from './lib/status-report.js';
+import { EnvironmentNotFound } from './lib/aws/environment.js';
+import { createAwsClients, resolveRegion } from './lib/core/aws-clients.js';
+import { commonFields, commonSchema, flagSchema, parseConfig, processSources, usage } from './lib/core/config.js';
+import { runCli } from './lib/core/operator-error.js';
+import { collectStatus, renderStatus } from './lib/status/report.js';
 
 const fields = {
   ...commonFields,

@@ -1,14 +1,14 @@
 // npm run teardown: remove every resource of an environment (or of every expired one).
 import { hostname, userInfo } from 'node:os';
 import { question } from 'zx';
-import { createAwsClients } from './lib/aws-clients.js';
-import { processSources, usage } from './lib/config.js';
-import { systemGit } from './lib/git.js';
-import { OperatorError, runCli } from './lib/operator-error.js';
-import { printResult, Progress } from './lib/progress.js';
-import { teardownRows } from './lib/summary.js';
-import { loadTeardownConfig, teardownFields } from './lib/teardown-config.js';
-import { findExpiredEnvironments, teardownEnvironment, type TeardownResult } from './lib/teardown-run.js';
+import { createAwsClients } from './lib/core/aws-clients.js';
+import { processSources, usage } from './lib/core/config.js';
+import { systemGit } from './lib/core/git.js';
+import { OperatorError, runCli } from './lib/core/operator-error.js';
+import { printResult, Progress } from './lib/core/progress.js';
+import { loadTeardownConfig, teardownFields } from './lib/teardown/config.js';
+import { findExpiredEnvironments, teardownEnvironment, type TeardownResult } from './lib/teardown/run.js';
+import { teardownRows } from './lib/teardown/summary.js';
 
 await runCli(async (argv) => {
   if (argv.includes('--help')) {

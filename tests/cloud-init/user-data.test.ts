@@ -4,10 +4,10 @@ import { copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { composeArgv } from '../../scripts/lib/box.js';
-import { SECRET_NAMES } from '../../scripts/lib/secrets.js';
-import { toShellLine } from '../../scripts/lib/ssm-run.js';
-import { CLOUD_INIT_DIR, renderCheckedUserData, renderUserData, USER_DATA_LIMIT, type UserDataInput } from '../../scripts/lib/user-data.js';
+import { SECRET_NAMES } from '../../scripts/lib/aws/secrets.js';
+import { composeArgv } from '../../scripts/lib/box/compose.js';
+import { toShellLine } from '../../scripts/lib/box/ssm-run.js';
+import { CLOUD_INIT_DIR, renderCheckedUserData, renderUserData, USER_DATA_LIMIT, type UserDataInput } from '../../scripts/lib/box/user-data.js';
 
 const anInput = (overrides: Partial<UserDataInput> = {}): UserDataInput => ({
   env: 'feature-login',

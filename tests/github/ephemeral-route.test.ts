@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { parse } from 'yaml';
-import { slugEnvName } from '../../scripts/lib/names.js';
+import { slugEnvName } from '../../scripts/lib/core/names.js';
 
 const root = new URL('../../', import.meta.url);
 

@@ -1,0 +1,50 @@
+// The environment's generated secrets: SSM SecureString parameters created once and kept
+// on re-provision, so data encrypted or stored with them stays readable.
+import { randomBytes } from 'node:crypto';
+import { PutParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
+import { envNames, type Tag } from '../core/names.js';
+import { awsErrorName } from '../core/operator-error.js';
+
+/** Names are the env var names the stack reads (shared contract). */
+export const SECRET_NAMES = [
+  'POSTGRES_PASSWORD',
+  'APP_DB_PASSWORD',
+  'ELASTIC_PASSWORD',
+  'KIBANA_SYSTEM_PASSWORD',
+  'APM_SERVER_ES_PASSWORD',
+  'HEARTBEAT_ES_PASSWORD',
+  'ELASTIC_APM_SECRET_TOKEN',
+  'KIBANA_ENCRYPTION_KEY',
+] as const;
+
+/** 32 random bytes as base64url: 43 chars of [A-Za-z0-9_-], safe in URLs and env files. */
+export const generateSecret = (): string => randomBytes(32).toString('base64url');
+
+export const missingSecrets = (env: string, existing: readonly string[]): string[] =>
+  SECRET_NAMES.filter((name) => !existing.includes(envNames(env).secretParameter(name)));
+
+/**
+ * Creates the secrets that do not exist yet. No Overwrite: PutParameter refuses Tags
+ * together with Overwrite, and an existing secret must never change.
+ */
+export async function createSecrets(ssm: SSMClient, env: string, names: readonly string[], tags: Tag[], generate: () => string = generateSecret): Promise<string[]> {
+  const created: string[] = [];
+  for (const name of names) {
+    try {
+      await ssm.send(
+        new PutParameterCommand({
+          Name: envNames(env).secretParameter(name),
+          Description: `pillbox ${env}: ${name}`,
+          Value: generate(),
+          Type: 'SecureString',
+          Tags: tags,
+        }),
+      );
+      created.push(name);
+    } catch (err) {
+      // Another run made it between our look and our write: keep theirs.
+      if (awsErrorName(err) !== 'ParameterAlreadyExists') throw err;
+    }
+  }
+  return created;
+}

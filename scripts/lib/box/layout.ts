@@ -1,0 +1,52 @@
+// What lives where on the box: the one definition the CLI and the cloud-init files share.
+// The files in cloud-init/ name each path and unit as {{ NAME }} (the keys of BOX_LAYOUT),
+// and user-data.ts fills them in, so a path changes here and nowhere else.
+
+/** The repository checkout; the app image is built from it. */
+export const BOX_DIR = '/opt/pillbox';
+export const COMPOSE_DIR = `${BOX_DIR}/compose`;
+export const COMPOSE_FILE = `${COMPOSE_DIR}/compose.yaml`;
+export const COMPOSE_VERSIONS_ENV = `${COMPOSE_DIR}/.env`;
+/** The box's own settings and secrets, outside the checkout so a checkout never touches them. */
+export const ETC_DIR = '/etc/pillbox';
+export const SETTINGS_ENV = `${ETC_DIR}/pillbox.env`;
+export const SECRETS_ENV = `${ETC_DIR}/secrets.env`;
+/** Must equal `name:` in compose/compose.yaml (a test checks): compose names images and containers after it. */
+export const COMPOSE_PROJECT = 'pillbox';
+
+export const SYSTEMD_DIR = '/etc/systemd/system';
+export const STACK_UNIT = 'pillbox.service';
+export const EXPIRE_SERVICE = 'pillbox-expire.service';
+export const EXPIRE_TIMER = 'pillbox-expire.timer';
+export const EXPIRE_DROP_IN = `${SYSTEMD_DIR}/${EXPIRE_TIMER}.d/expires-at.conf`;
+
+/** The box's helper programs, written by cloud-init. */
+export const CHECKOUT_BIN = '/usr/local/sbin/pillbox-checkout';
+export const FETCH_SECRETS_BIN = '/usr/local/sbin/pillbox-fetch-secrets';
+export const INSTALL_PLUGINS_BIN = '/usr/local/sbin/pillbox-install-docker-plugins';
+export const SYSCTL_FILE = '/etc/sysctl.d/90-pillbox.conf';
+
+/** Kibana listens on the box's loopback only; reach it through SSM port forwarding. */
+export const KIBANA_PORT = 5601;
+/** The app's port inside its container. */
+export const APP_CONTAINER_PORT = 3000;
+
+/** Every path and unit name above, by the placeholder name the cloud-init files use. */
+export const BOX_LAYOUT = {
+  BOX_DIR,
+  COMPOSE_DIR,
+  COMPOSE_FILE,
+  COMPOSE_VERSIONS_ENV,
+  ETC_DIR,
+  SETTINGS_ENV,
+  SECRETS_ENV,
+  SYSTEMD_DIR,
+  STACK_UNIT,
+  EXPIRE_SERVICE,
+  EXPIRE_TIMER,
+  EXPIRE_DROP_IN,
+  CHECKOUT_BIN,
+  FETCH_SECRETS_BIN,
+  INSTALL_PLUGINS_BIN,
+  SYSCTL_FILE,
+} as const satisfies Record<string, string>;

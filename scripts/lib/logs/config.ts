@@ -1,0 +1,21 @@
+// The logs command's own settings: which service, how many lines, since when.
+import { z } from 'zod';
+
+/** Compose service names: letters, digits, `.`, `_`, `-` (compose's own rule). */
+export const serviceSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, { error: 'expected a compose service name such as app or elasticsearch' });
+
+/** A positive number of lines, or `all`. */
+export const tailSchema = z.union([z.literal('all'), z.coerce.number().int().min(1).max(1_000_000)], { error: 'expected a number of lines (1 or more) or all' }).transform(String);
+
+/** What docker accepts: a Go duration (`90s`, `15m`, `1h30m`) or an RFC 3339 date/time. */
+export const sinceSchema = z
+  .string()
+  .regex(/^(?:(?:\d+(?:\.\d+)?(?:ms|s|m|h))+|\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})?)?)$/, {
+    error: 'expected a duration such as 15m or 2h, or a time such as 2026-11-22T10:00:00Z',
+  });
+
+/** `npm run logs app -- --tail 50`: a leading bare word names the service, as if given with --service. */
+export function serviceAsFlag(argv: string[]): string[] {
+  const [first, ...rest] = argv;
+  return first !== undefined && !first.startsWith('-') ? ['--service', first, ...rest] : argv;
+}

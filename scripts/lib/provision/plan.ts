@@ -1,0 +1,49 @@
+// What provision will do, worked out from its settings and what exists. Pure: no clients, no I/O.
+import type { EnvInstance, ObservedEnvironment } from '../aws/environment.js';
+import { SECRET_NAMES } from '../aws/secrets.js';
+import { envNames } from '../core/names.js';
+import type { Action, Resource, Step } from '../core/step.js';
+
+export interface ProvisionIntent {
+  env: string;
+  instanceType: string;
+  appPort: number;
+  allowedCidr: string;
+  replace: boolean;
+}
+
+/** The instance provision converges on: running or starting, not on its way out. */
+export const currentInstance = (instances: readonly EnvInstance[]): EnvInstance | undefined =>
+  instances.find((i) => i.state === 'running' || i.state === 'pending');
+
+const ingressMatches = (seen: ObservedEnvironment['securityGroup'], port: number, cidr: string): boolean =>
+  !!seen && seen.ingress.length === 1 && seen.ingress[0]?.port === port && seen.ingress[0].cidrs.length === 1 && seen.ingress[0].cidrs[0] === cidr;
+
+export function planProvision(intent: ProvisionIntent, seen: ObservedEnvironment): Step[] {
+  const n = envNames(intent.env);
+  const step = (action: Action, resource: Resource, name: string, detail?: string): Step => (detail ? { action, resource, name, detail } : { action, resource, name });
+  const missing = SECRET_NAMES.filter((s) => !seen.parameters.includes(n.secretParameter(s)));
+  const instance = currentInstance(seen.instances);
+  const stale = seen.instances.filter((i) => i.state === 'stopped' || i.state === 'stopping');
+  const ingress = `tcp ${intent.appPort} from ${intent.allowedCidr}`;
+
+  const steps: Step[] = [
+    seen.role ? step('keep', 'role', n.role) : step('create', 'role', n.role),
+    // Written every time so a changed policy converges.
+    step(seen.role?.inlinePolicies.includes(n.inlinePolicy) ? 'update' : 'create', 'role-policy', n.inlinePolicy, 'SSM agent + read /pillbox/' + intent.env + '/*'),
+    seen.instanceProfile?.roles.includes(n.role)
+      ? step('keep', 'instance-profile', n.instanceProfile)
+      : step(seen.instanceProfile ? 'update' : 'create', 'instance-profile', n.instanceProfile, `with role ${n.role}`),
+    missing.length > 0
+      ? step('create', 'secrets', n.secretsTree, `${missing.length} new SecureString (${missing.join(', ')}); ${SECRET_NAMES.length - missing.length} kept`)
+      : step('keep', 'secrets', n.secretsTree, `${SECRET_NAMES.length} SecureString`),
+    seen.securityGroup ? step('keep', 'security-group', `${n.securityGroup} (${seen.securityGroup.id})`) : step('create', 'security-group', n.securityGroup, 'default VPC'),
+    ingressMatches(seen.securityGroup, intent.appPort, intent.allowedCidr) ? step('keep', 'ingress', ingress) : step(seen.securityGroup ? 'update' : 'create', 'ingress', ingress, 'no other inbound rule'),
+  ];
+  for (const old of stale) steps.push(step('delete', 'instance', old.id, `${old.state}, replaced`));
+  if (!instance) steps.push(step('create', 'instance', n.instance, intent.instanceType));
+  else if (intent.replace) steps.push(step('replace', 'instance', instance.id, intent.instanceType));
+  else steps.push(step('keep', 'instance', instance.id, `${instance.state}; \`npm run deploy\` ships new commits, --replace recreates`));
+  return steps;
+}
+

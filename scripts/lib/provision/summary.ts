@@ -1,0 +1,35 @@
+// What provision prints at the end: the summary table rows, or the plan with --plan.
+import { usd } from '../core/pricing.js';
+import type { Row } from '../core/progress.js';
+import { formatStep, isMutating } from '../core/step.js';
+import type { ProvisionResult } from './run.js';
+
+const envFlag = (env: string) => `-- --env ${env}`;
+
+export function provisionRows(r: ProvisionResult): Row[] {
+  const rows: Row[] = [
+    ['Environment', `${r.env} (${r.region}, account ${r.account})`],
+    ['Instance', r.instanceId ? `${r.instanceId} (${r.instanceType})` : `new ${r.instanceType}`],
+    ['Commit', r.gitSha],
+  ];
+  if (r.appUrl) rows.push(['App', r.appUrl]);
+  rows.push(
+    ['Kibana', `npm run kibana ${envFlag(r.env)}  → http://localhost:5601`],
+    ['Shell', `npm run session ${envFlag(r.env)}`],
+    ['Expires at', `${r.expiresAt} (the box removes itself; \`npm run extend\` moves it)`],
+    ['Cost so far', usd(r.costSoFarUsd)],
+    ['Cost', `${usd(r.hourlyUsd)}/hour, ${usd(r.ttlUsd)} for the full TTL (on-demand estimate)`],
+  );
+  if (!r.planned && !r.waited) rows.push(['Status', 'launched; not waited for (`npm run status` shows progress)']);
+  return rows;
+}
+
+/** `--plan`: every resource with what would happen to it, then the cost. */
+export function planText(r: ProvisionResult): string {
+  const changes = r.steps.filter(isMutating).length;
+  return [
+    `Plan for ${r.env} in ${r.region} (${changes === 0 ? 'nothing to change' : `${changes} change(s)`}); nothing was changed:`,
+    ...r.steps.map((s) => `  ${formatStep(s)}`),
+    '',
+  ].join('\n');
+}

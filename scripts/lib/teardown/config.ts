@@ -1,0 +1,25 @@
+// The teardown command's settings.
+import { z } from 'zod';
+import { commonFields, commonSchema, envNameSchema, flagSchema, loadConfig, type Fields, type Sources } from '../core/config.js';
+import type { GitRunner } from '../core/git.js';
+
+export const teardownFields = {
+  ...commonFields,
+  yes: { flag: 'yes', boolean: true, description: 'do not ask for confirmation' },
+  allExpired: { flag: 'all-expired', boolean: true, description: 'remove every environment past its ExpiresAt' },
+  ci: { flag: 'ci', env: 'CI', boolean: true, description: 'never prompt (set by CI systems)' },
+} satisfies Fields;
+
+export const teardownSchema = commonSchema
+  .extend({
+    // --all-expired needs no environment name (and may run outside a git checkout).
+    env: envNameSchema.optional(),
+    yes: flagSchema.default(false),
+    allExpired: flagSchema.default(false),
+    ci: flagSchema.default(false),
+  })
+  .refine((c) => c.allExpired || c.env !== undefined, { path: ['env'], error: 'expected an environment name, or --all-expired' });
+
+export type TeardownConfig = z.infer<typeof teardownSchema>;
+
+export const loadTeardownConfig = (sources: Sources, git: GitRunner): Promise<TeardownConfig> => loadConfig(teardownFields, teardownSchema, sources, git);

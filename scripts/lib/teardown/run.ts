@@ -1,0 +1,88 @@
+// teardown: find everything of an environment (tags and deterministic names, so a crashed
+// provision is covered), confirm, then remove it in dependency order under the lock.
+import { DeleteParametersCommand, type SSMClient } from '@aws-sdk/client-ssm';
+import { DescribeSecurityGroupsCommand } from '@aws-sdk/client-ec2';
+import { findInstances, observeEnvironment, type ObservedEnvironment } from '../aws/environment.js';
+import { deleteInstanceProfile, deleteRole } from '../aws/iam.js';
+import { terminateInstances } from '../aws/instance.js';
+import { withLock } from '../aws/lock.js';
+import { deleteSecurityGroup, type RetryOptions } from '../aws/security-group.js';
+import type { AwsClients } from '../core/aws-clients.js';
+import { envFilters, envNames, ownerTags, TAG, tagValue } from '../core/names.js';
+import type { Progress } from '../core/progress.js';
+import type { Step } from '../core/step.js';
+import { planTeardown } from './plan.js';
+
+export interface TeardownDeps {
+  clients: AwsClients;
+  progress: Progress;
+  holder: string;
+  now: () => number;
+  /** Asks the operator; resolves false to abort. */
+  confirm: (question: string) => Promise<boolean>;
+  sgRetry?: RetryOptions;
+}
+
+export interface TeardownResult {
+  env: string;
+  removed: Step[];
+  aborted: boolean;
+}
+
+/** DeleteParameters takes at most 10 names per call. */
+async function deleteParameters(ssm: SSMClient, names: string[]): Promise<void> {
+  for (let i = 0; i < names.length; i += 10) await ssm.send(new DeleteParametersCommand({ Names: names.slice(i, i + 10) }));
+}
+
+async function remove(clients: AwsClients, seen: ObservedEnvironment, progress: Progress, sgRetry?: RetryOptions): Promise<void> {
+  const n = envNames(seen.env);
+  const ids = seen.instances.map((i) => i.id);
+  if (ids.length > 0) await progress.step(`terminate ${ids.join(', ')} and wait`, () => terminateInstances(clients.ec2, ids));
+  const sg = seen.securityGroup;
+  if (sg) await progress.step(`delete security group ${sg.id}`, () => deleteSecurityGroup(clients.ec2, sg.id, sgRetry));
+  const profile = seen.instanceProfile;
+  if (profile) await progress.step(`delete instance profile ${profile.name}`, () => deleteInstanceProfile(clients.iam, profile));
+  const role = seen.role;
+  if (role) await progress.step(`delete role ${role.name}`, () => deleteRole(clients.iam, role));
+  const params = seen.parameters.filter((p) => p !== n.lockParameter);
+  if (params.length > 0) await progress.step(`delete ${params.length} parameter(s) under ${n.parameterPath}`, () => deleteParameters(clients.ssm, params));
+}
+
+export async function teardownEnvironment(env: string, deps: TeardownDeps): Promise<TeardownResult> {
+  const { clients, progress } = deps;
+  const first = await progress.step(`look for environment ${env}`, () => observeEnvironment(clients, env));
+  const planned = planTeardown(first);
+  if (planned.length === 0) return { env, removed: [], aborted: false };
+  if (!(await deps.confirm(`Remove ${planned.length} resource group(s) of environment "${env}"?`))) return { env, removed: [], aborted: true };
+
+  const info = { holder: deps.holder, command: 'teardown', since: new Date(deps.now()).toISOString() };
+  const removed = await withLock(clients.ssm, env, info, ownerTags(env), async () => {
+    // Look again under the lock: a provision may have finished meanwhile.
+    const seen = await observeEnvironment(clients, env);
+    await remove(clients, seen, progress, deps.sgRetry);
+    return planTeardown(seen);
+  }, deps.now);
+  return { env, removed, aborted: false };
+}
+
+/**
+ * Environments past their ExpiresAt. Instances say so first; a security group's tag counts
+ * only when no live instance exists (a provision that crashed before launching, or a box
+ * that already removed itself), since a re-provision keeps the group with its first tag.
+ */
+export async function findExpiredEnvironments(clients: AwsClients, now: number): Promise<string[]> {
+  const expired = new Set<string>();
+  const live = new Set<string>();
+  for (const i of await findInstances(clients.ec2)) {
+    if (i.expiresAt && i.expiresAt.getTime() <= now) expired.add(i.env);
+    else live.add(i.env);
+  }
+  const groups = await clients.ec2.send(new DescribeSecurityGroupsCommand({ Filters: envFilters() }));
+  for (const g of groups.SecurityGroups ?? []) {
+    const env = tagValue(g.Tags, TAG.env);
+    const at = Date.parse(tagValue(g.Tags, TAG.expiresAt) ?? '');
+    if (env && !live.has(env) && !Number.isNaN(at) && at <= now) expired.add(env);
+  }
+  for (const env of live) expired.delete(env);
+  return [...expired].sort();
+}

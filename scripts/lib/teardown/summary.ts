@@ -1,0 +1,11 @@
+// What teardown prints at the end: per environment, what was removed.
+import type { Row } from '../core/progress.js';
+import type { Step } from '../core/step.js';
+import type { TeardownResult } from './run.js';
+
+export function teardownRows(results: readonly TeardownResult[]): Row[] {
+  if (results.length === 0) return [['Teardown', 'no environment matched']];
+  return results.map((r): Row => [r.env, r.aborted ? 'aborted, nothing removed' : r.removed.length === 0 ? 'nothing left to remove' : r.removed.map(describeRemoved).join('; ')]);
+}
+
+const describeRemoved = (s: Step): string => `${s.resource} ${s.name}${s.detail ? ` (${s.detail})` : ''}`;

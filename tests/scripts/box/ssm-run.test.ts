@@ -1,0 +1,56 @@
+import { expect } from 'chai';
+import { GetCommandInvocationCommand, SendCommandCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { mockClient } from 'aws-sdk-client-mock';
+import { composeArgv } from '../../../scripts/lib/box/compose.js';
+import { runOnBox, shellQuote, toScript, toShellLine } from '../../../scripts/lib/box/ssm-run.js';
+import { awsError, fakeClock, rejection } from '../fakes/fake-aws.js';
+
+describe('commands on the box', () => {
+  it('quotes in exactly one place: safe words bare, everything else single-quoted', () => {
+    expect(shellQuote('/opt/pillbox/compose')).to.equal('/opt/pillbox/compose');
+    expect(shellQuote("it's $HOME; rm -rf /")).to.equal(`'it'\\''s $HOME; rm -rf /'`);
+    expect(shellQuote('')).to.equal("''");
+    expect(toShellLine(composeArgv('logs', '--tail', '50', 'app'))).to.equal(
+      'docker compose --project-directory /opt/pillbox/compose --file /opt/pillbox/compose/compose.yaml --env-file /opt/pillbox/compose/.env --env-file /etc/pillbox/pillbox.env --env-file /etc/pillbox/secrets.env logs --tail 50 app',
+    );
+  });
+
+  it('stops at the first failing command', () => {
+    expect(toScript([['true'], ['echo', 'a b']])).to.deep.equal(['set -eu', 'true', "echo 'a b'"]);
+  });
+
+  describe('runOnBox', () => {
+    const ssm = new SSMClient({ region: 'eu-west-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
+    const mock = mockClient(ssm);
+    afterEach(() => mock.reset());
+    after(() => mock.restore());
+
+    it('sends AWS-RunShellScript with the quoted script and polls until the invocation ends', async () => {
+      mock.on(SendCommandCommand).resolves({ Command: { CommandId: 'cmd-1' } });
+      mock
+        .on(GetCommandInvocationCommand)
+        .rejectsOnce(awsError('InvocationDoesNotExist'))
+        .resolvesOnce({ Status: 'InProgress' })
+        .resolves({ Status: 'Success', ResponseCode: 0, StandardOutputContent: 'ok\n' });
+      const clock = fakeClock();
+      const result = await runOnBox(ssm, 'i-1', [['echo', 'hello world']], { timeoutSeconds: 30, sleep: clock.sleep, now: clock.now });
+      expect(result).to.deep.equal({ commandId: 'cmd-1', status: 'Success', exitCode: 0, stdout: 'ok\n', stderr: '' });
+      expect(mock.commandCalls(SendCommandCommand)[0]!.args[0].input).to.deep.equal({
+        DocumentName: 'AWS-RunShellScript',
+        InstanceIds: ['i-1'],
+        Parameters: { commands: ['set -eu', "echo 'hello world'"], executionTimeout: ['30'] },
+        Comment: 'pillbox',
+      });
+      expect(mock.commandCalls(GetCommandInvocationCommand)).to.have.length(3);
+    });
+
+    it('gives up after the command timeout plus a margin, saying where to look', async () => {
+      mock.on(SendCommandCommand).resolves({ Command: { CommandId: 'cmd-2' } });
+      mock.on(GetCommandInvocationCommand).resolves({ Status: 'InProgress' });
+      const clock = fakeClock();
+      const err = await rejection(runOnBox(ssm, 'i-1', [['sleep', '999']], { timeoutSeconds: 10, sleep: clock.sleep, now: clock.now }));
+      expect(err.message).to.equal('The command cmd-2 on i-1 did not finish in time.');
+      expect(clock.elapsed()).to.be.within(70_000, 75_000);
+    });
+  });
+});

@@ -1,0 +1,92 @@
+import { expect } from 'chai';
+import { parseConfig } from '../../../scripts/lib/core/config.js';
+import { toHttpsUrl, type GitRunner } from '../../../scripts/lib/core/git.js';
+import { slugEnvName } from '../../../scripts/lib/core/names.js';
+import { OperatorError } from '../../../scripts/lib/core/operator-error.js';
+import { loadProvisionConfig, provisionFields, provisionSchema } from '../../../scripts/lib/provision/config.js';
+import { loadTeardownConfig } from '../../../scripts/lib/teardown/config.js';
+
+const onBranch =
+  (branch: string, origin = 'git@github.com:acme/pillbox.git'): GitRunner =>
+  async (args) => {
+    if (args.join(' ') === 'rev-parse --abbrev-ref HEAD') return branch;
+    if (args.join(' ') === 'remote get-url origin') return origin;
+    throw new Error(`unexpected git ${args.join(' ')}`);
+  };
+
+const provisionWith = (argv: string[], env: Record<string, string> = {}) => parseConfig(provisionFields, provisionSchema, { argv, env }, { env: 'dev', repoUrl: 'https://github.com/acme/pillbox' });
+
+function operatorError(fn: () => unknown): OperatorError {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof OperatorError) return err;
+    throw err;
+  }
+  throw new Error('expected an OperatorError');
+}
+
+describe('config', () => {
+  it('takes the defaults of the issue when nothing is set', () => {
+    expect(provisionWith([])).to.deep.include({ env: 'dev', instanceType: 't3.medium', ttlHours: 8, allowedCidr: '0.0.0.0/0', appPort: 80, ref: 'HEAD', volumeGb: 30, plan: false, replace: false, noWait: false, json: false });
+  });
+
+  it('prefers a flag over the environment over the default', () => {
+    expect(provisionWith(['--ttl-hours', '4'], { PILLBOX_TTL_HOURS: '12' }).ttlHours).to.equal(4);
+    expect(provisionWith([], { PILLBOX_TTL_HOURS: '12' }).ttlHours).to.equal(12);
+  });
+
+  it('reads booleans from flags and from env values such as "true"', () => {
+    expect(provisionWith(['--plan', '--no-wait'])).to.deep.include({ plan: true, noWait: true });
+  });
+
+  it('stops on a bad value with one line naming where it came from and what is expected', () => {
+    const err = operatorError(() => provisionWith([], { PILLBOX_TTL_HOURS: 'abc' }));
+    expect(err.message).to.equal('PILLBOX_TTL_HOURS=abc: expected a whole number of hours from 1 to 72');
+    expect(err.hint).to.equal('Set --ttl-hours or PILLBOX_TTL_HOURS: hours until the box removes itself (default 8, max 72).');
+  });
+
+  it('caps the TTL', () => {
+    expect(operatorError(() => provisionWith(['--ttl-hours', '73'])).message).to.equal('--ttl-hours=73: expected a whole number of hours from 1 to 72');
+  });
+
+  it('refuses an instance type off the allow-list, naming the allowed ones', () => {
+    expect(operatorError(() => provisionWith(['--instance-type', 't3.nano'])).message).to.match(/^--instance-type=t3.nano: expected one of t3.medium, t3.large/);
+  });
+
+  it('refuses a malformed CIDR, port 22 and a non-https repository', () => {
+    expect(operatorError(() => provisionWith(['--allowed-cidr', '10.0.0.300/8'])).message).to.match(/expected an IPv4 CIDR/);
+    expect(operatorError(() => provisionWith(['--app-port', '22'])).message).to.equal('--app-port=22: port 22 is never opened');
+    expect(operatorError(() => provisionWith(['--repo-url', 'https://x.com/a b'])).message).to.match(/public https:\/\/ repository URL/);
+  });
+
+  it('refuses an unknown flag', () => {
+    expect(operatorError(() => provisionWith(['--bogus'])).message).to.equal("Unknown option '--bogus'");
+  });
+
+  it('defaults the environment to a slug of the git branch and the repository to origin over https', async () => {
+    const cfg = await loadProvisionConfig({ argv: [], env: {} }, onBranch('feature/Login_Page'));
+    expect(cfg.env).to.equal('feature-login-page');
+    expect(cfg.repoUrl).to.equal('https://github.com/acme/pillbox.git');
+  });
+
+  it('teardown needs an environment unless --all-expired', async () => {
+    const detached: GitRunner = async () => 'HEAD';
+    const err = await loadTeardownConfig({ argv: [], env: {} }, detached).catch((e: OperatorError) => e);
+    expect((err as OperatorError).message).to.equal('Missing --env: environment name (default: a slug of the git branch).');
+    expect((await loadTeardownConfig({ argv: ['--all-expired'], env: { CI: 'true' } }, detached)).ci).to.equal(true);
+  });
+
+  it('slugs branch names into valid environment names', () => {
+    expect(slugEnvName('main')).to.equal('main');
+    expect(slugEnvName('dependabot/npm_and_yarn/zod-4.1')).to.equal('dependabot-npm-and-yarn');
+    expect(slugEnvName('123-fix')).to.equal('fix');
+    expect(slugEnvName('___')).to.equal('main');
+  });
+
+  it('turns ssh remotes into https URLs', () => {
+    expect(toHttpsUrl('git@github.com:acme/pillbox.git')).to.equal('https://github.com/acme/pillbox.git');
+    expect(toHttpsUrl('ssh://git@github.com:22/acme/pillbox')).to.equal('https://github.com/acme/pillbox');
+    expect(toHttpsUrl('https://github.com/acme/pillbox')).to.equal('https://github.com/acme/pillbox');
+  });
+});

@@ -1,0 +1,57 @@
+import { expect } from 'chai';
+import { PassThrough } from 'node:stream';
+import { explainAwsError, formatError, OperatorError, runCli } from '../../../scripts/lib/core/operator-error.js';
+import { awsError } from '../fakes/fake-aws.js';
+
+async function run(main: () => Promise<void>, argv: string[] = []): Promise<{ out: string; code?: number }> {
+  const stderr = new PassThrough();
+  let out = '';
+  stderr.on('data', (c: Buffer) => (out += c.toString()));
+  let code: number | undefined;
+  await runCli(main, { argv, stderr, exit: (c) => void (code = c) });
+  return { out, code };
+}
+
+describe('operator errors', () => {
+  it('prints cause and fix and exits 1, without a stack', async () => {
+    const { out, code } = await run(async () => {
+      throw new OperatorError('The commit 3f2a1c0 is not on origin.', 'git push, or pass --ref with a pushed commit.');
+    });
+    expect(out).to.equal('✖ The commit 3f2a1c0 is not on origin.\n  → git push, or pass --ref with a pushed commit.\n');
+    expect(code).to.equal(1);
+  });
+
+  it('adds the stack trace with --debug', async () => {
+    const { out } = await run(async () => {
+      throw new OperatorError('cause', 'fix');
+    }, ['--debug']);
+    expect(out).to.match(/^✖ cause\n {2}→ fix\n\nOperatorError: cause\n {4}at /);
+  });
+
+  it('exits 0 silently when main succeeds', async () => {
+    expect(await run(async () => undefined)).to.deep.equal({ out: '', code: undefined });
+  });
+
+  const known: [string, Error, RegExp][] = [
+    ['missing credentials', awsError('CredentialsProviderError', 'Could not load credentials from any providers'), /^No AWS credentials found\./],
+    ['an expired token', awsError('ExpiredToken'), /session token has expired/],
+    ['a missing region', awsError('Error', 'Region is missing'), /^No AWS region configured\./],
+    ['an unknown region endpoint', Object.assign(new Error('getaddrinfo ENOTFOUND ec2.xx-nowhere-1.amazonaws.com'), { code: 'ENOTFOUND' }), /Cannot reach the AWS endpoint/],
+    ['access denied', awsError('AccessDenied', 'User is not authorized to perform: iam:CreateRole'), /^AWS denied the request: User is not authorized/],
+    ['UnauthorizedOperation', awsError('UnauthorizedOperation', 'You are not authorized to perform this operation.'), /^AWS denied the request/],
+    ['throttling that outlasted the retries', awsError('ThrottlingException', 'Rate exceeded'), /kept throttling requests \(ThrottlingException\) after 1 attempts/],
+    ['no capacity', awsError('InsufficientInstanceCapacity'), /no capacity for this instance type/],
+    ['a quota', awsError('VcpuLimitExceeded'), /quota is reached/],
+  ];
+  for (const [what, err, message] of known) {
+    it(`explains ${what} with a fix`, () => {
+      const explained = explainAwsError(err);
+      expect(explained?.message).to.match(message);
+      expect(explained?.hint).to.be.a('string').and.not.equal('');
+    });
+  }
+
+  it('marks unknown errors as unexpected and points at --debug', () => {
+    expect(formatError(new TypeError('x is undefined'), false)).to.equal('✖ TypeError: x is undefined\n  → This is unexpected; run again with --debug for the stack trace and report it.\n');
+  });
+});

@@ -1,0 +1,96 @@
+import { execFile } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CreateTagsCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { expect } from 'chai';
+import type { EnvInstance } from '../../../scripts/lib/aws/environment.js';
+import { ssmRunner } from '../../../scripts/lib/box/ssm-output.js';
+import { toScript } from '../../../scripts/lib/box/ssm-run.js';
+import { OperatorError } from '../../../scripts/lib/core/operator-error.js';
+import { moveTimerCommand } from '../../../scripts/lib/extend/plan.js';
+import { extendEnvironment } from '../../../scripts/lib/extend/run.js';
+import { fakeBox, useBoxMocks } from '../fakes/fake-box.js';
+
+const anInstance = (expiresAt?: string): EnvInstance => ({
+  id: 'i-0abc',
+  env: 'main',
+  state: 'running',
+  instanceType: 't3.medium',
+  expiresAt: expiresAt ? new Date(expiresAt) : undefined,
+});
+
+describe('extend', () => {
+  const mocks = useBoxMocks();
+  const deps = (now: string) => ({
+    ec2: new EC2Client({ region: 'eu-west-1' }),
+    run: ssmRunner(new SSMClient({ region: 'eu-west-1' }), 'i-0abc', { sleep: async () => {} }),
+    now: () => new Date(now),
+  });
+
+  it('rewrites the timer drop-in on the box, then moves the ExpiresAt tag, across midnight', async () => {
+    const box = fakeBox(mocks.ssm, () => ({ stdout: 'Mon 2026-11-23 01:30:00 UTC\n' }));
+    mocks.ec2.on(CreateTagsCommand).resolves({});
+    const moved = await extendEnvironment(deps('2026-11-22T20:00:00Z'), anInstance('2026-11-22T22:30:00Z'), 3, 72);
+    expect(moved.to.toISOString()).to.equal('2026-11-23T01:30:00.000Z');
+    expect(moved.timerNext).to.equal('Mon 2026-11-23 01:30:00 UTC');
+    expect(box.lines()).to.have.length(1);
+    expect(box.lines()[0]).to.match(
+      /' sh \/etc\/systemd\/system\/pillbox-expire\.timer\.d\/expires-at\.conf '\[Timer\]\nOnCalendar=\nOnCalendar=2026-11-23 01:30:00 UTC\n' pillbox-expire\.timer$/,
+    );
+    expect(mocks.ec2.commandCalls(CreateTagsCommand)[0]?.args[0].input).to.deep.equal({ Resources: ['i-0abc'], Tags: [{ Key: 'ExpiresAt', Value: '2026-11-23T01:30:00Z' }] });
+  });
+
+  it('touches neither box nor tag when the extension would pass the cap', async () => {
+    const box = fakeBox(mocks.ssm, () => ({}));
+    let caught: unknown;
+    await extendEnvironment(deps('2026-11-22T12:00:00Z'), anInstance('2026-11-25T06:00:00Z'), 8, 72).catch((err: unknown) => (caught = err));
+    expect(caught).to.be.instanceOf(OperatorError);
+    expect((caught as OperatorError).hint).to.equal('Pass --hours 6 or less.');
+    expect(box.lines()).to.deep.equal([]);
+    expect(mocks.ec2.commandCalls(CreateTagsCommand)).to.have.length(0);
+  });
+
+  it('leaves the tag alone when the box could not move its timer', async () => {
+    fakeBox(mocks.ssm, () => ({ exitCode: 1, stderr: 'Failed to restart pillbox-expire.timer: Unit not found.\n' }));
+    let caught: unknown;
+    await extendEnvironment(deps('2026-11-22T12:00:00Z'), anInstance('2026-11-22T18:00:00Z'), 2, 72).catch((err: unknown) => (caught = err));
+    expect((caught as OperatorError).message).to.equal('Could not move the expiry timer on the box: Failed to restart pillbox-expire.timer: Unit not found.');
+    expect(mocks.ec2.commandCalls(CreateTagsCommand)).to.have.length(0);
+  });
+
+  it('says a rerun fixes a tag write that failed after the box moved', async () => {
+    fakeBox(mocks.ssm, () => ({ stdout: 'x' }));
+    mocks.ec2.on(CreateTagsCommand).rejects(Object.assign(new Error('slow down'), { name: 'RequestLimitExceeded' }));
+    let caught: unknown;
+    await extendEnvironment(deps('2026-11-22T12:00:00Z'), anInstance('2026-11-22T18:00:00Z'), 2, 72).catch((err: unknown) => (caught = err));
+    expect((caught as OperatorError).message).to.contain('now expires at 2026-11-22T20:00:00Z');
+    expect((caught as OperatorError).hint).to.contain('Run the same command again');
+  });
+
+  it('refuses an instance without an ExpiresAt tag', async () => {
+    let caught: unknown;
+    await extendEnvironment(deps('2026-11-22T12:00:00Z'), anInstance(), 2, 72).catch((err: unknown) => (caught = err));
+    expect((caught as OperatorError).message).to.contain('has no valid ExpiresAt tag');
+  });
+
+  it('writes the drop-in atomically and restarts the timer (real shell, systemctl stand-in)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pillbox-timer-'));
+    try {
+      const log = join(dir, 'systemctl.log');
+      writeFileSync(join(dir, 'systemctl'), `#!/bin/sh\necho "$*" >> ${log}\n[ "$1" = show ] && echo "Mon 2026-11-23 01:30:00 UTC"\nexit 0\n`);
+      chmodSync(join(dir, 'systemctl'), 0o755);
+      const dropIn = join(dir, 'pillbox-expire.timer.d', 'expires-at.conf');
+      const script = toScript([moveTimerCommand(new Date('2026-11-23T01:30:00Z'), dropIn)]).join('\n');
+      const stdout = await new Promise<string>((resolve, reject) =>
+        execFile('sh', ['-c', script], { env: { ...process.env, PATH: `${dir}:${process.env.PATH}` } }, (err, out) => (err ? reject(err) : resolve(out))),
+      );
+      expect(readFileSync(dropIn, 'utf8')).to.equal('[Timer]\nOnCalendar=\nOnCalendar=2026-11-23 01:30:00 UTC\n');
+      expect(readFileSync(log, 'utf8')).to.equal('daemon-reload\nrestart pillbox-expire.timer\nshow pillbox-expire.timer --property=NextElapseUSecRealtime --value\n');
+      expect(stdout.trim()).to.equal('Mon 2026-11-23 01:30:00 UTC');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,111 @@
+import { DescribeInstancesCommand, DescribeVolumesCommand, EC2Client, type Instance } from '@aws-sdk/client-ec2';
+import { SendCommandCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { expect } from 'chai';
+import { collectStatus, renderStatus } from '../../../scripts/lib/status/report.js';
+import { fakeBox, useBoxMocks } from '../fakes/fake-box.js';
+
+const NOW = new Date('2026-11-22T12:00:00Z');
+
+function anInstance(over: { id: string; env: string; state?: string; launch?: string; expires?: string; type?: string }): Instance {
+  return {
+    InstanceId: over.id,
+    InstanceType: (over.type ?? 't3.medium') as Instance['InstanceType'],
+    State: { Name: (over.state ?? 'running') as 'running' },
+    LaunchTime: new Date(over.launch ?? '2026-11-22T09:00:00Z'),
+    PublicDnsName: over.state === 'stopped' ? '' : `ec2-3-250-1-${over.id.slice(-1)}.eu-west-1.compute.amazonaws.com`,
+    PublicIpAddress: over.state === 'stopped' ? undefined : `3.250.1.${over.id.slice(-1)}`,
+    Tags: [
+      { Key: 'Project', Value: 'pillbox' },
+      { Key: 'Env', Value: over.env },
+      { Key: 'ExpiresAt', Value: over.expires ?? '2026-11-23T09:00:00Z' },
+      { Key: 'GitSha', Value: '3f2a1c0d9e8b7a6f5e4d3c2b1a0f9e8d7c6b5a49' },
+    ],
+  };
+}
+
+const PS = [
+  { Service: 'app', State: 'running', Health: 'healthy', ExitCode: 0, Publishers: [{ URL: '0.0.0.0', TargetPort: 3000, PublishedPort: 8080, Protocol: 'tcp' }] },
+  { Service: 'elasticsearch', State: 'running', Health: 'healthy', ExitCode: 0, Publishers: [] },
+  { Service: 'setup', State: 'exited', Health: '', ExitCode: 0, Publishers: null },
+  { Service: 'kibana', State: 'running', Health: 'starting', ExitCode: 0, Publishers: [] },
+]
+  .map((e) => JSON.stringify(e))
+  .join('\n');
+
+describe('status', () => {
+  const mocks = useBoxMocks();
+
+  const deps = () => ({ ec2: new EC2Client({ region: 'eu-west-1' }), ssm: new SSMClient({ region: 'eu-west-1' }), now: () => NOW, newId: () => 'abcdef01', sleep: async () => {} });
+
+  it('reports state, URL, age, time left, cost and service health of each environment', async () => {
+    mocks.ec2.on(DescribeInstancesCommand).resolves({
+      Reservations: [{ Instances: [anInstance({ id: 'i-01', env: 'main' }), anInstance({ id: 'i-02', env: 'feature-x', state: 'stopped', launch: '2026-11-21T12:00:00Z' })] }],
+    });
+    mocks.ec2.on(DescribeVolumesCommand).resolves({
+      Volumes: [
+        { Size: 30, Attachments: [{ InstanceId: 'i-01' }] },
+        { Size: 20, Attachments: [{ InstanceId: 'i-02' }] },
+      ],
+    });
+    const box = fakeBox(mocks.ssm, (line) => (line.endsWith('ps --all --format json') ? { stdout: PS } : { exitCode: 127, stderr: `unexpected: ${line}` }));
+
+    const [main, feature] = await collectStatus(deps());
+
+    expect(main).to.deep.include({ env: 'main', state: 'running', url: 'http://ec2-3-250-1-1.eu-west-1.compute.amazonaws.com:8080/', ageMs: 3 * 3_600_000, timeLeftMs: 21 * 3_600_000, volumeGiB: 30 });
+    expect(main?.costSoFarUsd).to.be.closeTo(3 * (0.0416 + (30 * 0.08) / 730), 1e-9);
+    expect(main?.services?.map((s) => [s.service, s.state, s.health])).to.deep.equal([
+      ['app', 'running', 'healthy'],
+      ['elasticsearch', 'running', 'healthy'],
+      ['kibana', 'running', 'starting'],
+      ['setup', 'exited', ''],
+    ]);
+    expect(feature).to.deep.include({ env: 'feature-x', state: 'stopped', url: undefined, servicesNote: 'instance is stopped' });
+    expect(box.lines()).to.have.length(1);
+    expect(box.lines()[0]).to.contain(
+      'docker compose --project-directory /opt/pillbox/compose --file /opt/pillbox/compose/compose.yaml --env-file /opt/pillbox/compose/.env --env-file /etc/pillbox/pillbox.env --env-file /etc/pillbox/secrets.env ps --all --format json',
+    );
+    expect(mocks.ec2.commandCalls(DescribeInstancesCommand)[0]?.args[0].input.Filters).to.deep.include({ Name: 'tag:Project', Values: ['pillbox'] });
+  });
+
+  it('asks EC2 for one environment only when one is named', async () => {
+    mocks.ec2.on(DescribeInstancesCommand).resolves({ Reservations: [] });
+    expect(await collectStatus(deps(), 'main')).to.deep.equal([]);
+    expect(mocks.ec2.commandCalls(DescribeInstancesCommand)[0]?.args[0].input.Filters).to.deep.include({ Name: 'tag:Env', Values: ['main'] });
+    expect(mocks.ec2.commandCalls(DescribeVolumesCommand)).to.have.length(0);
+  });
+
+  it('skips service health with a note when the SSM agent is not online', async () => {
+    mocks.ec2.on(DescribeInstancesCommand).resolves({ Reservations: [{ Instances: [anInstance({ id: 'i-01', env: 'main' })] }] });
+    mocks.ec2.on(DescribeVolumesCommand).resolves({ Volumes: [] });
+    mocks.ssm.on(SendCommandCommand).rejects(Object.assign(new Error('Instances [[i-01]] not in a valid state for account'), { name: 'InvalidInstanceId' }));
+    const [main] = await collectStatus(deps());
+    expect(main?.services).to.equal(undefined);
+    expect(main?.servicesNote).to.match(/SSM agent not online/);
+    expect(main?.url).to.equal('http://ec2-3-250-1-1.eu-west-1.compute.amazonaws.com/');
+  });
+
+  it('renders one block per environment with times in UTC and in the operator zone', async () => {
+    mocks.ec2.on(DescribeInstancesCommand).resolves({ Reservations: [{ Instances: [anInstance({ id: 'i-01', env: 'main' })] }] });
+    mocks.ec2.on(DescribeVolumesCommand).resolves({ Volumes: [{ Size: 30, Attachments: [{ InstanceId: 'i-01' }] }] });
+    fakeBox(mocks.ssm, () => ({ stdout: PS }));
+    const text = renderStatus(await collectStatus(deps()), 'eu-west-1', NOW, 'Asia/Kolkata');
+    expect(text).to.equal(
+      [
+        'pillbox environments in eu-west-1 (1)',
+        '',
+        'main  i-01  running  t3.medium',
+        '  url       http://ec2-3-250-1-1.eu-west-1.compute.amazonaws.com:8080/',
+        '  commit    3f2a1c0',
+        '  age       3h 00m (launched 2026-11-22 09:00:00 UTC)',
+        '  expires   in 21h 00m — 2026-11-23 09:00:00 UTC (Mon 23 Nov 14:30 GMT+5:30)',
+        '  cost      $0.1347 so far (on-demand estimate, $0.0449/h)',
+        '  services  app healthy · elasticsearch healthy · kibana starting · setup exited(0)',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('says how to create an environment when there is none', () => {
+    expect(renderStatus([], 'eu-west-1', NOW, 'UTC')).to.equal('No pillbox environments in eu-west-1. Create one with `npm run provision`.\n');
+  });
+});
