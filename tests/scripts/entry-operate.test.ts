@@ -45,7 +45,7 @@ describe('the operate commands', function () {
   it('refuse a compose subcommand exec does not run, before reaching AWS', async () => {
     const down = await cli('scripts/exec.ts', ['--env', 'main', 'down', '-v']);
     expect(down.code).to.equal(1);
-    expect(down.stderr).to.match(/^✖ exec does not run `docker compose down`\.\n  → It runs: ps, /);
+    expect(down.stderr).to.match(/^✖ exec does not run `docker compose down`\.\n {2}→ It runs: ps, /);
     expect(down.stdout).to.equal('');
   });
 });

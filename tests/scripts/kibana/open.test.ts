@@ -12,7 +12,7 @@ import { OperatorError } from '../../../scripts/lib/core/operator-error.js';
 import { systemClipboard, systemOpener } from '../../../scripts/lib/kibana/desktop.js';
 import { APM_SERVICE_NAME, kibanaPages } from '../../../scripts/lib/kibana/links.js';
 import { openKibana, type OpenKibanaDeps } from '../../../scripts/lib/kibana/open.js';
-import { awsError } from '../fakes/fake-aws.js';
+import { awsError, rejection } from '../fakes/fake-aws.js';
 import type { SsmMock } from '../fakes/fake-box.js';
 
 const PASSWORD = 'Xq3_vR9-secretValue-0123456789abcdefghijklm';
@@ -22,14 +22,11 @@ const UPTIME = 'http://localhost:5601/app/uptime';
 const target = { instanceId: 'i-0abc', region: 'eu-west-1' };
 const BOTH: Probe = async (command) => ({ found: true, output: command === 'aws' ? 'aws-cli/2.17.20 Python/3.11.9' : '1.2.650.0' });
 
+/** The OperatorError a promise rejects with. */
 async function failure(promise: Promise<unknown>): Promise<OperatorError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof OperatorError) return err;
-    throw err;
-  }
-  throw new Error('expected an OperatorError');
+  const err = await rejection(promise);
+  expect(err).to.be.instanceOf(OperatorError);
+  return err as OperatorError;
 }
 
 describe('kibana --open', () => {

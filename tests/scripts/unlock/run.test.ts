@@ -9,29 +9,33 @@ const lockValue = (since: string, holder = 'bob@ci') => JSON.stringify({ holder,
 
 describe('unlock', () => {
   let world: World;
-  let fake: FakeAws;
-  beforeEach(() => {
+  let fake: FakeAws | undefined;
+  afterEach(() => fake?.restore());
+
+  /** An account where the environment's lock holds `value`, or no lock at all. */
+  function account(value?: string): FakeAws {
     world = aWorld();
+    if (value !== undefined) world.params.set(LOCK, { value, type: 'String', tags: [] });
     fake = fakeAws(world);
-  });
-  afterEach(() => fake.restore());
+    return fake;
+  }
 
   // The fake clock starts at 2026-11-21T10:00:00Z.
-  function deps(answer: boolean | (() => boolean) = true) {
+  function deps(aws: FakeAws, answer: boolean | (() => boolean) = true) {
     const lines: string[] = [];
     const questions: string[] = [];
     const d: UnlockDeps = {
-      ssm: fake.clients.ssm,
+      ssm: aws.clients.ssm,
       confirm: async (q) => (questions.push(q), typeof answer === 'function' ? answer() : answer),
       print: (line) => void lines.push(line),
       now: fakeClock().now,
     };
     return { d, lines, questions };
   }
-  const deletes = () => fake.mocks.ssm.commandCalls(DeleteParameterCommand).map((c) => c.args[0].input.Name);
+  const deletes = () => (fake as FakeAws).mocks.ssm.commandCalls(DeleteParameterCommand).map((c) => c.args[0].input.Name);
 
   it('says there is no lock, deletes nothing and succeeds', async () => {
-    const { d, lines, questions } = deps();
+    const { d, lines, questions } = deps(account());
     expect(await unlockEnvironment(d, 'dev', 'eu-west-1', false)).to.equal('no-lock');
     expect(lines).to.deep.equal(['Environment "dev" has no lock in eu-west-1; nothing to remove.']);
     expect(questions).to.deep.equal([]);
@@ -39,8 +43,7 @@ describe('unlock', () => {
   });
 
   it('shows who holds a stale lock and since when, asks, then deletes exactly that parameter', async () => {
-    world.params.set(LOCK, { value: lockValue('2026-11-21T06:45:00Z'), type: 'String', tags: [] });
-    const { d, lines, questions } = deps(true);
+    const { d, lines, questions } = deps(account(lockValue('2026-11-21T06:45:00Z')), true);
     expect(await unlockEnvironment(d, 'dev', 'eu-west-1', false)).to.equal('removed');
     expect(lines).to.deep.equal([
       'Environment "dev" is locked by bob@ci (provision since 2026-11-21T06:45:00Z), 3h 15m ago.',
@@ -52,15 +55,13 @@ describe('unlock', () => {
   });
 
   it('warns that a lock younger than two hours may belong to a run still going', async () => {
-    world.params.set(LOCK, { value: lockValue('2026-11-21T09:50:00Z'), type: 'String', tags: [] });
-    const { d, lines } = deps(true);
+    const { d, lines } = deps(account(lockValue('2026-11-21T09:50:00Z')), true);
     await unlockEnvironment(d, 'dev', 'eu-west-1', false);
     expect(lines[1]).to.equal('That run may still be going: remove its lock only if you know it has ended.');
   });
 
   it('keeps the lock when the operator answers no', async () => {
-    world.params.set(LOCK, { value: lockValue('2026-11-21T06:45:00Z'), type: 'String', tags: [] });
-    const { d, lines } = deps(false);
+    const { d, lines } = deps(account(lockValue('2026-11-21T06:45:00Z')), false);
     expect(await unlockEnvironment(d, 'dev', 'eu-west-1', false)).to.equal('kept');
     expect(lines.at(-1)).to.equal('Left the lock in place.');
     expect(deletes()).to.deep.equal([]);
@@ -68,16 +69,14 @@ describe('unlock', () => {
   });
 
   it('asks nothing with --yes', async () => {
-    world.params.set(LOCK, { value: lockValue('2026-11-21T06:45:00Z'), type: 'String', tags: [] });
-    const { d, questions } = deps(false);
+    const { d, questions } = deps(account(lockValue('2026-11-21T06:45:00Z')), false);
     expect(await unlockEnvironment(d, 'dev', 'eu-west-1', true)).to.equal('removed');
     expect(questions).to.deep.equal([]);
     expect(deletes()).to.deep.equal([LOCK]);
   });
 
   it('reads the lock again after the answer and leaves a new holder alone', async () => {
-    world.params.set(LOCK, { value: lockValue('2026-11-21T06:45:00Z'), type: 'String', tags: [] });
-    const { d } = deps(() => {
+    const { d } = deps(account(lockValue('2026-11-21T06:45:00Z')), () => {
       // While the operator read the question, the old lock went and a new run took it.
       world.params.set(LOCK, { value: lockValue('2026-11-21T09:59:30Z', 'carol@laptop'), type: 'String', tags: [] });
       return true;
@@ -90,17 +89,15 @@ describe('unlock', () => {
   });
 
   it('succeeds when the lock was released while the operator answered', async () => {
-    world.params.set(LOCK, { value: lockValue('2026-11-21T06:45:00Z'), type: 'String', tags: [] });
-    const { d, lines } = deps(() => (world.params.delete(LOCK), true));
+    const { d, lines } = deps(account(lockValue('2026-11-21T06:45:00Z')), () => (world.params.delete(LOCK), true));
     expect(await unlockEnvironment(d, 'dev', 'eu-west-1', false)).to.equal('already-released');
     expect(lines.at(-1)).to.equal('The lock was released meanwhile; nothing to remove.');
-    expect(fake.mocks.ssm.commandCalls(GetParameterCommand)).to.have.length(2);
+    expect((fake as FakeAws).mocks.ssm.commandCalls(GetParameterCommand)).to.have.length(2);
     expect(deletes()).to.deep.equal([]);
   });
 
   it('describes a lock whose value it cannot read without failing', async () => {
-    world.params.set(LOCK, { value: 'not json', type: 'String', tags: [] });
-    const { d, lines } = deps(true);
+    const { d, lines } = deps(account('not json'), true);
     expect(await unlockEnvironment(d, 'dev', 'eu-west-1', true)).to.equal('removed');
     expect(lines[0]).to.equal('Environment "dev" is locked by another run (unknown command since an unknown time), age unknown.');
   });
