@@ -38,10 +38,10 @@ export async function pickLocalPort(preferred: number): Promise<number> {
 export const passwordCommand = (env: string, region: string): string =>
   `aws ssm get-parameter --region ${region} --with-decryption --name ${envNames(env).secretParameter('ELASTIC_PASSWORD')} --query Parameter.Value --output text`;
 
-/** Resolves true once something accepts connections on 127.0.0.1:port, false after `timeoutMs`. */
-export async function waitForLocalPort(port: number, timeoutMs = 60_000, everyMs = 250): Promise<boolean> {
+/** Resolves true once something accepts connections on 127.0.0.1:port, false after `timeoutMs` or when `signal` aborts. */
+export async function waitForLocalPort(port: number, signal?: AbortSignal, timeoutMs = 60_000, everyMs = 250): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
-  for (;;) {
+  while (!signal?.aborted) {
     const open = await new Promise<boolean>((resolve) => {
       const socket = connect(port, '127.0.0.1');
       socket.once('connect', () => (socket.destroy(), resolve(true)));
@@ -49,14 +49,15 @@ export async function waitForLocalPort(port: number, timeoutMs = 60_000, everyMs
     });
     if (open) return true;
     if (Date.now() >= deadline) return false;
-    await sleepFor(everyMs);
+    await sleepFor(everyMs, undefined, { signal }).catch(() => undefined);
   }
+  return false;
 }
 
 export interface KibanaDeps extends SessionDeps {
   pickPort: (preferred: number) => Promise<number>;
   /** Whether the forward's local port came up; only asked when there is something to do then. */
-  waitForPort?: (port: number) => Promise<boolean>;
+  waitForPort?: (port: number, signal: AbortSignal) => Promise<boolean>;
 }
 
 export interface ForwardOptions {
@@ -89,9 +90,14 @@ export async function forwardKibana(
   );
   const forwarding = spawn('aws', portForwardArgs(target, KIBANA_PORT, port));
   if (onListening) {
-    // Whichever comes first: the port opens, or the forward ends (AWS refused it).
-    const ended = forwarding.then(() => 'ended' as const);
-    const outcome = await Promise.race([waitForPort(port), ended]);
+    // Whichever comes first: the port opens, or the forward ends (AWS refused it, or Ctrl-C), which also stops the wait.
+    const settled = new AbortController();
+    const ended = forwarding.then(
+      () => 'ended' as const,
+      () => 'ended' as const,
+    );
+    void ended.then(() => settled.abort());
+    const outcome = await Promise.race([waitForPort(port, settled.signal), ended]);
     if (outcome !== 'ended') await onListening(baseUrl, outcome);
   }
   const end = await forwarding;

@@ -6,7 +6,7 @@ import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { expect } from 'chai';
 import { parse } from 'yaml';
-import { waitForLocalPort } from '../../../scripts/lib/box/port-forward.js';
+import { pickLocalPort, waitForLocalPort } from '../../../scripts/lib/box/port-forward.js';
 import type { ChildEnd, Probe } from '../../../scripts/lib/box/session-manager.js';
 import { OperatorError } from '../../../scripts/lib/core/operator-error.js';
 import { systemClipboard, systemOpener } from '../../../scripts/lib/kibana/desktop.js';
@@ -103,11 +103,13 @@ describe('kibana --open', () => {
   it('opens nothing when AWS refuses the forward, and says why in one line', async () => {
     ssm.on(GetParameterCommand).resolves({ Parameter: { Name: PARAMETER, Value: PASSWORD } });
     const d = desktop({ end: { code: 255, signal: null } });
-    // The port never opens; the forward's end wins the race.
-    d.deps.waitForPort = () => new Promise(() => {});
+    // The port never opens; the forward's end wins the race and stops the wait.
+    let waitStopped = false;
+    d.deps.waitForPort = (_port, signal) => new Promise((resolve) => signal.addEventListener('abort', () => ((waitStopped = true), resolve(false))));
     const err = await failure(openKibana(d.deps, target, 'main', 5601, { open: true, showPassword: false }));
     expect(err.message).to.equal('The SSM session to i-0abc ended with exit 255.');
     expect(d.events.filter((e) => e.startsWith('open'))).to.deep.equal([]);
+    expect(waitStopped, 'the port wait was stopped').to.equal(true);
   });
 
   it('stops with one line, before forwarding, when the password parameter is missing', async () => {
@@ -186,11 +188,19 @@ describe('kibana --open', () => {
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
       const port = (server.address() as { port: number }).port;
       try {
-        expect(await waitForLocalPort(port, 2000, 20)).to.equal(true);
+        expect(await waitForLocalPort(port, undefined, 2000, 20)).to.equal(true);
       } finally {
         server.close();
       }
-      expect(await waitForLocalPort(port, 100, 20)).to.equal(false);
+      expect(await waitForLocalPort(port, undefined, 100, 20)).to.equal(false);
+    });
+
+    it('stops waiting for the port as soon as the forward has ended', async () => {
+      const forwardEnded = new AbortController();
+      const started = Date.now();
+      setTimeout(() => forwardEnded.abort(), 50);
+      expect(await waitForLocalPort(await pickLocalPort(0), forwardEnded.signal, 30_000, 1000)).to.equal(false);
+      expect(Date.now() - started).to.be.lessThan(2000);
     });
   });
 });
