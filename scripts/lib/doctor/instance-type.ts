@@ -19,8 +19,7 @@ export async function checkInstanceType(ec2: EC2Client, region: string, instance
   if (!isAllowedInstanceType(instanceType)) return fail(CHECK.instanceType, `${instanceType} is not on pillbox's list`, choose('Pick one'));
 
   const inRegion = await offeredAt(ec2, instanceType, 'region');
-  if (inRegion.length === 0) return fail(CHECK.instanceType, `${region} does not offer ${instanceType}`, choose('Pick another region with --region, or another type'));
-  const zones = await offeredAt(ec2, instanceType, 'availability-zone');
-  if (zones.length === 0) return fail(CHECK.instanceType, `${region} offers ${instanceType} in none of its zones`, choose('Pick another region with --region, or another type'));
+  const zones = inRegion.length > 0 ? await offeredAt(ec2, instanceType, 'availability-zone') : [];
+  if (zones.length === 0) return fail(CHECK.instanceType, `${region} does not offer ${instanceType}`, choose('Pick another region with --region, or another type'));
   return ok(CHECK.instanceType, `${instanceType} offered in ${region}, ${zones.length} zone${zones.length === 1 ? '' : 's'} (${zones.join(', ')})`, { instanceType, zones });
 }

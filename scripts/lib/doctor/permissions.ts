@@ -4,6 +4,7 @@
 // resource policies are not part of that simulation.
 import { paginateSimulatePrincipalPolicy, type EvaluationResult, type IAMClient } from '@aws-sdk/client-iam';
 import { awsErrorName } from '../core/operator-error.js';
+import { resourceFit } from './action-resources.js';
 import { CHECK, fail, ok, warn, type CheckResult } from './check.js';
 import type { CallerIdentity } from './credentials.js';
 import { simulationScopes, policyActionNames, type PolicyDocument, type SimulationScope } from './policy-scopes.js';
@@ -109,7 +110,8 @@ export async function checkPermissions({ iam, identity, region, policy }: Permis
   const source = await policySource(iam, identity.arn);
   if ('status' in source) return source;
   const partition = identity.arn.split(':')[1] ?? 'aws';
-  const scopes = simulationScopes(policy, { partition, account: identity.account, region, variables: { 'aws:userid': identity.userId, 'aws:principalaccount': identity.account } });
+  const target = { partition, account: identity.account, region, variables: { 'aws:userid': identity.userId, 'aws:principalaccount': identity.account } };
+  const scopes = simulationScopes(policy, target, await resourceFit(policyActionNames(policy)));
   let denials: Denial[];
   try {
     denials = await simulate(iam, source.arn, scopes);

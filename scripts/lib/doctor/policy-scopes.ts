@@ -6,6 +6,7 @@
 import type { ContextEntry } from '@aws-sdk/client-iam';
 import { z } from 'zod';
 import { OperatorError } from '../core/operator-error.js';
+import type { ResourceFit } from './action-resources.js';
 
 const oneOrMany = z.union([z.string(), z.array(z.string())]).transform((v) => (Array.isArray(v) ? v : [v]));
 /** Condition values may be written as JSON booleans or numbers; IAM compares them as strings. */
@@ -114,18 +115,28 @@ function concreteArn(arn: string, target: ScopeTarget): string {
   return ['arn', target.partition, service, region === '*' ? target.region : region, account === '*' ? target.account : account, parts.slice(5).join(':')].join(':');
 }
 
-export function simulationScopes(policy: PolicyDocument, target: ScopeTarget): SimulationScope[] {
+/**
+ * One request per statement and per set of resources: each action is asked about the
+ * statement's resources it can act on (all of them must be allowed, as RunInstances needs its
+ * instance, volume and network interface), or about `*` when it takes none of them.
+ */
+export function simulationScopes(policy: PolicyDocument, target: ScopeTarget, fit: ResourceFit): SimulationScope[] {
   return policy.Statement.flatMap((s, i) => {
     if (s.Effect !== 'Allow' || !s.Action?.length) return [];
+    const sid = s.Sid ?? `statement ${i + 1}`;
+    const context = conditionContext(s, target);
     const resources = s.Resource ?? ['*'];
-    return [
-      {
-        sid: s.Sid ?? `statement ${i + 1}`,
-        actions: s.Action,
-        ...(resources.includes('*') ? {} : { resources: resources.map((r) => concreteArn(r, target)) }),
-        context: conditionContext(s, target),
-      },
-    ];
+    if (resources.includes('*')) return [{ sid, actions: s.Action, context }];
+    const concrete = resources.map((r) => concreteArn(r, target));
+    const groups = new Map<string, SimulationScope>();
+    for (const action of s.Action) {
+      const fitting = concrete.filter((arn) => fit(action, arn));
+      const key = fitting.join(' ');
+      const group = groups.get(key) ?? { sid, actions: [], ...(fitting.length > 0 ? { resources: fitting } : {}), context };
+      group.actions.push(action);
+      groups.set(key, group);
+    }
+    return [...groups.values()];
   });
 }
 
