@@ -73,7 +73,7 @@ function deniedResult(denials: Denial[], total: number, source: string): CheckRe
   const detail = `${unique} of ${total} actions the CLI needs are denied for ${source}: ${byService(actions())}${unsure.length > 0 ? ` (the answer depends on ${unsure.join(', ')}, which the doctor cannot supply)` : ''}`;
   const fixes: string[] = [];
   if (actions('not granted').length > 0) fixes.push(`Attach ${POLICY_FILE} to ${source} (${ATTACH}; for an IAM Identity Center role, to its permission set).`);
-  if (actions('explicit deny').length > 0) fixes.push(`A Deny statement in your policies blocks ${byService(actions('explicit deny'))}.`);
+  if (actions('explicit deny').length > 0) fixes.push(`A Deny statement in your policies blocks ${byService(actions('explicit deny'))}: ask whoever wrote it.`);
   if (actions('permissions boundary').length > 0) fixes.push(`Your permissions boundary blocks ${byService(actions('permissions boundary'))}: ask an administrator to widen it.`);
   if (actions('organization SCP').length > 0) fixes.push(`An organization SCP blocks ${byService(actions('organization SCP'))}: ask the organization's administrator.`);
   const data = { principal: source, denied: denials };
