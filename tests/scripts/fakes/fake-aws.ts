@@ -102,6 +102,8 @@ export interface World {
   calls: Map<string, number>;
   /** Every command the world answered or refused, in order across the services. */
   log: string[];
+  /** Runs before each command is answered: another actor changing the account meanwhile. */
+  onCall?: (command: string) => void;
 }
 
 export function awsError(name: string, message = name): Error {
@@ -241,6 +243,7 @@ export function fakeAws(world: World) {
       const n = (world.calls.get(name) ?? 0) + 1;
       world.calls.set(name, n);
       world.log.push(name);
+      world.onCall?.(name);
       for (const b of world.bursts) if (b.after === name) b.armed = true;
       const burst = world.bursts.find((b) => b.command === name && b.armed && b.remaining > 0);
       if (burst) {

@@ -360,6 +360,15 @@ describe('provision', () => {
       expect([...world.params.keys()]).to.deep.equal([]);
     });
 
+    it('carries on when a concurrent run created the role first (EntityAlreadyExistsException, as SDK v3 names it)', async () => {
+      world.onCall = (command) => {
+        if (command === 'CreateRole') world.roles.set('pillbox-dev-instance', { tags: [], policies: new Map(), attached: [] });
+      };
+      const result = await provision(aConfig(), depsFor(fake));
+      expect(result.waited).to.equal(true);
+      expect([...world.roles.get('pillbox-dev-instance')!.policies.keys()]).to.deep.equal(['pillbox-dev-instance']);
+    });
+
     it('refuses an instance type the region does not offer before creating anything', async () => {
       world.unofferedTypes = ['t3.medium'];
       expect((await rejection(provision(aConfig(), depsFor(fake)))).message).to.match(/eu-west-1 does not offer t3.medium/);

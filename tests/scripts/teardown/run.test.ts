@@ -171,6 +171,16 @@ describe('teardown', () => {
     expectEmpty(world);
   });
 
+  it('takes what vanished meanwhile as removed (NoSuchEntityException, InvalidGroup.NotFound, as SDK v3 names them)', async () => {
+    await provision(aConfig(), depsFor(fake));
+    world.onCall = (command) => {
+      if (command === 'DeleteRolePolicy') world.roles.get('pillbox-dev-instance')?.policies.clear();
+      if (command === 'RemoveRoleFromInstanceProfile') world.profiles.get('pillbox-dev-instance')!.roles = [];
+    };
+    await teardownEnvironment('dev', teardownDeps(fake));
+    expectEmpty(world);
+  });
+
   it('touches nothing when the operator says no', async () => {
     await provision(aConfig(), depsFor(fake));
     const deps = teardownDeps(fake, { confirm: async () => false });
