@@ -23,11 +23,17 @@ export const PROVISION_MIN = LAUNCH_MIN + BOOT_WAIT_MIN;
 /** Checkout, Node and `npm ci` on a GitHub runner before the CLI starts. */
 export const CI_SETUP_MIN = 5;
 
+/** The longest `npm run deploy` runs with its default health timeout, in whole minutes. */
+export const DEPLOY_MIN = Math.ceil(deployBudgetSeconds(DEFAULT_HEALTH_TIMEOUT_SECONDS) / 60);
+
 /** The provision job runs provision, then `npm run deploy` when it kept a box: both can take their longest. */
-export const CI_PROVISION_JOB_MIN = CI_SETUP_MIN + PROVISION_MIN + Math.ceil(deployBudgetSeconds(DEFAULT_HEALTH_TIMEOUT_SECONDS) / 60);
+export const CI_PROVISION_JOB_MIN = CI_SETUP_MIN + PROVISION_MIN + DEPLOY_MIN;
 
 /** The job's AWS credentials must outlive it: the OIDC session is asked for this much longer. */
 export const SESSION_MARGIN_MIN = 5;
+
+/** role-duration-seconds of both jobs; the deploy role's MaxSessionDuration must allow it. */
+export const CI_SESSION_SECONDS = (CI_PROVISION_JOB_MIN + SESSION_MARGIN_MIN) * 60;
 
 const STEP_LABELS: Record<keyof typeof BOOT_STEPS_MIN, string> = {
   running: 'running',
