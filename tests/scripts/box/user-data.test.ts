@@ -8,15 +8,8 @@ import { renderUserData, type UserDataInput } from '../../../scripts/lib/box/use
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 
-const anInput = (overrides: Partial<UserDataInput> = {}): UserDataInput => ({
-  env: 'dev',
-  region: 'eu-west-1',
-  appPort: 80,
-  repoUrl: 'https://github.com/acme/pillbox',
-  gitSha: '3f2a1c0d9e8b7a6f5e4d3c2b1a0f9e8d7c6b5a49',
-  expiresAt: new Date('2026-11-22T06:30:00Z'),
-  ...overrides,
-});
+const BASE: UserDataInput = { env: 'dev', region: 'eu-west-1', appPort: 80, repoUrl: 'https://github.com/acme/pillbox', gitSha: 'a'.repeat(40), expiresAt: new Date('2026-11-22T06:30:00Z') };
+const anInput = (overrides: Partial<UserDataInput> = {}): UserDataInput => ({ ...BASE, ...overrides });
 
 const file = (input: UserDataInput, path: string): string => {
   const cfg = parse(renderUserData(input)) as { write_files: { path: string; content: string }[] };

@@ -626,6 +626,17 @@ export function fakeAws(world: World) {
 
 export type FakeAws = ReturnType<typeof fakeAws>;
 
+/** A fresh world and fake AWS for each test of the calling suite, handed to `use`, restored after the test. */
+export function useFakeAws(use: (world: World, fake: FakeAws) => void): void {
+  let fake: FakeAws | undefined;
+  beforeEach(() => {
+    const world = aWorld();
+    fake = fakeAws(world);
+    use(world, fake);
+  });
+  afterEach(() => fake?.restore());
+}
+
 /** Names of the commands a mock received, in order (e.g. ['DescribeVpcsCommand', ...]). */
 export function commandNames(fake: FakeAws): string[] {
   const calls: { args: unknown[] }[] = [fake.mocks.ec2, fake.mocks.ssm, fake.mocks.iam, fake.mocks.sts].flatMap((m) => m.calls() as { args: unknown[] }[]);

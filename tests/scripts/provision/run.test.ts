@@ -8,7 +8,7 @@ import { SSM_STDOUT_LIMIT } from '../../../scripts/lib/box/ssm-run.js';
 import { BOOT_STEPS_MIN, PROVISION_MIN } from '../../../scripts/lib/provision/budget.js';
 import { provision } from '../../../scripts/lib/provision/run.js';
 import { planText, provisionRows } from '../../../scripts/lib/provision/summary.js';
-import { AWS_TIMING, aWorld, awsError, commandNames, failNext, fakeAws, liveInstances, rejection, settle, throttleBurst, type FakeAws, type PsEntry, type World } from '../fakes/fake-aws.js';
+import { AWS_TIMING, awsError, commandNames, failNext, liveInstances, rejection, settle, throttleBurst, useFakeAws, type FakeAws, type PsEntry, type World } from '../fakes/fake-aws.js';
 import { aConfig, aGit, depsFor, SHA } from './fixtures.js';
 
 const MUTATING = /^(Create|Put|Delete|Run|Terminate|Authorize|Revoke|Add|Remove|Send|Attach|Detach|Modify)/;
@@ -29,11 +29,7 @@ const labelledServices = (count: number, labelChars: number): PsEntry[] =>
 describe('provision', () => {
   let world: World;
   let fake: FakeAws;
-  beforeEach(() => {
-    world = aWorld();
-    fake = fakeAws(world);
-  });
-  afterEach(() => fake.restore());
+  useFakeAws((w, f) => ((world = w), (fake = f)));
 
   describe('a fresh environment', () => {
     it('creates role, profile, secrets, security group and one instance, then waits until /readyz answers', async () => {

@@ -6,7 +6,7 @@ import { PS_TEMPLATE } from '../../../scripts/lib/box/compose-health.js';
 import { collectStatus, renderStatus } from '../../../scripts/lib/status/report.js';
 import { tagDeployedCommit } from '../../../scripts/lib/aws/instance.js';
 import { provision } from '../../../scripts/lib/provision/run.js';
-import { aWorld, fakeAws, renderComposePs, type FakeAws, type World } from '../fakes/fake-aws.js';
+import { renderComposePs, useFakeAws, type FakeAws, type World } from '../fakes/fake-aws.js';
 import { aConfig, depsFor } from '../provision/fixtures.js';
 import { fakeBox, useBoxMocks } from '../fakes/fake-box.js';
 
@@ -155,11 +155,7 @@ describe('status', () => {
 describe('status of a provisioned box', () => {
   let world: World;
   let fake: FakeAws;
-  beforeEach(() => {
-    world = aWorld();
-    fake = fakeAws(world);
-  });
-  afterEach(() => fake.restore());
+  useFakeAws((w, f) => ((world = w), (fake = f)));
 
   it('shows the commit a deploy recorded on the GitSha tag, through paged answers', async () => {
     await provision(aConfig(), depsFor(fake));

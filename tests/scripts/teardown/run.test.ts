@@ -7,7 +7,7 @@ import { Progress } from '../../../scripts/lib/core/progress.js';
 import { provision } from '../../../scripts/lib/provision/run.js';
 import { findExpiredEnvironments, sweepFailure, teardownEnvironment, teardownExpired, type TeardownDeps } from '../../../scripts/lib/teardown/run.js';
 import { teardownRows } from '../../../scripts/lib/teardown/summary.js';
-import { aWorld, commandNames, failNext, fakeAws, rejection, settle, type FakeAws, type World } from '../fakes/fake-aws.js';
+import { commandNames, failNext, rejection, settle, useFakeAws, type FakeAws, type World } from '../fakes/fake-aws.js';
 import { aConfig, depsFor } from '../provision/fixtures.js';
 
 const MUTATING = /^(Create|Put|Delete|Run|Terminate|Authorize|Revoke|Add|Remove|Send|Attach|Detach|Modify)/;
@@ -74,11 +74,7 @@ const crashPoints = PROVISION_MUTATIONS.map((command, i) => [command, PROVISION_
 describe('teardown', () => {
   let world: World;
   let fake: FakeAws;
-  beforeEach(() => {
-    world = aWorld();
-    fake = fakeAws(world);
-  });
-  afterEach(() => fake.restore());
+  useFakeAws((w, f) => ((world = w), (fake = f)));
 
   it('removes everything a successful provision created and says what it removed', async () => {
     await provision(aConfig(), depsFor(fake));
