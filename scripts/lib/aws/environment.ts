@@ -40,9 +40,12 @@ const toDate = (value: string | undefined): Date | undefined => {
   return Number.isNaN(d.getTime()) ? undefined : d;
 };
 
-/** EC2 writes e.g. `User initiated (2026-11-21 14:03:11 GMT)` when an instance stops. */
+/**
+ * EC2 states when an instance stopped only in StateTransitionReason, e.g. `User initiated
+ * (2026-11-21 14:03:11 GMT)`; the prefix varies with the cause, so only the time is matched.
+ */
 function stoppedAt(reason: string | undefined): Date | undefined {
-  const match = /\((\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2}) GMT\)/.exec(reason ?? '');
+  const match = /\((\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2}) (?:GMT|UTC)\)/.exec(reason ?? '');
   return match ? toDate(`${match[1]}T${match[2]}Z`) : undefined;
 }
 
