@@ -30,7 +30,10 @@ export function checkipLookup({ url = CHECKIP_URL, timeoutMs = 5000 }: LookupOpt
         res.on('data', (chunk: string) => {
           body += chunk;
           // An address is a few dozen characters; anything long is not the service answering.
-          if (body.length > 1000) req.destroy(new Error(`${target.host} answered more than an address`));
+          if (body.length > 1000) {
+            reject(new Error(`${target.host} answered more than an address`));
+            res.destroy();
+          }
         });
         res.on('end', () => (res.statusCode === 200 ? resolve(body.trim()) : reject(new Error(`${target.host} answered HTTP ${res.statusCode}`))));
         res.on('error', reject);

@@ -27,7 +27,7 @@ import { allowedCidrNotes, chooseAllowedCidr, type AllowedCidr } from './allowed
 import { LOOK, waitAgentOnline, waitAppReady, waitCloudInit, waitRunning, waitStackHealthy } from './boot-wait.js';
 import { budgetText, PROVISION_MIN } from './budget.js';
 import type { ProvisionConfig } from './config.js';
-import { compareSettings, groupCidr, launchSettings, observeBox, replaceRefusal, type BoxSettings, type Drift, type LaunchSettings, type SettingChange } from './drift.js';
+import { compareSettings, groupCidr, launchSettings, observeBox, replaceRefusal, type Drift, type LaunchSettings, type SettingChange } from './drift.js';
 import { currentInstance, planProvision } from './plan.js';
 
 export interface ProvisionDeps {

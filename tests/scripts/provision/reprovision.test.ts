@@ -124,6 +124,14 @@ describe('re-provision of a running box', () => {
       expect(result.expiresAt).to.equal('2026-11-21T18:00:00Z');
     });
 
+    it('says to wait when the box is still booting (InvalidInstanceId: its SSM agent is not online), leaving the tag alone', async () => {
+      await provision(aConfig({ noWait: true }), depsFor(fake, { runId: 'first000' }));
+      const err = await rejection(again({ ttlHours: 24 }));
+      expect(err.message).to.equal(`The SSM agent of ${world.instances[0]!.id} is not online, so its expiry timer cannot move yet.`);
+      expect(err.hint).to.match(/^Wait until `npm run status` shows its services, then run provision again/);
+      expect(world.instances[0]!.tags).to.deep.include({ Key: 'ExpiresAt', Value: '2026-11-21T18:00:00Z' });
+    });
+
     it('gives a replacement a fresh TTL of its own instead of moving the old box', async () => {
       await running();
       const t = world.clock.now();
