@@ -10,12 +10,12 @@ import { assertInstanceTypeOffered, launchInstance, requestTermination, resolveA
 import { withLock } from '../aws/lock.js';
 import { createSecrets, missingSecrets } from '../aws/secrets.js';
 import { createSecurityGroup, deleteSecurityGroup, findDefaultVpc, setIngress, type RetryOptions } from '../aws/security-group.js';
+import { ssmRunner } from '../box/ssm-output.js';
 import { renderCheckedUserData } from '../box/user-data.js';
 import { resolveRegion, type AwsClients } from '../core/aws-clients.js';
+import { awsErrorName, describeAwsError } from '../core/aws-errors.js';
 import type { Clock } from '../core/clock.js';
 import { assertCommitOnRemote, resolveCommit, type GitRunner } from '../core/git.js';
-import { ssmRunner } from '../box/ssm-output.js';
-import { awsErrorName, describeAwsError } from '../core/aws-errors.js';
 import { baseTags, envNames, isoSeconds, type Tag } from '../core/names.js';
 import { errorSummary, explainAwsError, OperatorError } from '../core/operator-error.js';
 import { costFor, hourlyCost, isAllowedInstanceType, isBurstable, surplusCeilingHourly } from '../core/pricing.js';
