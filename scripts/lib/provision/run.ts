@@ -4,6 +4,7 @@
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { DeleteParametersCommand } from '@aws-sdk/client-ssm';
 import { observeEnvironment, type EnvInstance, type ObservedEnvironment } from '../aws/environment.js';
+import { armExpirySchedule } from '../aws/expiry-schedule.js';
 import { createInstanceProfile, createRole, deleteInstanceProfile, deleteRole, putInstancePolicy } from '../aws/iam.js';
 import { assertInstanceTypeOffered, launchInstance, resolveAmi, terminateInstances, type Ami, type LaunchOptions } from '../aws/instance.js';
 import { withLock } from '../aws/lock.js';
@@ -118,7 +119,7 @@ async function apply(cfg: ProvisionConfig, pre: Preflight, seen: ObservedEnviron
       await deps.progress.step(`${step.action} ${step.resource} ${step.name}`, async () => {
         switch (step.resource) {
           case 'role':
-            await createRole(iam, cfg.env, pre.tags);
+            await createRole(iam, cfg.env, pre.tags, { accountId: pre.accountId });
             created.role = true;
             break;
           case 'role-policy':
@@ -155,6 +156,8 @@ async function apply(cfg: ProvisionConfig, pre: Preflight, seen: ObservedEnviron
                 },
                 deps.launch,
               );
+              // The guard outside the box: terminates it at ExpiresAt even if it never boots.
+              await armExpirySchedule(deps.clients, { env: cfg.env, region: pre.region, accountId: pre.accountId, instanceId, expiresAt: pre.expiresAt, tags: pre.tags }, { sleep: deps.clock.sleep });
             }
             break;
         }

@@ -3,6 +3,7 @@
 import { DeleteParametersCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import { DescribeSecurityGroupsCommand } from '@aws-sdk/client-ec2';
 import { findInstances, observeEnvironment, type ObservedEnvironment } from '../aws/environment.js';
+import { removeExpirySchedule } from '../aws/expiry-schedule.js';
 import { deleteInstanceProfile, deleteRole } from '../aws/iam.js';
 import { terminateInstances } from '../aws/instance.js';
 import { withLock } from '../aws/lock.js';
@@ -38,6 +39,7 @@ async function remove(clients: AwsClients, seen: ObservedEnvironment, progress: 
   const n = envNames(seen.env);
   const ids = seen.instances.map((i) => i.id);
   if (ids.length > 0) await progress.step(`terminate ${ids.join(', ')} and wait`, () => terminateInstances(clients.ec2, ids));
+  await progress.step('delete the expiry schedule and its role', () => removeExpirySchedule(clients, seen.env));
   const sg = seen.securityGroup;
   if (sg) await progress.step(`delete security group ${sg.id}`, () => deleteSecurityGroup(clients.ec2, sg.id, sgRetry));
   const profile = seen.instanceProfile;

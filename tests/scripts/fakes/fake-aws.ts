@@ -8,6 +8,8 @@ import * as iam from '@aws-sdk/client-iam';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import * as ssm from '@aws-sdk/client-ssm';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
+import * as scheduler from '@aws-sdk/client-scheduler';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { AwsClients } from '../../../scripts/lib/core/aws-clients.js';
 import type { Clock } from '../../../scripts/lib/core/clock.js';
@@ -33,7 +35,9 @@ export interface World {
   instances: FakeInstance[];
   groups: { id: string; name: string; vpcId: string; tags: Tags }[];
   rules: { id: string; groupId: string; port: number; cidr: string }[];
-  roles: Map<string, { tags: Tags; policies: Map<string, string>; attached: string[] }>;
+  roles: Map<string, { tags: Tags; policies: Map<string, string>; attached: string[]; boundary?: string }>;
+  /** EventBridge Scheduler schedules by name, as last created or updated. */
+  schedules: Map<string, scheduler.CreateScheduleCommandInput>;
   profiles: Map<string, { tags: Tags; roles: string[] }>;
   params: Map<string, { value: string; type: string; tags: Tags }>;
   unofferedTypes: string[];
@@ -59,6 +63,7 @@ export function aWorld(overrides: Partial<World> = {}): World {
     groups: [],
     rules: [],
     roles: new Map(),
+    schedules: new Map(),
     profiles: new Map(),
     params: new Map(),
     unofferedTypes: [],
@@ -104,13 +109,15 @@ export function fakeAws(world: World) {
     ssm: new SSMClient({ region: world.region, credentials }),
     iam: new IAMClient({ region: world.region, credentials }),
     sts: new STSClient({ region: world.region, credentials }),
+    scheduler: new SchedulerClient({ region: world.region, credentials }),
   };
-  const mocks = { ec2: mockClient(clients.ec2), ssm: mockClient(clients.ssm), iam: mockClient(clients.iam), sts: mockClient(clients.sts) };
+  const mocks = { ec2: mockClient(clients.ec2), ssm: mockClient(clients.ssm), iam: mockClient(clients.iam), sts: mockClient(clients.sts), scheduler: mockClient(clients.scheduler) };
   const unexpected = new Error('unexpected command in fake AWS');
   mocks.ec2.onAnyCommand().rejects(unexpected);
   mocks.ssm.onAnyCommand().rejects(unexpected);
   mocks.iam.onAnyCommand().rejects(unexpected);
   mocks.sts.onAnyCommand().rejects(unexpected);
+  mocks.scheduler.onAnyCommand().rejects(unexpected);
 
   // Wraps a handler with the fault queue of its command.
   const h =
@@ -318,9 +325,13 @@ export function fakeAws(world: World) {
   mocks.iam.on(iam.CreateRoleCommand).callsFake(
     h('CreateRole', (i: iam.CreateRoleCommandInput) => {
       if (world.roles.has(i.RoleName ?? '')) throw awsError('EntityAlreadyExists');
-      world.roles.set(i.RoleName ?? '', { tags: i.Tags ?? [], policies: new Map(), attached: [] });
+      if (i.PermissionsBoundary !== `arn:aws:iam::${world.accountId}:policy/pillbox-boundary`) throw awsError('NoSuchEntity', `Scope ARN: ${i.PermissionsBoundary} does not exist or is not attachable.`);
+      world.roles.set(i.RoleName ?? '', { tags: i.Tags ?? [], policies: new Map(), attached: [], boundary: i.PermissionsBoundary });
       return { Role: { RoleName: i.RoleName } };
     }),
+  );
+  mocks.iam.on(iam.PutRolePermissionsBoundaryCommand).callsFake(
+    h('PutRolePermissionsBoundary', (i: iam.PutRolePermissionsBoundaryCommandInput) => ((role(i.RoleName ?? '').boundary = i.PermissionsBoundary), {})),
   );
   mocks.iam.on(iam.PutRolePolicyCommand).callsFake(h('PutRolePolicy', (i: iam.PutRolePolicyCommandInput) => (role(i.RoleName ?? '').policies.set(i.PolicyName ?? '', i.PolicyDocument ?? ''), {})));
   mocks.iam.on(iam.DeleteRolePolicyCommand).callsFake(h('DeleteRolePolicy', (i: iam.DeleteRolePolicyCommandInput) => (role(i.RoleName ?? '').policies.delete(i.PolicyName ?? ''), {})));
@@ -369,11 +380,35 @@ export function fakeAws(world: World) {
     }),
   );
 
+  // EventBridge Scheduler
+  const scheduleNamed = (name: string | undefined) => {
+    const found = world.schedules.get(name ?? '');
+    if (!found) throw awsError('ResourceNotFoundException', `Schedule ${name} does not exist.`);
+    return found;
+  };
+  mocks.scheduler.on(scheduler.CreateScheduleCommand).callsFake(
+    h('CreateSchedule', (i: scheduler.CreateScheduleCommandInput) => {
+      if (world.schedules.has(i.Name ?? '')) throw awsError('ConflictException', `Schedule ${i.Name} already exists.`);
+      world.schedules.set(i.Name ?? '', i);
+      return { ScheduleArn: `arn:aws:scheduler:${world.region}:${world.accountId}:schedule/default/${i.Name}` };
+    }),
+  );
+  mocks.scheduler.on(scheduler.UpdateScheduleCommand).callsFake(
+    h('UpdateSchedule', (i: scheduler.UpdateScheduleCommandInput) => {
+      scheduleNamed(i.Name);
+      world.schedules.set(i.Name ?? '', i);
+      return { ScheduleArn: `arn:aws:scheduler:${world.region}:${world.accountId}:schedule/default/${i.Name}` };
+    }),
+  );
+  mocks.scheduler.on(scheduler.GetScheduleCommand).callsFake(h('GetSchedule', (i: scheduler.GetScheduleCommandInput) => scheduleNamed(i.Name)));
+  mocks.scheduler.on(scheduler.DeleteScheduleCommand).callsFake(h('DeleteSchedule', (i: scheduler.DeleteScheduleCommandInput) => (scheduleNamed(i.Name), world.schedules.delete(i.Name ?? ''), {})));
+
   const restore = () => {
     mocks.ec2.restore();
     mocks.ssm.restore();
     mocks.iam.restore();
     mocks.sts.restore();
+    mocks.scheduler.restore();
   };
   return { clients, mocks, restore };
 }
@@ -388,7 +423,7 @@ export function fakeClock(start = Date.parse('2026-11-21T10:00:00Z')): Clock & {
 
 /** Names of the commands a mock received, in order (e.g. ['DescribeVpcsCommand', ...]). */
 export function commandNames(fake: FakeAws): string[] {
-  const calls: { args: unknown[] }[] = [fake.mocks.ec2, fake.mocks.ssm, fake.mocks.iam, fake.mocks.sts].flatMap((m) => m.calls() as { args: unknown[] }[]);
+  const calls: { args: unknown[] }[] = [fake.mocks.ec2, fake.mocks.ssm, fake.mocks.iam, fake.mocks.sts, fake.mocks.scheduler].flatMap((m) => m.calls() as { args: unknown[] }[]);
   return calls.map((c) => (c.args[0] as { constructor: { name: string } }).constructor.name);
 }
 

@@ -26,7 +26,9 @@ describe('provision', () => {
       expect(result.appUrl).to.equal('http://203.0.113.10/');
       expect(result.waited).to.equal(true);
       expect(world.instances).to.have.length(1);
-      expect([...world.roles.keys()]).to.deep.equal(['pillbox-dev-instance']);
+      expect([...world.roles.keys()]).to.deep.equal(['pillbox-dev-instance', 'pillbox-dev-scheduler']);
+      expect([...world.roles.values()].map((r) => r.boundary), 'every role bounded').to.deep.equal(Array(2).fill('arn:aws:iam::123456789012:policy/pillbox-boundary'));
+      expect(JSON.parse(world.schedules.get('pillbox-dev-expiry')?.Target?.Input ?? '{}')).to.deep.equal({ InstanceIds: [result.instanceId] });
       expect(world.profiles.get('pillbox-dev-instance')?.roles).to.deep.equal(['pillbox-dev-instance']);
       expect([...world.params.keys()].sort()).to.deep.equal(SECRET_NAMES.map((n) => `/pillbox/dev/secrets/${n}`).sort());
       expect(world.groups.map((g) => g.name)).to.deep.equal(['pillbox-dev']);
@@ -209,7 +211,7 @@ describe('provision', () => {
       await provision(aConfig(), depsFor(fake));
       failNext(world, 'RunInstances', awsError('InsufficientInstanceCapacity'));
       await provision(aConfig({ replace: true }), depsFor(fake, { runId: 'run00002' })).catch(() => undefined);
-      expect(world.roles.size).to.equal(1);
+      expect(world.roles.size).to.equal(2);
       expect(world.groups).to.have.length(1);
       expect([...world.params.keys()].filter((k) => k.includes('/secrets/'))).to.have.length(SECRET_NAMES.length);
     });

@@ -30,6 +30,7 @@ function expectEmpty(world: World): void {
   expect([...world.roles.keys()], 'roles').to.deep.equal([]);
   expect([...world.profiles.keys()], 'instance profiles').to.deep.equal([]);
   expect([...world.params.keys()], 'parameters').to.deep.equal([]);
+  expect([...world.schedules.keys()], 'expiry schedules').to.deep.equal([]);
 }
 
 describe('teardown', () => {
@@ -55,6 +56,7 @@ describe('teardown', () => {
     fake.mocks.ec2.resetHistory();
     fake.mocks.ssm.resetHistory();
     fake.mocks.iam.resetHistory();
+    fake.mocks.scheduler.resetHistory();
     const again = await teardownEnvironment('dev', teardownDeps(fake));
     expect(again).to.deep.equal({ env: 'dev', removed: [], aborted: false });
     expect(commandNames(fake).filter((n) => /^(Delete|Terminate|Remove|Put)/.test(n))).to.deep.equal([]);
@@ -118,7 +120,8 @@ describe('teardown', () => {
     const result = await teardownEnvironment('dev', deps);
     expect(result.aborted).to.equal(true);
     expect(world.instances.filter((i) => i.state === 'running')).to.have.length(1);
-    expect(world.roles.size).to.equal(1);
+    expect(world.roles.size).to.equal(2);
+    expect(world.schedules.size).to.equal(1);
   });
 
   it('asks once, naming the environment', async () => {
@@ -141,7 +144,8 @@ describe('teardown', () => {
     await provision(aConfig(), depsFor(fake, { runId: 'run00002' }));
     await teardownEnvironment('dev', teardownDeps(fake));
     expect(world.instances.filter((i) => i.state === 'running').map((i) => i.tags.find((t) => t.Key === 'Env')?.Value)).to.deep.equal(['dev-2']);
-    expect([...world.roles.keys()]).to.deep.equal(['pillbox-dev-2-instance']);
+    expect([...world.roles.keys()]).to.deep.equal(['pillbox-dev-2-instance', 'pillbox-dev-2-scheduler']);
+    expect([...world.schedules.keys()]).to.deep.equal(['pillbox-dev-2-expiry']);
     expect([...world.params.keys()]).to.have.length(8);
     expect([...world.params.keys()].every((k) => k.startsWith('/pillbox/dev-2/'))).to.equal(true);
   });
