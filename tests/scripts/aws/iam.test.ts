@@ -29,7 +29,7 @@ describe('instance role', () => {
 
   it('says how to create the boundary when the account has none (NoSuchEntity)', async () => {
     iam.on(CreateRoleCommand).rejects(awsError('NoSuchEntity', `Scope ARN: ${BOUNDARY} does not exist or is not attachable.`));
-    const err = await createRole(client(), 'dev', [], { accountId: '123456789012' }).catch((e: unknown) => e as OperatorError);
+    const err = (await createRole(client(), 'dev', [], { accountId: '123456789012' }).catch((e: unknown) => e)) as OperatorError;
     expect(err).to.be.instanceOf(OperatorError);
     expect(err.message).to.equal(`The permissions boundary ${BOUNDARY} does not exist; every role pillbox creates must carry it.`);
     expect(err.hint).to.contain('aws iam create-policy --policy-name pillbox-boundary --policy-document file://docs/permissions-boundary.json');
