@@ -84,8 +84,13 @@ export async function createRole(iam: IAMClient, env: string, tags: Tag[], scope
   });
 }
 
+/**
+ * The boundary first: a role kept from an older version may lack it, and the deploy role
+ * may write the policy of a bounded role only.
+ */
 export async function putInstancePolicy(iam: IAMClient, scope: PolicyScope): Promise<void> {
   const n = envNames(scope.env);
+  await iam.send(new PutRolePermissionsBoundaryCommand({ RoleName: n.role, PermissionsBoundary: boundaryArn(scope) }));
   await iam.send(new PutRolePolicyCommand({ RoleName: n.role, PolicyName: n.inlinePolicy, PolicyDocument: JSON.stringify(instancePolicy(scope)) }));
 }
 

@@ -1,7 +1,7 @@
-import { CreateRoleCommand, IAMClient, PutRolePermissionsBoundaryCommand } from '@aws-sdk/client-iam';
+import { CreateRoleCommand, IAMClient, PutRolePermissionsBoundaryCommand, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import { expect } from 'chai';
-import { createRole } from '../../../scripts/lib/aws/iam.js';
+import { createRole, putInstancePolicy } from '../../../scripts/lib/aws/iam.js';
 import { OperatorError } from '../../../scripts/lib/core/operator-error.js';
 
 const awsError = (name: string, message = name) => Object.assign(new Error(message), { name });
@@ -39,5 +39,22 @@ describe('instance role', () => {
     iam.on(CreateRoleCommand).rejects(awsError('AccessDenied'));
     const err = await createRole(client(), 'dev', [], { accountId: '123456789012' }).catch((e: unknown) => e as Error);
     expect(err).to.have.property('name', 'AccessDenied');
+  });
+});
+
+describe('instance role policy', () => {
+  let iam: AwsClientStub<IAMClient>;
+  beforeEach(() => {
+    iam = mockClient(IAMClient);
+    iam.on(PutRolePermissionsBoundaryCommand).resolves({});
+    iam.on(PutRolePolicyCommand).resolves({});
+  });
+  afterEach(() => iam.restore());
+
+  it('puts the boundary on the role before its policy, so a role kept from an older version converges', async () => {
+    await putInstancePolicy(new IAMClient({ region: 'eu-west-1' }), { env: 'dev', region: 'eu-west-1', accountId: '123456789012' });
+    const sent = iam.calls().map((c) => (c.args[0] as { constructor: { name: string } }).constructor.name);
+    expect(sent).to.deep.equal(['PutRolePermissionsBoundaryCommand', 'PutRolePolicyCommand']);
+    expect(iam.commandCalls(PutRolePermissionsBoundaryCommand)[0]?.args[0].input).to.deep.equal({ RoleName: 'pillbox-dev-instance', PermissionsBoundary: BOUNDARY });
   });
 });

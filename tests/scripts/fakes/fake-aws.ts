@@ -149,6 +149,12 @@ export function fakeAws(world: World) {
       return { Reservations: found.map((i) => ({ Instances: [describe(i)] })) };
     }),
   );
+  mocks.ec2.on(ec2.DescribeVolumesCommand).callsFake(
+    h('DescribeVolumes', (input: ec2.DescribeVolumesCommandInput) => {
+      const ids = input.Filters?.find((f) => f.Name === 'attachment.instance-id')?.Values ?? [];
+      return { Volumes: world.instances.filter((i) => ids.includes(i.id)).map((i) => ({ Size: 30, Attachments: [{ InstanceId: i.id }] })) };
+    }),
+  );
   mocks.ec2.on(ec2.DescribeVpcsCommand).callsFake(h('DescribeVpcs', () => ({ Vpcs: world.vpcId ? [{ VpcId: world.vpcId, IsDefault: true }] : [] })));
   mocks.ec2.on(ec2.DescribeImagesCommand).callsFake(h('DescribeImages', () => ({ Images: [{ ImageId: world.amiId, RootDeviceName: '/dev/xvda' }] })));
   mocks.ec2.on(ec2.DescribeInstanceTypeOfferingsCommand).callsFake(
@@ -230,6 +236,14 @@ export function fakeAws(world: World) {
       };
       if (!again) world.instances.push(instance);
       return { Instances: [describe(instance)] };
+    }),
+  );
+  mocks.ec2.on(ec2.CreateTagsCommand).callsFake(
+    h('CreateTags', (input: ec2.CreateTagsCommandInput) => {
+      for (const i of world.instances.filter((x) => input.Resources?.includes(x.id))) {
+        i.tags = [...i.tags.filter((t) => !input.Tags?.some((n) => n.Key === t.Key)), ...(input.Tags ?? [])];
+      }
+      return {};
     }),
   );
   mocks.ec2.on(ec2.TerminateInstancesCommand).callsFake(
@@ -334,6 +348,13 @@ export function fakeAws(world: World) {
     h('PutRolePermissionsBoundary', (i: iam.PutRolePermissionsBoundaryCommandInput) => ((role(i.RoleName ?? '').boundary = i.PermissionsBoundary), {})),
   );
   mocks.iam.on(iam.PutRolePolicyCommand).callsFake(h('PutRolePolicy', (i: iam.PutRolePolicyCommandInput) => (role(i.RoleName ?? '').policies.set(i.PolicyName ?? '', i.PolicyDocument ?? ''), {})));
+  mocks.iam.on(iam.DetachRolePolicyCommand).callsFake(
+    h('DetachRolePolicy', (i: iam.DetachRolePolicyCommandInput) => {
+      const r = role(i.RoleName ?? '');
+      r.attached = r.attached.filter((a) => a !== i.PolicyArn);
+      return {};
+    }),
+  );
   mocks.iam.on(iam.DeleteRolePolicyCommand).callsFake(h('DeleteRolePolicy', (i: iam.DeleteRolePolicyCommandInput) => (role(i.RoleName ?? '').policies.delete(i.PolicyName ?? ''), {})));
   mocks.iam.on(iam.DeleteRoleCommand).callsFake(
     h('DeleteRole', (i: iam.DeleteRoleCommandInput) => {
