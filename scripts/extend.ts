@@ -35,6 +35,6 @@ await runCli(async (argv) => {
     ['was', formatUtc(moved.from)],
     ['now expires', `${formatUtc(moved.to)} (${formatLocal(moved.to, zone)}), in ${formatTimeLeft(moved.to, now)}`],
     ['box timer', moved.timerNext || '(not reported)'],
-    ['expiry schedule', moved.schedule === 'moved' ? 'moved' : 'none (made before schedules existed); `npm run provision -- --replace` adds one'],
+    ['schedule', moved.schedule === 'moved' ? 'moved (EventBridge Scheduler)' : 'none (made before schedules existed); `npm run provision -- --replace` adds one'],
   ]);
 });

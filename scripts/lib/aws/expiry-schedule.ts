@@ -3,7 +3,8 @@
 // It acts through its own role, which may only terminate this environment's instances.
 // References: https://docs.aws.amazon.com/scheduler/latest/UserGuide/managing-targets-universal.html
 // (the universal target and its Input), schedule-types.html (at() one-shots, UTC, 60 s precision),
-// and the CreateSchedule/UpdateSchedule input of @aws-sdk/client-scheduler.
+// setting-up.html (the execution role's trust policy, aws:SourceAccount), and the
+// CreateSchedule/UpdateSchedule input of @aws-sdk/client-scheduler.
 import type { IAMClient } from '@aws-sdk/client-iam';
 import { PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import {
