@@ -231,7 +231,7 @@ describe('provision', () => {
       world.params.set('/pillbox/dev/lock', { value: JSON.stringify({ holder: 'bob@ci', command: 'provision', since: '2026-11-21T09:59:00Z' }), type: 'String', tags: [] });
       const err = await rejection(provision(aConfig(), depsFor(fake)));
       expect(err.message).to.equal('Environment "dev" is locked by bob@ci (provision since 2026-11-21T09:59:00Z).');
-      expect(err.hint).to.equal('Wait for that run to finish; if it was interrupted, remove the lock with `aws ssm delete-parameter --name /pillbox/dev/lock`.');
+      expect(err.hint).to.equal('Wait for that run to finish; if it was interrupted, remove the lock with `npm run unlock -- --env dev`.');
       expect(fake.mocks.ec2.commandCalls(ec2.RunInstancesCommand)).to.have.length(0);
       expect(world.params.has('/pillbox/dev/lock'), 'the holder keeps its lock').to.equal(true);
     });
@@ -239,7 +239,7 @@ describe('provision', () => {
     it('names a lock older than two hours as stale and says how to remove it', async () => {
       world.params.set('/pillbox/dev/lock', { value: JSON.stringify({ holder: 'bob@ci', command: 'provision', since: '2026-11-21T06:00:00Z' }), type: 'String', tags: [] });
       const err = await rejection(provision(aConfig(), depsFor(fake)));
-      expect(err.hint).to.include('aws ssm delete-parameter --name /pillbox/dev/lock');
+      expect(err.hint).to.equal('That lock is over 2 hours old, so its run probably died: remove it with `npm run unlock -- --env dev` and run again.');
     });
 
     it('passes a throttling error that outlasted the SDK retries up as an error (mapped at the top level)', async () => {
