@@ -16,7 +16,7 @@ import { extendEnvironment } from '../../scripts/lib/extend/run.js';
 import { provision } from '../../scripts/lib/provision/run.js';
 import { collectStatus } from '../../scripts/lib/status/report.js';
 import { teardownEnvironment } from '../../scripts/lib/teardown/run.js';
-import { aWorld, fakeAws, fakeClock } from '../scripts/fakes/fake-aws.js';
+import { aWorld, fakeAws } from '../scripts/fakes/fake-aws.js';
 import { aConfig, depsFor } from '../scripts/provision/fixtures.js';
 import { cliActionUses, requiredActions, sdkWaiterResolver } from './aws-sdk-actions.js';
 import { iamRequests, pillboxTags, requestTags, resourceTags, sessionRequests, type Account, type IamRequest, type SentCall } from './iam-requests.js';
@@ -36,13 +36,13 @@ async function recordedCalls(): Promise<SentCall[]> {
     // A re-provision that replaces the box and moves the app port: the schedule is updated, the old rule revoked.
     await provision(aConfig({ replace: true, appPort: 8080 }), depsFor(fake, { runId: 'run00002' }));
     const [box] = await findInstances(fake.clients.ec2, 'dev');
-    const clock = fakeClock();
-    const run = ssmRunner(fake.clients.ssm, box!.id, { sleep: clock.sleep });
-    await collectStatus({ ec2: fake.clients.ec2, ssm: fake.clients.ssm, now: () => new Date(clock.now()), newId: () => 'a1b2c3d4', sleep: clock.sleep }, 'dev');
+    const clock = world.clock;
+    const run = ssmRunner(fake.clients.ssm, box!.id, { clock });
+    await collectStatus({ ec2: fake.clients.ec2, ssm: fake.clients.ssm, now: () => new Date(clock.now()), newId: () => 'a1b2c3d4', clock }, 'dev');
     await extendEnvironment({ ec2: fake.clients.ec2, scheduler: fake.clients.scheduler, run, now: () => new Date(clock.now()) }, box!, 2, 72);
     // Someone attached a managed policy to the role by hand; teardown detaches it.
     world.roles.get('pillbox-dev-instance')?.attached.push('arn:aws:iam::aws:policy/ReadOnlyAccess');
-    await teardownEnvironment('dev', { clients: fake.clients, progress: new Progress({ stream: new PassThrough(), now: clock.now }), holder: 'ci', now: clock.now, confirm: async () => true });
+    await teardownEnvironment('dev', { clients: fake.clients, progress: new Progress({ stream: new PassThrough(), now: clock.now }), holder: 'ci', clock, confirm: async () => true });
     return Object.values(fake.mocks).flatMap((mock) =>
       mock.calls().map((c) => {
         const command = c.args[0] as unknown as { constructor: { name: string }; input: Record<string, unknown> };

@@ -44,6 +44,7 @@ const UNSCOPED: Record<string, string> = {
   DescribeVpcs: 'ec2',
   DescribeInstanceInformation: 'ssm',
   GetCommandInvocation: 'ssm',
+  ListSchedules: 'scheduler',
 };
 
 /** aws:RequestTag/<key> for each tag, and aws:TagKeys. */
@@ -118,6 +119,8 @@ export function iamRequests(call: SentCall, a: Account): IamRequest[] {
       return [req(`ec2:${name}`, ec2('security-group', str('GroupId')), owned)];
     case 'TerminateInstancesCommand':
       return strs('InstanceIds').map((id) => req('ec2:TerminateInstances', ec2('instance', id), owned));
+    case 'ModifyInstanceCreditSpecificationCommand':
+      return (i['InstanceCreditSpecifications'] as { InstanceId: string }[]).map((c) => req('ec2:ModifyInstanceCreditSpecification', ec2('instance', c.InstanceId), owned));
     case 'CreateTagsCommand':
       return strs('Resources').map((id) => req('ec2:CreateTags', ec2('instance', id), { ...owned, ...requestTags(tags('Tags')) }));
 

@@ -1,6 +1,7 @@
-// The expiry guard outside the box: an EventBridge Scheduler one-shot that terminates the
-// instance at its ExpiresAt even if the box never booted far enough to arm its own timer.
-// It acts through its own role, which may only terminate this environment's instances.
+// The expiry guard outside the box: an EventBridge Scheduler one-shot per instance that
+// terminates it at its ExpiresAt even if the box never booted far enough to arm its own
+// timer. One per instance, so a replacement that fails keeps the old box's guard in place.
+// It acts through the environment's own role, which may only terminate its instances.
 // References: https://docs.aws.amazon.com/scheduler/latest/UserGuide/managing-targets-universal.html
 // (the universal target and its Input), schedule-types.html (at() one-shots, UTC, 60 s precision),
 // setting-up.html (the execution role's trust policy, aws:SourceAccount), and the
@@ -11,18 +12,24 @@ import {
   CreateScheduleCommand,
   DeleteScheduleCommand,
   GetScheduleCommand,
+  paginateListSchedules,
   UpdateScheduleCommand,
   type CreateScheduleCommandInput,
   type SchedulerClient,
 } from '@aws-sdk/client-scheduler';
-import { defaultSleep } from '../core/clock.js';
+import { awsErrorName } from '../core/aws-errors.js';
+import type { Clock } from '../core/clock.js';
 import { isoSeconds, PROJECT, type Tag } from '../core/names.js';
-import { awsErrorName, OperatorError } from '../core/operator-error.js';
+import { OperatorError } from '../core/operator-error.js';
+import { pollUntil } from '../core/poll.js';
 import { boundaryArn, deleteRole, ensureRole } from './iam.js';
 import { ownInstances, type PolicyDocument, type PolicyScope } from './instance-policy.js';
 
 export const expiryNames = (env: string) => ({
-  schedule: `${PROJECT}-${env}-expiry`,
+  /** Every schedule of the environment starts so (`pillbox-dev-expiry-` never matches `pillbox-dev-2-`). */
+  schedulePrefix: `${PROJECT}-${env}-expiry-`,
+  /** At most 59 characters: schedule names may have 64. */
+  schedule: (instanceId: string) => `${PROJECT}-${env}-expiry-${instanceId}`,
   role: `${PROJECT}-${env}-scheduler`,
   policy: `${PROJECT}-${env}-scheduler`,
 });
@@ -57,7 +64,7 @@ export interface ExpiryTarget {
 /** The whole schedule: UpdateSchedule replaces every field, so create and update send the same. */
 export function expirySchedule({ env, instanceId, expiresAt, roleArn, partition = 'aws' }: ExpiryTarget): CreateScheduleCommandInput {
   return {
-    Name: expiryNames(env).schedule,
+    Name: expiryNames(env).schedule(instanceId),
     Description: `pillbox ${env}: terminate ${instanceId} at its ExpiresAt`,
     // at(yyyy-mm-ddThh:mm:ss) takes no zone and no fraction; the zone is given apart.
     ScheduleExpression: `at(${isoSeconds(expiresAt).slice(0, 19)})`,
@@ -80,28 +87,26 @@ export interface ArmOptions {
   /** How long to keep retrying while the new role propagates. */
   propagationMs?: number;
   delayMs?: number;
-  sleep?: (ms: number) => Promise<void>;
 }
 
-/** Creates the schedule, or replaces the one the environment already has (a re-launch). */
-async function putSchedule(scheduler: SchedulerClient, input: CreateScheduleCommandInput, options: ArmOptions): Promise<void> {
-  const sleep = options.sleep ?? defaultSleep;
-  const delayMs = options.delayMs ?? 5000;
-  let remaining = options.propagationMs ?? 120_000;
-  for (;;) {
+/** Creates the schedule, or replaces the instance's own (a rerun that found the same launch). */
+async function putSchedule(scheduler: SchedulerClient, input: CreateScheduleCommandInput, clock: Clock, options: ArmOptions): Promise<void> {
+  const limitMs = options.propagationMs ?? 120_000;
+  const timeout = () =>
+    new OperatorError(
+      `EventBridge Scheduler still cannot assume ${input.Target?.RoleArn} after ${Math.round(limitMs / 1000)} s (IAM changes take a while to arrive).`,
+      'Run provision again: it keeps the role and creates the schedule.',
+    );
+  await pollUntil(clock, { deadline: clock.now() + limitMs, intervalMs: options.delayMs ?? 5000, timeout }, async () => {
     try {
       await scheduler.send(new CreateScheduleCommand(input));
-      return;
     } catch (err) {
-      if (awsErrorName(err) === 'ConflictException') {
-        await scheduler.send(new UpdateScheduleCommand(input));
-        return;
-      }
-      if (!isRolePropagationError(err) || remaining <= 0) throw err;
-      remaining -= delayMs;
-      await sleep(delayMs);
+      if (isRolePropagationError(err)) return undefined;
+      if (awsErrorName(err) !== 'ConflictException') throw err;
+      await scheduler.send(new UpdateScheduleCommand(input));
     }
-  }
+    return true;
+  });
 }
 
 export interface ArmSpec extends PolicyScope {
@@ -111,7 +116,7 @@ export interface ArmSpec extends PolicyScope {
 }
 
 /** The schedule's role (bounded, least privilege), then the one-shot for this instance. */
-export async function armExpirySchedule(clients: { iam: IAMClient; scheduler: SchedulerClient }, spec: ArmSpec, options: ArmOptions = {}): Promise<void> {
+export async function armExpirySchedule(clients: { iam: IAMClient; scheduler: SchedulerClient }, spec: ArmSpec, clock: Clock, options: ArmOptions = {}): Promise<void> {
   const n = expiryNames(spec.env);
   const partition = spec.partition ?? 'aws';
   await ensureRole(clients.iam, {
@@ -123,15 +128,15 @@ export async function armExpirySchedule(clients: { iam: IAMClient; scheduler: Sc
   });
   await clients.iam.send(new PutRolePolicyCommand({ RoleName: n.role, PolicyName: n.policy, PolicyDocument: JSON.stringify(schedulerPolicy(spec)) }));
   const roleArn = `arn:${partition}:iam::${spec.accountId}:role/${n.role}`;
-  await putSchedule(clients.scheduler, expirySchedule({ env: spec.env, instanceId: spec.instanceId, expiresAt: spec.expiresAt, roleArn, partition }), options);
+  await putSchedule(clients.scheduler, expirySchedule({ env: spec.env, instanceId: spec.instanceId, expiresAt: spec.expiresAt, roleArn, partition }), clock, options);
 }
 
 /**
- * Moves the one-shot to a new time, keeping its instance and role (UpdateSchedule needs the
- * whole definition). 'missing': the environment has no schedule (made before it existed).
+ * Moves the instance's one-shot to a new time, keeping its role (UpdateSchedule needs the
+ * whole definition). 'missing': the instance has no schedule (made before schedules existed).
  */
 export async function moveExpirySchedule(scheduler: SchedulerClient, env: string, instanceId: string, to: Date): Promise<'moved' | 'missing'> {
-  const name = expiryNames(env).schedule;
+  const name = expiryNames(env).schedule(instanceId);
   const current = await scheduler.send(new GetScheduleCommand({ Name: name })).catch((err: unknown) => {
     if (awsErrorName(err) === 'ResourceNotFoundException') return undefined;
     throw err;
@@ -143,11 +148,20 @@ export async function moveExpirySchedule(scheduler: SchedulerClient, env: string
   return 'moved';
 }
 
-/** Removes the schedule (gone already once it fired: ActionAfterCompletion DELETE) and its role. */
-export async function removeExpirySchedule(clients: { iam: IAMClient; scheduler: SchedulerClient }, env: string): Promise<void> {
+/**
+ * Removes every schedule of the environment (one that fired deleted itself:
+ * ActionAfterCompletion DELETE), then their role.
+ */
+export async function removeExpirySchedules(clients: { iam: IAMClient; scheduler: SchedulerClient }, env: string): Promise<void> {
   const n = expiryNames(env);
-  await clients.scheduler.send(new DeleteScheduleCommand({ Name: n.schedule })).catch((err: unknown) => {
-    if (awsErrorName(err) !== 'ResourceNotFoundException') throw err;
-  });
+  const names: string[] = [];
+  for await (const page of paginateListSchedules({ client: clients.scheduler }, { NamePrefix: n.schedulePrefix })) {
+    for (const schedule of page.Schedules ?? []) if (schedule.Name) names.push(schedule.Name);
+  }
+  for (const name of names) {
+    await clients.scheduler.send(new DeleteScheduleCommand({ Name: name })).catch((err: unknown) => {
+      if (awsErrorName(err) !== 'ResourceNotFoundException') throw err;
+    });
+  }
   await deleteRole(clients.iam, { name: n.role, arn: '', inlinePolicies: [n.policy] });
 }

@@ -2,7 +2,8 @@
 // Overwrite is an atomic test-and-set; the loser reads who holds it.
 import { DeleteParameterCommand, GetParameterCommand, PutParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import { envNames, type Tag } from '../core/names.js';
-import { awsErrorName, OperatorError } from '../core/operator-error.js';
+import { awsErrorName, ignoreGone } from '../core/aws-errors.js';
+import { OperatorError } from '../core/operator-error.js';
 
 export interface LockInfo {
   holder: string;
@@ -69,9 +70,7 @@ export async function acquireLock(ssm: SSMClient, env: string, info: LockInfo, t
 }
 
 export async function releaseLock(ssm: SSMClient, env: string): Promise<void> {
-  await ssm.send(new DeleteParameterCommand({ Name: envNames(env).lockParameter })).catch((err: unknown) => {
-    if (awsErrorName(err) !== 'ParameterNotFound') throw err;
-  });
+  await ssm.send(new DeleteParameterCommand({ Name: envNames(env).lockParameter })).catch(ignoreGone);
 }
 
 /** Runs fn holding the environment's lock, releasing it however fn ends. */

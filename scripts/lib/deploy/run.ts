@@ -2,7 +2,7 @@
 
 import { BOX_DIR, STACK_UNIT } from '../box/layout.js';
 import { runWithFullOutput, type RemoteResult, type RemoteRunner } from '../box/ssm-output.js';
-import { OperatorError } from '../core/operator-error.js';
+import { errorSummary, OperatorError } from '../core/operator-error.js';
 import type { Progress } from '../core/progress.js';
 import {
   appLogsCommand,
@@ -28,6 +28,8 @@ export interface DeployDeps {
   progress: Pick<Progress, 'step' | 'note'>;
   /** Hex ids for output files on the box. */
   newId: () => string;
+  /** Records the commit the box now serves (its GitSha tag, which `npm run status` shows). */
+  recordCommit: (sha: string) => Promise<void>;
 }
 
 export interface DeployRequest {
@@ -57,7 +59,21 @@ class StepFailed extends Error {
   }
 }
 
-export async function deployApp({ run, progress, newId }: DeployDeps, { sha, healthTimeoutSeconds }: DeployRequest): Promise<DeployResult> {
+export async function deployApp(deps: DeployDeps, request: DeployRequest): Promise<DeployResult> {
+  const result = await swapApp(deps, request);
+  // After the box changed, and on "unchanged" too: a tag write that failed last time converges.
+  try {
+    await deps.progress.step(`Record ${short(request.sha)} as the deployed commit`, () => deps.recordCommit(request.sha));
+  } catch (err) {
+    throw new OperatorError(
+      `The box serves ${short(request.sha)}, but its GitSha tag could not be updated (${errorSummary(err)}); \`npm run status\` shows the old commit.`,
+      'Run the same deploy again: it finds the commit in place and retries the tag.',
+    );
+  }
+  return result;
+}
+
+async function swapApp({ run, progress, newId }: DeployDeps, { sha, healthTimeoutSeconds }: DeployRequest): Promise<DeployResult> {
   const before = await progress.step('Read what the box runs', async () => {
     const result = await run(observeCommand(), { timeoutSeconds: STEP_TIMEOUTS.quick });
     if (result.exitCode === 3) {

@@ -1,8 +1,10 @@
 import { CreateRoleCommand, DeleteRoleCommand, DeleteRolePolicyCommand, IAMClient, ListAttachedRolePoliciesCommand, PutRolePolicyCommand } from '@aws-sdk/client-iam';
-import { CreateScheduleCommand, DeleteScheduleCommand, SchedulerClient, UpdateScheduleCommand } from '@aws-sdk/client-scheduler';
+import { CreateScheduleCommand, DeleteScheduleCommand, ListSchedulesCommand, SchedulerClient, UpdateScheduleCommand } from '@aws-sdk/client-scheduler';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import { expect } from 'chai';
-import { armExpirySchedule, removeExpirySchedule } from '../../../scripts/lib/aws/expiry-schedule.js';
+import { armExpirySchedule, removeExpirySchedules } from '../../../scripts/lib/aws/expiry-schedule.js';
+import { OperatorError } from '../../../scripts/lib/core/operator-error.js';
+import { fakeClock } from '../fakes/fake-clock.js';
 
 const awsError = (name: string, message = name) => Object.assign(new Error(message), { name });
 const TAGS = [{ Key: 'Project', Value: 'pillbox' }];
@@ -26,9 +28,9 @@ describe('expiry schedule', () => {
 
   describe('arming', () => {
     it('creates a one-shot at ExpiresAt (UTC, whole seconds) that terminates the instance through the universal target, then deletes itself', async () => {
-      await armExpirySchedule(clients(), spec);
+      await armExpirySchedule(clients(), spec, fakeClock());
       expect(scheduler.commandCalls(CreateScheduleCommand)[0]?.args[0].input).to.deep.equal({
-        Name: 'pillbox-dev-expiry',
+        Name: 'pillbox-dev-expiry-i-0abc',
         Description: 'pillbox dev: terminate i-0abc at its ExpiresAt',
         ScheduleExpression: 'at(2026-11-22T06:30:00)',
         ScheduleExpressionTimezone: 'UTC',
@@ -44,7 +46,7 @@ describe('expiry schedule', () => {
     });
 
     it('gives the schedule its own bounded role, assumable only by the scheduler for this account', async () => {
-      await armExpirySchedule(clients(), spec);
+      await armExpirySchedule(clients(), spec, fakeClock());
       const role = iam.commandCalls(CreateRoleCommand)[0]!.args[0].input;
       expect(role).to.include({ RoleName: 'pillbox-dev-scheduler', PermissionsBoundary: 'arn:aws:iam::123456789012:policy/pillbox-boundary' });
       expect(role.Tags).to.deep.equal(TAGS);
@@ -55,7 +57,7 @@ describe('expiry schedule', () => {
     });
 
     it('lets that role terminate only instances tagged with its environment', async () => {
-      await armExpirySchedule(clients(), spec);
+      await armExpirySchedule(clients(), spec, fakeClock());
       const put = iam.commandCalls(PutRolePolicyCommand)[0]!.args[0].input;
       expect(put).to.include({ RoleName: 'pillbox-dev-scheduler', PolicyName: 'pillbox-dev-scheduler' });
       expect(JSON.parse(put.PolicyDocument!)).to.deep.equal({
@@ -72,34 +74,39 @@ describe('expiry schedule', () => {
       });
     });
 
-    it('replaces the schedule of an earlier instance of the environment (ConflictException)', async () => {
-      scheduler.on(CreateScheduleCommand).rejects(awsError('ConflictException', 'Schedule pillbox-dev-expiry already exists.'));
+    it('replaces the instance\'s schedule when a rerun finds the same launch (ConflictException)', async () => {
+      scheduler.on(CreateScheduleCommand).rejects(awsError('ConflictException', 'Schedule pillbox-dev-expiry-i-0abc already exists.'));
       scheduler.on(UpdateScheduleCommand).resolves({ ScheduleArn: 'x' });
-      await armExpirySchedule(clients(), spec);
+      await armExpirySchedule(clients(), spec, fakeClock());
       const update = scheduler.commandCalls(UpdateScheduleCommand)[0]?.args[0].input;
       expect(update).to.deep.equal(scheduler.commandCalls(CreateScheduleCommand)[0]?.args[0].input);
     });
 
     it('retries while the new role is not yet assumable by the scheduler, on the injected clock', async () => {
-      const slept: number[] = [];
+      const clock = fakeClock();
       scheduler
         .on(CreateScheduleCommand)
         .rejectsOnce(awsError('ValidationException', 'The execution role you provide must allow AWS EventBridge Scheduler to assume the role.'))
         .resolves({ ScheduleArn: 'x' });
-      await armExpirySchedule(clients(), spec, { sleep: async (ms) => void slept.push(ms) });
+      await armExpirySchedule(clients(), spec, clock);
       expect(scheduler.commandCalls(CreateScheduleCommand)).to.have.length(2);
-      expect(slept).to.deep.equal([5000]);
+      expect(clock.elapsed()).to.equal(5000);
     });
 
-    it('gives up on the propagation error after its budget, and fails at once on any other validation error', async () => {
+    it('gives up on the propagation error after its budget, saying a rerun finishes the job', async () => {
       scheduler.on(CreateScheduleCommand).rejects(awsError('ValidationException', 'The execution role you provide must allow AWS EventBridge Scheduler to assume the role.'));
-      const slept: number[] = [];
-      const err = await armExpirySchedule(clients(), spec, { sleep: async (ms) => void slept.push(ms), propagationMs: 20_000 }).catch((e: unknown) => e as Error);
-      expect(err).to.have.property('name', 'ValidationException');
-      expect(slept).to.have.length(4);
+      const clock = fakeClock();
+      const err = (await armExpirySchedule(clients(), spec, clock, { propagationMs: 20_000 }).catch((e: unknown) => e)) as OperatorError;
+      expect(err).to.be.instanceOf(OperatorError);
+      expect(err.message).to.equal('EventBridge Scheduler still cannot assume arn:aws:iam::123456789012:role/pillbox-dev-scheduler after 20 s (IAM changes take a while to arrive).');
+      expect(err.hint).to.equal('Run provision again: it keeps the role and creates the schedule.');
+      expect(clock.elapsed()).to.equal(20_000);
+    });
+
+    it('fails at once on any other validation error', async () => {
       scheduler.on(CreateScheduleCommand).rejects(awsError('ValidationException', 'The ScheduleExpression is in the past.'));
-      scheduler.resetHistory();
-      await armExpirySchedule(clients(), spec, { sleep: async () => {} }).catch(() => undefined);
+      const err = await armExpirySchedule(clients(), spec, fakeClock()).catch((e: unknown) => e as Error);
+      expect(err).to.have.property('message', 'The ScheduleExpression is in the past.');
       expect(scheduler.commandCalls(CreateScheduleCommand)).to.have.length(1);
     });
   });
@@ -111,23 +118,29 @@ describe('expiry schedule', () => {
       iam.on(DeleteRoleCommand).resolves({});
     });
 
-    it('deletes the schedule, then its role with the role policy', async () => {
+    const listed = (...names: string[]) => scheduler.on(ListSchedulesCommand).resolves({ Schedules: names.map((Name) => ({ Name })) });
+
+    it('deletes every schedule of the environment (found by name prefix), then their role with its policy', async () => {
+      listed('pillbox-dev-expiry-i-0old', 'pillbox-dev-expiry-i-0new');
       scheduler.on(DeleteScheduleCommand).resolves({});
-      await removeExpirySchedule(clients(), 'dev');
-      expect(scheduler.commandCalls(DeleteScheduleCommand)[0]?.args[0].input).to.deep.equal({ Name: 'pillbox-dev-expiry' });
+      await removeExpirySchedules(clients(), 'dev');
+      expect(scheduler.commandCalls(ListSchedulesCommand)[0]?.args[0].input).to.include({ NamePrefix: 'pillbox-dev-expiry-' });
+      expect(scheduler.commandCalls(DeleteScheduleCommand).map((c) => c.args[0].input)).to.deep.equal([{ Name: 'pillbox-dev-expiry-i-0old' }, { Name: 'pillbox-dev-expiry-i-0new' }]);
       expect(iam.commandCalls(DeleteRolePolicyCommand)[0]?.args[0].input).to.deep.equal({ RoleName: 'pillbox-dev-scheduler', PolicyName: 'pillbox-dev-scheduler' });
       expect(iam.commandCalls(DeleteRoleCommand)[0]?.args[0].input).to.deep.equal({ RoleName: 'pillbox-dev-scheduler' });
     });
 
-    it('takes a schedule that already fired (and deleted itself) as gone: ResourceNotFoundException', async () => {
-      scheduler.on(DeleteScheduleCommand).rejects(awsError('ResourceNotFoundException', 'Schedule pillbox-dev-expiry does not exist.'));
-      await removeExpirySchedule(clients(), 'dev');
+    it('takes a schedule that fired (and deleted itself) meanwhile as gone: ResourceNotFoundException', async () => {
+      listed('pillbox-dev-expiry-i-0abc');
+      scheduler.on(DeleteScheduleCommand).rejects(awsError('ResourceNotFoundException', 'Schedule pillbox-dev-expiry-i-0abc does not exist.'));
+      await removeExpirySchedules(clients(), 'dev');
       expect(iam.commandCalls(DeleteRoleCommand)).to.have.length(1);
     });
 
     it('stops on any other failure, keeping the role the schedule still needs', async () => {
+      listed('pillbox-dev-expiry-i-0abc');
       scheduler.on(DeleteScheduleCommand).rejects(awsError('AccessDeniedException'));
-      const err = await removeExpirySchedule(clients(), 'dev').catch((e: unknown) => e as Error);
+      const err = await removeExpirySchedules(clients(), 'dev').catch((e: unknown) => e as Error);
       expect(err).to.have.property('name', 'AccessDeniedException');
       expect(iam.commandCalls(DeleteRoleCommand)).to.have.length(0);
     });

@@ -21,14 +21,14 @@ describe('instance role', () => {
   });
 
   it('gets the boundary put on it when it already exists without one (made by an older version)', async () => {
-    iam.on(CreateRoleCommand).rejects(awsError('EntityAlreadyExists', 'Role with name pillbox-dev-instance already exists.'));
+    iam.on(CreateRoleCommand).rejects(awsError('EntityAlreadyExistsException', 'Role with name pillbox-dev-instance already exists.'));
     iam.on(PutRolePermissionsBoundaryCommand).resolves({});
     await createRole(client(), 'dev', [], { accountId: '123456789012' });
     expect(iam.commandCalls(PutRolePermissionsBoundaryCommand)[0]?.args[0].input).to.deep.equal({ RoleName: 'pillbox-dev-instance', PermissionsBoundary: BOUNDARY });
   });
 
-  it('says how to create the boundary when the account has none (NoSuchEntity)', async () => {
-    iam.on(CreateRoleCommand).rejects(awsError('NoSuchEntity', `Scope ARN: ${BOUNDARY} does not exist or is not attachable.`));
+  it('says how to create the boundary when the account has none (NoSuchEntityException)', async () => {
+    iam.on(CreateRoleCommand).rejects(awsError('NoSuchEntityException', `Scope ARN: ${BOUNDARY} does not exist or is not attachable.`));
     const err = (await createRole(client(), 'dev', [], { accountId: '123456789012' }).catch((e: unknown) => e)) as OperatorError;
     expect(err).to.be.instanceOf(OperatorError);
     expect(err.message).to.equal(`The permissions boundary ${BOUNDARY} does not exist; every role pillbox creates must carry it.`);

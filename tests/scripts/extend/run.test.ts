@@ -7,6 +7,7 @@ import { SSMClient } from '@aws-sdk/client-ssm';
 import { GetScheduleCommand, SchedulerClient, UpdateScheduleCommand } from '@aws-sdk/client-scheduler';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import { expect } from 'chai';
+import { fakeClock } from '../fakes/fake-clock.js';
 import type { EnvInstance } from '../../../scripts/lib/aws/environment.js';
 import { ssmRunner } from '../../../scripts/lib/box/ssm-output.js';
 import { toScript } from '../../../scripts/lib/box/ssm-run.js';
@@ -30,14 +31,14 @@ describe('extend', () => {
   let scheduler: AwsClientStub<SchedulerClient>;
   beforeEach(() => {
     scheduler = mockClient(SchedulerClient);
-    scheduler.on(GetScheduleCommand).resolves({ Name: 'pillbox-main-expiry', Target: { Arn: 'arn:aws:scheduler:::aws-sdk:ec2:terminateInstances', RoleArn: ROLE_ARN } });
-    scheduler.on(UpdateScheduleCommand).resolves({ ScheduleArn: 'arn:aws:scheduler:eu-west-1:123456789012:schedule/default/pillbox-main-expiry' });
+    scheduler.on(GetScheduleCommand).resolves({ Name: 'pillbox-main-expiry-i-0abc', Target: { Arn: 'arn:aws:scheduler:::aws-sdk:ec2:terminateInstances', RoleArn: ROLE_ARN } });
+    scheduler.on(UpdateScheduleCommand).resolves({ ScheduleArn: 'arn:aws:scheduler:eu-west-1:123456789012:schedule/default/pillbox-main-expiry-i-0abc' });
   });
   afterEach(() => scheduler.restore());
   const deps = (now: string) => ({
     ec2: new EC2Client({ region: 'eu-west-1' }),
     scheduler: new SchedulerClient({ region: 'eu-west-1' }),
-    run: ssmRunner(new SSMClient({ region: 'eu-west-1' }), 'i-0abc', { sleep: async () => {} }),
+    run: ssmRunner(new SSMClient({ region: 'eu-west-1' }), 'i-0abc', { clock: fakeClock() }),
     now: () => new Date(now),
   });
 
@@ -61,7 +62,7 @@ describe('extend', () => {
     await extendEnvironment(deps('2026-11-22T20:00:00Z'), anInstance('2026-11-22T22:30:00Z'), 3, 72);
     // UpdateSchedule replaces the whole schedule: the new time, with the instance and role kept.
     const update = scheduler.commandCalls(UpdateScheduleCommand)[0]?.args[0].input;
-    expect(update).to.include({ Name: 'pillbox-main-expiry', ScheduleExpression: 'at(2026-11-23T01:30:00)', ScheduleExpressionTimezone: 'UTC', ActionAfterCompletion: 'DELETE' });
+    expect(update).to.include({ Name: 'pillbox-main-expiry-i-0abc', ScheduleExpression: 'at(2026-11-23T01:30:00)', ScheduleExpressionTimezone: 'UTC', ActionAfterCompletion: 'DELETE' });
     expect(update?.FlexibleTimeWindow).to.deep.equal({ Mode: 'OFF' });
     expect(update?.Target).to.deep.equal({ Arn: 'arn:aws:scheduler:::aws-sdk:ec2:terminateInstances', RoleArn: ROLE_ARN, Input: '{"InstanceIds":["i-0abc"]}' });
   });
@@ -76,7 +77,7 @@ describe('extend', () => {
   });
 
   it('says so when the environment has no schedule, and still moves the box', async () => {
-    scheduler.on(GetScheduleCommand).rejects(Object.assign(new Error('Schedule pillbox-main-expiry does not exist.'), { name: 'ResourceNotFoundException' }));
+    scheduler.on(GetScheduleCommand).rejects(Object.assign(new Error('Schedule pillbox-main-expiry-i-0abc does not exist.'), { name: 'ResourceNotFoundException' }));
     const box = fakeBox(mocks.ssm, () => ({ stdout: 'x' }));
     mocks.ec2.on(CreateTagsCommand).resolves({});
     const moved = await extendEnvironment(deps('2026-11-22T12:00:00Z'), anInstance('2026-11-22T18:00:00Z'), 2, 72);
