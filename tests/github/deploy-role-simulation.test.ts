@@ -1,5 +1,5 @@
 // The deploy role's policy proven by evaluation: every request the CLI makes, recorded from
-// real runs of provision, a --replace, status, extend and teardown against the in-memory AWS (plus
+// real runs of provision, a --replace, status, a deploy's tag, extend and teardown against the in-memory AWS (plus
 // the sessions it opens and the runbook's commands), is translated into what IAM authorizes
 // and evaluated with an IAM policy simulator. Then the ways a branch could try to turn the
 // role into account admin are evaluated, and each must be denied.
@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { isWildcardOnlyAction } from '@cloud-copilot/iam-simulate';
 import { expect } from 'chai';
 import { findInstances } from '../../scripts/lib/aws/environment.js';
+import { tagDeployedCommit } from '../../scripts/lib/aws/instance.js';
 import { portForwardArgs, shellSessionArgs } from '../../scripts/lib/box/session-manager.js';
 import { ssmRunner } from '../../scripts/lib/box/ssm-output.js';
 import { Progress } from '../../scripts/lib/core/progress.js';
@@ -39,6 +40,8 @@ async function recordedCalls(): Promise<SentCall[]> {
     const clock = world.clock;
     const run = ssmRunner(fake.clients.ssm, box!.id, { clock });
     await collectStatus({ ec2: fake.clients.ec2, ssm: fake.clients.ssm, now: () => new Date(clock.now()), newId: () => 'a1b2c3d4', clock }, 'dev');
+    // What a deploy does in AWS besides SendCommand: record the commit the box now serves.
+    await tagDeployedCommit(fake.clients.ec2, box!.id, 'b'.repeat(40));
     await extendEnvironment({ ec2: fake.clients.ec2, scheduler: fake.clients.scheduler, run, now: () => new Date(clock.now()) }, box!, 2, 72);
     // Someone attached a managed policy to the role by hand; teardown detaches it.
     world.roles.get('pillbox-dev-instance')?.attached.push('arn:aws:iam::aws:policy/ReadOnlyAccess');
