@@ -207,6 +207,11 @@ describe('deploy role policy', () => {
       }
     });
 
+    it('explains every statement in docs/aws-setup.md', () => {
+      const setup = readFileSync(`${root}docs/aws-setup.md`, 'utf8');
+      expect(policy.Statement.map((s) => s.Sid).filter((sid) => !setup.includes(`\`${sid}\``))).to.deep.equal([]);
+    });
+
     it('fits the 6,144-character limit of a customer managed policy', () => {
       expect(JSON.stringify(policy).length).to.be.below(6144);
     });
