@@ -28,12 +28,13 @@ await runCli(async (argv) => {
   const clients = createAwsClients(cfg.region);
   const instance = await requireRunningInstance(clients.ec2, cfg.env, await resolveRegion(clients));
   const now = new Date();
-  const moved = await extendEnvironment({ ec2: clients.ec2, run: ssmRunner(clients.ssm, instance.id), now: () => now }, instance, cfg.hours, MAX_TTL_HOURS);
+  const moved = await extendEnvironment({ ec2: clients.ec2, scheduler: clients.scheduler, run: ssmRunner(clients.ssm, instance.id), now: () => now }, instance, cfg.hours, MAX_TTL_HOURS);
   const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
-  printResult(cfg.json, { env: cfg.env, instanceId: instance.id, from: moved.from.toISOString(), to: moved.to.toISOString(), timerNext: moved.timerNext }, [
+  printResult(cfg.json, { env: cfg.env, instanceId: instance.id, from: moved.from.toISOString(), to: moved.to.toISOString(), timerNext: moved.timerNext, schedule: moved.schedule }, [
     ['environment', cfg.env],
     ['was', formatUtc(moved.from)],
     ['now expires', `${formatUtc(moved.to)} (${formatLocal(moved.to, zone)}), in ${formatTimeLeft(moved.to, now)}`],
     ['box timer', moved.timerNext || '(not reported)'],
+    ['schedule', moved.schedule === 'moved' ? 'moved (EventBridge Scheduler)' : 'none (made before schedules existed); `npm run provision -- --replace` adds one'],
   ]);
 });
