@@ -1,0 +1,16 @@
+// npm run docs:flags: rewrites the README's flag tables and the CLI part of .env.example from
+// the commands' field tables (the ones --help prints). Run it after changing a flag.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { runCli } from './lib/core/operator-error.js';
+import { GENERATED_DOCS } from './lib/docs/generated-docs.js';
+
+await runCli(async () => {
+  for (const { file, render } of GENERATED_DOCS) {
+    const path = fileURLToPath(new URL(`../${file}`, import.meta.url));
+    const before = readFileSync(path, 'utf8');
+    const after = render(before);
+    if (after !== before) writeFileSync(path, after);
+    process.stdout.write(`${after === before ? 'unchanged' : 'rewrote'} ${file}\n`);
+  }
+});
