@@ -6,10 +6,13 @@ import { runCli } from './lib/core/operator-error.js';
 import { GENERATED_DOCS } from './lib/docs/generated-docs.js';
 
 await runCli(async () => {
-  for (const { file, render } of GENERATED_DOCS) {
+  // Everything is rendered before anything is written, so a missing block leaves every file as it was.
+  const files = GENERATED_DOCS.map(({ file, render }) => {
     const path = fileURLToPath(new URL(`../${file}`, import.meta.url));
     const before = readFileSync(path, 'utf8');
-    const after = render(before);
+    return { file, path, before, after: render(before) };
+  });
+  for (const { file, path, before, after } of files) {
     if (after !== before) writeFileSync(path, after);
     process.stdout.write(`${after === before ? 'unchanged' : 'rewrote'} ${file}\n`);
   }
