@@ -12,8 +12,13 @@ const read = (path: string): string => readFileSync(`${root}${path}`, 'utf8');
 describe('the generated docs', () => {
   for (const { file, render } of GENERATED_DOCS) {
     it(`${file} holds what npm run docs:flags writes`, () => {
-      const text = read(file);
-      expect(render(text), `${file} is stale: run \`npm run docs:flags\``).to.equal(text);
+      const have = read(file).split('\n');
+      const want = render(have.join('\n')).split('\n');
+      // From the first line that differs, a few lines of each, so a failure shows what changed.
+      const at = want.findIndex((line, i) => line !== have[i]);
+      const from = at < 0 ? want.length : at;
+      expect(have.slice(from, from + 3), `${file} is stale from line ${from + 1}: run \`npm run docs:flags\``).to.deep.equal(want.slice(from, from + 3));
+      expect(have.length, `${file} has extra lines: run \`npm run docs:flags\``).to.equal(want.length);
     });
   }
 
