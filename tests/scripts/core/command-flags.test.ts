@@ -6,31 +6,24 @@ import { loadDoctorConfig } from '../../../scripts/lib/doctor/config.js';
 import { kibanaFields, kibanaSchema } from '../../../scripts/lib/kibana/config.js';
 import { sessionFields } from '../../../scripts/lib/session/config.js';
 
-function operatorError(fn: () => unknown): OperatorError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof OperatorError) return err;
-    throw err;
-  }
-  throw new Error('expected an OperatorError');
-}
-
 const deployWith = (argv: string[], env: Record<string, string> = {}) => parseConfig(deployFields, deploySchema, { argv, env }, { env: 'main', healthTimeout: '180' });
 
 describe('command flags', () => {
   it('refuses --json where nothing is printed as JSON, in one line naming the flags the command takes', () => {
-    const err = operatorError(() => parseConfig(sessionFields, commonSchema, { argv: ['--json'], env: {} }, { env: 'main' }));
-    expect(err.message).to.equal("Unknown option '--json'");
-    expect(err.hint).to.equal('This command takes --env, --region, --debug, --help; --help says what each does.');
+    expect(() => parseConfig(sessionFields, commonSchema, { argv: ['--json'], env: {} }, { env: 'main' }))
+      .to.throw(OperatorError, /^Unknown option '--json'$/)
+      .with.property('hint', 'This command takes --env, --region, --debug, --help; --help says what each does.');
   });
 
   it('refuses --json on kibana, which holds a port forward open', () => {
-    expect(operatorError(() => parseConfig(kibanaFields, kibanaSchema, { argv: ['--json'], env: {} }, { env: 'main', port: '5601' })).message).to.equal("Unknown option '--json'");
+    expect(() => parseConfig(kibanaFields, kibanaSchema, { argv: ['--json'], env: {} }, { env: 'main', port: '5601' })).to.throw(OperatorError, /^Unknown option '--json'$/);
   });
 
   it('refuses --plan on deploy, which has no plan to show', () => {
-    expect(operatorError(() => deployWith(['--plan'])).hint).to.match(/^This command takes --env, --region, --json, --debug, --help, --ref, /);
+    expect(() => deployWith(['--plan']))
+      .to.throw(OperatorError, /^Unknown option '--plan'$/)
+      .with.property('hint')
+      .that.matches(/^This command takes --env, --region, --json, --debug, --help, --ref, /);
   });
 
   it('deploys the commit PILLBOX_REF names, as provision launches it; --ref wins over it; HEAD without either', () => {

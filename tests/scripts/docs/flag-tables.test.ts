@@ -17,16 +17,6 @@ const look = aCommand('look', {
   only: { flag: 'only', env: 'PILLBOX_ENV', description: 'show only this environment' },
 });
 
-function operatorError(fn: () => unknown): OperatorError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof OperatorError) return err;
-    throw err;
-  }
-  throw new Error('expected an OperatorError');
-}
-
 describe('the generated flag tables', () => {
   it('render one row per flag in --help order: the flag as typed, its variable, its description', () => {
     expect(flagTable(launch)).to.equal(
@@ -49,18 +39,19 @@ describe('the generated flag tables', () => {
   });
 
   it('stop when a command has no block, naming the markers to add', () => {
-    const err = operatorError(() => renderReadmeFlags('<!-- flags:launch -->\n<!-- /flags:launch -->\n', [launch, look]));
-    expect(err.message).to.equal('README.md has no <!-- flags:look --> … <!-- /flags:look --> block.');
-    expect(err.hint).to.match(/^Add the two marker lines where the block belongs, then run `npm run docs:flags` again/);
+    expect(() => renderReadmeFlags('<!-- flags:launch -->\n<!-- /flags:launch -->\n', [launch, look]))
+      .to.throw(OperatorError, /^README.md has no <!-- flags:look --> … <!-- \/flags:look --> block\.$/)
+      .with.property('hint')
+      .that.matches(/^Add the two marker lines where the block belongs, then run `npm run docs:flags` again/);
   });
 
   it('stop when a block names no command (a command removed or renamed)', () => {
     const readme = '<!-- flags:launch -->\n<!-- /flags:launch -->\n<!-- flags:gone -->\n<!-- /flags:gone -->\n';
-    expect(operatorError(() => renderReadmeFlags(readme, [launch])).message).to.equal('README.md has a flags block for gone, which is no command.');
+    expect(() => renderReadmeFlags(readme, [launch])).to.throw(OperatorError, /^README.md has a flags block for gone, which is no command\.$/);
   });
 
   it('stop when a block is opened and never closed', () => {
-    expect(operatorError(() => replaceBlock('<!-- flags:launch -->\ntext\n', { open: '<!-- flags:launch -->', close: '<!-- /flags:launch -->' }, 'x\n', 'README.md')).message).to.match(/^README.md has no/);
+    expect(() => replaceBlock('<!-- flags:launch -->\ntext\n', { open: '<!-- flags:launch -->', close: '<!-- /flags:launch -->' }, 'x\n', 'README.md')).to.throw(OperatorError, /^README.md has no/);
   });
 });
 
