@@ -47,6 +47,13 @@ export function explainAwsError(err: unknown): OperatorError | undefined {
       'Check the region name (--region / AWS_REGION) and your network connection.',
     );
   }
+  // Name resolution worked but nothing answered: a proxy, a firewall or an AWS_ENDPOINT_URL* override.
+  if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH'].includes(networkErrorCode(err))) {
+    return new OperatorError(
+      `Cannot reach the AWS endpoint (${message.split('\n')[0]}).`,
+      'Check AWS_ENDPOINT_URL* and HTTPS_PROXY if you set them, and your network connection.',
+    );
+  }
   if (['AccessDenied', 'AccessDeniedException', 'UnauthorizedOperation', 'UnauthorizedAccess'].includes(name)) {
     return new OperatorError(
       `AWS denied the request: ${message.split('\n')[0]}`,

@@ -40,6 +40,7 @@ describe('operator errors', () => {
     // Node names the error "Error" and puts ENOTFOUND in `code`; the message need not say getaddrinfo.
     ['a DNS failure told only by its code', Object.assign(new Error('request to https://ssm.xx-nowhere-1.amazonaws.com/ failed'), { code: 'ENOTFOUND' }), /Cannot reach the AWS endpoint/],
     ['a DNS lookup that timed out', Object.assign(new Error('connect failed'), { code: 'EAI_AGAIN' }), /Cannot reach the AWS endpoint/],
+    ['an endpoint that refuses connections', Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' }), /^Cannot reach the AWS endpoint \(connect ECONNREFUSED/],
     ['access denied', awsError('AccessDenied', 'User is not authorized to perform: iam:CreateRole'), /^AWS denied the request: User is not authorized/],
     ['UnauthorizedOperation', awsError('UnauthorizedOperation', 'You are not authorized to perform this operation.'), /^AWS denied the request/],
     ['throttling that outlasted the retries', awsError('ThrottlingException', 'Rate exceeded'), /kept throttling requests \(ThrottlingException\) after 1 attempts/],
