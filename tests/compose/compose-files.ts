@@ -15,6 +15,7 @@ export interface Service {
   command?: string[];
   entrypoint?: string[];
   restart?: string;
+  pull_policy?: string;
   secrets?: string[];
   memswap_limit?: string;
   stop_grace_period?: string;
@@ -28,12 +29,14 @@ export interface Service {
   volumes?: string[];
   ulimits?: Record<string, { soft: number; hard: number }>;
   profiles?: string[];
+  networks?: Record<string, { aliases?: string[] } | null>;
 }
 export interface ComposeFile {
   name?: string;
   services: Record<string, Service>;
   secrets?: Record<string, { environment?: string; file?: string }>;
   volumes?: Record<string, unknown>;
+  networks?: Record<string, { ipam?: { config?: { subnet?: string }[] } }>;
 }
 
 // Compose's merge tags, kept as markers so tests can see them.
@@ -45,7 +48,8 @@ const composeTags: Tags = [
 
 export const readText = (relative: string): string => readFileSync(`${ROOT}${relative}`, 'utf8');
 
-export const loadCompose = (relative: string): ComposeFile => parse(readText(relative), { customTags: composeTags }) as ComposeFile;
+// `merge`: the app's two colors share one definition through a YAML merge key (`<<: *app`), as compose reads it.
+export const loadCompose = (relative: string): ComposeFile => parse(readText(relative), { customTags: composeTags, merge: true }) as ComposeFile;
 
 /** KEY=value lines of an env file; comments and blank lines skipped. */
 export function parseEnvFile(text: string): Record<string, string> {

@@ -1,23 +1,21 @@
 // The commands `npm run deploy` sends to the box, as argv built by pure functions.
 //
-// Order: fetch + check out the commit, build the new app image, start it as a canary
-// beside the serving app (same config, no published port) and wait for /readyz, and only
-// then recreate the app service with it. A broken build or a canary that never gets
-// ready leaves the serving container untouched; every failure restores the previous
-// image tag and commit.
+// Order: fetch + check out the commit, build the new app image, then swap it in behind the
+// edge (blue-green.ts). A broken build or a new version that never gets ready leaves the
+// serving container untouched; every failure restores the previous image tag and commit.
 
 import { composeArgv } from '../box/compose.js';
-import { APP_CONTAINER_PORT, BOX_DIR, COMPOSE_PROJECT } from '../box/layout.js';
+import { BOX_DIR, COMPOSE_PROJECT } from '../box/layout.js';
+import { APP_COLORS } from './blue-green.js';
 
 export const APP_SERVICE = 'app';
 /** The name compose gives the image it builds for the app (the service has `build:` and no `image:`). */
 export const BUILT_APP_IMAGE = `${COMPOSE_PROJECT}-${APP_SERVICE}`;
-export const CANARY = 'pillbox-app-canary';
 /** Keeps the previous image from being pruned, and names it for a manual rollback. */
 export const ROLLBACK_TAG = 'pillbox-app:rollback';
 
 /** Seconds each step may run on the box. */
-export const STEP_TIMEOUTS = { quick: 60, fetch: 180, build: 1800, canary: 300, swap: 300 } as const;
+export const STEP_TIMEOUTS = { quick: 60, fetch: 180, build: 1800, drain: 60 } as const;
 
 export interface Observed {
   commit: string;
@@ -52,40 +50,5 @@ export const checkoutCommand = (sha: string): string[] => ['git', '-C', BOX_DIR,
 export const tagCommand = (image: string, tag: string): string[] => ['docker', 'image', 'tag', image, tag];
 export const buildCommand = (): string[] => composeArgv('build', APP_SERVICE);
 
-/** `compose run` gives the canary the service's environment and networks but publishes no port. */
-export const startCanaryCommand = (): string[] => composeArgv('run', '--detach', '--no-deps', '--name', CANARY, APP_SERVICE);
-
-// Idempotent: no canary is fine.
-export const removeCanaryCommand = (): string[] => ['sh', '-c', 'docker rm --force "$1" >/dev/null 2>&1 || true', 'sh', CANARY];
-
-// Polls the canary's /readyz from inside it (node's fetch) until ready, exited, or out of time.
-const CANARY_READY_SCRIPT = [
-  'c=$1; url=$2; limit=$3',
-  'end=$(( $(date +%s) + limit ))',
-  'while :; do',
-  '  if [ "$(docker inspect --format "{{.State.Running}}" "$c" 2>/dev/null)" != true ]; then echo "the canary $c stopped before it was ready" >&2; exit 1; fi',
-  "  if docker exec \"$c\" node -e 'fetch(process.argv[1]).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))' \"$url\"; then echo ready; exit 0; fi",
-  '  if [ "$(date +%s)" -ge "$end" ]; then echo "the canary $c was not ready after ${limit}s" >&2; exit 1; fi',
-  '  sleep 2',
-  'done',
-].join('\n');
-
-export const canaryReadyCommand = (limitSeconds: number): string[] => [
-  'sh',
-  '-c',
-  CANARY_READY_SCRIPT,
-  'sh',
-  CANARY,
-  `http://127.0.0.1:${APP_CONTAINER_PORT}/readyz`,
-  String(limitSeconds),
-];
-
-export const canaryLogsCommand = (): string[] => ['docker', 'logs', '--tail', '200', CANARY];
-
-/**
- * Recreates only the app with the image now tagged; `--wait` returns once its
- * healthcheck passes, or fails after the timeout.
- */
-export const swapCommand = (waitSeconds: number): string[] => composeArgv('up', '--detach', '--no-deps', '--wait', '--wait-timeout', String(waitSeconds), APP_SERVICE);
-
-export const appLogsCommand = (): string[] => composeArgv('logs', '--no-color', '--tail', '200', APP_SERVICE);
+/** Both colors: during a swap either may be the one that failed. */
+export const appLogsCommand = (): string[] => composeArgv('logs', '--no-color', '--tail', '200', ...APP_COLORS);
