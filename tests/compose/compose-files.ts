@@ -80,6 +80,10 @@ export function interpolate(value: string, env: Record<string, string>): string 
   });
 }
 
+/** A service's environment as the container gets it: compose's interpolation, with defaults where `env` is silent. */
+export const containerEnvironment = (service: Service, env: Record<string, string> = {}): Record<string, string> =>
+  Object.fromEntries(Object.entries(service.environment ?? {}).map(([name, value]) => [name, interpolate(value, env)]));
+
 /** "1280m", "1g" → MiB. */
 export function mebibytes(size: string): number {
   const m = size.match(/^(\d+)([mg])$/i);

@@ -15,7 +15,7 @@ import { startCaddy, type CaddyProcess } from '../support/caddy-process.js';
 import { startLoad, type LoadReport } from '../support/load.js';
 import { startPebble, type Pebble } from '../support/pebble.js';
 import { freePort, freshDatabase } from '../support/postgres.js';
-import { loadCompose } from './compose-files.js';
+import { containerEnvironment, loadCompose } from './compose-files.js';
 
 const sh = promisify(execFile);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -36,7 +36,7 @@ const freePorts = async (): Promise<Ports> => {
 /** The caddy service's environment, with what loopback needs instead of the box's values. */
 function edgeEnv(ports: Ports, acmeCa: string, upstreams: Record<AppColor, number>): Record<string, string> {
   return {
-    ...caddyService.environment,
+    ...containerEnvironment(caddyService),
     PILLBOX_SITE: '127.0.0.1',
     PILLBOX_ACME_CA: acmeCa,
     // pebble 2.4 (like Debian's Caddy 2.6) knows no ACME profiles; `shortlived` is checked on paper (STEPS.md).

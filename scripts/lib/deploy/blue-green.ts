@@ -25,7 +25,7 @@ export const EDGE_SERVICE = 'caddy';
 export const ROUTE_DIR = '/data/pillbox';
 export const ROUTE_FILE = 'route-app-next';
 /** Caddy's admin API inside its container (the Caddyfile's `admin` setting in compose.yaml). */
-export const EDGE_ADMIN_URL = 'http://localhost:2019';
+export const EDGE_ADMIN_URL = 'http://127.0.0.1:2019';
 /** The address Caddy dials for each color: a network alias that exists on the edge network only. */
 export const UPSTREAMS: Readonly<Record<AppColor, string>> = {
   app: `edge-app:${APP_CONTAINER_PORT}`,

@@ -98,8 +98,8 @@ describe('blue/green swap', () => {
     });
 
     it('waits on Caddy\'s admin API for the color\'s address, and on the color\'s own /readyz', () => {
-      expect(line({ kind: 'drained', color: 'app' })).to.match(new RegExp(`^${COMPOSE} exec -T caddy sh -c '.*' sh http://localhost:2019 edge-app:3000 60$`, 's'));
-      expect(line({ kind: 'drained', color: 'app-next' })).to.match(/ sh http:\/\/localhost:2019 edge-app-next:3000 60$/);
+      expect(line({ kind: 'drained', color: 'app' })).to.match(new RegExp(`^${COMPOSE} exec -T caddy sh -c '.*' sh http://127.0.0.1:2019 edge-app:3000 60$`, 's'));
+      expect(line({ kind: 'drained', color: 'app-next' })).to.match(/ sh http:\/\/127.0.0.1:2019 edge-app-next:3000 60$/);
       expect(line({ kind: 'ready', color: 'app-next' })).to.match(new RegExp(`^sh -c '.*' sh app-next http://127.0.0.1:3000/readyz 120 ${COMPOSE}$`, 's'));
     });
 
@@ -136,7 +136,7 @@ describe('blue/green swap', () => {
       // Caddy's GET /reverse_proxy/upstreams, as 2.6 and 2.11 print it: two requests in flight, then none.
       stub(
         'wget',
-        `[ "$*" = "-q -O - http://localhost:2019/reverse_proxy/upstreams" ] || exit 9
+        `[ "$*" = "-q -O - http://127.0.0.1:2019/reverse_proxy/upstreams" ] || exit 9
 n=$(cat ${count} 2>/dev/null || echo 0); echo $((n + 1)) > ${count}
 if [ "$n" -lt 2 ]; then busy=2; else busy=0; fi
 printf '[{"address":"edge-app-next:3000","num_requests":0,"fails":0},{"address":"edge-app:3000","num_requests":%s,"fails":0}]\\n' "$busy"`,
@@ -151,7 +151,7 @@ printf '[{"address":"edge-app-next:3000","num_requests":0,"fails":0},{"address":
       stub('wget', 'exit 4');
       const down = await drained(30);
       expect(down.code).to.equal(1);
-      expect(down.stderr).to.contain("Caddy's admin API did not answer at http://localhost:2019");
+      expect(down.stderr).to.contain("Caddy's admin API did not answer at http://127.0.0.1:2019");
       stub('wget', `echo '[{"address":"edge-app:3000","num_requests":1,"fails":0}]'`);
       const busy = await drained(0);
       expect(busy.code).to.equal(1);

@@ -26,7 +26,7 @@ function stepOf(line: string): string {
   if (line.startsWith(`${COMPOSE} exec -T caddy sh -c 'if [ -e`)) return 'route?';
   if (line.startsWith(`${COMPOSE} exec -T caddy sh -c 'mkdir -p`)) return 'route app-next';
   if (line.startsWith(`${COMPOSE} exec -T caddy sh -c 'rm -f`)) return 'route app';
-  const drained = / http:\/\/localhost:2019 edge-(app|app-next):3000 \d+$/.exec(line);
+  const drained = / http:\/\/127\.0\.0\.1:2019 edge-(app|app-next):3000 \d+$/.exec(line);
   if (drained) return `drained ${drained[1]}`;
   const ready = /^sh -c '.*' sh (app|app-next) http:\/\/127\.0\.0\.1:3000\/readyz 120 /s.exec(line);
   if (ready) return `ready ${ready[1]}`;
