@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
@@ -12,7 +12,6 @@ import { CLOUD_INIT_DIR, renderCheckedUserData, renderUserData, USER_DATA_LIMIT,
 const anInput = (overrides: Partial<UserDataInput> = {}): UserDataInput => ({
   env: 'feature-login',
   region: 'eu-west-1',
-  appPort: 80,
   repoUrl: 'https://github.com/acme/pillbox',
   gitSha: '3f2a1c0d9e8b7a6f5e4d3c2b1a0f9e8d7c6b5a49',
   expiresAt: new Date('2026-11-22T06:30:00Z'),
@@ -83,10 +82,59 @@ describe('cloud-init user-data', () => {
     const env = file(cfg, '/etc/pillbox/pillbox.env');
     expect(env).to.include('PILLBOX_ENV=feature-login\n');
     expect(env).to.include('ELASTIC_APM_ENVIRONMENT=feature-login\n');
-    expect(env).to.include('APP_PORT=80\n');
+    expect(env).to.include('PILLBOX_DOMAIN=\n');
+    expect(env).to.include('PILLBOX_ACME_PROFILE=shortlived\n');
     expect(env).to.include('PILLBOX_SECRETS_PATH=/pillbox/feature-login/secrets\n');
     expect(env).to.include('PILLBOX_GIT_SHA=3f2a1c0d9e8b7a6f5e4d3c2b1a0f9e8d7c6b5a49\n');
     expect(cfg.write_files.find((f) => f.path === '/etc/pillbox/pillbox.env')?.permissions).to.equal('0644');
+  });
+
+  it('asks for the default ACME profile for a domain, and for shortlived (the only one for an IP address) without', () => {
+    const env = file(rendered({ domain: 'app.example.com' }), '/etc/pillbox/pillbox.env');
+    expect(env).to.include('PILLBOX_DOMAIN=app.example.com\n');
+    expect(env).to.include('PILLBOX_ACME_PROFILE=classic\n');
+  });
+
+  describe('naming the site the edge serves, before every start of the stack', () => {
+    const run = (settings: string, curl: string) => {
+      const dir = mkdtempSync(join(tmpdir(), 'pillbox-edge-site-'));
+      try {
+        const env = join(dir, 'pillbox.env');
+        writeFileSync(env, settings);
+        writeFileSync(join(dir, 'curl'), `#!/bin/sh\n${curl}\n`, { mode: 0o755 });
+        const script = file(rendered(), '/usr/local/sbin/pillbox-edge-site').replaceAll('/etc/pillbox/pillbox.env', env).replaceAll('/etc/pillbox/', `${dir}/`);
+        const out = execFileSync('sh', ['-c', script], { env: { PATH: `${dir}:/usr/bin:/bin` }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+        return { out, settings: readFileSync(env, 'utf8') };
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    };
+    // IMDSv2: a token from PUT /api/token, then the public IPv4 with that token.
+    const imds = `case "$*" in
+  *"-X PUT"*/latest/api/token) echo tok3n ;;
+  *"X-aws-ec2-metadata-token: tok3n"*/latest/meta-data/public-ipv4) echo 203.0.113.10 ;;
+  *) exit 22 ;;
+esac`;
+
+    it('runs after the secrets are fetched and before compose starts', () => {
+      const unit = file(rendered(), '/etc/systemd/system/pillbox.service');
+      expect(unit.indexOf('ExecStartPre=/usr/local/sbin/pillbox-edge-site')).to.be.greaterThan(unit.indexOf('ExecStartPre=/usr/local/sbin/pillbox-fetch-secrets'));
+      expect(unit.indexOf('ExecStartPre=/usr/local/sbin/pillbox-edge-site')).to.be.lessThan(unit.indexOf('ExecStart='));
+    });
+
+    it('writes the public IPv4 from the instance metadata, replacing the one of an earlier boot', () => {
+      const { settings } = run('PILLBOX_ENV=dev\nPILLBOX_DOMAIN=\nPILLBOX_SITE=198.51.100.1\n', imds);
+      expect(settings).to.equal('PILLBOX_ENV=dev\nPILLBOX_DOMAIN=\nPILLBOX_SITE=203.0.113.10\n');
+    });
+
+    it('writes the domain when one is set, without asking the metadata service', () => {
+      const { settings } = run('PILLBOX_DOMAIN=app.example.com\n', 'exit 7');
+      expect(settings).to.equal('PILLBOX_DOMAIN=app.example.com\nPILLBOX_SITE=app.example.com\n');
+    });
+
+    it('fails naming the cause when the instance has no public IPv4', () => {
+      expect(() => run('PILLBOX_DOMAIN=\n', 'case "$*" in *api/token) echo tok3n ;; *) exit 22 ;; esac')).to.throw(/no public IPv4 address/);
+    });
   });
 
   it('sets the expiry timer drop-in to ExpiresAt, persistent across reboots, powering off', () => {

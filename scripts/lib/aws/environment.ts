@@ -4,6 +4,7 @@ import { DescribeSecurityGroupsCommand, paginateDescribeInstances, type EC2Clien
 import { GetInstanceProfileCommand, GetRoleCommand, ListRolePoliciesCommand, type IAMClient } from '@aws-sdk/client-iam';
 import { paginateGetParametersByPath, type SSMClient } from '@aws-sdk/client-ssm';
 import type { AwsClients } from '../core/aws-clients.js';
+import { findElasticIp, type ElasticIp } from './elastic-ip.js';
 import { envFilters, envNames, TAG, tagValue } from '../core/names.js';
 import { awsErrorName, OperatorError } from '../core/operator-error.js';
 
@@ -82,6 +83,8 @@ export interface ObservedEnvironment {
   role?: { name: string; arn: string; inlinePolicies: string[] };
   instanceProfile?: { name: string; arn: string; roles: string[] };
   parameters: string[];
+  /** Only an environment that was given a domain has one. */
+  elasticIp?: ElasticIp;
 }
 
 const missingIs =
@@ -129,12 +132,13 @@ export async function findParameters(ssm: SSMClient, env: string): Promise<strin
 
 /** Everything that exists for an environment, found the way teardown needs it. */
 export async function observeEnvironment(clients: AwsClients, env: string): Promise<ObservedEnvironment> {
-  const [instances, securityGroup, role, instanceProfile, parameters] = await Promise.all([
+  const [instances, securityGroup, role, instanceProfile, parameters, elasticIp] = await Promise.all([
     findInstances(clients.ec2, env),
     findSecurityGroup(clients.ec2, env),
     findRole(clients.iam, env),
     findInstanceProfile(clients.iam, env),
     findParameters(clients.ssm, env),
+    findElasticIp(clients.ec2, env),
   ]);
-  return { env, instances, securityGroup, role, instanceProfile, parameters };
+  return { env, instances, securityGroup, role, instanceProfile, parameters, ...(elasticIp ? { elasticIp } : {}) };
 }

@@ -10,8 +10,8 @@ export const provisionFields = {
   ...commonFields,
   instanceType: { flag: 'instance-type', env: 'PILLBOX_INSTANCE_TYPE', description: `instance type (default ${DEFAULT_INSTANCE_TYPE})` },
   ttlHours: { flag: 'ttl-hours', env: 'PILLBOX_TTL_HOURS', description: `hours until the box removes itself (default 8, max ${MAX_TTL_HOURS})` },
-  allowedCidr: { flag: 'allowed-cidr', env: 'PILLBOX_ALLOWED_CIDR', description: 'IPv4 CIDR allowed to reach the app (default 0.0.0.0/0)' },
-  appPort: { flag: 'app-port', env: 'PILLBOX_APP_PORT', description: 'public port of the app (default 80)' },
+  allowedCidr: { flag: 'allowed-cidr', env: 'PILLBOX_ALLOWED_CIDR', description: "IPv4 CIDR allowed to reach 80 and 443 (default 0.0.0.0/0; Let's Encrypt must reach them too)" },
+  domain: { flag: 'domain', env: 'PILLBOX_DOMAIN', description: "domain name served over HTTPS (an Elastic IP is kept for its DNS record); default: the box's IP address" },
   repoUrl: { flag: 'repo-url', env: 'PILLBOX_REPO_URL', description: 'HTTPS URL the box clones (default: origin, as https)' },
   ref: { flag: 'ref', env: 'PILLBOX_REF', description: 'commit, branch or tag to deploy, pushed (default HEAD)' },
   volumeGb: { flag: 'volume-gb', env: 'PILLBOX_VOLUME_GB', description: 'root volume size in GiB (default 30)' },
@@ -36,6 +36,12 @@ const ipv4Cidr = z.string().refine(
   { error: 'expected an IPv4 CIDR such as 203.0.113.7/32 or 0.0.0.0/0' },
 );
 
+/** A DNS name Let's Encrypt can validate: two or more labels, lowercase; it lands in a shell-sourced env file. */
+const domainName = z
+  .string()
+  .transform((v) => v.toLowerCase())
+  .refine((v) => v.length <= 253 && /^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/.test(v), { error: 'expected a domain name such as app.example.com' });
+
 /** The URL lands in a shell-sourced env file on the box, so only plain https URLs pass. */
 const httpsUrl = z.string().regex(/^https:\/\/[A-Za-z0-9.-]+(:\d+)?(\/[A-Za-z0-9._~%/+-]*)?$/, {
   error: 'expected a public https:// repository URL (the box clones without credentials)',
@@ -51,7 +57,7 @@ export const provisionSchema = commonSchema.extend({
     .default(DEFAULT_INSTANCE_TYPE),
   ttlHours: wholeNumber(1, MAX_TTL_HOURS, 'a whole number of hours').default(8),
   allowedCidr: ipv4Cidr.default('0.0.0.0/0'),
-  appPort: wholeNumber(1, 65535, 'a port number').refine((p) => p !== 22, { error: 'port 22 is never opened' }).default(80),
+  domain: domainName.optional(),
   repoUrl: httpsUrl,
   ref: z.string().min(1).default('HEAD'),
   volumeGb: wholeNumber(20, 500, 'a size in GiB').default(30),

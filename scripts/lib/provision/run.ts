@@ -3,12 +3,16 @@
 // created. Then wait for the box with bounded, visible steps.
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { DeleteParametersCommand } from '@aws-sdk/client-ssm';
+import { allocateElasticIp, associateElasticIp, releaseElasticIp } from '../aws/elastic-ip.js';
 import { observeEnvironment, type EnvInstance, type ObservedEnvironment } from '../aws/environment.js';
 import { createInstanceProfile, createRole, deleteInstanceProfile, deleteRole, putInstancePolicy } from '../aws/iam.js';
 import { assertInstanceTypeOffered, launchInstance, resolveAmi, terminateInstances, type Ami, type LaunchOptions } from '../aws/instance.js';
 import { withLock } from '../aws/lock.js';
 import { createSecrets, missingSecrets } from '../aws/secrets.js';
-import { createSecurityGroup, deleteSecurityGroup, findDefaultVpc, setIngress, type RetryOptions } from '../aws/security-group.js';
+import { createSecurityGroup, deleteSecurityGroup, EDGE_PORTS, findDefaultVpc, setIngress, type RetryOptions } from '../aws/security-group.js';
+import { readEdgeMode, type EdgeMode } from '../box/edge-certificate.js';
+import { EDGE_LOCAL_PORT } from '../box/layout.js';
+import { ssmRunner } from '../box/ssm-output.js';
 import { renderCheckedUserData } from '../box/user-data.js';
 import { resolveRegion, type AwsClients } from '../core/aws-clients.js';
 import type { Clock } from '../core/clock.js';
@@ -55,7 +59,7 @@ export async function preflight(cfg: ProvisionConfig, deps: ProvisionDeps): Prom
   await assertInstanceTypeOffered(clients.ec2, cfg.instanceType, region);
   const [vpcId, ami] = await Promise.all([findDefaultVpc(clients.ec2), resolveAmi(clients.ssm, clients.ec2)]);
   const expiresAt = new Date(Math.floor(deps.clock.now() / 1000) * 1000 + cfg.ttlHours * 3_600_000);
-  const userData = renderCheckedUserData({ env: cfg.env, region, appPort: cfg.appPort, repoUrl: cfg.repoUrl, gitSha, expiresAt, appImage: cfg.appImage });
+  const userData = renderCheckedUserData({ env: cfg.env, region, domain: cfg.domain, repoUrl: cfg.repoUrl, gitSha, expiresAt, appImage: cfg.appImage });
   return {
     accountId: identity.Account ?? '',
     callerArn: identity.Arn ?? '',
@@ -79,6 +83,11 @@ export interface ProvisionResult {
   instanceType: string;
   publicIp?: string;
   appUrl?: string;
+  domain?: string;
+  /** The environment's Elastic IP (environments with a domain): the DNS record's target. */
+  elasticIp?: string;
+  /** What the edge serves once the box is up: HTTPS with its certificate's expiry, or plain HTTP and why. */
+  edge?: EdgeMode | { error: string };
   gitSha: string;
   expiresAt: string;
   hourlyUsd: number;
@@ -87,31 +96,33 @@ export interface ProvisionResult {
   waited: boolean;
 }
 
-const appUrl = (ip: string | undefined, port: number): string | undefined => (ip ? `http://${ip}${port === 80 ? '' : `:${port}`}/` : undefined);
 
 /** What this run created, newest last, so a failure can undo exactly that. */
 interface Created {
   role?: boolean;
   profile?: boolean;
   securityGroupId?: string;
+  elasticIp?: string;
   secrets: string[];
 }
 
 async function undo(deps: ProvisionDeps, env: string, created: Created): Promise<void> {
   const { iam, ec2, ssm } = deps.clients;
   const n = envNames(env);
+  if (created.elasticIp) await releaseElasticIp(ec2, created.elasticIp);
   if (created.securityGroupId) await deleteSecurityGroup(ec2, created.securityGroupId, deps.sgRetry);
   if (created.profile) await deleteInstanceProfile(iam, { name: n.instanceProfile, arn: '', roles: [n.role] });
   if (created.role) await deleteRole(iam, { name: n.role, arn: '', inlinePolicies: [n.inlinePolicy] });
   if (created.secrets.length > 0) await ssm.send(new DeleteParametersCommand({ Names: created.secrets.map((s) => n.secretParameter(s)) }));
 }
 
-/** Acts on the plan; returns the instance that now serves the environment. */
-async function apply(cfg: ProvisionConfig, pre: Preflight, seen: ObservedEnvironment, steps: Step[], deps: ProvisionDeps): Promise<string> {
+/** Acts on the plan; returns the instance that now serves the environment and its Elastic IP, if any. */
+async function apply(cfg: ProvisionConfig, pre: Preflight, seen: ObservedEnvironment, steps: Step[], deps: ProvisionDeps): Promise<{ instanceId: string; elasticIp?: string }> {
   const { iam, ec2, ssm } = deps.clients;
   const created: Created = { secrets: [] };
   let securityGroupId = seen.securityGroup?.id;
   let instanceId = currentInstance(seen.instances)?.id;
+  let address = seen.elasticIp;
   try {
     for (const step of steps) {
       if (step.action === 'keep') continue;
@@ -136,7 +147,17 @@ async function apply(cfg: ProvisionConfig, pre: Preflight, seen: ObservedEnviron
             created.securityGroupId = securityGroupId;
             break;
           case 'ingress':
-            await setIngress(ec2, securityGroupId as string, cfg.appPort, cfg.allowedCidr, pre.tags);
+            await setIngress(ec2, securityGroupId as string, EDGE_PORTS, cfg.allowedCidr, pre.tags);
+            break;
+          case 'elastic-ip':
+            if (step.action === 'create') {
+              address = await allocateElasticIp(ec2, cfg.env, pre.tags);
+              created.elasticIp = address.allocationId;
+            } else {
+              // An address attaches to a running instance only; attached early, before cloud-init downloads much.
+              await waitRunning(ec2, instanceId as string);
+              await associateElasticIp(ec2, (address as NonNullable<typeof address>).allocationId, instanceId as string);
+            }
             break;
           case 'instance':
             if (step.action === 'delete' || step.action === 'replace') await terminateInstances(ec2, [step.name]);
@@ -168,7 +189,7 @@ async function apply(cfg: ProvisionConfig, pre: Preflight, seen: ObservedEnviron
     throw err;
   }
   if (!instanceId) throw new Error('plan left no instance');
-  return instanceId;
+  return { instanceId, elasticIp: address?.publicIp };
 }
 
 export async function provision(cfg: ProvisionConfig, deps: ProvisionDeps): Promise<ProvisionResult> {
@@ -184,7 +205,7 @@ export async function provision(cfg: ProvisionConfig, deps: ProvisionDeps): Prom
     hourlyUsd,
     ttlUsd: hourlyUsd * cfg.ttlHours,
   };
-  const intent = { env: cfg.env, instanceType: cfg.instanceType, appPort: cfg.appPort, allowedCidr: cfg.allowedCidr, replace: cfg.replace };
+  const intent = { env: cfg.env, instanceType: cfg.instanceType, allowedCidr: cfg.allowedCidr, replace: cfg.replace, domain: cfg.domain };
 
   if (cfg.plan) {
     const seen = await progress.step('look at what exists', () => observeEnvironment(clients, cfg.env));
@@ -201,10 +222,10 @@ export async function provision(cfg: ProvisionConfig, deps: ProvisionDeps): Prom
   }
 
   const lockInfo = { holder: `${deps.holder} (${pre.callerArn})`, command: 'provision', since: new Date(clock.now()).toISOString() };
-  const { steps, instanceId, seen } = await withLock(clients.ssm, cfg.env, lockInfo, pre.tags, async () => {
+  const { steps, instanceId, elasticIp, seen } = await withLock(clients.ssm, cfg.env, lockInfo, pre.tags, async () => {
     const observed = await progress.step('look at what exists', () => observeEnvironment(clients, cfg.env));
     const planned = planProvision(intent, observed);
-    return { steps: planned, seen: observed, instanceId: await apply(cfg, pre, observed, planned, deps) };
+    return { steps: planned, seen: observed, ...(await apply(cfg, pre, observed, planned, deps)) };
   }, clock.now);
 
   const launched = steps.some((s) => s.resource === 'instance' && (s.action === 'create' || s.action === 'replace'));
@@ -217,17 +238,23 @@ export async function provision(cfg: ProvisionConfig, deps: ProvisionDeps): Prom
     expiresAt: isoSeconds(kept?.expiresAt ?? pre.expiresAt),
     costSoFarUsd: costSince(kept, cfg, clock.now()),
     waited: false,
+    ...(cfg.domain ? { domain: cfg.domain } : {}),
+    ...(elasticIp ? { elasticIp } : {}),
   };
   if (cfg.noWait && launched) return result;
 
   const running = await progress.step(`wait: ${instanceId} running`, () => waitRunning(clients.ec2, instanceId));
   result.publicIp = running.publicIp;
-  result.appUrl = appUrl(running.publicIp, cfg.appPort);
+  result.appUrl = `http://${cfg.domain ?? running.publicIp}/`;
   if (!cfg.noWait) {
     await progress.step('wait: SSM agent online', () => waitAgentOnline(clients.ssm, instanceId, clock));
     await progress.step('wait: cloud-init finished', () => waitCloudInit(clients.ssm, instanceId, clock));
     await progress.step('wait: every compose service healthy', (report) => waitStackHealthy(clients.ssm, instanceId, clock, report));
-    await progress.step('wait: the app answers /readyz', () => waitAppReady(clients.ssm, instanceId, cfg.appPort, clock));
+    await progress.step('wait: the app answers /readyz through the edge', () => waitAppReady(clients.ssm, instanceId, EDGE_LOCAL_PORT, clock));
+    result.edge = await progress.step('read the edge: HTTPS or plain HTTP', () =>
+      readEdgeMode(ssmRunner(clients.ssm, instanceId, { sleep: clock.sleep, now: clock.now }), new Date(clock.now())),
+    );
+    if ('url' in result.edge && result.edge.url) result.appUrl = result.edge.url;
     result.waited = true;
   }
   result.costSoFarUsd = costSince(kept ?? running, cfg, clock.now());

@@ -33,14 +33,15 @@ export interface World {
   instances: FakeInstance[];
   groups: { id: string; name: string; vpcId: string; tags: Tags }[];
   rules: { id: string; groupId: string; port: number; cidr: string }[];
+  addresses: { allocationId: string; publicIp: string; tags: Tags; instanceId?: string }[];
   roles: Map<string, { tags: Tags; policies: Map<string, string>; attached: string[] }>;
   profiles: Map<string, { tags: Tags; roles: string[] }>;
   params: Map<string, { value: string; type: string; tags: Tags }>;
   unofferedTypes: string[];
   /** DeleteSecurityGroup answers DependencyViolation this many more times (ENI detaching). */
   eniDetachingFor: number;
-  /** Output of the box, by what the command runs. */
-  box: { cloudInitExit: number; unitState: string; services: object[]; readyz: string };
+  /** Output of the box, by what the command runs; `edge` is what the edge probe prints (site, then PEMs). */
+  box: { cloudInitExit: number; unitState: string; services: object[]; readyz: string; edge: string };
   sentScripts: string[][];
   faults: Map<string, Error[]>;
 }
@@ -58,6 +59,7 @@ export function aWorld(overrides: Partial<World> = {}): World {
     instances: [],
     groups: [],
     rules: [],
+    addresses: [],
     roles: new Map(),
     profiles: new Map(),
     params: new Map(),
@@ -72,6 +74,7 @@ export function aWorld(overrides: Partial<World> = {}): World {
         { Service: 'setup', State: 'exited', Health: '', ExitCode: 0 },
       ],
       readyz: '200',
+      edge: 'site 203.0.113.10\n',
     },
     sentScripts: [],
     faults: new Map(),
@@ -225,9 +228,44 @@ export function fakeAws(world: World) {
       return { Instances: [describe(instance)] };
     }),
   );
+  // Elastic IPs: attaching one replaces the instance's public IPv4; terminating the instance detaches it.
+  mocks.ec2.on(ec2.DescribeAddressesCommand).callsFake(
+    h('DescribeAddresses', (input: ec2.DescribeAddressesCommandInput) => ({
+      Addresses: world.addresses.filter((a) => matchesFilters(a.tags, input.Filters, {})).map((a) => ({ AllocationId: a.allocationId, PublicIp: a.publicIp, InstanceId: a.instanceId, Tags: a.tags })),
+    })),
+  );
+  mocks.ec2.on(ec2.AllocateAddressCommand).callsFake(
+    h('AllocateAddress', (input: ec2.AllocateAddressCommandInput) => {
+      const address = { allocationId: nextId('eipalloc'), publicIp: `198.51.100.${world.addresses.length + 20}`, tags: tagsFor(input.TagSpecifications, 'elastic-ip') };
+      world.addresses.push(address);
+      return { AllocationId: address.allocationId, PublicIp: address.publicIp };
+    }),
+  );
+  mocks.ec2.on(ec2.AssociateAddressCommand).callsFake(
+    h('AssociateAddress', (input: ec2.AssociateAddressCommandInput) => {
+      const address = world.addresses.find((a) => a.allocationId === input.AllocationId);
+      const instance = world.instances.find((i) => i.id === input.InstanceId);
+      if (!address) throw awsError('InvalidAllocationID.NotFound');
+      if (instance?.state !== 'running') throw awsError('IncorrectInstanceState', `The instance '${input.InstanceId}' is not in a valid state for this operation.`);
+      if (address.instanceId && !input.AllowReassociation) throw awsError('Resource.AlreadyAssociated');
+      address.instanceId = instance.id;
+      instance.publicIp = address.publicIp;
+      return { AssociationId: nextId('eipassoc') };
+    }),
+  );
+  mocks.ec2.on(ec2.ReleaseAddressCommand).callsFake(
+    h('ReleaseAddress', (input: ec2.ReleaseAddressCommandInput) => {
+      const address = world.addresses.find((a) => a.allocationId === input.AllocationId);
+      if (!address) throw awsError('InvalidAllocationID.NotFound');
+      if (address.instanceId) throw awsError('InvalidIPAddress.InUse', 'Address is in use');
+      world.addresses = world.addresses.filter((a) => a !== address);
+      return {};
+    }),
+  );
   mocks.ec2.on(ec2.TerminateInstancesCommand).callsFake(
     h('TerminateInstances', (input: ec2.TerminateInstancesCommandInput) => {
       for (const i of world.instances) if (input.InstanceIds?.includes(i.id)) i.state = 'terminated';
+      for (const a of world.addresses) if (a.instanceId && input.InstanceIds?.includes(a.instanceId)) delete a.instanceId;
       return { TerminatingInstances: (input.InstanceIds ?? []).map((InstanceId) => ({ InstanceId })) };
     }),
   );
@@ -295,6 +333,7 @@ export function fakeAws(world: World) {
       if (script.includes('cloud-init status')) return done(world.box.cloudInitExit, world.box.cloudInitExit === 0 ? 'status: done' : 'status: error');
       if (script.includes('ActiveState')) return done(0, `${world.box.unitState}\n${world.box.services.map((s) => JSON.stringify(s)).join('\n')}`);
       if (script.includes('/readyz')) return done(0, world.box.readyz);
+      if (script.includes('PILLBOX_SITE=')) return done(0, world.box.edge);
       return done(0, '');
     }),
   );

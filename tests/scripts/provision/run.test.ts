@@ -5,6 +5,7 @@ import { PutParameterCommand } from '@aws-sdk/client-ssm';
 import { SECRET_NAMES } from '../../../scripts/lib/aws/secrets.js';
 import { provision } from '../../../scripts/lib/provision/run.js';
 import { aWorld, awsError, commandNames, failNext, fakeAws, rejection, type FakeAws, type World } from '../fakes/fake-aws.js';
+import { aLeafCertificate } from '../../support/certificate.js';
 import { aConfig, aGit, depsFor, SHA } from './fixtures.js';
 
 const MUTATING = /^(Create|Put|Delete|Run|Terminate|Authorize|Revoke|Add|Remove|Send|Attach|Detach)/;
@@ -23,7 +24,9 @@ describe('provision', () => {
     it('creates role, profile, secrets, security group and one instance, then waits until /readyz answers', async () => {
       const result = await provision(aConfig(), depsFor(fake));
       expect(result.instanceId).to.match(/^i-/);
+      // No certificate yet on this box: plain HTTP, and the summary says why.
       expect(result.appUrl).to.equal('http://203.0.113.10/');
+      expect(result.edge).to.deep.include({ https: false });
       expect(result.waited).to.equal(true);
       expect(world.instances).to.have.length(1);
       expect([...world.roles.keys()]).to.deep.equal(['pillbox-dev-instance']);
@@ -61,12 +64,15 @@ describe('provision', () => {
       expect(input.CreditSpecification).to.equal(undefined);
     });
 
-    it('opens only the app port to the configured CIDR, never 22', async () => {
-      await provision(aConfig({ appPort: 8080, allowedCidr: '198.51.100.0/24' }), depsFor(fake));
+    it('opens only HTTP and HTTPS to the configured CIDR, never 22', async () => {
+      await provision(aConfig({ allowedCidr: '198.51.100.0/24' }), depsFor(fake));
       const calls = fake.mocks.ec2.commandCalls(ec2.AuthorizeSecurityGroupIngressCommand);
       expect(calls).to.have.length(1);
-      expect(calls[0]!.args[0].input.IpPermissions).to.deep.equal([{ IpProtocol: 'tcp', FromPort: 8080, ToPort: 8080, IpRanges: [{ CidrIp: '198.51.100.0/24', Description: 'pillbox app' }] }]);
-      expect(world.rules.map((r) => r.port)).to.deep.equal([8080]);
+      expect(calls[0]!.args[0].input.IpPermissions).to.deep.equal([
+        { IpProtocol: 'tcp', FromPort: 80, ToPort: 80, IpRanges: [{ CidrIp: '198.51.100.0/24', Description: 'pillbox edge' }] },
+        { IpProtocol: 'tcp', FromPort: 443, ToPort: 443, IpRanges: [{ CidrIp: '198.51.100.0/24', Description: 'pillbox edge' }] },
+      ]);
+      expect(world.rules.map((r) => r.port)).to.deep.equal([80, 443]);
       const sg = fake.mocks.ec2.commandCalls(ec2.CreateSecurityGroupCommand)[0]!.args[0].input;
       expect(sg.VpcId).to.equal('vpc-default1');
       expect(sg.TagSpecifications?.[0]?.Tags).to.deep.include({ Key: 'Env', Value: 'dev' });
@@ -108,7 +114,9 @@ describe('provision', () => {
       const scripts = world.sentScripts.map((s) => s.join('\n'));
       expect(scripts[0]).to.include('cloud-init status --wait --long');
       expect(scripts.some((s) => s.includes('docker compose --project-directory /opt/pillbox/compose'))).to.equal(true);
-      expect(scripts.at(-1)).to.include('http://127.0.0.1:80/readyz');
+      // The app is reached through the edge's box-local port; then the edge says which mode it serves.
+      expect(scripts.at(-2)).to.include('http://127.0.0.1:8080/readyz');
+      expect(scripts.at(-1)).to.include('PILLBOX_SITE=');
       expect(world.params.has('/pillbox/dev/lock')).to.equal(false);
       expect(deps.log()).to.match(/✓ wait: every compose service healthy \(\d+m?\d*s\)/);
     });
@@ -134,6 +142,11 @@ describe('provision', () => {
         'create security-group',
         'create ingress',
         'create instance',
+      ]);
+      const withDomain = await provision(aConfig({ plan: true, domain: 'app.example.com' }), depsFor(fake));
+      expect(withDomain.steps.filter((s) => s.resource === 'elastic-ip').map((s) => `${s.action} ${s.detail}`)).to.deep.equal([
+        'create for app.example.com',
+        'update attach to the instance once it runs',
       ]);
       expect(result.hourlyUsd).to.be.closeTo(0.0416 + (30 * 0.08) / 730, 1e-9);
       expect(result.ttlUsd).to.be.closeTo(result.hourlyUsd * 8, 1e-9);
@@ -165,7 +178,7 @@ describe('provision', () => {
     it('narrows the ingress rule when the CIDR changes', async () => {
       await provision(aConfig(), depsFor(fake));
       await provision(aConfig({ allowedCidr: '203.0.113.7/32' }), depsFor(fake, { runId: 'run00002' }));
-      expect(world.rules.map((r) => `${r.port} ${r.cidr}`)).to.deep.equal(['80 203.0.113.7/32']);
+      expect(world.rules.map((r) => `${r.port} ${r.cidr}`)).to.deep.equal(['80 203.0.113.7/32', '443 203.0.113.7/32']);
     });
 
     it('with --replace terminates the old instance and launches a new one', async () => {
@@ -175,6 +188,58 @@ describe('provision', () => {
       expect(world.instances.find((i) => i.id === old)?.state).to.equal('terminated');
       expect(result.instanceId).to.not.equal(old);
       expect(world.instances.filter((i) => i.state === 'running')).to.have.length(1);
+    });
+  });
+
+  describe('HTTPS', () => {
+    it('reports HTTPS, the issuer and the expiry once the edge holds a certificate, and links the https URL', async () => {
+      world.box.edge = `site 203.0.113.10\n${aLeafCertificate("/O=Let's Encrypt/CN=203.0.113.10", 6)}`;
+      const result = await provision(aConfig(), depsFor(fake));
+      expect(result.appUrl).to.equal('https://203.0.113.10/');
+      expect(result.edge).to.deep.include({ https: true });
+      expect((result.edge as { summary: string }).summary).to.match(/^HTTPS, certificate from Let's Encrypt valid until \d{4}-\d\d-\d\d \d\d:\d\d UTC \(\d+ days left; Caddy renews it\)$/);
+    });
+
+    describe('with --domain', () => {
+      it('allocates a tagged Elastic IP, attaches it to the instance once it runs, and names the DNS record', async () => {
+        const result = await provision(aConfig({ domain: 'app.example.com' }), depsFor(fake));
+        expect(world.addresses).to.have.length(1);
+        const [address] = world.addresses;
+        expect(address!.instanceId).to.equal(result.instanceId);
+        expect(address!.tags).to.deep.include.members([
+          { Key: 'Project', Value: 'pillbox' },
+          { Key: 'Env', Value: 'dev' },
+          { Key: 'ManagedBy', Value: 'pillbox' },
+          { Key: 'Name', Value: 'pillbox-dev' },
+        ]);
+        expect(result).to.deep.include({ domain: 'app.example.com', elasticIp: address!.publicIp, publicIp: address!.publicIp });
+        const order = commandNames(fake).filter((n) => /^(AllocateAddress|RunInstances|AssociateAddress)/.test(n));
+        expect(order).to.deep.equal(['AllocateAddressCommand', 'RunInstancesCommand', 'AssociateAddressCommand']);
+        const userData = Buffer.from(fake.mocks.ec2.commandCalls(ec2.RunInstancesCommand)[0]!.args[0].input.UserData ?? '', 'base64').toString('utf8');
+        expect(userData).to.include('PILLBOX_DOMAIN=app.example.com');
+        expect(userData).to.include('PILLBOX_ACME_PROFILE=classic');
+      });
+
+      it('moves the same address to the new instance with --replace', async () => {
+        await provision(aConfig({ domain: 'app.example.com' }), depsFor(fake));
+        const ip = world.addresses[0]!.publicIp;
+        const again = await provision(aConfig({ domain: 'app.example.com', replace: true }), depsFor(fake, { runId: 'run00002' }));
+        expect(world.addresses).to.have.length(1);
+        expect(world.addresses[0]).to.deep.include({ publicIp: ip, instanceId: again.instanceId });
+        expect(again.elasticIp).to.equal(ip);
+      });
+
+      it('keeps the address, still attached, when a later provision has no domain (a DNS record may point at it)', async () => {
+        await provision(aConfig({ domain: 'app.example.com' }), depsFor(fake));
+        const plan = await provision(aConfig({ plan: true }), depsFor(fake, { runId: 'run00002' }));
+        expect(plan.steps.filter((s) => s.resource === 'elastic-ip').map((s) => s.action)).to.deep.equal(['keep']);
+      });
+
+      it('releases the address it allocated when the launch fails', async () => {
+        failNext(world, 'RunInstances', awsError('InsufficientInstanceCapacity'));
+        await rejection(provision(aConfig({ domain: 'app.example.com' }), depsFor(fake)));
+        expect(world.addresses).to.deep.equal([]);
+      });
     });
   });
 

@@ -30,6 +30,7 @@ function expectEmpty(world: World): void {
   expect([...world.roles.keys()], 'roles').to.deep.equal([]);
   expect([...world.profiles.keys()], 'instance profiles').to.deep.equal([]);
   expect([...world.params.keys()], 'parameters').to.deep.equal([]);
+  expect(world.addresses, 'Elastic IPs').to.deep.equal([]);
 }
 
 describe('teardown', () => {
@@ -47,6 +48,29 @@ describe('teardown', () => {
     expectEmpty(world);
     expect(result.removed.map((s) => s.resource)).to.deep.equal(['instance', 'security-group', 'instance-profile', 'role', 'secrets']);
     expect(result.removed.at(-1)?.detail).to.equal('8 parameter(s)');
+  });
+
+  it('releases the Elastic IP of an environment with a domain once its instance is terminated', async () => {
+    await provision(aConfig({ domain: 'app.example.com' }), depsFor(fake));
+    const ip = world.addresses[0]!.publicIp;
+    const result = await teardownEnvironment('dev', teardownDeps(fake));
+    expectEmpty(world);
+    expect(result.removed.slice(0, 2).map((s) => `${s.resource} ${s.detail ?? ''}`)).to.deep.equal(['instance running', 'elastic-ip remove any DNS record pointing at it']);
+    expect(result.removed[1]?.name).to.equal(ip);
+    const order = commandNames(fake).filter((n) => n === 'TerminateInstancesCommand' || n === 'ReleaseAddressCommand');
+    expect(order.slice(-2)).to.deep.equal(['TerminateInstancesCommand', 'ReleaseAddressCommand']);
+  });
+
+  it('cleans up after a provision with a domain that crashed right after allocating the Elastic IP', async () => {
+    failNext(world, 'RunInstances', awsError('ProcessKilled'));
+    failNext(world, 'ReleaseAddress', awsError('ProcessKilled'));
+    failNext(world, 'DeleteSecurityGroup', awsError('ProcessKilled'));
+    await rejection(provision(aConfig({ domain: 'app.example.com' }), depsFor(fake)));
+    expect(world.addresses).to.have.length(1);
+    world.faults.clear();
+    world.params.delete('/pillbox/dev/lock');
+    await teardownEnvironment('dev', teardownDeps(fake));
+    expectEmpty(world);
   });
 
   it('reports nothing left on a second run, and changes nothing', async () => {
