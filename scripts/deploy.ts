@@ -2,19 +2,21 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { requireRunningInstance } from './lib/aws/environment.js';
+import { tagDeployedCommit } from './lib/aws/instance.js';
 import { ssmRunner } from './lib/box/ssm-output.js';
 import { createAwsClients, resolveRegion } from './lib/core/aws-clients.js';
 import { commonFields, commonSchema, loadConfig, processSources, usage } from './lib/core/config.js';
 import { assertCommitOnRemote, originUrl, resolveCommit, systemGit } from './lib/core/git.js';
 import { OperatorError, runCli } from './lib/core/operator-error.js';
 import { printResult, Progress } from './lib/core/progress.js';
+import { DEFAULT_HEALTH_TIMEOUT_SECONDS } from './lib/deploy/plan.js';
 import { deployApp } from './lib/deploy/run.js';
 
 const fields = {
   ...commonFields,
   ref: { flag: 'ref', description: 'branch, tag or commit to deploy; it must be pushed (default HEAD)' },
   repoUrl: { flag: 'repo-url', env: 'PILLBOX_REPO_URL', description: 'repository the box fetches from, to check the commit is there (default: origin, as https)' },
-  healthTimeout: { flag: 'health-timeout', env: 'PILLBOX_DEPLOY_HEALTH_TIMEOUT', description: 'seconds the new version may take to become healthy (default 180)' },
+  healthTimeout: { flag: 'health-timeout', env: 'PILLBOX_DEPLOY_HEALTH_TIMEOUT', description: `seconds the new version may take to become healthy (default ${DEFAULT_HEALTH_TIMEOUT_SECONDS})` },
 };
 const schema = commonSchema.extend({
   ref: z.string().min(1).default('HEAD'),
@@ -25,7 +27,7 @@ const SUMMARY = 'Fetches the commit on the box, builds the app image, proves it 
 
 await runCli(async (argv) => {
   const git = systemGit();
-  const cfg = await loadConfig(fields, schema, processSources(argv), git, { healthTimeout: '180' });
+  const cfg = await loadConfig(fields, schema, processSources(argv), git, { healthTimeout: String(DEFAULT_HEALTH_TIMEOUT_SECONDS) });
   if (cfg.help) return void process.stdout.write(usage('deploy', SUMMARY, fields));
   const sha = await resolveCommit(git, cfg.ref);
   const repo = cfg.repoUrl ?? (await originUrl(git));
@@ -35,7 +37,7 @@ await runCli(async (argv) => {
   const instance = await requireRunningInstance(clients.ec2, cfg.env, await resolveRegion(clients));
   const progress = new Progress();
   const result = await deployApp(
-    { run: ssmRunner(clients.ssm, instance.id), progress, newId: () => randomBytes(8).toString('hex') },
+    { run: ssmRunner(clients.ssm, instance.id), progress, newId: () => randomBytes(8).toString('hex'), recordCommit: (deployed) => tagDeployedCommit(clients.ec2, instance.id, deployed) },
     { sha, healthTimeoutSeconds: cfg.healthTimeout },
   );
   const rows: [string, string][] =

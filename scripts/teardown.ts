@@ -2,12 +2,13 @@
 import { hostname, userInfo } from 'node:os';
 import { question } from 'zx';
 import { createAwsClients } from './lib/core/aws-clients.js';
+import { systemClock } from './lib/core/clock.js';
 import { processSources, usage } from './lib/core/config.js';
 import { systemGit } from './lib/core/git.js';
 import { OperatorError, runCli } from './lib/core/operator-error.js';
 import { printResult, Progress } from './lib/core/progress.js';
 import { loadTeardownConfig, teardownFields } from './lib/teardown/config.js';
-import { findExpiredEnvironments, teardownEnvironment, type TeardownResult } from './lib/teardown/run.js';
+import { sweepFailure, teardownEnvironment, teardownExpired } from './lib/teardown/run.js';
 import { teardownRows } from './lib/teardown/summary.js';
 
 await runCli(async (argv) => {
@@ -22,10 +23,13 @@ await runCli(async (argv) => {
     if (!process.stdin.isTTY) throw new OperatorError('teardown needs a confirmation and there is no terminal to ask.', 'Pass --yes.');
     return /^y(es)?$/i.test((await question(`${q} [y/N] `)).trim());
   };
-  const envs = cfg.allExpired ? await findExpiredEnvironments(clients, Date.now()) : [cfg.env as string];
-  const results: TeardownResult[] = [];
-  for (const env of envs) {
-    results.push(await teardownEnvironment(env, { clients, progress: new Progress(), holder: `${userInfo().username}@${hostname()}`, now: Date.now, confirm }));
+  const deps = { clients, progress: new Progress(), holder: `${userInfo().username}@${hostname()}`, clock: systemClock, confirm };
+  if (!cfg.allExpired) {
+    const result = await teardownEnvironment(cfg.env as string, deps);
+    return printResult(cfg.json, [result], teardownRows([result]));
   }
-  printResult(cfg.json, results, teardownRows(results));
+  const sweep = await teardownExpired(deps);
+  printResult(cfg.json, sweep, teardownRows(sweep.results, sweep.failures));
+  const failed = sweepFailure(sweep);
+  if (failed) throw failed;
 });

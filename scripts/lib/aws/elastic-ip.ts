@@ -3,7 +3,7 @@
 // moved to each new instance, released by teardown.
 import { AllocateAddressCommand, AssociateAddressCommand, DescribeAddressesCommand, ReleaseAddressCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import { envFilters, envNames, TAG, type Tag } from '../core/names.js';
-import { awsErrorName } from '../core/operator-error.js';
+import { isGone } from '../core/aws-errors.js';
 
 /**
  * USD per hour for a public IPv4 address, in use or idle (AWS VPC pricing, "Public IPv4 address", since
@@ -45,6 +45,6 @@ export async function releaseElasticIp(ec2: EC2Client, allocationId: string): Pr
   try {
     await ec2.send(new ReleaseAddressCommand({ AllocationId: allocationId }));
   } catch (err) {
-    if (awsErrorName(err) !== 'InvalidAllocationID.NotFound') throw err;
+    if (!isGone(err)) throw err;
   }
 }

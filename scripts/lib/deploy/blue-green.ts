@@ -135,6 +135,13 @@ export interface StepLimits {
   drainSeconds: number;
 }
 
+/** Seconds a step's command may run on the box: its own wait, plus what compose needs to start or stop a container. */
+export function swapStepSeconds(s: SwapStep, limits: StepLimits): number {
+  // A stop waits for the app's drain: the service's stop_grace_period (30 s) at most.
+  const base = { start: 120, ready: limits.readySeconds, route: 0, drained: limits.drainSeconds, stop: 30 }[s.kind];
+  return base + 60;
+}
+
 /** The argv one step sends to the box. */
 export function swapCommand(s: SwapStep, limits: StepLimits): string[] {
   switch (s.kind) {

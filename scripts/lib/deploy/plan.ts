@@ -6,7 +6,8 @@
 
 import { composeArgv } from '../box/compose.js';
 import { BOX_DIR, COMPOSE_PROJECT } from '../box/layout.js';
-import { APP_COLORS } from './blue-green.js';
+import { SSM_MARGIN_SECONDS } from '../box/ssm-run.js';
+import { APP_COLORS, recoveryFor, SWAP, swapStepSeconds, type SwapStep } from './blue-green.js';
 
 export const APP_SERVICE = 'app';
 /** The name compose gives the image it builds for the app (the service has `build:` and no `image:`). */
@@ -14,8 +15,27 @@ export const BUILT_APP_IMAGE = `${COMPOSE_PROJECT}-${APP_SERVICE}`;
 /** Keeps the previous image from being pruned, and names it for a manual rollback. */
 export const ROLLBACK_TAG = 'pillbox-app:rollback';
 
-/** Seconds each step may run on the box. */
-export const STEP_TIMEOUTS = { quick: 60, fetch: 180, build: 1800, drain: 60 } as const;
+/**
+ * Seconds each step may run on the box. The build reuses the box's layer cache (the first,
+ * cold build happens at boot, inside provision's stack wait), so 20 minutes is generous.
+ */
+export const STEP_TIMEOUTS = { quick: 60, fetch: 180, build: 1200, drain: 60 } as const;
+
+/** Seconds each app color may take to answer /readyz during the swap, by default. */
+export const DEFAULT_HEALTH_TIMEOUT_SECONDS = 180;
+
+/**
+ * The longest a deploy can take: each command of deployApp at its timeout, through the whole
+ * swap failing at its end and the rollback after it (the app's logs, the restore, the previous
+ * version brought back into app), each plus the time SSM may take to report its end.
+ */
+export function deployBudgetSeconds(healthTimeoutSeconds: number): number {
+  const { quick, fetch, build, drain } = STEP_TIMEOUTS;
+  const swap = (steps: readonly SwapStep[]) => steps.map((s) => swapStepSeconds(s, { readySeconds: healthTimeoutSeconds, drainSeconds: drain }));
+  const forward = [quick, quick, fetch, quick, quick, build, ...swap(SWAP)];
+  const rollback = [quick, quick, quick, ...swap(recoveryFor('during'))];
+  return [...forward, ...rollback].reduce((sum, seconds) => sum + seconds + SSM_MARGIN_SECONDS, 0);
+}
 
 export interface Observed {
   commit: string;

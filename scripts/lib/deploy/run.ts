@@ -2,7 +2,7 @@
 
 import { BOX_DIR, STACK_UNIT } from '../box/layout.js';
 import { runWithFullOutput, type RemoteRunner } from '../box/ssm-output.js';
-import { OperatorError } from '../core/operator-error.js';
+import { errorSummary, OperatorError } from '../core/operator-error.js';
 import type { Progress } from '../core/progress.js';
 import { phaseOf, recoveryFor, swapPlan } from './blue-green.js';
 import { appLogsCommand, buildCommand, BUILT_APP_IMAGE, checkoutCommand, fetchCommand, observeCommand, parseObserved, ROLLBACK_TAG, STEP_TIMEOUTS, tagCommand, type Observed } from './plan.js';
@@ -14,11 +14,13 @@ export interface DeployDeps {
   progress: Pick<Progress, 'step' | 'note'>;
   /** Hex ids for output files on the box. */
   newId: () => string;
+  /** Records the commit the box now serves (its GitSha tag, which `npm run status` shows). */
+  recordCommit: (sha: string) => Promise<void>;
 }
 
 export interface DeployRequest {
   sha: string;
-  /** Seconds the new app may take to become ready (canary) and healthy (swap). */
+  /** Seconds each app color may take to answer /readyz during the swap. */
   healthTimeoutSeconds: number;
 }
 
@@ -26,7 +28,21 @@ export type DeployResult = { status: 'unchanged'; commit: string } | { status: '
 
 const short = (sha: string): string => sha.slice(0, 7);
 
-export async function deployApp({ run, progress, newId }: DeployDeps, { sha, healthTimeoutSeconds }: DeployRequest): Promise<DeployResult> {
+export async function deployApp(deps: DeployDeps, request: DeployRequest): Promise<DeployResult> {
+  const result = await swapApp(deps, request);
+  // After the box changed, and on "unchanged" too: a tag write that failed last time converges.
+  try {
+    await deps.progress.step(`Record ${short(request.sha)} as the deployed commit`, () => deps.recordCommit(request.sha));
+  } catch (err) {
+    throw new OperatorError(
+      `The box serves ${short(request.sha)}, but its GitSha tag could not be updated (${errorSummary(err)}); \`npm run status\` shows the old commit.`,
+      'Run the same deploy again: it finds the commit in place and retries the tag.',
+    );
+  }
+  return result;
+}
+
+async function swapApp({ run, progress, newId }: DeployDeps, { sha, healthTimeoutSeconds }: DeployRequest): Promise<DeployResult> {
   const before = await progress.step('Read what the box runs', async () => {
     const result = await run(observeCommand(), { timeoutSeconds: STEP_TIMEOUTS.quick });
     if (result.exitCode === 3) {
@@ -47,8 +63,8 @@ export async function deployApp({ run, progress, newId }: DeployDeps, { sha, hea
   }
 
   const routed = await progress.step('Read where the edge sends traffic', () =>
-    routedColor(run).catch((err: unknown) => {
-      throw new OperatorError(`The edge (caddy) did not answer on the box: ${err instanceof StepFailed ? err.output : (err as Error).message}`, 'Check the box with `npm run status`; `npm run logs caddy` shows why it is down.');
+    routedColor(run, STEP_TIMEOUTS.quick).catch((err: unknown) => {
+      throw new OperatorError(`The edge (caddy) did not answer on the box: ${err instanceof StepFailed ? err.output : errorSummary(err)}`, 'Check the box with `npm run status`; `npm run logs caddy` shows why it is down.');
     }),
   );
 

@@ -3,6 +3,7 @@ import type { EnvInstance, ObservedEnvironment } from '../aws/environment.js';
 import { SECRET_NAMES } from '../aws/secrets.js';
 import { EDGE_PORTS } from '../aws/security-group.js';
 import { envNames } from '../core/names.js';
+import { isBurstable } from '../core/pricing.js';
 import type { Action, Resource, Step } from '../core/step.js';
 
 export interface ProvisionIntent {
@@ -49,13 +50,15 @@ export function planProvision(intent: ProvisionIntent, seen: ObservedEnvironment
   if (address) steps.push(step('keep', 'elastic-ip', address.publicIp));
   else if (intent.domain) steps.push(step('create', 'elastic-ip', n.instance, `for ${intent.domain}`));
   for (const old of stale) steps.push(step('delete', 'instance', old.id, `${old.state}, replaced`));
-  if (!instance) steps.push(step('create', 'instance', n.instance, intent.instanceType));
-  else if (intent.replace) steps.push(step('replace', 'instance', instance.id, intent.instanceType));
+  const credits = isBurstable(intent.instanceType) ? ', CPU credits unlimited until healthy, then standard' : '';
+  if (!instance) steps.push(step('create', 'instance', n.instance, `${intent.instanceType}${credits}`));
+  else if (intent.replace) steps.push(step('replace', 'instance', instance.id, `launch a new ${intent.instanceType} first${credits}; ${instance.id} serves until it is healthy`));
   else steps.push(step('keep', 'instance', instance.id, `${instance.state}; \`npm run deploy\` ships new commits, --replace recreates`));
   // A new instance, or one the address is not on, gets it once running.
   const launched = !instance || intent.replace;
   if ((address || intent.domain) && (launched || address?.instanceId !== instance?.id)) {
-    steps.push(step('update', 'elastic-ip', address?.publicIp ?? n.instance, 'attach to the instance once it runs'));
+    const when = intent.replace && instance ? 'move to the new instance once it serves, before the old one retires' : 'attach to the instance once it runs';
+    steps.push(step('update', 'elastic-ip', address?.publicIp ?? n.instance, when));
   }
   return steps;
 }

@@ -1,12 +1,13 @@
 // provision: preflight (read-only), observe, plan, then, under the environment's lock,
-// apply the plan in one place; a failure before the instance exists undoes what this run
-// created. Then wait for the box with bounded, visible steps.
+// apply the plan in one place; a failure before a new instance exists undoes what this run
+// created and names anything it could not remove. Then wait for the box with bounded,
+// visible steps, switch it to standard CPU credits, and only then retire a replaced box.
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { DeleteParametersCommand } from '@aws-sdk/client-ssm';
-import { allocateElasticIp, associateElasticIp, releaseElasticIp } from '../aws/elastic-ip.js';
+import { allocateElasticIp, associateElasticIp, releaseElasticIp, type ElasticIp } from '../aws/elastic-ip.js';
 import { observeEnvironment, type EnvInstance, type ObservedEnvironment } from '../aws/environment.js';
 import { createInstanceProfile, createRole, deleteInstanceProfile, deleteRole, putInstancePolicy } from '../aws/iam.js';
-import { assertInstanceTypeOffered, launchInstance, resolveAmi, terminateInstances, type Ami, type LaunchOptions } from '../aws/instance.js';
+import { assertInstanceTypeOffered, launchInstance, requestTermination, resolveAmi, useStandardCredits, type Ami, type LaunchOptions } from '../aws/instance.js';
 import { withLock } from '../aws/lock.js';
 import { createSecrets, missingSecrets } from '../aws/secrets.js';
 import { createSecurityGroup, deleteSecurityGroup, EDGE_PORTS, findDefaultVpc, setIngress, type RetryOptions } from '../aws/security-group.js';
@@ -15,13 +16,16 @@ import { EDGE_LOCAL_PORT } from '../box/layout.js';
 import { ssmRunner } from '../box/ssm-output.js';
 import { renderCheckedUserData } from '../box/user-data.js';
 import { resolveRegion, type AwsClients } from '../core/aws-clients.js';
+import { describeAwsError } from '../core/aws-errors.js';
 import type { Clock } from '../core/clock.js';
 import { assertCommitOnRemote, resolveCommit, type GitRunner } from '../core/git.js';
 import { baseTags, envNames, isoSeconds, type Tag } from '../core/names.js';
-import { costFor, hourlyCost, isAllowedInstanceType } from '../core/pricing.js';
+import { errorSummary, explainAwsError, OperatorError } from '../core/operator-error.js';
+import { costFor, hourlyCost, isAllowedInstanceType, isBurstable, surplusCeilingHourly } from '../core/pricing.js';
 import type { Progress } from '../core/progress.js';
 import type { Step } from '../core/step.js';
-import { waitAgentOnline, waitAppReady, waitCloudInit, waitRunning, waitStackHealthy } from './boot-wait.js';
+import { LOOK, waitAgentOnline, waitAppReady, waitCloudInit, waitRunning, waitStackHealthy } from './boot-wait.js';
+import { budgetText, PROVISION_MIN } from './budget.js';
 import type { ProvisionConfig } from './config.js';
 import { currentInstance, planProvision } from './plan.js';
 
@@ -52,6 +56,12 @@ export interface Preflight {
 
 export async function preflight(cfg: ProvisionConfig, deps: ProvisionDeps): Promise<Preflight> {
   const { clients, git } = deps;
+  if (cfg.replace && cfg.noWait) {
+    throw new OperatorError(
+      '--replace keeps the old box serving until the new one is healthy, so it has to wait: it cannot be combined with --no-wait.',
+      'Drop --no-wait (or tear the environment down and provision it afresh with --no-wait).',
+    );
+  }
   const region = await resolveRegion(clients);
   const identity = await clients.sts.send(new GetCallerIdentityCommand({}));
   const gitSha = await resolveCommit(git, cfg.ref);
@@ -90,14 +100,23 @@ export interface ProvisionResult {
   edge?: EdgeMode | { error: string };
   gitSha: string;
   expiresAt: string;
+  /** How long provision may take at most, and how that splits (budget.ts). */
+  budgetMinutes: number;
+  budget: string;
   hourlyUsd: number;
   ttlUsd: number;
+  /** T-family only: what surplus CPU credits could add if the box never left unlimited mode. */
+  creditCeiling?: { hourlyUsd: number; ttlUsd: number };
+  /** standard once switched; unlimited (and why) when the switch did not happen. */
+  cpuCredits?: string;
   costSoFarUsd: number;
   waited: boolean;
+  /** The box a --replace retired, once its successor was healthy. */
+  replaced?: string;
 }
 
 
-/** What this run created, newest last, so a failure can undo exactly that. */
+/** What this run created, so a failure can undo exactly that. */
 interface Created {
   role?: boolean;
   profile?: boolean;
@@ -106,23 +125,55 @@ interface Created {
   secrets: string[];
 }
 
-async function undo(deps: ProvisionDeps, env: string, created: Created): Promise<void> {
+/** Removes what this run created; returns what it could not remove, with why. */
+async function undo(deps: ProvisionDeps, env: string, created: Created): Promise<string[]> {
   const { iam, ec2, ssm } = deps.clients;
   const n = envNames(env);
-  if (created.elasticIp) await releaseElasticIp(ec2, created.elasticIp);
-  if (created.securityGroupId) await deleteSecurityGroup(ec2, created.securityGroupId, deps.sgRetry);
-  if (created.profile) await deleteInstanceProfile(iam, { name: n.instanceProfile, arn: '', roles: [n.role] });
-  if (created.role) await deleteRole(iam, { name: n.role, arn: '', inlinePolicies: [n.inlinePolicy] });
-  if (created.secrets.length > 0) await ssm.send(new DeleteParametersCommand({ Names: created.secrets.map((s) => n.secretParameter(s)) }));
+  const left: string[] = [];
+  const attempt = async (what: string, fn: () => Promise<unknown>): Promise<void> => {
+    try {
+      await fn();
+    } catch (err) {
+      left.push(`${what} (${describeAwsError(err)})`);
+    }
+  };
+  const address = created.elasticIp;
+  if (address) await attempt(`Elastic IP ${address}`, () => releaseElasticIp(ec2, address));
+  const sg = created.securityGroupId;
+  if (sg) await attempt(`security group ${sg}`, () => deleteSecurityGroup(ec2, sg, deps.clock, deps.sgRetry));
+  if (created.profile) await attempt(`instance profile ${n.instanceProfile}`, () => deleteInstanceProfile(iam, { name: n.instanceProfile, arn: '', roles: [n.role] }));
+  if (created.role) await attempt(`role ${n.role}`, () => deleteRole(iam, { name: n.role, arn: '', inlinePolicies: [n.inlinePolicy] }));
+  if (created.secrets.length > 0) {
+    await attempt(`${created.secrets.length} secret(s) under ${n.secretsTree}`, () => ssm.send(new DeleteParametersCommand({ Names: created.secrets.map((s) => n.secretParameter(s)) })));
+  }
+  return left;
 }
 
-/** Acts on the plan; returns the instance that now serves the environment and its Elastic IP, if any. */
-async function apply(cfg: ProvisionConfig, pre: Preflight, seen: ObservedEnvironment, steps: Step[], deps: ProvisionDeps): Promise<{ instanceId: string; elasticIp?: string }> {
+/** The failure that stopped the run, plus what undoing it left behind (if anything). */
+function withLeftovers(err: unknown, env: string, left: string[]): unknown {
+  if (left.length === 0) return err;
+  return new OperatorError(
+    `${errorSummary(err)}\nUndoing this run left behind: ${left.join('; ')}.`,
+    `Remove them with \`npm run teardown -- --env ${env}\` (it finds them by name and tag).`,
+  );
+}
+
+interface Applied {
+  /** The instance that will serve the environment (a new one when launched). */
+  instanceId: string;
+  address?: ElasticIp;
+  /** A replacement gets the address only once it serves, just before the old box retires. */
+  moveAddressLater: boolean;
+}
+
+/** Acts on the plan. */
+async function apply(cfg: ProvisionConfig, pre: Preflight, seen: ObservedEnvironment, steps: Step[], deps: ProvisionDeps): Promise<Applied> {
   const { iam, ec2, ssm } = deps.clients;
   const created: Created = { secrets: [] };
   let securityGroupId = seen.securityGroup?.id;
-  let instanceId = currentInstance(seen.instances)?.id;
+  let launched: string | undefined;
   let address = seen.elasticIp;
+  const replacing = steps.some((s) => s.resource === 'instance' && s.action === 'replace');
   try {
     for (const step of steps) {
       if (step.action === 'keep') continue;
@@ -153,16 +204,18 @@ async function apply(cfg: ProvisionConfig, pre: Preflight, seen: ObservedEnviron
             if (step.action === 'create') {
               address = await allocateElasticIp(ec2, cfg.env, pre.tags);
               created.elasticIp = address.allocationId;
-            } else {
-              // An address attaches to a running instance only; attached early, before cloud-init downloads much.
-              await waitRunning(ec2, instanceId as string);
-              await associateElasticIp(ec2, (address as NonNullable<typeof address>).allocationId, instanceId as string);
+            } else if (!replacing) {
+              // An address attaches to a running instance only; a new box gets it before cloud-init downloads much.
+              const target = launched ?? (currentInstance(seen.instances)?.id as string);
+              await waitRunning(ec2, target, deps.clock, () => undefined);
+              await associateElasticIp(ec2, (address as ElasticIp).allocationId, target);
             }
             break;
           case 'instance':
-            if (step.action === 'delete' || step.action === 'replace') await terminateInstances(ec2, [step.name]);
+            // A stopped leftover goes; a running box being replaced stays until its successor is healthy.
+            if (step.action === 'delete') await requestTermination(ec2, [step.name]);
             if (step.action === 'create' || step.action === 'replace') {
-              instanceId = await launchInstance(
+              launched = await launchInstance(
                 ec2,
                 {
                   env: cfg.env,
@@ -174,6 +227,7 @@ async function apply(cfg: ProvisionConfig, pre: Preflight, seen: ObservedEnviron
                   tags: pre.tags,
                   clientToken: `pillbox-${cfg.env}-${deps.runId}`,
                 },
+                deps.clock,
                 deps.launch,
               );
             }
@@ -183,27 +237,70 @@ async function apply(cfg: ProvisionConfig, pre: Preflight, seen: ObservedEnviron
     }
   } catch (err) {
     // Nothing half-made: without a new instance, remove what this run created.
-    if (instanceId === currentInstance(seen.instances)?.id || instanceId === undefined) {
-      await deps.progress.step('undo what this run created', () => undo(deps, cfg.env, created)).catch(() => undefined);
-    }
-    throw err;
+    if (launched !== undefined) throw err;
+    const left = await deps.progress.step('undo what this run created', () => undo(deps, cfg.env, created));
+    throw withLeftovers(err, cfg.env, left);
   }
-  if (!instanceId) throw new Error('plan left no instance');
-  return { instanceId, elasticIp: address?.publicIp };
+  const serving = launched ?? currentInstance(seen.instances)?.id;
+  if (!serving) throw new Error('plan left no instance');
+  const moveAddressLater = replacing && steps.some((s) => s.resource === 'elastic-ip' && s.action === 'update');
+  return { instanceId: serving, moveAddressLater, ...(address ? { address } : {}) };
+}
+
+/** The boot waits, then standard CPU credits: the box is healthy, the burst is over. */
+async function waitUntilServing(cfg: ProvisionConfig, deps: ProvisionDeps, instanceId: string, result: ProvisionResult): Promise<EnvInstance> {
+  const { progress, clients, clock } = deps;
+  const running = await progress.step(`wait: ${instanceId} running`, (report) => waitRunning(clients.ec2, instanceId, clock, report));
+  result.publicIp = running.publicIp;
+  result.appUrl = `http://${cfg.domain ?? running.publicIp}/`;
+  if (cfg.noWait) return running;
+  await progress.step('wait: SSM agent online', () => waitAgentOnline(clients.ssm, instanceId, clock));
+  await progress.step('wait: cloud-init finished', () => waitCloudInit(clients.ssm, instanceId, clock));
+  await progress.step('wait: every compose service healthy', (report) => waitStackHealthy(clients.ssm, instanceId, clock, report));
+  await progress.step('wait: the app answers /readyz through the edge', () => waitAppReady(clients.ssm, instanceId, EDGE_LOCAL_PORT, clock));
+  result.edge = await progress.step('read the edge: HTTPS or plain HTTP', () =>
+    readEdgeMode(ssmRunner(clients.ssm, instanceId, { clock }), new Date(clock.now())),
+  );
+  if ('url' in result.edge && result.edge.url) result.appUrl = result.edge.url;
+  result.waited = true;
+  if (isBurstable(running.instanceType)) result.cpuCredits = await progress.step('switch to standard CPU credits', () => switchCredits(clients, instanceId, progress));
+  return running;
+}
+
+/**
+ * Whoever sees the stack healthy first (this run or the box itself) switches; a refusal or
+ * an error is reported, not fatal: the box serves either way, and stays under the worst
+ * case --plan shows.
+ */
+async function switchCredits(clients: AwsClients, instanceId: string, progress: Progress): Promise<string> {
+  let outcome: string;
+  try {
+    const answer = await useStandardCredits(clients.ec2, instanceId);
+    outcome = answer.switched ? 'standard' : `unlimited (EC2 refused the switch: ${answer.reason})`;
+  } catch (err) {
+    outcome = `unlimited (the switch failed: ${describeAwsError(err)})`;
+  }
+  if (outcome !== 'standard') progress.note(`  ! CPU credits stay ${outcome}; the box switches itself once its stack is healthy.`);
+  return outcome;
 }
 
 export async function provision(cfg: ProvisionConfig, deps: ProvisionDeps): Promise<ProvisionResult> {
   const { progress, clients, clock } = deps;
+  progress.note(`Time budget: ${budgetText()}.`);
   const pre = await progress.step('preflight: credentials, region, commit, user-data', () => preflight(cfg, deps));
   const hourlyUsd = hourlyCost(cfg.instanceType, cfg.volumeGb);
+  const surplus = surplusCeilingHourly(cfg.instanceType);
   const base = {
     env: cfg.env,
     region: pre.region,
     account: pre.accountId,
     instanceType: cfg.instanceType,
     gitSha: pre.gitSha,
+    budgetMinutes: PROVISION_MIN,
+    budget: budgetText(),
     hourlyUsd,
     ttlUsd: hourlyUsd * cfg.ttlHours,
+    ...(surplus > 0 ? { creditCeiling: { hourlyUsd: surplus, ttlUsd: surplus * cfg.ttlHours } } : {}),
   };
   const intent = { env: cfg.env, instanceType: cfg.instanceType, allowedCidr: cfg.allowedCidr, replace: cfg.replace, domain: cfg.domain };
 
@@ -222,14 +319,14 @@ export async function provision(cfg: ProvisionConfig, deps: ProvisionDeps): Prom
   }
 
   const lockInfo = { holder: `${deps.holder} (${pre.callerArn})`, command: 'provision', since: new Date(clock.now()).toISOString() };
-  const { steps, instanceId, elasticIp, seen } = await withLock(clients.ssm, cfg.env, lockInfo, pre.tags, async () => {
+  const { steps, instanceId, address, moveAddressLater, seen } = await withLock(clients.ssm, cfg.env, lockInfo, pre.tags, async () => {
     const observed = await progress.step('look at what exists', () => observeEnvironment(clients, cfg.env));
     const planned = planProvision(intent, observed);
     return { steps: planned, seen: observed, ...(await apply(cfg, pre, observed, planned, deps)) };
   }, clock.now);
 
-  const launched = steps.some((s) => s.resource === 'instance' && (s.action === 'create' || s.action === 'replace'));
-  const kept = launched ? undefined : seen.instances.find((i) => i.id === instanceId);
+  const launch = steps.find((s) => s.resource === 'instance' && (s.action === 'create' || s.action === 'replace'));
+  const kept = launch ? undefined : seen.instances.find((i) => i.id === instanceId);
   const result: ProvisionResult = {
     ...base,
     planned: false,
@@ -239,26 +336,41 @@ export async function provision(cfg: ProvisionConfig, deps: ProvisionDeps): Prom
     costSoFarUsd: costSince(kept, cfg, clock.now()),
     waited: false,
     ...(cfg.domain ? { domain: cfg.domain } : {}),
-    ...(elasticIp ? { elasticIp } : {}),
+    ...(address ? { elasticIp: address.publicIp } : {}),
   };
-  if (cfg.noWait && launched) return result;
+  if (cfg.noWait && launch) return result;
 
-  const running = await progress.step(`wait: ${instanceId} running`, () => waitRunning(clients.ec2, instanceId));
-  result.publicIp = running.publicIp;
-  result.appUrl = `http://${cfg.domain ?? running.publicIp}/`;
-  if (!cfg.noWait) {
-    await progress.step('wait: SSM agent online', () => waitAgentOnline(clients.ssm, instanceId, clock));
-    await progress.step('wait: cloud-init finished', () => waitCloudInit(clients.ssm, instanceId, clock));
-    await progress.step('wait: every compose service healthy', (report) => waitStackHealthy(clients.ssm, instanceId, clock, report));
-    await progress.step('wait: the app answers /readyz through the edge', () => waitAppReady(clients.ssm, instanceId, EDGE_LOCAL_PORT, clock));
-    result.edge = await progress.step('read the edge: HTTPS or plain HTTP', () =>
-      readEdgeMode(ssmRunner(clients.ssm, instanceId, { sleep: clock.sleep, now: clock.now }), new Date(clock.now())),
-    );
-    if ('url' in result.edge && result.edge.url) result.appUrl = result.edge.url;
-    result.waited = true;
+  const retiring = launch?.action === 'replace' ? launch.name : undefined;
+  let running: EnvInstance;
+  try {
+    running = await waitUntilServing(cfg, deps, instanceId, result);
+  } catch (err) {
+    if (!retiring) throw err;
+    throw await abandonReplacement(deps, instanceId, retiring, err);
+  }
+  if (retiring) {
+    if (moveAddressLater && address) {
+      // The domain pointed at the old box until its successor served; the new box's Caddy gets its certificate now.
+      await progress.step(`move Elastic IP ${address.publicIp} to ${instanceId}`, () => associateElasticIp(clients.ec2, address.allocationId, instanceId));
+      result.publicIp = address.publicIp;
+    }
+    await progress.step(`retire ${retiring}, replaced by ${instanceId}`, () => requestTermination(clients.ec2, [retiring]));
+    result.replaced = retiring;
   }
   result.costSoFarUsd = costSince(kept ?? running, cfg, clock.now());
   return result;
+}
+
+/** A replacement that never became healthy goes again; the old box has served throughout. */
+async function abandonReplacement(deps: ProvisionDeps, replacement: string, old: string, err: unknown): Promise<OperatorError> {
+  const hint = err instanceof OperatorError ? err.hint : (explainAwsError(err)?.hint ?? LOOK);
+  let removed = `${replacement} was terminated`;
+  try {
+    await deps.progress.step(`terminate the failed replacement ${replacement}`, () => requestTermination(deps.clients.ec2, [replacement]));
+  } catch (terminateErr) {
+    removed = `${replacement} could NOT be terminated (${describeAwsError(terminateErr)}): \`npm run status\` shows it`;
+  }
+  return new OperatorError(`The replacement box never became healthy: ${errorSummary(err)}\n${old} keeps serving; ${removed}.`, hint);
 }
 
 function costSince(instance: EnvInstance | undefined, cfg: ProvisionConfig, now: number): number {

@@ -7,6 +7,7 @@ import { OperatorError } from '../../../scripts/lib/core/operator-error.js';
 import { Progress } from '../../../scripts/lib/core/progress.js';
 import { deployApp } from '../../../scripts/lib/deploy/run.js';
 import { fakeBox, type Reply, type SsmMock } from '../fakes/fake-box.js';
+import { fakeClock } from '../fakes/fake-clock.js';
 
 const OLD = '1111111111111111111111111111111111111111';
 const NEW = '2222222222222222222222222222222222222222';
@@ -49,7 +50,12 @@ describe('deploy', () => {
   beforeEach(() => (ssm = mockClient(SSMClient)));
   afterEach(() => ssm.restore());
 
-  async function deploy(faults: Faults = {}, observed = `${OLD}\n${OLD_IMAGE} pillbox-app\n`, routedAtStart = 'app') {
+  async function deploy(faults: Faults = {}, observed = `${OLD}\n${OLD_IMAGE} pillbox-app\n`, routedAtStart = 'app', recordFails?: Error) {
+    const recorded: string[] = [];
+    const recordCommit = async (sha: string) => {
+      if (recordFails) throw recordFails;
+      recorded.push(sha);
+    };
     const seen = new Map<string, number>();
     // Where the edge sends traffic, as the route file on the box says; the route steps change it.
     let routed = routedAtStart;
@@ -69,15 +75,15 @@ describe('deploy', () => {
     const out = new PassThrough();
     let progressText = '';
     out.on('data', (c: Buffer) => (progressText += c.toString()));
-    const run = ssmRunner(new SSMClient({ region: 'eu-west-1' }), 'i-0abc', { sleep: async () => {} });
+    const run = ssmRunner(new SSMClient({ region: 'eu-west-1' }), 'i-0abc', { clock: fakeClock() });
     let result: unknown;
     let error: unknown;
     try {
-      result = await deployApp({ run, progress: new Progress({ stream: out }), newId: () => 'deadbeef' }, { sha: NEW, healthTimeoutSeconds: 120 });
+      result = await deployApp({ run, progress: new Progress({ stream: out }), newId: () => 'deadbeef', recordCommit }, { sha: NEW, healthTimeoutSeconds: 120 });
     } catch (err) {
       error = err;
     }
-    return { result, error: error as OperatorError | undefined, steps: box.lines().map(stepOf), lines: box.lines(), progress: () => progressText, routed: () => routed };
+    return { result, error: error as OperatorError | undefined, steps: box.lines().map(stepOf), lines: box.lines(), progress: () => progressText, routed: () => routed, recorded };
   }
 
   it('fetches, builds, then swaps the app blue/green behind the edge, in that order', async () => {
@@ -174,10 +180,10 @@ describe('deploy', () => {
 
   it('explains a box without an app container', async () => {
     fakeBox(ssm, () => ({ exitCode: 3, stderr: 'no app container on the box' }));
-    const run = ssmRunner(new SSMClient({ region: 'eu-west-1' }), 'i-0abc', { sleep: async () => {} });
+    const run = ssmRunner(new SSMClient({ region: 'eu-west-1' }), 'i-0abc', { clock: fakeClock() });
     const progress = new Progress({ stream: new PassThrough() });
     let caught: unknown;
-    await deployApp({ run, progress, newId: () => 'deadbeef' }, { sha: NEW, healthTimeoutSeconds: 120 }).catch((err: unknown) => (caught = err));
+    await deployApp({ run, progress, newId: () => 'deadbeef', recordCommit: async () => undefined }, { sha: NEW, healthTimeoutSeconds: 120 }).catch((err: unknown) => (caught = err));
     expect(caught).to.be.instanceOf(OperatorError);
     expect((caught as OperatorError).hint).to.contain('systemctl restart pillbox.service');
   });
@@ -187,5 +193,33 @@ describe('deploy', () => {
     expect(progress()).to.match(/▸ Build the app image\n✓ Build the app image/);
     expect(progress()).to.contain('✓ Send traffic to app-next');
     expect(progress()).to.contain('✓ Stop app-next (it drains)');
+  });
+  describe('the deployed commit (GitSha tag, shown by npm run status)', () => {
+    it('is recorded once the new version serves', async () => {
+      const { recorded, error } = await deploy();
+      expect(error).to.equal(undefined);
+      expect(recorded).to.deep.equal([NEW]);
+    });
+
+    it('is not recorded when the new version never becomes ready', async () => {
+      const { recorded, error } = await deploy({ 'ready app-next': { exitCode: 1, stderr: 'app-next was not ready after 120s' } });
+      expect(error?.message).to.contain('never became ready');
+      expect(recorded).to.deep.equal([]);
+    });
+
+    it('is recorded again when the box already runs it, so a tag write that failed before converges', async () => {
+      const { recorded, result } = await deploy({}, `${NEW}\n${OLD_IMAGE} pillbox-app\n`);
+      expect(result).to.deep.equal({ status: 'unchanged', commit: NEW });
+      expect(recorded).to.deep.equal([NEW]);
+    });
+
+    it('says the box serves the new commit when the tag write fails, and that a rerun fixes the tag', async () => {
+      const { error, steps } = await deploy({}, undefined, 'app', Object.assign(new Error('You are not authorized to perform this operation.'), { name: 'UnauthorizedOperation' }));
+      expect(steps.at(-1)).to.equal('stop app-next');
+      expect(error?.message).to.equal(
+        'The box serves 2222222, but its GitSha tag could not be updated (AWS denied the request: You are not authorized to perform this operation.); `npm run status` shows the old commit.',
+      );
+      expect(error?.hint).to.contain('Run the same deploy again');
+    });
   });
 });

@@ -4,7 +4,7 @@ import type { GitRunner } from '../../../scripts/lib/core/git.js';
 import { Progress } from '../../../scripts/lib/core/progress.js';
 import { provisionSchema, type ProvisionConfig } from '../../../scripts/lib/provision/config.js';
 import type { ProvisionDeps } from '../../../scripts/lib/provision/run.js';
-import { fakeClock, type FakeAws } from '../fakes/fake-aws.js';
+import type { FakeAws } from '../fakes/fake-aws.js';
 
 export const SHA = '3f2a1c0d9e8b7a6f5e4d3c2b1a0f9e8d7c6b5a49';
 export const REPO = 'https://github.com/acme/pillbox';
@@ -26,7 +26,7 @@ export function depsFor(fake: FakeAws, overrides: Partial<ProvisionDeps> = {}): 
   const stream = new PassThrough();
   let log = '';
   stream.on('data', (c: Buffer) => (log += c.toString()));
-  const clock = fakeClock();
+  const clock = fake.clock;
   return {
     clients: fake.clients,
     git: aGit(),
@@ -34,8 +34,6 @@ export function depsFor(fake: FakeAws, overrides: Partial<ProvisionDeps> = {}): 
     clock,
     runId: 'run00001',
     holder: 'alice@laptop',
-    launch: { sleep: clock.sleep },
-    sgRetry: { sleep: clock.sleep, delayMs: 1000 },
     log: () => log,
     ...overrides,
   };

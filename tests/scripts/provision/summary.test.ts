@@ -14,6 +14,8 @@ const aResult = (overrides: Partial<ProvisionResult> = {}): ProvisionResult => (
   appUrl: 'https://203.0.113.10/',
   gitSha: '3f2a1c0',
   expiresAt: '2026-11-21T18:00:00Z',
+  budgetMinutes: 50,
+  budget: '50 min',
   hourlyUsd: 0.0449,
   ttlUsd: 0.36,
   costSoFarUsd: 0.01,
