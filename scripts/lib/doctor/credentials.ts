@@ -2,7 +2,7 @@
 // environment keys, AWS_REGION, the profile's region, --region). Every AWS check needs both.
 import { GetCallerIdentityCommand, type STSClient } from '@aws-sdk/client-sts';
 import { regionSchema } from '../core/config.js';
-import { awsErrorName } from '../core/operator-error.js';
+import { awsErrorName } from '../core/aws-errors.js';
 import { CHECK, fail, failedWith, ok, type CheckResult } from './check.js';
 
 export interface RegionOutcome {

@@ -3,7 +3,7 @@
 // and organization SCPs for every statement of the documented policy. Session policies and
 // resource policies are not part of that simulation.
 import { paginateSimulatePrincipalPolicy, type EvaluationResult, type IAMClient } from '@aws-sdk/client-iam';
-import { awsErrorName } from '../core/operator-error.js';
+import { awsErrorName } from '../core/aws-errors.js';
 import { resourceFit } from './action-resources.js';
 import { CHECK, fail, ok, warn, type CheckResult } from './check.js';
 import type { CallerIdentity } from './credentials.js';

@@ -3,7 +3,7 @@
 // path, and IAM Identity Center roles always have one (/aws-reserved/sso.amazonaws.com/…), so
 // the path is read with iam:GetRole.
 import { GetRoleCommand, type IAMClient } from '@aws-sdk/client-iam';
-import { awsErrorName } from '../core/operator-error.js';
+import { awsErrorName } from '../core/aws-errors.js';
 
 export type Principal =
   /** An IAM user (or role) ARN, usable as it is. */

@@ -1,7 +1,8 @@
 // The `elastic` password, read from Parameter Store with the operator's own credentials.
 import { GetParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import { envNames } from '../core/names.js';
-import { awsErrorName, OperatorError } from '../core/operator-error.js';
+import { awsErrorName } from '../core/aws-errors.js';
+import { OperatorError } from '../core/operator-error.js';
 
 export async function readElasticPassword(ssm: SSMClient, env: string): Promise<string> {
   const name = envNames(env).secretParameter('ELASTIC_PASSWORD');

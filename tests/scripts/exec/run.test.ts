@@ -8,6 +8,7 @@ import { splitExecArgv } from '../../../scripts/lib/exec/config.js';
 import { checkComposeWords, execCommand } from '../../../scripts/lib/exec/plan.js';
 import { remoteExitLine, runComposeCommand } from '../../../scripts/lib/exec/run.js';
 import { fakeBox, type SsmMock } from '../fakes/fake-box.js';
+import { fakeClock } from '../fakes/fake-clock.js';
 
 const COMPOSE =
   'docker compose --project-directory /opt/pillbox/compose --file /opt/pillbox/compose/compose.yaml --env-file /opt/pillbox/compose/.env --env-file /etc/pillbox/pillbox.env --env-file /etc/pillbox/secrets.env';
@@ -100,7 +101,7 @@ describe('exec', () => {
     let ssm: SsmMock;
     beforeEach(() => (ssm = mockClient(SSMClient)));
     afterEach(() => ssm.restore());
-    const run = () => ssmRunner(new SSMClient({ region: 'eu-west-1' }), 'i-0abc', { sleep: async () => {} });
+    const run = () => ssmRunner(new SSMClient({ region: 'eu-west-1' }), 'i-0abc', { clock: fakeClock() });
 
     it('runs the command on the instance with the timeout asked for and returns its output', async () => {
       const box = fakeBox(ssm, (line) => (line === `${COMPOSE} ps` ? { stdout: 'NAME  STATUS\npillbox-app-1  Up 3 hours (healthy)\n' } : { exitCode: 9, stderr: `unexpected ${line}` }));

@@ -5,6 +5,7 @@ import { ssmRunner } from '../../../scripts/lib/box/ssm-output.js';
 import { OperatorError } from '../../../scripts/lib/core/operator-error.js';
 import { advance, firstWindow, followLogs, formatNanos, parseStampedLine } from '../../../scripts/lib/logs/follow.js';
 import { fakeBox, type SsmMock } from '../fakes/fake-box.js';
+import { fakeClock } from '../fakes/fake-clock.js';
 
 const COMPOSE =
   'docker compose --project-directory /opt/pillbox/compose --file /opt/pillbox/compose/compose.yaml --env-file /opt/pillbox/compose/.env --env-file /etc/pillbox/pillbox.env --env-file /etc/pillbox/secrets.env';
@@ -76,7 +77,7 @@ describe('logs --follow', () => {
     let ssm: SsmMock;
     beforeEach(() => (ssm = mockClient(SSMClient)));
     afterEach(() => ssm.restore());
-    const run = () => ssmRunner(new SSMClient({ region: 'eu-west-1' }), 'i-0abc', { sleep: async () => {} });
+    const run = () => ssmRunner(new SSMClient({ region: 'eu-west-1' }), 'i-0abc', { clock: fakeClock() });
     let ids = 0;
     const newId = () => (ids += 1).toString(16).padStart(8, '0');
 

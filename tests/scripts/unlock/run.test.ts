@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import { DeleteParameterCommand, GetParameterCommand } from '@aws-sdk/client-ssm';
 import { OperatorError } from '../../../scripts/lib/core/operator-error.js';
 import { unlockEnvironment, type UnlockDeps } from '../../../scripts/lib/unlock/run.js';
-import { aWorld, fakeAws, fakeClock, rejection, type FakeAws, type World } from '../fakes/fake-aws.js';
+import { aWorld, fakeAws, rejection, type FakeAws, type World } from '../fakes/fake-aws.js';
+import { fakeClock } from '../fakes/fake-clock.js';
 
 const LOCK = '/pillbox/dev/lock';
 const lockValue = (since: string, holder = 'bob@ci') => JSON.stringify({ holder, command: 'provision', since });
