@@ -19,7 +19,7 @@ export const ROLLBACK_TAG = 'pillbox-app:rollback';
  * Seconds each step may run on the box. The build reuses the box's layer cache (the first,
  * cold build happens at boot, inside provision's stack wait), so 20 minutes is generous.
  */
-export const STEP_TIMEOUTS = { quick: 60, fetch: 180, build: 1200, drain: 60 } as const;
+export const STEP_TIMEOUTS = { quick: 60, fetch: 180, build: 1200, drain: 30 } as const;
 
 /** Seconds each app color may take to answer /readyz during the swap, by default. */
 export const DEFAULT_HEALTH_TIMEOUT_SECONDS = 180;

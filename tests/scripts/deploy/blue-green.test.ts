@@ -21,7 +21,7 @@ import { useStubBin } from '../fakes/stub-bin.js';
 
 const COMPOSE =
   'docker compose --project-directory /opt/pillbox/compose --file /opt/pillbox/compose/compose.yaml --env-file /opt/pillbox/compose/.env --env-file /etc/pillbox/pillbox.env --env-file /etc/pillbox/secrets.env';
-const limits = { readySeconds: 120, drainSeconds: 60 };
+const limits = { readySeconds: 120, drainSeconds: 30 };
 const words = (steps: readonly SwapStep[]) => steps.map((s) => `${s.kind} ${s.color}`);
 const line = (s: SwapStep) => toShellLine(swapCommand(s, limits));
 
@@ -98,8 +98,8 @@ describe('blue/green swap', () => {
     });
 
     it('waits on Caddy\'s admin API for the color\'s address, and on the color\'s own /readyz', () => {
-      expect(line({ kind: 'drained', color: 'app' })).to.match(new RegExp(`^${COMPOSE} exec -T caddy sh -c '.*' sh http://127.0.0.1:2019 edge-app:3000 60$`, 's'));
-      expect(line({ kind: 'drained', color: 'app-next' })).to.match(/ sh http:\/\/127.0.0.1:2019 edge-app-next:3000 60$/);
+      expect(line({ kind: 'drained', color: 'app' })).to.match(new RegExp(`^${COMPOSE} exec -T caddy sh -c '.*' sh http://127.0.0.1:2019 edge-app:3000 30$`, 's'));
+      expect(line({ kind: 'drained', color: 'app-next' })).to.match(/ sh http:\/\/127.0.0.1:2019 edge-app-next:3000 30$/);
       expect(line({ kind: 'ready', color: 'app-next' })).to.match(new RegExp(`^sh -c '.*' sh app-next http://127.0.0.1:3000/readyz 120 ${COMPOSE}$`, 's'));
     });
 
@@ -147,15 +147,15 @@ printf '[{"address":"edge-app-next:3000","num_requests":0,"fails":0},{"address":
       expect(Number((await run(['cat', count])).stdout)).to.equal(3);
     });
 
-    it('fails naming the admin API when Caddy does not answer, and gives up after the limit', async () => {
+    it('fails naming the admin API when Caddy does not answer, and goes on after the limit, saying so', async () => {
       stub('wget', 'exit 4');
       const down = await drained(30);
       expect(down.code).to.equal(1);
       expect(down.stderr).to.contain("Caddy's admin API did not answer at http://127.0.0.1:2019");
       stub('wget', `echo '[{"address":"edge-app:3000","num_requests":1,"fails":0}]'`);
       const busy = await drained(0);
-      expect(busy.code).to.equal(1);
-      expect(busy.stderr).to.contain('Caddy still had requests in flight to edge-app:3000 after 0s');
+      expect(busy.code).to.equal(0);
+      expect(busy.stdout.trim()).to.equal('requests still in flight to edge-app:3000 after 0s; its drain finishes them');
     });
 
     const ready = (seconds: number) => run(swapCommand({ kind: 'ready', color: 'app-next' }, { ...limits, readySeconds: seconds }));

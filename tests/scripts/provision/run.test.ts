@@ -231,7 +231,7 @@ describe('provision', () => {
     it('prints its time budget, the one the waits use', async () => {
       const deps = depsFor(fake);
       const result = await provision(aConfig({ plan: true }), deps);
-      const budget = `${PROVISION_MIN} min: 5 to launch, 40 to boot (running 4, SSM agent 5, cloud-init 8, services healthy 20, /readyz 3)`;
+      const budget = `${PROVISION_MIN} min: 5 to launch, 42 to boot (running 4, SSM agent 5, cloud-init 8, services healthy 20, /readyz 3, the edge 2)`;
       expect(deps.log()).to.include(`Time budget: ${budget}.`);
       expect(result.budgetMinutes).to.equal(PROVISION_MIN);
       expect(provisionRows(result)).to.deep.include(['Time budget', budget]);
