@@ -115,7 +115,7 @@ export function awsError(name: string, message = name): Error {
 
 /** Healthy services as compose prints them, labels and all (the Elastic images carry many). */
 export const healthyServices = (): PsEntry[] => [
-  { Service: 'app', State: 'running', Health: 'healthy', ExitCode: 0, Publishers: [{ URL: '0.0.0.0', TargetPort: 3000, PublishedPort: 80, Protocol: 'tcp' }], Labels: 'com.docker.compose.project=pillbox' },
+  { Service: 'app', State: 'running', Health: 'healthy', ExitCode: 0, Publishers: null, Labels: 'com.docker.compose.project=pillbox' },
   { Service: 'elasticsearch', State: 'running', Health: 'healthy', ExitCode: 0, Publishers: null, Labels: 'org.opencontainers.image.vendor=Elastic' },
   { Service: 'setup', State: 'exited', Health: '', ExitCode: 0, Publishers: null, Labels: 'com.docker.compose.oneoff=False' },
 ];
