@@ -8,7 +8,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { EDGE_ADMIN_URL, ROUTE_DIR, ROUTE_FILE, UPSTREAMS } from '../../scripts/lib/deploy/blue-green.js';
-import { CADDYFILE } from '../support/caddy-process.js';
 import { containerEnvironment, loadCompose, readText } from './compose-files.js';
 
 const run = promisify(execFile);

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from '../compose/compose-files.js';
 
-export const CADDYFILE = `${ROOT}compose/caddy/Caddyfile`;
+const CADDYFILE = `${ROOT}compose/caddy/Caddyfile`;
 
 export interface CaddyProcess {
   /** XDG_DATA_HOME: certificates under caddy/, the route file under pillbox/. */
