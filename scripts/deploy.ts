@@ -23,7 +23,7 @@ const schema = commonSchema.extend({
   repoUrl: z.string().min(1).optional(),
   healthTimeout: z.coerce.number({ error: 'expected a whole number of seconds from 10 to 1800' }).int().min(10).max(1800),
 });
-const SUMMARY = 'Fetches the commit on the box, builds the app image, proves it ready beside the serving app, then swaps; any failure restores the previous version.';
+const SUMMARY = 'Fetches the commit on the box, builds the app image, then swaps it in blue/green behind the edge (no request refused); any failure restores the previous version.';
 
 await runCli(async (argv) => {
   const git = systemGit();
