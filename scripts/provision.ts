@@ -7,6 +7,7 @@ import { processSources, usage } from './lib/core/config.js';
 import { systemGit } from './lib/core/git.js';
 import { runCli } from './lib/core/operator-error.js';
 import { printResult, Progress } from './lib/core/progress.js';
+import { checkipLookup } from './lib/core/public-address.js';
 import { loadProvisionConfig, provisionFields } from './lib/provision/config.js';
 import { provision } from './lib/provision/run.js';
 import { planText, provisionRows } from './lib/provision/summary.js';
@@ -25,6 +26,8 @@ await runCli(async (argv) => {
     clock: systemClock,
     runId: randomUUID().slice(0, 8),
     holder: `${userInfo().username}@${hostname()}`,
+    interactive: process.stdin.isTTY === true && !cfg.ci,
+    lookupAddress: checkipLookup(),
   });
   if (result.planned && !cfg.json) process.stdout.write(planText(result));
   printResult(cfg.json, result, provisionRows(result));

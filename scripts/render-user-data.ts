@@ -4,7 +4,7 @@ import { renderCheckedUserData } from './lib/box/user-data.js';
 import { loadConfig, processSources, usage } from './lib/core/config.js';
 import { originUrl, resolveCommit, systemGit } from './lib/core/git.js';
 import { runCli } from './lib/core/operator-error.js';
-import { provisionFields, provisionSchema } from './lib/provision/config.js';
+import { DEFAULT_TTL_HOURS, provisionFields, provisionSchema } from './lib/provision/config.js';
 
 await runCli(async (argv) => {
   if (argv.includes('--help')) {
@@ -19,6 +19,6 @@ await runCli(async (argv) => {
   });
   const gitSha = await resolveCommit(git, cfg.ref).catch(() => '0'.repeat(40));
   const region = cfg.region ?? sources.env.AWS_REGION ?? 'us-east-1';
-  const expiresAt = new Date(Date.now() + cfg.ttlHours * 3_600_000);
+  const expiresAt = new Date(Date.now() + (cfg.ttlHours ?? DEFAULT_TTL_HOURS) * 3_600_000);
   process.stdout.write(renderCheckedUserData({ env: cfg.env, region, domain: cfg.domain, repoUrl: cfg.repoUrl, gitSha, expiresAt, appImage: cfg.appImage }));
 });

@@ -21,13 +21,19 @@ export interface Extended {
   timerNext: string;
 }
 
-/**
- * The box first: if that fails the tag still tells the truth. The new time is absolute,
- * so a rerun after a failed tag write converges.
- */
-export async function extendEnvironment({ ec2, run, now }: ExtendDeps, instance: EnvInstance, hours: number, capHours: number): Promise<Extended> {
+/** `npm run extend`: the current expiry plus `hours`, within the cap, moved by moveExpiry. */
+export async function extendEnvironment(deps: ExtendDeps, instance: EnvInstance, hours: number, capHours: number): Promise<Extended> {
   const from = requireExpiry(instance.expiresAt, instance.id);
-  const to = extendExpiry({ current: from, now: now(), hours, capHours });
+  const to = extendExpiry({ current: from, now: deps.now(), hours, capHours });
+  return { from, to, timerNext: await moveExpiry(deps, instance.id, to) };
+}
+
+/**
+ * Moves the box's expiry to `to` (provision's --ttl-hours on a running box comes here too).
+ * The box first: if that fails the tag still tells the truth. The new time is absolute,
+ * so a rerun after a failed tag write converges. Answers what systemd says next.
+ */
+export async function moveExpiry({ ec2, run }: Pick<ExtendDeps, 'ec2' | 'run'>, instanceId: string, to: Date): Promise<string> {
   const result = await run(moveTimerCommand(to), { timeoutSeconds: 60 });
   if (result.exitCode !== 0) {
     throw new OperatorError(
@@ -36,12 +42,12 @@ export async function extendEnvironment({ ec2, run, now }: ExtendDeps, instance:
     );
   }
   try {
-    await ec2.send(new CreateTagsCommand({ Resources: [instance.id], Tags: [{ Key: TAG.expiresAt, Value: isoSeconds(to) }] }));
+    await ec2.send(new CreateTagsCommand({ Resources: [instanceId], Tags: [{ Key: TAG.expiresAt, Value: isoSeconds(to) }] }));
   } catch (err) {
     throw new OperatorError(
       `The box now expires at ${isoSeconds(to)}, but updating its ExpiresAt tag failed (${(err as Error).name}).`,
       'Run the same command again: it sets the same time and retries the tag.',
     );
   }
-  return { from, to, timerNext: result.stdout.trim() };
+  return result.stdout.trim();
 }

@@ -5,20 +5,27 @@ import { originUrl, type GitRunner } from '../core/git.js';
 import { DEFAULT_INSTANCE_TYPE, INSTANCE_TYPES, isAllowedInstanceType } from '../core/pricing.js';
 
 export const MAX_TTL_HOURS = 72;
+export const DEFAULT_TTL_HOURS = 8;
+export const DEFAULT_VOLUME_GB = 30;
 
 export const provisionFields = {
   ...commonFields,
-  instanceType: { flag: 'instance-type', env: 'PILLBOX_INSTANCE_TYPE', description: `instance type (default ${DEFAULT_INSTANCE_TYPE})` },
-  ttlHours: { flag: 'ttl-hours', env: 'PILLBOX_TTL_HOURS', description: `hours until the box removes itself (default 8, max ${MAX_TTL_HOURS})` },
-  allowedCidr: { flag: 'allowed-cidr', env: 'PILLBOX_ALLOWED_CIDR', description: "IPv4 CIDR allowed to reach 80 and 443 (default 0.0.0.0/0; Let's Encrypt must reach them too)" },
+  instanceType: { flag: 'instance-type', env: 'PILLBOX_INSTANCE_TYPE', description: `instance type (default ${DEFAULT_INSTANCE_TYPE}; a running box keeps its own)` },
+  ttlHours: { flag: 'ttl-hours', env: 'PILLBOX_TTL_HOURS', description: `hours until the box removes itself (default ${DEFAULT_TTL_HOURS}, max ${MAX_TTL_HOURS}; moves a running box's expiry later)` },
+  allowedCidr: {
+    flag: 'allowed-cidr',
+    env: 'PILLBOX_ALLOWED_CIDR',
+    description: "IPv4 CIDR allowed to reach 80 and 443 (default: your address /32 at a terminal, 0.0.0.0/0 with --ci; a running box keeps its own; Let's Encrypt must reach them too)",
+  },
   domain: { flag: 'domain', env: 'PILLBOX_DOMAIN', description: "domain name served over HTTPS (an Elastic IP is kept for its DNS record); default: the box's IP address" },
   repoUrl: { flag: 'repo-url', env: 'PILLBOX_REPO_URL', description: 'HTTPS URL the box clones (default: origin, as https)' },
   ref: { flag: 'ref', env: 'PILLBOX_REF', description: 'commit, branch or tag to deploy, pushed (default HEAD)' },
-  volumeGb: { flag: 'volume-gb', env: 'PILLBOX_VOLUME_GB', description: 'root volume size in GiB (default 30)' },
+  volumeGb: { flag: 'volume-gb', env: 'PILLBOX_VOLUME_GB', description: `root volume size in GiB (default ${DEFAULT_VOLUME_GB}; a running box keeps its own)` },
   appImage: { flag: 'app-image', env: 'PILLBOX_APP_IMAGE', description: 'prebuilt app image to run instead of building on the box' },
   replace: { flag: 'replace', boolean: true, description: 'terminate a running box of this environment and launch a new one' },
   plan: { flag: 'plan', boolean: true, description: 'print what would be created or reused and the cost, change nothing' },
   noWait: { flag: 'no-wait', boolean: true, description: 'return after launch instead of waiting for the app' },
+  ci: { flag: 'ci', env: 'CI', boolean: true, description: 'not interactive (set by CI systems): no address lookup, 0.0.0.0/0 unless --allowed-cidr' },
 } satisfies Fields;
 
 const wholeNumber = (min: number, max: number, what: string) =>
@@ -50,21 +57,24 @@ const httpsUrl = z.string().regex(/^https:\/\/[A-Za-z0-9.-]+(:\d+)?(\/[A-Za-z0-9
 /** Image references: registry/name:tag or @sha256 digest, no shell metacharacters. */
 const imageRef = z.string().regex(/^[a-z0-9][a-z0-9._/:-]*(@sha256:[a-f0-9]{64})?$/, { error: 'expected an image reference such as ghcr.io/org/pillbox:1.2.3' });
 
+// Type, TTL, volume and range stay undefined unless asked for: a running box keeps its own,
+// and provision fills in the defaults only for what it creates (drift.ts, allowed-cidr.ts).
 export const provisionSchema = commonSchema.extend({
   instanceType: z
     .string()
     .refine(isAllowedInstanceType, { error: `expected one of ${Object.keys(INSTANCE_TYPES).join(', ')}` })
-    .default(DEFAULT_INSTANCE_TYPE),
-  ttlHours: wholeNumber(1, MAX_TTL_HOURS, 'a whole number of hours').default(8),
-  allowedCidr: ipv4Cidr.default('0.0.0.0/0'),
+    .optional(),
+  ttlHours: wholeNumber(1, MAX_TTL_HOURS, 'a whole number of hours').optional(),
+  allowedCidr: ipv4Cidr.optional(),
   domain: domainName.optional(),
   repoUrl: httpsUrl,
   ref: z.string().min(1).default('HEAD'),
-  volumeGb: wholeNumber(20, 500, 'a size in GiB').default(30),
+  volumeGb: wholeNumber(20, 500, 'a size in GiB').optional(),
   appImage: imageRef.optional(),
   replace: flagSchema.default(false),
   plan: flagSchema.default(false),
   noWait: flagSchema.default(false),
+  ci: flagSchema.default(false),
 });
 
 export type ProvisionConfig = z.infer<typeof provisionSchema>;

@@ -5,6 +5,7 @@ import { EDGE_PORTS } from '../aws/security-group.js';
 import { envNames } from '../core/names.js';
 import { isBurstable } from '../core/pricing.js';
 import type { Action, Resource, Step } from '../core/step.js';
+import { cidrDrift, expiryStep, instanceDrift, type Drift } from './drift.js';
 
 export interface ProvisionIntent {
   env: string;
@@ -13,6 +14,8 @@ export interface ProvisionIntent {
   replace: boolean;
   /** A domain needs an address that survives --replace: the environment's Elastic IP. */
   domain?: string;
+  /** The running box's settings against the asked-for ones (drift.ts). */
+  drift?: Drift;
 }
 
 /** The instance provision converges on: running or starting, not on its way out. */
@@ -43,7 +46,7 @@ export function planProvision(intent: ProvisionIntent, seen: ObservedEnvironment
       ? step('create', 'secrets', n.secretsTree, `${missing.length} new SecureString (${missing.join(', ')}); ${SECRET_NAMES.length - missing.length} kept`)
       : step('keep', 'secrets', n.secretsTree, `${SECRET_NAMES.length} SecureString`),
     seen.securityGroup ? step('keep', 'security-group', `${n.securityGroup} (${seen.securityGroup.id})`) : step('create', 'security-group', n.securityGroup, 'default VPC'),
-    ingressMatches(seen.securityGroup, intent.allowedCidr) ? step('keep', 'ingress', ingress) : step(seen.securityGroup ? 'update' : 'create', 'ingress', ingress, 'no other inbound rule'),
+    ingressMatches(seen.securityGroup, intent.allowedCidr) ? step('keep', 'ingress', ingress) : step(seen.securityGroup ? 'update' : 'create', 'ingress', ingress, cidrDrift(intent.drift) ?? 'no other inbound rule'),
   ];
   // Kept once it exists, even without a domain now: a DNS record may still point at it (teardown releases it).
   const address = seen.elasticIp;
@@ -52,8 +55,14 @@ export function planProvision(intent: ProvisionIntent, seen: ObservedEnvironment
   for (const old of stale) steps.push(step('delete', 'instance', old.id, `${old.state}, replaced`));
   const credits = isBurstable(intent.instanceType) ? ', CPU credits unlimited until healthy, then standard' : '';
   if (!instance) steps.push(step('create', 'instance', n.instance, `${intent.instanceType}${credits}`));
-  else if (intent.replace) steps.push(step('replace', 'instance', instance.id, `launch a new ${intent.instanceType} first${credits}; ${instance.id} serves until it is healthy`));
-  else steps.push(step('keep', 'instance', instance.id, `${instance.state}; \`npm run deploy\` ships new commits, --replace recreates`));
+  else if (intent.replace) {
+    const changed = instanceDrift(intent.drift, true);
+    steps.push(step('replace', 'instance', instance.id, `${changed ? `${changed}; ` : ''}launch a new ${intent.instanceType} first${credits}; ${instance.id} serves until it is healthy`));
+  } else {
+    steps.push(step('keep', 'instance', instance.id, instanceDrift(intent.drift, false) ?? `${instance.state}; \`npm run deploy\` ships new commits, --replace recreates`));
+    const expiry = expiryStep(intent.drift);
+    if (expiry) steps.push(expiry);
+  }
   // A new instance, or one the address is not on, gets it once running.
   const launched = !instance || intent.replace;
   if ((address || intent.domain) && (launched || address?.instanceId !== instance?.id)) {

@@ -16,17 +16,21 @@ import { EDGE_LOCAL_PORT } from '../box/layout.js';
 import { ssmRunner } from '../box/ssm-output.js';
 import { renderCheckedUserData } from '../box/user-data.js';
 import { resolveRegion, type AwsClients } from '../core/aws-clients.js';
-import { describeAwsError } from '../core/aws-errors.js';
+import { awsErrorName, describeAwsError } from '../core/aws-errors.js';
 import type { Clock } from '../core/clock.js';
 import { assertCommitOnRemote, resolveCommit, type GitRunner } from '../core/git.js';
 import { baseTags, envNames, isoSeconds, type Tag } from '../core/names.js';
 import { errorSummary, explainAwsError, OperatorError } from '../core/operator-error.js';
 import { costFor, hourlyCost, isAllowedInstanceType, isBurstable, surplusCeilingHourly } from '../core/pricing.js';
 import type { Progress } from '../core/progress.js';
+import type { AddressLookup } from '../core/public-address.js';
 import type { Step } from '../core/step.js';
+import { moveExpiry } from '../extend/run.js';
+import { allowedCidrNotes, chooseAllowedCidr, type AllowedCidr } from './allowed-cidr.js';
 import { LOOK, waitAgentOnline, waitAppReady, waitCloudInit, waitRunning, waitStackHealthy } from './boot-wait.js';
 import { budgetText, PROVISION_MIN } from './budget.js';
 import type { ProvisionConfig } from './config.js';
+import { compareSettings, groupCidr, launchSettings, observeBox, replaceRefusal, type Drift, type LaunchSettings, type SettingChange } from './drift.js';
 import { currentInstance, planProvision } from './plan.js';
 
 export interface ProvisionDeps {
@@ -38,6 +42,9 @@ export interface ProvisionDeps {
   runId: string;
   /** Who runs this (user@host), recorded in the lock. */
   holder: string;
+  /** At a terminal and not --ci: the allowed range defaults to the operator's own address. */
+  interactive: boolean;
+  lookupAddress: AddressLookup;
   launch?: LaunchOptions;
   sgRetry?: RetryOptions;
 }
@@ -66,9 +73,11 @@ export async function preflight(cfg: ProvisionConfig, deps: ProvisionDeps): Prom
   const identity = await clients.sts.send(new GetCallerIdentityCommand({}));
   const gitSha = await resolveCommit(git, cfg.ref);
   await assertCommitOnRemote(git, cfg.repoUrl, gitSha);
-  await assertInstanceTypeOffered(clients.ec2, cfg.instanceType, region);
+  // What a new box would get; a replacement may inherit a type the region already runs.
+  const fresh = launchSettings(cfg);
+  await assertInstanceTypeOffered(clients.ec2, fresh.instanceType, region);
   const [vpcId, ami] = await Promise.all([findDefaultVpc(clients.ec2), resolveAmi(clients.ssm, clients.ec2)]);
-  const expiresAt = new Date(Math.floor(deps.clock.now() / 1000) * 1000 + cfg.ttlHours * 3_600_000);
+  const expiresAt = new Date(Math.floor(deps.clock.now() / 1000) * 1000 + fresh.ttlHours * 3_600_000);
   const userData = renderCheckedUserData({ env: cfg.env, region, domain: cfg.domain, repoUrl: cfg.repoUrl, gitSha, expiresAt, appImage: cfg.appImage });
   return {
     accountId: identity.Account ?? '',
@@ -90,7 +99,14 @@ export interface ProvisionResult {
   planned: boolean;
   steps: Step[];
   instanceId?: string;
+  /** What the box has (a kept one) or gets (a new one): type, root volume, allowed range. */
   instanceType: string;
+  volumeGb?: number;
+  allowedCidr: string;
+  /** Each asked-for setting that differs from the running box, and how it changes. */
+  changes: SettingChange[];
+  /** --plan only: the one line provision would stop with (a new type or volume without --replace). */
+  refused?: { message: string; hint: string };
   publicIp?: string;
   appUrl?: string;
   domain?: string;
@@ -158,6 +174,44 @@ function withLeftovers(err: unknown, env: string, left: string[]): unknown {
   );
 }
 
+/** What this run will do, worked out from what exists: the steps and the settings they use. */
+interface Decision {
+  steps: Step[];
+  allowed: AllowedCidr;
+  /** What a box this run launches gets. */
+  launch: LaunchSettings;
+  /** The running box against the asked-for settings, when there is one. */
+  drift?: Drift;
+  /** The running box this run keeps (none when it launches or replaces one). */
+  kept?: EnvInstance;
+}
+
+/** Reads the running box's settings, picks the allowed range, compares, and plans. */
+async function decide(cfg: ProvisionConfig, seen: ObservedEnvironment, deps: ProvisionDeps): Promise<Decision> {
+  const instance = currentInstance(seen.instances);
+  const box = instance ? await observeBox(deps.clients.ec2, instance, seen.securityGroup) : undefined;
+  const allowed = await chooseAllowedCidr({ requested: cfg.allowedCidr, kept: groupCidr(seen.securityGroup), interactive: deps.interactive, lookup: deps.lookupAddress });
+  for (const line of allowedCidrNotes(allowed)) deps.progress.note(line);
+  const drift = box ? compareSettings(cfg, box, deps.clock.now(), cfg.replace) : undefined;
+  const launch = launchSettings(cfg, box);
+  const intent = { env: cfg.env, instanceType: launch.instanceType, allowedCidr: allowed.cidr, replace: cfg.replace, drift, domain: cfg.domain };
+  return { steps: planProvision(intent, seen), allowed, launch, drift, kept: cfg.replace ? undefined : instance };
+}
+
+/** The kept box's expiry, moved the way `npm run extend` moves it; its SSM agent must be online. */
+async function moveKeptExpiry(deps: ProvisionDeps, instanceId: string, to: Date): Promise<void> {
+  const run = ssmRunner(deps.clients.ssm, instanceId, { clock: deps.clock });
+  try {
+    await moveExpiry({ ec2: deps.clients.ec2, run }, instanceId, to);
+  } catch (err) {
+    if (awsErrorName(err) !== 'InvalidInstanceId') throw err;
+    throw new OperatorError(
+      `The SSM agent of ${instanceId} is not online, so its expiry timer cannot move yet.`,
+      'Wait until `npm run status` shows its services, then run provision again (or `npm run extend`).',
+    );
+  }
+}
+
 interface Applied {
   /** The instance that will serve the environment (a new one when launched). */
   instanceId: string;
@@ -167,7 +221,7 @@ interface Applied {
 }
 
 /** Acts on the plan. */
-async function apply(cfg: ProvisionConfig, pre: Preflight, seen: ObservedEnvironment, steps: Step[], deps: ProvisionDeps): Promise<Applied> {
+async function apply(cfg: ProvisionConfig, pre: Preflight, seen: ObservedEnvironment, { steps, allowed, launch, drift }: Decision, deps: ProvisionDeps): Promise<Applied> {
   const { iam, ec2, ssm } = deps.clients;
   const created: Created = { secrets: [] };
   let securityGroupId = seen.securityGroup?.id;
@@ -198,7 +252,7 @@ async function apply(cfg: ProvisionConfig, pre: Preflight, seen: ObservedEnviron
             created.securityGroupId = securityGroupId;
             break;
           case 'ingress':
-            await setIngress(ec2, securityGroupId as string, EDGE_PORTS, cfg.allowedCidr, pre.tags);
+            await setIngress(ec2, securityGroupId as string, EDGE_PORTS, allowed.cidr, pre.tags);
             break;
           case 'elastic-ip':
             if (step.action === 'create') {
@@ -211,6 +265,9 @@ async function apply(cfg: ProvisionConfig, pre: Preflight, seen: ObservedEnviron
               await associateElasticIp(ec2, (address as ElasticIp).allocationId, target);
             }
             break;
+          case 'expiry':
+            if (drift?.expiryTo) await moveKeptExpiry(deps, step.name, drift.expiryTo);
+            break;
           case 'instance':
             // A stopped leftover goes; a running box being replaced stays until its successor is healthy.
             if (step.action === 'delete') await requestTermination(ec2, [step.name]);
@@ -220,8 +277,8 @@ async function apply(cfg: ProvisionConfig, pre: Preflight, seen: ObservedEnviron
                 {
                   env: cfg.env,
                   ami: pre.ami,
-                  instanceType: cfg.instanceType,
-                  volumeGb: cfg.volumeGb,
+                  instanceType: launch.instanceType,
+                  volumeGb: launch.volumeGb,
                   securityGroupId: securityGroupId as string,
                   userData: pre.userData,
                   tags: pre.tags,
@@ -258,9 +315,7 @@ async function waitUntilServing(cfg: ProvisionConfig, deps: ProvisionDeps, insta
   await progress.step('wait: cloud-init finished', () => waitCloudInit(clients.ssm, instanceId, clock));
   await progress.step('wait: every compose service healthy', (report) => waitStackHealthy(clients.ssm, instanceId, clock, report));
   await progress.step('wait: the app answers /readyz through the edge', () => waitAppReady(clients.ssm, instanceId, EDGE_LOCAL_PORT, clock));
-  result.edge = await progress.step('read the edge: HTTPS or plain HTTP', () =>
-    readEdgeMode(ssmRunner(clients.ssm, instanceId, { clock }), new Date(clock.now())),
-  );
+  result.edge = await progress.step('read the edge: HTTPS or plain HTTP', () => readEdgeMode(ssmRunner(clients.ssm, instanceId, { clock }), new Date(clock.now())));
   if ('url' in result.edge && result.edge.url) result.appUrl = result.edge.url;
   result.waited = true;
   if (isBurstable(running.instanceType)) result.cpuCredits = await progress.step('switch to standard CPU credits', () => switchCredits(clients, instanceId, progress));
@@ -288,54 +343,40 @@ export async function provision(cfg: ProvisionConfig, deps: ProvisionDeps): Prom
   const { progress, clients, clock } = deps;
   progress.note(`Time budget: ${budgetText()}.`);
   const pre = await progress.step('preflight: credentials, region, commit, user-data', () => preflight(cfg, deps));
-  const hourlyUsd = hourlyCost(cfg.instanceType, cfg.volumeGb);
-  const surplus = surplusCeilingHourly(cfg.instanceType);
-  const base = {
-    env: cfg.env,
-    region: pre.region,
-    account: pre.accountId,
-    instanceType: cfg.instanceType,
-    gitSha: pre.gitSha,
-    budgetMinutes: PROVISION_MIN,
-    budget: budgetText(),
-    hourlyUsd,
-    ttlUsd: hourlyUsd * cfg.ttlHours,
-    ...(surplus > 0 ? { creditCeiling: { hourlyUsd: surplus, ttlUsd: surplus * cfg.ttlHours } } : {}),
+  const observe = async () => {
+    const seen = await progress.step('look at what exists', () => observeEnvironment(clients, cfg.env));
+    return { seen, decision: await decide(cfg, seen, deps) };
   };
-  const intent = { env: cfg.env, instanceType: cfg.instanceType, allowedCidr: cfg.allowedCidr, replace: cfg.replace, domain: cfg.domain };
 
   if (cfg.plan) {
-    const seen = await progress.step('look at what exists', () => observeEnvironment(clients, cfg.env));
-    const kept = cfg.replace ? undefined : currentInstance(seen.instances);
+    const { decision } = await observe();
+    const refused = replaceRefusal(decision.drift, cfg.replace);
     return {
-      ...base,
+      ...described(cfg, pre, decision, clock.now()),
       planned: true,
-      steps: planProvision(intent, seen),
-      instanceId: kept?.id,
-      expiresAt: isoSeconds(kept?.expiresAt ?? pre.expiresAt),
-      costSoFarUsd: costSince(kept, cfg, clock.now()),
+      steps: decision.steps,
+      instanceId: decision.kept?.id,
+      ...(refused ? { refused: { message: refused.message, hint: refused.hint } } : {}),
       waited: false,
     };
   }
 
   const lockInfo = { holder: `${deps.holder} (${pre.callerArn})`, command: 'provision', since: new Date(clock.now()).toISOString() };
-  const { steps, instanceId, address, moveAddressLater, seen } = await withLock(clients.ssm, cfg.env, lockInfo, pre.tags, async () => {
-    const observed = await progress.step('look at what exists', () => observeEnvironment(clients, cfg.env));
-    const planned = planProvision(intent, observed);
-    return { steps: planned, seen: observed, ...(await apply(cfg, pre, observed, planned, deps)) };
+  const { decision, instanceId, address, moveAddressLater } = await withLock(clients.ssm, cfg.env, lockInfo, pre.tags, async () => {
+    const { seen, decision: decided } = await observe();
+    const refused = replaceRefusal(decided.drift, cfg.replace);
+    if (refused) throw refused;
+    return { decision: decided, ...(await apply(cfg, pre, seen, decided, deps)) };
   }, clock.now);
 
+  const { steps, kept } = decision;
   const launch = steps.find((s) => s.resource === 'instance' && (s.action === 'create' || s.action === 'replace'));
-  const kept = launch ? undefined : seen.instances.find((i) => i.id === instanceId);
   const result: ProvisionResult = {
-    ...base,
+    ...described(cfg, pre, decision, clock.now()),
     planned: false,
     steps,
     instanceId,
-    expiresAt: isoSeconds(kept?.expiresAt ?? pre.expiresAt),
-    costSoFarUsd: costSince(kept, cfg, clock.now()),
     waited: false,
-    ...(cfg.domain ? { domain: cfg.domain } : {}),
     ...(address ? { elasticIp: address.publicIp } : {}),
   };
   if (cfg.noWait && launch) return result;
@@ -357,8 +398,42 @@ export async function provision(cfg: ProvisionConfig, deps: ProvisionDeps): Prom
     await progress.step(`retire ${retiring}, replaced by ${instanceId}`, () => requestTermination(clients.ec2, [retiring]));
     result.replaced = retiring;
   }
-  result.costSoFarUsd = costSince(kept ?? running, cfg, clock.now());
+  result.costSoFarUsd = described(cfg, pre, decision, clock.now(), kept ?? running).costSoFarUsd;
   return result;
+}
+
+/**
+ * The summary's box: the kept one as it is after this run's in-place changes, or what a
+ * launched one gets; its cost over its whole life (launch to expiry) and so far.
+ */
+function described(cfg: ProvisionConfig, pre: Preflight, d: Decision, now: number, serving = d.kept) {
+  const box = d.kept ? d.drift?.box : undefined;
+  const instanceType = box?.instanceType ?? d.launch.instanceType;
+  const volumeGb = box ? box.volumeGb : d.launch.volumeGb;
+  const expiresAt = box ? (d.drift?.expiryTo ?? box.expiresAt) : pre.expiresAt;
+  // A type changed by hand outside the list has no price: the estimate uses the one provision would launch.
+  const priced = isAllowedInstanceType(instanceType) ? instanceType : d.launch.instanceType;
+  const hourlyUsd = hourlyCost(priced, volumeGb ?? d.launch.volumeGb);
+  const lifeHours = expiresAt ? Math.max(expiresAt.getTime() - (d.kept?.launchTime?.getTime() ?? now), 0) / 3_600_000 : d.launch.ttlHours;
+  const surplus = surplusCeilingHourly(priced);
+  return {
+    env: cfg.env,
+    region: pre.region,
+    account: pre.accountId,
+    instanceType,
+    volumeGb,
+    allowedCidr: d.allowed.cidr,
+    ...(cfg.domain ? { domain: cfg.domain } : {}),
+    changes: d.drift?.changes ?? [],
+    gitSha: pre.gitSha,
+    expiresAt: expiresAt ? isoSeconds(expiresAt) : 'unknown (the box has no ExpiresAt tag)',
+    budgetMinutes: PROVISION_MIN,
+    budget: budgetText(),
+    hourlyUsd,
+    ttlUsd: hourlyUsd * lifeHours,
+    ...(surplus > 0 ? { creditCeiling: { hourlyUsd: surplus, ttlUsd: surplus * lifeHours } } : {}),
+    costSoFarUsd: serving?.launchTime ? costFor(priced, volumeGb ?? d.launch.volumeGb, now - serving.launchTime.getTime()) : 0,
+  };
 }
 
 /** A replacement that never became healthy goes again; the old box has served throughout. */
@@ -371,10 +446,4 @@ async function abandonReplacement(deps: ProvisionDeps, replacement: string, old:
     removed = `${replacement} could NOT be terminated (${describeAwsError(terminateErr)}): \`npm run status\` shows it`;
   }
   return new OperatorError(`The replacement box never became healthy: ${errorSummary(err)}\n${old} keeps serving; ${removed}.`, hint);
-}
-
-function costSince(instance: EnvInstance | undefined, cfg: ProvisionConfig, now: number): number {
-  if (!instance?.launchTime) return 0;
-  const type = isAllowedInstanceType(instance.instanceType) ? instance.instanceType : cfg.instanceType;
-  return costFor(type, cfg.volumeGb, now - instance.launchTime.getTime());
 }

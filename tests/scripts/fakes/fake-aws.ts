@@ -33,6 +33,8 @@ export interface BoxState {
   readyz: string;
   /** What the edge probe prints: `site <name>`, then the PEM of each certificate Caddy holds for it. */
   edge: string;
+  /** The OnCalendar value the expiry timer's drop-in holds, once a move wrote it. */
+  expiryTimer?: string;
 }
 
 export interface FakeInstance {
@@ -44,6 +46,8 @@ export interface FakeInstance {
   groupIds: string[];
   publicIp: string;
   volumeGb: number;
+  /** The root volume, at /dev/xvda. */
+  volumeId: string;
   creditMode?: string;
   clientToken?: string;
   launchedAt: number;
@@ -220,6 +224,12 @@ function boxLine(box: BoxState, line: string): Reply {
   if (/^docker compose .* ps --all --format /.test(line)) return { stdout: `${renderComposePs(box.services, line)}\n` };
   if (line.endsWith('/readyz')) return { stdout: box.readyz };
   if (line.includes('PILLBOX_SITE=')) return { stdout: box.edge };
+  // The expiry move (extend, provision --ttl-hours): the drop-in's last OnCalendar= wins, as in systemd.
+  const timer = /^sh -c .* sh \S+ '\[Timer\]\nOnCalendar=\nOnCalendar=([^\n]+)\n' pillbox-expire\.timer$/s.exec(line);
+  if (timer) {
+    box.expiryTimer = timer[1];
+    return { stdout: `${timer[1]}\n` };
+  }
   return { exitCode: 127, stderr: `fake box: no answer for ${line}` };
 }
 
@@ -289,6 +299,8 @@ export function fakeAws(world: World) {
     LaunchTime: new Date(i.launchedAt),
     PublicIpAddress: i.state === 'running' ? i.publicIp : undefined,
     SecurityGroups: i.groupIds.map((GroupId) => ({ GroupId })),
+    RootDeviceName: '/dev/xvda',
+    BlockDeviceMappings: [{ DeviceName: '/dev/xvda', Ebs: { VolumeId: i.volumeId, Status: 'attached' } }],
     ...(i.state === 'stopped' ? { StateTransitionReason: 'User initiated (2026-11-21 11:00:00 GMT)' } : {}),
   });
   mocks.ec2.on(ec2.DescribeInstancesCommand).callsFake(
@@ -341,9 +353,15 @@ export function fakeAws(world: World) {
   );
   mocks.ec2.on(ec2.DescribeVolumesCommand).callsFake(
     ec2h('DescribeVolumes', (input: ec2.DescribeVolumesCommandInput) => {
+      const volume = (i: FakeInstance) => ({ VolumeId: i.volumeId, Size: i.volumeGb, Attachments: [{ InstanceId: i.id, Device: '/dev/xvda', State: 'attached' as const }] });
+      const live = world.instances.filter((i) => i.state !== 'terminated');
+      if (input.VolumeIds) {
+        const unknown = input.VolumeIds.find((id) => !live.some((i) => i.volumeId === id));
+        if (unknown) throw awsError('InvalidVolume.NotFound', `The volume '${unknown}' does not exist.`);
+        return { Volumes: live.filter((i) => input.VolumeIds?.includes(i.volumeId)).map(volume) };
+      }
       const ids = input.Filters?.find((f) => f.Name === 'attachment.instance-id')?.Values ?? [];
-      const found = world.instances.filter((i) => ids.includes(i.id) && i.state !== 'terminated').map((i) => ({ Size: i.volumeGb, Attachments: [{ InstanceId: i.id }] }));
-      const { items, next } = page(world, found, input.NextToken, true);
+      const { items, next } = page(world, live.filter((i) => ids.includes(i.id)).map(volume), input.NextToken, true);
       return { Volumes: items, NextToken: next };
     }),
   );
@@ -400,6 +418,7 @@ export function fakeAws(world: World) {
         groupIds: input.SecurityGroupIds ?? [],
         publicIp: `203.0.113.${10 + world.instances.length}`,
         volumeGb: input.BlockDeviceMappings?.[0]?.Ebs?.VolumeSize ?? 8,
+        volumeId: nextId('vol'),
         creditMode: input.CreditSpecification?.CpuCredits,
         clientToken: input.ClientToken,
         launchedAt: now(),

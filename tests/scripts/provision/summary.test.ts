@@ -10,6 +10,8 @@ const aResult = (overrides: Partial<ProvisionResult> = {}): ProvisionResult => (
   steps: [],
   instanceId: 'i-0abc',
   instanceType: 't3.medium',
+  allowedCidr: '0.0.0.0/0',
+  changes: [],
   publicIp: '203.0.113.10',
   appUrl: 'https://203.0.113.10/',
   gitSha: '3f2a1c0',
