@@ -1,34 +1,21 @@
 // npm run deploy [-- --ref <commit>]: moves the box's app to another pushed commit, behind a health gate.
 import { randomBytes } from 'node:crypto';
-import { z } from 'zod';
 import { requireRunningInstance } from './lib/aws/environment.js';
 import { tagDeployedCommit } from './lib/aws/instance.js';
 import { ssmRunner } from './lib/box/ssm-output.js';
 import { createAwsClients, resolveRegion } from './lib/core/aws-clients.js';
-import { commonFields, commonSchema, loadConfig, processSources, usage } from './lib/core/config.js';
+import { helpText, loadConfig, processSources } from './lib/core/config.js';
 import { assertCommitOnRemote, originUrl, resolveCommit, systemGit } from './lib/core/git.js';
 import { OperatorError, runCli } from './lib/core/operator-error.js';
 import { printResult, Progress } from './lib/core/progress.js';
+import { deployCommand, deployFields, deploySchema } from './lib/deploy/config.js';
 import { DEFAULT_HEALTH_TIMEOUT_SECONDS } from './lib/deploy/plan.js';
 import { deployApp } from './lib/deploy/run.js';
 
-const fields = {
-  ...commonFields,
-  ref: { flag: 'ref', description: 'branch, tag or commit to deploy; it must be pushed (default HEAD)' },
-  repoUrl: { flag: 'repo-url', env: 'PILLBOX_REPO_URL', description: 'repository the box fetches from, to check the commit is there (default: origin, as https)' },
-  healthTimeout: { flag: 'health-timeout', env: 'PILLBOX_DEPLOY_HEALTH_TIMEOUT', description: `seconds the new version may take to become healthy (default ${DEFAULT_HEALTH_TIMEOUT_SECONDS})` },
-};
-const schema = commonSchema.extend({
-  ref: z.string().min(1).default('HEAD'),
-  repoUrl: z.string().min(1).optional(),
-  healthTimeout: z.coerce.number({ error: 'expected a whole number of seconds from 10 to 1800' }).int().min(10).max(1800),
-});
-const SUMMARY = 'Fetches the commit on the box, builds the app image, then swaps it in blue/green behind the edge (no request refused); any failure restores the previous version.';
-
 await runCli(async (argv) => {
   const git = systemGit();
-  const cfg = await loadConfig(fields, schema, processSources(argv), git, { healthTimeout: String(DEFAULT_HEALTH_TIMEOUT_SECONDS) });
-  if (cfg.help) return void process.stdout.write(usage('deploy', SUMMARY, fields));
+  const cfg = await loadConfig(deployFields, deploySchema, processSources(argv), git, { healthTimeout: String(DEFAULT_HEALTH_TIMEOUT_SECONDS) });
+  if (cfg.help) return void process.stdout.write(helpText(deployCommand));
   const sha = await resolveCommit(git, cfg.ref);
   const repo = cfg.repoUrl ?? (await originUrl(git));
   if (!repo) throw new OperatorError('This checkout has no origin remote, so the box cannot fetch the commit.', 'Add the remote the box clones from: git remote add origin <https-url>.');

@@ -1,19 +1,19 @@
 // npm run render-user-data: prints the user-data provision would send, for review and for
 // `cloud-init schema` in CI. Needs no AWS; what it cannot look up gets a placeholder value.
 import { renderCheckedUserData } from './lib/box/user-data.js';
-import { loadConfig, processSources, usage } from './lib/core/config.js';
+import { helpText, loadConfig, processSources } from './lib/core/config.js';
 import { originUrl, resolveCommit, systemGit } from './lib/core/git.js';
 import { runCli } from './lib/core/operator-error.js';
-import { DEFAULT_TTL_HOURS, provisionFields, provisionSchema } from './lib/provision/config.js';
+import { DEFAULT_TTL_HOURS, provisionSchema, renderUserDataCommand } from './lib/provision/config.js';
 
 await runCli(async (argv) => {
   if (argv.includes('--help')) {
-    process.stdout.write(usage('render-user-data', 'Prints the cloud-init user-data provision would send (no AWS calls).', provisionFields));
+    process.stdout.write(helpText(renderUserDataCommand));
     return;
   }
   const git = systemGit();
   const sources = processSources(argv);
-  const cfg = await loadConfig(provisionFields, provisionSchema, sources, git, {
+  const cfg = await loadConfig(renderUserDataCommand.fields, provisionSchema, sources, git, {
     env: 'preview',
     repoUrl: (await originUrl(git)) ?? 'https://github.com/example/pillbox',
   });

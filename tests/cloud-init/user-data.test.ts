@@ -1,36 +1,15 @@
 import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parse } from 'yaml';
 import { SECRET_NAMES } from '../../scripts/lib/aws/secrets.js';
 import { composeArgv } from '../../scripts/lib/box/compose.js';
 import { toShellLine } from '../../scripts/lib/box/ssm-run.js';
-import { CLOUD_INIT_DIR, renderCheckedUserData, renderUserData, USER_DATA_LIMIT, type UserDataInput } from '../../scripts/lib/box/user-data.js';
+import { CLOUD_INIT_DIR, renderCheckedUserData, renderUserData, USER_DATA_LIMIT } from '../../scripts/lib/box/user-data.js';
+import { anInput, fileIn, rendered } from './box-root.js';
 
-const anInput = (overrides: Partial<UserDataInput> = {}): UserDataInput => ({
-  env: 'feature-login',
-  region: 'eu-west-1',
-  repoUrl: 'https://github.com/acme/pillbox',
-  gitSha: '3f2a1c0d9e8b7a6f5e4d3c2b1a0f9e8d7c6b5a49',
-  expiresAt: new Date('2026-11-22T06:30:00Z'),
-  ...overrides,
-});
-
-interface CloudConfig {
-  swap: { filename: string; size: number };
-  packages: string[];
-  write_files: { path: string; permissions: string; content: string }[];
-  runcmd: string[][];
-}
-
-const rendered = (overrides: Partial<UserDataInput> = {}) => parse(renderUserData(anInput(overrides))) as CloudConfig;
-const file = (cfg: CloudConfig, path: string): string => {
-  const found = cfg.write_files.find((f) => f.path === path);
-  if (!found) throw new Error(`no write_files entry for ${path}`);
-  return found.content;
-};
+const file = fileIn;
 
 /** Debian's `cloud-init schema`; CI installs the cloud-init package, so a missing binary fails. */
 function cloudInitSchema(text: string): string {
@@ -93,57 +72,28 @@ describe('cloud-init user-data', () => {
     const env = file(rendered({ domain: 'app.example.com' }), '/etc/pillbox/pillbox.env');
     expect(env).to.include('PILLBOX_DOMAIN=app.example.com\n');
     expect(env).to.include('PILLBOX_ACME_PROFILE=classic\n');
+    expect(file(rendered(), '/etc/pillbox/pillbox.env')).to.include('PILLBOX_ACME_PROFILE=shortlived\n');
   });
 
-  describe('naming the site the edge serves, before every start of the stack', () => {
-    const run = (settings: string, curl: string) => {
-      const dir = mkdtempSync(join(tmpdir(), 'pillbox-edge-site-'));
-      try {
-        const env = join(dir, 'pillbox.env');
-        writeFileSync(env, settings);
-        writeFileSync(join(dir, 'curl'), `#!/bin/sh\n${curl}\n`, { mode: 0o755 });
-        const script = file(rendered(), '/usr/local/sbin/pillbox-edge-site').replaceAll('/etc/pillbox/pillbox.env', env).replaceAll('/etc/pillbox/', `${dir}/`);
-        const out = execFileSync('sh', ['-c', script], { env: { PATH: `${dir}:/usr/bin:/bin` }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-        return { out, settings: readFileSync(env, 'utf8') };
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
-    };
-    // IMDSv2: a token from PUT /api/token, then the public IPv4 with that token.
-    const imds = `case "$*" in
-  *"-X PUT"*/latest/api/token) echo tok3n ;;
-  *"X-aws-ec2-metadata-token: tok3n"*/latest/meta-data/public-ipv4) echo 203.0.113.10 ;;
-  *) exit 22 ;;
-esac`;
-
-    it('runs after the secrets are fetched and before compose starts', () => {
-      const unit = file(rendered(), '/etc/systemd/system/pillbox.service');
-      expect(unit.indexOf('ExecStartPre=/usr/local/sbin/pillbox-edge-site')).to.be.greaterThan(unit.indexOf('ExecStartPre=/usr/local/sbin/pillbox-fetch-secrets'));
-      expect(unit.indexOf('ExecStartPre=/usr/local/sbin/pillbox-edge-site')).to.be.lessThan(unit.indexOf('ExecStart='));
-    });
-
-    it('writes the public IPv4 from the instance metadata, replacing the one of an earlier boot', () => {
-      const { settings } = run('PILLBOX_ENV=dev\nPILLBOX_DOMAIN=\nPILLBOX_SITE=198.51.100.1\n', imds);
-      expect(settings).to.equal('PILLBOX_ENV=dev\nPILLBOX_DOMAIN=\nPILLBOX_SITE=203.0.113.10\n');
-    });
-
-    it('writes the domain when one is set, without asking the metadata service', () => {
-      const { settings } = run('PILLBOX_DOMAIN=app.example.com\n', 'exit 7');
-      expect(settings).to.equal('PILLBOX_DOMAIN=app.example.com\nPILLBOX_SITE=app.example.com\n');
-    });
-
-    it('fails naming the cause when the instance has no public IPv4', () => {
-      expect(() => run('PILLBOX_DOMAIN=\n', 'case "$*" in *api/token) echo tok3n ;; *) exit 22 ;; esac')).to.throw(/no public IPv4 address/);
-    });
-  });
-
-  it('sets the expiry timer drop-in to ExpiresAt, persistent across reboots, powering off', () => {
+  it('arms the expiry timer in bootcmd, which runs at every boot and before write_files, so it carries the units itself', () => {
     const cfg = rendered();
-    expect(file(cfg, '/etc/systemd/system/pillbox-expire.timer.d/expires-at.conf')).to.equal('[Timer]\nOnCalendar=\nOnCalendar=2026-11-22 06:30:00 UTC\n');
-    expect(file(cfg, '/etc/systemd/system/pillbox-expire.timer')).to.match(/^Persistent=true$/m);
-    expect(file(cfg, '/etc/systemd/system/pillbox-expire.service')).to.match(/^ExecStart=\/usr\/bin\/systemctl --no-block poweroff$/m);
-    const enableTimer = cfg.runcmd.findIndex((c) => c.join(' ') === 'systemctl enable --now pillbox-expire.timer');
-    expect(enableTimer, 'the timer is armed before anything that can fail').to.equal(1);
+    expect(cfg.bootcmd).to.have.length(1);
+    const arm = cfg.bootcmd[0]!;
+    expect(arm).to.match(/^set -eu$/m);
+    expect(arm).to.include("cat >/etc/systemd/system/pillbox-expire.timer <<'UNIT'\n");
+    expect(arm).to.include("cat >/etc/systemd/system/pillbox-expire.service <<'UNIT'\n");
+    expect(arm).to.include('OnCalendar=\nOnCalendar=2026-11-22 06:30:00 UTC\nUNIT\n');
+    expect(arm).to.match(/^systemctl enable --now --no-block pillbox-expire\.timer$/m);
+    expect(cfg.write_files.map((f) => f.path).filter((p) => p.includes('pillbox-expire')), 'written by bootcmd, not write_files').to.deep.equal([]);
+    expect(() => execFileSync('sh', ['-n'], { input: arm })).not.to.throw();
+  });
+
+  it('runs the bootstrap as the only runcmd, one strict script', () => {
+    const cfg = rendered();
+    expect(cfg.runcmd).to.deep.equal([['/usr/local/sbin/pillbox-bootstrap']]);
+    const script = file(cfg, '/usr/local/sbin/pillbox-bootstrap');
+    expect(script.split('\n').slice(0, 1)).to.deep.equal(['#!/bin/bash']);
+    expect(script).to.match(/^set -euo pipefail$/m);
   });
 
   it('runs the stack with the one compose invocation of the contract, restarting after reboot', () => {
@@ -152,7 +102,6 @@ esac`;
     expect(unit).to.include(`ExecStart=${toShellLine(['/usr/bin/docker', ...args])}\n`);
     expect(unit).to.match(/^ExecStartPre=\/usr\/local\/sbin\/pillbox-fetch-secrets$/m);
     expect(unit).to.match(/^WantedBy=multi-user.target$/m);
-    expect(rendered().runcmd.map((c) => c.join(' '))).to.include.members(['systemctl enable pillbox.service', 'systemctl start --no-block pillbox.service']);
   });
 
   it('fetches secrets with the instance role into a 0600 file, from the environment path only', () => {
@@ -184,8 +133,11 @@ esac`;
 
   it('shell scripts parse with sh -n', () => {
     const cfg = rendered();
-    for (const f of cfg.write_files.filter((w) => w.content.startsWith('#!/bin/sh'))) {
+    const scripts = cfg.write_files.filter((w) => w.content.startsWith('#!/bin/sh'));
+    expect(scripts.length).to.be.above(3);
+    for (const f of scripts) {
       expect(() => execFileSync('sh', ['-n'], { input: f.content }), f.path).not.to.throw();
     }
+    expect(() => execFileSync('bash', ['-n'], { input: file(cfg, '/usr/local/sbin/pillbox-bootstrap') })).not.to.throw();
   });
 });

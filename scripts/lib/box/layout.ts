@@ -13,6 +13,15 @@ export const COMPOSE_VERSIONS_ENV = `${COMPOSE_DIR}/.env`;
 export const ETC_DIR = '/etc/pillbox';
 export const SETTINGS_ENV = `${ETC_DIR}/pillbox.env`;
 export const SECRETS_ENV = `${ETC_DIR}/secrets.env`;
+/** What the box keeps about itself across reboots (the bootstrap's status). */
+export const STATE_DIR = '/var/lib/pillbox';
+/**
+ * The first-boot bootstrap's progress, one `key=value` per line (see box/bootstrap-status.ts):
+ * `state=running|failed|done`, `step=<name>` and, once failed, `exit=<code>`.
+ */
+export const BOOTSTRAP_STATUS = `${STATE_DIR}/bootstrap.status`;
+/** Everything the bootstrap printed, for the last lines of a failed step. */
+export const BOOTSTRAP_LOG = '/var/log/pillbox-bootstrap.log';
 /** Must equal `name:` in compose/compose.yaml (a test checks): compose names images and containers after it. */
 export const COMPOSE_PROJECT = 'pillbox';
 
@@ -23,7 +32,9 @@ export const EXPIRE_TIMER = 'pillbox-expire.timer';
 export const EXPIRE_DROP_IN = `${SYSTEMD_DIR}/${EXPIRE_TIMER}.d/expires-at.conf`;
 
 /** The box's helper programs, written by cloud-init. */
+export const BOOTSTRAP_BIN = '/usr/local/sbin/pillbox-bootstrap';
 export const CHECKOUT_BIN = '/usr/local/sbin/pillbox-checkout';
+export const STANDARD_CREDITS_BIN = '/usr/local/sbin/pillbox-standard-credits';
 export const FETCH_SECRETS_BIN = '/usr/local/sbin/pillbox-fetch-secrets';
 /** Writes PILLBOX_SITE (the domain, or the public IPv4) before every start of the stack. */
 export const EDGE_SITE_BIN = '/usr/local/sbin/pillbox-edge-site';
@@ -46,12 +57,17 @@ export const BOX_LAYOUT = {
   ETC_DIR,
   SETTINGS_ENV,
   SECRETS_ENV,
+  STATE_DIR,
+  BOOTSTRAP_STATUS,
+  BOOTSTRAP_LOG,
   SYSTEMD_DIR,
   STACK_UNIT,
   EXPIRE_SERVICE,
   EXPIRE_TIMER,
   EXPIRE_DROP_IN,
+  BOOTSTRAP_BIN,
   CHECKOUT_BIN,
+  STANDARD_CREDITS_BIN,
   FETCH_SECRETS_BIN,
   EDGE_SITE_BIN,
   INSTALL_PLUGINS_BIN,

@@ -1,7 +1,7 @@
 // Renders cloud-init/cloud-config.yaml into the instance's user-data: each write_files
-// entry's `x-pillbox-file` becomes that file's content (`x-pillbox-content` a rendered
-// value), and {{ NAME }} placeholders become validated settings or the box's paths and unit
-// names from layout.ts. Nothing secret goes in; the box fetches secrets itself.
+// entry's `x-pillbox-file` becomes that file's content, and {{ NAME }} placeholders become
+// validated settings, the box's paths and unit names from layout.ts, or a script rendered
+// from this folder (bootcmd's). Nothing secret goes in; the box fetches secrets itself.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseDocument, visit } from 'yaml';
@@ -43,7 +43,7 @@ export function placeholders(input: UserDataInput): Record<string, string> {
     GIT_SHA: input.gitSha,
     SECRETS_PATH: envNames(input.env).secretsTree,
     EXPIRES_AT: isoSeconds(input.expiresAt),
-    EXPIRY_DROP_IN: expiryDropIn(input.expiresAt),
+    EXPIRY_DROP_IN: expiryDropIn(input.expiresAt).trimEnd(),
     APP_IMAGE: input.appImage ?? '',
     COMPOSE_UP: systemdLine(stackComposeArgv(input.appImage !== undefined, 'up', '-d', '--wait')),
     COMPOSE_STOP: systemdLine(stackComposeArgv(input.appImage !== undefined, 'stop')),
@@ -58,9 +58,19 @@ export function fillPlaceholders(text: string, values: Record<string, string>, o
   });
 }
 
+/**
+ * bootcmd runs before write_files, so the script arming the expiry timer carries the unit
+ * files inline (as quoted here-documents, hence without their final newline).
+ */
+function withInlineScripts(values: Record<string, string>, read: (name: string, values: Record<string, string>) => string): Record<string, string> {
+  const units = { ...values, EXPIRE_SERVICE_TEXT: read('expire.service', values).trimEnd(), EXPIRE_TIMER_TEXT: read('expire.timer', values).trimEnd() };
+  return { ...values, ARM_EXPIRY: read('arm-expiry.sh', units) };
+}
+
 export function renderUserData(input: UserDataInput, dir: string = CLOUD_INIT_DIR): string {
-  const values = placeholders(input);
-  const read = (name: string) => fillPlaceholders(readFileSync(`${dir}${name}`, 'utf8'), values, name);
+  const readWith = (name: string, values: Record<string, string>) => fillPlaceholders(readFileSync(`${dir}${name}`, 'utf8'), values, name);
+  const values = withInlineScripts(placeholders(input), readWith);
+  const read = (name: string) => readWith(name, values);
   const doc = parseDocument(readFileSync(`${dir}cloud-config.yaml`, 'utf8'));
   // Values only: the template's comments name placeholders without being filled.
   visit(doc, {
@@ -68,22 +78,15 @@ export function renderUserData(input: UserDataInput, dir: string = CLOUD_INIT_DI
       if (typeof node.value !== 'string') return;
       const filled = fillPlaceholders(node.value, values, 'cloud-config.yaml');
       // The template quotes placeholders to stay valid YAML; the result needs no quotes.
-      if (filled !== node.value) Object.assign(node, { value: filled, type: 'PLAIN' });
+      if (filled !== node.value) Object.assign(node, { value: filled, type: filled.includes('\n') ? 'BLOCK_LITERAL' : 'PLAIN' });
     },
   });
   const files = doc.get('write_files') as { items: { get(k: string): unknown; set(k: string, v: unknown): void; delete(k: string): boolean }[] };
   for (const entry of files.items) {
     const source = entry.get('x-pillbox-file');
-    const rendered = entry.get('x-pillbox-content');
-    if (typeof source === 'string') {
-      entry.delete('x-pillbox-file');
-      entry.set('content', read(source));
-    } else if (typeof rendered === 'string' && values[rendered] !== undefined) {
-      entry.delete('x-pillbox-content');
-      entry.set('content', values[rendered]);
-    } else {
-      throw new Error('cloud-config.yaml: write_files entry without x-pillbox-file or a known x-pillbox-content');
-    }
+    if (typeof source !== 'string') throw new Error('cloud-config.yaml: write_files entry without x-pillbox-file');
+    entry.delete('x-pillbox-file');
+    entry.set('content', read(source));
   }
   // The comments describe the template, not the result: drop them to save bytes.
   doc.commentBefore = null;

@@ -1,6 +1,7 @@
 // The SDK clients, made once at the entry point and passed down, so tests inject mocks.
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { IAMClient } from '@aws-sdk/client-iam';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { STSClient } from '@aws-sdk/client-sts';
 import { isRegionMissing, noRegionConfigured, OperatorError } from './operator-error.js';
@@ -10,6 +11,7 @@ export interface AwsClients {
   ssm: SSMClient;
   iam: IAMClient;
   sts: STSClient;
+  scheduler: SchedulerClient;
 }
 
 /**
@@ -27,6 +29,7 @@ export function createAwsClients(region?: string): AwsClients {
     ssm: new SSMClient(config),
     iam: new IAMClient(config),
     sts: new STSClient(config),
+    scheduler: new SchedulerClient(config),
   };
 }
 

@@ -1,6 +1,6 @@
 // The provision command's settings: flags > env/.env > defaults (git for env, repo and commit).
 import { z } from 'zod';
-import { commonFields, commonSchema, flagSchema, loadConfig, type Fields, type Sources } from '../core/config.js';
+import { commonFields, commonSchema, flagSchema, loadConfig, type Command, type Fields, type Sources } from '../core/config.js';
 import { originUrl, type GitRunner } from '../core/git.js';
 import { DEFAULT_INSTANCE_TYPE, INSTANCE_TYPES, isAllowedInstanceType } from '../core/pricing.js';
 
@@ -78,6 +78,29 @@ export const provisionSchema = commonSchema.extend({
 });
 
 export type ProvisionConfig = z.infer<typeof provisionSchema>;
+
+export const provisionCommand: Command = {
+  name: 'provision',
+  summary: "Launches or converges the environment's box and waits until the app answers.",
+  fields: provisionFields,
+};
+
+/** render-user-data previews what provision would send: only the settings that shape the user-data. */
+export const renderUserDataCommand: Command = {
+  name: 'render-user-data',
+  summary: 'Prints the cloud-init user-data provision would send (no AWS calls).',
+  fields: {
+    env: provisionFields.env,
+    region: provisionFields.region,
+    ttlHours: provisionFields.ttlHours,
+    domain: provisionFields.domain,
+    repoUrl: provisionFields.repoUrl,
+    ref: provisionFields.ref,
+    appImage: provisionFields.appImage,
+    debug: provisionFields.debug,
+    help: provisionFields.help,
+  },
+};
 
 export async function loadProvisionConfig(sources: Sources, git: GitRunner): Promise<ProvisionConfig> {
   return loadConfig(provisionFields, provisionSchema, sources, git, { repoUrl: await originUrl(git) });

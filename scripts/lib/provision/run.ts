@@ -6,6 +6,7 @@ import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { DeleteParametersCommand } from '@aws-sdk/client-ssm';
 import { allocateElasticIp, associateElasticIp, releaseElasticIp, type ElasticIp } from '../aws/elastic-ip.js';
 import { observeEnvironment, type EnvInstance, type ObservedEnvironment } from '../aws/environment.js';
+import { armExpirySchedule } from '../aws/expiry-schedule.js';
 import { createInstanceProfile, createRole, deleteInstanceProfile, deleteRole, putInstancePolicy } from '../aws/iam.js';
 import { assertInstanceTypeOffered, launchInstance, requestTermination, resolveAmi, useStandardCredits, type Ami, type LaunchOptions } from '../aws/instance.js';
 import { withLock } from '../aws/lock.js';
@@ -199,14 +200,14 @@ async function decide(cfg: ProvisionConfig, seen: ObservedEnvironment, deps: Pro
 }
 
 /** The kept box's expiry, moved the way `npm run extend` moves it; its SSM agent must be online. */
-async function moveKeptExpiry(deps: ProvisionDeps, instanceId: string, to: Date): Promise<void> {
-  const run = ssmRunner(deps.clients.ssm, instanceId, { clock: deps.clock });
+async function moveKeptExpiry(deps: ProvisionDeps, instance: { id: string; env: string }, to: Date): Promise<void> {
+  const run = ssmRunner(deps.clients.ssm, instance.id, { clock: deps.clock });
   try {
-    await moveExpiry({ ec2: deps.clients.ec2, run }, instanceId, to);
+    await moveExpiry({ ec2: deps.clients.ec2, scheduler: deps.clients.scheduler, run }, instance, to);
   } catch (err) {
     if (awsErrorName(err) !== 'InvalidInstanceId') throw err;
     throw new OperatorError(
-      `The SSM agent of ${instanceId} is not online, so its expiry timer cannot move yet.`,
+      `The SSM agent of ${instance.id} is not online, so its expiry timer cannot move yet.`,
       'Wait until `npm run status` shows its services, then run provision again (or `npm run extend`).',
     );
   }
@@ -234,7 +235,7 @@ async function apply(cfg: ProvisionConfig, pre: Preflight, seen: ObservedEnviron
       await deps.progress.step(`${step.action} ${step.resource} ${step.name}`, async () => {
         switch (step.resource) {
           case 'role':
-            await createRole(iam, cfg.env, pre.tags);
+            await createRole(iam, cfg.env, pre.tags, { accountId: pre.accountId });
             created.role = true;
             break;
           case 'role-policy':
@@ -266,7 +267,7 @@ async function apply(cfg: ProvisionConfig, pre: Preflight, seen: ObservedEnviron
             }
             break;
           case 'expiry':
-            if (drift?.expiryTo) await moveKeptExpiry(deps, step.name, drift.expiryTo);
+            if (drift?.expiryTo) await moveKeptExpiry(deps, { id: step.name, env: cfg.env }, drift.expiryTo);
             break;
           case 'instance':
             // A stopped leftover goes; a running box being replaced stays until its successor is healthy.
@@ -287,6 +288,8 @@ async function apply(cfg: ProvisionConfig, pre: Preflight, seen: ObservedEnviron
                 deps.clock,
                 deps.launch,
               );
+              // The guard outside the box: terminates it at ExpiresAt even if it never boots.
+              await armExpirySchedule(deps.clients, { env: cfg.env, region: pre.region, accountId: pre.accountId, instanceId: launched, expiresAt: pre.expiresAt, tags: pre.tags }, deps.clock);
             }
             break;
         }

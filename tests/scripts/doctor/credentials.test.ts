@@ -1,5 +1,5 @@
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { mockClient } from 'aws-sdk-client-mock';
+import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import { expect } from 'chai';
 import { checkCredentials, checkRegion } from '../../../scripts/lib/doctor/credentials.js';
 import { awsError } from './fake-account.js';
@@ -44,7 +44,10 @@ describe('doctor: region and credentials', () => {
   });
 
   describe('credentials', () => {
-    const sts = mockClient(STSClient);
+    // Made when the suite runs, not when the file loads: restoring another test's mock of an
+    // STSClient instance removes a class-level mock made before it (aws-sdk-client-mock).
+    let sts: AwsClientStub<STSClient>;
+    before(() => (sts = mockClient(STSClient)));
     afterEach(() => sts.reset());
     after(() => sts.restore());
     const check = () => checkCredentials(new STSClient({ region: 'eu-west-1' }));

@@ -15,8 +15,11 @@ import * as iam from '@aws-sdk/client-iam';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import * as ssm from '@aws-sdk/client-ssm';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
+import * as scheduler from '@aws-sdk/client-scheduler';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { AwsClients } from '../../../scripts/lib/core/aws-clients.js';
+import { BOOTSTRAP_STATUS, EXPIRE_DROP_IN } from '../../../scripts/lib/box/layout.js';
 import { boxReplies, invocationAnswer, type Reply } from './fake-box.js';
 import { fakeClock, type FakeClock } from './fake-clock.js';
 
@@ -28,6 +31,8 @@ export type PsEntry = Record<string, unknown>;
 /** What the box answers; each instance takes a copy of the world's at launch. */
 export interface BoxState {
   cloudInitExit: number;
+  /** What bootstrapReport prints: the bootstrap's status file, the separator, its log's last lines. */
+  bootstrapReport?: string;
   unitState: string;
   services: PsEntry[];
   readyz: string;
@@ -89,7 +94,9 @@ export interface World {
   groups: { id: string; name: string; vpcId: string; tags: Tags }[];
   rules: { id: string; groupId: string; port: number; cidr: string }[];
   addresses: { allocationId: string; publicIp: string; tags: Tags; instanceId?: string }[];
-  roles: Map<string, { tags: Tags; policies: Map<string, string>; attached: string[] }>;
+  roles: Map<string, { tags: Tags; policies: Map<string, string>; attached: string[]; boundary?: string }>;
+  /** EventBridge Scheduler schedules by name, as last created or updated. */
+  schedules: Map<string, scheduler.CreateScheduleCommandInput>;
   profiles: Map<string, { tags: Tags; roles: string[]; visibleAt: number }>;
   params: Map<string, { value: string; type: string; tags: Tags }>;
   unofferedTypes: string[];
@@ -136,6 +143,7 @@ export function aWorld(overrides: Partial<World> = {}): World {
     rules: [],
     addresses: [],
     roles: new Map(),
+    schedules: new Map(),
     profiles: new Map(),
     params: new Map(),
     unofferedTypes: [],
@@ -158,7 +166,7 @@ export function failNext(world: World, command: string, error: Error, times = 1)
 }
 
 /** The throttling error each service answers with once the SDK's retries are spent. */
-const THROTTLED: Record<string, string> = { ec2: 'RequestLimitExceeded', ssm: 'ThrottlingException', iam: 'Throttling', sts: 'Throttling' };
+const THROTTLED: Record<string, string> = { ec2: 'RequestLimitExceeded', ssm: 'ThrottlingException', iam: 'Throttling', sts: 'Throttling', scheduler: 'ThrottlingException' };
 
 /** `times` calls of `command` are throttled, starting with the first one after `after` was called (or now). */
 export function throttleBurst(world: World, command: string, times: number, after?: string): void {
@@ -224,11 +232,11 @@ function boxLine(box: BoxState, line: string): Reply {
   if (/^docker compose .* ps --all --format /.test(line)) return { stdout: `${renderComposePs(box.services, line)}\n` };
   if (line.endsWith('/readyz')) return { stdout: box.readyz };
   if (line.includes('PILLBOX_SITE=')) return { stdout: box.edge };
-  // The expiry move (extend, provision --ttl-hours): the drop-in's last OnCalendar= wins, as in systemd.
-  const timer = /^sh -c .* sh \S+ '\[Timer\]\nOnCalendar=\nOnCalendar=([^\n]+)\n' pillbox-expire\.timer$/s.exec(line);
-  if (timer) {
-    box.expiryTimer = timer[1];
-    return { stdout: `${timer[1]}\n` };
+  if (line.includes(` ${BOOTSTRAP_STATUS} `) && box.bootstrapReport !== undefined) return { stdout: box.bootstrapReport };
+  // The expiry move (extend, provision --ttl-hours) rewrites the drop-in; the last OnCalendar= wins, as in systemd.
+  if (line.includes(` ${EXPIRE_DROP_IN} `)) {
+    box.expiryTimer = [...line.matchAll(/OnCalendar=(\d[^\n']*)/g)].at(-1)?.[1] ?? '';
+    return { stdout: `${box.expiryTimer}\n` };
   }
   return { exitCode: 127, stderr: `fake box: no answer for ${line}` };
 }
@@ -240,13 +248,15 @@ export function fakeAws(world: World) {
     ssm: new SSMClient({ region: world.region, credentials }),
     iam: new IAMClient({ region: world.region, credentials }),
     sts: new STSClient({ region: world.region, credentials }),
+    scheduler: new SchedulerClient({ region: world.region, credentials }),
   };
-  const mocks = { ec2: mockClient(clients.ec2), ssm: mockClient(clients.ssm), iam: mockClient(clients.iam), sts: mockClient(clients.sts) };
+  const mocks = { ec2: mockClient(clients.ec2), ssm: mockClient(clients.ssm), iam: mockClient(clients.iam), sts: mockClient(clients.sts), scheduler: mockClient(clients.scheduler) };
   const unexpected = new Error('unexpected command in fake AWS');
   mocks.ec2.onAnyCommand().rejects(unexpected);
   mocks.ssm.onAnyCommand().rejects(unexpected);
   mocks.iam.onAnyCommand().rejects(unexpected);
   mocks.sts.onAnyCommand().rejects(unexpected);
+  mocks.scheduler.onAnyCommand().rejects(unexpected);
   const now = () => world.clock.now();
 
   // Wraps a handler with the clock, the crash, the fault queue and the throttling bursts of its command.
@@ -612,8 +622,20 @@ export function fakeAws(world: World) {
   mocks.iam.on(iam.CreateRoleCommand).callsFake(
     iamh('CreateRole', (i: iam.CreateRoleCommandInput) => {
       if (world.roles.has(i.RoleName ?? '')) throw new iam.EntityAlreadyExistsException({ message: `Role with name ${i.RoleName} already exists.`, $metadata: {} });
-      world.roles.set(i.RoleName ?? '', { tags: i.Tags ?? [], policies: new Map(), attached: [] });
+      if (i.PermissionsBoundary !== `arn:aws:iam::${world.accountId}:policy/pillbox-boundary`) throw noSuch(`Scope ARN: ${i.PermissionsBoundary} does not exist or is not attachable. It`);
+      world.roles.set(i.RoleName ?? '', { tags: i.Tags ?? [], policies: new Map(), attached: [], boundary: i.PermissionsBoundary });
       return { Role: { RoleName: i.RoleName } };
+    }),
+  );
+  mocks.iam.on(iam.PutRolePermissionsBoundaryCommand).callsFake(
+    iamh('PutRolePermissionsBoundary', (i: iam.PutRolePermissionsBoundaryCommandInput) => ((role(i.RoleName ?? '').boundary = i.PermissionsBoundary), {})),
+  );
+  mocks.iam.on(iam.DetachRolePolicyCommand).callsFake(
+    iamh('DetachRolePolicy', (i: iam.DetachRolePolicyCommandInput) => {
+      const r = role(i.RoleName ?? '');
+      if (!r.attached.includes(i.PolicyArn ?? '')) throw noSuch(`Policy ${i.PolicyArn} attached to the role`);
+      r.attached = r.attached.filter((a) => a !== i.PolicyArn);
+      return {};
     }),
   );
   mocks.iam.on(iam.PutRolePolicyCommand).callsFake(iamh('PutRolePolicy', (i: iam.PutRolePolicyCommandInput) => (role(i.RoleName ?? '').policies.set(i.PolicyName ?? '', i.PolicyDocument ?? ''), {})));
@@ -674,11 +696,52 @@ export function fakeAws(world: World) {
     }),
   );
 
+  // EventBridge Scheduler
+  const schedh = <I, O>(name: string, fn: (input: I) => O) => h('scheduler', name, fn);
+  const scheduleNamed = (name: string | undefined) => {
+    const found = world.schedules.get(name ?? '');
+    const message = `Schedule ${name} does not exist.`;
+    if (!found) throw new scheduler.ResourceNotFoundException({ message, Message: message, $metadata: {} });
+    return found;
+  };
+  const scheduleArn = (name: string | undefined) => `arn:aws:scheduler:${world.region}:${world.accountId}:schedule/default/${name}`;
+  mocks.scheduler.on(scheduler.CreateScheduleCommand).callsFake(
+    schedh('CreateSchedule', (i: scheduler.CreateScheduleCommandInput) => {
+      const message = `Schedule ${i.Name} already exists.`;
+      if (world.schedules.has(i.Name ?? '')) throw new scheduler.ConflictException({ message, Message: message, $metadata: {} });
+      world.schedules.set(i.Name ?? '', i);
+      return { ScheduleArn: scheduleArn(i.Name) };
+    }),
+  );
+  mocks.scheduler.on(scheduler.UpdateScheduleCommand).callsFake(
+    schedh('UpdateSchedule', (i: scheduler.UpdateScheduleCommandInput) => {
+      scheduleNamed(i.Name);
+      world.schedules.set(i.Name ?? '', i);
+      return { ScheduleArn: scheduleArn(i.Name) };
+    }),
+  );
+  mocks.scheduler.on(scheduler.GetScheduleCommand).callsFake(schedh('GetSchedule', (i: scheduler.GetScheduleCommandInput) => ({ ...scheduleNamed(i.Name), Arn: scheduleArn(i.Name) })));
+  mocks.scheduler.on(scheduler.ListSchedulesCommand).callsFake(
+    schedh('ListSchedules', (i: scheduler.ListSchedulesCommandInput) => {
+      const names = [...world.schedules.keys()].filter((n) => n.startsWith(i.NamePrefix ?? ''));
+      const { items, next } = page(world, names, i.NextToken);
+      return { Schedules: items.map((Name) => ({ Name, GroupName: 'default', Arn: scheduleArn(Name) })), NextToken: next };
+    }),
+  );
+  mocks.scheduler.on(scheduler.DeleteScheduleCommand).callsFake(
+    schedh('DeleteSchedule', (i: scheduler.DeleteScheduleCommandInput) => {
+      scheduleNamed(i.Name);
+      world.schedules.delete(i.Name ?? '');
+      return {};
+    }),
+  );
+
   const restore = () => {
     mocks.ec2.restore();
     mocks.ssm.restore();
     mocks.iam.restore();
     mocks.sts.restore();
+    mocks.scheduler.restore();
   };
   return { clients, mocks, restore, clock: world.clock };
 }
@@ -698,7 +761,7 @@ export function useFakeAws(use: (world: World, fake: FakeAws) => void): void {
 
 /** Names of the commands a mock received, in order (e.g. ['DescribeVpcsCommand', ...]). */
 export function commandNames(fake: FakeAws): string[] {
-  const calls: { args: unknown[] }[] = [fake.mocks.ec2, fake.mocks.ssm, fake.mocks.iam, fake.mocks.sts].flatMap((m) => m.calls() as { args: unknown[] }[]);
+  const calls: { args: unknown[] }[] = [fake.mocks.ec2, fake.mocks.ssm, fake.mocks.iam, fake.mocks.sts, fake.mocks.scheduler].flatMap((m) => m.calls() as { args: unknown[] }[]);
   return calls.map((c) => (c.args[0] as { constructor: { name: string } }).constructor.name);
 }
 

@@ -3,6 +3,7 @@ import * as ec2 from '@aws-sdk/client-ec2';
 import { CreateRoleCommand, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { PutParameterCommand, SendCommandCommand } from '@aws-sdk/client-ssm';
 import { SECRET_NAMES } from '../../../scripts/lib/aws/secrets.js';
+import { REPORT_SEPARATOR } from '../../../scripts/lib/box/bootstrap-status.js';
 import { PS_TEMPLATE } from '../../../scripts/lib/box/compose-health.js';
 import { SSM_STDOUT_LIMIT } from '../../../scripts/lib/box/ssm-run.js';
 import { BOOT_STEPS_MIN, PROVISION_MIN } from '../../../scripts/lib/provision/budget.js';
@@ -41,7 +42,9 @@ describe('provision', () => {
       expect(result.edge).to.deep.include({ https: false });
       expect(result.waited).to.equal(true);
       expect(world.instances).to.have.length(1);
-      expect([...world.roles.keys()]).to.deep.equal(['pillbox-dev-instance']);
+      expect([...world.roles.keys()]).to.deep.equal(['pillbox-dev-instance', 'pillbox-dev-scheduler']);
+      expect([...world.roles.values()].map((r) => r.boundary), 'every role bounded').to.deep.equal(Array(2).fill('arn:aws:iam::123456789012:policy/pillbox-boundary'));
+      expect(JSON.parse(world.schedules.get(`pillbox-dev-expiry-${result.instanceId}`)?.Target?.Input ?? '{}')).to.deep.equal({ InstanceIds: [result.instanceId] });
       expect(world.profiles.get('pillbox-dev-instance')?.roles).to.deep.equal(['pillbox-dev-instance']);
       expect([...world.params.keys()].sort()).to.deep.equal(SECRET_NAMES.map((n) => `/pillbox/dev/secrets/${n}`).sort());
       expect(world.groups.map((g) => g.name)).to.deep.equal(['pillbox-dev']);
@@ -293,7 +296,8 @@ describe('provision', () => {
       expect(liveInstances(world).map((i) => [i.id, i.state])).to.deep.equal([[old.id, 'running']]);
       expect(old.box.readyz, 'the old box still answers').to.equal('200');
       expect(world.rules.map((r) => `${r.groupId} ${r.port}`)).to.deep.equal([`${old.groupIds[0]} 80`, `${old.groupIds[0]} 443`]);
-      expect(world.roles.size).to.equal(1);
+      expect([...world.roles.keys()]).to.deep.equal(['pillbox-dev-instance', 'pillbox-dev-scheduler']);
+      expect([...world.schedules.keys()], 'the old box keeps its expiry schedule').to.deep.equal([`pillbox-dev-expiry-${old.id}`]);
       expect([...world.params.keys()].filter((k) => k.includes('/secrets/'))).to.have.length(SECRET_NAMES.length);
     });
 
@@ -427,7 +431,7 @@ describe('provision', () => {
 
     it('carries on when a concurrent run created the role first (EntityAlreadyExistsException, as SDK v3 names it)', async () => {
       world.onCall = (command) => {
-        if (command === 'CreateRole') world.roles.set('pillbox-dev-instance', { tags: [], policies: new Map(), attached: [] });
+        if (command === 'CreateRole' && !world.roles.has('pillbox-dev-instance')) world.roles.set('pillbox-dev-instance', { tags: [], policies: new Map(), attached: [] });
       };
       const result = await provision(aConfig(), depsFor(fake));
       expect(result.waited).to.equal(true);
@@ -513,6 +517,16 @@ describe('provision', () => {
       const err = await rejection(provision(aConfig(), depsFor(fake)));
       expect(err.message).to.include('cloud-init failed on the box');
       expect(err.hint).to.include('/var/log/cloud-init-output.log');
+    });
+
+    it('names the bootstrap step that failed, with the last lines of its log', async () => {
+      world.box.cloudInitExit = 1;
+      world.box.bootstrapReport = `state=failed\nstep=checkout\nexit=128\n${REPORT_SEPARATOR}\n== pillbox-bootstrap: checkout\nfatal: remote error: upload-pack: not our ref 3f2a1c0\n`;
+      const err = await rejection(provision(aConfig(), depsFor(fake)));
+      expect(err.message).to.equal(
+        'cloud-init failed on the box: the first boot stopped at step "checkout" (exit 128):\n== pillbox-bootstrap: checkout\nfatal: remote error: upload-pack: not our ref 3f2a1c0',
+      );
+      expect(err.hint).to.equal('Read /var/log/pillbox-bootstrap.log on the box (`npm run session`), fix, then `npm run provision -- --replace`.');
     });
   });
 });
