@@ -20,5 +20,5 @@ await runCli(async (argv) => {
   const gitSha = await resolveCommit(git, cfg.ref).catch(() => '0'.repeat(40));
   const region = cfg.region ?? sources.env.AWS_REGION ?? 'us-east-1';
   const expiresAt = new Date(Date.now() + (cfg.ttlHours ?? DEFAULT_TTL_HOURS) * 3_600_000);
-  process.stdout.write(renderCheckedUserData({ env: cfg.env, region, appPort: cfg.appPort, repoUrl: cfg.repoUrl, gitSha, expiresAt, appImage: cfg.appImage }));
+  process.stdout.write(renderCheckedUserData({ env: cfg.env, region, domain: cfg.domain, repoUrl: cfg.repoUrl, gitSha, expiresAt, appImage: cfg.appImage }));
 });

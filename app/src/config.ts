@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 
@@ -17,6 +18,14 @@ const wholeNumber = (min: number, max: number, fallback: number, unit = '') => {
     .transform((v) => v ?? fallback);
 };
 
+/** "a.b.c.d/n" or an address alone: what Express's `trust proxy` (proxy-addr) accepts as one entry. */
+const isAddressOrRange = (entry: string): boolean => {
+  const [address = '', prefix, extra] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || extra !== undefined) return false;
+  return prefix === undefined || (/^\d+$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
+};
+
 const schema = z.object({
   NODE_ENV: z
     .enum(['development', 'production', 'test'], { error: 'expected development, production or test' })
@@ -31,6 +40,13 @@ const schema = z.object({
   WEB_CONCURRENCY: wholeNumber(1, 64, availableParallelism(), ' of workers'),
   SHUTDOWN_TIMEOUT_MS: wholeNumber(1000, 120000, 10000, ' of milliseconds'),
   BODY_LIMIT_BYTES: wholeNumber(1024, 1048576, 16384, ' of bytes'),
+  // The proxies whose X-Forwarded-* headers are believed (the edge network behind Caddy); none by default.
+  TRUST_PROXY: z
+    .string()
+    .transform((v) => v.split(',').map((entry) => entry.trim()))
+    .refine((entries) => entries.every(isAddressOrRange), { error: 'expected IP addresses or CIDR ranges, comma-separated (e.g. 172.30.0.0/24)' })
+    .optional()
+    .transform((v) => v ?? []),
   LOG_LEVEL: z.enum(LOG_LEVELS, { error: `expected one of ${LOG_LEVELS.join(', ')}` }).default('info'),
   EMBEDDED_PG_DIR: z.string().min(1).default('.data/postgres'),
   EMBEDDED_PG_PORT: wholeNumber(1, 65535, 54329),

@@ -10,6 +10,11 @@ describe('app config', () => {
     expect(config.WEB_CONCURRENCY).to.be.greaterThan(0);
   });
 
+  it('trusts no proxy unless TRUST_PROXY names some, as addresses or CIDR ranges', () => {
+    expect(loadConfig({}).TRUST_PROXY).to.deep.equal([]);
+    expect(loadConfig({ TRUST_PROXY: '172.30.0.0/24, 10.0.0.7,fd00::/8' }).TRUST_PROXY).to.deep.equal(['172.30.0.0/24', '10.0.0.7', 'fd00::/8']);
+  });
+
   it('treats empty values as unset', () => {
     const config = loadConfig({ PORT: '', DATABASE_URL: '' });
     expect(config.PORT).to.equal(3000);
@@ -23,6 +28,8 @@ describe('app config', () => {
     [{ SHUTDOWN_TIMEOUT_MS: '1.5' }, 'SHUTDOWN_TIMEOUT_MS=1.5: expected a whole number of milliseconds from 1000 to 120000'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL=loud: expected one of fatal, error, warn, info, debug, trace, silent'],
     [{ DATABASE_URL: 'mysql://u:secret@h/db' }, 'DATABASE_URL=<redacted>: expected a postgres:// connection URL'],
+    [{ TRUST_PROXY: 'true' }, 'TRUST_PROXY=true: expected IP addresses or CIDR ranges, comma-separated (e.g. 172.30.0.0/24)'],
+    [{ TRUST_PROXY: '172.30.0.0/33' }, 'TRUST_PROXY=172.30.0.0/33: expected IP addresses or CIDR ranges, comma-separated (e.g. 172.30.0.0/24)'],
   ];
   for (const [env, message] of bad) {
     it(`rejects ${Object.entries(env)[0]!.join('=')} with one line naming the variable`, () => {

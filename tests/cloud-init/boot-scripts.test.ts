@@ -2,7 +2,7 @@
 // what they write, which programs they call in which order, and what they leave behind
 // when a step fails.
 import { expect } from 'chai';
-import { BOOTSTRAP_LOG, BOOTSTRAP_STATUS, CHECKOUT_BIN, EXPIRE_DROP_IN, INSTALL_PLUGINS_BIN, SETTINGS_ENV, STANDARD_CREDITS_BIN, SYSTEMD_DIR } from '../../scripts/lib/box/layout.js';
+import { BOOTSTRAP_LOG, BOOTSTRAP_STATUS, CHECKOUT_BIN, EDGE_SITE_BIN, EXPIRE_DROP_IN, FETCH_SECRETS_BIN, INSTALL_PLUGINS_BIN, SETTINGS_ENV, STANDARD_CREDITS_BIN, SYSTEMD_DIR } from '../../scripts/lib/box/layout.js';
 import { parseBootstrapStatus } from '../../scripts/lib/box/bootstrap-status.js';
 import { BoxRoot, fileIn, rendered, type CloudConfig } from './box-root.js';
 
@@ -121,6 +121,44 @@ describe('boot scripts on a box', () => {
 
     it('is run by the stack unit after a healthy start, and a failure there does not fail the stack', () => {
       expect(fileIn(cfg, `${SYSTEMD_DIR}/pillbox.service`)).to.match(new RegExp(`^ExecStartPost=-${STANDARD_CREDITS_BIN}$`, 'm'));
+    });
+  });
+
+  describe('naming the site the edge serves, before every start of the stack', () => {
+    const site = (settings: string, curl: string) => {
+      box.writeFiles(cfg);
+      box.write(SETTINGS_ENV, settings);
+      box.standIn('curl', curl);
+      return box.run('sh', box.read(EDGE_SITE_BIN));
+    };
+    // IMDSv2: a token from PUT /api/token, then the public IPv4 with that token.
+    const imds = `case "$*" in
+  *"-X PUT"*/latest/api/token) echo tok3n ;;
+  *"X-aws-ec2-metadata-token: tok3n"*/latest/meta-data/public-ipv4) echo 203.0.113.10 ;;
+  *) exit 22 ;;
+esac`;
+
+    it('runs after the secrets are fetched and before compose starts', () => {
+      const unit = fileIn(cfg, `${SYSTEMD_DIR}/pillbox.service`);
+      expect(unit.indexOf(`ExecStartPre=${EDGE_SITE_BIN}`)).to.be.greaterThan(unit.indexOf(`ExecStartPre=${FETCH_SECRETS_BIN}`));
+      expect(unit.indexOf(`ExecStartPre=${EDGE_SITE_BIN}`)).to.be.lessThan(unit.indexOf('ExecStart='));
+    });
+
+    it('writes the public IPv4 from the instance metadata, replacing the one of an earlier boot', () => {
+      expect(site('PILLBOX_ENV=dev\nPILLBOX_DOMAIN=\nPILLBOX_SITE=198.51.100.1\n', imds).status).to.equal(0);
+      expect(box.read(SETTINGS_ENV)).to.equal('PILLBOX_ENV=dev\nPILLBOX_DOMAIN=\nPILLBOX_SITE=203.0.113.10\n');
+    });
+
+    it('writes the domain when one is set, without asking the metadata service', () => {
+      expect(site('PILLBOX_DOMAIN=app.example.com\n', 'exit 7').status).to.equal(0);
+      expect(box.read(SETTINGS_ENV)).to.equal('PILLBOX_DOMAIN=app.example.com\nPILLBOX_SITE=app.example.com\n');
+      expect(box.loggedCalls()).to.deep.equal([]);
+    });
+
+    it('fails naming the cause when the instance has no public IPv4', () => {
+      const run = site('PILLBOX_DOMAIN=\n', 'case "$*" in *api/token) echo tok3n ;; *) exit 22 ;; esac');
+      expect(run.status).to.equal(1);
+      expect(run.stderr).to.match(/no public IPv4 address/);
     });
   });
 });

@@ -12,7 +12,6 @@ import { renderUserData, type UserDataInput } from '../../scripts/lib/box/user-d
 export const anInput = (overrides: Partial<UserDataInput> = {}): UserDataInput => ({
   env: 'feature-login',
   region: 'eu-west-1',
-  appPort: 80,
   repoUrl: 'https://github.com/acme/pillbox',
   gitSha: '3f2a1c0d9e8b7a6f5e4d3c2b1a0f9e8d7c6b5a49',
   expiresAt: new Date('2026-11-22T06:30:00Z'),

@@ -61,10 +61,18 @@ describe('cloud-init user-data', () => {
     const env = file(cfg, '/etc/pillbox/pillbox.env');
     expect(env).to.include('PILLBOX_ENV=feature-login\n');
     expect(env).to.include('ELASTIC_APM_ENVIRONMENT=feature-login\n');
-    expect(env).to.include('APP_PORT=80\n');
+    expect(env).to.include('PILLBOX_DOMAIN=\n');
+    expect(env).to.include('PILLBOX_ACME_PROFILE=shortlived\n');
     expect(env).to.include('PILLBOX_SECRETS_PATH=/pillbox/feature-login/secrets\n');
     expect(env).to.include('PILLBOX_GIT_SHA=3f2a1c0d9e8b7a6f5e4d3c2b1a0f9e8d7c6b5a49\n');
     expect(cfg.write_files.find((f) => f.path === '/etc/pillbox/pillbox.env')?.permissions).to.equal('0644');
+  });
+
+  it('asks for the default ACME profile for a domain, and for shortlived (the only one for an IP address) without', () => {
+    const env = file(rendered({ domain: 'app.example.com' }), '/etc/pillbox/pillbox.env');
+    expect(env).to.include('PILLBOX_DOMAIN=app.example.com\n');
+    expect(env).to.include('PILLBOX_ACME_PROFILE=classic\n');
+    expect(file(rendered(), '/etc/pillbox/pillbox.env')).to.include('PILLBOX_ACME_PROFILE=shortlived\n');
   });
 
   it('arms the expiry timer in bootcmd, which runs at every boot and before write_files, so it carries the units itself', () => {

@@ -15,6 +15,7 @@ export interface Service {
   command?: string[];
   entrypoint?: string[];
   restart?: string;
+  pull_policy?: string;
   secrets?: string[];
   memswap_limit?: string;
   stop_grace_period?: string;
@@ -28,12 +29,14 @@ export interface Service {
   volumes?: string[];
   ulimits?: Record<string, { soft: number; hard: number }>;
   profiles?: string[];
+  networks?: Record<string, { aliases?: string[] } | null>;
 }
 export interface ComposeFile {
   name?: string;
   services: Record<string, Service>;
   secrets?: Record<string, { environment?: string; file?: string }>;
   volumes?: Record<string, unknown>;
+  networks?: Record<string, { ipam?: { config?: { subnet?: string }[] } }>;
 }
 
 // Compose's merge tags, kept as markers so tests can see them.
@@ -45,7 +48,8 @@ const composeTags: Tags = [
 
 export const readText = (relative: string): string => readFileSync(`${ROOT}${relative}`, 'utf8');
 
-export const loadCompose = (relative: string): ComposeFile => parse(readText(relative), { customTags: composeTags }) as ComposeFile;
+// `merge`: the app's two colors share one definition through a YAML merge key (`<<: *app`), as compose reads it.
+export const loadCompose = (relative: string): ComposeFile => parse(readText(relative), { customTags: composeTags, merge: true }) as ComposeFile;
 
 /** KEY=value lines of an env file; comments and blank lines skipped. */
 export function parseEnvFile(text: string): Record<string, string> {
@@ -75,6 +79,10 @@ export function interpolate(value: string, env: Record<string, string>): string 
     return fallback ? (fallback[1] as string) : '';
   });
 }
+
+/** A service's environment as the container gets it: compose's interpolation, with defaults where `env` is silent. */
+export const containerEnvironment = (service: Service, env: Record<string, string> = {}): Record<string, string> =>
+  Object.fromEntries(Object.entries(service.environment ?? {}).map(([name, value]) => [name, interpolate(value, env)]));
 
 /** "1280m", "1g" → MiB. */
 export function mebibytes(size: string): number {

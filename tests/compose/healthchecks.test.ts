@@ -1,6 +1,7 @@
 // Runs each Elastic healthcheck script from compose.yaml with bash against a local stand-in of the service, with
 // PATH holding only what the 9.5 image ships: nothing at all for APM Server (ubi10-micro) and Heartbeat (UBI
-// minimal; bash builtins only), curl for Elasticsearch and Kibana. Sources of those image facts: STEPS.md.
+// minimal; bash builtins only), curl for Elasticsearch and Kibana. Caddy's runs against Debian's Caddy with the
+// project Caddyfile, with wget alone (the image's is BusyBox's, same flags). Sources of those image facts: STEPS.md.
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -8,7 +9,9 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadCompose } from './compose-files.js';
+import { startCaddy } from '../support/caddy-process.js';
+import { freePort } from '../support/postgres.js';
+import { containerEnvironment, loadCompose } from './compose-files.js';
 
 const compose = loadCompose('compose/compose.yaml');
 
@@ -47,8 +50,12 @@ function pathWith(...programs: string[]): string {
 }
 
 async function runCheck(script: string, path: string, env: Record<string, string> = {}): Promise<number> {
+  return runArgv(['/usr/bin/bash', '-c', script], path, env);
+}
+
+function runArgv([program, ...args]: string[], path: string, env: Record<string, string> = {}): Promise<number> {
   return new Promise((resolve) => {
-    execFile('/usr/bin/bash', ['-c', script], { env: { PATH: path, ...env }, timeout: 10_000 }, (err) => {
+    execFile(program as string, args, { env: { PATH: path, ...env }, timeout: 10_000 }, (err) => {
       resolve(err === null ? 0 : typeof err.code === 'number' ? err.code : 1);
     });
   });
@@ -129,6 +136,37 @@ describe('healthchecks run with only what each 9.5 image contains', () => {
     it('keeps the password off the command line: it reaches curl on stdin', () => {
       expect(scriptOf('elasticsearch')).to.match(/--config -/);
       expect(scriptOf('elasticsearch')).to.not.match(/\s-u\s|--user\s/);
+    });
+  });
+
+  describe('caddy (BusyBox wget in the Alpine image; no bash, no curl needed)', function () {
+    this.timeout(30_000);
+    const [form, ...argv] = compose.services['caddy']?.healthcheck?.test as string[];
+
+    it('runs wget directly, not through a shell the image lacks', () => {
+      expect(form).to.equal('CMD');
+      expect(argv[0]).to.equal('wget');
+    });
+
+    it('is healthy while the admin API answers with the loaded config, and unhealthy once Caddy is gone', async () => {
+      const [admin, http, https, local] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+      const caddy = await startCaddy({
+        ...containerEnvironment(compose.services['caddy']!),
+        PILLBOX_CADDY_ADMIN: `127.0.0.1:${admin}`,
+        PILLBOX_HTTP_PORT: String(http),
+        PILLBOX_HTTPS_PORT: String(https),
+        PILLBOX_EDGE_LOCAL_PORT: String(local),
+        // Nothing answers there: no certificate is requested from the real Let's Encrypt.
+        PILLBOX_ACME_CA: `https://127.0.0.1:${await freePort()}/dir`,
+      });
+      const check = argv.map((a) => a.replace('127.0.0.1:2019', `127.0.0.1:${admin}`));
+      const onlyWget = pathWith('wget');
+      try {
+        expect(await runArgv(check, onlyWget)).to.equal(0);
+      } finally {
+        await caddy.stop();
+      }
+      expect(await runArgv(check, onlyWget)).to.not.equal(0);
     });
   });
 });

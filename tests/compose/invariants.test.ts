@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { parse } from 'yaml';
+import { BUILT_APP_IMAGE } from '../../scripts/lib/deploy/plan.js';
 import {
   dependenciesOf,
   interpolate,
@@ -19,6 +20,8 @@ const pinned = parseEnvFile(readText('compose/.env'));
 const services = Object.entries(compose.services);
 const longRunning = services.filter(([, s]) => !isOneShot(s));
 const oneShots = services.filter(([, s]) => isOneShot(s));
+// The second app color runs only while a deploy swaps the app; `up` never starts it.
+const DURING_DEPLOY_ONLY = 'app-next';
 
 // t3.medium MemTotal: 4 GiB nominal less what firmware and the kernel keep. Karpenter measured the gap on a
 // booted t3.medium as 264,945,664 bytes (aws/karpenter-provider-aws, pkg/providers/instancetype/
@@ -26,25 +29,28 @@ const oneShots = services.filter(([, s]) => isOneShot(s));
 const T3_MEDIUM_MEMTOTAL_MIB = Math.floor((4 * 1024 ** 3 - 264_945_664) / 1024 ** 2);
 // dockerd, containerd, one shim per container, the SSM agent, the rest of Amazon Linux 2023, and page cache.
 const HOST_RESERVE_MIB = 512;
-// The edge proxy (Caddy) comes next; its room is kept now.
-const CADDY_RESERVED_MIB = 64;
 // Services that converge something, then idle; their healthcheck proves the work is done, not that a port answers.
 const CONVERGE_THEN_IDLE = ['kibana-setup'];
 
 const limitOf = (s: Service) => mebibytes(s.deploy?.resources?.limits?.memory ?? '0m');
 const option = (args: string, flag: RegExp) => args.match(flag)?.[1];
 
-/** The budget as the README table states it: long-running limits, Caddy's room, and the one set-up job at a time. */
+/**
+ * The budget as the README table states it, at its two peaks. At rest (boot included): every long-running limit
+ * but app-next's, plus the one set-up job that runs at a time. During a deploy: both app colors, and no set-up job
+ * (deploy starts app-next alone, with --no-deps).
+ */
 function memoryBudget() {
-  const longRunningSum = longRunning.reduce((sum, [, s]) => sum + limitOf(s), 0);
+  const sum = (entries: [string, Service][]) => entries.reduce((total, [, s]) => total + limitOf(s), 0);
+  const atRest = longRunning.filter(([name]) => name !== DURING_DEPLOY_ONLY);
   const largestOneShot = Math.max(...oneShots.map(([, s]) => limitOf(s)));
-  return { longRunning: longRunningSum, largestOneShot, total: longRunningSum + CADDY_RESERVED_MIB + largestOneShot };
+  return { atRest: sum(atRest) + largestOneShot, duringDeploy: sum(longRunning), largestOneShot };
 }
 
 describe('compose.yaml invariants', () => {
   it('is the pillbox project, with the services the design names', () => {
     expect(compose.name).to.equal('pillbox');
-    expect(Object.keys(compose.services)).to.include.members(['app', 'postgres', 'elasticsearch', 'kibana', 'apm-server', 'heartbeat', 'setup']);
+    expect(Object.keys(compose.services)).to.include.members(['app', 'app-next', 'caddy', 'postgres', 'elasticsearch', 'kibana', 'apm-server', 'heartbeat', 'setup']);
   });
 
   describe('pinned images', () => {
@@ -60,8 +66,24 @@ describe('compose.yaml invariants', () => {
       expect(interpolate(compose.services['postgres']?.image ?? '', pinned)).to.match(/^postgres:17\.\d+-bookworm$/);
     });
 
+    it('pins Caddy to an exact release of the official image, 2.11.3 or later (IP certificates: caddyserver/caddy#7399)', () => {
+      const tag = interpolate(compose.services['caddy']?.image ?? '', pinned);
+      const m = tag.match(/^caddy:(\d+)\.(\d+)\.(\d+)-alpine$/);
+      expect(m, tag).to.not.equal(null);
+      const [major, minor, patch] = (m as RegExpMatchArray).slice(1).map(Number) as [number, number, number];
+      expect(major * 1e6 + minor * 1e3 + patch).to.be.at.least(2_011_003);
+    });
+
+    it('runs app-next on the image compose builds for app, never pulled', () => {
+      const next = compose.services['app-next'] as Service;
+      expect(interpolate(next.image ?? '', pinned)).to.equal(BUILT_APP_IMAGE);
+      expect(next.pull_policy).to.equal('never');
+      expect(next.build).to.equal(undefined);
+    });
+
     it('resolves every image to an exact tag, never latest or a bare major', () => {
       for (const [name, s] of [...services, ['app (dev)', dev.services['app'] as Service] as const]) {
+        if (name === DURING_DEPLOY_ONLY) continue;
         if (s.image === undefined) {
           expect(s.build, `${name} has neither image nor build`).to.not.equal(undefined);
           continue;
@@ -134,19 +156,26 @@ describe('compose.yaml invariants', () => {
   describe(`memory budget for a t3.medium (MemTotal ${T3_MEDIUM_MEMTOTAL_MIB} MiB)`, () => {
     const budget = memoryBudget();
 
-    it(`leaves the host at least ${HOST_RESERVE_MIB} MiB with every long-running limit, Caddy's room and the largest set-up job`, () => {
-      expect(budget.total).to.equal(budget.longRunning + CADDY_RESERVED_MIB + budget.largestOneShot);
-      expect(T3_MEDIUM_MEMTOTAL_MIB - budget.total).to.be.at.least(HOST_RESERVE_MIB);
+    it(`leaves the host at least ${HOST_RESERVE_MIB} MiB at rest: every long-running limit and the largest set-up job`, () => {
+      expect(T3_MEDIUM_MEMTOTAL_MIB - budget.atRest).to.be.at.least(HOST_RESERVE_MIB);
+    });
+
+    it(`leaves the host at least ${HOST_RESERVE_MIB} MiB during a deploy, with both app colors running`, () => {
+      expect(T3_MEDIUM_MEMTOTAL_MIB - budget.duringDeploy).to.be.at.least(HOST_RESERVE_MIB);
     });
 
     it('gives every service a memory limit, one-shots included', () => {
       for (const [name, s] of services) expect(limitOf(s), name).to.be.greaterThan(0);
     });
 
-    it('gives the app 512 MiB for a primary and two workers', () => {
+    it('gives both app colors one definition: the same limit, workers and settings', () => {
       const app = compose.services['app'] as Service;
-      expect(limitOf(app)).to.equal(512);
-      expect(app.environment?.['WEB_CONCURRENCY']).to.equal('2');
+      const next = compose.services['app-next'] as Service;
+      expect(limitOf(app)).to.equal(320);
+      expect(app.environment?.['WEB_CONCURRENCY']).to.equal('1');
+      for (const key of ['environment', 'deploy', 'healthcheck', 'depends_on', 'restart', 'stop_grace_period'] as const) {
+        expect(next[key], key).to.deep.equal(app[key]);
+      }
     });
 
     it('fixes the Elasticsearch heap at no more than half its limit, caps direct memory, and keeps it out of swap', () => {
@@ -176,11 +205,12 @@ describe('compose.yaml invariants', () => {
       for (const [name, s] of services) {
         expect(row(name), `README budget row for ${name}`).to.include(`| ${s.deploy?.resources?.limits?.memory} |`);
       }
-      expect(row('caddy')).to.include(`| ${CADDY_RESERVED_MIB}m |`);
       expect(row('largest set-up job')).to.include(`| ${budget.largestOneShot}m |`);
-      expect(row('**total**')).to.include(`**${budget.total} MiB**`);
       expect(row('t3.medium MemTotal')).to.include(`${T3_MEDIUM_MEMTOTAL_MIB} MiB`);
-      expect(row('**host**')).to.include(`**${T3_MEDIUM_MEMTOTAL_MIB - budget.total} MiB**`);
+      expect(row('**total at rest**')).to.include(`**${budget.atRest} MiB**`);
+      expect(row('**host at rest**')).to.include(`**${T3_MEDIUM_MEMTOTAL_MIB - budget.atRest} MiB**`);
+      expect(row('**total during a deploy**')).to.include(`**${budget.duringDeploy} MiB**`);
+      expect(row('**host during a deploy**')).to.include(`**${T3_MEDIUM_MEMTOTAL_MIB - budget.duringDeploy} MiB**`);
     });
   });
 
@@ -193,9 +223,9 @@ describe('compose.yaml invariants', () => {
   });
 
   describe('ports', () => {
-    it('publishes only the app to the world and Kibana to loopback; nothing else', () => {
+    it('publishes only Caddy to the world (80 and 443), its plain-HTTP port and Kibana to loopback; nothing else', () => {
       const published = Object.fromEntries(services.filter(([, s]) => s.ports !== undefined).map(([n, s]) => [n, s.ports]));
-      expect(published).to.deep.equal({ app: ['0.0.0.0:${APP_PORT:-80}:3000'], kibana: ['127.0.0.1:5601:5601'] });
+      expect(published).to.deep.equal({ caddy: ['0.0.0.0:80:80', '0.0.0.0:443:443', '127.0.0.1:8080:8080'], kibana: ['127.0.0.1:5601:5601'] });
       for (const [name, s] of services) expect(s.expose, name).to.equal(undefined);
     });
 
@@ -260,9 +290,12 @@ describe('compose.dev.yaml', () => {
 
   it('makes the whole Elastic Stack optional behind the elastic profile, and the app independent of it', () => {
     for (const name of Object.keys(compose.services)) {
-      if (name === 'app' || name === 'postgres') continue;
+      if (['app', 'app-next', 'postgres', 'caddy'].includes(name)) continue;
       expect(dev.services[name]?.profiles, name).to.deep.equal(['elastic']);
     }
+    // The dev app is served on loopback directly, without the edge; app-next is behind the deploy profile already.
+    expect(dev.services['caddy']?.profiles).to.deep.equal(['edge']);
+    expect(compose.services['app-next']?.profiles).to.deep.equal(['deploy']);
     expect(Object.keys(dev.services['app']?.depends_on ?? {})).to.deep.equal(['postgres']);
   });
 });

@@ -71,10 +71,12 @@ describe('Elastic component configs', () => {
     expect(apm['apm-server'].auth.secret_token).to.equal('${ELASTIC_APM_SECRET_TOKEN}');
   });
 
-  it("monitors the app's /readyz, Kibana and Elasticsearch from inside the network, tagged with the app's service name", () => {
+  it("monitors the app's /readyz through the edge, Kibana and Elasticsearch from inside the network, tagged with the app's service name", () => {
     const monitors = parse(readText('elk/heartbeat/heartbeat.yml'))['heartbeat.monitors'] as { urls: string[]; 'service.name': string }[];
     const urls = monitors.flatMap((m) => m.urls);
-    expect(urls).to.include('http://app:3000/readyz');
+    // Caddy's plain-HTTP port inside the box, on the network Heartbeat shares with it (not the edge network).
+    expect(urls).to.include(`http://caddy:${compose.services['caddy']?.environment?.['PILLBOX_EDGE_LOCAL_PORT']}/readyz`);
+    expect(compose.services['heartbeat']?.networks).to.equal(undefined);
     expect(urls.some((u) => u.startsWith('http://kibana:5601/'))).to.equal(true);
     expect(urls.some((u) => u.startsWith('http://elasticsearch:9200/'))).to.equal(true);
     for (const m of monitors) expect(m['service.name']).to.equal('${ELASTIC_APM_SERVICE_NAME:pillbox}');

@@ -33,6 +33,7 @@ export const IMPLIED_ACTIONS: Record<string, string[]> = {
   'ec2:RunInstances': ['ec2:CreateTags', 'iam:PassRole'],
   'ec2:CreateSecurityGroup': ['ec2:CreateTags'],
   'ec2:AuthorizeSecurityGroupIngress': ['ec2:CreateTags'],
+  'ec2:AllocateAddress': ['ec2:CreateTags'],
   'iam:CreateRole': ['iam:TagRole'],
   'iam:CreateInstanceProfile': ['iam:TagInstanceProfile'],
   'ssm:PutParameter': ['ssm:AddTagsToResource'],

@@ -1,5 +1,5 @@
 // The deploy role's policy proven by evaluation: every request the CLI makes, recorded from
-// real runs of provision, a --replace, status, a deploy's tag, extend and teardown against the in-memory AWS (plus
+// real runs of provision (with a domain, so its Elastic IP), a --replace, status, a deploy's tag, extend and teardown against the in-memory AWS (plus
 // the sessions it opens and the runbook's commands), is translated into what IAM authorizes
 // and evaluated with an IAM policy simulator. Then the ways a branch could try to turn the
 // role into account admin are evaluated, and each must be denied.
@@ -33,9 +33,11 @@ async function recordedCalls(): Promise<SentCall[]> {
   const world = aWorld({ region: REGION, accountId: ACCOUNT });
   const fake = fakeAws(world);
   try {
-    await provision(aConfig(), depsFor(fake));
-    // A re-provision that replaces the box and moves the app port: the schedule is updated, the old rule revoked.
-    await provision(aConfig({ replace: true, appPort: 8080 }), depsFor(fake, { runId: 'run00002' }));
+    // With a domain: an Elastic IP is allocated (tagged on creation) and attached.
+    await provision(aConfig({ domain: 'app.example.com' }), depsFor(fake));
+    // A re-provision that replaces the box and narrows the range: the schedule is updated, the old rules
+    // revoked, and the address moved to the new box.
+    await provision(aConfig({ replace: true, allowedCidr: '198.51.100.0/24' }), depsFor(fake, { runId: 'run00002' }));
     const [box] = await findInstances(fake.clients.ec2, 'dev');
     const clock = world.clock;
     const run = ssmRunner(fake.clients.ssm, box!.id, { clock });
@@ -143,6 +145,9 @@ describe('deploy role policy, evaluated', function () {
       ['run commands on a foreign instance', { action: 'ssm:SendCommand', resource: instance('i-0foreign'), context: resourceTags({ Project: 'payroll' }), via: '' }, 'ImplicitlyDenied'],
       ['run commands with another document', { action: 'ssm:SendCommand', resource: `arn:aws:ssm:${REGION}::document/AWS-RunPowerShellScript`, context: {}, via: '' }, 'ImplicitlyDenied'],
       ['terminate a foreign instance', { action: 'ec2:TerminateInstances', resource: instance('i-0foreign'), context: resourceTags({ Project: 'payroll' }), via: '' }, 'ImplicitlyDenied'],
+      ['attach a pillbox Elastic IP to a foreign instance', { action: 'ec2:AssociateAddress', resource: instance('i-0foreign'), context: resourceTags({ Project: 'payroll' }), via: '' }, 'ImplicitlyDenied'],
+      ['release a foreign Elastic IP', { action: 'ec2:ReleaseAddress', resource: `arn:aws:ec2:${REGION}:${ACCOUNT}:elastic-ip/eipalloc-0foreign`, context: resourceTags({ Project: 'payroll' }), via: '' }, 'ImplicitlyDenied'],
+      ['allocate an untagged Elastic IP', { action: 'ec2:AllocateAddress', resource: `arn:aws:ec2:${REGION}:${ACCOUNT}:elastic-ip/*`, context: {}, via: '' }, 'ImplicitlyDenied'],
       ['read another application\'s secrets', { action: 'ssm:GetParameter', resource: `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/payroll/db-password`, context: {}, via: '' }, 'ImplicitlyDenied'],
     ];
 

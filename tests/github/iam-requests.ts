@@ -35,6 +35,7 @@ type Tags = { Key?: string; Value?: string }[] | undefined;
 
 /** Calls without resource-level permissions (authorized on "*"), by service. */
 const UNSCOPED: Record<string, string> = {
+  DescribeAddresses: 'ec2',
   DescribeImages: 'ec2',
   DescribeInstances: 'ec2',
   DescribeInstanceTypeOfferings: 'ec2',
@@ -121,6 +122,14 @@ export function iamRequests(call: SentCall, a: Account): IamRequest[] {
       return strs('InstanceIds').map((id) => req('ec2:TerminateInstances', ec2('instance', id), owned));
     case 'ModifyInstanceCreditSpecificationCommand':
       return (i['InstanceCreditSpecifications'] as { InstanceId: string }[]).map((c) => req('ec2:ModifyInstanceCreditSpecification', ec2('instance', c.InstanceId), owned));
+    case 'AllocateAddressCommand': {
+      const spec = i['TagSpecifications'] as unknown;
+      return [req('ec2:AllocateAddress', ec2('elastic-ip', '*'), requestTags(tagsOf(spec, 'elastic-ip'))), ...tagOnCreate('AllocateAddress', [['elastic-ip', 'elastic-ip']], spec)];
+    }
+    case 'AssociateAddressCommand':
+      return [req('ec2:AssociateAddress', ec2('elastic-ip', str('AllocationId')), owned), req('ec2:AssociateAddress', ec2('instance', str('InstanceId')), owned)];
+    case 'ReleaseAddressCommand':
+      return [req('ec2:ReleaseAddress', ec2('elastic-ip', str('AllocationId')), owned)];
     case 'CreateTagsCommand':
       return strs('Resources').map((id) => req('ec2:CreateTags', ec2('instance', id), { ...owned, ...requestTags(tags('Tags')) }));
 

@@ -13,13 +13,17 @@ export interface AppDeps {
   readiness: Readiness;
   logger: Logger;
   bodyLimit: number;
+  /** Addresses or CIDR ranges of the proxies in front (TRUST_PROXY); empty trusts none. */
+  trustProxy: readonly string[];
 }
 
-export function createApp({ repository, readiness, logger, bodyLimit }: AppDeps): Express {
+export function createApp({ repository, readiness, logger, bodyLimit, trustProxy }: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('query parser', 'simple');
+  // req.ip and req.protocol come from X-Forwarded-* only when the peer is one of these proxies, never from anyone.
+  app.set('trust proxy', trustProxy.length > 0 ? [...trustProxy] : false);
 
   app.use(healthRoutes(readiness));
   app.use(requestLog(logger));

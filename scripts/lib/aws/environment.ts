@@ -7,6 +7,7 @@ import type { AwsClients } from '../core/aws-clients.js';
 import { ignoreGone } from '../core/aws-errors.js';
 import { envFilters, envNames, TAG, tagValue } from '../core/names.js';
 import { OperatorError } from '../core/operator-error.js';
+import { findElasticIp, type ElasticIp } from './elastic-ip.js';
 import { defaultVpcId } from './security-group.js';
 
 export interface EnvInstance {
@@ -99,6 +100,8 @@ export interface ObservedEnvironment {
   role?: { name: string; arn: string; inlinePolicies: string[] };
   instanceProfile?: { name: string; arn: string; roles: string[] };
   parameters: string[];
+  /** Only an environment that was given a domain has one. */
+  elasticIp?: ElasticIp;
 }
 
 /** The group of that name in the default VPC: names are unique per VPC only, and another VPC's group is not ours. */
@@ -145,12 +148,13 @@ export async function findParameters(ssm: SSMClient, env: string): Promise<strin
 
 /** Everything that exists for an environment, found the way teardown needs it. */
 export async function observeEnvironment(clients: AwsClients, env: string): Promise<ObservedEnvironment> {
-  const [instances, securityGroup, role, instanceProfile, parameters] = await Promise.all([
+  const [instances, securityGroup, role, instanceProfile, parameters, elasticIp] = await Promise.all([
     findInstances(clients.ec2, env),
     defaultVpcId(clients.ec2).then((vpcId) => (vpcId ? findSecurityGroup(clients.ec2, env, vpcId) : undefined)),
     findRole(clients.iam, env),
     findInstanceProfile(clients.iam, env),
     findParameters(clients.ssm, env),
+    findElasticIp(clients.ec2, env),
   ]);
-  return { env, instances, securityGroup, role, instanceProfile, parameters };
+  return { env, instances, securityGroup, role, instanceProfile, parameters, ...(elasticIp ? { elasticIp } : {}) };
 }

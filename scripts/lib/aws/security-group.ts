@@ -1,5 +1,5 @@
-// The environment's security group: in the default VPC, one inbound rule (the app port
-// from the configured CIDR), no SSH. Deleting retries while the instance's ENI detaches.
+// The environment's security group: in the default VPC, inbound only to the edge (HTTP and
+// HTTPS) from the configured CIDR, no SSH. Deleting retries while the instance's ENI detaches.
 import {
   AuthorizeSecurityGroupIngressCommand,
   CreateSecurityGroupCommand,
@@ -23,6 +23,9 @@ export async function defaultVpcId(ec2: EC2Client): Promise<string | undefined> 
   return id;
 }
 
+/** What the world may reach: Caddy's HTTP (ACME http-01, then redirects) and HTTPS (no HTTP/3, so TCP only). */
+export const EDGE_PORTS: readonly number[] = [80, 443];
+
 export async function findDefaultVpc(ec2: EC2Client): Promise<string> {
   const id = await defaultVpcId(ec2);
   if (!id) {
@@ -36,7 +39,7 @@ export async function createSecurityGroup(ec2: EC2Client, env: string, vpcId: st
   const out = await ec2.send(
     new CreateSecurityGroupCommand({
       GroupName: name,
-      Description: `pillbox ${env}: the app port only`,
+      Description: `pillbox ${env}: HTTP and HTTPS only`,
       VpcId: vpcId,
       TagSpecifications: [{ ResourceType: 'security-group', Tags: [...tags, { Key: 'Name', Value: name }] }],
     }),
@@ -45,19 +48,20 @@ export async function createSecurityGroup(ec2: EC2Client, env: string, vpcId: st
   return out.GroupId;
 }
 
-/** Makes the app port from `cidr` the group's only inbound rule. */
-export async function setIngress(ec2: EC2Client, groupId: string, port: number, cidr: string, tags: Tag[]): Promise<void> {
+/** Makes the ports from `cidr` the group's only inbound rules. */
+export async function setIngress(ec2: EC2Client, groupId: string, ports: readonly number[], cidr: string, tags: Tag[]): Promise<void> {
   const rules: SecurityGroupRule[] = [];
   for await (const page of paginateDescribeSecurityGroupRules({ client: ec2 }, { Filters: [{ Name: 'group-id', Values: [groupId] }] })) rules.push(...(page.SecurityGroupRules ?? []));
   const inbound = rules.filter((r) => !r.IsEgress);
-  const wanted = inbound.find((r) => r.IpProtocol === 'tcp' && r.FromPort === port && r.ToPort === port && r.CidrIpv4 === cidr);
-  const others = inbound.filter((r) => r !== wanted).map((r) => r.SecurityGroupRuleId ?? '');
+  const isWanted = (r: SecurityGroupRule) => r.IpProtocol === 'tcp' && r.FromPort === r.ToPort && ports.includes(r.FromPort ?? -1) && r.CidrIpv4 === cidr;
+  const others = inbound.filter((r) => !isWanted(r)).map((r) => r.SecurityGroupRuleId ?? '');
   if (others.length > 0) await ec2.send(new RevokeSecurityGroupIngressCommand({ GroupId: groupId, SecurityGroupRuleIds: others }));
-  if (wanted) return;
+  const missing = ports.filter((port) => !inbound.some((r) => isWanted(r) && r.FromPort === port));
+  if (missing.length === 0) return;
   await ec2.send(
     new AuthorizeSecurityGroupIngressCommand({
       GroupId: groupId,
-      IpPermissions: [{ IpProtocol: 'tcp', FromPort: port, ToPort: port, IpRanges: [{ CidrIp: cidr, Description: 'pillbox app' }] }],
+      IpPermissions: missing.map((port) => ({ IpProtocol: 'tcp', FromPort: port, ToPort: port, IpRanges: [{ CidrIp: cidr, Description: 'pillbox edge' }] })),
       TagSpecifications: [{ ResourceType: 'security-group-rule', Tags: tags }],
     }),
   );

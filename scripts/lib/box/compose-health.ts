@@ -9,19 +9,17 @@ export interface ServiceHealth {
   /** healthy, unhealthy, starting, or '' when the service has no healthcheck */
   health: string;
   exitCode: number;
-  /** Host ports the service publishes (the app's public port). */
-  publishedPorts: number[];
 }
 
 /**
  * One short JSON object per container, with only what the waits and status read. Plain
  * `--format json` prints every label as well, and the Elastic images' labels alone come close
  * to the 24,000 characters one SSM answer holds. The fields are compose's ContainerContext
- * (docker/compose cmd/formatter/container.go; Publishers are api.PortPublisher); `json` is
+ * (docker/compose cmd/formatter/container.go); `json` is
  * docker's template function (https://docs.docker.com/go/formatting/).
  */
 export const PS_TEMPLATE =
-  '{"service":{{json .Service}},"state":{{json .State}},"health":{{json .Health}},"exitCode":{{.ExitCode}},"publishers":{{json .Publishers}}}';
+  '{"service":{{json .Service}},"state":{{json .State}},"health":{{json .Health}},"exitCode":{{.ExitCode}}}';
 
 /** `--all`, so a crashed or finished one-shot shows up too. */
 export const composePsCommand = (): string[] => composeArgv('ps', '--all', '--format', PS_TEMPLATE);
@@ -31,7 +29,6 @@ interface PsLine {
   state?: unknown;
   health?: unknown;
   exitCode?: unknown;
-  publishers?: { PublishedPort?: unknown }[] | null;
 }
 
 /** One object per line; a line that is not one is reported, not guessed at. */
@@ -50,7 +47,6 @@ export function parseComposePs(output: string): ServiceHealth[] {
         state: String(e.state ?? 'unknown'),
         health: typeof e.health === 'string' ? e.health : '',
         exitCode: typeof e.exitCode === 'number' ? e.exitCode : 0,
-        publishedPorts: [...new Set((e.publishers ?? []).map((p) => Number(p.PublishedPort)).filter((port) => port > 0))],
       };
     })
     .sort((a, b) => a.service.localeCompare(b.service));

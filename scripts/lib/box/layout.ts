@@ -36,6 +36,8 @@ export const BOOTSTRAP_BIN = '/usr/local/sbin/pillbox-bootstrap';
 export const CHECKOUT_BIN = '/usr/local/sbin/pillbox-checkout';
 export const STANDARD_CREDITS_BIN = '/usr/local/sbin/pillbox-standard-credits';
 export const FETCH_SECRETS_BIN = '/usr/local/sbin/pillbox-fetch-secrets';
+/** Writes PILLBOX_SITE (the domain, or the public IPv4) before every start of the stack. */
+export const EDGE_SITE_BIN = '/usr/local/sbin/pillbox-edge-site';
 export const INSTALL_PLUGINS_BIN = '/usr/local/sbin/pillbox-install-docker-plugins';
 export const SYSCTL_FILE = '/etc/sysctl.d/90-pillbox.conf';
 
@@ -43,6 +45,8 @@ export const SYSCTL_FILE = '/etc/sysctl.d/90-pillbox.conf';
 export const KIBANA_PORT = 5601;
 /** The app's port inside its container. */
 export const APP_CONTAINER_PORT = 3000;
+/** Caddy's plain-HTTP port on the box's loopback (compose.yaml publishes 127.0.0.1:8080): probes reach the app here. */
+export const EDGE_LOCAL_PORT = 8080;
 
 /** Every path and unit name above, by the placeholder name the cloud-init files use. */
 export const BOX_LAYOUT = {
@@ -65,6 +69,7 @@ export const BOX_LAYOUT = {
   CHECKOUT_BIN,
   STANDARD_CREDITS_BIN,
   FETCH_SECRETS_BIN,
+  EDGE_SITE_BIN,
   INSTALL_PLUGINS_BIN,
   SYSCTL_FILE,
 } as const satisfies Record<string, string>;

@@ -20,7 +20,8 @@ export const USER_DATA_LIMIT = 16 * 1024;
 export interface UserDataInput {
   env: string;
   region: string;
-  appPort: number;
+  /** Served over HTTPS with a certificate for it; without one, the certificate names the box's IP address. */
+  domain?: string;
   repoUrl: string;
   gitSha: string;
   expiresAt: Date;
@@ -35,7 +36,9 @@ export function placeholders(input: UserDataInput): Record<string, string> {
     ...BOX_LAYOUT,
     ENV: input.env,
     REGION: input.region,
-    APP_PORT: String(input.appPort),
+    DOMAIN: input.domain ?? '',
+    // Let's Encrypt issues certificates for IP addresses only under the shortlived profile (compose/caddy/Caddyfile).
+    ACME_PROFILE: input.domain ? 'classic' : 'shortlived',
     REPO_URL: input.repoUrl,
     GIT_SHA: input.gitSha,
     SECRETS_PATH: envNames(input.env).secretsTree,

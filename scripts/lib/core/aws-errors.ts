@@ -27,6 +27,7 @@ const GONE = new Set([
   'InvalidGroup.NotFound', // EC2 security group
   'InvalidInstanceID.NotFound', // EC2 instance (terminated over an hour ago; or launched seconds ago and not visible yet)
   'InvalidPermission.NotFound', // EC2 ingress rule
+  'InvalidAllocationID.NotFound', // EC2 Elastic IP
   'ParameterNotFound', // SSM parameter
 ]);
 

@@ -19,6 +19,6 @@ export const deploySchema = commonSchema.extend({
 
 export const deployCommand: Command = {
   name: 'deploy',
-  summary: 'Fetches the commit on the box, builds the app image, proves it ready beside the serving app, then swaps; any failure restores the previous version.',
+  summary: 'Fetches the commit on the box, builds the app image, then swaps it in blue/green behind the edge (no request refused); any failure restores the previous version.',
   fields: deployFields,
 };

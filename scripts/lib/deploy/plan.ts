@@ -1,19 +1,17 @@
 // The commands `npm run deploy` sends to the box, as argv built by pure functions.
 //
-// Order: fetch + check out the commit, build the new app image, start it as a canary
-// beside the serving app (same config, no published port) and wait for /readyz, and only
-// then recreate the app service with it. A broken build or a canary that never gets
-// ready leaves the serving container untouched; every failure restores the previous
-// image tag and commit.
+// Order: fetch + check out the commit, build the new app image, then swap it in behind the
+// edge (blue-green.ts). A broken build or a new version that never gets ready leaves the
+// serving container untouched; every failure restores the previous image tag and commit.
 
 import { composeArgv } from '../box/compose.js';
-import { APP_CONTAINER_PORT, BOX_DIR, COMPOSE_PROJECT } from '../box/layout.js';
+import { BOX_DIR, COMPOSE_PROJECT } from '../box/layout.js';
 import { SSM_MARGIN_SECONDS } from '../box/ssm-run.js';
+import { APP_COLORS, recoveryFor, SWAP, swapStepSeconds, type SwapStep } from './blue-green.js';
 
 export const APP_SERVICE = 'app';
 /** The name compose gives the image it builds for the app (the service has `build:` and no `image:`). */
 export const BUILT_APP_IMAGE = `${COMPOSE_PROJECT}-${APP_SERVICE}`;
-export const CANARY = 'pillbox-app-canary';
 /** Keeps the previous image from being pruned, and names it for a manual rollback. */
 export const ROLLBACK_TAG = 'pillbox-app:rollback';
 
@@ -21,21 +19,21 @@ export const ROLLBACK_TAG = 'pillbox-app:rollback';
  * Seconds each step may run on the box. The build reuses the box's layer cache (the first,
  * cold build happens at boot, inside provision's stack wait), so 20 minutes is generous.
  */
-export const STEP_TIMEOUTS = { quick: 60, fetch: 180, build: 1200, canary: 300 } as const;
+export const STEP_TIMEOUTS = { quick: 60, fetch: 180, build: 1200, drain: 30 } as const;
 
-/** Seconds the new version may take to become ready (canary) and healthy (swap) by default. */
+/** Seconds each app color may take to answer /readyz during the swap, by default. */
 export const DEFAULT_HEALTH_TIMEOUT_SECONDS = 180;
 
 /**
- * The longest a deploy can take: each command of deployApp at its timeout, through a swap
- * that fails and the rollback after it (the app's logs, the restore, the old version
- * brought back), each plus the time SSM may take to report its end.
+ * The longest a deploy can take: each command of deployApp at its timeout, through the whole
+ * swap failing at its end and the rollback after it (the app's logs, the restore, the previous
+ * version brought back into app), each plus the time SSM may take to report its end.
  */
 export function deployBudgetSeconds(healthTimeoutSeconds: number): number {
-  const { quick, fetch, build, canary } = STEP_TIMEOUTS;
-  const health = healthTimeoutSeconds + quick;
-  const forward = [quick, fetch, quick, quick, build, quick, canary, health, quick, health];
-  const rollback = [quick, quick, quick, health];
+  const { quick, fetch, build, drain } = STEP_TIMEOUTS;
+  const swap = (steps: readonly SwapStep[]) => steps.map((s) => swapStepSeconds(s, { readySeconds: healthTimeoutSeconds, drainSeconds: drain }));
+  const forward = [quick, quick, fetch, quick, quick, build, ...swap(SWAP)];
+  const rollback = [quick, quick, quick, ...swap(recoveryFor('during'))];
   return [...forward, ...rollback].reduce((sum, seconds) => sum + seconds + SSM_MARGIN_SECONDS, 0);
 }
 
@@ -72,40 +70,5 @@ export const checkoutCommand = (sha: string): string[] => ['git', '-C', BOX_DIR,
 export const tagCommand = (image: string, tag: string): string[] => ['docker', 'image', 'tag', image, tag];
 export const buildCommand = (): string[] => composeArgv('build', APP_SERVICE);
 
-/** `compose run` gives the canary the service's environment and networks but publishes no port. */
-export const startCanaryCommand = (): string[] => composeArgv('run', '--detach', '--no-deps', '--name', CANARY, APP_SERVICE);
-
-// Idempotent: no canary is fine.
-export const removeCanaryCommand = (): string[] => ['sh', '-c', 'docker rm --force "$1" >/dev/null 2>&1 || true', 'sh', CANARY];
-
-// Polls the canary's /readyz from inside it (node's fetch) until ready, exited, or out of time.
-const CANARY_READY_SCRIPT = [
-  'c=$1; url=$2; limit=$3',
-  'end=$(( $(date +%s) + limit ))',
-  'while :; do',
-  '  if [ "$(docker inspect --format "{{.State.Running}}" "$c" 2>/dev/null)" != true ]; then echo "the canary $c stopped before it was ready" >&2; exit 1; fi',
-  "  if docker exec \"$c\" node -e 'fetch(process.argv[1]).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))' \"$url\"; then echo ready; exit 0; fi",
-  '  if [ "$(date +%s)" -ge "$end" ]; then echo "the canary $c was not ready after ${limit}s" >&2; exit 1; fi',
-  '  sleep 2',
-  'done',
-].join('\n');
-
-export const canaryReadyCommand = (limitSeconds: number): string[] => [
-  'sh',
-  '-c',
-  CANARY_READY_SCRIPT,
-  'sh',
-  CANARY,
-  `http://127.0.0.1:${APP_CONTAINER_PORT}/readyz`,
-  String(limitSeconds),
-];
-
-export const canaryLogsCommand = (): string[] => ['docker', 'logs', '--tail', '200', CANARY];
-
-/**
- * Recreates only the app with the image now tagged; `--wait` returns once its
- * healthcheck passes, or fails after the timeout.
- */
-export const swapCommand = (waitSeconds: number): string[] => composeArgv('up', '--detach', '--no-deps', '--wait', '--wait-timeout', String(waitSeconds), APP_SERVICE);
-
-export const appLogsCommand = (): string[] => composeArgv('logs', '--no-color', '--tail', '200', APP_SERVICE);
+/** Both colors: during a swap either may be the one that failed. */
+export const appLogsCommand = (): string[] => composeArgv('logs', '--no-color', '--tail', '200', ...APP_COLORS);

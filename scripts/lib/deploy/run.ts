@@ -1,27 +1,13 @@
 // Runs the deploy plan on the box with progress, and rolls back on any failure.
 
 import { BOX_DIR, STACK_UNIT } from '../box/layout.js';
-import { runWithFullOutput, type RemoteResult, type RemoteRunner } from '../box/ssm-output.js';
+import { runWithFullOutput, type RemoteRunner } from '../box/ssm-output.js';
 import { errorSummary, OperatorError } from '../core/operator-error.js';
 import type { Progress } from '../core/progress.js';
-import {
-  appLogsCommand,
-  buildCommand,
-  BUILT_APP_IMAGE,
-  canaryLogsCommand,
-  canaryReadyCommand,
-  checkoutCommand,
-  fetchCommand,
-  observeCommand,
-  parseObserved,
-  removeCanaryCommand,
-  ROLLBACK_TAG,
-  startCanaryCommand,
-  STEP_TIMEOUTS,
-  swapCommand,
-  tagCommand,
-  type Observed,
-} from './plan.js';
+import { phaseOf, recoveryFor, swapPlan } from './blue-green.js';
+import { appLogsCommand, buildCommand, BUILT_APP_IMAGE, checkoutCommand, fetchCommand, observeCommand, parseObserved, ROLLBACK_TAG, STEP_TIMEOUTS, tagCommand, type Observed } from './plan.js';
+import { lastLines, must, StepFailed } from './remote-step.js';
+import { routedColor, runSwap, SwapStepFailed } from './swap.js';
 
 export interface DeployDeps {
   run: RemoteRunner;
@@ -34,30 +20,13 @@ export interface DeployDeps {
 
 export interface DeployRequest {
   sha: string;
-  /** Seconds the new app may take to become ready (canary) and healthy (swap). */
+  /** Seconds each app color may take to answer /readyz during the swap. */
   healthTimeoutSeconds: number;
 }
 
 export type DeployResult = { status: 'unchanged'; commit: string } | { status: 'deployed'; from: string; to: string; previousImage: string };
 
 const short = (sha: string): string => sha.slice(0, 7);
-const lastLines = (text: string, n = 20): string => text.trim().split('\n').slice(-n).join('\n');
-
-/** Runs a command and throws with its last stderr lines when it fails. */
-async function must(run: RemoteRunner, argv: readonly string[], timeoutSeconds: number, what: string): Promise<RemoteResult> {
-  const result = await run(argv, { timeoutSeconds });
-  if (result.exitCode !== 0) throw new StepFailed(what, lastLines(result.stderr || result.stdout));
-  return result;
-}
-
-class StepFailed extends Error {
-  constructor(
-    readonly what: string,
-    readonly output: string,
-  ) {
-    super(`${what} failed`);
-  }
-}
 
 export async function deployApp(deps: DeployDeps, request: DeployRequest): Promise<DeployResult> {
   const result = await swapApp(deps, request);
@@ -93,6 +62,12 @@ async function swapApp({ run, progress, newId }: DeployDeps, { sha, healthTimeou
     return { status: 'unchanged', commit: sha };
   }
 
+  const routed = await progress.step('Read where the edge sends traffic', () =>
+    routedColor(run, STEP_TIMEOUTS.quick).catch((err: unknown) => {
+      throw new OperatorError(`The edge (caddy) did not answer on the box: ${err instanceof StepFailed ? err.output : errorSummary(err)}`, 'Check the box with `npm run status`; `npm run logs caddy` shows why it is down.');
+    }),
+  );
+
   try {
     await progress.step(`Fetch ${short(sha)} on the box`, () => must(run, fetchCommand(sha), STEP_TIMEOUTS.fetch, 'git fetch'));
   } catch (err) {
@@ -110,36 +85,32 @@ async function swapApp({ run, progress, newId }: DeployDeps, { sha, healthTimeou
     throw explain(err, `Deploy of ${short(sha)} stopped before the app was touched; ${short(before.commit)} keeps serving.${rollbackNote(problems)}`, 'Fix the build (try `npm run build` locally) and deploy again.');
   }
 
+  // Blue/green behind the edge (blue-green.ts): app-next serves while app is replaced, so no request is refused.
+  const limits = { readySeconds: healthTimeoutSeconds, drainSeconds: STEP_TIMEOUTS.drain };
+  const plan = swapPlan(routed);
   try {
-    await progress.step('Start the new version as a canary and wait for /readyz', async () => {
-      await must(run, removeCanaryCommand(), STEP_TIMEOUTS.quick, 'removing an old canary');
-      await must(run, startCanaryCommand(), STEP_TIMEOUTS.canary, 'starting the canary');
-      await must(run, canaryReadyCommand(healthTimeoutSeconds), healthTimeoutSeconds + STEP_TIMEOUTS.quick, 'the canary readiness check');
-    });
+    await runSwap(run, progress, plan, limits);
   } catch (err) {
-    const logs = await logsOf(run, canaryLogsCommand(), newId());
-    await run(removeCanaryCommand(), { timeoutSeconds: STEP_TIMEOUTS.quick });
-    const problems = await restore();
-    throw explain(
-      err,
-      `The new version (${short(sha)}) never became ready; ${short(before.commit)} kept serving throughout.${rollbackNote(problems)}\n--- last lines of the canary's logs ---\n${logs}`,
-      'Fix what the logs show, then deploy again; `npm run logs app` shows the serving version.',
-    );
-  }
-  await run(removeCanaryCommand(), { timeoutSeconds: STEP_TIMEOUTS.quick });
-
-  try {
-    await progress.step('Replace the app (old one drains, new one must turn healthy)', () => must(run, swapCommand(healthTimeoutSeconds), healthTimeoutSeconds + STEP_TIMEOUTS.quick, 'docker compose up'));
-  } catch (err) {
-    const logs = await logsOf(run, appLogsCommand(), newId());
-    const problems = await restore();
-    const back = await run(swapCommand(healthTimeoutSeconds), { timeoutSeconds: healthTimeoutSeconds + STEP_TIMEOUTS.quick });
-    const state = back.exitCode === 0 ? `${short(before.commit)} is serving again` : `AND the rollback to ${short(before.commit)} did not turn healthy either: the app is DOWN`;
-    throw explain(
-      err,
-      `The new version (${short(sha)}) did not turn healthy after the swap; ${state}.${rollbackNote(problems)}\n--- last lines of the app's logs ---\n${logs}`,
-      back.exitCode === 0 ? 'Fix what the logs show, then deploy again.' : `Open a shell (\`npm run session\`) and run \`sudo systemctl restart ${STACK_UNIT}\`; see docs/runbook.md "App unhealthy".`,
-    );
+    const phase = err instanceof SwapStepFailed ? phaseOf(plan, err.index) : 'during';
+    if (phase === 'after') {
+      // The new version serves from app already; only app-next outlives the deploy, and the next one removes it.
+      progress.note(`Deployed, but app-next could not be removed (${(err as SwapStepFailed).output || 'no output'}); the next deploy removes it.`);
+    } else {
+      const logs = await logsOf(run, appLogsCommand(), newId());
+      const problems = await restore();
+      const recovered = await runSwap(run, progress, recoveryFor(phase), limits).then(() => true, () => false);
+      const outcome =
+        phase === 'before'
+          ? `never became ready; ${short(before.commit)} kept serving throughout`
+          : recovered
+            ? `did not complete the swap; ${short(before.commit)} is serving again`
+            : `did not complete the swap, AND the rollback to ${short(before.commit)} did not finish: app-next may still serve the new version, or nothing does`;
+      throw explain(
+        err,
+        `The new version (${short(sha)}) ${outcome}.${rollbackNote(problems)}\n--- last lines of the app's logs ---\n${logs}`,
+        recovered ? 'Fix what the logs show, then deploy again.' : `Open a shell (\`npm run session\`) and run \`sudo systemctl restart ${STACK_UNIT}\`; see docs/runbook.md "App unhealthy".`,
+      );
+    }
   }
   return { status: 'deployed', from: before.commit, to: sha, previousImage: before.imageId };
 }

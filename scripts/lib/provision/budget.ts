@@ -8,9 +8,10 @@ import { deployBudgetSeconds, DEFAULT_HEALTH_TIMEOUT_SECONDS } from '../deploy/p
  * Minutes each step of the boot wait may take. Measured against a first boot in unlimited
  * CPU-credit mode: running in under a minute, the agent a minute later, cloud-init (docker,
  * git, plugins, the checkout) a few minutes, the stack (image pulls, the app build,
- * Elasticsearch and Kibana starting) 10–15 minutes.
+ * Elasticsearch and Kibana starting) 10–15 minutes. Reading which mode the edge serves is one
+ * SSM command of at most a minute, and a minute for SSM to report it.
  */
-export const BOOT_STEPS_MIN = { running: 4, agent: 5, cloudInit: 8, stack: 20, ready: 3 } as const;
+export const BOOT_STEPS_MIN = { running: 4, agent: 5, cloudInit: 8, stack: 20, ready: 3, edge: 2 } as const;
 
 export const BOOT_WAIT_MIN = Object.values(BOOT_STEPS_MIN).reduce((sum, min) => sum + min, 0);
 
@@ -41,9 +42,10 @@ const STEP_LABELS: Record<keyof typeof BOOT_STEPS_MIN, string> = {
   cloudInit: 'cloud-init',
   stack: 'services healthy',
   ready: '/readyz',
+  edge: 'the edge',
 };
 
-/** `45 min: 5 to launch, 40 to boot (running 4, SSM agent 5, cloud-init 8, services healthy 20, /readyz 3)` */
+/** `47 min: 5 to launch, 42 to boot (running 4, SSM agent 5, cloud-init 8, services healthy 20, /readyz 3, the edge 2)` */
 export function budgetText(): string {
   const steps = (Object.keys(BOOT_STEPS_MIN) as (keyof typeof BOOT_STEPS_MIN)[]).map((k) => `${STEP_LABELS[k]} ${BOOT_STEPS_MIN[k]}`);
   return `${PROVISION_MIN} min: ${LAUNCH_MIN} to launch, ${BOOT_WAIT_MIN} to boot (${steps.join(', ')})`;

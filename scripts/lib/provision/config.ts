@@ -15,9 +15,9 @@ export const provisionFields = {
   allowedCidr: {
     flag: 'allowed-cidr',
     env: 'PILLBOX_ALLOWED_CIDR',
-    description: 'IPv4 CIDR allowed to reach the app (default: your address /32 at a terminal, 0.0.0.0/0 with --ci; a running box keeps its own)',
+    description: "IPv4 CIDR allowed to reach 80 and 443 (default: your address /32 at a terminal, 0.0.0.0/0 with --ci; a running box keeps its own; Let's Encrypt must reach them too)",
   },
-  appPort: { flag: 'app-port', env: 'PILLBOX_APP_PORT', description: 'public port of the app (default 80)' },
+  domain: { flag: 'domain', env: 'PILLBOX_DOMAIN', description: "domain name served over HTTPS (an Elastic IP is kept for its DNS record); default: the box's IP address" },
   repoUrl: { flag: 'repo-url', env: 'PILLBOX_REPO_URL', description: 'HTTPS URL the box clones (default: origin, as https)' },
   ref: { flag: 'ref', env: 'PILLBOX_REF', description: 'commit, branch or tag to deploy, pushed (default HEAD)' },
   volumeGb: { flag: 'volume-gb', env: 'PILLBOX_VOLUME_GB', description: `root volume size in GiB (default ${DEFAULT_VOLUME_GB}; a running box keeps its own)` },
@@ -43,6 +43,12 @@ const ipv4Cidr = z.string().refine(
   { error: 'expected an IPv4 CIDR such as 203.0.113.7/32 or 0.0.0.0/0' },
 );
 
+/** A DNS name Let's Encrypt can validate: two or more labels, lowercase; it lands in a shell-sourced env file. */
+const domainName = z
+  .string()
+  .transform((v) => v.toLowerCase())
+  .refine((v) => v.length <= 253 && /^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/.test(v), { error: 'expected a domain name such as app.example.com' });
+
 /** The URL lands in a shell-sourced env file on the box, so only plain https URLs pass. */
 const httpsUrl = z.string().regex(/^https:\/\/[A-Za-z0-9.-]+(:\d+)?(\/[A-Za-z0-9._~%/+-]*)?$/, {
   error: 'expected a public https:// repository URL (the box clones without credentials)',
@@ -60,7 +66,7 @@ export const provisionSchema = commonSchema.extend({
     .optional(),
   ttlHours: wholeNumber(1, MAX_TTL_HOURS, 'a whole number of hours').optional(),
   allowedCidr: ipv4Cidr.optional(),
-  appPort: wholeNumber(1, 65535, 'a port number').refine((p) => p !== 22, { error: 'port 22 is never opened' }).default(80),
+  domain: domainName.optional(),
   repoUrl: httpsUrl,
   ref: z.string().min(1).default('HEAD'),
   volumeGb: wholeNumber(20, 500, 'a size in GiB').optional(),
@@ -87,7 +93,7 @@ export const renderUserDataCommand: Command = {
     env: provisionFields.env,
     region: provisionFields.region,
     ttlHours: provisionFields.ttlHours,
-    appPort: provisionFields.appPort,
+    domain: provisionFields.domain,
     repoUrl: provisionFields.repoUrl,
     ref: provisionFields.ref,
     appImage: provisionFields.appImage,

@@ -1,6 +1,7 @@
 // What provision will do, worked out from its settings and what exists. Pure: no clients, no I/O.
 import type { EnvInstance, ObservedEnvironment } from '../aws/environment.js';
 import { SECRET_NAMES } from '../aws/secrets.js';
+import { EDGE_PORTS } from '../aws/security-group.js';
 import { envNames } from '../core/names.js';
 import { isBurstable } from '../core/pricing.js';
 import type { Action, Resource, Step } from '../core/step.js';
@@ -9,9 +10,10 @@ import { cidrDrift, expiryStep, instanceDrift, type Drift } from './drift.js';
 export interface ProvisionIntent {
   env: string;
   instanceType: string;
-  appPort: number;
   allowedCidr: string;
   replace: boolean;
+  /** A domain needs an address that survives --replace: the environment's Elastic IP. */
+  domain?: string;
   /** The running box's settings against the asked-for ones (drift.ts). */
   drift?: Drift;
 }
@@ -20,8 +22,10 @@ export interface ProvisionIntent {
 export const currentInstance = (instances: readonly EnvInstance[]): EnvInstance | undefined =>
   instances.find((i) => i.state === 'running' || i.state === 'pending');
 
-const ingressMatches = (seen: ObservedEnvironment['securityGroup'], port: number, cidr: string): boolean =>
-  !!seen && seen.ingress.length === 1 && seen.ingress[0]?.port === port && seen.ingress[0].cidrs.length === 1 && seen.ingress[0].cidrs[0] === cidr;
+const ingressMatches = (seen: ObservedEnvironment['securityGroup'], cidr: string): boolean =>
+  !!seen &&
+  seen.ingress.length === EDGE_PORTS.length &&
+  EDGE_PORTS.every((port) => seen.ingress.some((rule) => rule.port === port && rule.cidrs.length === 1 && rule.cidrs[0] === cidr));
 
 export function planProvision(intent: ProvisionIntent, seen: ObservedEnvironment): Step[] {
   const n = envNames(intent.env);
@@ -29,7 +33,7 @@ export function planProvision(intent: ProvisionIntent, seen: ObservedEnvironment
   const missing = SECRET_NAMES.filter((s) => !seen.parameters.includes(n.secretParameter(s)));
   const instance = currentInstance(seen.instances);
   const stale = seen.instances.filter((i) => i.state === 'stopped' || i.state === 'stopping');
-  const ingress = `tcp ${intent.appPort} from ${intent.allowedCidr}`;
+  const ingress = `tcp ${EDGE_PORTS.join(', ')} from ${intent.allowedCidr}`;
 
   const steps: Step[] = [
     seen.role ? step('keep', 'role', n.role) : step('create', 'role', n.role),
@@ -42,8 +46,12 @@ export function planProvision(intent: ProvisionIntent, seen: ObservedEnvironment
       ? step('create', 'secrets', n.secretsTree, `${missing.length} new SecureString (${missing.join(', ')}); ${SECRET_NAMES.length - missing.length} kept`)
       : step('keep', 'secrets', n.secretsTree, `${SECRET_NAMES.length} SecureString`),
     seen.securityGroup ? step('keep', 'security-group', `${n.securityGroup} (${seen.securityGroup.id})`) : step('create', 'security-group', n.securityGroup, 'default VPC'),
-    ingressMatches(seen.securityGroup, intent.appPort, intent.allowedCidr) ? step('keep', 'ingress', ingress) : step(seen.securityGroup ? 'update' : 'create', 'ingress', ingress, cidrDrift(intent.drift) ?? 'no other inbound rule'),
+    ingressMatches(seen.securityGroup, intent.allowedCidr) ? step('keep', 'ingress', ingress) : step(seen.securityGroup ? 'update' : 'create', 'ingress', ingress, cidrDrift(intent.drift) ?? 'no other inbound rule'),
   ];
+  // Kept once it exists, even without a domain now: a DNS record may still point at it (teardown releases it).
+  const address = seen.elasticIp;
+  if (address) steps.push(step('keep', 'elastic-ip', address.publicIp));
+  else if (intent.domain) steps.push(step('create', 'elastic-ip', n.instance, `for ${intent.domain}`));
   for (const old of stale) steps.push(step('delete', 'instance', old.id, `${old.state}, replaced`));
   const credits = isBurstable(intent.instanceType) ? ', CPU credits unlimited until healthy, then standard' : '';
   if (!instance) steps.push(step('create', 'instance', n.instance, `${intent.instanceType}${credits}`));
@@ -54,6 +62,12 @@ export function planProvision(intent: ProvisionIntent, seen: ObservedEnvironment
     steps.push(step('keep', 'instance', instance.id, instanceDrift(intent.drift, false) ?? `${instance.state}; \`npm run deploy\` ships new commits, --replace recreates`));
     const expiry = expiryStep(intent.drift);
     if (expiry) steps.push(expiry);
+  }
+  // A new instance, or one the address is not on, gets it once running.
+  const launched = !instance || intent.replace;
+  if ((address || intent.domain) && (launched || address?.instanceId !== instance?.id)) {
+    const when = intent.replace && instance ? 'move to the new instance once it serves, before the old one retires' : 'attach to the instance once it runs';
+    steps.push(step('update', 'elastic-ip', address?.publicIp ?? n.instance, when));
   }
   return steps;
 }

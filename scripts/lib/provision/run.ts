@@ -4,13 +4,16 @@
 // visible steps, switch it to standard CPU credits, and only then retire a replaced box.
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { DeleteParametersCommand } from '@aws-sdk/client-ssm';
+import { allocateElasticIp, associateElasticIp, releaseElasticIp, type ElasticIp } from '../aws/elastic-ip.js';
 import { observeEnvironment, type EnvInstance, type ObservedEnvironment } from '../aws/environment.js';
 import { armExpirySchedule } from '../aws/expiry-schedule.js';
 import { createInstanceProfile, createRole, deleteInstanceProfile, deleteRole, putInstancePolicy } from '../aws/iam.js';
 import { assertInstanceTypeOffered, launchInstance, requestTermination, resolveAmi, useStandardCredits, type Ami, type LaunchOptions } from '../aws/instance.js';
 import { withLock } from '../aws/lock.js';
 import { createSecrets, missingSecrets } from '../aws/secrets.js';
-import { createSecurityGroup, deleteSecurityGroup, findDefaultVpc, setIngress, type RetryOptions } from '../aws/security-group.js';
+import { createSecurityGroup, deleteSecurityGroup, EDGE_PORTS, findDefaultVpc, setIngress, type RetryOptions } from '../aws/security-group.js';
+import { readEdgeMode, type EdgeMode } from '../box/edge-certificate.js';
+import { EDGE_LOCAL_PORT } from '../box/layout.js';
 import { ssmRunner } from '../box/ssm-output.js';
 import { renderCheckedUserData } from '../box/user-data.js';
 import { resolveRegion, type AwsClients } from '../core/aws-clients.js';
@@ -76,7 +79,7 @@ export async function preflight(cfg: ProvisionConfig, deps: ProvisionDeps): Prom
   await assertInstanceTypeOffered(clients.ec2, fresh.instanceType, region);
   const [vpcId, ami] = await Promise.all([findDefaultVpc(clients.ec2), resolveAmi(clients.ssm, clients.ec2)]);
   const expiresAt = new Date(Math.floor(deps.clock.now() / 1000) * 1000 + fresh.ttlHours * 3_600_000);
-  const userData = renderCheckedUserData({ env: cfg.env, region, appPort: cfg.appPort, repoUrl: cfg.repoUrl, gitSha, expiresAt, appImage: cfg.appImage });
+  const userData = renderCheckedUserData({ env: cfg.env, region, domain: cfg.domain, repoUrl: cfg.repoUrl, gitSha, expiresAt, appImage: cfg.appImage });
   return {
     accountId: identity.Account ?? '',
     callerArn: identity.Arn ?? '',
@@ -107,6 +110,11 @@ export interface ProvisionResult {
   refused?: { message: string; hint: string };
   publicIp?: string;
   appUrl?: string;
+  domain?: string;
+  /** The environment's Elastic IP (environments with a domain): the DNS record's target. */
+  elasticIp?: string;
+  /** What the edge serves once the box is up: HTTPS with its certificate's expiry, or plain HTTP and why. */
+  edge?: EdgeMode | { error: string };
   gitSha: string;
   expiresAt: string;
   /** How long provision may take at most, and how that splits (budget.ts). */
@@ -124,13 +132,13 @@ export interface ProvisionResult {
   replaced?: string;
 }
 
-const appUrl = (ip: string | undefined, port: number): string | undefined => (ip ? `http://${ip}${port === 80 ? '' : `:${port}`}/` : undefined);
 
 /** What this run created, so a failure can undo exactly that. */
 interface Created {
   role?: boolean;
   profile?: boolean;
   securityGroupId?: string;
+  elasticIp?: string;
   secrets: string[];
 }
 
@@ -146,6 +154,8 @@ async function undo(deps: ProvisionDeps, env: string, created: Created): Promise
       left.push(`${what} (${describeAwsError(err)})`);
     }
   };
+  const address = created.elasticIp;
+  if (address) await attempt(`Elastic IP ${address}`, () => releaseElasticIp(ec2, address));
   const sg = created.securityGroupId;
   if (sg) await attempt(`security group ${sg}`, () => deleteSecurityGroup(ec2, sg, deps.clock, deps.sgRetry));
   if (created.profile) await attempt(`instance profile ${n.instanceProfile}`, () => deleteInstanceProfile(iam, { name: n.instanceProfile, arn: '', roles: [n.role] }));
@@ -185,7 +195,7 @@ async function decide(cfg: ProvisionConfig, seen: ObservedEnvironment, deps: Pro
   for (const line of allowedCidrNotes(allowed)) deps.progress.note(line);
   const drift = box ? compareSettings(cfg, box, deps.clock.now(), cfg.replace) : undefined;
   const launch = launchSettings(cfg, box);
-  const intent = { env: cfg.env, instanceType: launch.instanceType, appPort: cfg.appPort, allowedCidr: allowed.cidr, replace: cfg.replace, drift };
+  const intent = { env: cfg.env, instanceType: launch.instanceType, allowedCidr: allowed.cidr, replace: cfg.replace, drift, domain: cfg.domain };
   return { steps: planProvision(intent, seen), allowed, launch, drift, kept: cfg.replace ? undefined : instance };
 }
 
@@ -203,12 +213,22 @@ async function moveKeptExpiry(deps: ProvisionDeps, instance: { id: string; env: 
   }
 }
 
-/** Acts on the plan; returns the instance that will serve the environment (a new one when launched). */
-async function apply(cfg: ProvisionConfig, pre: Preflight, seen: ObservedEnvironment, { steps, allowed, launch, drift }: Decision, deps: ProvisionDeps): Promise<string> {
+interface Applied {
+  /** The instance that will serve the environment (a new one when launched). */
+  instanceId: string;
+  address?: ElasticIp;
+  /** A replacement gets the address only once it serves, just before the old box retires. */
+  moveAddressLater: boolean;
+}
+
+/** Acts on the plan. */
+async function apply(cfg: ProvisionConfig, pre: Preflight, seen: ObservedEnvironment, { steps, allowed, launch, drift }: Decision, deps: ProvisionDeps): Promise<Applied> {
   const { iam, ec2, ssm } = deps.clients;
   const created: Created = { secrets: [] };
   let securityGroupId = seen.securityGroup?.id;
   let launched: string | undefined;
+  let address = seen.elasticIp;
+  const replacing = steps.some((s) => s.resource === 'instance' && s.action === 'replace');
   try {
     for (const step of steps) {
       if (step.action === 'keep') continue;
@@ -233,7 +253,18 @@ async function apply(cfg: ProvisionConfig, pre: Preflight, seen: ObservedEnviron
             created.securityGroupId = securityGroupId;
             break;
           case 'ingress':
-            await setIngress(ec2, securityGroupId as string, cfg.appPort, allowed.cidr, pre.tags);
+            await setIngress(ec2, securityGroupId as string, EDGE_PORTS, allowed.cidr, pre.tags);
+            break;
+          case 'elastic-ip':
+            if (step.action === 'create') {
+              address = await allocateElasticIp(ec2, cfg.env, pre.tags);
+              created.elasticIp = address.allocationId;
+            } else if (!replacing) {
+              // An address attaches to a running instance only; a new box gets it before cloud-init downloads much.
+              const target = launched ?? (currentInstance(seen.instances)?.id as string);
+              await waitRunning(ec2, target, deps.clock, () => undefined);
+              await associateElasticIp(ec2, (address as ElasticIp).allocationId, target);
+            }
             break;
           case 'expiry':
             if (drift?.expiryTo) await moveKeptExpiry(deps, { id: step.name, env: cfg.env }, drift.expiryTo);
@@ -272,7 +303,8 @@ async function apply(cfg: ProvisionConfig, pre: Preflight, seen: ObservedEnviron
   }
   const serving = launched ?? currentInstance(seen.instances)?.id;
   if (!serving) throw new Error('plan left no instance');
-  return serving;
+  const moveAddressLater = replacing && steps.some((s) => s.resource === 'elastic-ip' && s.action === 'update');
+  return { instanceId: serving, moveAddressLater, ...(address ? { address } : {}) };
 }
 
 /** The boot waits, then standard CPU credits: the box is healthy, the burst is over. */
@@ -280,12 +312,14 @@ async function waitUntilServing(cfg: ProvisionConfig, deps: ProvisionDeps, insta
   const { progress, clients, clock } = deps;
   const running = await progress.step(`wait: ${instanceId} running`, (report) => waitRunning(clients.ec2, instanceId, clock, report));
   result.publicIp = running.publicIp;
-  result.appUrl = appUrl(running.publicIp, cfg.appPort);
+  result.appUrl = `http://${cfg.domain ?? running.publicIp}/`;
   if (cfg.noWait) return running;
   await progress.step('wait: SSM agent online', () => waitAgentOnline(clients.ssm, instanceId, clock));
   await progress.step('wait: cloud-init finished', () => waitCloudInit(clients.ssm, instanceId, clock));
   await progress.step('wait: every compose service healthy', (report) => waitStackHealthy(clients.ssm, instanceId, clock, report));
-  await progress.step('wait: the app answers /readyz', () => waitAppReady(clients.ssm, instanceId, cfg.appPort, clock));
+  await progress.step('wait: the app answers /readyz through the edge', () => waitAppReady(clients.ssm, instanceId, EDGE_LOCAL_PORT, clock));
+  result.edge = await progress.step('read the edge: HTTPS or plain HTTP', () => readEdgeMode(ssmRunner(clients.ssm, instanceId, { clock }), new Date(clock.now())));
+  if ('url' in result.edge && result.edge.url) result.appUrl = result.edge.url;
   result.waited = true;
   if (isBurstable(running.instanceType)) result.cpuCredits = await progress.step('switch to standard CPU credits', () => switchCredits(clients, instanceId, progress));
   return running;
@@ -331,16 +365,23 @@ export async function provision(cfg: ProvisionConfig, deps: ProvisionDeps): Prom
   }
 
   const lockInfo = { holder: `${deps.holder} (${pre.callerArn})`, command: 'provision', since: new Date(clock.now()).toISOString() };
-  const { decision, instanceId } = await withLock(clients.ssm, cfg.env, lockInfo, pre.tags, async () => {
+  const { decision, instanceId, address, moveAddressLater } = await withLock(clients.ssm, cfg.env, lockInfo, pre.tags, async () => {
     const { seen, decision: decided } = await observe();
     const refused = replaceRefusal(decided.drift, cfg.replace);
     if (refused) throw refused;
-    return { decision: decided, instanceId: await apply(cfg, pre, seen, decided, deps) };
+    return { decision: decided, ...(await apply(cfg, pre, seen, decided, deps)) };
   }, clock.now);
 
   const { steps, kept } = decision;
   const launch = steps.find((s) => s.resource === 'instance' && (s.action === 'create' || s.action === 'replace'));
-  const result: ProvisionResult = { ...described(cfg, pre, decision, clock.now()), planned: false, steps, instanceId, waited: false };
+  const result: ProvisionResult = {
+    ...described(cfg, pre, decision, clock.now()),
+    planned: false,
+    steps,
+    instanceId,
+    waited: false,
+    ...(address ? { elasticIp: address.publicIp } : {}),
+  };
   if (cfg.noWait && launch) return result;
 
   const retiring = launch?.action === 'replace' ? launch.name : undefined;
@@ -352,6 +393,11 @@ export async function provision(cfg: ProvisionConfig, deps: ProvisionDeps): Prom
     throw await abandonReplacement(deps, instanceId, retiring, err);
   }
   if (retiring) {
+    if (moveAddressLater && address) {
+      // The domain pointed at the old box until its successor served; the new box's Caddy gets its certificate now.
+      await progress.step(`move Elastic IP ${address.publicIp} to ${instanceId}`, () => associateElasticIp(clients.ec2, address.allocationId, instanceId));
+      result.publicIp = address.publicIp;
+    }
     await progress.step(`retire ${retiring}, replaced by ${instanceId}`, () => requestTermination(clients.ec2, [retiring]));
     result.replaced = retiring;
   }
@@ -380,6 +426,7 @@ function described(cfg: ProvisionConfig, pre: Preflight, d: Decision, now: numbe
     instanceType,
     volumeGb,
     allowedCidr: d.allowed.cidr,
+    ...(cfg.domain ? { domain: cfg.domain } : {}),
     changes: d.drift?.changes ?? [],
     gitSha: pre.gitSha,
     expiresAt: expiresAt ? isoSeconds(expiresAt) : 'unknown (the box has no ExpiresAt tag)',

@@ -1,4 +1,5 @@
 // What provision prints at the end: the summary table rows, or the plan with --plan.
+import { ELASTIC_IP_HOURLY_USD } from '../aws/elastic-ip.js';
 import { usd } from '../core/pricing.js';
 import type { Row } from '../core/progress.js';
 import { formatStep, isMutating } from '../core/step.js';
@@ -16,6 +17,15 @@ export function provisionRows(r: ProvisionResult): Row[] {
   ];
   if (r.changes.length > 0) rows.push(['Changed', r.changes.map((c) => `${c.setting} ${c.from} → ${c.to} (${c.effect})`).join('; ')]);
   if (r.appUrl) rows.push(['App', r.appUrl]);
+  if (r.edge) rows.push(['Edge', 'error' in r.edge ? `could not be read (${r.edge.error}); \`npm run status\` tries again` : r.edge.summary]);
+  if (r.domain) {
+    const target = r.elasticIp ?? r.publicIp;
+    rows.push(['DNS', target ? `create or check the record: ${r.domain}. A ${target} (Let's Encrypt validates through it)` : `${r.domain}: its A record must point at the Elastic IP, once allocated`]);
+  }
+  // A domain always has one (allocated by this run if it did not exist).
+  if (r.domain || r.elasticIp) {
+    rows.push(['Elastic IP', `${r.elasticIp ?? 'allocated by the run'}: ${usd(ELASTIC_IP_HOURLY_USD)}/hour until \`npm run teardown\` releases it, also after the box removes itself`]);
+  }
   rows.push(
     ['Kibana', `npm run kibana ${envFlag(r.env)}  → http://localhost:5601`],
     ['Shell', `npm run session ${envFlag(r.env)}`],

@@ -4,6 +4,7 @@ import { paginateDescribeVolumes, type EC2Client } from '@aws-sdk/client-ec2';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import { findInstances, type EnvInstance } from '../aws/environment.js';
 import { composePsCommand, healthWord, parseComposePs, type ServiceHealth } from '../box/compose-health.js';
+import { readEdgeMode, type EdgeMode } from '../box/edge-certificate.js';
 import { runWithFullOutput, ssmRunner } from '../box/ssm-output.js';
 import { awsErrorName } from '../core/aws-errors.js';
 import type { Clock } from '../core/clock.js';
@@ -28,6 +29,8 @@ export interface EnvStatus {
   services?: ServiceHealth[];
   /** Why services are missing (box not running, SSM agent offline, ...). */
   servicesNote?: string;
+  /** HTTPS with the certificate's expiry, or plain HTTP and why; read when the services were. */
+  edge?: EdgeMode | { error: string };
 }
 
 export interface StatusDeps {
@@ -79,16 +82,18 @@ export async function collectStatus(deps: StatusDeps, env?: string): Promise<Env
       const base = describe(i, now, sizes.get(i.id));
       if (i.state !== 'running') return { ...base, servicesNote: `instance is ${i.state}` };
       const box = await boxServices(deps, i.id);
-      const appPort = box.services?.find((s) => s.service === 'app')?.publishedPorts[0];
-      return { ...base, ...box, url: appUrl(i, appPort) };
+      if (!box.services) return { ...base, ...box };
+      const run = ssmRunner(deps.ssm, i.id, { timeoutSeconds: 60, ...(deps.clock ? { clock: deps.clock } : {}) });
+      const edge = await readEdgeMode(run, now);
+      // The site the edge serves (the domain, or the IP its certificate names), in the scheme it serves it.
+      return { ...base, ...box, edge, url: ('url' in edge && edge.url) || base.url };
     }),
   );
 }
 
-function appUrl(i: EnvInstance, port = 80): string | undefined {
+function appUrl(i: EnvInstance): string | undefined {
   const host = i.publicDns ?? i.publicIp;
-  if (!host) return undefined;
-  return port === 80 ? `http://${host}/` : `http://${host}:${port}/`;
+  return host ? `http://${host}/` : undefined;
 }
 
 function describe(i: EnvInstance, now: Date, volumeGiB: number | undefined): EnvStatus {
@@ -136,6 +141,7 @@ export function renderStatus(statuses: EnvStatus[], region: string, now: Date, t
   const blocks = statuses.map((s) => {
     const rows: [string, string][] = [];
     rows.push(['url', s.url ?? '—']);
+    if (s.edge) rows.push(['edge', 'error' in s.edge ? `could not be read: ${s.edge.error}` : s.edge.summary]);
     if (s.gitSha) rows.push(['commit', s.gitSha.slice(0, 7)]);
     if (s.launchedAt && s.ageMs !== undefined) rows.push(['age', `${formatDuration(s.ageMs)} (launched ${formatUtc(new Date(s.launchedAt))})`]);
     if (s.expiresAt) {

@@ -8,6 +8,8 @@ export function planTeardown(seen: ObservedEnvironment): Step[] {
   const n = envNames(seen.env);
   const steps: Step[] = [];
   for (const i of seen.instances) steps.push({ action: 'delete', resource: 'instance', name: i.id, detail: i.state });
+  // Released once its instance is gone; a DNS record that still points at it must go too.
+  if (seen.elasticIp) steps.push({ action: 'delete', resource: 'elastic-ip', name: seen.elasticIp.publicIp, detail: 'remove any DNS record pointing at it' });
   if (seen.securityGroup) steps.push({ action: 'delete', resource: 'security-group', name: `${n.securityGroup} (${seen.securityGroup.id})` });
   if (seen.instanceProfile) steps.push({ action: 'delete', resource: 'instance-profile', name: n.instanceProfile });
   if (seen.role) steps.push({ action: 'delete', resource: 'role', name: n.role, detail: seen.role.inlinePolicies.length ? `and inline ${seen.role.inlinePolicies.join(', ')}` : undefined });

@@ -4,6 +4,7 @@
 import { paginateDescribeSecurityGroups } from '@aws-sdk/client-ec2';
 import { DeleteParametersCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import { findInstances, observeEnvironment, type ObservedEnvironment } from '../aws/environment.js';
+import { releaseElasticIp } from '../aws/elastic-ip.js';
 import { removeExpirySchedules } from '../aws/expiry-schedule.js';
 import { deleteInstanceProfile, deleteRole } from '../aws/iam.js';
 import { terminateInstances } from '../aws/instance.js';
@@ -45,6 +46,8 @@ async function remove(seen: ObservedEnvironment, { clients, progress, clock, sgR
   const n = envNames(seen.env);
   const ids = seen.instances.map((i) => i.id);
   if (ids.length > 0) await progress.step(`terminate ${ids.join(', ')} and wait`, (report) => terminateInstances(clients.ec2, ids, { clock, limitMs: TERMINATE_LIMIT_MS, report }));
+  const address = seen.elasticIp;
+  if (address) await progress.step(`release Elastic IP ${address.publicIp}`, () => releaseElasticIp(clients.ec2, address.allocationId));
   await progress.step('delete the expiry schedules and their role', () => removeExpirySchedules(clients, seen.env));
   const sg = seen.securityGroup;
   if (sg) await progress.step(`delete security group ${sg.id}`, () => deleteSecurityGroup(clients.ec2, sg.id, clock, sgRetry));

@@ -12,7 +12,7 @@ const service = (name: string, labelChars = 2600): PsEntry => ({
   State: 'running',
   Health: 'healthy',
   ExitCode: 0,
-  Publishers: name === 'app' ? [{ URL: '0.0.0.0', TargetPort: 3000, PublishedPort: 80, Protocol: 'tcp' }] : null,
+  Publishers: name === 'caddy' ? [{ URL: '0.0.0.0', TargetPort: 443, PublishedPort: 443, Protocol: 'tcp' }] : null,
   Labels: `org.opencontainers.image.description=${'x'.repeat(labelChars)}`,
 });
 const STACK = ['apm-server', 'app', 'caddy', 'elasticsearch', 'heartbeat', 'heartbeat-setup', 'kibana', 'kibana-setup', 'postgres', 'setup'].map((n) => service(n));
@@ -25,7 +25,7 @@ describe('compose health', () => {
 
   it('names only fields compose’s ContainerContext has', () => {
     const fields = [...PS_TEMPLATE.matchAll(/\{\{(?:json )?\.(\w+)\}\}/g)].map((m) => m[1]);
-    expect(fields).to.deep.equal(['Service', 'State', 'Health', 'ExitCode', 'Publishers']);
+    expect(fields).to.deep.equal(['Service', 'State', 'Health', 'ExitCode']);
     for (const f of fields) expect(CONTAINER_CONTEXT_FIELDS, f).to.include(f);
   });
 
@@ -37,12 +37,12 @@ describe('compose health', () => {
     expect(parseComposePs(compact).map((s) => s.service)).to.deep.equal(STACK.map((s) => s.Service));
   });
 
-  it('reads service, state, health, exit code and the published ports', () => {
+  it('reads service, state, health and exit code', () => {
     const line = (entry: PsEntry) => renderComposePs([entry], toShellLine(composePsCommand()));
     const app = parseComposePs(line(service('app')))[0];
-    expect(app).to.deep.equal({ service: 'app', state: 'running', health: 'healthy', exitCode: 0, publishedPorts: [80] });
+    expect(app).to.deep.equal({ service: 'app', state: 'running', health: 'healthy', exitCode: 0 });
     const setup = parseComposePs(line({ Service: 'setup', State: 'exited', Health: '', ExitCode: 1, Publishers: null }))[0];
-    expect(setup).to.deep.equal({ service: 'setup', state: 'exited', health: '', exitCode: 1, publishedPorts: [] });
+    expect(setup).to.deep.equal({ service: 'setup', state: 'exited', health: '', exitCode: 1 });
   });
 
   it('refuses a line that is not JSON (a cut answer) instead of guessing', () => {

@@ -19,7 +19,7 @@ describe('the box layout', () => {
   });
 
   it('reaches the box whole: every path and unit it names is in the rendered user-data', () => {
-    const text = renderUserData({ env: 'dev', region: 'eu-west-1', appPort: 80, repoUrl: 'https://github.com/acme/pillbox', gitSha: 'a'.repeat(40), expiresAt: new Date('2026-11-22T06:30:00Z') });
+    const text = renderUserData({ env: 'dev', region: 'eu-west-1', repoUrl: 'https://github.com/acme/pillbox', gitSha: 'a'.repeat(40), expiresAt: new Date('2026-11-22T06:30:00Z') });
     const rendered = copiesIn(text);
     expect(Object.keys(BOX_LAYOUT).filter((name) => !rendered.includes(name))).to.deep.equal([]);
   });

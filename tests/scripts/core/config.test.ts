@@ -29,7 +29,7 @@ function operatorError(fn: () => unknown): OperatorError {
 describe('config', () => {
   it('takes the defaults of the issue when nothing is set, and leaves the settings a running box keeps unset', () => {
     const cfg = provisionWith([]);
-    expect(cfg).to.deep.include({ env: 'dev', appPort: 80, ref: 'HEAD', plan: false, replace: false, noWait: false, json: false, ci: false });
+    expect(cfg).to.deep.include({ env: 'dev', ref: 'HEAD', plan: false, replace: false, noWait: false, json: false, ci: false });
     expect([cfg.instanceType, cfg.ttlHours, cfg.allowedCidr, cfg.volumeGb], 'unset: provision/drift.ts fills them in').to.deep.equal([undefined, undefined, undefined, undefined]);
   });
 
@@ -61,9 +61,18 @@ describe('config', () => {
     expect(operatorError(() => provisionWith(['--instance-type', 't3.nano'])).message).to.match(/^--instance-type=t3.nano: expected one of t3.medium, t3.large/);
   });
 
-  it('refuses a malformed CIDR, port 22 and a non-https repository', () => {
+  it('takes a domain in lowercase, and no domain by default (the certificate then names the IP address)', () => {
+    expect(provisionWith([]).domain).to.equal(undefined);
+    expect(provisionWith(['--domain', 'App.Example.com']).domain).to.equal('app.example.com');
+    expect(provisionWith([], { PILLBOX_DOMAIN: 'pillbox.example.org' }).domain).to.equal('pillbox.example.org');
+  });
+
+  it('refuses a malformed CIDR, a domain that is not one, and a non-https repository', () => {
     expect(operatorError(() => provisionWith(['--allowed-cidr', '10.0.0.300/8'])).message).to.match(/expected an IPv4 CIDR/);
-    expect(operatorError(() => provisionWith(['--app-port', '22'])).message).to.equal('--app-port=22: port 22 is never opened');
+    for (const bad of ['localhost', '203.0.113.10', 'app.example.com;reboot', 'app-.example.com', 'app..example.com']) {
+      expect(operatorError(() => provisionWith(['--domain', bad])).message, bad).to.equal(`--domain=${bad}: expected a domain name such as app.example.com`);
+    }
+    expect(operatorError(() => provisionWith(['--app-port', '80'])).message, 'the public ports are the edge\'s, 80 and 443').to.equal("Unknown option '--app-port'");
     expect(operatorError(() => provisionWith(['--repo-url', 'https://x.com/a b'])).message).to.match(/public https:\/\/ repository URL/);
   });
 

@@ -2,12 +2,12 @@ import { PassThrough } from 'node:stream';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { expect } from 'chai';
-import { fakeClock } from '../fakes/fake-clock.js';
 import { ssmRunner } from '../../../scripts/lib/box/ssm-output.js';
 import { OperatorError } from '../../../scripts/lib/core/operator-error.js';
 import { Progress } from '../../../scripts/lib/core/progress.js';
 import { deployApp } from '../../../scripts/lib/deploy/run.js';
 import { fakeBox, type Reply, type SsmMock } from '../fakes/fake-box.js';
+import { fakeClock } from '../fakes/fake-clock.js';
 
 const OLD = '1111111111111111111111111111111111111111';
 const NEW = '2222222222222222222222222222222222222222';
@@ -24,16 +24,24 @@ function stepOf(line: string): string {
   if (line === `docker image tag ${OLD_IMAGE} pillbox-app:rollback`) return 'tag rollback';
   if (line === `docker image tag ${OLD_IMAGE} pillbox-app`) return 'restore image';
   if (line === `${COMPOSE} build app`) return 'build';
-  if (line.includes('docker rm --force')) return 'remove canary';
-  if (line === `${COMPOSE} run --detach --no-deps --name pillbox-app-canary app`) return 'start canary';
-  if (line.includes('/readyz')) return 'canary ready?';
+  if (line.startsWith(`${COMPOSE} exec -T caddy sh -c 'if [ -e`)) return 'route?';
+  if (line.startsWith(`${COMPOSE} exec -T caddy sh -c 'mkdir -p`)) return 'route app-next';
+  if (line.startsWith(`${COMPOSE} exec -T caddy sh -c 'rm -f`)) return 'route app';
+  const drained = / http:\/\/127\.0\.0\.1:2019 edge-(app|app-next):3000 \d+$/.exec(line);
+  if (drained) return `drained ${drained[1]}`;
+  const ready = /^sh -c '.*' sh (app|app-next) http:\/\/127\.0\.0\.1:3000\/readyz 120 /s.exec(line);
+  if (ready) return `ready ${ready[1]}`;
+  const start = new RegExp(`^${COMPOSE} up --detach --no-deps --force-recreate (app|app-next)$`).exec(line);
+  if (start) return `start ${start[1]}`;
+  if (line === `${COMPOSE} stop app`) return 'stop app';
+  if (line === `${COMPOSE} rm --stop --force app-next`) return 'stop app-next';
   // Logs are read through the paging capture; the fake box hands the handler the inner command.
-  if (line.includes('pillbox-output-')) return line.includes('docker logs') ? 'canary logs' : 'app logs';
-  if (line === 'docker logs --tail 200 pillbox-app-canary') return 'canary logs';
-  if (line === `${COMPOSE} logs --no-color --tail 200 app`) return 'app logs';
-  if (line === `${COMPOSE} up --detach --no-deps --wait --wait-timeout 120 app`) return 'swap';
+  if (line.includes('pillbox-output-')) return 'app logs';
+  if (line === `${COMPOSE} logs --no-color --tail 200 app app-next`) return 'app logs';
   return `?? ${line}`;
 }
+
+const SWAP_STEPS = ['stop app-next', 'start app-next', 'ready app-next', 'route app-next', 'drained app', 'stop app', 'start app', 'ready app', 'route app', 'drained app-next', 'stop app-next'];
 
 type Faults = Partial<Record<string, Reply | Reply[]>>;
 
@@ -42,13 +50,15 @@ describe('deploy', () => {
   beforeEach(() => (ssm = mockClient(SSMClient)));
   afterEach(() => ssm.restore());
 
-  async function deploy(faults: Faults = {}, observed = `${OLD}\n${OLD_IMAGE} pillbox-app\n`, recordFails?: Error) {
+  async function deploy(faults: Faults = {}, observed = `${OLD}\n${OLD_IMAGE} pillbox-app\n`, routedAtStart = 'app', recordFails?: Error) {
     const recorded: string[] = [];
     const recordCommit = async (sha: string) => {
       if (recordFails) throw recordFails;
       recorded.push(sha);
     };
     const seen = new Map<string, number>();
+    // Where the edge sends traffic, as the route file on the box says; the route steps change it.
+    let routed = routedAtStart;
     const box = fakeBox(ssm, (line) => {
       const step = stepOf(line);
       if (step === 'observe') return { stdout: observed };
@@ -57,6 +67,8 @@ describe('deploy', () => {
       const fault = faults[step];
       const reply = Array.isArray(fault) ? fault[n] : fault;
       if (reply) return reply;
+      if (step === 'route?') return { stdout: `${routed}\n` };
+      if (step.startsWith('route ')) routed = step.slice(6);
       if (step.endsWith('logs')) return { stdout: `${step} line 1\n${step} line 2\n` };
       return { stdout: '' };
     });
@@ -71,14 +83,15 @@ describe('deploy', () => {
     } catch (err) {
       error = err;
     }
-    return { result, error: error as OperatorError | undefined, steps: box.lines().map(stepOf), lines: box.lines(), progress: () => progressText, recorded };
+    return { result, error: error as OperatorError | undefined, steps: box.lines().map(stepOf), lines: box.lines(), progress: () => progressText, routed: () => routed, recorded };
   }
 
-  it('fetches, builds, proves a canary ready, then swaps the app, in that order', async () => {
-    const { result, steps, error } = await deploy();
+  it('fetches, builds, then swaps the app blue/green behind the edge, in that order', async () => {
+    const { result, steps, error, routed } = await deploy();
     expect(error).to.equal(undefined);
-    expect(steps).to.deep.equal(['observe', 'fetch', 'tag rollback', 'checkout new', 'build', 'remove canary', 'start canary', 'canary ready?', 'remove canary', 'swap']);
+    expect(steps).to.deep.equal(['observe', 'route?', 'fetch', 'tag rollback', 'checkout new', 'build', ...SWAP_STEPS]);
     expect(result).to.deep.equal({ status: 'deployed', from: OLD, to: NEW, previousImage: OLD_IMAGE });
+    expect(routed()).to.equal('app');
   });
 
   it('sends the exact git and compose commands', async () => {
@@ -86,8 +99,8 @@ describe('deploy', () => {
     expect(lines).to.include(`git -C /opt/pillbox fetch --quiet origin ${NEW}`);
     expect(lines).to.include(`git -C /opt/pillbox checkout --quiet --detach ${NEW}`);
     expect(lines).to.include(`${COMPOSE} build app`);
-    expect(lines).to.include(`${COMPOSE} up --detach --no-deps --wait --wait-timeout 120 app`);
-    expect(lines.find((l) => l.includes('/readyz'))).to.match(/' sh pillbox-app-canary http:\/\/127\.0\.0\.1:3000\/readyz 120$/);
+    expect(lines).to.include(`${COMPOSE} up --detach --no-deps --force-recreate app-next`);
+    expect(lines.find((l) => l.includes('/readyz'))).to.match(/' sh app-next http:\/\/127\.0\.0\.1:3000\/readyz 120 docker compose /);
   });
 
   it('does nothing when the box already runs the commit', async () => {
@@ -96,40 +109,65 @@ describe('deploy', () => {
     expect(steps).to.deep.equal(['observe']);
   });
 
-  it('keeps the old version serving and restores image and commit when the canary never gets ready', async () => {
-    const { error, steps } = await deploy({ 'canary ready?': { exitCode: 1, stderr: 'the canary pillbox-app-canary was not ready after 120s\n' } });
+  it('finishes what an interrupted deploy left: with traffic on app-next, only app comes back behind it', async () => {
+    const { steps, error, routed } = await deploy({}, undefined, 'app-next');
+    expect(error).to.equal(undefined);
+    expect(steps.slice(6)).to.deep.equal(['start app', 'ready app', 'route app', 'drained app-next', 'stop app-next']);
+    expect(routed()).to.equal('app');
+  });
+
+  it('keeps the old version serving and restores image and commit when app-next never gets ready', async () => {
+    const { error, steps, routed } = await deploy({ 'ready app-next': { exitCode: 1, stderr: 'app-next was not ready after 120s\n' } });
     expect(error).to.be.instanceOf(OperatorError);
-    expect(steps).to.not.include('swap');
-    expect(steps.slice(-4)).to.deep.equal(['canary logs', 'remove canary', 'restore image', 'checkout old']);
+    expect(steps).to.not.include('route app-next');
+    expect(steps.slice(-4)).to.deep.equal(['app logs', 'restore image', 'checkout old', 'stop app-next']);
     expect(error?.message).to.contain('never became ready; 1111111 kept serving throughout');
-    expect(error?.message).to.contain('canary logs line 2');
-    expect(error?.message).to.contain('was not ready after 120s');
-  });
-
-  it('rolls back to the previous image and swaps it in again when the new app fails its healthcheck', async () => {
-    const { error, steps } = await deploy({ swap: [{ exitCode: 1, stderr: 'container pillbox-app-1 is unhealthy\n' }, {}] });
-    expect(steps.slice(-5)).to.deep.equal(['swap', 'app logs', 'restore image', 'checkout old', 'swap']);
-    expect(error?.message).to.contain('did not turn healthy after the swap; 1111111 is serving again');
     expect(error?.message).to.contain('app logs line 2');
-    expect(error?.message).to.contain('is unhealthy');
+    expect(error?.message).to.contain('was not ready after 120s');
+    expect(routed()).to.equal('app');
   });
 
-  it('says the app is down when the rollback does not turn healthy either', async () => {
-    const { error } = await deploy({ swap: [{ exitCode: 1, stderr: 'unhealthy' }, { exitCode: 1, stderr: 'unhealthy' }] });
-    expect(error?.message).to.contain('the app is DOWN');
+  it('brings the previous image back into app and the traffic with it when the new app fails while app-next serves', async () => {
+    const { error, steps, routed } = await deploy({ 'ready app': [{ exitCode: 1, stderr: 'app stopped before it was ready\n' }, {}] });
+    expect(steps.slice(steps.indexOf('ready app'))).to.deep.equal(['ready app', 'app logs', 'restore image', 'checkout old', 'start app', 'ready app', 'route app', 'drained app-next', 'stop app-next']);
+    expect(error?.message).to.contain('did not complete the swap; 1111111 is serving again');
+    expect(error?.message).to.contain('app stopped before it was ready');
+    expect(routed()).to.equal('app');
+  });
+
+  it('says the rollback did not finish, and how to recover, when the previous image does not come back either', async () => {
+    const { error, routed } = await deploy({ 'ready app': [{ exitCode: 1, stderr: 'unhealthy' }, { exitCode: 1, stderr: 'unhealthy' }] });
+    expect(error?.message).to.contain('AND the rollback to 1111111 did not finish');
     expect(error?.hint).to.contain('systemctl restart pillbox.service');
+    // The edge was never sent to an app that is not ready: app-next (the new version) keeps serving.
+    expect(routed()).to.equal('app-next');
+  });
+
+  it('counts the deploy done when only removing app-next fails after traffic is back on app', async () => {
+    const { error, result, steps, progress } = await deploy({ 'stop app-next': [{}, { exitCode: 1, stderr: 'Error response from daemon: removal in progress' }] });
+    expect(error).to.equal(undefined);
+    expect(result).to.deep.include({ status: 'deployed', to: NEW });
+    expect(steps).to.not.include('restore image');
+    expect(progress()).to.contain('app-next could not be removed (Error response from daemon: removal in progress); the next deploy removes it');
+  });
+
+  it('stops before touching anything when the edge does not answer', async () => {
+    const { error, steps } = await deploy({ 'route?': { exitCode: 1, stderr: 'service "caddy" is not running' } });
+    expect(steps).to.deep.equal(['observe', 'route?']);
+    expect(error?.message).to.contain('The edge (caddy) did not answer on the box');
+    expect(error?.message).to.contain('service "caddy" is not running');
   });
 
   it('restores the commit and image tag when the build fails, without touching the serving app', async () => {
     const { error, steps } = await deploy({ build: { exitCode: 17, stderr: 'step 4/9: npm ci\nnpm error code E404\n' } });
-    expect(steps).to.deep.equal(['observe', 'fetch', 'tag rollback', 'checkout new', 'build', 'restore image', 'checkout old']);
+    expect(steps).to.deep.equal(['observe', 'route?', 'fetch', 'tag rollback', 'checkout new', 'build', 'restore image', 'checkout old']);
     expect(error?.message).to.contain('stopped before the app was touched; 1111111 keeps serving');
     expect(error?.message).to.contain('npm error code E404');
   });
 
   it('changes nothing when the box cannot fetch the commit', async () => {
     const { error, steps } = await deploy({ fetch: { exitCode: 128, stderr: 'fatal: remote error: upload-pack: not our ref\n' } });
-    expect(steps).to.deep.equal(['observe', 'fetch']);
+    expect(steps).to.deep.equal(['observe', 'route?', 'fetch']);
     expect(error?.message).to.match(/could not fetch 2222222 from origin[\s\S]*not our ref/);
   });
 
@@ -153,9 +191,9 @@ describe('deploy', () => {
   it('shows each step as it happens', async () => {
     const { progress } = await deploy();
     expect(progress()).to.match(/▸ Build the app image\n✓ Build the app image/);
-    expect(progress()).to.contain('✓ Replace the app (old one drains, new one must turn healthy)');
+    expect(progress()).to.contain('✓ Send traffic to app-next');
+    expect(progress()).to.contain('✓ Stop app-next (it drains)');
   });
-
   describe('the deployed commit (GitSha tag, shown by npm run status)', () => {
     it('is recorded once the new version serves', async () => {
       const { recorded, error } = await deploy();
@@ -164,7 +202,7 @@ describe('deploy', () => {
     });
 
     it('is not recorded when the new version never becomes ready', async () => {
-      const { recorded, error } = await deploy({ 'canary ready?': { exitCode: 1, stderr: 'the canary was not ready after 120s' } });
+      const { recorded, error } = await deploy({ 'ready app-next': { exitCode: 1, stderr: 'app-next was not ready after 120s' } });
       expect(error?.message).to.contain('never became ready');
       expect(recorded).to.deep.equal([]);
     });
@@ -176,8 +214,8 @@ describe('deploy', () => {
     });
 
     it('says the box serves the new commit when the tag write fails, and that a rerun fixes the tag', async () => {
-      const { error, steps } = await deploy({}, undefined, Object.assign(new Error('You are not authorized to perform this operation.'), { name: 'UnauthorizedOperation' }));
-      expect(steps.at(-1)).to.equal('swap');
+      const { error, steps } = await deploy({}, undefined, 'app', Object.assign(new Error('You are not authorized to perform this operation.'), { name: 'UnauthorizedOperation' }));
+      expect(steps.at(-1)).to.equal('stop app-next');
       expect(error?.message).to.equal(
         'The box serves 2222222, but its GitSha tag could not be updated (AWS denied the request: You are not authorized to perform this operation.); `npm run status` shows the old commit.',
       );

@@ -36,6 +36,8 @@ export interface BoxState {
   unitState: string;
   services: PsEntry[];
   readyz: string;
+  /** What the edge probe prints: `site <name>`, then the PEM of each certificate Caddy holds for it. */
+  edge: string;
   /** The OnCalendar value the expiry timer's drop-in holds, once a move wrote it. */
   expiryTimer?: string;
 }
@@ -91,6 +93,7 @@ export interface World {
   instances: FakeInstance[];
   groups: { id: string; name: string; vpcId: string; tags: Tags }[];
   rules: { id: string; groupId: string; port: number; cidr: string }[];
+  addresses: { allocationId: string; publicIp: string; tags: Tags; instanceId?: string }[];
   roles: Map<string, { tags: Tags; policies: Map<string, string>; attached: string[]; boundary?: string }>;
   /** EventBridge Scheduler schedules by name, as last created or updated. */
   schedules: Map<string, scheduler.CreateScheduleCommandInput>;
@@ -123,7 +126,7 @@ export function awsError(name: string, message = name): Error {
 
 /** Healthy services as compose prints them, labels and all (the Elastic images carry many). */
 export const healthyServices = (): PsEntry[] => [
-  { Service: 'app', State: 'running', Health: 'healthy', ExitCode: 0, Publishers: [{ URL: '0.0.0.0', TargetPort: 3000, PublishedPort: 80, Protocol: 'tcp' }], Labels: 'com.docker.compose.project=pillbox' },
+  { Service: 'app', State: 'running', Health: 'healthy', ExitCode: 0, Publishers: null, Labels: 'com.docker.compose.project=pillbox' },
   { Service: 'elasticsearch', State: 'running', Health: 'healthy', ExitCode: 0, Publishers: null, Labels: 'org.opencontainers.image.vendor=Elastic' },
   { Service: 'setup', State: 'exited', Health: '', ExitCode: 0, Publishers: null, Labels: 'com.docker.compose.oneoff=False' },
 ];
@@ -138,6 +141,7 @@ export function aWorld(overrides: Partial<World> = {}): World {
     instances: [],
     groups: [],
     rules: [],
+    addresses: [],
     roles: new Map(),
     schedules: new Map(),
     profiles: new Map(),
@@ -145,7 +149,7 @@ export function aWorld(overrides: Partial<World> = {}): World {
     unofferedTypes: [],
     timing: { ...AWS_TIMING },
     pageSize: 1,
-    box: { cloudInitExit: 0, unitState: 'active', services: healthyServices(), readyz: '200' },
+    box: { cloudInitExit: 0, unitState: 'active', services: healthyServices(), readyz: '200', edge: 'site 203.0.113.10\n' },
     sentScripts: [],
     faults: new Map(),
     bursts: [],
@@ -227,6 +231,7 @@ function boxLine(box: BoxState, line: string): Reply {
   if (line === 'systemctl show --property=ActiveState --value pillbox.service') return { stdout: `${box.unitState}\n` };
   if (/^docker compose .* ps --all --format /.test(line)) return { stdout: `${renderComposePs(box.services, line)}\n` };
   if (line.endsWith('/readyz')) return { stdout: box.readyz };
+  if (line.includes('PILLBOX_SITE=')) return { stdout: box.edge };
   if (line.includes(` ${BOOTSTRAP_STATUS} `) && box.bootstrapReport !== undefined) return { stdout: box.bootstrapReport };
   // The expiry move (extend, provision --ttl-hours) rewrites the drop-in; the last OnCalendar= wins, as in systemd.
   if (line.includes(` ${EXPIRE_DROP_IN} `)) {
@@ -431,6 +436,41 @@ export function fakeAws(world: World) {
       };
       if (!again) world.instances.push(launched);
       return { Instances: [describe(launched)] };
+    }),
+  );
+  // Elastic IPs: attaching one replaces the instance's public IPv4; a terminated instance holds none.
+  const holder = (a: World['addresses'][number]) => world.instances.find((i) => i.id === a.instanceId && i.state !== 'terminated')?.id;
+  mocks.ec2.on(ec2.DescribeAddressesCommand).callsFake(
+    ec2h('DescribeAddresses', (input: ec2.DescribeAddressesCommandInput) => ({
+      Addresses: world.addresses.filter((a) => matchesFilters(a.tags, input.Filters, {})).map((a) => ({ AllocationId: a.allocationId, PublicIp: a.publicIp, InstanceId: holder(a), Tags: a.tags })),
+    })),
+  );
+  mocks.ec2.on(ec2.AllocateAddressCommand).callsFake(
+    ec2h('AllocateAddress', (input: ec2.AllocateAddressCommandInput) => {
+      const address = { allocationId: nextId('eipalloc'), publicIp: `198.51.100.${world.addresses.length + 20}`, tags: tagsFor(input.TagSpecifications, 'elastic-ip') };
+      world.addresses.push(address);
+      return { AllocationId: address.allocationId, PublicIp: address.publicIp };
+    }),
+  );
+  mocks.ec2.on(ec2.AssociateAddressCommand).callsFake(
+    ec2h('AssociateAddress', (input: ec2.AssociateAddressCommandInput) => {
+      const address = world.addresses.find((a) => a.allocationId === input.AllocationId);
+      if (!address) throw awsError('InvalidAllocationID.NotFound', `The allocation ID '${input.AllocationId}' does not exist`);
+      const target = instance(input.InstanceId ?? '');
+      if (target.state !== 'running') throw awsError('IncorrectInstanceState', `The instance '${target.id}' is not in a valid state for this operation.`);
+      if (holder(address) && !input.AllowReassociation) throw awsError('Resource.AlreadyAssociated', `resource ${address.allocationId} is already associated`);
+      address.instanceId = target.id;
+      target.publicIp = address.publicIp;
+      return { AssociationId: nextId('eipassoc') };
+    }),
+  );
+  mocks.ec2.on(ec2.ReleaseAddressCommand).callsFake(
+    ec2h('ReleaseAddress', (input: ec2.ReleaseAddressCommandInput) => {
+      const address = world.addresses.find((a) => a.allocationId === input.AllocationId);
+      if (!address) throw awsError('InvalidAllocationID.NotFound', `The allocation ID '${input.AllocationId}' does not exist`);
+      if (holder(address)) throw awsError('InvalidIPAddress.InUse', 'Address is in use');
+      world.addresses = world.addresses.filter((a) => a !== address);
+      return {};
     }),
   );
   mocks.ec2.on(ec2.TerminateInstancesCommand).callsFake(

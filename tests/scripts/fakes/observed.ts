@@ -7,7 +7,7 @@ export const anInstance = (overrides: Partial<EnvInstance> = {}): EnvInstance =>
 export const everything = (): ObservedEnvironment => ({
   env: 'dev',
   instances: [anInstance()],
-  securityGroup: { id: 'sg-1', ingress: [{ port: 80, cidrs: ['0.0.0.0/0'] }] },
+  securityGroup: { id: 'sg-1', ingress: [{ port: 80, cidrs: ['0.0.0.0/0'] }, { port: 443, cidrs: ['0.0.0.0/0'] }] },
   role: { name: 'pillbox-dev-instance', arn: 'arn', inlinePolicies: ['pillbox-dev-instance'] },
   instanceProfile: { name: 'pillbox-dev-instance', arn: 'arn', roles: ['pillbox-dev-instance'] },
   parameters: [...SECRET_NAMES.map((n) => `/pillbox/dev/secrets/${n}`), '/pillbox/dev/lock'],

@@ -129,7 +129,7 @@ describe('kibana --open', () => {
   });
 
   it('opens the APM page of the service name the stack reports under', () => {
-    const compose = parse(readFileSync('compose/compose.yaml', 'utf8')) as { services: { app: { environment: Record<string, string> } } };
+    const compose = parse(readFileSync('compose/compose.yaml', 'utf8'), { merge: true }) as { services: { app: { environment: Record<string, string> } } };
     expect(compose.services.app.environment.ELASTIC_APM_SERVICE_NAME).to.equal(`\${ELASTIC_APM_SERVICE_NAME:-${APM_SERVICE_NAME}}`);
     expect(kibanaPages('http://localhost:5602').map((p) => p.url)).to.deep.equal([
       `http://localhost:5602/app/apm/services/${APM_SERVICE_NAME}/overview?rangeFrom=now-1h&rangeTo=now`,

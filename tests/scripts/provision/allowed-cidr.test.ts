@@ -27,7 +27,10 @@ describe('provision: the allowed range', () => {
     return { fn, calls };
   };
   const atTerminal = (fn: () => Promise<string>) => depsFor(fake, { interactive: true, lookupAddress: fn });
-  const authorized = () => fake.mocks.ec2.commandCalls(ec2.AuthorizeSecurityGroupIngressCommand).flatMap((c) => c.args[0].input.IpPermissions?.flatMap((p) => p.IpRanges?.map((r) => r.CidrIp)) ?? []);
+  // Each range the group lets in, once, whatever the port (80 and 443 share it).
+  const authorized = () => [
+    ...new Set(fake.mocks.ec2.commandCalls(ec2.AuthorizeSecurityGroupIngressCommand).flatMap((c) => c.args[0].input.IpPermissions?.flatMap((p) => p.IpRanges?.map((r) => r.CidrIp)) ?? [])),
+  ];
   /** What the run changed besides the lock it takes and releases. */
   const changed = () => world.log.filter((n) => MUTATING.test(n) && !/^(Put|Delete)Parameter$/.test(n));
 
@@ -102,7 +105,7 @@ describe('provision: the allowed range', () => {
   it('shows the looked-up range in --plan, creating nothing', async () => {
     const { fn } = lookup('203.0.113.77');
     const plan = await provision(aConfig({ plan: true }), atTerminal(fn));
-    expect(plan.steps.find((s) => s.resource === 'ingress')).to.deep.include({ action: 'create', name: 'tcp 80 from 203.0.113.77/32' });
+    expect(plan.steps.find((s) => s.resource === 'ingress')).to.deep.include({ action: 'create', name: 'tcp 80, 443 from 203.0.113.77/32' });
     expect(world.log.filter((n) => MUTATING.test(n))).to.deep.equal([]);
   });
 });

@@ -1,8 +1,9 @@
 import { expect } from 'chai';
+import type { ObservedEnvironment } from '../../../scripts/lib/aws/environment.js';
 import { planProvision } from '../../../scripts/lib/provision/plan.js';
 import { anInstance, everything, nothing } from '../fakes/observed.js';
 
-const intent = { env: 'dev', instanceType: 't3.medium', appPort: 80, allowedCidr: '0.0.0.0/0', replace: false };
+const intent = { env: 'dev', instanceType: 't3.medium', allowedCidr: '0.0.0.0/0', replace: false };
 
 describe('provision plan', () => {
   it('creates only the missing secrets and keeps the others', () => {
@@ -19,7 +20,24 @@ describe('provision plan', () => {
     expect(planProvision({ ...intent, replace: true }, everything()).find((s) => s.resource === 'instance')?.action).to.equal('replace');
   });
 
-  it('updates the ingress rule when the port or CIDR differ', () => {
-    expect(planProvision({ ...intent, allowedCidr: '198.51.100.7/32' }, everything()).find((s) => s.resource === 'ingress')?.action).to.equal('update');
+  it('keeps HTTP and HTTPS from the CIDR, and updates them when the CIDR differs or another port is open', () => {
+    const ingress = (seen = everything(), cidr = '0.0.0.0/0') => planProvision({ ...intent, allowedCidr: cidr }, seen).find((s) => s.resource === 'ingress');
+    expect(ingress()).to.deep.equal({ action: 'keep', resource: 'ingress', name: 'tcp 80, 443 from 0.0.0.0/0' });
+    expect(ingress(everything(), '198.51.100.7/32')?.action).to.equal('update');
+    const appPortToo = { ...everything(), securityGroup: { id: 'sg-1', ingress: [...everything().securityGroup!.ingress, { port: 3000, cidrs: ['0.0.0.0/0'] }] } };
+    expect(ingress(appPortToo)?.action).to.equal('update');
+  });
+
+  it('attaches the Elastic IP only where it is not yet: a new instance, or another one', () => {
+    const address = { allocationId: 'eipalloc-1', publicIp: '198.51.100.20', instanceId: 'i-1' };
+    const eip = (seen: ObservedEnvironment, domain?: string, replace = false) =>
+      planProvision({ ...intent, domain, replace }, seen)
+        .filter((s) => s.resource === 'elastic-ip')
+        .map((s) => s.action);
+    expect(eip(nothing())).to.deep.equal([]);
+    expect(eip(nothing(), 'app.example.com')).to.deep.equal(['create', 'update']);
+    expect(eip({ ...everything(), elasticIp: address }, 'app.example.com')).to.deep.equal(['keep']);
+    expect(eip({ ...everything(), elasticIp: address }, 'app.example.com', true)).to.deep.equal(['keep', 'update']);
+    expect(eip({ ...everything(), elasticIp: { ...address, instanceId: undefined } })).to.deep.equal(['keep', 'update']);
   });
 });

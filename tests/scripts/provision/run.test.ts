@@ -10,6 +10,7 @@ import { BOOT_STEPS_MIN, PROVISION_MIN } from '../../../scripts/lib/provision/bu
 import { provision } from '../../../scripts/lib/provision/run.js';
 import { planText, provisionRows } from '../../../scripts/lib/provision/summary.js';
 import { AWS_TIMING, awsError, commandNames, failNext, liveInstances, rejection, settle, throttleBurst, useFakeAws, type FakeAws, type PsEntry, type World } from '../fakes/fake-aws.js';
+import { aLeafCertificate } from '../../support/certificate.js';
 import { aConfig, aGit, depsFor, SHA } from './fixtures.js';
 
 const MUTATING = /^(Create|Put|Delete|Run|Terminate|Authorize|Revoke|Add|Remove|Send|Attach|Detach|Modify)/;
@@ -36,7 +37,9 @@ describe('provision', () => {
     it('creates role, profile, secrets, security group and one instance, then waits until /readyz answers', async () => {
       const result = await provision(aConfig(), depsFor(fake));
       expect(result.instanceId).to.match(/^i-/);
-      expect(result.appUrl).to.equal(`http://${world.instances[0]!.publicIp}/`);
+      // No certificate yet on this box: plain HTTP, and the summary says why.
+      expect(result.appUrl).to.equal('http://203.0.113.10/');
+      expect(result.edge).to.deep.include({ https: false });
       expect(result.waited).to.equal(true);
       expect(world.instances).to.have.length(1);
       expect([...world.roles.keys()]).to.deep.equal(['pillbox-dev-instance', 'pillbox-dev-scheduler']);
@@ -79,12 +82,15 @@ describe('provision', () => {
       expect(input.TagSpecifications?.[0]?.Tags).to.deep.include({ Key: 'AmiId', Value: 'ami-0al2023' });
     });
 
-    it('opens only the app port to the configured CIDR, never 22', async () => {
-      await provision(aConfig({ appPort: 8080, allowedCidr: '198.51.100.0/24' }), depsFor(fake));
+    it('opens only HTTP and HTTPS to the configured CIDR, never 22', async () => {
+      await provision(aConfig({ allowedCidr: '198.51.100.0/24' }), depsFor(fake));
       const calls = fake.mocks.ec2.commandCalls(ec2.AuthorizeSecurityGroupIngressCommand);
       expect(calls).to.have.length(1);
-      expect(calls[0]!.args[0].input.IpPermissions).to.deep.equal([{ IpProtocol: 'tcp', FromPort: 8080, ToPort: 8080, IpRanges: [{ CidrIp: '198.51.100.0/24', Description: 'pillbox app' }] }]);
-      expect(world.rules.map((r) => r.port)).to.deep.equal([8080]);
+      expect(calls[0]!.args[0].input.IpPermissions).to.deep.equal([
+        { IpProtocol: 'tcp', FromPort: 80, ToPort: 80, IpRanges: [{ CidrIp: '198.51.100.0/24', Description: 'pillbox edge' }] },
+        { IpProtocol: 'tcp', FromPort: 443, ToPort: 443, IpRanges: [{ CidrIp: '198.51.100.0/24', Description: 'pillbox edge' }] },
+      ]);
+      expect(world.rules.map((r) => r.port)).to.deep.equal([80, 443]);
       const sg = fake.mocks.ec2.commandCalls(ec2.CreateSecurityGroupCommand)[0]!.args[0].input;
       expect(sg.VpcId).to.equal('vpc-default1');
       expect(sg.TagSpecifications?.[0]?.Tags).to.deep.include({ Key: 'Env', Value: 'dev' });
@@ -135,7 +141,9 @@ describe('provision', () => {
       const scripts = world.sentScripts.map((s) => s.join('\n'));
       expect(scripts[0]).to.include('cloud-init status --wait --long');
       expect(scripts.some((s) => s.includes('docker compose --project-directory /opt/pillbox/compose'))).to.equal(true);
-      expect(scripts.at(-1)).to.include('http://127.0.0.1:80/readyz');
+      // The app is reached through the edge's box-local port; then the edge says which mode it serves.
+      expect(scripts.at(-2)).to.include('http://127.0.0.1:8080/readyz');
+      expect(scripts.at(-1)).to.include('PILLBOX_SITE=');
       expect(world.params.has('/pillbox/dev/lock')).to.equal(false);
       expect(deps.log()).to.match(/✓ wait: every compose service healthy \(\d+m?\d*s\)/);
     });
@@ -203,6 +211,11 @@ describe('provision', () => {
         'create ingress',
         'create instance',
       ]);
+      const withDomain = await provision(aConfig({ plan: true, domain: 'app.example.com' }), depsFor(fake));
+      expect(withDomain.steps.filter((s) => s.resource === 'elastic-ip').map((s) => `${s.action} ${s.detail}`)).to.deep.equal([
+        'create for app.example.com',
+        'update attach to the instance once it runs',
+      ]);
       expect(result.hourlyUsd).to.be.closeTo(RUNNING_HOURLY, 1e-9);
       expect(result.ttlUsd).to.be.closeTo(RUNNING_HOURLY * 8, 1e-9);
     });
@@ -221,7 +234,7 @@ describe('provision', () => {
     it('prints its time budget, the one the waits use', async () => {
       const deps = depsFor(fake);
       const result = await provision(aConfig({ plan: true }), deps);
-      const budget = `${PROVISION_MIN} min: 5 to launch, 40 to boot (running 4, SSM agent 5, cloud-init 8, services healthy 20, /readyz 3)`;
+      const budget = `${PROVISION_MIN} min: 5 to launch, 42 to boot (running 4, SSM agent 5, cloud-init 8, services healthy 20, /readyz 3, the edge 2)`;
       expect(deps.log()).to.include(`Time budget: ${budget}.`);
       expect(result.budgetMinutes).to.equal(PROVISION_MIN);
       expect(provisionRows(result)).to.deep.include(['Time budget', budget]);
@@ -253,7 +266,7 @@ describe('provision', () => {
     it('narrows the ingress rule when the CIDR changes', async () => {
       await provision(aConfig(), depsFor(fake));
       await provision(aConfig({ allowedCidr: '203.0.113.7/32' }), depsFor(fake, { runId: 'run00002' }));
-      expect(world.rules.map((r) => `${r.port} ${r.cidr}`)).to.deep.equal(['80 203.0.113.7/32']);
+      expect(world.rules.map((r) => `${r.port} ${r.cidr}`)).to.deep.equal(['80 203.0.113.7/32', '443 203.0.113.7/32']);
     });
   });
 
@@ -282,7 +295,7 @@ describe('provision', () => {
       await settle(world);
       expect(liveInstances(world).map((i) => [i.id, i.state])).to.deep.equal([[old.id, 'running']]);
       expect(old.box.readyz, 'the old box still answers').to.equal('200');
-      expect(world.rules.map((r) => `${r.groupId} ${r.port}`)).to.deep.equal([`${old.groupIds[0]} 80`]);
+      expect(world.rules.map((r) => `${r.groupId} ${r.port}`)).to.deep.equal([`${old.groupIds[0]} 80`, `${old.groupIds[0]} 443`]);
       expect([...world.roles.keys()]).to.deep.equal(['pillbox-dev-instance', 'pillbox-dev-scheduler']);
       expect([...world.schedules.keys()], 'the old box keeps its expiry schedule').to.deep.equal([`pillbox-dev-expiry-${old.id}`]);
       expect([...world.params.keys()].filter((k) => k.includes('/secrets/'))).to.have.length(SECRET_NAMES.length);
@@ -307,6 +320,62 @@ describe('provision', () => {
       const err = await rejection(provision(aConfig({ replace: true, noWait: true }), depsFor(fake, { runId: 'run00002' })));
       expect(err.message).to.include('cannot be combined with --no-wait');
       expect(world.log.filter((n) => MUTATING.test(n))).to.deep.equal([]);
+    });
+  });
+
+  describe('HTTPS', () => {
+    it('reports HTTPS, the issuer and the expiry once the edge holds a certificate, and links the https URL', async () => {
+      world.box.edge = `site 203.0.113.10\n${aLeafCertificate("/O=Let's Encrypt/CN=203.0.113.10", 6)}`;
+      const result = await provision(aConfig(), depsFor(fake));
+      expect(result.appUrl).to.equal('https://203.0.113.10/');
+      expect(result.edge).to.deep.include({ https: true });
+      expect((result.edge as { summary: string }).summary).to.match(/^HTTPS, certificate from Let's Encrypt valid until \d{4}-\d\d-\d\d \d\d:\d\d UTC \(\d+ days left; Caddy renews it\)$/);
+    });
+
+    describe('with --domain', () => {
+      it('allocates a tagged Elastic IP, attaches it to the instance once it runs, and names it for the DNS record', async () => {
+        const result = await provision(aConfig({ domain: 'app.example.com' }), depsFor(fake));
+        expect(world.addresses).to.have.length(1);
+        const [address] = world.addresses;
+        expect(address!.instanceId).to.equal(result.instanceId);
+        expect(address!.tags).to.deep.include.members([
+          { Key: 'Project', Value: 'pillbox' },
+          { Key: 'Env', Value: 'dev' },
+          { Key: 'ManagedBy', Value: 'pillbox' },
+          { Key: 'Name', Value: 'pillbox-dev' },
+        ]);
+        expect(result).to.deep.include({ domain: 'app.example.com', elasticIp: address!.publicIp, publicIp: address!.publicIp });
+        const first = (command: string) => world.log.indexOf(command);
+        expect(first('AllocateAddress')).to.be.lessThan(first('RunInstances'));
+        expect(first('AssociateAddress'), 'attached before the box is waited for').to.be.lessThan(first('SendCommand'));
+        const userData = Buffer.from(fake.mocks.ec2.commandCalls(ec2.RunInstancesCommand)[0]!.args[0].input.UserData ?? '', 'base64').toString('utf8');
+        expect(userData).to.include('PILLBOX_DOMAIN=app.example.com');
+        expect(userData).to.include('PILLBOX_ACME_PROFILE=classic');
+      });
+
+      it('with --replace, moves the same address to the new box once it is healthy, just before the old one retires', async () => {
+        await provision(aConfig({ domain: 'app.example.com' }), depsFor(fake));
+        const ip = world.addresses[0]!.publicIp;
+        world.log.length = 0;
+        const again = await provision(aConfig({ domain: 'app.example.com', replace: true }), depsFor(fake, { runId: 'run00002' }));
+        expect(world.addresses).to.have.length(1);
+        expect(world.addresses[0]).to.deep.include({ publicIp: ip, instanceId: again.instanceId });
+        expect(again).to.deep.include({ elasticIp: ip, publicIp: ip });
+        expect(world.log.indexOf('AssociateAddress')).to.be.greaterThan(world.log.lastIndexOf('SendCommand'));
+        expect(world.log.indexOf('AssociateAddress')).to.be.lessThan(world.log.indexOf('TerminateInstances'));
+      });
+
+      it('keeps the address when a later provision has no domain (a DNS record may point at it)', async () => {
+        await provision(aConfig({ domain: 'app.example.com' }), depsFor(fake));
+        const plan = await provision(aConfig({ plan: true }), depsFor(fake, { runId: 'run00002' }));
+        expect(plan.steps.filter((s) => s.resource === 'elastic-ip').map((s) => s.action)).to.deep.equal(['keep']);
+      });
+
+      it('releases the address it allocated when the launch fails', async () => {
+        failNext(world, 'RunInstances', awsError('InsufficientInstanceCapacity'));
+        await rejection(provision(aConfig({ domain: 'app.example.com' }), depsFor(fake)));
+        expect(world.addresses).to.deep.equal([]);
+      });
     });
   });
 
@@ -424,7 +493,7 @@ describe('provision', () => {
     });
 
     it('refuses a probe answer that reached the cap instead of reading a cut list as fewer services', async () => {
-      world.box.services = labelledServices(300, 10);
+      world.box.services = labelledServices(400, 10);
       const err = await rejection(provision(aConfig(), depsFor(fake)));
       expect(err.message).to.equal("The box's answer to the stack probe reached SSM's 24,000-character cap and was cut.");
     });

@@ -9,6 +9,7 @@ import { provision } from '../../../scripts/lib/provision/run.js';
 import { renderComposePs, useFakeAws, type FakeAws, type World } from '../fakes/fake-aws.js';
 import { aConfig, depsFor } from '../provision/fixtures.js';
 import { fakeBox, useBoxMocks } from '../fakes/fake-box.js';
+import { aLeafCertificate } from '../../support/certificate.js';
 
 const NOW = new Date('2026-11-22T12:00:00Z');
 
@@ -31,13 +32,17 @@ function anInstance(over: { id: string; env: string; state?: string; launch?: st
 }
 
 const SERVICES = [
-  { Service: 'app', State: 'running', Health: 'healthy', ExitCode: 0, Publishers: [{ URL: '0.0.0.0', TargetPort: 3000, PublishedPort: 8080, Protocol: 'tcp' }] },
+  { Service: 'app', State: 'running', Health: 'healthy', ExitCode: 0, Publishers: null },
   { Service: 'elasticsearch', State: 'running', Health: 'healthy', ExitCode: 0, Publishers: [] },
   { Service: 'setup', State: 'exited', Health: '', ExitCode: 0, Publishers: null },
   { Service: 'kibana', State: 'running', Health: 'starting', ExitCode: 0, Publishers: [] },
 ];
 /** What compose prints for the format the command asks for. */
 const ps = (line: string) => ({ stdout: renderComposePs(SERVICES, line) });
+// A Let's Encrypt certificate for the box's address (valid from the real clock's now).
+const CERTIFICATE = aLeafCertificate("/O=Let's Encrypt/CN=3.250.1.1", 5);
+/** The box: compose's services, and the edge probe's site and certificate. */
+const theBox = (line: string) => (line.includes('PILLBOX_SITE=') ? { stdout: `site 3.250.1.1\n${CERTIFICATE}` } : ps(line));
 const RUNNING_HOURLY = 0.0416 + (30 * 0.08) / 730 + 0.005;
 
 describe('status', () => {
@@ -55,11 +60,15 @@ describe('status', () => {
         { Size: 20, Attachments: [{ InstanceId: 'i-02' }] },
       ],
     });
-    const box = fakeBox(mocks.ssm, (line) => (line.includes(`ps --all --format '${PS_TEMPLATE}'`) ? ps(line) : { exitCode: 127, stderr: `unexpected: ${line}` }));
+    const box = fakeBox(mocks.ssm, (line) =>
+      line.includes(`ps --all --format '${PS_TEMPLATE}'`) || line.includes('PILLBOX_SITE=') ? theBox(line) : { exitCode: 127, stderr: `unexpected: ${line}` },
+    );
 
     const [main, feature] = await collectStatus(deps());
 
-    expect(main).to.deep.include({ env: 'main', state: 'running', url: 'http://ec2-3-250-1-1.eu-west-1.compute.amazonaws.com:8080/', ageMs: 3 * 3_600_000, timeLeftMs: 21 * 3_600_000, volumeGiB: 30 });
+    // The URL the edge serves: its certificate's site, over HTTPS.
+    expect(main).to.deep.include({ env: 'main', state: 'running', url: 'https://3.250.1.1/', ageMs: 3 * 3_600_000, timeLeftMs: 21 * 3_600_000, volumeGiB: 30 });
+    expect(main?.edge).to.deep.include({ https: true });
     expect(main?.costSoFarUsd).to.be.closeTo(3 * RUNNING_HOURLY, 1e-9);
     expect(main?.services?.map((s) => [s.service, s.state, s.health])).to.deep.equal([
       ['app', 'running', 'healthy'],
@@ -68,7 +77,8 @@ describe('status', () => {
       ['setup', 'exited', ''],
     ]);
     expect(feature).to.deep.include({ env: 'feature-x', state: 'stopped', url: undefined, servicesNote: 'instance is stopped' });
-    expect(box.lines()).to.have.length(1);
+    expect(box.lines()).to.have.length(2);
+    expect(box.lines()[1]).to.match(/^sh -c '.*PILLBOX_SITE=.*' sh \/etc\/pillbox\/pillbox.env docker compose /s);
     expect(box.lines()[0]).to.contain(
       `docker compose --project-directory /opt/pillbox/compose --file /opt/pillbox/compose/compose.yaml --env-file /opt/pillbox/compose/.env --env-file /etc/pillbox/pillbox.env --env-file /etc/pillbox/secrets.env ps --all --format '${PS_TEMPLATE}'`,
     );
@@ -95,14 +105,18 @@ describe('status', () => {
   it('renders one block per environment with times in UTC and in the operator zone', async () => {
     mocks.ec2.on(DescribeInstancesCommand).resolves({ Reservations: [{ Instances: [anInstance({ id: 'i-01', env: 'main' })] }] });
     mocks.ec2.on(DescribeVolumesCommand).resolves({ Volumes: [{ Size: 30, Attachments: [{ InstanceId: 'i-01' }] }] });
-    fakeBox(mocks.ssm, ps);
-    const text = renderStatus(await collectStatus(deps()), 'eu-west-1', NOW, 'Asia/Kolkata');
+    fakeBox(mocks.ssm, theBox);
+    const [main] = await collectStatus(deps());
+    const edge = (main?.edge as { summary: string }).summary;
+    expect(edge).to.match(/^HTTPS, certificate from Let's Encrypt valid until \d{4}-\d\d-\d\d \d\d:\d\d UTC \(\d+ days left; Caddy renews it\)$/);
+    const text = renderStatus([main!], 'eu-west-1', NOW, 'Asia/Kolkata');
     expect(text).to.equal(
       [
         'pillbox environments in eu-west-1 (1)',
         '',
         'main  i-01  running  t3.medium',
-        '  url       http://ec2-3-250-1-1.eu-west-1.compute.amazonaws.com:8080/',
+        '  url       https://3.250.1.1/',
+        `  edge      ${edge}`,
         '  commit    3f2a1c0',
         '  age       3h 00m (launched 2026-11-22 09:00:00 UTC)',
         '  expires   in 21h 00m — 2026-11-23 09:00:00 UTC (Mon 23 Nov 14:30 GMT+5:30)',
@@ -111,6 +125,18 @@ describe('status', () => {
         '',
       ].join('\n'),
     );
+  });
+
+  it('says the edge serves plain HTTP, and why, while it holds no certificate; and an expired one loudly', async () => {
+    mocks.ec2.on(DescribeInstancesCommand).resolves({ Reservations: [{ Instances: [anInstance({ id: 'i-01', env: 'main' })] }] });
+    mocks.ec2.on(DescribeVolumesCommand).resolves({ Volumes: [] });
+    fakeBox(mocks.ssm, (line) => (line.includes('PILLBOX_SITE=') ? { stdout: 'site app.example.com\n' } : ps(line)));
+    const [plain] = await collectStatus(deps());
+    expect(plain?.url).to.equal('http://app.example.com/');
+    expect(renderStatus([plain!], 'eu-west-1', NOW, 'UTC')).to.include("  edge      plain HTTP: no certificate yet (`npm run logs caddy` says why; Let's Encrypt must reach the box on 80 and 443)\n");
+    fakeBox(mocks.ssm, theBox);
+    const [expired] = await collectStatus({ ...deps(), now: () => new Date(Date.now() + 30 * 86_400_000) });
+    expect((expired?.edge as { summary: string }).summary).to.match(/^HTTPS with an EXPIRED certificate \(Let's Encrypt, ended .* UTC\): renewals fail, see `npm run logs caddy`$/);
   });
 
   it('says how to create an environment when there is none', () => {

@@ -38,6 +38,7 @@ function leftOf(world: World, env = 'dev'): string[] {
     ...[...world.roles.keys()].filter((r) => r === `pillbox-${env}-instance` || r === `pillbox-${env}-scheduler`).map((r) => `role ${r}`),
     ...[...world.profiles.keys()].filter((p) => p === `pillbox-${env}-instance`).map((p) => `profile ${p}`),
     ...[...world.params.keys()].filter((p) => p.startsWith(`/pillbox/${env}/`)).map((p) => `parameter ${p}`),
+    ...world.addresses.filter((a) => own(a.tags)).map((a) => `address ${a.publicIp}`),
     ...[...world.schedules.keys()].filter((s) => s.startsWith(`pillbox-${env}-expiry-`)).map((s) => `schedule ${s}`),
   ];
 }
@@ -70,6 +71,7 @@ const PROVISION_MUTATIONS = [
   'SendCommand', // cloud-init
   'SendCommand', // the stack
   'SendCommand', // /readyz
+  'SendCommand', // the edge's mode
   'ModifyInstanceCreditSpecification',
 ];
 
@@ -88,6 +90,32 @@ describe('teardown', () => {
     expect(result.removed.map((s) => s.resource)).to.deep.equal(['instance', 'security-group', 'instance-profile', 'role', 'secrets']);
     expect(result.removed.at(-1)?.detail).to.equal('8 parameter(s)');
   });
+
+  it('releases the Elastic IP of an environment with a domain once its instance is terminated', async () => {
+    await provision(aConfig({ domain: 'app.example.com' }), depsFor(fake));
+    const ip = world.addresses[0]!.publicIp;
+    world.log.length = 0;
+    const result = await teardownEnvironment('dev', teardownDeps(fake));
+    expectEmpty(world);
+    expect(result.removed.slice(0, 2).map((s) => `${s.resource} ${s.name} (${s.detail ?? ''})`)).to.deep.equal([
+      `instance ${result.removed[0]!.name} (running)`,
+      `elastic-ip ${ip} (remove any DNS record pointing at it)`,
+    ]);
+    expect(world.log.indexOf('ReleaseAddress')).to.be.greaterThan(world.log.indexOf('TerminateInstances'));
+  });
+
+  for (const command of ['AllocateAddress', 'AssociateAddress']) {
+    it(`cleans up after a provision with a domain that died at ${command}`, async () => {
+      world.crash = { command, occurrence: 1 };
+      await provision(aConfig({ domain: 'app.example.com' }), depsFor(fake)).catch(() => undefined);
+      expect(world.dead, 'the crash point was reached').to.equal(true);
+      world.dead = false;
+      expect(leftOf(world).some((left) => left.startsWith('address '))).to.equal(true);
+      world.params.delete('/pillbox/dev/lock');
+      await teardownEnvironment('dev', teardownDeps(fake));
+      expectEmpty(world);
+    });
+  }
 
   it('waits for shutting-down → terminated before it deletes the security group', async () => {
     await provision(aConfig(), depsFor(fake));
