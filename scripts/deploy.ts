@@ -1,42 +1,45 @@
-// npm run deploy [-- --ref <commit>]: moves the box's app to another pushed commit, behind a health gate.
+// npm run deploy [-- --ref <commit>]: moves the box's app to another commit, behind a health gate.
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
+import { projectStorage } from './lib/aws/bucket.js';
 import { requireRunningInstance } from './lib/aws/environment.js';
 import { ssmRunner } from './lib/box/ssm-output.js';
-import { createAwsClients, resolveRegion } from './lib/core/aws-clients.js';
-import { commonFields, commonSchema, loadConfig, processSources, usage } from './lib/core/config.js';
-import { assertCommitOnRemote, originUrl, resolveCommit, systemGit } from './lib/core/git.js';
-import { OperatorError, runCli } from './lib/core/operator-error.js';
+import { createAwsClients, createS3Client, resolveRegion } from './lib/core/aws-clients.js';
+import { commonFields, commonSchema, flagSchema, loadConfig, processSources, usage } from './lib/core/config.js';
+import { resolveCommit, systemGit } from './lib/core/git.js';
+import { runCli } from './lib/core/operator-error.js';
 import { printResult, Progress } from './lib/core/progress.js';
+import { systemArchive } from './lib/core/source-archive.js';
 import { deployApp } from './lib/deploy/run.js';
+import { backupWhenMigrating, shipCommit } from './lib/deploy/ship.js';
 
 const fields = {
   ...commonFields,
-  ref: { flag: 'ref', description: 'branch, tag or commit to deploy; it must be pushed (default HEAD)' },
-  repoUrl: { flag: 'repo-url', env: 'PILLBOX_REPO_URL', description: 'repository the box fetches from, to check the commit is there (default: origin, as https)' },
+  ref: { flag: 'ref', description: 'branch, tag or commit to deploy; committed content only, no push needed (default HEAD)' },
   healthTimeout: { flag: 'health-timeout', env: 'PILLBOX_DEPLOY_HEALTH_TIMEOUT', description: 'seconds the new version may take to become healthy (default 180)' },
+  noBackup: { flag: 'no-backup', boolean: true, description: 'skip the backup taken before a deploy that changes migrations' },
 };
 const schema = commonSchema.extend({
   ref: z.string().min(1).default('HEAD'),
-  repoUrl: z.string().min(1).optional(),
   healthTimeout: z.coerce.number({ error: 'expected a whole number of seconds from 10 to 1800' }).int().min(10).max(1800),
+  noBackup: flagSchema.default(false),
 });
-const SUMMARY = 'Fetches the commit on the box, builds the app image, proves it ready beside the serving app, then swaps; any failure restores the previous version.';
+const SUMMARY = 'Ships the commit to the box through the project bucket, builds the app image, proves it ready beside the serving app, then swaps; any failure restores the previous version.';
 
 await runCli(async (argv) => {
   const git = systemGit();
   const cfg = await loadConfig(fields, schema, processSources(argv), git, { healthTimeout: '180' });
   if (cfg.help) return void process.stdout.write(usage('deploy', SUMMARY, fields));
   const sha = await resolveCommit(git, cfg.ref);
-  const repo = cfg.repoUrl ?? (await originUrl(git));
-  if (!repo) throw new OperatorError('This checkout has no origin remote, so the box cannot fetch the commit.', 'Add the remote the box clones from: git remote add origin <https-url>.');
-  await assertCommitOnRemote(git, repo, sha);
   const clients = createAwsClients(cfg.region);
   const instance = await requireRunningInstance(clients.ec2, cfg.env, await resolveRegion(clients));
   const progress = new Progress();
+  const storage = await projectStorage(clients, createS3Client(cfg.region));
+  const source = await shipCommit({ git, archive: systemArchive(), storage, progress }, cfg.env, sha);
+  const run = ssmRunner(clients.ssm, instance.id);
   const result = await deployApp(
-    { run: ssmRunner(clients.ssm, instance.id), progress, newId: () => randomBytes(8).toString('hex') },
-    { sha, healthTimeoutSeconds: cfg.healthTimeout },
+    { run, progress, newId: () => randomBytes(8).toString('hex'), beforeChange: cfg.noBackup ? undefined : backupWhenMigrating(git, sha, run, progress) },
+    { source, healthTimeoutSeconds: cfg.healthTimeout },
   );
   const rows: [string, string][] =
     result.status === 'unchanged'

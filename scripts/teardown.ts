@@ -1,7 +1,7 @@
 // npm run teardown: remove every resource of an environment (or of every expired one).
 import { hostname, userInfo } from 'node:os';
 import { question } from 'zx';
-import { createAwsClients } from './lib/core/aws-clients.js';
+import { createAwsClients, createS3Client } from './lib/core/aws-clients.js';
 import { processSources, usage } from './lib/core/config.js';
 import { systemGit } from './lib/core/git.js';
 import { OperatorError, runCli } from './lib/core/operator-error.js';
@@ -12,11 +12,13 @@ import { teardownRows } from './lib/teardown/summary.js';
 
 await runCli(async (argv) => {
   if (argv.includes('--help')) {
-    process.stdout.write(usage('teardown', 'Removes everything an environment created: instance, security group, role, profile, parameters.', teardownFields));
+    process.stdout.write(usage('teardown', 'Removes everything an environment created: instance, security group, role, profile, parameters, source archives; a final backup first, backups kept unless asked.', teardownFields));
     return;
   }
   const cfg = await loadTeardownConfig(processSources(argv), systemGit());
   const clients = createAwsClients(cfg.region);
+  const s3 = createS3Client(cfg.region);
+  const data = { finalBackup: !cfg.noBackup, deleteBackups: cfg.deleteBackups };
   const confirm = async (q: string): Promise<boolean> => {
     if (cfg.yes || cfg.ci) return true;
     if (!process.stdin.isTTY) throw new OperatorError('teardown needs a confirmation and there is no terminal to ask.', 'Pass --yes.');
@@ -25,7 +27,7 @@ await runCli(async (argv) => {
   const envs = cfg.allExpired ? await findExpiredEnvironments(clients, Date.now()) : [cfg.env as string];
   const results: TeardownResult[] = [];
   for (const env of envs) {
-    results.push(await teardownEnvironment(env, { clients, progress: new Progress(), holder: `${userInfo().username}@${hostname()}`, now: Date.now, confirm }));
+    results.push(await teardownEnvironment(env, { clients, s3, progress: new Progress(), holder: `${userInfo().username}@${hostname()}`, now: Date.now, confirm }, data));
   }
   printResult(cfg.json, results, teardownRows(results));
 });

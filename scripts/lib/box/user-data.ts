@@ -5,11 +5,13 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseDocument, visit } from 'yaml';
+import { backupsPrefix, bucketName, KIND_TAG } from '../aws/bucket-keys.js';
 import { envNames, isoSeconds } from '../core/names.js';
 import { OperatorError } from '../core/operator-error.js';
 import { composeArgv } from './compose.js';
 import { expiryDropIn } from './expiry-timer.js';
 import { BOX_LAYOUT } from './layout.js';
+import { inPostgres, pgDumpArgv, pgListArgv } from './postgres-commands.js';
 import { toShellLine } from './ssm-run.js';
 
 export const CLOUD_INIT_DIR = fileURLToPath(new URL('../../../cloud-init/', import.meta.url));
@@ -21,8 +23,10 @@ export interface UserDataInput {
   env: string;
   region: string;
   appPort: number;
-  repoUrl: string;
+  accountId: string;
   gitSha: string;
+  /** The commit's archive in the project bucket and its SHA-256, which the box checks. */
+  source: { key: string; sha256: string };
   expiresAt: Date;
   appImage?: string;
 }
@@ -36,19 +40,26 @@ export function placeholders(input: UserDataInput): Record<string, string> {
     ENV: input.env,
     REGION: input.region,
     APP_PORT: String(input.appPort),
-    REPO_URL: input.repoUrl,
     GIT_SHA: input.gitSha,
+    BUCKET: bucketName(input.accountId, input.region),
+    ACCOUNT_ID: input.accountId,
+    SOURCE_KEY: input.source.key,
+    SOURCE_SHA256: input.source.sha256,
+    BACKUP_PREFIX: backupsPrefix(input.env),
+    KIND_TAG,
     SECRETS_PATH: envNames(input.env).secretsTree,
     EXPIRES_AT: isoSeconds(input.expiresAt),
     EXPIRY_DROP_IN: expiryDropIn(input.expiresAt),
     APP_IMAGE: input.appImage ?? '',
     COMPOSE_UP: systemdLine(composeArgv('up', '-d', '--wait')),
     COMPOSE_STOP: systemdLine(composeArgv('stop')),
+    PG_DUMP: toShellLine(inPostgres(pgDumpArgv())),
+    PG_LIST: toShellLine(inPostgres(pgListArgv())),
   };
 }
 
 export function fillPlaceholders(text: string, values: Record<string, string>, origin: string): string {
-  return text.replace(/\{\{ ?([A-Z_]+) ?\}\}/g, (_, name: string) => {
+  return text.replace(/\{\{ ?([A-Z][A-Z0-9_]*) ?\}\}/g, (_, name: string) => {
     const value = values[name];
     if (value === undefined) throw new Error(`${origin}: unknown placeholder {{ ${name} }}`);
     return value;
@@ -93,7 +104,7 @@ export function renderCheckedUserData(input: UserDataInput, dir?: string): strin
   const userData = renderUserData(input, dir);
   const size = Buffer.byteLength(userData, 'utf8');
   if (size > USER_DATA_LIMIT) {
-    throw new OperatorError(`The rendered user-data is ${size} bytes; EC2 accepts at most ${USER_DATA_LIMIT}.`, 'Shorten the files in cloud-init/ (or the repository URL / image name).');
+    throw new OperatorError(`The rendered user-data is ${size} bytes; EC2 accepts at most ${USER_DATA_LIMIT}.`, 'Shorten the files in cloud-init/ (or the image name).');
   }
   return userData;
 }

@@ -1,6 +1,7 @@
 // The SDK clients, made once at the entry point and passed down, so tests inject mocks.
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { IAMClient } from '@aws-sdk/client-iam';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { STSClient } from '@aws-sdk/client-sts';
 import { OperatorError } from './operator-error.js';
@@ -28,6 +29,9 @@ export function createAwsClients(region?: string): AwsClients {
     sts: new STSClient(config),
   };
 }
+
+/** The project bucket's client, made by the commands that move code or data. */
+export const createS3Client = (region?: string): S3Client => new S3Client(region ? { ...RETRY, region } : { ...RETRY });
 
 /** The region the clients resolved, or an operator error when none is configured. */
 export async function resolveRegion(clients: Pick<AwsClients, 'ec2'>): Promise<string> {

@@ -1,13 +1,14 @@
 // The commands `npm run deploy` sends to the box, as argv built by pure functions.
 //
-// Order: fetch + check out the commit, build the new app image, start it as a canary
+// Order: fetch the commit's source archive (from the project bucket, checked against its
+// SHA-256) and activate it, build the new app image, start it as a canary
 // beside the serving app (same config, no published port) and wait for /readyz, and only
 // then recreate the app service with it. A broken build or a canary that never gets
 // ready leaves the serving container untouched; every failure restores the previous
-// image tag and commit.
+// image tag and release.
 
 import { composeArgv } from '../box/compose.js';
-import { APP_CONTAINER_PORT, BOX_DIR, COMPOSE_PROJECT } from '../box/layout.js';
+import { APP_CONTAINER_PORT, BOX_DIR, COMMIT_FILE, COMPOSE_PROJECT, SOURCE_BIN } from '../box/layout.js';
 
 export const APP_SERVICE = 'app';
 /** The name compose gives the image it builds for the app (the service has `build:` and no `image:`). */
@@ -27,16 +28,16 @@ export interface Observed {
   imageName: string;
 }
 
-// Prints the checked-out commit, then "<image id> <image name>" of the app's container.
+// Prints the active release's commit, then "<image id> <image name>" of the app's container.
 const OBSERVE_SCRIPT = [
-  'dir=$1; svc=$2; shift 2',
-  'git -C "$dir" rev-parse HEAD',
+  'commit=$1; svc=$2; shift 2',
+  'cat "$commit"',
   'id=$("$@" ps --all --quiet "$svc" | head -n 1)',
   '[ -n "$id" ] || { echo "no $svc container on the box" >&2; exit 3; }',
   "docker inspect --format '{{.Image}} {{.Config.Image}}' \"$id\"",
 ].join('\n');
 
-export const observeCommand = (): string[] => ['sh', '-c', OBSERVE_SCRIPT, 'sh', BOX_DIR, APP_SERVICE, ...composeArgv()];
+export const observeCommand = (commitFile = `${BOX_DIR}/${COMMIT_FILE}`): string[] => ['sh', '-c', OBSERVE_SCRIPT, 'sh', commitFile, APP_SERVICE, ...composeArgv()];
 
 export function parseObserved(stdout: string): Observed {
   const [commit = '', image = ''] = stdout.trim().split('\n');
@@ -47,8 +48,10 @@ export function parseObserved(stdout: string): Observed {
   return { commit: commit.trim(), imageId, imageName };
 }
 
-export const fetchCommand = (sha: string): string[] => ['git', '-C', BOX_DIR, 'fetch', '--quiet', 'origin', sha];
-export const checkoutCommand = (sha: string): string[] => ['git', '-C', BOX_DIR, 'checkout', '--quiet', '--detach', sha];
+/** Unpacks the commit's archive beside the active release, after checking its SHA-256. */
+export const fetchCommand = (source: { sha: string; sha256: string; key: string }): string[] => [SOURCE_BIN, 'fetch', source.sha, source.sha256, source.key];
+/** Points the box's source at an unpacked release (one rename, so a rollback is one too). */
+export const checkoutCommand = (sha: string): string[] => [SOURCE_BIN, 'activate', sha];
 export const tagCommand = (image: string, tag: string): string[] => ['docker', 'image', 'tag', image, tag];
 export const buildCommand = (): string[] => composeArgv('build', APP_SERVICE);
 

@@ -1,7 +1,8 @@
-// The provision command's settings: flags > env/.env > defaults (git for env, repo and commit).
+// The provision command's settings: flags > env/.env > defaults (git for env and commit).
 import { z } from 'zod';
 import { commonFields, commonSchema, flagSchema, loadConfig, type Fields, type Sources } from '../core/config.js';
-import { originUrl, type GitRunner } from '../core/git.js';
+import { DEFAULT_BACKUP_RETENTION_DAYS } from '../aws/bucket-keys.js';
+import type { GitRunner } from '../core/git.js';
 import { DEFAULT_INSTANCE_TYPE, INSTANCE_TYPES, isAllowedInstanceType } from '../core/pricing.js';
 
 export const MAX_TTL_HOURS = 72;
@@ -12,11 +13,13 @@ export const provisionFields = {
   ttlHours: { flag: 'ttl-hours', env: 'PILLBOX_TTL_HOURS', description: `hours until the box removes itself (default 8, max ${MAX_TTL_HOURS})` },
   allowedCidr: { flag: 'allowed-cidr', env: 'PILLBOX_ALLOWED_CIDR', description: 'IPv4 CIDR allowed to reach the app (default 0.0.0.0/0)' },
   appPort: { flag: 'app-port', env: 'PILLBOX_APP_PORT', description: 'public port of the app (default 80)' },
-  repoUrl: { flag: 'repo-url', env: 'PILLBOX_REPO_URL', description: 'HTTPS URL the box clones (default: origin, as https)' },
-  ref: { flag: 'ref', env: 'PILLBOX_REF', description: 'commit, branch or tag to deploy, pushed (default HEAD)' },
+  ref: { flag: 'ref', env: 'PILLBOX_REF', description: 'commit, branch or tag to ship; committed content only, no push needed (default HEAD)' },
   volumeGb: { flag: 'volume-gb', env: 'PILLBOX_VOLUME_GB', description: 'root volume size in GiB (default 30)' },
   appImage: { flag: 'app-image', env: 'PILLBOX_APP_IMAGE', description: 'prebuilt app image to run instead of building on the box' },
-  replace: { flag: 'replace', boolean: true, description: 'terminate a running box of this environment and launch a new one' },
+  replace: { flag: 'replace', boolean: true, description: 'terminate a running box of this environment and launch a new one (backing up its data first)' },
+  restore: { flag: 'restore', description: 'seed the new box from a backup: latest, or a key from `npm run backups`' },
+  noBackup: { flag: 'no-backup', boolean: true, description: 'with --replace: do not back up the old box first' },
+  backupRetentionDays: { flag: 'backup-retention-days', env: 'PILLBOX_BACKUP_RETENTION_DAYS', description: `days the bucket keeps backups, for every environment (default ${DEFAULT_BACKUP_RETENTION_DAYS})` },
   plan: { flag: 'plan', boolean: true, description: 'print what would be created or reused and the cost, change nothing' },
   noWait: { flag: 'no-wait', boolean: true, description: 'return after launch instead of waiting for the app' },
 } satisfies Fields;
@@ -36,11 +39,6 @@ const ipv4Cidr = z.string().refine(
   { error: 'expected an IPv4 CIDR such as 203.0.113.7/32 or 0.0.0.0/0' },
 );
 
-/** The URL lands in a shell-sourced env file on the box, so only plain https URLs pass. */
-const httpsUrl = z.string().regex(/^https:\/\/[A-Za-z0-9.-]+(:\d+)?(\/[A-Za-z0-9._~%/+-]*)?$/, {
-  error: 'expected a public https:// repository URL (the box clones without credentials)',
-});
-
 /** Image references: registry/name:tag or @sha256 digest, no shell metacharacters. */
 const imageRef = z.string().regex(/^[a-z0-9][a-z0-9._/:-]*(@sha256:[a-f0-9]{64})?$/, { error: 'expected an image reference such as ghcr.io/org/pillbox:1.2.3' });
 
@@ -52,17 +50,19 @@ export const provisionSchema = commonSchema.extend({
   ttlHours: wholeNumber(1, MAX_TTL_HOURS, 'a whole number of hours').default(8),
   allowedCidr: ipv4Cidr.default('0.0.0.0/0'),
   appPort: wholeNumber(1, 65535, 'a port number').refine((p) => p !== 22, { error: 'port 22 is never opened' }).default(80),
-  repoUrl: httpsUrl,
   ref: z.string().min(1).default('HEAD'),
   volumeGb: wholeNumber(20, 500, 'a size in GiB').default(30),
   appImage: imageRef.optional(),
   replace: flagSchema.default(false),
+  restore: z.string().min(1).optional(),
+  noBackup: flagSchema.default(false),
+  backupRetentionDays: wholeNumber(1, 3650, 'a whole number of days').default(DEFAULT_BACKUP_RETENTION_DAYS),
   plan: flagSchema.default(false),
   noWait: flagSchema.default(false),
-});
+}).refine((c) => !(c.restore && c.noWait), { path: ['restore'], error: 'restoring needs the app ready: drop --no-wait' });
 
 export type ProvisionConfig = z.infer<typeof provisionSchema>;
 
 export async function loadProvisionConfig(sources: Sources, git: GitRunner): Promise<ProvisionConfig> {
-  return loadConfig(provisionFields, provisionSchema, sources, git, { repoUrl: await originUrl(git) });
+  return loadConfig(provisionFields, provisionSchema, sources, git);
 }

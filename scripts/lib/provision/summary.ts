@@ -2,6 +2,7 @@
 import { usd } from '../core/pricing.js';
 import type { Row } from '../core/progress.js';
 import { formatStep, isMutating } from '../core/step.js';
+import { formatBytes, S3_STANDARD_USD_PER_GB_MONTH } from '../core/storage-cost.js';
 import type { ProvisionResult } from './run.js';
 
 const envFlag = (env: string) => `-- --env ${env}`;
@@ -10,8 +11,10 @@ export function provisionRows(r: ProvisionResult): Row[] {
   const rows: Row[] = [
     ['Environment', `${r.env} (${r.region}, account ${r.account})`],
     ['Instance', r.instanceId ? `${r.instanceId} (${r.instanceType})` : `new ${r.instanceType}`],
-    ['Commit', r.gitSha],
+    ['Commit', `${r.gitSha} (s3://${r.storage.bucket}/${r.source.key}, ${formatBytes(r.source.bytes)})`],
   ];
+  if (r.backedUp) rows.push(['Backed up', `${r.backedUp} (the replaced box's data)`]);
+  if (r.restored) rows.push(['Restored', `${r.restored.key}: ${rowCounts(r.restored.rows)}`]);
   if (r.appUrl) rows.push(['App', r.appUrl]);
   rows.push(
     ['Kibana', `npm run kibana ${envFlag(r.env)}  → http://localhost:5601`],
@@ -19,6 +22,7 @@ export function provisionRows(r: ProvisionResult): Row[] {
     ['Expires at', `${r.expiresAt} (the box removes itself; \`npm run extend\` moves it)`],
     ['Cost so far', usd(r.costSoFarUsd)],
     ['Cost', `${usd(r.hourlyUsd)}/hour, ${usd(r.ttlUsd)} for the full TTL (on-demand estimate)`],
+    ['Storage', storageLine(r.storage)],
   );
   if (!r.planned && !r.waited) rows.push(['Status', 'launched; not waited for (`npm run status` shows progress)']);
   return rows;
@@ -32,4 +36,15 @@ export function planText(r: ProvisionResult): string {
     ...r.steps.map((s) => `  ${formatStep(s)}`),
     '',
   ].join('\n');
+}
+
+/** `medications 42, schema_migrations 1` */
+export const rowCounts = (rows: Record<string, number>): string =>
+  Object.entries(rows)
+    .map(([table, n]) => `${table} ${n}`)
+    .join(', ') || 'no tables';
+
+function storageLine(s: ProvisionResult['storage']): string {
+  const backups = s.dumpBytes === undefined ? 'no backup yet to size the nightly ones by' : `nightly backups of ~${formatBytes(s.dumpBytes)}`;
+  return `~${formatBytes(s.keptBytes)} kept in s3://${s.bucket}/, ${usd(s.monthlyUsd)}/month at $${S3_STANDARD_USD_PER_GB_MONTH}/GB-month (${backups}, kept ${s.retentionDays} days; the bucket itself is free)`;
 }

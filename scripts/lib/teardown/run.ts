@@ -1,7 +1,9 @@
 // teardown: find everything of an environment (tags and deterministic names, so a crashed
 // provision is covered), confirm, then remove it in dependency order under the lock.
+import type { S3Client } from '@aws-sdk/client-s3';
 import { DeleteParametersCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import { DescribeSecurityGroupsCommand } from '@aws-sdk/client-ec2';
+import { projectStorage } from '../aws/bucket.js';
 import { findInstances, observeEnvironment, type ObservedEnvironment } from '../aws/environment.js';
 import { deleteInstanceProfile, deleteRole } from '../aws/iam.js';
 import { terminateInstances } from '../aws/instance.js';
@@ -10,11 +12,14 @@ import { deleteSecurityGroup, type RetryOptions } from '../aws/security-group.js
 import type { AwsClients } from '../core/aws-clients.js';
 import { envFilters, envNames, ownerTags, TAG, tagValue } from '../core/names.js';
 import type { Progress } from '../core/progress.js';
-import type { Step } from '../core/step.js';
+import { isMutating, type Step } from '../core/step.js';
+import { finalBackup, observeData, removeData } from './data.js';
+import { DEFAULT_DATA_OPTIONS, planDataTeardown, type DataOptions } from './data-plan.js';
 import { planTeardown } from './plan.js';
 
 export interface TeardownDeps {
   clients: AwsClients;
+  s3: S3Client;
   progress: Progress;
   holder: string;
   now: () => number;
@@ -27,6 +32,10 @@ export interface TeardownResult {
   env: string;
   removed: Step[];
   aborted: boolean;
+  /** The key of the final backup, when one was taken. */
+  finalBackup?: string;
+  /** What stays in the bucket (the backups, unless --delete-backups). */
+  kept?: Step[];
 }
 
 /** DeleteParameters takes at most 10 names per call. */
@@ -48,21 +57,31 @@ async function remove(clients: AwsClients, seen: ObservedEnvironment, progress: 
   if (params.length > 0) await progress.step(`delete ${params.length} parameter(s) under ${n.parameterPath}`, () => deleteParameters(clients.ssm, params));
 }
 
-export async function teardownEnvironment(env: string, deps: TeardownDeps): Promise<TeardownResult> {
+export async function teardownEnvironment(env: string, deps: TeardownDeps, data: DataOptions = DEFAULT_DATA_OPTIONS): Promise<TeardownResult> {
   const { clients, progress } = deps;
-  const first = await progress.step(`look for environment ${env}`, () => observeEnvironment(clients, env));
-  const planned = planTeardown(first);
-  if (planned.length === 0) return { env, removed: [], aborted: false };
-  if (!(await deps.confirm(`Remove ${planned.length} resource group(s) of environment "${env}"?`))) return { env, removed: [], aborted: true };
+  const storage = await projectStorage(clients, deps.s3);
+  const look = async () => {
+    const [seen, stored] = await Promise.all([observeEnvironment(clients, env), observeData(storage, env)]);
+    return { seen, stored, ...planDataTeardown(seen, stored, data) };
+  };
+  const first = await progress.step(`look for environment ${env}`, look);
+  const kept = first.after.filter((s) => !isMutating(s));
+  const planned = [...first.before, ...planTeardown(first.seen), ...first.after.filter(isMutating)];
+  if (planned.length === 0) return { env, removed: [], aborted: false, kept };
+  const removals = planned.filter((s) => s.action === 'delete').length;
+  const backupFirst = first.before.length > 0 ? ' after a final backup' : '';
+  const backups = first.after.some((s) => s.resource === 'backups' && isMutating(s)) ? ', its backups included' : '';
+  if (!(await deps.confirm(`Remove ${removals} resource group(s) of environment "${env}"${backups}${backupFirst}?`))) return { env, removed: [], aborted: true };
 
   const info = { holder: deps.holder, command: 'teardown', since: new Date(deps.now()).toISOString() };
-  const removed = await withLock(clients.ssm, env, info, ownerTags(env), async () => {
+  return withLock(clients.ssm, env, info, ownerTags(env), async () => {
     // Look again under the lock: a provision may have finished meanwhile.
-    const seen = await observeEnvironment(clients, env);
-    await remove(clients, seen, progress, deps.sgRetry);
-    return planTeardown(seen);
+    const now = await look();
+    const backup = now.before[0] ? await finalBackup(clients.ssm, now.before[0].name, progress) : undefined;
+    await remove(clients, now.seen, progress, deps.sgRetry);
+    await removeData(storage, now.after, now.stored, progress);
+    return { env, removed: [...planTeardown(now.seen), ...now.after.filter(isMutating)], aborted: false, finalBackup: backup, kept: now.after.filter((s) => !isMutating(s)) };
   }, deps.now);
-  return { env, removed, aborted: false };
 }
 
 /**

@@ -5,7 +5,9 @@ import type { TeardownResult } from './run.js';
 
 export function teardownRows(results: readonly TeardownResult[]): Row[] {
   if (results.length === 0) return [['Teardown', 'no environment matched']];
-  return results.map((r): Row => [r.env, r.aborted ? 'aborted, nothing removed' : r.removed.length === 0 ? 'nothing left to remove' : r.removed.map(describeRemoved).join('; ')]);
+  return results.map((r): Row => [r.env, [r.aborted ? 'aborted, nothing removed' : r.removed.length === 0 ? 'nothing left to remove' : r.removed.map(describeRemoved).join('; '), ...dataNotes(r)].join('; ')]);
 }
+
+const dataNotes = (r: TeardownResult): string[] => [...(r.finalBackup ? [`final backup ${r.finalBackup}`] : []), ...(r.kept ?? []).map((s) => `kept ${s.resource} ${s.name} (${s.detail})`)];
 
 const describeRemoved = (s: Step): string => `${s.resource} ${s.name}${s.detail ? ` (${s.detail})` : ''}`;

@@ -1,4 +1,4 @@
-// The shell scripts deploy sends, run for real under sh with stand-ins for docker and git.
+// The shell scripts deploy sends, run for real under sh with a stand-in for docker.
 import { execFile } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,8 +26,8 @@ describe('deploy scripts on the box', function () {
     chmodSync(join(bin, name), 0o755);
   }
 
-  it('reads the commit and the app container image through the contract compose invocation', async () => {
-    stub('git', '[ "$1 $2 $3 $4" = "-C /opt/pillbox rev-parse HEAD" ] && echo 1111111111111111111111111111111111111111');
+  it('reads the active release\'s commit and the app container image through the contract compose invocation', async () => {
+    writeFileSync(join(bin, 'commit'), '1111111111111111111111111111111111111111\n');
     stub(
       'docker',
       `case "$*" in
@@ -36,15 +36,15 @@ describe('deploy scripts on the box', function () {
   *) echo "unexpected docker $*" >&2; exit 9 ;;
 esac`,
     );
-    const out = await runScript(observeCommand(), bin);
+    const out = await runScript(observeCommand(join(bin, 'commit')), bin);
     expect(out.code, out.stderr).to.equal(0);
     expect(parseObserved(out.stdout)).to.deep.equal({ commit: '1111111111111111111111111111111111111111', imageId: 'sha256:abc', imageName: 'pillbox-app' });
   });
 
   it('exits 3 when there is no app container', async () => {
-    stub('git', 'echo 1111111111111111111111111111111111111111');
+    writeFileSync(join(bin, 'commit'), '1111111111111111111111111111111111111111\n');
     stub('docker', 'exit 0');
-    const out = await runScript(observeCommand(), bin);
+    const out = await runScript(observeCommand(join(bin, 'commit')), bin);
     expect(out.code).to.equal(3);
     expect(out.stderr).to.contain('no app container on the box');
   });

@@ -11,15 +11,16 @@ import { fakeBox, type Reply, type SsmMock } from '../fakes/fake-box.js';
 const OLD = '1111111111111111111111111111111111111111';
 const NEW = '2222222222222222222222222222222222222222';
 const OLD_IMAGE = 'sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa';
+const SOURCE = { sha: NEW, key: `envs/dev/source/${NEW}.tar.gz`, sha256: 'c'.repeat(64), bytes: 1234 };
 const COMPOSE =
   'docker compose --project-directory /opt/pillbox/compose --file /opt/pillbox/compose/compose.yaml --env-file /opt/pillbox/compose/.env --env-file /etc/pillbox/pillbox.env --env-file /etc/pillbox/secrets.env';
 
 /** Names each line the box received, so a flow reads as a list of steps. */
 function stepOf(line: string): string {
-  if (line.includes('rev-parse HEAD')) return 'observe';
-  if (line.startsWith('git -C /opt/pillbox fetch')) return 'fetch';
-  if (line === `git -C /opt/pillbox checkout --quiet --detach ${NEW}`) return 'checkout new';
-  if (line === `git -C /opt/pillbox checkout --quiet --detach ${OLD}`) return 'checkout old';
+  if (line.includes('/opt/pillbox/.pillbox-commit')) return 'observe';
+  if (line.startsWith('/usr/local/sbin/pillbox-source fetch')) return 'fetch';
+  if (line === `/usr/local/sbin/pillbox-source activate ${NEW}`) return 'checkout new';
+  if (line === `/usr/local/sbin/pillbox-source activate ${OLD}`) return 'checkout old';
   if (line === `docker image tag ${OLD_IMAGE} pillbox-app:rollback`) return 'tag rollback';
   if (line === `docker image tag ${OLD_IMAGE} pillbox-app`) return 'restore image';
   if (line === `${COMPOSE} build app`) return 'build';
@@ -41,7 +42,7 @@ describe('deploy', () => {
   beforeEach(() => (ssm = mockClient(SSMClient)));
   afterEach(() => ssm.restore());
 
-  async function deploy(faults: Faults = {}, observed = `${OLD}\n${OLD_IMAGE} pillbox-app\n`) {
+  async function deploy(faults: Faults = {}, observed = `${OLD}\n${OLD_IMAGE} pillbox-app\n`, beforeChange?: (from: string) => Promise<void>) {
     const seen = new Map<string, number>();
     const box = fakeBox(ssm, (line) => {
       const step = stepOf(line);
@@ -61,7 +62,7 @@ describe('deploy', () => {
     let result: unknown;
     let error: unknown;
     try {
-      result = await deployApp({ run, progress: new Progress({ stream: out }), newId: () => 'deadbeef' }, { sha: NEW, healthTimeoutSeconds: 120 });
+      result = await deployApp({ run, progress: new Progress({ stream: out }), newId: () => 'deadbeef', beforeChange }, { source: SOURCE, healthTimeoutSeconds: 120 });
     } catch (err) {
       error = err;
     }
@@ -75,10 +76,10 @@ describe('deploy', () => {
     expect(result).to.deep.equal({ status: 'deployed', from: OLD, to: NEW, previousImage: OLD_IMAGE });
   });
 
-  it('sends the exact git and compose commands', async () => {
+  it('sends the exact source and compose commands', async () => {
     const { lines } = await deploy();
-    expect(lines).to.include(`git -C /opt/pillbox fetch --quiet origin ${NEW}`);
-    expect(lines).to.include(`git -C /opt/pillbox checkout --quiet --detach ${NEW}`);
+    expect(lines).to.include(`/usr/local/sbin/pillbox-source fetch ${NEW} ${'c'.repeat(64)} envs/dev/source/${NEW}.tar.gz`);
+    expect(lines).to.include(`/usr/local/sbin/pillbox-source activate ${NEW}`);
     expect(lines).to.include(`${COMPOSE} build app`);
     expect(lines).to.include(`${COMPOSE} up --detach --no-deps --wait --wait-timeout 120 app`);
     expect(lines.find((l) => l.includes('/readyz'))).to.match(/' sh pillbox-app-canary http:\/\/127\.0\.0\.1:3000\/readyz 120$/);
@@ -121,10 +122,29 @@ describe('deploy', () => {
     expect(error?.message).to.contain('npm error code E404');
   });
 
-  it('changes nothing when the box cannot fetch the commit', async () => {
-    const { error, steps } = await deploy({ fetch: { exitCode: 128, stderr: 'fatal: remote error: upload-pack: not our ref\n' } });
+  it('changes nothing when the box cannot fetch the source archive', async () => {
+    const { error, steps } = await deploy({ fetch: { exitCode: 65, stderr: `checksum mismatch: s3://b/envs/dev/source/${NEW}.tar.gz has SHA-256 0, expected c\n` } });
     expect(steps).to.deep.equal(['observe', 'fetch']);
-    expect(error?.message).to.match(/could not fetch 2222222 from origin[\s\S]*not our ref/);
+    expect(error?.message).to.match(/could not fetch the source archive of 2222222[\s\S]*checksum mismatch/);
+    expect(error?.hint).to.contain('--replace');
+  });
+
+  it('runs beforeChange (the pre-deploy backup) with the serving commit, before the box changes', async () => {
+    const calls: string[] = [];
+    const { steps } = await deploy({}, undefined, async (from) => void calls.push(from));
+    expect(calls).to.deep.equal([OLD]);
+    expect(steps[1]).to.equal('fetch');
+  });
+
+  it('changes nothing when beforeChange fails, and skips it when the box already runs the commit', async () => {
+    const failing = await deploy({}, undefined, async () => {
+      throw new OperatorError('The backup failed on the box (exit 1)', 'x');
+    });
+    expect(failing.error?.message).to.equal('The backup failed on the box (exit 1)');
+    expect(failing.steps).to.deep.equal(['observe']);
+    const calls: string[] = [];
+    await deploy({}, `${NEW}\n${OLD_IMAGE} pillbox-app\n`, async (from) => void calls.push(from));
+    expect(calls).to.deep.equal([]);
   });
 
   it('refuses a box that runs a prebuilt image, touching nothing', async () => {
@@ -139,7 +159,7 @@ describe('deploy', () => {
     const run = ssmRunner(new SSMClient({ region: 'eu-west-1' }), 'i-0abc', { sleep: async () => {} });
     const progress = new Progress({ stream: new PassThrough() });
     let caught: unknown;
-    await deployApp({ run, progress, newId: () => 'deadbeef' }, { sha: NEW, healthTimeoutSeconds: 120 }).catch((err: unknown) => (caught = err));
+    await deployApp({ run, progress, newId: () => 'deadbeef' }, { source: SOURCE, healthTimeoutSeconds: 120 }).catch((err: unknown) => (caught = err));
     expect(caught).to.be.instanceOf(OperatorError);
     expect((caught as OperatorError).hint).to.contain('systemctl restart pillbox.service');
   });

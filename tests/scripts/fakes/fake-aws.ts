@@ -9,6 +9,7 @@ import { SSMClient } from '@aws-sdk/client-ssm';
 import * as ssm from '@aws-sdk/client-ssm';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
+import { BACKUP_BIN } from '../../../scripts/lib/box/layout.js';
 import type { AwsClients } from '../../../scripts/lib/core/aws-clients.js';
 import type { Clock } from '../../../scripts/lib/core/clock.js';
 
@@ -39,10 +40,16 @@ export interface World {
   unofferedTypes: string[];
   /** DeleteSecurityGroup answers DependencyViolation this many more times (ENI detaching). */
   eniDetachingFor: number;
-  /** Output of the box, by what the command runs. */
-  box: { cloudInitExit: number; unitState: string; services: object[]; readyz: string };
+  /** Output of the box, by what the command runs; `run` answers any script first when it knows it. */
+  box: { cloudInitExit: number; unitState: string; services: object[]; readyz: string; run?: (script: string) => BoxReply | undefined };
   sentScripts: string[][];
   faults: Map<string, Error[]>;
+}
+
+export interface BoxReply {
+  exitCode: number;
+  stdout: string;
+  stderr?: string;
 }
 
 export function awsError(name: string, message = name): Error {
@@ -72,6 +79,8 @@ export function aWorld(overrides: Partial<World> = {}): World {
         { Service: 'setup', State: 'exited', Health: '', ExitCode: 0 },
       ],
       readyz: '200',
+      // The backup script succeeds and prints its manifest; fake-data-box.ts has one that stores the backup too.
+      run: (script) => (script.includes(BACKUP_BIN) ? { exitCode: 0, stdout: `${JSON.stringify({ key: 'envs/dev/backups/20261121T100000Z.dump', sha256: '0'.repeat(64), bytes: 1, reason: 'manual', commit: 'c' })}\n` } : undefined),
     },
     sentScripts: [],
     faults: new Map(),
@@ -291,7 +300,9 @@ export function fakeAws(world: World) {
   mocks.ssm.on(ssm.GetCommandInvocationCommand).callsFake(
     h('GetCommandInvocation', (input: ssm.GetCommandInvocationCommandInput) => {
       const script = (commands.get(input.CommandId ?? '') ?? []).join('\n');
-      const done = (exit: number, stdout: string) => ({ Status: exit === 0 ? 'Success' : 'Failed', ResponseCode: exit, StandardOutputContent: stdout, StandardErrorContent: '' });
+      const done = (exit: number, stdout: string, stderr = '') => ({ Status: exit === 0 ? 'Success' : 'Failed', ResponseCode: exit, StandardOutputContent: stdout, StandardErrorContent: stderr });
+      const custom = world.box.run?.(script);
+      if (custom) return done(custom.exitCode, custom.stdout, custom.stderr);
       if (script.includes('cloud-init status')) return done(world.box.cloudInitExit, world.box.cloudInitExit === 0 ? 'status: done' : 'status: error');
       if (script.includes('ActiveState')) return done(0, `${world.box.unitState}\n${world.box.services.map((s) => JSON.stringify(s)).join('\n')}`);
       if (script.includes('/readyz')) return done(0, world.box.readyz);

@@ -5,6 +5,7 @@ import { PutParameterCommand } from '@aws-sdk/client-ssm';
 import { SECRET_NAMES } from '../../../scripts/lib/aws/secrets.js';
 import { provision } from '../../../scripts/lib/provision/run.js';
 import { aWorld, awsError, commandNames, failNext, fakeAws, rejection, type FakeAws, type World } from '../fakes/fake-aws.js';
+import { anS3World } from '../fakes/fake-s3.js';
 import { aConfig, aGit, depsFor, SHA } from './fixtures.js';
 
 const MUTATING = /^(Create|Put|Delete|Run|Terminate|Authorize|Revoke|Add|Remove|Send|Attach|Detach)/;
@@ -127,6 +128,8 @@ describe('provision', () => {
       expect(commandNames(fake).filter((n) => MUTATING.test(n))).to.deep.equal([]);
       expect(result.planned).to.equal(true);
       expect(result.steps.map((s) => `${s.action} ${s.resource}`)).to.deep.equal([
+        'create bucket',
+        'create source',
         'create role',
         'create role-policy',
         'create instance-profile',
@@ -139,10 +142,11 @@ describe('provision', () => {
       expect(result.ttlUsd).to.be.closeTo(result.hourlyUsd * 8, 1e-9);
     });
 
-    it('on a running environment plans to keep everything', async () => {
-      await provision(aConfig(), depsFor(fake));
-      const plan = await provision(aConfig({ plan: true }), depsFor(fake));
-      expect(plan.steps.filter((s) => s.action !== 'keep').map((s) => s.resource)).to.deep.equal(['role-policy']);
+    it('on a running environment plans to keep everything, writing again only what converges', async () => {
+      const s3World = anS3World();
+      await provision(aConfig(), depsFor(fake, {}, s3World));
+      const plan = await provision(aConfig({ plan: true }), depsFor(fake, {}, s3World));
+      expect(plan.steps.filter((s) => s.action !== 'keep').map((s) => `${s.action} ${s.resource}`)).to.deep.equal(['update bucket', 'update source', 'update role-policy']);
     });
   });
 
@@ -220,9 +224,10 @@ describe('provision', () => {
       expect(commandNames(fake).filter((n) => MUTATING.test(n))).to.deep.equal([]);
     });
 
-    it('refuses a commit that is not on the remote, before touching AWS resources', async () => {
-      expect((await rejection(provision(aConfig(), depsFor(fake, { git: aGit({ pushed: false }) })))).message).to.match(/The commit 3f2a1c0 is not on https:\/\/github.com\/acme\/pillbox/);
-      expect(commandNames(fake).filter((n) => MUTATING.test(n))).to.deep.equal([]);
+    it('ships a commit no remote has: git is never asked about a remote', async () => {
+      const git = aGit();
+      await provision(aConfig(), depsFor(fake, { git }));
+      expect(git.asked.filter((c) => /ls-remote|fetch|push|remote/.test(c))).to.deep.equal([]);
     });
 
     it('tells the second of two concurrent provisions who holds the lock', async () => {

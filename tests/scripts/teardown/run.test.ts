@@ -1,27 +1,11 @@
 import { expect } from 'chai';
 import * as ec2 from '@aws-sdk/client-ec2';
 import { DeleteParametersCommand } from '@aws-sdk/client-ssm';
-import { PassThrough } from 'node:stream';
-import { Progress } from '../../../scripts/lib/core/progress.js';
 import { provision } from '../../../scripts/lib/provision/run.js';
-import { findExpiredEnvironments, teardownEnvironment, type TeardownDeps } from '../../../scripts/lib/teardown/run.js';
+import { findExpiredEnvironments, teardownEnvironment } from '../../../scripts/lib/teardown/run.js';
 import { aWorld, awsError, commandNames, failNext, fakeAws, fakeClock, rejection, type FakeAws, type World } from '../fakes/fake-aws.js';
 import { aConfig, depsFor } from '../provision/fixtures.js';
-
-function teardownDeps(fake: FakeAws, overrides: Partial<TeardownDeps> = {}): TeardownDeps & { questions: string[] } {
-  const clock = fakeClock();
-  const questions: string[] = [];
-  return {
-    clients: fake.clients,
-    progress: new Progress({ stream: new PassThrough(), now: clock.now }),
-    holder: 'alice@laptop',
-    now: clock.now,
-    confirm: async (q) => (questions.push(q), true),
-    sgRetry: { sleep: clock.sleep, delayMs: 1000 },
-    questions,
-    ...overrides,
-  };
-}
+import { teardownDeps } from './fixtures.js';
 
 /** Nothing of the environment left in the account. */
 function expectEmpty(world: World): void {
@@ -56,7 +40,7 @@ describe('teardown', () => {
     fake.mocks.ssm.resetHistory();
     fake.mocks.iam.resetHistory();
     const again = await teardownEnvironment('dev', teardownDeps(fake));
-    expect(again).to.deep.equal({ env: 'dev', removed: [], aborted: false });
+    expect(again).to.deep.equal({ env: 'dev', removed: [], aborted: false, kept: [] });
     expect(commandNames(fake).filter((n) => /^(Delete|Terminate|Remove|Put)/.test(n))).to.deep.equal([]);
   });
 
@@ -125,7 +109,7 @@ describe('teardown', () => {
     await provision(aConfig(), depsFor(fake));
     const deps = teardownDeps(fake);
     await teardownEnvironment('dev', deps);
-    expect(deps.questions).to.deep.equal(['Remove 5 resource group(s) of environment "dev"?']);
+    expect(deps.questions).to.deep.equal(['Remove 5 resource group(s) of environment "dev" after a final backup?']);
   });
 
   it('waits its turn: a provision holding the lock stops the teardown with who holds it', async () => {

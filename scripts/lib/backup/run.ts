@@ -1,0 +1,30 @@
+// Takes a backup on the box and reads back the manifest the box wrote.
+import { DescribeInstanceInformationCommand, type SSMClient } from '@aws-sdk/client-ssm';
+import { parseManifest, type Manifest } from '../aws/backup-catalog.js';
+import { STACK_UNIT } from '../box/layout.js';
+import type { RemoteRunner } from '../box/ssm-output.js';
+import { OperatorError } from '../core/operator-error.js';
+import { BACKUP_TIMEOUT_SECONDS, backupCommand, type BackupReason } from './plan.js';
+
+const lastLines = (text: string, n = 10): string => text.trim().split('\n').slice(-n).join('\n');
+
+/** Runs the backup script; its last line of output is the manifest. */
+export async function takeBackup(run: RemoteRunner, reason: BackupReason): Promise<Manifest> {
+  const result = await run(backupCommand(reason), { timeoutSeconds: BACKUP_TIMEOUT_SECONDS });
+  if (result.exitCode === 127) {
+    throw new OperatorError('This box has no backup script: it was provisioned before backups existed.', 'Recreate it with `npm run provision -- --replace` (pass --no-backup to teardown or provision if you must go on without one).');
+  }
+  if (result.exitCode !== 0) {
+    throw new OperatorError(
+      `The backup failed on the box (exit ${result.exitCode}):\n${lastLines(result.stderr || result.stdout) || '(no output)'}`,
+      `Check the stack with \`npm run status\` (the postgres service must be up) and \`journalctl -u ${STACK_UNIT}\` in \`npm run session\`.`,
+    );
+  }
+  return parseManifest(result.stdout.trim().split('\n').at(-1) ?? '', 'printed by the box');
+}
+
+/** True when the box's SSM agent is online, so commands can reach it. */
+export async function boxAnswers(ssm: SSMClient, instanceId: string): Promise<boolean> {
+  const out = await ssm.send(new DescribeInstanceInformationCommand({ Filters: [{ Key: 'InstanceIds', Values: [instanceId] }] }));
+  return out.InstanceInformationList?.[0]?.PingStatus === 'Online';
+}
