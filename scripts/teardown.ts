@@ -1,10 +1,10 @@
 // npm run teardown: remove every resource of an environment (or of every expired one).
 import { hostname, userInfo } from 'node:os';
-import { question } from 'zx';
 import { createAwsClients, createS3Client } from './lib/core/aws-clients.js';
 import { processSources, usage } from './lib/core/config.js';
+import { terminalConfirm } from './lib/core/confirm.js';
 import { systemGit } from './lib/core/git.js';
-import { OperatorError, runCli } from './lib/core/operator-error.js';
+import { runCli } from './lib/core/operator-error.js';
 import { printResult, Progress } from './lib/core/progress.js';
 import { loadTeardownConfig, teardownFields } from './lib/teardown/config.js';
 import { findExpiredEnvironments, teardownEnvironment, type TeardownResult } from './lib/teardown/run.js';
@@ -19,11 +19,7 @@ await runCli(async (argv) => {
   const clients = createAwsClients(cfg.region);
   const s3 = createS3Client(cfg.region);
   const data = { finalBackup: !cfg.noBackup, deleteBackups: cfg.deleteBackups };
-  const confirm = async (q: string): Promise<boolean> => {
-    if (cfg.yes || cfg.ci) return true;
-    if (!process.stdin.isTTY) throw new OperatorError('teardown needs a confirmation and there is no terminal to ask.', 'Pass --yes.');
-    return /^y(es)?$/i.test((await question(`${q} [y/N] `)).trim());
-  };
+  const confirm = terminalConfirm('teardown', cfg);
   const envs = cfg.allExpired ? await findExpiredEnvironments(clients, Date.now()) : [cfg.env as string];
   const results: TeardownResult[] = [];
   for (const env of envs) {

@@ -62,3 +62,9 @@ export function parseRowCounts(stdout: string): Record<string, number> {
   }
   return counts;
 }
+
+/** `medications 42, schema_migrations 1` */
+export const formatRowCounts = (rows: Record<string, number>): string =>
+  Object.entries(rows)
+    .map(([table, n]) => `${table} ${n}`)
+    .join(', ') || 'no tables';

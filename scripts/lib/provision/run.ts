@@ -297,8 +297,10 @@ export async function provision(cfg: ProvisionConfig, deps: ProvisionDeps): Prom
   if (cfg.restore) {
     // A box launched a moment ago holds nothing worth a backup of its own.
     const restore = { env: cfg.env, from: cfg.restore, backupFirst: false, healthTimeoutSeconds: RESTORE_HEALTH_TIMEOUT_SECONDS };
-    const done = await restoreDatabase({ run: ssmRunner(clients.ssm, instanceId, { sleep: clock.sleep, now: clock.now }), storage, progress, newId: deps.newId ?? randomHex }, restore);
-    result.restored = { key: done.restored.key, rows: done.rows };
+    const run = ssmRunner(clients.ssm, instanceId, { sleep: clock.sleep, now: clock.now });
+    // --restore was the operator's answer; the new box has no data to lose.
+    const done = await restoreDatabase({ run, storage, progress, newId: deps.newId ?? randomHex, confirm: async () => true }, restore);
+    if (done) result.restored = { key: done.restored.key, rows: done.rows };
   }
   result.costSoFarUsd = costSince(kept ?? running, cfg, clock.now());
   return result;

@@ -1,4 +1,5 @@
 // What provision prints at the end: the summary table rows, or the plan with --plan.
+import { formatRowCounts } from '../box/postgres-commands.js';
 import { usd } from '../core/pricing.js';
 import type { Row } from '../core/progress.js';
 import { formatStep, isMutating } from '../core/step.js';
@@ -14,7 +15,7 @@ export function provisionRows(r: ProvisionResult): Row[] {
     ['Commit', `${r.gitSha} (s3://${r.storage.bucket}/${r.source.key}, ${formatBytes(r.source.bytes)})`],
   ];
   if (r.backedUp) rows.push(['Backed up', `${r.backedUp} (the replaced box's data)`]);
-  if (r.restored) rows.push(['Restored', `${r.restored.key}: ${rowCounts(r.restored.rows)}`]);
+  if (r.restored) rows.push(['Restored', `${r.restored.key}: ${formatRowCounts(r.restored.rows)}`]);
   if (r.appUrl) rows.push(['App', r.appUrl]);
   rows.push(
     ['Kibana', `npm run kibana ${envFlag(r.env)}  → http://localhost:5601`],
@@ -37,12 +38,6 @@ export function planText(r: ProvisionResult): string {
     '',
   ].join('\n');
 }
-
-/** `medications 42, schema_migrations 1` */
-export const rowCounts = (rows: Record<string, number>): string =>
-  Object.entries(rows)
-    .map(([table, n]) => `${table} ${n}`)
-    .join(', ') || 'no tables';
 
 function storageLine(s: ProvisionResult['storage']): string {
   const backups = s.dumpBytes === undefined ? 'no backup yet to size the nightly ones by' : `nightly backups of ~${formatBytes(s.dumpBytes)}`;

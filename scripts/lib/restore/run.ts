@@ -8,6 +8,7 @@ import type { RemoteResult, RemoteRunner } from '../box/ssm-output.js';
 import { parseRowCounts } from '../box/postgres-commands.js';
 import { OperatorError } from '../core/operator-error.js';
 import type { Progress } from '../core/progress.js';
+import { formatUtc } from '../core/time.js';
 import {
   applyCommand,
   CHECKSUM_MISMATCH_EXIT,
@@ -27,6 +28,8 @@ export interface RestoreDeps {
   progress: Pick<Progress, 'step' | 'note'>;
   /** Hex ids for the files on the box. */
   newId: () => string;
+  /** Asks before the data is replaced, naming the backup found; false stops with nothing changed. */
+  confirm: (question: string) => Promise<boolean>;
 }
 
 export interface RestoreRequest {
@@ -54,9 +57,12 @@ async function must(run: RemoteRunner, argv: readonly string[], timeoutSeconds: 
   return result;
 }
 
-export async function restoreDatabase({ run, storage, progress, newId }: RestoreDeps, request: RestoreRequest): Promise<RestoreResult> {
+/** Restores, or returns undefined when the operator says no. */
+export async function restoreDatabase({ run, storage, progress, newId, confirm }: RestoreDeps, request: RestoreRequest): Promise<RestoreResult | undefined> {
   // Resolved before any new backup is taken, so "latest" never means the data being replaced.
   const restored = await progress.step(`Find and verify backup ${request.from}`, () => resolveBackup(storage, request.env, request.from));
+  const taken = `${formatUtc(restored.at)}, commit ${restored.commit.slice(0, 7)}, ${restored.reason}`;
+  if (!(await confirm(`Replace the data of "${request.env}" with ${restored.key} (${taken})?`))) return undefined;
   const before = request.backupFirst ? await progress.step('Back up the data the restore replaces', () => takeBackup(run, 'pre-restore')) : undefined;
   const files = restoreFiles(newId());
   try {

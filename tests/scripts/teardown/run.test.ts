@@ -3,7 +3,7 @@ import * as ec2 from '@aws-sdk/client-ec2';
 import { DeleteParametersCommand } from '@aws-sdk/client-ssm';
 import { provision } from '../../../scripts/lib/provision/run.js';
 import { findExpiredEnvironments, teardownEnvironment } from '../../../scripts/lib/teardown/run.js';
-import { aWorld, awsError, commandNames, failNext, fakeAws, fakeClock, rejection, type FakeAws, type World } from '../fakes/fake-aws.js';
+import { aWorld, awsError, commandNames, failNext, fakeAws, rejection, type FakeAws, type World } from '../fakes/fake-aws.js';
 import { aConfig, depsFor } from '../provision/fixtures.js';
 import { teardownDeps } from './fixtures.js';
 
