@@ -28,9 +28,6 @@ export const backupsPrefix = (env: string): string => `${envPrefix(env)}backups/
 
 export const sourceKey = (env: string, sha: string): string => `${sourcePrefix(env)}${sha}.tar.gz`;
 
-/** `20261121T030000Z`: UTC, sortable as text, no characters that need escaping in a key. */
-export const BACKUP_STAMP = /^\d{8}T\d{6}Z$/;
-
 export interface BackupKeys {
   stamp: string;
   /** The pg_dump -Fc archive. */
@@ -45,6 +42,7 @@ export const backupKeys = (env: string, stamp: string): BackupKeys => ({
   manifest: `${backupsPrefix(env)}${stamp}.json`,
 });
 
+// A stamp such as 20261121T030000Z: UTC, sortable as text, nothing to escape in a key.
 const BACKUP_KEY = new RegExp(`^${ENVS_PREFIX}(${ENV_NAME_PATTERN.source.slice(1, -1)})/backups/(\\d{8}T\\d{6}Z)\\.(dump|json)$`);
 
 /** Reads `envs/<env>/backups/<stamp>.(dump|json)` back into its parts; anything else is undefined. */
@@ -53,9 +51,6 @@ export function parseBackupKey(key: string): { env: string; stamp: string; part:
   if (!match) return undefined;
   return { env: match[1]!, stamp: match[2]!, part: match[3] === 'dump' ? 'dump' : 'manifest' };
 }
-
-/** The stamp of a time, as the box's `date -u +%Y%m%dT%H%M%SZ` writes it. */
-export const stampOf = (at: Date): string => at.toISOString().slice(0, 19).replace(/[-:]/g, '') + 'Z';
 
 /** The time a stamp names. */
 export const timeOfStamp = (stamp: string): Date =>
