@@ -3,16 +3,28 @@
 // Uncommitted changes are not refused but named, the way Kamal warns when it builds from a
 // clone: the operator sees what stays behind.
 import { createHash } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { $ } from 'zx';
 import { resolveCommit, type GitRunner } from './git.js';
 
 /** Makes the gzipped tar of a commit (git's own gzip, so the same commit gives the same bytes). */
 export type ArchiveRunner = (sha: string) => Promise<Buffer>;
 
+/** Through a file: zx collects a command's output as text, which would corrupt the gzip. */
 export const systemArchive =
   (cwd: string = process.cwd()): ArchiveRunner =>
-  async (sha) =>
-    (await $({ cwd, quiet: true })`git archive --format=tar.gz ${sha}`).buffer();
+  async (sha) => {
+    const dir = await mkdtemp(join(tmpdir(), 'pillbox-archive-'));
+    try {
+      const file = join(dir, 'source.tar.gz');
+      await $({ cwd, quiet: true })`git archive --format=tar.gz --output=${file} ${sha}`;
+      return await readFile(file);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  };
 
 export interface SourceArchive {
   /** The full commit sha. */
