@@ -2,8 +2,9 @@
 import { DescribeInstanceInformationCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import { parseManifest, type Manifest } from '../aws/backup-catalog.js';
 import { STACK_UNIT } from '../box/layout.js';
-import type { RemoteRunner } from '../box/ssm-output.js';
+import { ssmRunner, type RemoteRunner } from '../box/ssm-output.js';
 import { OperatorError } from '../core/operator-error.js';
+import type { Progress } from '../core/progress.js';
 import { BACKUP_TIMEOUT_SECONDS, backupCommand, type BackupReason } from './plan.js';
 
 const lastLines = (text: string, n = 10): string => text.trim().split('\n').slice(-n).join('\n');
@@ -27,4 +28,21 @@ export async function takeBackup(run: RemoteRunner, reason: BackupReason): Promi
 export async function boxAnswers(ssm: SSMClient, instanceId: string): Promise<boolean> {
   const out = await ssm.send(new DescribeInstanceInformationCommand({ Filters: [{ Key: 'InstanceIds', Values: [instanceId] }] }));
   return out.InstanceInformationList?.[0]?.PingStatus === 'Online';
+}
+
+/**
+ * The backup before a change that loses the box's data (--replace, teardown): a box that
+ * does not answer has nothing to save and is noted; a failed backup stops the change.
+ */
+export async function backupBeforeChange(ssm: SSMClient, instanceId: string, reason: BackupReason, progress: Pick<Progress, 'step' | 'note'>): Promise<string | undefined> {
+  if (!(await boxAnswers(ssm, instanceId))) {
+    progress.note(`${instanceId} does not answer through SSM, so it goes without a backup.`);
+    return undefined;
+  }
+  try {
+    return (await progress.step(`back up ${instanceId} (${reason})`, () => takeBackup(ssmRunner(ssm, instanceId), reason))).key;
+  } catch (err) {
+    if (!(err instanceof OperatorError)) throw err;
+    throw new OperatorError(`${err.message}\nNothing was changed.`, `${err.hint} To go on without a backup, pass --no-backup.`);
+  }
 }

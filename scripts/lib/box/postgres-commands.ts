@@ -43,14 +43,14 @@ export const psqlApplyArgv = (): string[] => [
   '--file=-',
 ];
 
-/** Exact row counts of every table in the app's schema, one `table|count` line each. */
+/** Exact row counts of every table in the app's schema, one `table|count` line each (one line of SQL: it travels in a shell line). */
 export const ROW_COUNTS_SQL = [
   'SELECT c.relname,',
-  "  (xpath('/row/n/text()', query_to_xml(format('SELECT count(*) AS n FROM %I.%I', n.nspname, c.relname), false, true, '')))[1]::text",
+  "(xpath('/row/n/text()', query_to_xml(format('SELECT count(*) AS n FROM %I.%I', n.nspname, c.relname), false, true, '')))[1]::text",
   'FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace',
   `WHERE n.nspname = '${APP_SCHEMA}' AND c.relkind IN ('r', 'p')`,
   'ORDER BY 1',
-].join('\n');
+].join(' ');
 
 export const rowCountsArgv = (): string[] => ['psql', ...connect, '--no-psqlrc', '--no-align', '--tuples-only', `--command=${ROW_COUNTS_SQL}`];
 

@@ -13,6 +13,7 @@ import { withLock } from '../aws/lock.js';
 import { createSecrets, missingSecrets } from '../aws/secrets.js';
 import { createSecurityGroup, deleteSecurityGroup, findDefaultVpc, setIngress, type RetryOptions } from '../aws/security-group.js';
 import { shippedSource, uploadSource, type ShippedSource } from '../aws/source-object.js';
+import { backupBeforeChange } from '../backup/run.js';
 import { ssmRunner } from '../box/ssm-output.js';
 import { renderCheckedUserData } from '../box/user-data.js';
 import { resolveRegion, type AwsClients } from '../core/aws-clients.js';
@@ -28,7 +29,7 @@ import { restoreDatabase } from '../restore/run.js';
 import { waitAgentOnline, waitAppReady, waitCloudInit, waitRunning, waitStackHealthy } from './boot-wait.js';
 import type { ProvisionConfig } from './config.js';
 import { currentInstance, planProvision } from './plan.js';
-import { backupBeforeReplace, checkRestoreSource, observeStorage } from './storage.js';
+import { checkRestoreSource, observeStorage } from './storage.js';
 import { planStorage, withData, type ObservedStorage } from './storage-plan.js';
 
 export interface ProvisionDeps {
@@ -161,7 +162,7 @@ async function apply(cfg: ProvisionConfig, pre: Preflight, seen: ObservedEnviron
             await uploadSource(storage, cfg.env, pre.archive);
             break;
           case 'backup':
-            backedUp = await backupBeforeReplace(ssm, step.name, deps.progress);
+            backedUp = await backupBeforeChange(ssm, step.name, 'pre-replace', deps.progress);
             break;
           case 'role':
             await createRole(iam, cfg.env, pre.tags);

@@ -1,12 +1,8 @@
-// Provision's work in the project bucket and on the environment's data: what exists, the
-// backup of a box before --replace terminates it, and the restore that seeds a new box.
-import type { SSMClient } from '@aws-sdk/client-ssm';
+// What provision finds in the project bucket, and the check that --restore names a whole
+// backup before anything changes.
 import { listBackups, resolveBackup } from '../aws/backup-catalog.js';
 import { observeBucket, type Storage } from '../aws/bucket.js';
 import { sourceUploaded, type ShippedSource } from '../aws/source-object.js';
-import { boxAnswers, takeBackup } from '../backup/run.js';
-import { ssmRunner } from '../box/ssm-output.js';
-import type { Progress } from '../core/progress.js';
 import type { Step } from '../core/step.js';
 import type { ObservedStorage } from './storage-plan.js';
 
@@ -24,13 +20,4 @@ export async function observeStorage(storage: Storage, env: string, source: Ship
 export async function checkRestoreSource(storage: Storage, env: string, from: string | undefined, steps: readonly Step[]): Promise<void> {
   if (!from || (from === 'latest' && steps.some((s) => s.resource === 'backup'))) return;
   await resolveBackup(storage, env, from);
-}
-
-/** Backs up the box --replace is about to terminate; a box that does not answer has nothing to save. */
-export async function backupBeforeReplace(ssm: SSMClient, instanceId: string, progress: Pick<Progress, 'note'>): Promise<string | undefined> {
-  if (!(await boxAnswers(ssm, instanceId))) {
-    progress.note(`${instanceId} does not answer through SSM, so it is replaced without a backup.`);
-    return undefined;
-  }
-  return (await takeBackup(ssmRunner(ssm, instanceId), 'pre-replace')).key;
 }

@@ -21,14 +21,16 @@ export const DEFAULT_DATA_OPTIONS: DataOptions = { finalBackup: true, deleteBack
 /** Steps before the environment's resources go (the final backup) and after (the bucket). */
 export function planDataTeardown(seen: ObservedEnvironment, data: ObservedData, options: DataOptions): { before: Step[]; after: Step[] } {
   const running = seen.instances.find((i) => i.state === 'running');
-  const before: Step[] = running && options.finalBackup ? [{ action: 'create', resource: 'backup', name: running.id, detail: 'a final backup, when the box answers (--no-backup skips)' }] : [];
+  // A backup that --delete-backups would remove a moment later is not taken.
+  const before: Step[] =
+    running && options.finalBackup && !options.deleteBackups ? [{ action: 'create', resource: 'backup', name: running.id, detail: 'a final backup, when the box answers (--no-backup skips)' }] : [];
   const after: Step[] = [];
   if (data.sourceKeys.length > 0) after.push({ action: 'delete', resource: 'source', name: sourcePrefix(seen.env), detail: `${data.sourceKeys.length} archive(s)` });
   if (data.backupKeys.length > 0) {
     after.push(
       options.deleteBackups
         ? { action: 'delete', resource: 'backups', name: backupsPrefix(seen.env), detail: `${data.backupKeys.length} object(s)` }
-        : { action: 'keep', resource: 'backups', name: backupsPrefix(seen.env), detail: `${data.backupKeys.length} object(s) kept (--delete-backups removes them)` },
+        : { action: 'keep', resource: 'backups', name: backupsPrefix(seen.env), detail: `${data.backupKeys.length} object(s); --delete-backups removes them` },
     );
   }
   return { before, after };

@@ -4,6 +4,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { DeleteParametersCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import { DescribeSecurityGroupsCommand } from '@aws-sdk/client-ec2';
 import { projectStorage } from '../aws/bucket.js';
+import { backupBeforeChange } from '../backup/run.js';
 import { findInstances, observeEnvironment, type ObservedEnvironment } from '../aws/environment.js';
 import { deleteInstanceProfile, deleteRole } from '../aws/iam.js';
 import { terminateInstances } from '../aws/instance.js';
@@ -13,7 +14,7 @@ import type { AwsClients } from '../core/aws-clients.js';
 import { envFilters, envNames, ownerTags, TAG, tagValue } from '../core/names.js';
 import type { Progress } from '../core/progress.js';
 import { isMutating, type Step } from '../core/step.js';
-import { finalBackup, observeData, removeData } from './data.js';
+import { observeData, removeData } from './data.js';
 import { DEFAULT_DATA_OPTIONS, planDataTeardown, type DataOptions } from './data-plan.js';
 import { planTeardown } from './plan.js';
 
@@ -77,10 +78,13 @@ export async function teardownEnvironment(env: string, deps: TeardownDeps, data:
   return withLock(clients.ssm, env, info, ownerTags(env), async () => {
     // Look again under the lock: a provision may have finished meanwhile.
     const now = await look();
-    const backup = now.before[0] ? await finalBackup(clients.ssm, now.before[0].name, progress) : undefined;
+    const backup = now.before[0] ? await backupBeforeChange(clients.ssm, now.before[0].name, 'teardown', progress) : undefined;
+    // The final backup added objects: what the bucket keeps is known only now.
+    const stored = backup ? await observeData(storage, env) : now.stored;
+    const after = planDataTeardown(now.seen, stored, data).after;
     await remove(clients, now.seen, progress, deps.sgRetry);
-    await removeData(storage, now.after, now.stored, progress);
-    return { env, removed: [...planTeardown(now.seen), ...now.after.filter(isMutating)], aborted: false, finalBackup: backup, kept: now.after.filter((s) => !isMutating(s)) };
+    await removeData(storage, after, stored, progress);
+    return { env, removed: [...planTeardown(now.seen), ...after.filter(isMutating)], aborted: false, finalBackup: backup, kept: after.filter((s) => !isMutating(s)) };
   }, deps.now);
 }
 

@@ -20,7 +20,7 @@ export interface DataBox {
   rows: Record<string, number>;
   /** Answers one command line, or undefined for a line that is not a data command. */
   answer(line: string): BoxReply | undefined;
-  /** For fake-aws's `box.run`: the last line of an SSM script. */
+  /** For fake-aws's `box.run`: an SSM script, `set -eu` and one command line. */
   script(script: string): BoxReply | undefined;
   /** A RemoteRunner over this box. */
   runner: RemoteRunner;
@@ -57,7 +57,7 @@ export function dataBox(s3: S3World, { env, bucket, start = Date.parse('2026-11-
       if (step === 'count') return ok(Object.entries(box.rows).map(([t, n]) => `${t}|${n}\n`).join(''));
       return ok();
     },
-    script: (script) => box.answer(script.split('\n').at(-1) ?? ''),
+    script: (script) => box.answer(script.split('\n').slice(1).join('\n')),
     runner: async (argv) => {
       const reply = box.answer(toShellLine(argv));
       if (!reply) throw new Error(`the data box does not know ${toShellLine(argv)}`);
