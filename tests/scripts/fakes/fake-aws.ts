@@ -88,6 +88,16 @@ export function aWorld(overrides: Partial<World> = {}): World {
   };
 }
 
+/** Wraps a command's handler with that command's queue of faults. */
+export const withFaults =
+  (faults: Map<string, Error[]>) =>
+  <I, O>(name: string, fn: (input: I) => O) =>
+  async (input: I): Promise<O> => {
+    const fault = faults.get(name)?.shift();
+    if (fault) throw fault;
+    return fn(input);
+  };
+
 /** The next `times` calls of `command` (e.g. 'RunInstances') fail with `error`. */
 export function failNext(world: World, command: string, error: Error, times = 1): void {
   world.faults.set(command, [...(world.faults.get(command) ?? []), ...Array.from({ length: times }, () => error)]);
@@ -121,14 +131,7 @@ export function fakeAws(world: World) {
   mocks.iam.onAnyCommand().rejects(unexpected);
   mocks.sts.onAnyCommand().rejects(unexpected);
 
-  // Wraps a handler with the fault queue of its command.
-  const h =
-    <I, O>(name: string, fn: (input: I) => O) =>
-    async (input: I): Promise<O> => {
-      const fault = world.faults.get(name)?.shift();
-      if (fault) throw fault;
-      return fn(input);
-    };
+  const h = withFaults(world.faults);
 
   // STS
   mocks.sts.on(GetCallerIdentityCommand).callsFake(h('GetCallerIdentity', () => ({ Account: world.accountId, Arn: `arn:aws:iam::${world.accountId}:user/alice` })));

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import * as s3 from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
-import { awsError } from './fake-aws.js';
+import { awsError, withFaults } from './fake-aws.js';
 
 export interface FakeObject {
   body: Buffer;
@@ -101,13 +101,7 @@ export function fakeS3(world: S3World) {
   const mock = mockClient(client);
   mock.onAnyCommand().rejects(new Error('unexpected command in fake S3'));
 
-  const h =
-    <I, O>(name: string, fn: (input: I) => O) =>
-    async (input: I): Promise<O> => {
-      const fault = world.faults.get(name)?.shift();
-      if (fault) throw fault;
-      return fn(input);
-    };
+  const h = withFaults(world.faults);
 
   /** The bucket a request names, as S3 answers for a missing one or someone else's. */
   const bucketOf = (input: { Bucket?: string; ExpectedBucketOwner?: string }): FakeBucket => {
