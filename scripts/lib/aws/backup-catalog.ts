@@ -76,7 +76,7 @@ export function selectBackup(entries: readonly BackupEntry[], env: string, from:
   const named = parseBackupKey(from) ?? parseBackupKey(`${backupsPrefix(env)}${from.endsWith('.dump') ? from : `${from}.dump`}`);
   if (!named) throw new OperatorError(`--from ${from}: expected latest, or a backup key or time such as 20261121T030000Z.`, '`npm run backups` lists the backups with their keys.');
   if (named.env !== env) {
-    throw new OperatorError(`--from ${from} is a backup of ${named.env}, and the box of ${env} can read only its own backups.`, `Restore it into ${named.env}, or copy it under ${backupsPrefix(env)} (dump and manifest) first.`);
+    throw new OperatorError(`--from ${from} is a backup of ${named.env}, and the box of ${env} can read only its own backups.`, `Restore it into ${named.env} (--env ${named.env}).`);
   }
   const entry = entries.find((e) => e.env === env && e.stamp === named.stamp);
   if (!entry) throw new OperatorError(`There is no backup ${backupKeys(env, named.stamp).dump} in s3://${bucket}.`, '`npm run backups` lists the backups with their keys.');
