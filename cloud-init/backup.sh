@@ -14,7 +14,8 @@ esac
 umask 077
 mkdir -p {{ WORK_DIR }}
 exec 9>{{ WORK_DIR }}/backup.lock
-flock --wait 900 9
+flock --wait 900 9 || { echo "another backup has run for 15 minutes; not starting a second one" >&2; exit 75; }
+commit=$(cat {{ BOX_DIR }}/{{ COMMIT_FILE }} 2>/dev/null || echo unknown)
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 dump={{ WORK_DIR }}/backup-$stamp.dump
 trap 'rm -f "$dump" "$dump.json"' EXIT
@@ -22,6 +23,6 @@ trap 'rm -f "$dump" "$dump.json"' EXIT
 {{ PG_LIST }} <"$dump" >/dev/null
 sha=$({{ S3_BIN }} put "$dump" "$PILLBOX_BACKUP_PREFIX$stamp.dump" backup)
 printf '{"key":"%s","sha256":"%s","bytes":%s,"reason":"%s","commit":"%s"}\n' \
-  "$PILLBOX_BACKUP_PREFIX$stamp.dump" "$sha" "$(stat -c %s "$dump")" "$reason" "$(cat {{ BOX_DIR }}/{{ COMMIT_FILE }})" >"$dump.json"
+  "$PILLBOX_BACKUP_PREFIX$stamp.dump" "$sha" "$(stat -c %s "$dump")" "$reason" "$commit" >"$dump.json"
 {{ S3_BIN }} put "$dump.json" "$PILLBOX_BACKUP_PREFIX$stamp.json" backup >/dev/null
 cat "$dump.json"

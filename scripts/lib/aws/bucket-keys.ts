@@ -29,7 +29,6 @@ export const backupsPrefix = (env: string): string => `${envPrefix(env)}backups/
 export const sourceKey = (env: string, sha: string): string => `${sourcePrefix(env)}${sha}.tar.gz`;
 
 export interface BackupKeys {
-  stamp: string;
   /** The pg_dump -Fc archive. */
   dump: string;
   /** Written after the dump: the commit point that makes the dump a backup. */
@@ -37,7 +36,6 @@ export interface BackupKeys {
 }
 
 export const backupKeys = (env: string, stamp: string): BackupKeys => ({
-  stamp,
   dump: `${backupsPrefix(env)}${stamp}.dump`,
   manifest: `${backupsPrefix(env)}${stamp}.json`,
 });
