@@ -105,6 +105,7 @@ describe('the box data path, for real (PostgreSQL, pg_dump, pg_restore, psql, th
     for (const box of boxes.splice(0)) {
       box.db.stop();
       rmSync(box.dir, { recursive: true, force: true });
+      rmSync(box.s3, { recursive: true, force: true });
     }
   });
 
