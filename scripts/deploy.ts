@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { projectStorage } from './lib/aws/bucket.js';
 import { requireRunningInstance } from './lib/aws/environment.js';
+import { tagDeployedCommit } from './lib/aws/instance.js';
 import { ssmRunner } from './lib/box/ssm-output.js';
 import { createAwsClients, createS3Client, resolveRegion } from './lib/core/aws-clients.js';
 import { commonFields, commonSchema, flagSchema, loadConfig, processSources, usage } from './lib/core/config.js';
@@ -10,13 +11,14 @@ import { resolveCommit, systemGit } from './lib/core/git.js';
 import { runCli } from './lib/core/operator-error.js';
 import { printResult, Progress } from './lib/core/progress.js';
 import { systemArchive } from './lib/core/source-archive.js';
+import { DEFAULT_HEALTH_TIMEOUT_SECONDS } from './lib/deploy/plan.js';
 import { deployApp } from './lib/deploy/run.js';
 import { backupWhenMigrating, shipCommit } from './lib/deploy/ship.js';
 
 const fields = {
   ...commonFields,
   ref: { flag: 'ref', description: 'branch, tag or commit to deploy; committed content only, no push needed (default HEAD)' },
-  healthTimeout: { flag: 'health-timeout', env: 'PILLBOX_DEPLOY_HEALTH_TIMEOUT', description: 'seconds the new version may take to become healthy (default 180)' },
+  healthTimeout: { flag: 'health-timeout', env: 'PILLBOX_DEPLOY_HEALTH_TIMEOUT', description: `seconds the new version may take to become healthy (default ${DEFAULT_HEALTH_TIMEOUT_SECONDS})` },
   noBackup: { flag: 'no-backup', boolean: true, description: 'skip the backup taken before a deploy that changes migrations' },
 };
 const schema = commonSchema.extend({
@@ -28,7 +30,7 @@ const SUMMARY = 'Ships the commit to the box through the project bucket, builds 
 
 await runCli(async (argv) => {
   const git = systemGit();
-  const cfg = await loadConfig(fields, schema, processSources(argv), git, { healthTimeout: '180' });
+  const cfg = await loadConfig(fields, schema, processSources(argv), git, { healthTimeout: String(DEFAULT_HEALTH_TIMEOUT_SECONDS) });
   if (cfg.help) return void process.stdout.write(usage('deploy', SUMMARY, fields));
   const sha = await resolveCommit(git, cfg.ref);
   const clients = createAwsClients(cfg.region);
@@ -38,7 +40,13 @@ await runCli(async (argv) => {
   const source = await shipCommit({ git, archive: systemArchive(), storage, progress }, cfg.env, sha);
   const run = ssmRunner(clients.ssm, instance.id);
   const result = await deployApp(
-    { run, progress, newId: () => randomBytes(8).toString('hex'), beforeChange: cfg.noBackup ? undefined : backupWhenMigrating(git, sha, run, progress) },
+    {
+      run,
+      progress,
+      newId: () => randomBytes(8).toString('hex'),
+      beforeChange: cfg.noBackup ? undefined : backupWhenMigrating(git, sha, run, progress),
+      recordCommit: (deployed) => tagDeployedCommit(clients.ec2, instance.id, deployed),
+    },
     { source, healthTimeoutSeconds: cfg.healthTimeout },
   );
   const rows: [string, string][] =

@@ -1,13 +1,14 @@
 // npm run teardown: remove every resource of an environment (or of every expired one).
 import { hostname, userInfo } from 'node:os';
 import { createAwsClients, createS3Client } from './lib/core/aws-clients.js';
+import { systemClock } from './lib/core/clock.js';
 import { processSources, usage } from './lib/core/config.js';
 import { terminalConfirm } from './lib/core/confirm.js';
 import { systemGit } from './lib/core/git.js';
 import { runCli } from './lib/core/operator-error.js';
 import { printResult, Progress } from './lib/core/progress.js';
 import { loadTeardownConfig, teardownFields } from './lib/teardown/config.js';
-import { findExpiredEnvironments, teardownEnvironment, type TeardownResult } from './lib/teardown/run.js';
+import { sweepFailure, teardownEnvironment, teardownExpired } from './lib/teardown/run.js';
 import { teardownRows } from './lib/teardown/summary.js';
 
 await runCli(async (argv) => {
@@ -17,13 +18,14 @@ await runCli(async (argv) => {
   }
   const cfg = await loadTeardownConfig(processSources(argv), systemGit());
   const clients = createAwsClients(cfg.region);
-  const s3 = createS3Client(cfg.region);
   const data = { finalBackup: !cfg.noBackup, deleteBackups: cfg.deleteBackups };
-  const confirm = terminalConfirm('teardown', cfg);
-  const envs = cfg.allExpired ? await findExpiredEnvironments(clients, Date.now()) : [cfg.env as string];
-  const results: TeardownResult[] = [];
-  for (const env of envs) {
-    results.push(await teardownEnvironment(env, { clients, s3, progress: new Progress(), holder: `${userInfo().username}@${hostname()}`, now: Date.now, confirm }, data));
+  const deps = { clients, s3: createS3Client(cfg.region), progress: new Progress(), holder: `${userInfo().username}@${hostname()}`, clock: systemClock, confirm: terminalConfirm('teardown', cfg) };
+  if (!cfg.allExpired) {
+    const result = await teardownEnvironment(cfg.env as string, deps, data);
+    return printResult(cfg.json, [result], teardownRows([result]));
   }
-  printResult(cfg.json, results, teardownRows(results));
+  const sweep = await teardownExpired(deps, data);
+  printResult(cfg.json, sweep, teardownRows(sweep.results, sweep.failures));
+  const failed = sweepFailure(sweep);
+  if (failed) throw failed;
 });

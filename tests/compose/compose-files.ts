@@ -13,7 +13,11 @@ export interface Service {
   image?: string;
   build?: unknown;
   command?: string[];
+  entrypoint?: string[];
   restart?: string;
+  secrets?: string[];
+  memswap_limit?: string;
+  stop_grace_period?: string;
   environment?: Record<string, string>;
   depends_on?: Record<string, { condition: string }>;
   healthcheck?: Healthcheck;
@@ -28,6 +32,7 @@ export interface Service {
 export interface ComposeFile {
   name?: string;
   services: Record<string, Service>;
+  secrets?: Record<string, { environment?: string; file?: string }>;
   volumes?: Record<string, unknown>;
 }
 
@@ -79,3 +84,20 @@ export function mebibytes(size: string): number {
 }
 
 export const isOneShot = (service: Service): boolean => service.restart === 'no';
+
+/** "30s", "1m30s" → seconds. */
+export function seconds(duration: string): number {
+  const m = duration.match(/^(?:(\d+)m)?(?:(\d+)s)?$/);
+  if (!m || duration === '') throw new Error(`unreadable duration ${JSON.stringify(duration)}`);
+  return Number(m[1] ?? 0) * 60 + Number(m[2] ?? 0);
+}
+
+/** Every service `name` waits for, directly or through the services it waits for. */
+export function dependenciesOf(compose: ComposeFile, name: string, seen = new Set<string>()): Set<string> {
+  for (const dep of Object.keys(compose.services[name]?.depends_on ?? {})) {
+    if (seen.has(dep)) continue;
+    seen.add(dep);
+    dependenciesOf(compose, dep, seen);
+  }
+  return seen;
+}

@@ -12,6 +12,12 @@ function configVariables(text: string): [string, boolean][] {
   return [...text.matchAll(/\$\{([A-Za-z_][A-Za-z0-9_.]*)(:[^}]*)?\}/g)].map((m) => [m[1] as string, m[2] !== undefined]);
 }
 
+/** Variables a service's process gets: its compose environment, and what its entrypoint exports (from secret files). */
+function providedVariables(s: Service): string[] {
+  const exported = [...(s.entrypoint ?? []).join(' ').matchAll(/export ([A-Z_]+)=/g)].map((m) => m[1] as string);
+  return [...Object.keys(s.environment ?? {}), ...exported];
+}
+
 /** The services that mount a config file from elk/, with the environment compose gives each. */
 function mountsOf(config: string): [string, Service][] {
   return Object.entries(compose.services).filter(([, s]) => (s.volumes ?? []).some((v) => v.startsWith(`../${config}:`)));
@@ -38,7 +44,7 @@ describe('Elastic component configs', () => {
         for (const [service, s] of mountsOf(config)) {
           for (const [name, hasDefault] of configVariables(text)) {
             if (hasDefault || name.startsWith('path.')) continue;
-            expect(Object.keys(s.environment ?? {}), `${service} lacks ${name} for ${config}`).to.include(name);
+            expect(providedVariables(s), `${service} lacks ${name} for ${config}`).to.include(name);
           }
         }
       });
@@ -80,6 +86,25 @@ describe('Elastic component configs', () => {
     expect(heartbeat['setup.ilm.check_exists']).to.equal(false);
     expect(compose.services['heartbeat']?.environment).to.not.have.property('HEARTBEAT_ES_USERNAME');
     expect(compose.services['heartbeat-setup']?.environment?.['HEARTBEAT_ES_USERNAME']).to.equal('elastic');
-    expect(compose.services['heartbeat-setup']?.command).to.include.members(['setup', '--index-management']);
+    expect(compose.services['heartbeat-setup']?.entrypoint?.join(' ')).to.match(/exec \/usr\/share\/heartbeat\/heartbeat setup --index-management /);
+  });
+
+  it("reads heartbeat-setup's elastic password from the secret file into the process only", () => {
+    const setup = compose.services['heartbeat-setup'] as Service;
+    expect(setup.entrypoint?.join(' ')).to.include('export HEARTBEAT_ES_PASSWORD="$$(< /run/secrets/elastic_password)"');
+    expect(setup.environment).to.not.have.property('HEARTBEAT_ES_PASSWORD');
+  });
+
+  it('gives Heartbeat indices no replica: one node can never assign it, and the cluster would stay yellow', () => {
+    expect(parse(readText('elk/heartbeat/heartbeat.yml'))['setup.template.settings']).to.deep.equal({ 'index.number_of_replicas': 0 });
+  });
+
+  it('marks Elasticsearch down when the cluster is red: _cluster/health answers 200 whatever the status', () => {
+    type Monitor = { id: string; urls: string[]; 'check.response.json'?: { condition: unknown }[] };
+    const monitors = parse(readText('elk/heartbeat/heartbeat.yml'))['heartbeat.monitors'] as Monitor[];
+    const es = monitors.find((m) => m.urls.some((u) => u.endsWith('/_cluster/health')));
+    expect(es?.['check.response.json']?.map((c) => c.condition)).to.deep.equal([
+      { or: [{ equals: { status: 'green' } }, { equals: { status: 'yellow' } }] },
+    ]);
   });
 });

@@ -21,6 +21,8 @@ export interface FakeCluster {
   policies: Map<string, Record<string, unknown>>;
   templates: Map<string, Record<string, unknown>>;
   streams: FakeStream[];
+  /** Concrete indices (data stream backing indices included) with their index.number_of_replicas. */
+  replicas: Map<string, string>;
   /** Every write request, as "METHOD path". */
   writes: string[];
   health: 'green' | 'red' | 'unreachable' | 'unauthorized';
@@ -33,7 +35,7 @@ const notFound = () =>
 
 const lastSegment = (path: string, fromEnd = 0) => decodeURIComponent(path.split('/').filter(Boolean).at(-1 - fromEnd) ?? '');
 
-export function aFakeCluster(init: Partial<Pick<FakeCluster, 'streams' | 'health'>> = {}): FakeCluster {
+export function aFakeCluster(init: Partial<Pick<FakeCluster, 'streams' | 'health' | 'replicas'>> = {}): FakeCluster {
   const mock = new Mock();
   const fake: FakeCluster = {
     // Same runtime class as the setup job's CommonJS import; only the ESM and CJS typings differ.
@@ -45,6 +47,7 @@ export function aFakeCluster(init: Partial<Pick<FakeCluster, 'streams' | 'health
     policies: new Map(),
     templates: new Map(),
     streams: init.streams ?? [],
+    replicas: init.replicas ?? new Map(),
     writes: [],
     health: init.health ?? 'green',
     failingWrites: new Set(),
@@ -130,13 +133,19 @@ export function aFakeCluster(init: Partial<Pick<FakeCluster, 'streams' | 'health
   );
 
   mock.add({ method: 'GET', path: '/_data_stream/:name' }, () => ({ data_streams: fake.streams }));
+  // Only the single-node patterns are ever asked for, so every known index matches.
+  mock.add({ method: 'GET', path: '/:index/_settings/:name' }, () =>
+    Object.fromEntries([...fake.replicas].map(([index, replicas]) => [index, { settings: { 'index.number_of_replicas': replicas } }])),
+  );
   mock.add({ method: 'PUT', path: '/:index/_settings' }, (p) =>
     write(p as { method: string; path: string }, () => {
       const name = lastSegment(p.path as string, 1);
-      const lifecycle = (p.body as { index: { lifecycle: { name: string; prefer_ilm: boolean } } }).index.lifecycle;
-      for (const index of fake.streams.find((s) => s.name === name)?.indices ?? []) {
-        index.ilm_policy = lifecycle.name;
-        index.prefer_ilm = lifecycle.prefer_ilm;
+      const body = p.body as { index?: { lifecycle: { name: string; prefer_ilm: boolean } }; 'index.number_of_replicas'?: number };
+      if (body['index.number_of_replicas'] !== undefined) fake.replicas.set(name, String(body['index.number_of_replicas']));
+      const lifecycle = body.index?.lifecycle;
+      for (const index of lifecycle ? (fake.streams.find((s) => s.name === name)?.indices ?? []) : []) {
+        index.ilm_policy = lifecycle?.name;
+        index.prefer_ilm = lifecycle?.prefer_ilm;
       }
       return { acknowledged: true };
     }),

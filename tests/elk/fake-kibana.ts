@@ -6,7 +6,7 @@ export interface FakeKibana {
   settings: Record<string, unknown>;
   dataViews: Map<string, Record<string, unknown>>;
   writes: string[];
-  state: 'available' | 'degraded' | 'unreachable' | 'unauthorized';
+  state: 'available' | 'degraded' | 'unavailable' | 'unreachable' | 'unauthorized';
 }
 
 export function aFakeKibana(state: FakeKibana['state'] = 'available'): FakeKibana {
@@ -22,7 +22,8 @@ export function aFakeKibana(state: FakeKibana['state'] = 'available'): FakeKiban
       if (init.headers['kbn-xsrf'] === undefined) return reply(400, { message: 'missing kbn-xsrf' });
       const path = new URL(url).pathname;
       const body: unknown = init.body === undefined ? undefined : JSON.parse(init.body);
-      if (path === '/api/status') return reply(fake.state === 'available' ? 200 : 503, { status: { overall: { level: fake.state } } });
+      // As Kibana's status route: 200 unless the core services are unavailable (degraded still answers 200).
+      if (path === '/api/status') return reply(fake.state === 'unavailable' ? 503 : 200, { status: { overall: { level: fake.state } } });
       if (init.method !== 'GET') fake.writes.push(`${init.method} ${path}`);
       if (path === '/api/kibana/settings' && init.method === 'GET') {
         return reply(200, { settings: Object.fromEntries(Object.entries(fake.settings).map(([k, v]) => [k, { userValue: v }])) });

@@ -3,7 +3,7 @@ import { changed } from '../../elk/setup/src/change.js';
 import { parseConfig, parsePhase, type SetupConfig } from '../../elk/setup/src/config.js';
 import { SetupError } from '../../elk/setup/src/errors.js';
 import { DATA_VIEWS } from '../../elk/setup/src/kibana.js';
-import { APM_DATASETS, APM_POLICY, HEARTBEAT_POLICY } from '../../elk/setup/src/retention.js';
+import { APM_DATASETS, APM_POLICY, APM_REPLICA_ONLY_DATASETS, HEARTBEAT_POLICY } from '../../elk/setup/src/retention.js';
 import { runElasticsearchPhase, runKibanaPhase } from '../../elk/setup/src/run.js';
 import { APM_SERVER_USER, HEARTBEAT_USER } from '../../elk/setup/src/security.js';
 import { aFakeCluster } from './fake-cluster.js';
@@ -40,7 +40,7 @@ describe('elk/setup, elasticsearch phase', () => {
     expect(es.users.get(APM_SERVER_USER)).to.include({ password: secrets.APM_SERVER_ES_PASSWORD, enabled: true });
     expect(es.users.get(HEARTBEAT_USER)?.roles).to.deep.equal(['pillbox_heartbeat_writer']);
     expect([...es.policies.keys()].sort()).to.deep.equal([APM_POLICY, HEARTBEAT_POLICY]);
-    expect(es.templates.size).to.equal(APM_DATASETS.length);
+    expect(es.templates.size).to.equal(APM_DATASETS.length + APM_REPLICA_ONLY_DATASETS.length);
     expect(es.templates.get('traces-apm@custom')).to.nested.include({ 'template.settings.index.lifecycle.name': APM_POLICY });
     expect(changes.filter((c) => c.action === 'unchanged')).to.deep.equal([]);
   });
@@ -61,14 +61,14 @@ describe('elk/setup, elasticsearch phase', () => {
     es.failingWrites.add('/_component_template/metrics-apm.app@custom');
     const err = await rejection(runElasticsearchPhase(es.client, es.verify, aConfig(), fast));
     expect(err.message).to.match(/500|boom/);
-    const missingBefore = APM_DATASETS.filter((d) => !es.templates.has(`${d}@custom`));
+    const missingBefore = [...APM_DATASETS, ...APM_REPLICA_ONLY_DATASETS].filter((d) => !es.templates.has(`${d}@custom`));
     expect(missingBefore.length).to.be.greaterThan(0);
 
     es.failingWrites.clear();
     const writesBefore = es.writes.length;
     const resumed = await runElasticsearchPhase(es.client, es.verify, aConfig(), fast);
 
-    expect(es.templates.size).to.equal(APM_DATASETS.length);
+    expect(es.templates.size).to.equal(APM_DATASETS.length + APM_REPLICA_ONLY_DATASETS.length);
     expect(changed(resumed).map((c) => c.name).sort()).to.deep.equal(missingBefore.map((d) => `${d}@custom`).sort());
     expect(es.writes.length - writesBefore).to.equal(missingBefore.length);
   });
@@ -132,6 +132,34 @@ describe('elk/setup, elasticsearch phase', () => {
     expect(changes).to.deep.include({ action: 'updated', kind: 'data stream policy', name: 'traces-apm-default' });
   });
 
+  it('gives every APM data stream zero replicas through its @custom template, leaving the sampled traces their own lifetime', async () => {
+    const es = aFakeCluster();
+    await runElasticsearchPhase(es.client, es.verify, aConfig(), fast);
+    for (const dataset of [...APM_DATASETS, ...APM_REPLICA_ONLY_DATASETS]) {
+      expect(es.templates.get(`${dataset}@custom`), dataset).to.nested.include({ 'template.settings.index.number_of_replicas': 0 });
+    }
+    expect(es.templates.get('traces-apm.sampled@custom')).to.not.have.nested.property('template.settings.index.lifecycle');
+  });
+
+  it('drops the unassignable replica of APM and Heartbeat indices made before the templates, then changes nothing', async () => {
+    const es = aFakeCluster({
+      replicas: new Map([
+        ['.ds-traces-apm-default-2026.01.01-000001', '1'],
+        ['.ds-heartbeat-9.5.6-2026.01.01-000001', '1'],
+        ['.ds-metrics-apm.app.pillbox-default-2026.01.01-000001', '0'],
+      ]),
+    });
+    const first = await runElasticsearchPhase(es.client, es.verify, aConfig(), fast);
+    expect([...es.replicas.values()]).to.deep.equal(['0', '0', '0']);
+    expect(changed(first).filter((c) => c.kind === 'index replicas').map((c) => c.name)).to.deep.equal([
+      '.ds-heartbeat-9.5.6-2026.01.01-000001',
+      '.ds-traces-apm-default-2026.01.01-000001',
+    ]);
+
+    const second = await runElasticsearchPhase(es.client, es.verify, aConfig(), fast);
+    expect(changed(second)).to.deep.equal([]);
+  });
+
   it('grants the writers only create/auto-configure on their own data, never manage or all', async () => {
     const es = aFakeCluster();
     await runElasticsearchPhase(es.client, es.verify, aConfig(), fast);
@@ -170,10 +198,16 @@ describe('elk/setup, kibana phase', () => {
     expect(kibana.dataViews.get('pillbox-apm')?.title).to.equal('traces-apm*,logs-apm*,metrics-apm*');
   });
 
-  it('gives up on an unreachable or degraded Kibana at the deadline, naming it', async () => {
-    for (const state of ['unreachable', 'degraded'] as const) {
+  it('configures a degraded Kibana: it still serves, and a busy Task Manager on a small box is enough to degrade it', async () => {
+    const kibana = aFakeKibana('degraded');
+    const changes = await runKibanaPhase(kibana.fetch, impatient(aConfig({}, 'kibana')), fast);
+    expect(changed(changes)).to.have.length(3);
+  });
+
+  it('gives up on an unreachable or unavailable Kibana at the deadline, naming it', async () => {
+    for (const state of ['unreachable', 'unavailable'] as const) {
       const err = await rejection(runKibanaPhase(aFakeKibana(state).fetch, impatient(aConfig({}, 'kibana')), fast));
-      expect(err.message).to.match(/^Kibana at http:\/\/kibana:5601 was not available within \d+s \(last: /);
+      expect(err.message).to.match(/^Kibana at http:\/\/kibana:5601 was not serving within \d+s \(last: /);
       expect((err as SetupError).hint).to.include('SETUP_KIBANA_TIMEOUT_SECONDS');
     }
   });
@@ -201,6 +235,32 @@ describe('elk/setup configuration', () => {
     })();
     expect(err.message).to.equal('APM_SERVER_ES_PASSWORD is not set.');
     expect(err.hint).to.include('secrets env file');
+  });
+
+  it('reads the elastic password from the compose secret file named by ELASTIC_PASSWORD_FILE, without its newline', () => {
+    const files: Record<string, string> = { '/run/secrets/elastic_password': `${secrets.ELASTIC_PASSWORD}\n` };
+    const { ELASTIC_PASSWORD: _fromEnv, ...others } = secrets;
+    const cfg = parseConfig('elasticsearch', { ...others, ELASTIC_PASSWORD_FILE: '/run/secrets/elastic_password' }, (path) => {
+      const text = files[path];
+      if (text === undefined) throw new Error(`ENOENT: ${path}`);
+      return text;
+    });
+    expect(cfg.elasticPassword).to.equal(secrets.ELASTIC_PASSWORD);
+  });
+
+  it('refuses an ELASTIC_PASSWORD_FILE it cannot read, and both ways of passing the password at once', () => {
+    const unreadable = () => {
+      throw new Error('EACCES: permission denied');
+    };
+    const { ELASTIC_PASSWORD: _fromEnv, ...others } = secrets;
+    expect(() => parseConfig('kibana', { ...others, ELASTIC_PASSWORD_FILE: '/run/secrets/elastic_password' }, unreadable)).to.throw(
+      SetupError,
+      'ELASTIC_PASSWORD_FILE=/run/secrets/elastic_password cannot be read (EACCES: permission denied).',
+    );
+    expect(() => parseConfig('kibana', { ...secrets, ELASTIC_PASSWORD_FILE: '/run/secrets/elastic_password' }, () => 'x')).to.throw(
+      SetupError,
+      'Both ELASTIC_PASSWORD and ELASTIC_PASSWORD_FILE are set.',
+    );
   });
 
   it('needs only the elastic password for the kibana phase', () => {

@@ -29,6 +29,13 @@ export const S3_ACTIONS: Record<string, string> = {
 export const FREE_ACTIONS = new Set(['sts:GetCallerIdentity']);
 
 /**
+ * Calls that may be refused without harm: `npm run doctor` asks IAM's simulator about the
+ * operator's own permissions and, when refused, says so in a warning. The deploy role never
+ * runs the doctor, so its policy leaves them out.
+ */
+export const OPTIONAL_ACTIONS = new Set(['iam:SimulatePrincipalPolicy']);
+
+/**
  * Permissions AWS checks on top of the call itself. The CLI tags everything it creates
  * (tag-on-create), passes the instance role to EC2, and the AWS CLI ends the sessions it opens.
  */
@@ -44,12 +51,12 @@ export const IMPLIED_ACTIONS: Record<string, string[]> = {
   's3:PutObject': ['s3:PutObjectTagging'],
 };
 
-/** The called actions plus what they imply, minus the free ones. */
+/** The called actions plus what they imply, minus the free and the optional ones. */
 export function requiredActions(called: Iterable<string>): Set<string> {
   const required = new Set<string>();
   for (const action of called) {
     for (const needed of [action, ...(IMPLIED_ACTIONS[action] ?? [])]) {
-      if (!FREE_ACTIONS.has(needed)) required.add(needed);
+      if (!FREE_ACTIONS.has(needed) && !OPTIONAL_ACTIONS.has(needed)) required.add(needed);
     }
   }
   return required;

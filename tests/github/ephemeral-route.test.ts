@@ -156,7 +156,8 @@ describe('ephemeral.yml route step', () => {
   });
 
   it('skips the hourly sweep and pushes with a notice while the AWS set-up is not done', () => {
-    for (const event of [{ EVENT: 'schedule' }, { EVENT: 'push', REF: 'refs/heads/feat/login' }] as Record<string, string>[]) {
+    const events: Record<string, string>[] = [{ EVENT: 'schedule' }, { EVENT: 'push', REF: 'refs/heads/feat/login' }];
+    for (const event of events) {
       const result = route({ ...event, ROLE: '', REGION: '' });
       expect(result.status, event.EVENT).to.equal(0);
       expect(result.outputs, event.EVENT).to.deep.equal({ action: 'skip' });

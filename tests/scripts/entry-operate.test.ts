@@ -19,7 +19,7 @@ describe('the operate commands', function () {
   this.timeout(90_000);
 
   it('print their usage with --help', async () => {
-    const names = ['status', 'session', 'kibana', 'logs', 'deploy', 'extend'];
+    const names = ['status', 'session', 'kibana', 'logs', 'deploy', 'extend', 'unlock', 'exec'];
     const runs = await Promise.all(names.map((name) => cli(`scripts/${name}.ts`, ['--help'])));
     runs.forEach((r, i) => {
       expect(r.code, `${names[i]}: ${r.stderr}`).to.equal(0);
@@ -27,6 +27,10 @@ describe('the operate commands', function () {
     });
     expect(runs[3]?.stdout).to.include('--since <value>');
     expect(runs[5]?.stdout).to.include('at most 72h from now');
+    expect(runs[2]?.stdout).to.include('--open').and.to.include('--show-password');
+    expect(runs[3]?.stdout).to.include('--follow');
+    expect(runs[6]?.stdout).to.include('--yes');
+    expect(runs[7]?.stdout).to.include('Subcommands: ps, logs,');
   });
 
   it('stop on a bad value with cause and fix, exit 1, no stack trace', async () => {
@@ -48,5 +52,12 @@ describe('the operate commands', function () {
     expect(runs[2]?.stdout).to.include('--from <value>');
     expect(runs[3]?.code).to.equal(1);
     expect(runs[3]?.stderr).to.equal('✖ Missing --from: which backup to restore.\n  → Pass --from latest, or a key from `npm run backups`.\n');
+  });
+
+  it('refuse a compose subcommand exec does not run, before reaching AWS', async () => {
+    const down = await cli('scripts/exec.ts', ['--env', 'main', 'down', '-v']);
+    expect(down.code).to.equal(1);
+    expect(down.stderr).to.match(/^✖ exec does not run `docker compose down`\.\n {2}→ It runs: ps, /);
+    expect(down.stdout).to.equal('');
   });
 });

@@ -19,13 +19,30 @@ export interface SetupConfig {
 }
 
 type Env = Record<string, string | undefined>;
+/** Reads a secret file; injected so parsing stays free of I/O in tests. */
+export type ReadSecretFile = (path: string) => string;
 
 const PHASES: readonly Phase[] = ['elasticsearch', 'kibana'];
 // Elasticsearch rejects native-realm passwords shorter than this.
 const MIN_PASSWORD_LENGTH = 6;
 
-function password(env: Env, name: string): string {
-  const value = env[name];
+/** NAME, or the file NAME_FILE points at (a compose secret under /run/secrets), as the Elastic images do. */
+function secretValue(env: Env, name: string, readFile: ReadSecretFile): string | undefined {
+  const file = env[`${name}_FILE`];
+  if (file === undefined || file === '') return env[name];
+  if (env[name] !== undefined && env[name] !== '') {
+    throw new SetupError(`Both ${name} and ${name}_FILE are set.`, `Keep one: compose passes ${name}_FILE (a secret file).`);
+  }
+  try {
+    // A trailing newline is the file's, not the password's.
+    return readFile(file).replace(/\r?\n$/, '');
+  } catch (err) {
+    throw new SetupError(`${name}_FILE=${file} cannot be read (${(err as Error).message}).`, `Grant the service the compose secret that holds ${name}.`);
+  }
+}
+
+function password(env: Env, name: string, readFile: ReadSecretFile): string {
+  const value = secretValue(env, name, readFile);
   if (value === undefined || value === '') {
     throw new SetupError(`${name} is not set.`, `Add ${name} to the secrets env file (see .env.example).`);
   }
@@ -63,16 +80,20 @@ export function parsePhase(arg: string | undefined): Phase {
   return phase;
 }
 
-export function parseConfig(phase: Phase, env: Env): SetupConfig {
+const noSecretFiles: ReadSecretFile = (path) => {
+  throw new Error(`no secret files here (${path})`);
+};
+
+export function parseConfig(phase: Phase, env: Env, readFile: ReadSecretFile = noSecretFiles): SetupConfig {
   const needsWriters = phase === 'elasticsearch';
   return {
     phase,
     elasticsearchUrl: url(env, 'ELASTICSEARCH_URL', 'http://elasticsearch:9200'),
     kibanaUrl: url(env, 'KIBANA_URL', 'http://kibana:5601'),
-    elasticPassword: password(env, 'ELASTIC_PASSWORD'),
-    kibanaSystemPassword: needsWriters ? password(env, 'KIBANA_SYSTEM_PASSWORD') : '',
-    apmServerPassword: needsWriters ? password(env, 'APM_SERVER_ES_PASSWORD') : '',
-    heartbeatPassword: needsWriters ? password(env, 'HEARTBEAT_ES_PASSWORD') : '',
+    elasticPassword: password(env, 'ELASTIC_PASSWORD', readFile),
+    kibanaSystemPassword: needsWriters ? password(env, 'KIBANA_SYSTEM_PASSWORD', readFile) : '',
+    apmServerPassword: needsWriters ? password(env, 'APM_SERVER_ES_PASSWORD', readFile) : '',
+    heartbeatPassword: needsWriters ? password(env, 'HEARTBEAT_ES_PASSWORD', readFile) : '',
     apmRetentionDays: wholeNumber(env, 'APM_RETENTION_DAYS', 7, 1, 365, 'days'),
     heartbeatRetentionDays: wholeNumber(env, 'HEARTBEAT_RETENTION_DAYS', 7, 1, 365, 'days'),
     elasticsearchTimeoutMs: wholeNumber(env, 'SETUP_ES_TIMEOUT_SECONDS', 180, 1, 3600, 'seconds') * 1000,

@@ -1,5 +1,6 @@
 // Entry point of the one-shot setup job: `node dist/main.js elasticsearch|kibana`. Thin on purpose.
 import { Client } from '@elastic/elasticsearch';
+import { readFileSync } from 'node:fs';
 import { changed, type Change } from './change.js';
 import { parseConfig, parsePhase } from './config.js';
 import { SetupError } from './errors.js';
@@ -20,7 +21,7 @@ function report(changes: Change[]): void {
 }
 
 async function main(): Promise<void> {
-  const cfg = parseConfig(parsePhase(process.argv[2]), process.env);
+  const cfg = parseConfig(parsePhase(process.argv[2]), process.env, (path) => readFileSync(path, 'utf8'));
   const timing = { intervalMs: 3000 };
   if (cfg.phase === 'kibana') {
     report(await runKibanaPhase(fetch, cfg, timing));

@@ -24,6 +24,9 @@ export const APM_DATASETS: readonly string[] = [
   ),
 ];
 
+/** Composed by traces-apm.sampled's own template; it keeps its one-hour lifetime, but needs no replica either. */
+export const APM_REPLICA_ONLY_DATASETS: readonly string[] = ['traces-apm.sampled'];
+
 export const APM_STREAM_PATTERNS = ['traces-apm*', 'logs-apm*', 'metrics-apm*'];
 
 export function lifecyclePolicy(deleteAfterDays: number) {
@@ -50,12 +53,19 @@ export async function ensurePolicy(client: Client, name: string, deleteAfterDays
   return change(existing ? 'updated' : 'created', 'lifecycle policy', name);
 }
 
-export function customTemplate(policyName: string) {
-  // prefer_ilm: the apm-data templates may also carry a data stream lifecycle; ours must win.
-  return { settings: { index: { lifecycle: { name: policyName, prefer_ilm: true } } } };
+// prefer_ilm: the apm-data templates may also carry a data stream lifecycle; ours must win.
+const lifecycleSettings = (policyName: string) => ({ index: { lifecycle: { name: policyName, prefer_ilm: true } } });
+
+/**
+ * The apm-data templates set no replica count, so Elasticsearch's default of one applies, and a single node can
+ * never place it: the cluster would stay yellow forever. Without a policy name only the replica count is set.
+ */
+export function customTemplate(policyName?: string) {
+  const lifecycle = policyName === undefined ? {} : lifecycleSettings(policyName).index;
+  return { settings: { index: { number_of_replicas: 0, ...lifecycle } } };
 }
 
-export async function ensureCustomTemplate(client: Client, dataset: string, policyName: string): Promise<Change> {
+export async function ensureCustomTemplate(client: Client, dataset: string, policyName?: string): Promise<Change> {
   const name = `${dataset}@custom`;
   const template = customTemplate(policyName);
   const print = fingerprint(template);
@@ -84,7 +94,7 @@ export async function attachPolicyToExistingStreams(client: Client, policyName: 
       changes.push(change('unchanged', 'data stream policy', stream.name));
       continue;
     }
-    await client.indices.putSettings({ index: stream.name, settings: customTemplate(policyName).settings });
+    await client.indices.putSettings({ index: stream.name, settings: lifecycleSettings(policyName) });
     changes.push(change('updated', 'data stream policy', stream.name));
   }
   return changes;

@@ -4,7 +4,16 @@ import type { Change } from './change.js';
 import type { SetupConfig } from './config.js';
 import { waitForElasticsearch } from './elasticsearch-ready.js';
 import { ensureDataViews, ensureSettings, waitForKibana, type Fetch } from './kibana.js';
-import { APM_DATASETS, APM_POLICY, HEARTBEAT_POLICY, attachPolicyToExistingStreams, ensureCustomTemplate, ensurePolicy } from './retention.js';
+import { dropReplicas } from './replicas.js';
+import {
+  APM_DATASETS,
+  APM_POLICY,
+  APM_REPLICA_ONLY_DATASETS,
+  HEARTBEAT_POLICY,
+  attachPolicyToExistingStreams,
+  ensureCustomTemplate,
+  ensurePolicy,
+} from './retention.js';
 import { APM_SERVER_USER, HEARTBEAT_USER, ROLES, ensureBuiltinPassword, ensureRole, ensureUser, type VerifyPassword } from './security.js';
 
 export interface Timing {
@@ -24,7 +33,9 @@ export async function runElasticsearchPhase(client: Client, verify: VerifyPasswo
     await ensurePolicy(client, HEARTBEAT_POLICY, cfg.heartbeatRetentionDays),
   );
   for (const dataset of APM_DATASETS) changes.push(await ensureCustomTemplate(client, dataset, APM_POLICY));
+  for (const dataset of APM_REPLICA_ONLY_DATASETS) changes.push(await ensureCustomTemplate(client, dataset));
   changes.push(...(await attachPolicyToExistingStreams(client, APM_POLICY)));
+  changes.push(...(await dropReplicas(client)));
   return changes;
 }
 

@@ -2,7 +2,8 @@
 // deleted in batches. Every call names the expected bucket owner.
 import { createHash } from 'node:crypto';
 import { DeleteObjectsCommand, GetObjectCommand, HeadObjectCommand, paginateListObjectsV2, PutObjectCommand } from '@aws-sdk/client-s3';
-import { awsErrorName, OperatorError } from '../core/operator-error.js';
+import { isGone } from '../core/aws-errors.js';
+import { OperatorError } from '../core/operator-error.js';
 import { kindTagging, type ObjectKind } from './bucket-keys.js';
 import type { Storage } from './bucket.js';
 
@@ -24,7 +25,7 @@ export async function listObjects(storage: Storage, prefix: string): Promise<Sto
       for (const o of page.Contents ?? []) if (o.Key) found.push({ key: o.Key, bytes: o.Size ?? 0, lastModified: o.LastModified });
     }
   } catch (err) {
-    if (awsErrorName(err) === 'NoSuchBucket') return [];
+    if (isGone(err)) return [];
     throw err;
   }
   return found;
@@ -58,7 +59,7 @@ export async function putChecked(storage: Storage, upload: Upload): Promise<stri
       }),
     );
   } catch (err) {
-    if (awsErrorName(err) === 'NoSuchBucket') {
+    if (isGone(err)) {
       throw new OperatorError(`The bucket ${storage.bucket} does not exist.`, 'Run `npm run provision` once; it creates and configures the bucket.');
     }
     throw err;
@@ -82,7 +83,7 @@ export async function headObject(storage: Storage, key: string): Promise<ObjectH
     const stored = out.ChecksumSHA256 && !out.ChecksumSHA256.includes('-') ? Buffer.from(out.ChecksumSHA256, 'base64').toString('hex') : undefined;
     return { bytes: out.ContentLength ?? 0, recordedSha256: out.Metadata?.sha256, storedSha256: stored };
   } catch (err) {
-    if (['NotFound', 'NoSuchKey'].includes(awsErrorName(err))) return undefined;
+    if (isGone(err)) return undefined;
     throw err;
   }
 }

@@ -17,9 +17,11 @@ import {
 } from '@aws-sdk/client-s3';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { resolveRegion, type AwsClients } from '../core/aws-clients.js';
-import { defaultSleep } from '../core/clock.js';
+import type { Clock } from '../core/clock.js';
 import { PROJECT, TAG, type Tag } from '../core/names.js';
-import { awsErrorName, OperatorError } from '../core/operator-error.js';
+import { awsErrorName, isGone } from '../core/aws-errors.js';
+import { OperatorError } from '../core/operator-error.js';
+import { pollUntil } from '../core/poll.js';
 import { bucketName, ENVS_PREFIX, KIND_TAG, SOURCE_RETENTION_DAYS } from './bucket-keys.js';
 
 /** The bucket of one account and region, and the client that reaches it. */
@@ -105,19 +107,20 @@ export async function observeBucket(storage: Storage): Promise<BucketState> {
     await storage.s3.send(new HeadBucketCommand({ Bucket: storage.bucket, ExpectedBucketOwner: storage.accountId }));
     return 'present';
   } catch (err) {
-    const name = awsErrorName(err);
-    if (name === 'NotFound' || name === 'NoSuchBucket') return 'missing';
-    if (FORBIDDEN.includes(name)) throw notOurs(storage);
+    if (isGone(err)) return 'missing';
+    if (FORBIDDEN.includes(awsErrorName(err))) throw notOurs(storage);
     throw err;
   }
 }
 
 export interface ConvergeOptions {
   backupRetentionDays: number;
-  sleep?: (ms: number) => Promise<void>;
-  /** HeadBucket polls after creating, until the new bucket answers. */
-  visibleAttempts?: number;
+  clock: Clock;
 }
+
+/** How long a new bucket may take to answer HeadBucket, and how often to ask. */
+export const BUCKET_VISIBLE_LIMIT_MS = 60_000;
+const BUCKET_POLL_MS = 2_000;
 
 /** us-east-1 takes no LocationConstraint (the enum has no such value); every other region needs one. */
 export const createBucketInput = (storage: Storage) => ({
@@ -125,7 +128,7 @@ export const createBucketInput = (storage: Storage) => ({
   ...(storage.region === 'us-east-1' ? {} : { CreateBucketConfiguration: { LocationConstraint: storage.region as BucketLocationConstraint } }),
 });
 
-async function createBucket(storage: Storage, sleep: (ms: number) => Promise<void>, attempts: number): Promise<void> {
+async function createBucket(storage: Storage, clock: Clock): Promise<void> {
   try {
     await storage.s3.send(new CreateBucketCommand(createBucketInput(storage)));
   } catch (err) {
@@ -134,17 +137,15 @@ async function createBucket(storage: Storage, sleep: (ms: number) => Promise<voi
     // A concurrent provision created it first.
     if (name !== 'BucketAlreadyOwnedByYou') throw err;
   }
-  // A new bucket can answer NoSuchBucket for a moment; wait until it is visible.
-  for (let attempt = 1; (await observeBucket(storage)) === 'missing'; attempt++) {
-    if (attempt >= attempts) throw new OperatorError(`The bucket ${storage.bucket} was created but does not answer yet.`, 'Run the command again in a minute; it converges from here.');
-    await sleep(1000 * attempt);
-  }
+  // A new bucket can answer NotFound for a moment; wait until it is visible.
+  const timeout = () => new OperatorError(`The bucket ${storage.bucket} was created but does not answer yet.`, 'Run the command again in a minute; it converges from here.');
+  await pollUntil(clock, { deadline: clock.now() + BUCKET_VISIBLE_LIMIT_MS, intervalMs: BUCKET_POLL_MS, timeout }, async () => ((await observeBucket(storage)) === 'present' ? true : undefined));
 }
 
 /** Creates the bucket when missing, then writes every setting; returns what it found. */
 export async function convergeBucket(storage: Storage, options: ConvergeOptions): Promise<BucketState> {
   const found = await observeBucket(storage);
-  if (found === 'missing') await createBucket(storage, options.sleep ?? defaultSleep, options.visibleAttempts ?? 8);
+  if (found === 'missing') await createBucket(storage, options.clock);
   const owner = { Bucket: storage.bucket, ExpectedBucketOwner: storage.accountId };
   // Public access is blocked first, before anything else can be written.
   await storage.s3.send(new PutPublicAccessBlockCommand({ ...owner, PublicAccessBlockConfiguration: { ...PUBLIC_ACCESS_BLOCK } }));

@@ -1,11 +1,13 @@
 // Finding an environment's resources again: instances by tags, everything else by its
 // deterministic name, so a provision that crashed half-way is still fully visible.
-import { DescribeSecurityGroupsCommand, paginateDescribeInstances, type EC2Client, type Instance } from '@aws-sdk/client-ec2';
-import { GetInstanceProfileCommand, GetRoleCommand, ListRolePoliciesCommand, type IAMClient } from '@aws-sdk/client-iam';
+import { paginateDescribeInstances, paginateDescribeSecurityGroups, type EC2Client, type Instance, type SecurityGroup } from '@aws-sdk/client-ec2';
+import { GetInstanceProfileCommand, GetRoleCommand, paginateListRolePolicies, type IAMClient } from '@aws-sdk/client-iam';
 import { paginateGetParametersByPath, type SSMClient } from '@aws-sdk/client-ssm';
 import type { AwsClients } from '../core/aws-clients.js';
+import { ignoreGone } from '../core/aws-errors.js';
 import { envFilters, envNames, TAG, tagValue } from '../core/names.js';
-import { awsErrorName, OperatorError } from '../core/operator-error.js';
+import { OperatorError } from '../core/operator-error.js';
+import { defaultVpcId } from './security-group.js';
 
 export interface EnvInstance {
   id: string;
@@ -15,6 +17,8 @@ export interface EnvInstance {
   publicIp?: string;
   publicDns?: string;
   launchTime?: Date;
+  /** When a stopped instance stopped, read from EC2's StateTransitionReason. */
+  stoppedAt?: Date;
   expiresAt?: Date;
   gitSha?: string;
   amiId?: string;
@@ -36,6 +40,15 @@ const toDate = (value: string | undefined): Date | undefined => {
   return Number.isNaN(d.getTime()) ? undefined : d;
 };
 
+/**
+ * EC2 states when an instance stopped only in StateTransitionReason, e.g. `User initiated
+ * (2026-11-21 14:03:11 GMT)`; the prefix varies with the cause, so only the time is matched.
+ */
+function stoppedAt(reason: string | undefined): Date | undefined {
+  const match = /\((\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2}) (?:GMT|UTC)\)/.exec(reason ?? '');
+  return match ? toDate(`${match[1]}T${match[2]}Z`) : undefined;
+}
+
 export function toEnvInstance(i: Instance): EnvInstance {
   return {
     id: i.InstanceId ?? '',
@@ -45,6 +58,7 @@ export function toEnvInstance(i: Instance): EnvInstance {
     publicIp: i.PublicIpAddress,
     publicDns: i.PublicDnsName || undefined,
     launchTime: i.LaunchTime,
+    stoppedAt: i.State?.Name === 'stopped' ? stoppedAt(i.StateTransitionReason) : undefined,
     expiresAt: toDate(tagValue(i.Tags, TAG.expiresAt)),
     gitSha: tagValue(i.Tags, TAG.gitSha),
     amiId: tagValue(i.Tags, TAG.amiId),
@@ -84,16 +98,14 @@ export interface ObservedEnvironment {
   parameters: string[];
 }
 
-const missingIs =
-  (...names: string[]) =>
-  (err: unknown): undefined => {
-    if (names.includes(awsErrorName(err))) return undefined;
-    throw err;
-  };
-
-export async function findSecurityGroup(ec2: EC2Client, env: string): Promise<ObservedEnvironment['securityGroup']> {
-  const out = await ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'group-name', Values: [envNames(env).securityGroup] }] }));
-  const sg = out.SecurityGroups?.[0];
+/** The group of that name in the default VPC: names are unique per VPC only, and another VPC's group is not ours. */
+export async function findSecurityGroup(ec2: EC2Client, env: string, vpcId: string): Promise<ObservedEnvironment['securityGroup']> {
+  const filters = [
+    { Name: 'group-name', Values: [envNames(env).securityGroup] },
+    { Name: 'vpc-id', Values: [vpcId] },
+  ];
+  let sg: SecurityGroup | undefined;
+  for await (const page of paginateDescribeSecurityGroups({ client: ec2 }, { Filters: filters })) sg ??= page.SecurityGroups?.[0];
   if (!sg?.GroupId) return undefined;
   return {
     id: sg.GroupId,
@@ -104,15 +116,16 @@ export async function findSecurityGroup(ec2: EC2Client, env: string): Promise<Ob
 
 export async function findRole(iam: IAMClient, env: string): Promise<ObservedEnvironment['role']> {
   const name = envNames(env).role;
-  const role = await iam.send(new GetRoleCommand({ RoleName: name })).catch(missingIs('NoSuchEntity', 'NoSuchEntityException'));
+  const role = await iam.send(new GetRoleCommand({ RoleName: name })).catch(ignoreGone);
   if (!role?.Role) return undefined;
-  const policies = await iam.send(new ListRolePoliciesCommand({ RoleName: name }));
-  return { name, arn: role.Role.Arn ?? '', inlinePolicies: policies.PolicyNames ?? [] };
+  const inlinePolicies: string[] = [];
+  for await (const page of paginateListRolePolicies({ client: iam }, { RoleName: name })) inlinePolicies.push(...(page.PolicyNames ?? []));
+  return { name, arn: role.Role.Arn ?? '', inlinePolicies };
 }
 
 export async function findInstanceProfile(iam: IAMClient, env: string): Promise<ObservedEnvironment['instanceProfile']> {
   const name = envNames(env).instanceProfile;
-  const out = await iam.send(new GetInstanceProfileCommand({ InstanceProfileName: name })).catch(missingIs('NoSuchEntity', 'NoSuchEntityException'));
+  const out = await iam.send(new GetInstanceProfileCommand({ InstanceProfileName: name })).catch(ignoreGone);
   if (!out?.InstanceProfile) return undefined;
   return { name, arn: out.InstanceProfile.Arn ?? '', roles: (out.InstanceProfile.Roles ?? []).map((r) => r.RoleName ?? '') };
 }
@@ -131,7 +144,7 @@ export async function findParameters(ssm: SSMClient, env: string): Promise<strin
 export async function observeEnvironment(clients: AwsClients, env: string): Promise<ObservedEnvironment> {
   const [instances, securityGroup, role, instanceProfile, parameters] = await Promise.all([
     findInstances(clients.ec2, env),
-    findSecurityGroup(clients.ec2, env),
+    defaultVpcId(clients.ec2).then((vpcId) => (vpcId ? findSecurityGroup(clients.ec2, env, vpcId) : undefined)),
     findRole(clients.iam, env),
     findInstanceProfile(clients.iam, env),
     findParameters(clients.ssm, env),

@@ -1,19 +1,25 @@
 // The box itself: AL2023 from the public SSM parameter, the RunInstances request as a pure
-// function, the launch retried on exactly the instance-profile propagation error.
+// function, the launch retried on exactly the instance-profile propagation error, and the
+// waits for its states, polled on the injected clock.
 import {
+  CreateTagsCommand,
   DescribeImagesCommand,
-  DescribeInstanceTypeOfferingsCommand,
+  ModifyInstanceCreditSpecificationCommand,
+  paginateDescribeInstances,
+  paginateDescribeInstanceTypeOfferings,
   RunInstancesCommand,
   TerminateInstancesCommand,
-  waitUntilInstanceTerminated,
   type EC2Client,
+  type Instance,
   type RunInstancesCommandInput,
 } from '@aws-sdk/client-ec2';
 import { GetParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
-import { defaultSleep } from '../core/clock.js';
+import { awsErrorName, ignoreGone, isGone } from '../core/aws-errors.js';
+import type { Clock } from '../core/clock.js';
 import { envNames, TAG, type Tag } from '../core/names.js';
-import { awsErrorName, OperatorError } from '../core/operator-error.js';
-import { INSTANCE_TYPES, instanceTypeInfo } from '../core/pricing.js';
+import { OperatorError } from '../core/operator-error.js';
+import { pollUntil } from '../core/poll.js';
+import { INSTANCE_TYPES, isBurstable } from '../core/pricing.js';
 
 export const AMI_PARAMETER = '/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64';
 
@@ -33,10 +39,10 @@ export async function resolveAmi(ssm: SSMClient, ec2: EC2Client): Promise<Ami> {
 
 /** Fails early (before anything is created) when the region does not offer the type. */
 export async function assertInstanceTypeOffered(ec2: EC2Client, instanceType: string, region: string): Promise<void> {
-  const out = await ec2.send(
-    new DescribeInstanceTypeOfferingsCommand({ LocationType: 'region', Filters: [{ Name: 'instance-type', Values: [instanceType] }] }),
-  );
-  if ((out.InstanceTypeOfferings ?? []).length === 0) {
+  const input = { LocationType: 'region' as const, Filters: [{ Name: 'instance-type', Values: [instanceType] }] };
+  let offered = false;
+  for await (const page of paginateDescribeInstanceTypeOfferings({ client: ec2 }, input)) offered ||= (page.InstanceTypeOfferings ?? []).length > 0;
+  if (!offered) {
     const others = Object.keys(INSTANCE_TYPES).filter((t) => t !== instanceType);
     throw new OperatorError(`${region} does not offer ${instanceType}.`, `Pick another with --instance-type (${others.join(', ')}) or another region.`);
   }
@@ -70,8 +76,9 @@ export function runInstancesInput(spec: LaunchSpec): RunInstancesCommandInput {
     BlockDeviceMappings: [
       { DeviceName: spec.ami.rootDeviceName, Ebs: { VolumeSize: spec.volumeGb, VolumeType: 'gp3', Encrypted: true, DeleteOnTermination: true } },
     ],
-    // T instances default to "unlimited", which bills surplus credits; others take no credit spec.
-    ...(instanceTypeInfo(spec.instanceType).burstable ? { CreditSpecification: { CpuCredits: 'standard' } } : {}),
+    // Unlimited for the first boot: T3 has no launch credits, and in standard mode the boot
+    // would crawl at the baseline. Provision (or the box) switches to standard once healthy.
+    ...(isBurstable(spec.instanceType) ? { CreditSpecification: { CpuCredits: 'unlimited' } } : {}),
     InstanceInitiatedShutdownBehavior: 'terminate',
     TagSpecifications: [
       { ResourceType: 'instance', Tags: [...named, { Key: TAG.amiId, Value: spec.ami.id }] },
@@ -89,31 +96,134 @@ export interface LaunchOptions {
   /** How long to keep retrying the propagation error. */
   propagationMs?: number;
   delayMs?: number;
-  sleep?: (ms: number) => Promise<void>;
 }
 
 /** Launches one instance; the same ClientToken on every retry, so a retry never makes two. */
-export async function launchInstance(ec2: EC2Client, spec: LaunchSpec, options: LaunchOptions = {}): Promise<string> {
-  const sleep = options.sleep ?? defaultSleep;
-  const delayMs = options.delayMs ?? 5000;
-  let remaining = options.propagationMs ?? 120_000;
+export async function launchInstance(ec2: EC2Client, spec: LaunchSpec, clock: Clock, options: LaunchOptions = {}): Promise<string> {
   const input = runInstancesInput(spec);
-  for (;;) {
+  const limitMs = options.propagationMs ?? 120_000;
+  const profile = envNames(spec.env).instanceProfile;
+  const timeout = () =>
+    new OperatorError(
+      `EC2 still does not see the instance profile ${profile} after ${Math.round(limitMs / 1000)} s (IAM changes take a while to reach EC2).`,
+      'Run provision again: it keeps the profile and launches with it.',
+    );
+  return pollUntil(clock, { deadline: clock.now() + limitMs, intervalMs: options.delayMs ?? 5000, timeout }, async () => {
     try {
       const out = await ec2.send(new RunInstancesCommand(input));
       const id = out.Instances?.[0]?.InstanceId;
       if (!id) throw new Error('RunInstances returned no instance');
       return id;
     } catch (err) {
-      if (!isProfilePropagationError(err) || remaining <= 0) throw err;
-      remaining -= delayMs;
-      await sleep(delayMs);
+      if (isProfilePropagationError(err)) return undefined;
+      throw err;
     }
-  }
+  });
 }
 
-export async function terminateInstances(ec2: EC2Client, ids: string[], maxWaitSeconds = 600): Promise<void> {
+/** The instances with these ids, as EC2 describes them now (ids it does not know are left out). */
+export async function describeInstances(ec2: EC2Client, ids: string[]): Promise<Instance[]> {
+  const found: Instance[] = [];
+  try {
+    for await (const page of paginateDescribeInstances({ client: ec2 }, { InstanceIds: ids })) {
+      for (const r of page.Reservations ?? []) found.push(...(r.Instances ?? []));
+    }
+  } catch (err) {
+    // A new instance is briefly unknown to DescribeInstances (eventual consistency).
+    if (!isGone(err)) throw err;
+  }
+  return found;
+}
+
+export interface WaitLimit {
+  clock: Clock;
+  limitMs: number;
+  /** Called with a short state line on each poll, e.g. `pending`. */
+  report?: (detail: string) => void;
+}
+
+/** States from which an instance never comes back to running. */
+const ENDED = new Set(['shutting-down', 'terminated', 'stopping', 'stopped']);
+
+/** Polls until the instance is running; fails at once if it ends instead (capacity, a bad AMI). */
+export async function waitInstanceRunning(ec2: EC2Client, instanceId: string, { clock, limitMs, report }: WaitLimit): Promise<Instance> {
+  let last = 'not visible yet';
+  return pollUntil(
+    clock,
+    {
+      deadline: clock.now() + limitMs,
+      intervalMs: 5000,
+      timeout: () =>
+        new OperatorError(
+          `Instance ${instanceId} did not reach "running" within ${Math.round(limitMs / 60_000)} min (last seen: ${last}).`,
+          'Check its state and "Status checks" in the EC2 console; `npm run teardown` removes it.',
+        ),
+    },
+    async () => {
+      const [instance] = await describeInstances(ec2, [instanceId]);
+      const state = instance?.State?.Name;
+      if (!instance || !state) return undefined;
+      last = state;
+      report?.(state);
+      if (state === 'running') return instance;
+      if (ENDED.has(state)) {
+        throw new OperatorError(
+          `Instance ${instanceId} went to "${state}" instead of running: ${instance.StateReason?.Message ?? 'no reason given'}.`,
+          'If the reason is capacity, try again later or another --instance-type; `npm run teardown` removes what is left.',
+        );
+      }
+      return undefined;
+    },
+  );
+}
+
+/** Asks EC2 to terminate the instances, without waiting; ones already gone are fine. */
+export async function requestTermination(ec2: EC2Client, ids: string[]): Promise<void> {
+  await ec2.send(new TerminateInstancesCommand({ InstanceIds: ids })).catch(ignoreGone);
+}
+
+/**
+ * Terminates the instances and waits until EC2 reports each terminated. They were just
+ * seen, so InvalidInstanceID.NotFound here means EC2's API has not caught up with a launch
+ * seconds old: ask again rather than take it as done.
+ */
+export async function terminateInstances(ec2: EC2Client, ids: string[], { clock, limitMs, report }: WaitLimit): Promise<void> {
   if (ids.length === 0) return;
-  await ec2.send(new TerminateInstancesCommand({ InstanceIds: ids }));
-  await waitUntilInstanceTerminated({ client: ec2, maxWaitTime: maxWaitSeconds, minDelay: 5, maxDelay: 15 }, { InstanceIds: ids });
+  let requested = false;
+  const timeout = () => new OperatorError(`${ids.join(', ')} did not terminate within ${Math.round(limitMs / 60_000)} min.`, 'Check the instances in the EC2 console, then run teardown again.');
+  await pollUntil(clock, { deadline: clock.now() + limitMs, intervalMs: 5000, timeout }, async () => {
+    if (!requested) {
+      try {
+        await ec2.send(new TerminateInstancesCommand({ InstanceIds: ids }));
+      } catch (err) {
+        if (awsErrorName(err) === 'InvalidInstanceID.NotFound') return undefined;
+        throw err;
+      }
+      requested = true;
+    }
+    const left = (await describeInstances(ec2, ids)).filter((i) => i.State?.Name !== 'terminated');
+    if (left.length === 0) return true;
+    report?.(left.map((i) => `${i.InstanceId} ${i.State?.Name ?? '?'}`).join(', '));
+    return undefined;
+  });
+}
+
+export type CreditSwitch = { switched: true } | { switched: false; reason: string };
+
+/**
+ * Standard CPU credits from now on: a box that runs away later stays at its baseline
+ * instead of billing surplus. The box may have switched itself already, which is fine:
+ * asking again for the mode it has succeeds. A refusal comes back per instance in the
+ * answer, not as an exception, so it is returned for the caller to report.
+ */
+export async function useStandardCredits(ec2: EC2Client, instanceId: string): Promise<CreditSwitch> {
+  const out = await ec2.send(new ModifyInstanceCreditSpecificationCommand({ InstanceCreditSpecifications: [{ InstanceId: instanceId, CpuCredits: 'standard' }] }));
+  if (out.SuccessfulInstanceCreditSpecifications?.some((s) => s.InstanceId === instanceId)) return { switched: true };
+  const refused = out.UnsuccessfulInstanceCreditSpecifications?.find((u) => u.InstanceId === instanceId)?.Error;
+  return { switched: false, reason: refused ? `${refused.Code ?? 'error'}: ${refused.Message ?? ''}`.trim() : 'EC2 did not report the instance' };
+}
+
+/** The commit the box serves, on its GitSha tag, so `npm run status` shows it. */
+export async function tagDeployedCommit(ec2: EC2Client, instanceId: string, sha: string): Promise<void> {
+  await ec2.send(new CreateTagsCommand({ Resources: [instanceId], Tags: [{ Key: TAG.gitSha, Value: sha }] }));
 }

@@ -2,7 +2,8 @@
 // Overwrite is an atomic test-and-set; the loser reads who holds it.
 import { DeleteParameterCommand, GetParameterCommand, PutParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import { envNames, type Tag } from '../core/names.js';
-import { awsErrorName, OperatorError } from '../core/operator-error.js';
+import { awsErrorName, ignoreGone } from '../core/aws-errors.js';
+import { OperatorError } from '../core/operator-error.js';
 
 export interface LockInfo {
   holder: string;
@@ -11,7 +12,42 @@ export interface LockInfo {
 }
 
 /** Older than this, a lock is most likely left by a run that was killed. */
-const STALE_MS = 2 * 60 * 60 * 1000;
+export const STALE_MS = 2 * 60 * 60 * 1000;
+
+/** The lock as found: the parameter's raw value (to see whether it changed) and what it says. */
+export interface HeldLock {
+  name: string;
+  value: string;
+  info: Partial<LockInfo>;
+}
+
+/** The environment's lock, or undefined when nobody holds it. */
+export async function readLock(ssm: SSMClient, env: string): Promise<HeldLock | undefined> {
+  const name = envNames(env).lockParameter;
+  let value: string;
+  try {
+    value = (await ssm.send(new GetParameterCommand({ Name: name }))).Parameter?.Value ?? '';
+  } catch (err) {
+    if (awsErrorName(err) === 'ParameterNotFound') return undefined;
+    throw err;
+  }
+  let info: Partial<LockInfo> = {};
+  try {
+    info = JSON.parse(value) as Partial<LockInfo>;
+  } catch {
+    info = {};
+  }
+  return { name, value, info };
+}
+
+/** Epoch milliseconds the lock was taken at, or NaN when it does not say. */
+export const lockSince = (held: HeldLock): number => (held.info.since ? Date.parse(held.info.since) : NaN);
+
+/** `bob@ci (provision since 2026-11-21T09:59:00Z)`: who holds the lock, for one-line messages. */
+export const describeLock = ({ info }: HeldLock): string =>
+  `${info.holder ?? 'another run'} (${info.command ?? 'unknown command'} since ${info.since ?? 'an unknown time'})`;
+
+export const unlockCommand = (env: string): string => `npm run unlock -- --env ${env}`;
 
 export async function acquireLock(ssm: SSMClient, env: string, info: LockInfo, tags: Tag[], now: () => number = Date.now): Promise<void> {
   const name = envNames(env).lockParameter;
@@ -21,27 +57,20 @@ export async function acquireLock(ssm: SSMClient, env: string, info: LockInfo, t
   } catch (err) {
     if (awsErrorName(err) !== 'ParameterAlreadyExists') throw err;
   }
-  const current = await ssm.send(new GetParameterCommand({ Name: name })).catch(() => undefined);
-  let held: Partial<LockInfo> = {};
-  try {
-    held = JSON.parse(current?.Parameter?.Value ?? '{}') as Partial<LockInfo>;
-  } catch {
-    held = {};
-  }
-  const since = held.since ? Date.parse(held.since) : NaN;
+  // Released between our write and this read: report it anyway, the rerun will take it.
+  const held = (await readLock(ssm, env).catch(() => undefined)) ?? { name, value: '', info: {} };
+  const since = lockSince(held);
   const stale = !Number.isNaN(since) && now() - since > STALE_MS;
   throw new OperatorError(
-    `Environment "${env}" is locked by ${held.holder ?? 'another run'} (${held.command ?? 'unknown command'} since ${held.since ?? 'an unknown time'}).`,
+    `Environment "${env}" is locked by ${describeLock(held)}.`,
     stale
-      ? `That lock is over 2 hours old, so its run probably died: remove it with \`aws ssm delete-parameter --name ${name}\` and run again.`
-      : `Wait for that run to finish; if it was interrupted, remove the lock with \`aws ssm delete-parameter --name ${name}\`.`,
+      ? `That lock is over 2 hours old, so its run probably died: remove it with \`${unlockCommand(env)}\` and run again.`
+      : `Wait for that run to finish; if it was interrupted, remove the lock with \`${unlockCommand(env)}\`.`,
   );
 }
 
 export async function releaseLock(ssm: SSMClient, env: string): Promise<void> {
-  await ssm.send(new DeleteParameterCommand({ Name: envNames(env).lockParameter })).catch((err: unknown) => {
-    if (awsErrorName(err) !== 'ParameterNotFound') throw err;
-  });
+  await ssm.send(new DeleteParameterCommand({ Name: envNames(env).lockParameter })).catch(ignoreGone);
 }
 
 /** Runs fn holding the environment's lock, releasing it however fn ends. */

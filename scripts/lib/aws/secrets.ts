@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { PutParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import { envNames, type Tag } from '../core/names.js';
-import { awsErrorName } from '../core/operator-error.js';
+import { awsErrorName } from '../core/aws-errors.js';
 
 /** Names are the env var names the stack reads (shared contract). */
 export const SECRET_NAMES = [

@@ -4,18 +4,27 @@ import {
   AuthorizeSecurityGroupIngressCommand,
   CreateSecurityGroupCommand,
   DeleteSecurityGroupCommand,
-  DescribeSecurityGroupRulesCommand,
-  DescribeVpcsCommand,
+  paginateDescribeSecurityGroupRules,
+  paginateDescribeVpcs,
   RevokeSecurityGroupIngressCommand,
   type EC2Client,
+  type SecurityGroupRule,
 } from '@aws-sdk/client-ec2';
-import { defaultSleep } from '../core/clock.js';
+import { awsErrorName, isGone } from '../core/aws-errors.js';
+import type { Clock } from '../core/clock.js';
 import { envNames, type Tag } from '../core/names.js';
-import { awsErrorName, OperatorError } from '../core/operator-error.js';
+import { OperatorError } from '../core/operator-error.js';
+import { pollUntil } from '../core/poll.js';
+
+/** The region's default VPC, or undefined when the account deleted it. */
+export async function defaultVpcId(ec2: EC2Client): Promise<string | undefined> {
+  let id: string | undefined;
+  for await (const page of paginateDescribeVpcs({ client: ec2 }, { Filters: [{ Name: 'is-default', Values: ['true'] }] })) id ??= page.Vpcs?.[0]?.VpcId;
+  return id;
+}
 
 export async function findDefaultVpc(ec2: EC2Client): Promise<string> {
-  const out = await ec2.send(new DescribeVpcsCommand({ Filters: [{ Name: 'is-default', Values: ['true'] }] }));
-  const id = out.Vpcs?.[0]?.VpcId;
+  const id = await defaultVpcId(ec2);
   if (!id) {
     throw new OperatorError('This region has no default VPC.', 'Create one with `aws ec2 create-default-vpc`, or pick another region with --region.');
   }
@@ -38,8 +47,9 @@ export async function createSecurityGroup(ec2: EC2Client, env: string, vpcId: st
 
 /** Makes the app port from `cidr` the group's only inbound rule. */
 export async function setIngress(ec2: EC2Client, groupId: string, port: number, cidr: string, tags: Tag[]): Promise<void> {
-  const rules = await ec2.send(new DescribeSecurityGroupRulesCommand({ Filters: [{ Name: 'group-id', Values: [groupId] }] }));
-  const inbound = (rules.SecurityGroupRules ?? []).filter((r) => !r.IsEgress);
+  const rules: SecurityGroupRule[] = [];
+  for await (const page of paginateDescribeSecurityGroupRules({ client: ec2 }, { Filters: [{ Name: 'group-id', Values: [groupId] }] })) rules.push(...(page.SecurityGroupRules ?? []));
+  const inbound = rules.filter((r) => !r.IsEgress);
   const wanted = inbound.find((r) => r.IpProtocol === 'tcp' && r.FromPort === port && r.ToPort === port && r.CidrIpv4 === cidr);
   const others = inbound.filter((r) => r !== wanted).map((r) => r.SecurityGroupRuleId ?? '');
   if (others.length > 0) await ec2.send(new RevokeSecurityGroupIngressCommand({ GroupId: groupId, SecurityGroupRuleIds: others }));
@@ -54,27 +64,23 @@ export async function setIngress(ec2: EC2Client, groupId: string, port: number, 
 }
 
 export interface RetryOptions {
-  attempts?: number;
+  /** How long to keep retrying while the group is still in use. */
+  limitMs?: number;
   delayMs?: number;
-  sleep?: (ms: number) => Promise<void>;
 }
 
-/** DependencyViolation while a terminated instance's network interface is still detaching. */
-export async function deleteSecurityGroup(ec2: EC2Client, groupId: string, options: RetryOptions = {}): Promise<void> {
-  const attempts = options.attempts ?? 30;
-  const sleep = options.sleep ?? defaultSleep;
-  for (let attempt = 1; ; attempt++) {
+/** Retries DependencyViolation while a terminated instance's network interface is still detaching. */
+export async function deleteSecurityGroup(ec2: EC2Client, groupId: string, clock: Clock, options: RetryOptions = {}): Promise<void> {
+  const timeout = () =>
+    new OperatorError(`Security group ${groupId} is still in use.`, 'Something else (another instance or ENI) uses it; check the EC2 console, then run teardown again.');
+  await pollUntil(clock, { deadline: clock.now() + (options.limitMs ?? 300_000), intervalMs: options.delayMs ?? 10_000, timeout }, async () => {
     try {
       await ec2.send(new DeleteSecurityGroupCommand({ GroupId: groupId }));
-      return;
+      return true;
     } catch (err) {
-      const name = awsErrorName(err);
-      if (name === 'InvalidGroup.NotFound') return;
-      if (name !== 'DependencyViolation') throw err;
-      if (attempt >= attempts) {
-        throw new OperatorError(`Security group ${groupId} is still in use.`, 'Something else (another instance or ENI) uses it; check the EC2 console, then run teardown again.');
-      }
-      await sleep(options.delayMs ?? 10_000);
+      if (isGone(err)) return true;
+      if (awsErrorName(err) === 'DependencyViolation') return undefined;
+      throw err;
     }
-  }
+  });
 }

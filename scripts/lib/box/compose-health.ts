@@ -1,4 +1,4 @@
-// The health of each compose service, as `docker compose ps --all --format json` reports it on the box.
+// The health of each compose service, as `docker compose ps --all` reports it on the box.
 
 import { composeArgv } from './compose.js';
 
@@ -13,37 +13,46 @@ export interface ServiceHealth {
   publishedPorts: number[];
 }
 
-interface PsEntry {
-  Service?: unknown;
-  State?: unknown;
-  Health?: unknown;
-  ExitCode?: unknown;
-  Publishers?: { PublishedPort?: unknown }[] | null;
+/**
+ * One short JSON object per container, with only what the waits and status read. Plain
+ * `--format json` prints every label as well, and the Elastic images' labels alone come close
+ * to the 24,000 characters one SSM answer holds. The fields are compose's ContainerContext
+ * (docker/compose cmd/formatter/container.go; Publishers are api.PortPublisher); `json` is
+ * docker's template function (https://docs.docker.com/go/formatting/).
+ */
+export const PS_TEMPLATE =
+  '{"service":{{json .Service}},"state":{{json .State}},"health":{{json .Health}},"exitCode":{{.ExitCode}},"publishers":{{json .Publishers}}}';
+
+/** `--all`, so a crashed or finished one-shot shows up too. */
+export const composePsCommand = (): string[] => composeArgv('ps', '--all', '--format', PS_TEMPLATE);
+
+interface PsLine {
+  service?: unknown;
+  state?: unknown;
+  health?: unknown;
+  exitCode?: unknown;
+  publishers?: { PublishedPort?: unknown }[] | null;
 }
 
-export const composePsCommand = (): string[] => composeArgv('ps', '--all', '--format', 'json');
-
-/**
- * Compose v2.21+ prints one JSON object per line; older v2 releases print one array.
- * Both are accepted; anything else is reported, not guessed at.
- */
+/** One object per line; a line that is not one is reported, not guessed at. */
 export function parseComposePs(output: string): ServiceHealth[] {
-  const text = output.trim();
-  if (text === '') return [];
-  let entries: PsEntry[];
-  try {
-    entries = text.startsWith('[') ? (JSON.parse(text) as PsEntry[]) : text.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as PsEntry);
-  } catch {
-    throw new Error(`docker compose ps printed something other than JSON: ${JSON.stringify(text.slice(0, 120))}`);
-  }
-  return entries
-    .map((e) => ({
-      service: String(e.Service ?? '?'),
-      state: String(e.State ?? 'unknown'),
-      health: typeof e.Health === 'string' ? e.Health : '',
-      exitCode: typeof e.ExitCode === 'number' ? e.ExitCode : 0,
-      publishedPorts: [...new Set((e.Publishers ?? []).map((p) => Number(p.PublishedPort)).filter((port) => port > 0))],
-    }))
+  const lines = output.split('\n').filter((l) => l.trim() !== '');
+  return lines
+    .map((line) => {
+      let e: PsLine;
+      try {
+        e = JSON.parse(line) as PsLine;
+      } catch {
+        throw new Error(`docker compose ps printed a line that is not JSON: ${JSON.stringify(line.slice(0, 120))}`);
+      }
+      return {
+        service: String(e.service ?? '?'),
+        state: String(e.state ?? 'unknown'),
+        health: typeof e.health === 'string' ? e.health : '',
+        exitCode: typeof e.exitCode === 'number' ? e.exitCode : 0,
+        publishedPorts: [...new Set((e.publishers ?? []).map((p) => Number(p.PublishedPort)).filter((port) => port > 0))],
+      };
+    })
     .sort((a, b) => a.service.localeCompare(b.service));
 }
 

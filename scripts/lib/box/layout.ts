@@ -6,8 +6,10 @@
 export const BOX_DIR = '/opt/pillbox';
 export const COMPOSE_DIR = `${BOX_DIR}/compose`;
 export const COMPOSE_FILE = `${COMPOSE_DIR}/compose.yaml`;
+/** The override that runs PILLBOX_APP_IMAGE instead of building the app on the box. */
+export const COMPOSE_PREBUILT_FILE = `${COMPOSE_DIR}/compose.prebuilt.yaml`;
 export const COMPOSE_VERSIONS_ENV = `${COMPOSE_DIR}/.env`;
-/** The box's own settings and secrets, outside the checkout so a checkout never touches them. */
+/** The box's own settings and secrets, outside the releases so activating one never touches them. */
 export const ETC_DIR = '/etc/pillbox';
 export const SETTINGS_ENV = `${ETC_DIR}/pillbox.env`;
 export const SECRETS_ENV = `${ETC_DIR}/secrets.env`;

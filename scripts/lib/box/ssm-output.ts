@@ -27,8 +27,6 @@ export const ssmRunner =
   (argv, options = {}) =>
     runOnBox(ssm, instanceId, [argv], { ...base, ...(options.timeoutSeconds ? { timeoutSeconds: options.timeoutSeconds } : {}) });
 
-/** SSM's cap on StandardOutputContent, in characters. */
-export const SSM_STDOUT_LIMIT = 24_000;
 /** Raw bytes per page: base64 makes 4 characters of every 3 bytes, 16,000 characters a page. */
 export const PAGE_BYTES = 12_000;
 

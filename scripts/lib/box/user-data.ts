@@ -8,7 +8,7 @@ import { parseDocument, visit } from 'yaml';
 import { backupsPrefix, bucketName, KIND_TAG } from '../aws/bucket-keys.js';
 import { envNames, isoSeconds } from '../core/names.js';
 import { OperatorError } from '../core/operator-error.js';
-import { composeArgv } from './compose.js';
+import { stackComposeArgv } from './compose.js';
 import { expiryDropIn } from './expiry-timer.js';
 import { BOX_LAYOUT } from './layout.js';
 import { inPostgres, pgDumpArgv, pgListArgv } from './postgres-commands.js';
@@ -51,8 +51,8 @@ export function placeholders(input: UserDataInput): Record<string, string> {
     EXPIRES_AT: isoSeconds(input.expiresAt),
     EXPIRY_DROP_IN: expiryDropIn(input.expiresAt),
     APP_IMAGE: input.appImage ?? '',
-    COMPOSE_UP: systemdLine(composeArgv('up', '-d', '--wait')),
-    COMPOSE_STOP: systemdLine(composeArgv('stop')),
+    COMPOSE_UP: systemdLine(stackComposeArgv(input.appImage !== undefined, 'up', '-d', '--wait')),
+    COMPOSE_STOP: systemdLine(stackComposeArgv(input.appImage !== undefined, 'stop')),
     PG_DUMP: toShellLine(inPostgres(pgDumpArgv())),
     PG_LIST: toShellLine(inPostgres(pgListArgv())),
   };

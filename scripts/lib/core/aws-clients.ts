@@ -4,7 +4,7 @@ import { IAMClient } from '@aws-sdk/client-iam';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { STSClient } from '@aws-sdk/client-sts';
-import { OperatorError } from './operator-error.js';
+import { isRegionMissing, noRegionConfigured, OperatorError } from './operator-error.js';
 
 export interface AwsClients {
   ec2: EC2Client;
@@ -13,15 +13,16 @@ export interface AwsClients {
   sts: STSClient;
 }
 
-/** Adaptive retries back off on throttling for the whole process (client-side rate limiting). */
-const RETRY = { retryMode: 'adaptive', maxAttempts: 8 } as const;
-
 /**
- * Credentials, region and endpoints come from the SDK's standard chain
- * (AWS_PROFILE, AWS_REGION, ~/.aws/config, AWS_ENDPOINT_URL*); `region` only overrides.
+ * What every client is made with. Adaptive retries back off on throttling and rate-limit
+ * the whole process on the client side. Credentials, region and endpoints come from the
+ * SDK's standard chain (AWS_PROFILE, AWS_REGION, ~/.aws/config, AWS_ENDPOINT_URL*);
+ * `region` only overrides.
  */
+export const clientConfig = (region?: string) => ({ retryMode: 'adaptive', maxAttempts: 8, ...(region ? { region } : {}) }) as const;
+
 export function createAwsClients(region?: string): AwsClients {
-  const config = region ? { ...RETRY, region } : { ...RETRY };
+  const config = clientConfig(region);
   return {
     ec2: new EC2Client(config),
     ssm: new SSMClient(config),
@@ -31,18 +32,24 @@ export function createAwsClients(region?: string): AwsClients {
 }
 
 /** The project bucket's client, made by the commands that move code or data. */
-export const createS3Client = (region?: string): S3Client => new S3Client(region ? { ...RETRY, region } : { ...RETRY });
+export const createS3Client = (region?: string): S3Client => new S3Client(clientConfig(region));
 
-/** The region the clients resolved, or an operator error when none is configured. */
+/**
+ * The region the clients resolved. Only a region that no source provides reads as "not
+ * configured"; anything else (a profile that does not exist, a malformed config file, a
+ * name the SDK refuses) is reported with the SDK's own words.
+ */
 export async function resolveRegion(clients: Pick<AwsClients, 'ec2'>): Promise<string> {
   let region: string | undefined;
   try {
     region = await clients.ec2.config.region();
-  } catch {
-    region = undefined;
+  } catch (err) {
+    if (isRegionMissing(err)) throw noRegionConfigured();
+    throw new OperatorError(
+      `Could not read the AWS region: ${(err as Error).message.split('\n')[0]}`,
+      'Check AWS_REGION, AWS_PROFILE and the region in ~/.aws/config for that profile, or pass --region.',
+    );
   }
-  if (!region) {
-    throw new OperatorError('No AWS region configured.', 'Set AWS_REGION (e.g. AWS_REGION=eu-west-1), a region in your AWS profile, or pass --region.');
-  }
+  if (!region) throw noRegionConfigured();
   return region;
 }

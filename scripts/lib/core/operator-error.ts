@@ -1,4 +1,5 @@
 // Errors an operator can act on, and the one top-level runner every entry file uses.
+import { asAws, awsErrorName, describeAwsError, isThrottling, networkErrorCode } from './aws-errors.js';
 
 /** An error whose message names the cause and whose hint names the fix. */
 export class OperatorError extends Error {
@@ -11,29 +12,11 @@ export class OperatorError extends Error {
   }
 }
 
-interface AwsLikeError {
-  name?: string;
-  code?: string;
-  message?: string;
-  $metadata?: { attempts?: number };
-}
+/** The SDK's own words when no source of the region (flag, env, profile, instance metadata) had one. */
+export const isRegionMissing = (err: unknown): boolean => /^Region is missing/.test(asAws(err).message ?? '');
 
-const asAws = (err: unknown): AwsLikeError =>
-  typeof err === 'object' && err !== null ? (err as AwsLikeError) : {};
-
-/** The AWS error name (SDK v3 sets `name`; network errors set `code`). */
-export const awsErrorName = (err: unknown): string => asAws(err).name ?? asAws(err).code ?? '';
-
-const THROTTLING = new Set([
-  'Throttling',
-  'ThrottlingException',
-  'ThrottledException',
-  'RequestLimitExceeded',
-  'TooManyRequestsException',
-  'RequestThrottled',
-  'RequestThrottledException',
-  'SlowDown',
-]);
+export const noRegionConfigured = (): OperatorError =>
+  new OperatorError('No AWS region configured.', 'Set AWS_REGION (e.g. AWS_REGION=eu-west-1), a region in your AWS profile, or pass --region.');
 
 /** Turns a known AWS or network failure into an OperatorError; returns undefined for unknown ones. */
 export function explainAwsError(err: unknown): OperatorError | undefined {
@@ -57,10 +40,8 @@ export function explainAwsError(err: unknown): OperatorError | undefined {
   if (name === 'OptInRequired') {
     return new OperatorError('The account is not opted in to this region.', 'Enable the region in the AWS console, or pick another with --region / AWS_REGION.');
   }
-  if (/Region is missing/i.test(message) || name === 'RegionMissing') {
-    return new OperatorError('No AWS region configured.', 'Set AWS_REGION (e.g. AWS_REGION=eu-west-1), a region in your AWS profile, or pass --region.');
-  }
-  if (name === 'ENOTFOUND' || name === 'EAI_AGAIN' || /getaddrinfo/.test(message)) {
+  if (isRegionMissing(err)) return noRegionConfigured();
+  if (['ENOTFOUND', 'EAI_AGAIN'].includes(networkErrorCode(err)) || /getaddrinfo/.test(message)) {
     return new OperatorError(
       `Cannot reach the AWS endpoint (${message.split('\n')[0]}).`,
       'Check the region name (--region / AWS_REGION) and your network connection.',
@@ -69,10 +50,10 @@ export function explainAwsError(err: unknown): OperatorError | undefined {
   if (['AccessDenied', 'AccessDeniedException', 'UnauthorizedOperation', 'UnauthorizedAccess'].includes(name)) {
     return new OperatorError(
       `AWS denied the request: ${message.split('\n')[0]}`,
-      'The credentials need EC2, IAM, SSM and STS permissions for pillbox (see README "Permissions"); check AWS_PROFILE.',
+      'The credentials need the permissions of docs/aws-setup.md "Attach the permission policy"; check AWS_PROFILE.',
     );
   }
-  if (THROTTLING.has(name)) {
+  if (isThrottling(err)) {
     return new OperatorError(
       `AWS kept throttling requests (${name}) after ${asAws(err).$metadata?.attempts ?? 'several'} attempts.`,
       'Wait a minute and run the command again; it converges from where it stopped.',
@@ -92,6 +73,9 @@ export function explainAwsError(err: unknown): OperatorError | undefined {
   }
   return undefined;
 }
+
+/** One line on what went wrong, for reports that name several failures (ours, a known AWS error, or the raw one). */
+export const errorSummary = (err: unknown): string => (err instanceof OperatorError ? err.message : (explainAwsError(err)?.message ?? describeAwsError(err)));
 
 export interface RunOptions {
   argv?: string[];

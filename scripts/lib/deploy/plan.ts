@@ -7,8 +7,10 @@
 // ready leaves the serving container untouched; every failure restores the previous
 // image tag and release.
 
+import { BACKUP_TIMEOUT_SECONDS } from '../backup/plan.js';
 import { composeArgv } from '../box/compose.js';
 import { APP_CONTAINER_PORT, BOX_DIR, COMMIT_FILE, COMPOSE_PROJECT, SOURCE_BIN } from '../box/layout.js';
+import { SSM_MARGIN_SECONDS } from '../box/ssm-run.js';
 
 export const APP_SERVICE = 'app';
 /** The name compose gives the image it builds for the app (the service has `build:` and no `image:`). */
@@ -17,8 +19,29 @@ export const CANARY = 'pillbox-app-canary';
 /** Keeps the previous image from being pruned, and names it for a manual rollback. */
 export const ROLLBACK_TAG = 'pillbox-app:rollback';
 
-/** Seconds each step may run on the box. */
-export const STEP_TIMEOUTS = { quick: 60, fetch: 180, build: 1800, canary: 300, swap: 300 } as const;
+/**
+ * Seconds each step may run on the box. The build reuses the box's layer cache (the first,
+ * cold build happens at boot, inside provision's stack wait), so 20 minutes is generous.
+ */
+export const STEP_TIMEOUTS = { quick: 60, fetch: 180, build: 1200, canary: 300 } as const;
+
+/** Seconds the new version may take to become ready (canary) and healthy (swap) by default. */
+export const DEFAULT_HEALTH_TIMEOUT_SECONDS = 180;
+
+/**
+ * The longest a deploy can take: each command of deployApp at its timeout, through a swap
+ * that fails and the rollback after it (the app's logs, the restore, the old version
+ * brought back), each plus the time SSM may take to report its end; with `backup`, the
+ * backup a deploy that changes migrations takes first.
+ */
+export function deployBudgetSeconds(healthTimeoutSeconds: number, { backup }: { backup: boolean }): number {
+  const { quick, fetch, build, canary } = STEP_TIMEOUTS;
+  const health = healthTimeoutSeconds + quick;
+  const before = backup ? [BACKUP_TIMEOUT_SECONDS] : [];
+  const forward = [quick, fetch, quick, quick, build, quick, canary, health, quick, health];
+  const rollback = [quick, quick, quick, health];
+  return [...before, ...forward, ...rollback].reduce((sum, seconds) => sum + seconds + SSM_MARGIN_SECONDS, 0);
+}
 
 export interface Observed {
   commit: string;

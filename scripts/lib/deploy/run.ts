@@ -3,7 +3,7 @@
 import type { ShippedSource } from '../aws/source-object.js';
 import { STACK_UNIT } from '../box/layout.js';
 import { runWithFullOutput, type RemoteResult, type RemoteRunner } from '../box/ssm-output.js';
-import { OperatorError } from '../core/operator-error.js';
+import { errorSummary, OperatorError } from '../core/operator-error.js';
 import type { Progress } from '../core/progress.js';
 import {
   appLogsCommand,
@@ -31,6 +31,8 @@ export interface DeployDeps {
   newId: () => string;
   /** Runs once the box is known to change, before anything does (a backup when the deploy migrates). */
   beforeChange?: (fromCommit: string) => Promise<void>;
+  /** Records the commit the box now serves (its GitSha tag, which `npm run status` shows). */
+  recordCommit: (sha: string) => Promise<void>;
 }
 
 export interface DeployRequest {
@@ -61,7 +63,22 @@ class StepFailed extends Error {
   }
 }
 
-export async function deployApp({ run, progress, newId, beforeChange }: DeployDeps, { source, healthTimeoutSeconds }: DeployRequest): Promise<DeployResult> {
+export async function deployApp(deps: DeployDeps, request: DeployRequest): Promise<DeployResult> {
+  const { sha } = request.source;
+  const result = await swapApp(deps, request);
+  // After the box changed, and on "unchanged" too: a tag write that failed last time converges.
+  try {
+    await deps.progress.step(`Record ${short(sha)} as the deployed commit`, () => deps.recordCommit(sha));
+  } catch (err) {
+    throw new OperatorError(
+      `The box serves ${short(sha)}, but its GitSha tag could not be updated (${errorSummary(err)}); \`npm run status\` shows the old commit.`,
+      'Run the same deploy again: it finds the commit in place and retries the tag.',
+    );
+  }
+  return result;
+}
+
+async function swapApp({ run, progress, newId, beforeChange }: DeployDeps, { source, healthTimeoutSeconds }: DeployRequest): Promise<DeployResult> {
   const { sha } = source;
   const before = await progress.step('Read what the box runs', async () => {
     const result = await run(observeCommand(), { timeoutSeconds: STEP_TIMEOUTS.quick });

@@ -5,7 +5,9 @@ export interface LogsRequest {
   service?: string;
   tail: string;
   since?: string;
+  /** Prefix each line with the time Docker received it (`--follow` reads its position from these). */
+  timestamps?: boolean;
 }
 
-export const composeLogsCommand = ({ service, tail, since }: LogsRequest): string[] =>
-  composeArgv('logs', '--no-color', '--tail', tail, ...(since ? ['--since', since] : []), ...(service ? [service] : []));
+export const composeLogsCommand = ({ service, tail, since, timestamps }: LogsRequest): string[] =>
+  composeArgv('logs', '--no-color', '--tail', tail, ...(since ? ['--since', since] : []), ...(timestamps ? ['--timestamps'] : []), ...(service ? [service] : []));

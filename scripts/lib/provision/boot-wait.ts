@@ -1,47 +1,39 @@
-// Waiting for a new box, one bounded step at a time: running → SSM agent online →
-// cloud-init finished → compose stack healthy → the app answers /readyz on the box.
-// Each timeout says where to look.
-import { DescribeInstancesCommand, waitUntilInstanceRunning, type EC2Client } from '@aws-sdk/client-ec2';
-import { DescribeInstanceInformationCommand, type SSMClient } from '@aws-sdk/client-ssm';
+// Waiting for a new box, one bounded step at a time on the injected clock: running → SSM
+// agent online → cloud-init finished → compose stack healthy → the app answers /readyz on
+// the box. Each step's limit comes from budget.ts; each timeout says where to look.
+import type { EC2Client } from '@aws-sdk/client-ec2';
+import { paginateDescribeInstanceInformation, type SSMClient } from '@aws-sdk/client-ssm';
 import { toEnvInstance, type EnvInstance } from '../aws/environment.js';
+import { waitInstanceRunning } from '../aws/instance.js';
 import { composePsCommand, healthWord, isServiceHealthy, parseComposePs, type ServiceHealth } from '../box/compose-health.js';
 import { STACK_UNIT } from '../box/layout.js';
-import { runOnBox, type Argv } from '../box/ssm-run.js';
+import { runOnBox, SSM_MARGIN_SECONDS, wholeStdout, type Argv } from '../box/ssm-run.js';
 import type { Clock } from '../core/clock.js';
 import { OperatorError } from '../core/operator-error.js';
+import { pollUntil } from '../core/poll.js';
+import { BOOT_STEPS_MIN } from './budget.js';
 
 export const LOOK = 'Look with `npm run session` (a shell on the box) or `npm run logs`.';
 
-/** Minutes each step may take before provision gives up on it. */
-export const STEP_LIMITS_MIN = { running: 5, agent: 8, cloudInit: 20, stack: 30, ready: 5 };
+const MINUTE = 60_000;
 
-async function poll<T>(clock: Clock, limitMs: number, intervalMs: number, what: string, check: () => Promise<T | undefined>): Promise<T> {
-  const deadline = clock.now() + limitMs;
-  for (;;) {
-    const result = await check();
-    if (result !== undefined) return result;
-    if (clock.now() >= deadline) throw new OperatorError(`Timed out after ${Math.round(limitMs / 60_000)} min waiting for ${what}.`, LOOK);
-    await clock.sleep(intervalMs);
-  }
-}
+/** The step's deadline from now, and the error when it passes. */
+const stepLimit = (clock: Clock, minutes: number, what: string) => ({
+  deadline: clock.now() + minutes * MINUTE,
+  timeout: () => new OperatorError(`Timed out after ${minutes} min waiting for ${what}.`, LOOK),
+});
 
-export async function waitRunning(ec2: EC2Client, instanceId: string): Promise<EnvInstance> {
-  const maxWaitTime = STEP_LIMITS_MIN.running * 60;
-  try {
-    await waitUntilInstanceRunning({ client: ec2, maxWaitTime, minDelay: 5, maxDelay: 15 }, { InstanceIds: [instanceId] });
-  } catch (err) {
-    throw new OperatorError(`Instance ${instanceId} did not reach "running": ${(err as Error).message.split('\n')[0]}`, 'Check its state and "Status checks" in the EC2 console; `npm run teardown` removes it.');
-  }
-  const out = await ec2.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }));
-  const instance = out.Reservations?.[0]?.Instances?.[0];
-  if (!instance) throw new Error(`DescribeInstances did not return ${instanceId}`);
-  return toEnvInstance(instance);
+export async function waitRunning(ec2: EC2Client, instanceId: string, clock: Clock, report: (detail: string) => void): Promise<EnvInstance> {
+  return toEnvInstance(await waitInstanceRunning(ec2, instanceId, { clock, limitMs: BOOT_STEPS_MIN.running * MINUTE, report }));
 }
 
 export async function waitAgentOnline(ssm: SSMClient, instanceId: string, clock: Clock): Promise<void> {
-  await poll(clock, STEP_LIMITS_MIN.agent * 60_000, 5000, 'the SSM agent to come online', async () => {
-    const out = await ssm.send(new DescribeInstanceInformationCommand({ Filters: [{ Key: 'InstanceIds', Values: [instanceId] }] }));
-    return out.InstanceInformationList?.[0]?.PingStatus === 'Online' ? true : undefined;
+  const filter = { Filters: [{ Key: 'InstanceIds', Values: [instanceId] }] };
+  await pollUntil(clock, { ...stepLimit(clock, BOOT_STEPS_MIN.agent, 'the SSM agent to come online'), intervalMs: 5000 }, async () => {
+    for await (const page of paginateDescribeInstanceInformation({ client: ssm }, filter)) {
+      if (page.InstanceInformationList?.some((i) => i.InstanceId === instanceId && i.PingStatus === 'Online')) return true;
+    }
+    return undefined;
   });
 }
 
@@ -50,7 +42,9 @@ const tail = (text: string, lines = 15): string => text.trim().split('\n').slice
 export const cloudInitWait: Argv = ['cloud-init', 'status', '--wait', '--long'];
 
 export async function waitCloudInit(ssm: SSMClient, instanceId: string, clock: Clock): Promise<void> {
-  const result = await runOnBox(ssm, instanceId, [cloudInitWait], { timeoutSeconds: STEP_LIMITS_MIN.cloudInit * 60, sleep: clock.sleep, now: clock.now, pollMs: 5000, comment: 'pillbox: wait for cloud-init' });
+  // The command's own timeout leaves SSM's reporting margin inside the step's limit.
+  const timeoutSeconds = BOOT_STEPS_MIN.cloudInit * 60 - SSM_MARGIN_SECONDS;
+  const result = await runOnBox(ssm, instanceId, [cloudInitWait], { timeoutSeconds, clock, pollMs: 5000, comment: 'pillbox: wait for cloud-init' });
   if (result.exitCode !== 0) {
     throw new OperatorError(
       `cloud-init failed on the box:\n${tail(result.stdout + '\n' + result.stderr)}`,
@@ -59,14 +53,14 @@ export async function waitCloudInit(ssm: SSMClient, instanceId: string, clock: C
   }
 }
 
-/** ActiveState of the stack unit, then `docker compose ps` as JSON. */
+/** ActiveState of the stack unit, then one compact line per compose service. */
 export const stackProbe: Argv[] = [['systemctl', 'show', '--property=ActiveState', '--value', STACK_UNIT], composePsCommand()];
 
 export async function waitStackHealthy(ssm: SSMClient, instanceId: string, clock: Clock, report: (detail: string) => void): Promise<ServiceHealth[]> {
-  return poll(clock, STEP_LIMITS_MIN.stack * 60_000, 15_000, 'every compose service to be healthy', async () => {
+  return pollUntil(clock, { ...stepLimit(clock, BOOT_STEPS_MIN.stack, 'every compose service to be healthy'), intervalMs: 15_000 }, async () => {
     // The unit state comes first, so it is read even while `compose ps` still fails.
-    const result = await runOnBox(ssm, instanceId, stackProbe, { timeoutSeconds: 60, sleep: clock.sleep, now: clock.now, comment: 'pillbox: stack status' });
-    const [unitState = '', ...rest] = result.stdout.split('\n');
+    const result = await runOnBox(ssm, instanceId, stackProbe, { timeoutSeconds: 30, clock, comment: 'pillbox: stack status' });
+    const [unitState = '', ...rest] = wholeStdout(result, 'the stack probe').split('\n');
     if (unitState.trim() === 'failed') {
       throw new OperatorError(`${STACK_UNIT} failed on the box.`, `See why with \`npm run logs\` or, in \`npm run session\`, \`journalctl -u ${STACK_UNIT}\`.`);
     }
@@ -80,8 +74,8 @@ export async function waitStackHealthy(ssm: SSMClient, instanceId: string, clock
 export const readyzProbe = (port: number): Argv => ['curl', '--silent', '--output', '/dev/null', '--write-out', '%{http_code}', '--max-time', '5', `http://127.0.0.1:${port}/readyz`];
 
 export async function waitAppReady(ssm: SSMClient, instanceId: string, port: number, clock: Clock): Promise<void> {
-  await poll(clock, STEP_LIMITS_MIN.ready * 60_000, 5000, 'the app to answer /readyz', async () => {
-    const result = await runOnBox(ssm, instanceId, [readyzProbe(port)], { timeoutSeconds: 30, sleep: clock.sleep, now: clock.now, comment: 'pillbox: readyz' });
+  await pollUntil(clock, { ...stepLimit(clock, BOOT_STEPS_MIN.ready, 'the app to answer /readyz'), intervalMs: 5000 }, async () => {
+    const result = await runOnBox(ssm, instanceId, [readyzProbe(port)], { timeoutSeconds: 30, clock, comment: 'pillbox: readyz' });
     return result.stdout.trim() === '200' ? true : undefined;
   });
 }

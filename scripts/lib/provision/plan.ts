@@ -2,6 +2,7 @@
 import type { EnvInstance, ObservedEnvironment } from '../aws/environment.js';
 import { SECRET_NAMES } from '../aws/secrets.js';
 import { envNames } from '../core/names.js';
+import { isBurstable } from '../core/pricing.js';
 import type { Action, Resource, Step } from '../core/step.js';
 
 export interface ProvisionIntent {
@@ -41,8 +42,9 @@ export function planProvision(intent: ProvisionIntent, seen: ObservedEnvironment
     ingressMatches(seen.securityGroup, intent.appPort, intent.allowedCidr) ? step('keep', 'ingress', ingress) : step(seen.securityGroup ? 'update' : 'create', 'ingress', ingress, 'no other inbound rule'),
   ];
   for (const old of stale) steps.push(step('delete', 'instance', old.id, `${old.state}, replaced`));
-  if (!instance) steps.push(step('create', 'instance', n.instance, intent.instanceType));
-  else if (intent.replace) steps.push(step('replace', 'instance', instance.id, intent.instanceType));
+  const credits = isBurstable(intent.instanceType) ? ', CPU credits unlimited until healthy, then standard' : '';
+  if (!instance) steps.push(step('create', 'instance', n.instance, `${intent.instanceType}${credits}`));
+  else if (intent.replace) steps.push(step('replace', 'instance', instance.id, `launch a new ${intent.instanceType} first${credits}; ${instance.id} serves until it is healthy`));
   else steps.push(step('keep', 'instance', instance.id, `${instance.state}; \`npm run deploy\` ships new commits, --replace recreates`));
   return steps;
 }

@@ -1,6 +1,8 @@
 // provision: preflight (read-only), observe, plan, then, under the environment's lock,
-// apply the plan in one place; a failure before the instance exists undoes what this run
-// created. Then wait for the box with bounded, visible steps.
+// apply the plan in one place; a failure before a new instance exists undoes what this run
+// created and names anything it could not remove. Then wait for the box with bounded,
+// visible steps, switch it to standard CPU credits, seed its data, and only then retire a
+// replaced box.
 import { randomBytes } from 'node:crypto';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
@@ -8,7 +10,7 @@ import { DeleteParametersCommand } from '@aws-sdk/client-ssm';
 import { convergeBucket, storageFor, type Storage } from '../aws/bucket.js';
 import { observeEnvironment, type EnvInstance, type ObservedEnvironment } from '../aws/environment.js';
 import { createInstanceProfile, createRole, deleteInstanceProfile, deleteRole, putInstancePolicy } from '../aws/iam.js';
-import { assertInstanceTypeOffered, launchInstance, resolveAmi, terminateInstances, type Ami, type LaunchOptions } from '../aws/instance.js';
+import { assertInstanceTypeOffered, launchInstance, requestTermination, resolveAmi, useStandardCredits, type Ami, type LaunchOptions } from '../aws/instance.js';
 import { withLock } from '../aws/lock.js';
 import { createSecrets, missingSecrets } from '../aws/secrets.js';
 import { createSecurityGroup, deleteSecurityGroup, findDefaultVpc, setIngress, type RetryOptions } from '../aws/security-group.js';
@@ -17,16 +19,20 @@ import { backupBeforeChange } from '../backup/run.js';
 import { ssmRunner } from '../box/ssm-output.js';
 import { renderCheckedUserData } from '../box/user-data.js';
 import { resolveRegion, type AwsClients } from '../core/aws-clients.js';
+import { describeAwsError } from '../core/aws-errors.js';
 import type { Clock } from '../core/clock.js';
 import { resolveCommit, type GitRunner } from '../core/git.js';
 import { baseTags, envNames, isoSeconds, type Tag } from '../core/names.js';
-import { costFor, hourlyCost, isAllowedInstanceType } from '../core/pricing.js';
+import { errorSummary, explainAwsError, OperatorError } from '../core/operator-error.js';
+import { costFor, hourlyCost, isAllowedInstanceType, isBurstable, surplusCeilingHourly } from '../core/pricing.js';
 import type { Progress } from '../core/progress.js';
 import { buildSourceArchive, uncommittedWarning, type ArchiveRunner, type SourceArchive } from '../core/source-archive.js';
 import type { Step } from '../core/step.js';
 import { storageEstimate, type StorageEstimate } from '../core/storage-cost.js';
+import { DEFAULT_HEALTH_TIMEOUT_SECONDS } from '../deploy/plan.js';
 import { restoreDatabase } from '../restore/run.js';
-import { waitAgentOnline, waitAppReady, waitCloudInit, waitRunning, waitStackHealthy } from './boot-wait.js';
+import { LOOK, waitAgentOnline, waitAppReady, waitCloudInit, waitRunning, waitStackHealthy } from './boot-wait.js';
+import { budgetText, PROVISION_MIN } from './budget.js';
 import type { ProvisionConfig } from './config.js';
 import { currentInstance, planProvision } from './plan.js';
 import { checkRestoreSource, observeStorage } from './storage.js';
@@ -68,6 +74,12 @@ export interface Preflight {
 
 export async function preflight(cfg: ProvisionConfig, deps: ProvisionDeps): Promise<Preflight> {
   const { clients, git } = deps;
+  if (cfg.replace && cfg.noWait) {
+    throw new OperatorError(
+      '--replace keeps the old box serving until the new one is healthy, so it has to wait: it cannot be combined with --no-wait.',
+      'Drop --no-wait (or tear the environment down and provision it afresh with --no-wait).',
+    );
+  }
   const region = await resolveRegion(clients);
   const identity = await clients.sts.send(new GetCallerIdentityCommand({}));
   const accountId = identity.Account ?? '';
@@ -112,15 +124,24 @@ export interface ProvisionResult {
   backedUp?: string;
   restored?: { key: string; rows: Record<string, number> };
   expiresAt: string;
+  /** How long provision may take at most, and how that splits (budget.ts). */
+  budgetMinutes: number;
+  budget: string;
   hourlyUsd: number;
   ttlUsd: number;
+  /** T-family only: what surplus CPU credits could add if the box never left unlimited mode. */
+  creditCeiling?: { hourlyUsd: number; ttlUsd: number };
+  /** standard once switched; unlimited (and why) when the switch did not happen. */
+  cpuCredits?: string;
   costSoFarUsd: number;
   waited: boolean;
+  /** The box a --replace retired, once its successor was healthy. */
+  replaced?: string;
 }
 
 const appUrl = (ip: string | undefined, port: number): string | undefined => (ip ? `http://${ip}${port === 80 ? '' : `:${port}`}/` : undefined);
 
-/** What this run created, newest last, so a failure can undo exactly that. */
+/** What this run created, so a failure can undo exactly that. */
 interface Created {
   role?: boolean;
   profile?: boolean;
@@ -128,27 +149,51 @@ interface Created {
   secrets: string[];
 }
 
-async function undo(deps: ProvisionDeps, env: string, created: Created): Promise<void> {
+/** Removes what this run created; returns what it could not remove, with why. */
+async function undo(deps: ProvisionDeps, env: string, created: Created): Promise<string[]> {
   const { iam, ec2, ssm } = deps.clients;
   const n = envNames(env);
-  if (created.securityGroupId) await deleteSecurityGroup(ec2, created.securityGroupId, deps.sgRetry);
-  if (created.profile) await deleteInstanceProfile(iam, { name: n.instanceProfile, arn: '', roles: [n.role] });
-  if (created.role) await deleteRole(iam, { name: n.role, arn: '', inlinePolicies: [n.inlinePolicy] });
-  if (created.secrets.length > 0) await ssm.send(new DeleteParametersCommand({ Names: created.secrets.map((s) => n.secretParameter(s)) }));
+  const left: string[] = [];
+  const attempt = async (what: string, fn: () => Promise<unknown>): Promise<void> => {
+    try {
+      await fn();
+    } catch (err) {
+      left.push(`${what} (${describeAwsError(err)})`);
+    }
+  };
+  const sg = created.securityGroupId;
+  if (sg) await attempt(`security group ${sg}`, () => deleteSecurityGroup(ec2, sg, deps.clock, deps.sgRetry));
+  if (created.profile) await attempt(`instance profile ${n.instanceProfile}`, () => deleteInstanceProfile(iam, { name: n.instanceProfile, arn: '', roles: [n.role] }));
+  if (created.role) await attempt(`role ${n.role}`, () => deleteRole(iam, { name: n.role, arn: '', inlinePolicies: [n.inlinePolicy] }));
+  if (created.secrets.length > 0) {
+    await attempt(`${created.secrets.length} secret(s) under ${n.secretsTree}`, () => ssm.send(new DeleteParametersCommand({ Names: created.secrets.map((s) => n.secretParameter(s)) })));
+  }
+  return left;
+}
+
+/** The failure that stopped the run, plus what undoing it left behind (if anything). */
+function withLeftovers(err: unknown, env: string, left: string[]): unknown {
+  if (left.length === 0) return err;
+  return new OperatorError(
+    `${errorSummary(err)}\nUndoing this run left behind: ${left.join('; ')}.`,
+    `Remove them with \`npm run teardown -- --env ${env}\` (it finds them by name and tag).`,
+  );
 }
 
 interface Applied {
+  /** The instance that will serve the environment (a new one when launched). */
   instanceId: string;
+  /** The key of the backup taken of the box --replace retires. */
   backedUp?: string;
 }
 
-/** Acts on the plan; returns the instance that now serves the environment. */
+/** Acts on the plan: the bucket, the source, the backup of a replaced box, then the environment's resources. */
 async function apply(cfg: ProvisionConfig, pre: Preflight, seen: ObservedEnvironment, steps: Step[], storage: Storage, deps: ProvisionDeps): Promise<Applied> {
   const { iam, ec2, ssm } = deps.clients;
   const created: Created = { secrets: [] };
   let backedUp: string | undefined;
   let securityGroupId = seen.securityGroup?.id;
-  let instanceId = currentInstance(seen.instances)?.id;
+  let launched: string | undefined;
   try {
     for (const step of steps) {
       // The restore runs once the new box is ready, after the waits.
@@ -156,13 +201,13 @@ async function apply(cfg: ProvisionConfig, pre: Preflight, seen: ObservedEnviron
       await deps.progress.step(`${step.action} ${step.resource} ${step.name}`, async () => {
         switch (step.resource) {
           case 'bucket':
-            await convergeBucket(storage, { backupRetentionDays: cfg.backupRetentionDays, sleep: deps.clock.sleep });
+            await convergeBucket(storage, { backupRetentionDays: cfg.backupRetentionDays, clock: deps.clock });
             break;
           case 'source':
             await uploadSource(storage, cfg.env, pre.archive);
             break;
           case 'backup':
-            backedUp = await backupBeforeChange(ssm, step.name, 'pre-replace', deps.progress);
+            backedUp = await backupBeforeChange(ssm, step.name, 'pre-replace', deps.progress, deps.clock);
             break;
           case 'role':
             await createRole(iam, cfg.env, pre.tags);
@@ -186,9 +231,10 @@ async function apply(cfg: ProvisionConfig, pre: Preflight, seen: ObservedEnviron
             await setIngress(ec2, securityGroupId as string, cfg.appPort, cfg.allowedCidr, pre.tags);
             break;
           case 'instance':
-            if (step.action === 'delete' || step.action === 'replace') await terminateInstances(ec2, [step.name]);
+            // A stopped leftover goes; a running box being replaced stays until its successor is healthy.
+            if (step.action === 'delete') await requestTermination(ec2, [step.name]);
             if (step.action === 'create' || step.action === 'replace') {
-              instanceId = await launchInstance(
+              launched = await launchInstance(
                 ec2,
                 {
                   env: cfg.env,
@@ -200,6 +246,7 @@ async function apply(cfg: ProvisionConfig, pre: Preflight, seen: ObservedEnviron
                   tags: pre.tags,
                   clientToken: `pillbox-${cfg.env}-${deps.runId}`,
                 },
+                deps.clock,
                 deps.launch,
               );
             }
@@ -209,21 +256,68 @@ async function apply(cfg: ProvisionConfig, pre: Preflight, seen: ObservedEnviron
     }
   } catch (err) {
     // Nothing half-made: without a new instance, remove what this run created.
-    if (instanceId === currentInstance(seen.instances)?.id || instanceId === undefined) {
-      await deps.progress.step('undo what this run created', () => undo(deps, cfg.env, created)).catch(() => undefined);
-    }
-    throw err;
+    if (launched !== undefined) throw err;
+    const left = await deps.progress.step('undo what this run created', () => undo(deps, cfg.env, created));
+    throw withLeftovers(err, cfg.env, left);
   }
-  if (!instanceId) throw new Error('plan left no instance');
-  return { instanceId, backedUp };
+  const serving = launched ?? currentInstance(seen.instances)?.id;
+  if (!serving) throw new Error('plan left no instance');
+  return { instanceId: serving, backedUp };
+}
+
+/** The boot waits, then standard CPU credits: the box is healthy, the burst is over. */
+async function waitUntilServing(cfg: ProvisionConfig, deps: ProvisionDeps, instanceId: string, result: ProvisionResult): Promise<EnvInstance> {
+  const { progress, clients, clock } = deps;
+  const running = await progress.step(`wait: ${instanceId} running`, (report) => waitRunning(clients.ec2, instanceId, clock, report));
+  result.publicIp = running.publicIp;
+  result.appUrl = appUrl(running.publicIp, cfg.appPort);
+  if (cfg.noWait) return running;
+  await progress.step('wait: SSM agent online', () => waitAgentOnline(clients.ssm, instanceId, clock));
+  await progress.step('wait: cloud-init finished', () => waitCloudInit(clients.ssm, instanceId, clock));
+  await progress.step('wait: every compose service healthy', (report) => waitStackHealthy(clients.ssm, instanceId, clock, report));
+  await progress.step('wait: the app answers /readyz', () => waitAppReady(clients.ssm, instanceId, cfg.appPort, clock));
+  result.waited = true;
+  if (isBurstable(running.instanceType)) result.cpuCredits = await progress.step('switch to standard CPU credits', () => switchCredits(clients, instanceId, progress));
+  return running;
+}
+
+/**
+ * Whoever sees the stack healthy first (this run or the box itself) switches; a refusal or
+ * an error is reported, not fatal: the box serves either way, and stays under the worst
+ * case --plan shows.
+ */
+async function switchCredits(clients: AwsClients, instanceId: string, progress: Progress): Promise<string> {
+  let outcome: string;
+  try {
+    const answer = await useStandardCredits(clients.ec2, instanceId);
+    outcome = answer.switched ? 'standard' : `unlimited (EC2 refused the switch: ${answer.reason})`;
+  } catch (err) {
+    outcome = `unlimited (the switch failed: ${describeAwsError(err)})`;
+  }
+  if (outcome !== 'standard') progress.note(`  ! CPU credits stay ${outcome}; the box switches itself once its stack is healthy.`);
+  return outcome;
+}
+
+/**
+ * Seeds a new, ready box: from --restore, or else from the backup just taken of the box
+ * --replace retires, so the data moves with the environment. A box launched a moment ago
+ * holds nothing worth a backup of its own, and the operator asked for this restore.
+ */
+async function seedData(deps: ProvisionDeps, storage: Storage, env: string, instanceId: string, from: string): Promise<ProvisionResult['restored']> {
+  const run = ssmRunner(deps.clients.ssm, instanceId, { clock: deps.clock });
+  const request = { env, from, backupFirst: false, healthTimeoutSeconds: DEFAULT_HEALTH_TIMEOUT_SECONDS };
+  const done = await restoreDatabase({ run, storage, progress: deps.progress, newId: deps.newId ?? randomHex, confirm: async () => true }, request);
+  return done && { key: done.restored.key, rows: done.rows };
 }
 
 export async function provision(cfg: ProvisionConfig, deps: ProvisionDeps): Promise<ProvisionResult> {
   const { progress, clients, clock } = deps;
+  progress.note(`Time budget: ${budgetText()}.`);
   const pre = await progress.step('preflight: credentials, region, commit, source archive, user-data', () => preflight(cfg, deps));
   if (pre.uncommitted) progress.note(pre.uncommitted);
   const storage = storageFor(deps.s3, pre.accountId, pre.region);
   const hourlyUsd = hourlyCost(cfg.instanceType, cfg.volumeGb);
+  const surplus = surplusCeilingHourly(cfg.instanceType);
   const base = {
     env: cfg.env,
     region: pre.region,
@@ -231,8 +325,11 @@ export async function provision(cfg: ProvisionConfig, deps: ProvisionDeps): Prom
     instanceType: cfg.instanceType,
     gitSha: pre.gitSha,
     source: { key: pre.source.key, sha256: pre.source.sha256, bytes: pre.source.bytes },
+    budgetMinutes: PROVISION_MIN,
+    budget: budgetText(),
     hourlyUsd,
     ttlUsd: hourlyUsd * cfg.ttlHours,
+    ...(surplus > 0 ? { creditCeiling: { hourlyUsd: surplus, ttlUsd: surplus * cfg.ttlHours } } : {}),
   };
   const intent = { env: cfg.env, instanceType: cfg.instanceType, appPort: cfg.appPort, allowedCidr: cfg.allowedCidr, replace: cfg.replace };
   const look = async () => {
@@ -270,8 +367,8 @@ export async function provision(cfg: ProvisionConfig, deps: ProvisionDeps): Prom
   }, clock.now);
   const { instanceId } = applied;
 
-  const launched = steps.some((s) => s.resource === 'instance' && (s.action === 'create' || s.action === 'replace'));
-  const kept = launched ? undefined : seen.instances.find((i) => i.id === instanceId);
+  const launch = steps.find((s) => s.resource === 'instance' && (s.action === 'create' || s.action === 'replace'));
+  const kept = launch ? undefined : seen.instances.find((i) => i.id === instanceId);
   const result: ProvisionResult = {
     ...base,
     planned: false,
@@ -283,33 +380,42 @@ export async function provision(cfg: ProvisionConfig, deps: ProvisionDeps): Prom
     costSoFarUsd: costSince(kept, cfg, clock.now()),
     waited: false,
   };
-  if (cfg.noWait && launched) return result;
+  if (cfg.noWait && launch) return result;
 
-  const running = await progress.step(`wait: ${instanceId} running`, () => waitRunning(clients.ec2, instanceId));
-  result.publicIp = running.publicIp;
-  result.appUrl = appUrl(running.publicIp, cfg.appPort);
-  if (!cfg.noWait) {
-    await progress.step('wait: SSM agent online', () => waitAgentOnline(clients.ssm, instanceId, clock));
-    await progress.step('wait: cloud-init finished', () => waitCloudInit(clients.ssm, instanceId, clock));
-    await progress.step('wait: every compose service healthy', (report) => waitStackHealthy(clients.ssm, instanceId, clock, report));
-    await progress.step('wait: the app answers /readyz', () => waitAppReady(clients.ssm, instanceId, cfg.appPort, clock));
-    result.waited = true;
+  const retiring = launch?.action === 'replace' ? launch.name : undefined;
+  const seedFrom = cfg.restore ?? applied.backedUp;
+  if (retiring && !seedFrom && steps.some((s) => s.resource === 'database')) progress.note(`${retiring} took no backup, so ${instanceId} starts with an empty database.`);
+  let running: EnvInstance;
+  let stage = 'never became healthy';
+  try {
+    running = await waitUntilServing(cfg, deps, instanceId, result);
+    stage = `could not be seeded from ${seedFrom}`;
+    if (seedFrom) result.restored = await seedData(deps, storage, cfg.env, instanceId, seedFrom);
+  } catch (err) {
+    if (!retiring) throw err;
+    throw await abandonReplacement(deps, instanceId, retiring, stage, err);
   }
-  if (cfg.restore) {
-    // A box launched a moment ago holds nothing worth a backup of its own.
-    const restore = { env: cfg.env, from: cfg.restore, backupFirst: false, healthTimeoutSeconds: RESTORE_HEALTH_TIMEOUT_SECONDS };
-    const run = ssmRunner(clients.ssm, instanceId, { sleep: clock.sleep, now: clock.now });
-    // --restore was the operator's answer; the new box has no data to lose.
-    const done = await restoreDatabase({ run, storage, progress, newId: deps.newId ?? randomHex, confirm: async () => true }, restore);
-    if (done) result.restored = { key: done.restored.key, rows: done.rows };
+  if (retiring) {
+    await progress.step(`retire ${retiring}, replaced by ${instanceId}`, () => requestTermination(clients.ec2, [retiring]));
+    result.replaced = retiring;
   }
   result.costSoFarUsd = costSince(kept ?? running, cfg, clock.now());
   return result;
 }
 
-/** Seconds the app of a new box may take to turn healthy again after the restore. */
-const RESTORE_HEALTH_TIMEOUT_SECONDS = 180;
 const randomHex = (): string => randomBytes(8).toString('hex');
+
+/** A replacement that never served goes again; the old box has served throughout. */
+async function abandonReplacement(deps: ProvisionDeps, replacement: string, old: string, stage: string, err: unknown): Promise<OperatorError> {
+  const hint = err instanceof OperatorError ? err.hint : (explainAwsError(err)?.hint ?? LOOK);
+  let removed = `${replacement} was terminated`;
+  try {
+    await deps.progress.step(`terminate the failed replacement ${replacement}`, () => requestTermination(deps.clients.ec2, [replacement]));
+  } catch (terminateErr) {
+    removed = `${replacement} could NOT be terminated (${describeAwsError(terminateErr)}): \`npm run status\` shows it`;
+  }
+  return new OperatorError(`The replacement box ${stage}: ${errorSummary(err)}\n${old} keeps serving; ${removed}.`, hint);
+}
 
 function costSince(instance: EnvInstance | undefined, cfg: ProvisionConfig, now: number): number {
   if (!instance?.launchTime) return 0;

@@ -43,8 +43,10 @@ const launches = (s: Step): boolean => s.resource === 'instance' && (s.action ==
 
 /**
  * The whole plan: the bucket and the source first (the new box downloads it), a backup of
- * the box that is replaced right before it goes, and the restore last, once the new app is
- * ready. --restore seeds a new box only; it never overwrites a box that keeps running.
+ * the box --replace retires before the new one is launched, and the restore last, once the
+ * new app is ready (and before a replaced box goes). The new box is seeded from --restore,
+ * or else from that backup, so the data moves with the environment. --restore seeds a new
+ * box only; it never overwrites a box that keeps running.
  */
 export function withData(envSteps: readonly Step[], storageSteps: readonly Step[], intent: DataIntent): Step[] {
   if (intent.restore && !envSteps.some(launches)) {
@@ -52,8 +54,10 @@ export function withData(envSteps: readonly Step[], storageSteps: readonly Step[
   }
   const replaced = envSteps.find((s) => s.resource === 'instance' && s.action === 'replace');
   const backup: Step[] =
-    replaced && !intent.noBackup ? [{ action: 'create', resource: 'backup', name: replaced.name, detail: `its data to ${backupsPrefix(intent.env)} before it goes (--no-backup skips)` }] : [];
-  const restore: Step[] = intent.restore ? [{ action: 'update', resource: 'database', name: `from ${intent.restore}`, detail: 'once the new app is ready' }] : [];
+    replaced && !intent.noBackup ? [{ action: 'create', resource: 'backup', name: replaced.name, detail: `its data to ${backupsPrefix(intent.env)} before the new box is launched (--no-backup skips)` }] : [];
+  const seed = intent.restore ?? (replaced && backup.length > 0 ? `the backup of ${replaced.name}` : undefined);
+  const ready = replaced ? `once the new app is ready, before ${replaced.name} goes` : 'once the new app is ready';
+  const restore: Step[] = seed ? [{ action: 'update', resource: 'database', name: `from ${seed}`, detail: ready }] : [];
   const firstInstance = envSteps.findIndex((s) => s.resource === 'instance');
   return [...storageSteps, ...envSteps.slice(0, firstInstance), ...backup, ...envSteps.slice(firstInstance), ...restore];
 }

@@ -22,11 +22,21 @@ export function provisionRows(r: ProvisionResult): Row[] {
     ['Shell', `npm run session ${envFlag(r.env)}`],
     ['Expires at', `${r.expiresAt} (the box removes itself; \`npm run extend\` moves it)`],
     ['Cost so far', usd(r.costSoFarUsd)],
-    ['Cost', `${usd(r.hourlyUsd)}/hour, ${usd(r.ttlUsd)} for the full TTL (on-demand estimate)`],
+    ['Cost', `${usd(r.hourlyUsd)}/hour, ${usd(r.ttlUsd)} for the full TTL (on-demand estimate with the volume and public IPv4)`],
     ['Storage', storageLine(r.storage)],
   );
+  if (r.creditCeiling) rows.push(['CPU credits', creditsText(r, r.creditCeiling)]);
+  rows.push(['Time budget', r.budget]);
+  if (r.replaced) rows.push(['Replaced', `${r.replaced} (terminated once the new box was healthy${r.restored ? ' and seeded' : ''})`]);
   if (!r.planned && !r.waited) rows.push(['Status', 'launched; not waited for (`npm run status` shows progress)']);
   return rows;
+}
+
+/** Unlimited while booting, then standard: the ceiling is what surplus could add if the switch never happened. */
+function creditsText(r: ProvisionResult, ceiling: NonNullable<ProvisionResult['creditCeiling']>): string {
+  const now = r.cpuCredits ?? 'unlimited while booting, standard once healthy';
+  const worst = `worst case if never switched: +${usd(ceiling.hourlyUsd)}/h, ${usd(ceiling.ttlUsd)} over the TTL`;
+  return r.cpuCredits === 'standard' ? `${now} (switched after the boot)` : `${now}; ${worst}`;
 }
 
 /** `--plan`: every resource with what would happen to it, then the cost. */

@@ -1,12 +1,14 @@
 // `npm run status`: what AWS says about each environment, plus what the box says about its services.
 
-import { DescribeVolumesCommand, type EC2Client } from '@aws-sdk/client-ec2';
+import { paginateDescribeVolumes, type EC2Client } from '@aws-sdk/client-ec2';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import { findInstances, type EnvInstance } from '../aws/environment.js';
 import { composePsCommand, healthWord, parseComposePs, type ServiceHealth } from '../box/compose-health.js';
 import { runWithFullOutput, ssmRunner } from '../box/ssm-output.js';
-import { awsErrorName, OperatorError } from '../core/operator-error.js';
-import { costFor, hourlyCost, usd } from '../core/pricing.js';
+import { awsErrorName } from '../core/aws-errors.js';
+import type { Clock } from '../core/clock.js';
+import { OperatorError } from '../core/operator-error.js';
+import { costFor, hourlyCost, isAllowedInstanceType, stoppedCostFor, storageHourly, usd } from '../core/pricing.js';
 import { formatDuration, formatLocal, formatTimeLeft, formatUtc } from '../core/time.js';
 
 export interface EnvStatus {
@@ -34,25 +36,26 @@ export interface StatusDeps {
   now: () => Date;
   /** Hex ids for the output files on the boxes. */
   newId: () => string;
-  /** Poll pacing for SSM, injectable so tests do not wait. */
-  sleep?: (ms: number) => Promise<void>;
+  /** Paces the SSM polls; a fake in tests. */
+  clock?: Clock;
 }
 
-/** Root volume sizes by instance, in one DescribeVolumes call. */
+/** Volume sizes by instance, from one paged DescribeVolumes. */
 async function volumeSizes(ec2: EC2Client, instanceIds: string[]): Promise<Map<string, number>> {
   const sizes = new Map<string, number>();
   if (instanceIds.length === 0) return sizes;
-  const out = await ec2.send(new DescribeVolumesCommand({ Filters: [{ Name: 'attachment.instance-id', Values: instanceIds }] }));
-  for (const v of out.Volumes ?? []) {
-    const id = v.Attachments?.[0]?.InstanceId;
-    if (id) sizes.set(id, (sizes.get(id) ?? 0) + (v.Size ?? 0));
+  for await (const page of paginateDescribeVolumes({ client: ec2 }, { Filters: [{ Name: 'attachment.instance-id', Values: instanceIds }] })) {
+    for (const v of page.Volumes ?? []) {
+      const id = v.Attachments?.[0]?.InstanceId;
+      if (id) sizes.set(id, (sizes.get(id) ?? 0) + (v.Size ?? 0));
+    }
   }
   return sizes;
 }
 
 async function boxServices(deps: StatusDeps, instanceId: string): Promise<Pick<EnvStatus, 'services' | 'servicesNote'>> {
   try {
-    const run = ssmRunner(deps.ssm, instanceId, { timeoutSeconds: 60, ...(deps.sleep ? { sleep: deps.sleep } : {}) });
+    const run = ssmRunner(deps.ssm, instanceId, { timeoutSeconds: 60, ...(deps.clock ? { clock: deps.clock } : {}) });
     const result = await runWithFullOutput(run, composePsCommand(), { id: deps.newId(), timeoutSeconds: 60 });
     if (result.exitCode !== 0) return { servicesNote: `docker compose ps failed: ${result.stderr.trim().split('\n').at(-1) ?? `exit ${result.exitCode}`}` };
     return { services: parseComposePs(result.stdout) };
@@ -90,7 +93,6 @@ function appUrl(i: EnvInstance, port = 80): string | undefined {
 
 function describe(i: EnvInstance, now: Date, volumeGiB: number | undefined): EnvStatus {
   const ageMs = i.launchTime ? now.getTime() - i.launchTime.getTime() : undefined;
-  const knownPrice = volumeGiB !== undefined && safeHourly(i.instanceType, volumeGiB);
   return {
     env: i.env,
     instanceId: i.id,
@@ -103,19 +105,29 @@ function describe(i: EnvInstance, now: Date, volumeGiB: number | undefined): Env
     expiresAt: i.expiresAt?.toISOString(),
     timeLeftMs: i.expiresAt ? i.expiresAt.getTime() - now.getTime() : undefined,
     volumeGiB,
-    hourlyUsd: knownPrice ? hourlyCost(i.instanceType, volumeGiB) : undefined,
-    costSoFarUsd: knownPrice && ageMs !== undefined ? costFor(i.instanceType, volumeGiB, ageMs) : undefined,
+    ...cost(i, now, volumeGiB),
   };
 }
 
-/** Prices are known for pillbox's own list of types only; anything else shows no cost rather than a wrong one. */
-function safeHourly(instanceType: string, volumeGiB: number): boolean {
-  try {
-    hourlyCost(instanceType, volumeGiB);
-    return true;
-  } catch {
-    return false;
-  }
+/**
+ * On-demand estimate. A stopped box bills its volume only (EC2 releases its public IPv4 on
+ * stop): running from launch until it stopped, storage since. Types off pillbox's list, or
+ * a stop time EC2 did not state, show no figure rather than a wrong one.
+ */
+function cost(i: EnvInstance, now: Date, volumeGiB: number | undefined): Pick<EnvStatus, 'hourlyUsd' | 'costSoFarUsd'> {
+  if (volumeGiB === undefined || !isAllowedInstanceType(i.instanceType) || !i.launchTime) return {};
+  const launched = i.launchTime.getTime();
+  if (i.state !== 'stopped') return { hourlyUsd: hourlyCost(i.instanceType, volumeGiB), costSoFarUsd: costFor(i.instanceType, volumeGiB, now.getTime() - launched) };
+  const hourlyUsd = storageHourly(volumeGiB);
+  if (!i.stoppedAt) return { hourlyUsd };
+  const stopped = i.stoppedAt.getTime();
+  return { hourlyUsd, costSoFarUsd: stoppedCostFor(i.instanceType, volumeGiB, stopped - launched, now.getTime() - stopped) };
+}
+
+function costText(s: EnvStatus): string {
+  if (s.hourlyUsd === undefined) return 'unknown for this instance type';
+  const rate = s.state === 'stopped' ? `${usd(s.hourlyUsd)}/h while stopped: the volume only` : `${usd(s.hourlyUsd)}/h with the volume and public IPv4`;
+  return s.costSoFarUsd === undefined ? `unknown so far (${rate})` : `${usd(s.costSoFarUsd)} so far (on-demand estimate, ${rate})`;
 }
 
 /** The human report: one block per environment. */
@@ -133,7 +145,7 @@ export function renderStatus(statuses: EnvStatus[], region: string, now: Date, t
     } else {
       rows.push(['expires', 'no ExpiresAt tag']);
     }
-    rows.push(['cost', s.costSoFarUsd !== undefined && s.hourlyUsd !== undefined ? `${usd(s.costSoFarUsd)} so far (on-demand estimate, ${usd(s.hourlyUsd)}/h)` : 'unknown for this instance type']);
+    rows.push(['cost', costText(s)]);
     rows.push(['services', s.services ? s.services.map((x) => `${x.service} ${healthWord(x)}`).join(' · ') || 'none running' : `— ${s.servicesNote ?? ''}`]);
     const width = Math.max(...rows.map(([k]) => k.length));
     return [`${s.env}  ${s.instanceId}  ${s.state}  ${s.instanceType}`, ...rows.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`)].join('\n');

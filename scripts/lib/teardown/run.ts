@@ -1,8 +1,10 @@
 // teardown: find everything of an environment (tags and deterministic names, so a crashed
 // provision is covered), confirm, then remove it in dependency order under the lock.
+// `--all-expired` goes through every expired environment, past any that fails; each takes
+// its final backup first when its box answers.
+import { paginateDescribeSecurityGroups } from '@aws-sdk/client-ec2';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { DeleteParametersCommand, type SSMClient } from '@aws-sdk/client-ssm';
-import { DescribeSecurityGroupsCommand } from '@aws-sdk/client-ec2';
 import { projectStorage } from '../aws/bucket.js';
 import { backupBeforeChange } from '../backup/run.js';
 import { findInstances, observeEnvironment, type ObservedEnvironment } from '../aws/environment.js';
@@ -11,19 +13,24 @@ import { terminateInstances } from '../aws/instance.js';
 import { withLock } from '../aws/lock.js';
 import { deleteSecurityGroup, type RetryOptions } from '../aws/security-group.js';
 import type { AwsClients } from '../core/aws-clients.js';
+import type { Clock } from '../core/clock.js';
 import { envFilters, envNames, ownerTags, TAG, tagValue } from '../core/names.js';
+import { errorSummary, OperatorError } from '../core/operator-error.js';
 import type { Progress } from '../core/progress.js';
 import { isMutating, type Step } from '../core/step.js';
 import { observeData, removeData } from './data.js';
 import { DEFAULT_DATA_OPTIONS, planDataTeardown, type DataOptions } from './data-plan.js';
 import { planTeardown } from './plan.js';
 
+/** How long teardown waits for the instances to terminate. */
+export const TERMINATE_LIMIT_MS = 10 * 60_000;
+
 export interface TeardownDeps {
   clients: AwsClients;
   s3: S3Client;
   progress: Progress;
   holder: string;
-  now: () => number;
+  clock: Clock;
   /** Asks the operator; resolves false to abort. */
   confirm: (question: string) => Promise<boolean>;
   sgRetry?: RetryOptions;
@@ -44,12 +51,12 @@ async function deleteParameters(ssm: SSMClient, names: string[]): Promise<void> 
   for (let i = 0; i < names.length; i += 10) await ssm.send(new DeleteParametersCommand({ Names: names.slice(i, i + 10) }));
 }
 
-async function remove(clients: AwsClients, seen: ObservedEnvironment, progress: Progress, sgRetry?: RetryOptions): Promise<void> {
+async function remove(seen: ObservedEnvironment, { clients, progress, clock, sgRetry }: TeardownDeps): Promise<void> {
   const n = envNames(seen.env);
   const ids = seen.instances.map((i) => i.id);
-  if (ids.length > 0) await progress.step(`terminate ${ids.join(', ')} and wait`, () => terminateInstances(clients.ec2, ids));
+  if (ids.length > 0) await progress.step(`terminate ${ids.join(', ')} and wait`, (report) => terminateInstances(clients.ec2, ids, { clock, limitMs: TERMINATE_LIMIT_MS, report }));
   const sg = seen.securityGroup;
-  if (sg) await progress.step(`delete security group ${sg.id}`, () => deleteSecurityGroup(clients.ec2, sg.id, sgRetry));
+  if (sg) await progress.step(`delete security group ${sg.id}`, () => deleteSecurityGroup(clients.ec2, sg.id, clock, sgRetry));
   const profile = seen.instanceProfile;
   if (profile) await progress.step(`delete instance profile ${profile.name}`, () => deleteInstanceProfile(clients.iam, profile));
   const role = seen.role;
@@ -74,18 +81,18 @@ export async function teardownEnvironment(env: string, deps: TeardownDeps, data:
   const backups = first.after.some((s) => s.resource === 'backups' && isMutating(s)) ? ', its backups included' : '';
   if (!(await deps.confirm(`Remove ${removals} resource group(s) of environment "${env}"${backups}${backupFirst}?`))) return { env, removed: [], aborted: true };
 
-  const info = { holder: deps.holder, command: 'teardown', since: new Date(deps.now()).toISOString() };
+  const info = { holder: deps.holder, command: 'teardown', since: new Date(deps.clock.now()).toISOString() };
   return withLock(clients.ssm, env, info, ownerTags(env), async () => {
     // Look again under the lock: a provision may have finished meanwhile.
     const now = await look();
-    const backup = now.before[0] ? await backupBeforeChange(clients.ssm, now.before[0].name, 'teardown', progress) : undefined;
+    const backup = now.before[0] ? await backupBeforeChange(clients.ssm, now.before[0].name, 'teardown', progress, deps.clock) : undefined;
     // The final backup added objects: what the bucket keeps is known only now.
     const stored = backup ? await observeData(storage, env) : now.stored;
     const after = planDataTeardown(now.seen, stored, data).after;
-    await remove(clients, now.seen, progress, deps.sgRetry);
+    await remove(now.seen, deps);
     await removeData(storage, after, stored, progress);
     return { env, removed: [...planTeardown(now.seen), ...after.filter(isMutating)], aborted: false, finalBackup: backup, kept: after.filter((s) => !isMutating(s)) };
-  }, deps.now);
+  }, deps.clock.now);
 }
 
 /**
@@ -100,12 +107,53 @@ export async function findExpiredEnvironments(clients: AwsClients, now: number):
     if (i.expiresAt && i.expiresAt.getTime() <= now) expired.add(i.env);
     else live.add(i.env);
   }
-  const groups = await clients.ec2.send(new DescribeSecurityGroupsCommand({ Filters: envFilters() }));
-  for (const g of groups.SecurityGroups ?? []) {
-    const env = tagValue(g.Tags, TAG.env);
-    const at = Date.parse(tagValue(g.Tags, TAG.expiresAt) ?? '');
-    if (env && !live.has(env) && !Number.isNaN(at) && at <= now) expired.add(env);
+  for await (const page of paginateDescribeSecurityGroups({ client: clients.ec2 }, { Filters: envFilters() })) {
+    for (const g of page.SecurityGroups ?? []) {
+      const env = tagValue(g.Tags, TAG.env);
+      const at = Date.parse(tagValue(g.Tags, TAG.expiresAt) ?? '');
+      if (env && !live.has(env) && !Number.isNaN(at) && at <= now) expired.add(env);
+    }
   }
   for (const env of live) expired.delete(env);
   return [...expired].sort();
+}
+
+export interface SweepResult {
+  results: TeardownResult[];
+  failures: { env: string; reason: string }[];
+}
+
+/**
+ * Tears down every environment named, one after another, each after its final backup
+ * when its box answers. One that fails (its lock held, a group still in use, AWS refusing,
+ * a backup that fails) does not stop the others: later expired boxes would go on billing.
+ * The failures come back with the results.
+ */
+export async function teardownEach(envs: readonly string[], deps: TeardownDeps, data: DataOptions = DEFAULT_DATA_OPTIONS): Promise<SweepResult> {
+  const sweep: SweepResult = { results: [], failures: [] };
+  for (const env of envs) {
+    try {
+      sweep.results.push(await teardownEnvironment(env, deps, data));
+    } catch (err) {
+      const reason = errorSummary(err);
+      deps.progress.note(`✖ ${env}: ${reason}`);
+      sweep.failures.push({ env, reason });
+    }
+  }
+  return sweep;
+}
+
+/** `--all-expired`: every environment past its ExpiresAt, as the clock reads now. */
+export async function teardownExpired(deps: TeardownDeps, data: DataOptions = DEFAULT_DATA_OPTIONS): Promise<SweepResult> {
+  const envs = await deps.progress.step('look for expired environments', () => findExpiredEnvironments(deps.clients, deps.clock.now()));
+  return teardownEach(envs, deps, data);
+}
+
+/** Exit status 1 for a sweep with failures, naming each one. */
+export function sweepFailure({ failures }: SweepResult): OperatorError | undefined {
+  if (failures.length === 0) return undefined;
+  return new OperatorError(
+    `Teardown failed for ${failures.length} environment(s): ${failures.map((f) => `${f.env} (${f.reason})`).join('; ')}`,
+    'The others were removed. Fix what each message names and run the same command again; it picks up what is left.',
+  );
 }

@@ -4,13 +4,13 @@ import { listBackups, resolveBackup, selectBackup } from '../../../scripts/lib/a
 import { backupKeys } from '../../../scripts/lib/aws/bucket-keys.js';
 import { putChecked } from '../../../scripts/lib/aws/bucket-objects.js';
 import { storageFor, type Storage } from '../../../scripts/lib/aws/bucket.js';
-import { awsError, rejection } from '../fakes/fake-aws.js';
-import { aBucket, anS3World, failNextS3, fakeS3, putObject, sha256Base64, type FakeS3, type S3World } from '../fakes/fake-s3.js';
+import { aWorld, awsError, failNext, fakeAws, rejection, type FakeAws, type World } from '../fakes/fake-aws.js';
+import { aBucket, putObject, sha256Base64 } from '../fakes/fake-s3.js';
 
 const BUCKET = 'pillbox-123456789012-eu-west-1';
 
 /** A backup as the box's script writes it: the dump (with its SHA-256), then the manifest. */
-function aBackup(world: S3World, env: string, stamp: string, { manifest = true, body = `PGDMP ${env} ${stamp}` } = {}): { key: string; sha256: string } {
+function aBackup(world: World, env: string, stamp: string, { manifest = true, body = `PGDMP ${env} ${stamp}` } = {}): { key: string; sha256: string } {
   const keys = backupKeys(env, stamp);
   const bytes = Buffer.from(body);
   const sha256 = createHash('sha256').update(bytes).digest('hex');
@@ -20,13 +20,13 @@ function aBackup(world: S3World, env: string, stamp: string, { manifest = true, 
 }
 
 describe('the backups in the bucket', () => {
-  let world: S3World;
-  let fake: FakeS3;
+  let world: World;
+  let fake: FakeAws;
   let storage: Storage;
   beforeEach(() => {
-    world = anS3World({ pageSize: 2 });
-    fake = fakeS3(world);
-    storage = storageFor(fake.client, world.accountId, world.region);
+    world = aWorld({ pageSize: 2 });
+    fake = fakeAws(world);
+    storage = storageFor(fake.s3, world.accountId, world.region);
     aBucket(world, BUCKET);
   });
   afterEach(() => fake.restore());
@@ -58,7 +58,7 @@ describe('the backups in the bucket', () => {
     });
 
     it('that failed on its PutObject leaves no object behind (S3 writes whole objects or none)', async () => {
-      failNextS3(world, 'PutObject', awsError('RequestTimeout', 'Your socket connection to the server was not read from or written to within the timeout period.'));
+      failNext(world, 'PutObject', awsError('RequestTimeout', 'Your socket connection to the server was not read from or written to within the timeout period.'));
       const err = await rejection(putChecked(storage, { key: 'envs/dev/backups/20261121T030000Z.dump', body: Buffer.from('dump'), kind: 'backup', contentType: 'application/octet-stream' }));
       expect(err.name).to.equal('RequestTimeout');
       expect(await listBackups(storage, 'dev')).to.deep.equal([]);

@@ -2,22 +2,28 @@ import * as s3 from '@aws-sdk/client-s3';
 import { expect } from 'chai';
 import { bucketName, KIND_TAG, SOURCE_RETENTION_DAYS } from '../../../scripts/lib/aws/bucket-keys.js';
 import { convergeBucket, lifecycleRules, observeBucket, storageFor, type Storage } from '../../../scripts/lib/aws/bucket.js';
-import { awsError, rejection } from '../fakes/fake-aws.js';
-import { aBucket, anS3World, failNextS3, fakeS3, type FakeS3, type S3World } from '../fakes/fake-s3.js';
-
-const noSleep = async () => {};
+import { aWorld, AWS_TIMING, awsError, failNext, fakeAws, rejection, throttleBurst, type FakeAws, type World } from '../fakes/fake-aws.js';
+import { aBucket } from '../fakes/fake-s3.js';
 
 describe('the project bucket', () => {
-  let world: S3World;
-  let fake: FakeS3;
+  let world: World;
+  let fake: FakeAws | undefined;
   let storage: Storage;
-  const use = (w: S3World) => {
+  let converge: (backupRetentionDays?: number) => ReturnType<typeof convergeBucket>;
+  const use = (w: World) => {
+    fake?.restore();
     world = w;
-    fake = fakeS3(world);
-    storage = storageFor(fake.client, world.accountId, world.region);
+    const made = fakeAws(world);
+    fake = made;
+    storage = storageFor(made.s3, world.accountId, world.region);
+    converge = (backupRetentionDays = 14) => convergeBucket(storage, { backupRetentionDays, clock: made.clock });
   };
-  beforeEach(() => use(anS3World()));
-  afterEach(() => fake.restore());
+  const slowBucket = (bucketVisibleMs: number) => aWorld({ timing: { ...AWS_TIMING, bucketVisibleMs } });
+  beforeEach(() => use(aWorld()));
+  afterEach(() => {
+    fake?.restore();
+    fake = undefined;
+  });
 
   it('is named pillbox-<account>-<region>, within S3 limits for the longest region name', () => {
     expect(storage.bucket).to.equal('pillbox-123456789012-eu-west-1');
@@ -27,11 +33,13 @@ describe('the project bucket', () => {
   });
 
   it('is created when missing, in its region, waiting until it is visible, then hardened', async () => {
-    use(anS3World({ newBucketInvisibleFor: 3 }));
-    expect(await convergeBucket(storage, { backupRetentionDays: 14, sleep: noSleep })).to.equal('missing');
-    const create = fake.mock.commandCalls(s3.CreateBucketCommand)[0]!.args[0].input;
+    use(slowBucket(5_000));
+    expect(await converge()).to.equal('missing');
+    const create = fake!.mocks.s3.commandCalls(s3.CreateBucketCommand)[0]!.args[0].input;
     expect(create).to.deep.equal({ Bucket: 'pillbox-123456789012-eu-west-1', CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' } });
-    expect(fake.mock.commandCalls(s3.HeadBucketCommand)).to.have.length(5);
+    // Looked for once, then asked every 2 s until it answers 5 s after its creation.
+    expect(fake!.mocks.s3.commandCalls(s3.HeadBucketCommand)).to.have.length(5);
+    expect(world.log.indexOf('PutPublicAccessBlock')).to.be.greaterThan(world.log.lastIndexOf('HeadBucket'));
     const bucket = world.buckets.get(storage.bucket)!;
     expect(bucket.publicAccessBlock).to.deep.equal({ BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true });
     expect(bucket.encryption).to.deep.equal({ Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] });
@@ -42,13 +50,13 @@ describe('the project bucket', () => {
   });
 
   it('sends no LocationConstraint in us-east-1, which refuses one', async () => {
-    use(anS3World({ region: 'us-east-1' }));
-    await convergeBucket(storage, { backupRetentionDays: 14, sleep: noSleep });
-    expect(fake.mock.commandCalls(s3.CreateBucketCommand)[0]!.args[0].input).to.deep.equal({ Bucket: 'pillbox-123456789012-us-east-1' });
+    use(aWorld({ region: 'us-east-1' }));
+    await converge();
+    expect(fake!.mocks.s3.commandCalls(s3.CreateBucketCommand)[0]!.args[0].input).to.deep.equal({ Bucket: 'pillbox-123456789012-us-east-1' });
   });
 
   it('denies every request that does not come over TLS', async () => {
-    await convergeBucket(storage, { backupRetentionDays: 14, sleep: noSleep });
+    await converge();
     expect(world.buckets.get(storage.bucket)!.policy).to.deep.equal({
       Version: '2012-10-17',
       Statement: [
@@ -65,7 +73,7 @@ describe('the project bucket', () => {
   });
 
   it('expires objects by their kind tag, never by a wildcard prefix, and aborts unfinished uploads', async () => {
-    await convergeBucket(storage, { backupRetentionDays: 30, sleep: noSleep });
+    await converge(30);
     const rules = world.buckets.get(storage.bucket)!.lifecycle!;
     expect(JSON.stringify(rules)).not.to.include('*');
     expect(rules.map((r) => [r.ID, r.Filter, r.Expiration?.Days])).to.deep.equal([
@@ -85,44 +93,44 @@ describe('the project bucket', () => {
     const bucket = aBucket(world, storage.bucket);
     bucket.publicAccessBlock = { BlockPublicAcls: false, IgnorePublicAcls: false, BlockPublicPolicy: false, RestrictPublicBuckets: false };
     bucket.tags = [{ Key: 'Owner', Value: 'someone' }];
-    expect(await convergeBucket(storage, { backupRetentionDays: 14, sleep: noSleep })).to.equal('present');
-    expect(fake.mock.commandCalls(s3.CreateBucketCommand)).to.have.length(0);
+    expect(await converge()).to.equal('present');
+    expect(fake!.mocks.s3.commandCalls(s3.CreateBucketCommand)).to.have.length(0);
     expect(Object.values(bucket.publicAccessBlock)).to.deep.equal([true, true, true, true]);
     expect(bucket.tags?.map((t) => t.Key)).to.deep.equal(['Project', 'ManagedBy']);
   });
 
   it('names the expected owner on every call after creating', async () => {
-    await convergeBucket(storage, { backupRetentionDays: 14, sleep: noSleep });
-    const calls = fake.mock.calls().map((c) => c.args[0] as { constructor: { name: string }; input: { ExpectedBucketOwner?: string } });
+    await converge();
+    const calls = fake!.mocks.s3.calls().map((c) => c.args[0] as { constructor: { name: string }; input: { ExpectedBucketOwner?: string } });
     for (const call of calls.filter((c) => c.constructor.name !== 'CreateBucketCommand')) expect(call.input.ExpectedBucketOwner, call.constructor.name).to.equal('123456789012');
   });
 
   it('goes on when a concurrent provision created the bucket first (BucketAlreadyOwnedByYou)', async () => {
     // The other run wins the race between HeadBucket and CreateBucket.
-    fake.mock.on(s3.CreateBucketCommand).callsFake(() => {
+    fake!.mocks.s3.on(s3.CreateBucketCommand).callsFake(() => {
       aBucket(world, storage.bucket);
-      throw awsError('BucketAlreadyOwnedByYou');
+      throw new s3.BucketAlreadyOwnedByYou({ message: 'Your previous request to create the named bucket succeeded and you already own it.', $metadata: {} });
     });
-    expect(await convergeBucket(storage, { backupRetentionDays: 14, sleep: noSleep })).to.equal('missing');
+    expect(await converge()).to.equal('missing');
     expect(world.buckets.get(storage.bucket)!.lifecycle).to.have.length(3);
   });
 
   it('refuses a bucket of that name owned by another account, naming the cause', async () => {
     aBucket(world, storage.bucket, '999999999999');
-    const err = await rejection(convergeBucket(storage, { backupRetentionDays: 14, sleep: noSleep }));
+    const err = await rejection(converge());
     expect(err.message).to.equal('S3 refused access to the bucket pillbox-123456789012-eu-west-1: another AWS account owns that name, or these credentials may not use it.');
-    expect(fake.mock.commandCalls(s3.PutBucketPolicyCommand)).to.have.length(0);
+    expect(fake!.mocks.s3.commandCalls(s3.PutBucketPolicyCommand)).to.have.length(0);
   });
 
   it('refuses when the name is taken between looking and creating (BucketAlreadyExists)', async () => {
-    failNextS3(world, 'CreateBucket', awsError('BucketAlreadyExists'));
-    const err = await rejection(convergeBucket(storage, { backupRetentionDays: 14, sleep: noSleep }));
+    failNext(world, 'CreateBucket', new s3.BucketAlreadyExists({ message: 'The requested bucket name is not available.', $metadata: {} }));
+    const err = await rejection(converge());
     expect(err.message).to.match(/another AWS account owns that name/);
   });
 
   it('gives up with a retry hint when a new bucket never becomes visible', async () => {
-    use(anS3World({ newBucketInvisibleFor: 100 }));
-    const err = await rejection(convergeBucket(storage, { backupRetentionDays: 14, sleep: noSleep, visibleAttempts: 3 }));
+    use(slowBucket(24 * 3_600_000));
+    const err = await rejection(converge());
     expect(err.message).to.equal('The bucket pillbox-123456789012-eu-west-1 was created but does not answer yet.');
     expect(err.hint).to.match(/again in a minute/);
   });
@@ -131,7 +139,13 @@ describe('the project bucket', () => {
     expect(await observeBucket(storage)).to.equal('missing');
     aBucket(world, storage.bucket);
     expect(await observeBucket(storage)).to.equal('present');
-    failNextS3(world, 'HeadBucket', awsError('SlowDown', 'Please reduce your request rate.'));
+    failNext(world, 'HeadBucket', awsError('SlowDown', 'Please reduce your request rate.'));
     expect((await rejection(observeBucket(storage))).name).to.equal('SlowDown');
+  });
+
+  it('waits for a new bucket through a burst of throttled HeadBucket calls (SlowDown)', async () => {
+    throttleBurst(world, 'HeadBucket', 3, 'CreateBucket');
+    expect(await converge()).to.equal('missing');
+    expect(world.buckets.get(storage.bucket)!.lifecycle).to.have.length(3);
   });
 });

@@ -7,7 +7,9 @@ import { gzipSync } from 'node:zlib';
 import { GetCommandInvocationCommand, SendCommandCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { expect } from 'chai';
-import { PAGE_BYTES, runWithFullOutput, SSM_STDOUT_LIMIT, ssmRunner, type RemoteRunner } from '../../../scripts/lib/box/ssm-output.js';
+import { fakeClock } from '../fakes/fake-clock.js';
+import { PAGE_BYTES, runWithFullOutput, ssmRunner, type RemoteRunner } from '../../../scripts/lib/box/ssm-output.js';
+import { SSM_STDOUT_LIMIT } from '../../../scripts/lib/box/ssm-run.js';
 import { toScript } from '../../../scripts/lib/box/ssm-run.js';
 import { OperatorError } from '../../../scripts/lib/core/operator-error.js';
 import type { SsmMock } from '../fakes/fake-box.js';
@@ -99,7 +101,7 @@ describe('ssm output paging', function () {
       const pages: string[] = [];
       for (let off = 0; off < gz.length; off += PAGE_BYTES) pages.push(gz.subarray(off, off + PAGE_BYTES).toString('base64'));
       answer([`0 ${gz.length} ${sha}\n`, ...pages, '']);
-      const run = ssmRunner(ssm as unknown as SSMClient, 'i-0abc', { sleep: async () => {}, pollMs: 0 });
+      const run = ssmRunner(ssm as unknown as SSMClient, 'i-0abc', { clock: fakeClock(), pollMs: 0 });
       const result = await runWithFullOutput(run, ['docker', 'compose', 'logs', 'it’s'], { id: 'ab12cd34' });
       expect(result.stdout).to.equal(text);
       const sent = ssm.commandCalls(SendCommandCommand).map((c) => c.args[0].input);
@@ -117,7 +119,7 @@ describe('ssm output paging', function () {
       const first = gz.subarray(0, PAGE_BYTES).toString('base64');
       const rest = gz.subarray(PAGE_BYTES).toString('base64');
       answer([`0 ${gz.length} ${sha}\n`, first.slice(0, 20_000), rest, rest, rest, '']);
-      const run = ssmRunner(ssm as unknown as SSMClient, 'i-0abc', { sleep: async () => {}, pollMs: 0 });
+      const run = ssmRunner(ssm as unknown as SSMClient, 'i-0abc', { clock: fakeClock(), pollMs: 0 });
       let caught: unknown;
       try {
         await runWithFullOutput(run, ['true'], { id: 'ab12cd35' });

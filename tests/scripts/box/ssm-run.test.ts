@@ -3,7 +3,8 @@ import { GetCommandInvocationCommand, SendCommandCommand, SSMClient } from '@aws
 import { mockClient } from 'aws-sdk-client-mock';
 import { composeArgv } from '../../../scripts/lib/box/compose.js';
 import { runOnBox, shellQuote, toScript, toShellLine } from '../../../scripts/lib/box/ssm-run.js';
-import { awsError, fakeClock, rejection } from '../fakes/fake-aws.js';
+import { awsError, rejection } from '../fakes/fake-aws.js';
+import { fakeClock } from '../fakes/fake-clock.js';
 
 describe('commands on the box', () => {
   it('quotes in exactly one place: safe words bare, everything else single-quoted', () => {
@@ -33,7 +34,7 @@ describe('commands on the box', () => {
         .resolvesOnce({ Status: 'InProgress' })
         .resolves({ Status: 'Success', ResponseCode: 0, StandardOutputContent: 'ok\n' });
       const clock = fakeClock();
-      const result = await runOnBox(ssm, 'i-1', [['echo', 'hello world']], { timeoutSeconds: 30, sleep: clock.sleep, now: clock.now });
+      const result = await runOnBox(ssm, 'i-1', [['echo', 'hello world']], { timeoutSeconds: 30, clock });
       expect(result).to.deep.equal({ commandId: 'cmd-1', status: 'Success', exitCode: 0, stdout: 'ok\n', stderr: '' });
       expect(mock.commandCalls(SendCommandCommand)[0]!.args[0].input).to.deep.equal({
         DocumentName: 'AWS-RunShellScript',
@@ -48,7 +49,7 @@ describe('commands on the box', () => {
       mock.on(SendCommandCommand).resolves({ Command: { CommandId: 'cmd-2' } });
       mock.on(GetCommandInvocationCommand).resolves({ Status: 'InProgress' });
       const clock = fakeClock();
-      const err = await rejection(runOnBox(ssm, 'i-1', [['sleep', '999']], { timeoutSeconds: 10, sleep: clock.sleep, now: clock.now }));
+      const err = await rejection(runOnBox(ssm, 'i-1', [['sleep', '999']], { timeoutSeconds: 10, clock }));
       expect(err.message).to.equal('The command cmd-2 on i-1 did not finish in time.');
       expect(clock.elapsed()).to.be.within(70_000, 75_000);
     });

@@ -37,6 +37,9 @@ describe('operator errors', () => {
     ['an expired token', awsError('ExpiredToken'), /session token has expired/],
     ['a missing region', awsError('Error', 'Region is missing'), /^No AWS region configured\./],
     ['an unknown region endpoint', Object.assign(new Error('getaddrinfo ENOTFOUND ec2.xx-nowhere-1.amazonaws.com'), { code: 'ENOTFOUND' }), /Cannot reach the AWS endpoint/],
+    // Node names the error "Error" and puts ENOTFOUND in `code`; the message need not say getaddrinfo.
+    ['a DNS failure told only by its code', Object.assign(new Error('request to https://ssm.xx-nowhere-1.amazonaws.com/ failed'), { code: 'ENOTFOUND' }), /Cannot reach the AWS endpoint/],
+    ['a DNS lookup that timed out', Object.assign(new Error('connect failed'), { code: 'EAI_AGAIN' }), /Cannot reach the AWS endpoint/],
     ['access denied', awsError('AccessDenied', 'User is not authorized to perform: iam:CreateRole'), /^AWS denied the request: User is not authorized/],
     ['UnauthorizedOperation', awsError('UnauthorizedOperation', 'You are not authorized to perform this operation.'), /^AWS denied the request/],
     ['throttling that outlasted the retries', awsError('ThrottlingException', 'Rate exceeded'), /kept throttling requests \(ThrottlingException\) after 1 attempts/],
@@ -50,6 +53,10 @@ describe('operator errors', () => {
       expect(explained?.hint).to.be.a('string').and.not.equal('');
     });
   }
+
+  it('does not call every error mentioning a region a missing region', () => {
+    expect(explainAwsError(awsError('InvalidParameterValue', 'Region eu-west-9 is not valid for this request'))).to.equal(undefined);
+  });
 
   it('marks unknown errors as unexpected and points at --debug', () => {
     expect(formatError(new TypeError('x is undefined'), false)).to.equal('✖ TypeError: x is undefined\n  → This is unexpected; run again with --debug for the stack trace and report it.\n');

@@ -2,6 +2,7 @@ import { PassThrough } from 'node:stream';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { expect } from 'chai';
+import { fakeClock } from '../fakes/fake-clock.js';
 import { ssmRunner } from '../../../scripts/lib/box/ssm-output.js';
 import { OperatorError } from '../../../scripts/lib/core/operator-error.js';
 import { Progress } from '../../../scripts/lib/core/progress.js';
@@ -42,7 +43,12 @@ describe('deploy', () => {
   beforeEach(() => (ssm = mockClient(SSMClient)));
   afterEach(() => ssm.restore());
 
-  async function deploy(faults: Faults = {}, observed = `${OLD}\n${OLD_IMAGE} pillbox-app\n`, beforeChange?: (from: string) => Promise<void>) {
+  async function deploy(faults: Faults = {}, observed = `${OLD}\n${OLD_IMAGE} pillbox-app\n`, { beforeChange, recordFails }: { beforeChange?: (from: string) => Promise<void>; recordFails?: Error } = {}) {
+    const recorded: string[] = [];
+    const recordCommit = async (sha: string) => {
+      if (recordFails) throw recordFails;
+      recorded.push(sha);
+    };
     const seen = new Map<string, number>();
     const box = fakeBox(ssm, (line) => {
       const step = stepOf(line);
@@ -58,15 +64,15 @@ describe('deploy', () => {
     const out = new PassThrough();
     let progressText = '';
     out.on('data', (c: Buffer) => (progressText += c.toString()));
-    const run = ssmRunner(new SSMClient({ region: 'eu-west-1' }), 'i-0abc', { sleep: async () => {} });
+    const run = ssmRunner(new SSMClient({ region: 'eu-west-1' }), 'i-0abc', { clock: fakeClock() });
     let result: unknown;
     let error: unknown;
     try {
-      result = await deployApp({ run, progress: new Progress({ stream: out }), newId: () => 'deadbeef', beforeChange }, { source: SOURCE, healthTimeoutSeconds: 120 });
+      result = await deployApp({ run, progress: new Progress({ stream: out }), newId: () => 'deadbeef', beforeChange, recordCommit }, { source: SOURCE, healthTimeoutSeconds: 120 });
     } catch (err) {
       error = err;
     }
-    return { result, error: error as OperatorError | undefined, steps: box.lines().map(stepOf), lines: box.lines(), progress: () => progressText };
+    return { result, error: error as OperatorError | undefined, steps: box.lines().map(stepOf), lines: box.lines(), progress: () => progressText, recorded };
   }
 
   it('fetches, builds, proves a canary ready, then swaps the app, in that order', async () => {
@@ -131,19 +137,21 @@ describe('deploy', () => {
 
   it('runs beforeChange (the pre-deploy backup) with the serving commit, before the box changes', async () => {
     const calls: string[] = [];
-    const { steps } = await deploy({}, undefined, async (from) => void calls.push(from));
+    const { steps } = await deploy({}, undefined, { beforeChange: async (from) => void calls.push(from) });
     expect(calls).to.deep.equal([OLD]);
     expect(steps[1]).to.equal('fetch');
   });
 
   it('changes nothing when beforeChange fails, and skips it when the box already runs the commit', async () => {
-    const failing = await deploy({}, undefined, async () => {
-      throw new OperatorError('The backup failed on the box (exit 1)', 'x');
+    const failing = await deploy({}, undefined, {
+      beforeChange: async () => {
+        throw new OperatorError('The backup failed on the box (exit 1)', 'x');
+      },
     });
     expect(failing.error?.message).to.equal('The backup failed on the box (exit 1)');
     expect(failing.steps).to.deep.equal(['observe']);
     const calls: string[] = [];
-    await deploy({}, `${NEW}\n${OLD_IMAGE} pillbox-app\n`, async (from) => void calls.push(from));
+    await deploy({}, `${NEW}\n${OLD_IMAGE} pillbox-app\n`, { beforeChange: async (from) => void calls.push(from) });
     expect(calls).to.deep.equal([]);
   });
 
@@ -156,10 +164,10 @@ describe('deploy', () => {
 
   it('explains a box without an app container', async () => {
     fakeBox(ssm, () => ({ exitCode: 3, stderr: 'no app container on the box' }));
-    const run = ssmRunner(new SSMClient({ region: 'eu-west-1' }), 'i-0abc', { sleep: async () => {} });
+    const run = ssmRunner(new SSMClient({ region: 'eu-west-1' }), 'i-0abc', { clock: fakeClock() });
     const progress = new Progress({ stream: new PassThrough() });
     let caught: unknown;
-    await deployApp({ run, progress, newId: () => 'deadbeef' }, { source: SOURCE, healthTimeoutSeconds: 120 }).catch((err: unknown) => (caught = err));
+    await deployApp({ run, progress, newId: () => 'deadbeef', recordCommit: async () => undefined }, { source: SOURCE, healthTimeoutSeconds: 120 }).catch((err: unknown) => (caught = err));
     expect(caught).to.be.instanceOf(OperatorError);
     expect((caught as OperatorError).hint).to.contain('systemctl restart pillbox.service');
   });
@@ -168,5 +176,34 @@ describe('deploy', () => {
     const { progress } = await deploy();
     expect(progress()).to.match(/▸ Build the app image\n✓ Build the app image/);
     expect(progress()).to.contain('✓ Replace the app (old one drains, new one must turn healthy)');
+  });
+
+  describe('the deployed commit (GitSha tag, shown by npm run status)', () => {
+    it('is recorded once the new version serves', async () => {
+      const { recorded, error } = await deploy();
+      expect(error).to.equal(undefined);
+      expect(recorded).to.deep.equal([NEW]);
+    });
+
+    it('is not recorded when the new version never becomes ready', async () => {
+      const { recorded, error } = await deploy({ 'canary ready?': { exitCode: 1, stderr: 'the canary was not ready after 120s' } });
+      expect(error?.message).to.contain('never became ready');
+      expect(recorded).to.deep.equal([]);
+    });
+
+    it('is recorded again when the box already runs it, so a tag write that failed before converges', async () => {
+      const { recorded, result } = await deploy({}, `${NEW}\n${OLD_IMAGE} pillbox-app\n`);
+      expect(result).to.deep.equal({ status: 'unchanged', commit: NEW });
+      expect(recorded).to.deep.equal([NEW]);
+    });
+
+    it('says the box serves the new commit when the tag write fails, and that a rerun fixes the tag', async () => {
+      const { error, steps } = await deploy({}, undefined, { recordFails: Object.assign(new Error('You are not authorized to perform this operation.'), { name: 'UnauthorizedOperation' }) });
+      expect(steps.at(-1)).to.equal('swap');
+      expect(error?.message).to.equal(
+        'The box serves 2222222, but its GitSha tag could not be updated (AWS denied the request: You are not authorized to perform this operation.); `npm run status` shows the old commit.',
+      );
+      expect(error?.hint).to.contain('Run the same deploy again');
+    });
   });
 });

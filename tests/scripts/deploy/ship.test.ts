@@ -6,8 +6,9 @@ import { storageFor } from '../../../scripts/lib/aws/bucket.js';
 import type { GitRunner } from '../../../scripts/lib/core/git.js';
 import { Progress } from '../../../scripts/lib/core/progress.js';
 import { backupWhenMigrating, deployMigrates, MIGRATIONS_DIR, shipCommit } from '../../../scripts/lib/deploy/ship.js';
-import { dataBox } from '../fakes/fake-data-box.js';
-import { aBucket, anS3World, fakeS3 } from '../fakes/fake-s3.js';
+import { aWorld, fakeAws } from '../fakes/fake-aws.js';
+import { boxData, dataRunner } from '../fakes/fake-data-box.js';
+import { aBucket } from '../fakes/fake-s3.js';
 import { anArchive } from '../provision/fixtures.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
@@ -40,23 +41,24 @@ describe('deploy, before the box', () => {
   });
 
   it('backs up the database only before a deploy that migrates', async () => {
-    const world = anS3World();
+    const world = aWorld();
     aBucket(world, BUCKET);
-    const box = dataBox(world, { env: 'dev', bucket: BUCKET });
+    const box = boxData();
+    const run = dataRunner(world, 'dev', box);
     const progress = new Progress({ stream: new PassThrough() });
-    await backupWhenMigrating(gitDiffing(''), NEW, box.runner, progress)(OLD);
+    await backupWhenMigrating(gitDiffing(''), NEW, run, progress)(OLD);
     expect(box.steps).to.deep.equal([]);
-    await backupWhenMigrating(gitDiffing('app/src/db/migrations/0002-add-dose.ts'), NEW, box.runner, progress)(OLD);
+    await backupWhenMigrating(gitDiffing('app/src/db/migrations/0002-add-dose.ts'), NEW, run, progress)(OLD);
     expect(box.steps).to.deep.equal(['backup']);
     expect([...world.buckets.get(BUCKET)!.objects.keys()].some((k) => k.startsWith('envs/dev/backups/'))).to.equal(true);
   });
 
   it('uploads the commit archive to the source prefix with its SHA-256', async () => {
-    const world = anS3World();
+    const world = aWorld();
     aBucket(world, BUCKET);
-    const fake = fakeS3(world);
-    const storage = storageFor(fake.client, world.accountId, world.region);
-    const shipped = await shipCommit({ git: gitDiffing(''), archive: anArchive, storage, progress: new Progress({ stream: new PassThrough() }) }, 'dev', NEW);
+    const fake = fakeAws(world);
+    const storage = storageFor(fake.s3, world.accountId, world.region);
+    const shipped = await shipCommit({ git: gitDiffing(''), archive: anArchive, storage, progress: new Progress({ stream: new PassThrough() }) }, 'dev', NEW).finally(fake.restore);
     expect(shipped.key).to.equal(`envs/dev/source/${NEW}.tar.gz`);
     const stored = world.buckets.get(BUCKET)!.objects.get(shipped.key)!;
     expect(stored.body.toString()).to.equal(`tar.gz of ${NEW}\n`);

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { CreateTagsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { expect } from 'chai';
+import { fakeClock } from '../fakes/fake-clock.js';
 import type { EnvInstance } from '../../../scripts/lib/aws/environment.js';
 import { ssmRunner } from '../../../scripts/lib/box/ssm-output.js';
 import { toScript } from '../../../scripts/lib/box/ssm-run.js';
@@ -25,7 +26,7 @@ describe('extend', () => {
   const mocks = useBoxMocks();
   const deps = (now: string) => ({
     ec2: new EC2Client({ region: 'eu-west-1' }),
-    run: ssmRunner(new SSMClient({ region: 'eu-west-1' }), 'i-0abc', { sleep: async () => {} }),
+    run: ssmRunner(new SSMClient({ region: 'eu-west-1' }), 'i-0abc', { clock: fakeClock() }),
     now: () => new Date(now),
   });
 

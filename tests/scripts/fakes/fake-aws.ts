@@ -1,32 +1,97 @@
-// An in-memory AWS account behind aws-sdk-client-mock: every command the CLI sends is
-// answered from (and changes) one world, so flows such as "provision crashes half-way,
-// then teardown" run end to end. Faults are queued per command name.
+// An in-memory AWS account behind aws-sdk-client-mock, as hard as the real one: every
+// command the CLI sends is answered from (and changes) one world on the test's fake clock.
+// Instances go pending → running and shutting-down → terminated over time, and are
+// briefly unknown to DescribeInstances after launch; an instance profile reaches EC2
+// seconds after IAM made it; the SSM agent comes online late; every invocation is unknown
+// on its first poll and in progress on the next; every list and describe pages (EC2's
+// filtered describes with an empty first page); a terminated instance's network interface
+// holds its security group a while longer; a new bucket answers HeadBucket late
+// (fake-s3.ts); each box has a database its data commands act on (fake-data-box.ts).
+// Faults, throttling bursts and crashes are injected per command. Errors carry the names
+// SDK v3 gives them (IAM's, SSM's and S3's modeled exception classes; EC2's wire codes).
 import { EC2Client } from '@aws-sdk/client-ec2';
 import * as ec2 from '@aws-sdk/client-ec2';
 import { IAMClient } from '@aws-sdk/client-iam';
 import * as iam from '@aws-sdk/client-iam';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import * as ssm from '@aws-sdk/client-ssm';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
-import { BACKUP_BIN } from '../../../scripts/lib/box/layout.js';
 import type { AwsClients } from '../../../scripts/lib/core/aws-clients.js';
-import type { Clock } from '../../../scripts/lib/core/clock.js';
+import { awsError } from './aws-error.js';
+import { boxReplies, invocationAnswer, type Reply } from './fake-box.js';
+import { fakeClock, type FakeClock } from './fake-clock.js';
+import { answerData, boxData, type BoxData } from './fake-data-box.js';
+import { answerS3, type FakeBucket } from './fake-s3.js';
+
+export { awsError };
 
 type Tags = { Key?: string; Value?: string }[];
 
+/** One `docker compose ps --format json` object, as compose prints it (labels included). */
+export type PsEntry = Record<string, unknown>;
+
+/** What the box answers; each instance takes a copy of the world's at launch. */
+export interface BoxState {
+  cloudInitExit: number;
+  unitState: string;
+  services: PsEntry[];
+  readyz: string;
+  /** The OnCalendar value the expiry timer's drop-in holds, once a move wrote it. */
+  expiryTimer?: string;
+  /** The box's database and its data commands. */
+  data: BoxData;
+  /** The SSM agent stopped answering (the box hangs, or its network is gone). */
+  agentLost?: boolean;
+}
+
 export interface FakeInstance {
   id: string;
+  /** As of the last call the world answered (see tick). */
   state: string;
   type: string;
   tags: Tags;
   groupIds: string[];
-  launchTime: Date;
   publicIp: string;
+  volumeGb: number;
+  /** The root volume, at /dev/xvda. */
+  volumeId: string;
+  creditMode?: string;
   clientToken?: string;
+  launchedAt: number;
+  terminatingAt?: number;
+  box: BoxState;
+}
+
+/** How long AWS takes, in milliseconds of the fake clock. */
+export interface Timing {
+  pendingMs: number;
+  /** After RunInstances, DescribeInstances by id answers InvalidInstanceID.NotFound this long. */
+  describeLagMs: number;
+  shuttingDownMs: number;
+  /** After terminated, the network interface keeps the security group in use this long. */
+  eniDetachMs: number;
+  /** After its role is added, EC2 refuses the instance profile this long. */
+  profileVisibleMs: number;
+  /** After running, the SSM agent registers this late. */
+  agentOnlineMs: number;
+  /** After CreateBucket, HeadBucket answers NotFound this long. */
+  bucketVisibleMs: number;
+}
+
+export const AWS_TIMING: Timing = { pendingMs: 30_000, describeLagMs: 3_000, shuttingDownMs: 40_000, eniDetachMs: 20_000, profileVisibleMs: 12_000, agentOnlineMs: 45_000, bucketVisibleMs: 3_000 };
+
+interface Burst {
+  command: string;
+  /** Armed once this command has been called (the burst hits a later phase). */
+  after?: string;
+  armed: boolean;
+  remaining: number;
 }
 
 export interface World {
+  clock: FakeClock;
   region: string;
   accountId: string;
   vpcId: string;
@@ -35,29 +100,40 @@ export interface World {
   groups: { id: string; name: string; vpcId: string; tags: Tags }[];
   rules: { id: string; groupId: string; port: number; cidr: string }[];
   roles: Map<string, { tags: Tags; policies: Map<string, string>; attached: string[] }>;
-  profiles: Map<string, { tags: Tags; roles: string[] }>;
+  profiles: Map<string, { tags: Tags; roles: string[]; visibleAt: number }>;
   params: Map<string, { value: string; type: string; tags: Tags }>;
+  buckets: Map<string, FakeBucket>;
   unofferedTypes: string[];
-  /** DeleteSecurityGroup answers DependencyViolation this many more times (ENI detaching). */
-  eniDetachingFor: number;
-  /** Output of the box, by what the command runs; `run` answers any script first when it knows it. */
-  box: { cloudInitExit: number; unitState: string; services: object[]; readyz: string; run?: (script: string) => BoxReply | undefined };
+  timing: Timing;
+  /** Items per page of every list and describe. */
+  pageSize: number;
+  /** What a newly launched box answers. */
+  box: BoxState;
+  /** ModifyInstanceCreditSpecification reports this error for the instance instead of switching it. */
+  creditRefusal?: { Code: string; Message: string };
   sentScripts: string[][];
   faults: Map<string, Error[]>;
+  bursts: Burst[];
+  /** The process dies at this call: it takes effect in AWS, then every later call fails. */
+  crash?: { command: string; occurrence: number };
+  dead: boolean;
+  calls: Map<string, number>;
+  /** Every command the world answered or refused, in order across the services. */
+  log: string[];
+  /** Runs before each command is answered: another actor changing the account meanwhile. */
+  onCall?: (command: string) => void;
 }
 
-export interface BoxReply {
-  exitCode: number;
-  stdout: string;
-  stderr?: string;
-}
-
-export function awsError(name: string, message = name): Error {
-  return Object.assign(new Error(message), { name, $fault: 'client', $metadata: { attempts: 1 } });
-}
+/** Healthy services as compose prints them, labels and all (the Elastic images carry many). */
+export const healthyServices = (): PsEntry[] => [
+  { Service: 'app', State: 'running', Health: 'healthy', ExitCode: 0, Publishers: [{ URL: '0.0.0.0', TargetPort: 3000, PublishedPort: 80, Protocol: 'tcp' }], Labels: 'com.docker.compose.project=pillbox' },
+  { Service: 'elasticsearch', State: 'running', Health: 'healthy', ExitCode: 0, Publishers: null, Labels: 'org.opencontainers.image.vendor=Elastic' },
+  { Service: 'setup', State: 'exited', Health: '', ExitCode: 0, Publishers: null, Labels: 'com.docker.compose.oneoff=False' },
+];
 
 export function aWorld(overrides: Partial<World> = {}): World {
   return {
+    clock: fakeClock(),
     region: 'eu-west-1',
     accountId: '123456789012',
     vpcId: 'vpc-default1',
@@ -68,39 +144,32 @@ export function aWorld(overrides: Partial<World> = {}): World {
     roles: new Map(),
     profiles: new Map(),
     params: new Map(),
+    buckets: new Map(),
     unofferedTypes: [],
-    eniDetachingFor: 0,
-    box: {
-      cloudInitExit: 0,
-      unitState: 'active',
-      services: [
-        { Service: 'app', State: 'running', Health: 'healthy', ExitCode: 0 },
-        { Service: 'elasticsearch', State: 'running', Health: 'healthy', ExitCode: 0 },
-        { Service: 'setup', State: 'exited', Health: '', ExitCode: 0 },
-      ],
-      readyz: '200',
-      // The backup script succeeds and prints its manifest; fake-data-box.ts has one that stores the backup too.
-      run: (script) => (script.includes(BACKUP_BIN) ? { exitCode: 0, stdout: `${JSON.stringify({ key: 'envs/dev/backups/20261121T100000Z.dump', sha256: '0'.repeat(64), bytes: 1, reason: 'manual', commit: 'c' })}\n` } : undefined),
-    },
+    timing: { ...AWS_TIMING },
+    pageSize: 1,
+    box: { cloudInitExit: 0, unitState: 'active', services: healthyServices(), readyz: '200', data: boxData() },
     sentScripts: [],
     faults: new Map(),
+    bursts: [],
+    dead: false,
+    calls: new Map(),
+    log: [],
     ...overrides,
   };
 }
 
-/** Wraps a command's handler with that command's queue of faults. */
-export const withFaults =
-  (faults: Map<string, Error[]>) =>
-  <I, O>(name: string, fn: (input: I) => O) =>
-  async (input: I): Promise<O> => {
-    const fault = faults.get(name)?.shift();
-    if (fault) throw fault;
-    return fn(input);
-  };
-
 /** The next `times` calls of `command` (e.g. 'RunInstances') fail with `error`. */
 export function failNext(world: World, command: string, error: Error, times = 1): void {
   world.faults.set(command, [...(world.faults.get(command) ?? []), ...Array.from({ length: times }, () => error)]);
+}
+
+/** The throttling error each service answers with once the SDK's retries are spent. */
+const THROTTLED: Record<string, string> = { ec2: 'RequestLimitExceeded', ssm: 'ThrottlingException', iam: 'Throttling', sts: 'Throttling', s3: 'SlowDown' };
+
+/** `times` calls of `command` are throttled, starting with the first one after `after` was called (or now). */
+export function throttleBurst(world: World, command: string, times: number, after?: string): void {
+  world.bursts.push({ command, after, armed: after === undefined, remaining: times });
 }
 
 const tagOf = (tags: Tags, key: string) => tags.find((t) => t.Key === key)?.Value;
@@ -112,8 +181,65 @@ function matchesFilters(tags: Tags, filters: { Name?: string; Values?: string[] 
   return (filters ?? []).every((f) => {
     const name = f.Name ?? '';
     const value = name.startsWith('tag:') ? tagOf(tags, name.slice(4)) : fields[name];
-    return value !== undefined && (f.Values ?? []).includes(value);
+    if (value === undefined) throw new Error(`fake AWS does not know the filter ${name}`);
+    return (f.Values ?? []).includes(value);
   });
+}
+
+/** One page of `items` from `token`; EC2's filtered describes first answer an empty page. */
+function page<T>(world: World, items: T[], token: string | undefined, emptyFirst = false): { items: T[]; next?: string } {
+  if (token === undefined && emptyFirst) return { items: [], next: 'page-0' };
+  const from = token === undefined ? 0 : Number(token.replace('page-', ''));
+  if (Number.isNaN(from)) throw awsError('InvalidNextToken', `bad token ${token}`);
+  const to = from + world.pageSize;
+  return { items: items.slice(from, to), next: to < items.length ? `page-${to}` : undefined };
+}
+
+/** States follow the clock: pending → running, shutting-down → terminated. */
+export function tick(world: World): void {
+  const now = world.clock.now();
+  for (const i of world.instances) {
+    if (i.terminatingAt !== undefined) i.state = now >= i.terminatingAt + world.timing.shuttingDownMs ? 'terminated' : 'shutting-down';
+    else if (i.state === 'pending' && now >= i.launchedAt + world.timing.pendingMs) i.state = 'running';
+  }
+}
+
+/** Instances of an environment that still exist. */
+export const liveInstances = (world: World, env = 'dev'): FakeInstance[] =>
+  world.instances.filter((i) => tagOf(i.tags, 'Env') === env && i.state !== 'terminated' && i.state !== 'shutting-down');
+
+/** Lets the fake clock run on, as the world would while nobody calls. */
+export async function settle(world: World, ms = 120_000): Promise<void> {
+  await world.clock.sleep(ms);
+  tick(world);
+}
+
+/** Renders `docker compose ps` the way compose would for this format: json, or a Go template of {{.Field}} and {{json .Field}}. */
+export function renderComposePs(services: PsEntry[], line: string): string {
+  const format = /--format ('(?:[^']|'\\'')*'|\S+)$/.exec(line)?.[1] ?? '';
+  const template = format.startsWith("'") ? format.slice(1, -1).replace(/'\\''/g, "'") : format;
+  if (template === 'json') return services.map((s) => JSON.stringify(s)).join('\n');
+  return services
+    .map((s) => template.replace(/\{\{\s*json \.(\w+)\s*\}\}/g, (_, f: string) => JSON.stringify(s[f] ?? null)).replace(/\{\{\s*\.(\w+)\s*\}\}/g, (_, f: string) => String(s[f] ?? '')))
+    .join('\n');
+}
+
+/** One line of a script on a fake box: its data commands first, then what the waits and moves ask. */
+function boxLine(world: World, instance: FakeInstance, line: string): Reply {
+  const box = instance.box;
+  const data = answerData(world, tagOf(instance.tags, 'Env') ?? '', box.data, line);
+  if (data) return data;
+  if (line === 'cloud-init status --wait --long') return { exitCode: box.cloudInitExit, stdout: box.cloudInitExit === 0 ? 'status: done\n' : 'status: error\n' };
+  if (line === 'systemctl show --property=ActiveState --value pillbox.service') return { stdout: `${box.unitState}\n` };
+  if (/^docker compose .* ps --all --format /.test(line)) return { stdout: `${renderComposePs(box.services, line)}\n` };
+  if (line.endsWith('/readyz')) return { stdout: box.readyz };
+  // The expiry move (extend, provision --ttl-hours): the drop-in's last OnCalendar= wins, as in systemd.
+  const timer = /^sh -c .* sh \S+ '\[Timer\]\nOnCalendar=\nOnCalendar=([^\n]+)\n' pillbox-expire\.timer$/s.exec(line);
+  if (timer) {
+    box.expiryTimer = timer[1];
+    return { stdout: `${timer[1]}\n` };
+  }
+  return { exitCode: 127, stderr: `fake box: no answer for ${line}` };
 }
 
 export function fakeAws(world: World) {
@@ -124,93 +250,161 @@ export function fakeAws(world: World) {
     iam: new IAMClient({ region: world.region, credentials }),
     sts: new STSClient({ region: world.region, credentials }),
   };
-  const mocks = { ec2: mockClient(clients.ec2), ssm: mockClient(clients.ssm), iam: mockClient(clients.iam), sts: mockClient(clients.sts) };
+  /** The project bucket's client, which the CLI makes apart from the others (createS3Client). */
+  const s3 = new S3Client({ region: world.region, credentials });
+  const mocks = { ec2: mockClient(clients.ec2), ssm: mockClient(clients.ssm), iam: mockClient(clients.iam), sts: mockClient(clients.sts), s3: mockClient(s3) };
   const unexpected = new Error('unexpected command in fake AWS');
   mocks.ec2.onAnyCommand().rejects(unexpected);
   mocks.ssm.onAnyCommand().rejects(unexpected);
   mocks.iam.onAnyCommand().rejects(unexpected);
   mocks.sts.onAnyCommand().rejects(unexpected);
+  mocks.s3.onAnyCommand().rejects(unexpected);
+  const now = () => world.clock.now();
 
-  const h = withFaults(world.faults);
+  // Wraps a handler with the clock, the crash, the fault queue and the throttling bursts of its command.
+  const h =
+    <I, O>(service: string, name: string, fn: (input: I) => O) =>
+    async (input: I): Promise<O> => {
+      tick(world);
+      if (world.dead) throw awsError('ProcessKilled', 'the process running pillbox is gone');
+      const n = (world.calls.get(name) ?? 0) + 1;
+      world.calls.set(name, n);
+      world.log.push(name);
+      world.onCall?.(name);
+      for (const b of world.bursts) if (b.after === name) b.armed = true;
+      const burst = world.bursts.find((b) => b.command === name && b.armed && b.remaining > 0);
+      if (burst) {
+        burst.remaining -= 1;
+        throw awsError(THROTTLED[service] ?? 'Throttling', 'Rate exceeded');
+      }
+      const fault = world.faults.get(name)?.shift();
+      if (fault) throw fault;
+      if (world.crash?.command === name && world.crash.occurrence === n) {
+        world.dead = true;
+        try {
+          fn(input);
+        } catch {
+          // The call failed in AWS too; the process is gone either way.
+        }
+        throw awsError('ProcessKilled', `the process died during ${name}`);
+      }
+      return fn(input);
+    };
+  const ec2h = <I, O>(name: string, fn: (input: I) => O) => h('ec2', name, fn);
+  const ssmh = <I, O>(name: string, fn: (input: I) => O) => h('ssm', name, fn);
+  const iamh = <I, O>(name: string, fn: (input: I) => O) => h('iam', name, fn);
+
+  // S3
+  answerS3(mocks.s3, world, now, (name, fn) => h('s3', name, fn));
 
   // STS
-  mocks.sts.on(GetCallerIdentityCommand).callsFake(h('GetCallerIdentity', () => ({ Account: world.accountId, Arn: `arn:aws:iam::${world.accountId}:user/alice` })));
+  mocks.sts.on(GetCallerIdentityCommand).callsFake(h('sts', 'GetCallerIdentity', () => ({ Account: world.accountId, Arn: `arn:aws:iam::${world.accountId}:user/alice` })));
 
   // EC2
+  const instance = (id: string): FakeInstance => {
+    const found = world.instances.find((i) => i.id === id);
+    if (!found || now() < found.launchedAt + world.timing.describeLagMs) throw awsError('InvalidInstanceID.NotFound', `The instance ID '${id}' does not exist`);
+    return found;
+  };
   const describe = (i: FakeInstance): ec2.Instance => ({
     InstanceId: i.id,
     State: { Name: i.state as ec2.InstanceStateName },
     InstanceType: i.type as ec2._InstanceType,
     Tags: i.tags,
-    LaunchTime: i.launchTime,
+    LaunchTime: new Date(i.launchedAt),
     PublicIpAddress: i.state === 'running' ? i.publicIp : undefined,
     SecurityGroups: i.groupIds.map((GroupId) => ({ GroupId })),
+    RootDeviceName: '/dev/xvda',
+    BlockDeviceMappings: [{ DeviceName: '/dev/xvda', Ebs: { VolumeId: i.volumeId, Status: 'attached' } }],
+    ...(i.state === 'stopped' ? { StateTransitionReason: 'User initiated (2026-11-21 11:00:00 GMT)' } : {}),
   });
   mocks.ec2.on(ec2.DescribeInstancesCommand).callsFake(
-    h('DescribeInstances', (input: ec2.DescribeInstancesCommandInput) => {
-      const found = world.instances.filter((i) =>
-        input.InstanceIds ? input.InstanceIds.includes(i.id) : matchesFilters(i.tags, input.Filters, { 'instance-state-name': i.state }),
-      );
-      return { Reservations: found.map((i) => ({ Instances: [describe(i)] })) };
+    ec2h('DescribeInstances', (input: ec2.DescribeInstancesCommandInput) => {
+      if (input.InstanceIds) return { Reservations: input.InstanceIds.map((id) => ({ Instances: [describe(instance(id))] })) };
+      const found = world.instances.filter((i) => matchesFilters(i.tags, input.Filters, { 'instance-state-name': i.state }));
+      const { items, next } = page(world, found, input.NextToken, true);
+      return { Reservations: items.map((i) => ({ Instances: [describe(i)] })), NextToken: next };
     }),
   );
-  mocks.ec2.on(ec2.DescribeVpcsCommand).callsFake(h('DescribeVpcs', () => ({ Vpcs: world.vpcId ? [{ VpcId: world.vpcId, IsDefault: true }] : [] })));
-  mocks.ec2.on(ec2.DescribeImagesCommand).callsFake(h('DescribeImages', () => ({ Images: [{ ImageId: world.amiId, RootDeviceName: '/dev/xvda' }] })));
+  mocks.ec2.on(ec2.DescribeVpcsCommand).callsFake(
+    ec2h('DescribeVpcs', (input: ec2.DescribeVpcsCommandInput) => {
+      const { items, next } = page(world, world.vpcId ? [{ VpcId: world.vpcId, IsDefault: true }] : [], input.NextToken, true);
+      return { Vpcs: items, NextToken: next };
+    }),
+  );
+  mocks.ec2.on(ec2.DescribeImagesCommand).callsFake(ec2h('DescribeImages', () => ({ Images: [{ ImageId: world.amiId, RootDeviceName: '/dev/xvda' }] })));
   mocks.ec2.on(ec2.DescribeInstanceTypeOfferingsCommand).callsFake(
-    h('DescribeInstanceTypeOfferings', (input: ec2.DescribeInstanceTypeOfferingsCommandInput) => {
+    ec2h('DescribeInstanceTypeOfferings', (input: ec2.DescribeInstanceTypeOfferingsCommandInput) => {
       const type = input.Filters?.[0]?.Values?.[0] ?? '';
-      return { InstanceTypeOfferings: world.unofferedTypes.includes(type) ? [] : [{ InstanceType: type as ec2._InstanceType, LocationType: 'region', Location: world.region }] };
+      const offered = world.unofferedTypes.includes(type) ? [] : [{ InstanceType: type as ec2._InstanceType, LocationType: 'region' as const, Location: world.region }];
+      const { items, next } = page(world, offered, input.NextToken, true);
+      return { InstanceTypeOfferings: items, NextToken: next };
     }),
   );
   mocks.ec2.on(ec2.DescribeSecurityGroupsCommand).callsFake(
-    h('DescribeSecurityGroups', (input: ec2.DescribeSecurityGroupsCommandInput) => ({
-      SecurityGroups: world.groups
-        .filter((g) => matchesFilters(g.tags, input.Filters, { 'group-name': g.name }))
+    ec2h('DescribeSecurityGroups', (input: ec2.DescribeSecurityGroupsCommandInput) => {
+      const found = world.groups
+        .filter((g) => matchesFilters(g.tags, input.Filters, { 'group-name': g.name, 'vpc-id': g.vpcId }))
         .map((g) => ({
           GroupId: g.id,
           GroupName: g.name,
           VpcId: g.vpcId,
           Tags: g.tags,
           IpPermissions: world.rules.filter((r) => r.groupId === g.id).map((r) => ({ IpProtocol: 'tcp', FromPort: r.port, ToPort: r.port, IpRanges: [{ CidrIp: r.cidr }] })),
-        })),
-    })),
+        }));
+      const { items, next } = page(world, found, input.NextToken, true);
+      return { SecurityGroups: items, NextToken: next };
+    }),
   );
   mocks.ec2.on(ec2.DescribeSecurityGroupRulesCommand).callsFake(
-    h('DescribeSecurityGroupRules', (input: ec2.DescribeSecurityGroupRulesCommandInput) => {
+    ec2h('DescribeSecurityGroupRules', (input: ec2.DescribeSecurityGroupRulesCommandInput) => {
       const groupId = input.Filters?.[0]?.Values?.[0];
-      return {
-        SecurityGroupRules: world.rules
-          .filter((r) => r.groupId === groupId)
-          .map((r) => ({ SecurityGroupRuleId: r.id, GroupId: r.groupId, IsEgress: false, IpProtocol: 'tcp', FromPort: r.port, ToPort: r.port, CidrIpv4: r.cidr })),
-      };
+      const found = world.rules
+        .filter((r) => r.groupId === groupId)
+        .map((r) => ({ SecurityGroupRuleId: r.id, GroupId: r.groupId, IsEgress: false, IpProtocol: 'tcp', FromPort: r.port, ToPort: r.port, CidrIpv4: r.cidr }));
+      const { items, next } = page(world, found, input.NextToken, true);
+      return { SecurityGroupRules: items, NextToken: next };
+    }),
+  );
+  mocks.ec2.on(ec2.DescribeVolumesCommand).callsFake(
+    ec2h('DescribeVolumes', (input: ec2.DescribeVolumesCommandInput) => {
+      const volume = (i: FakeInstance) => ({ VolumeId: i.volumeId, Size: i.volumeGb, Attachments: [{ InstanceId: i.id, Device: '/dev/xvda', State: 'attached' as const }] });
+      const live = world.instances.filter((i) => i.state !== 'terminated');
+      if (input.VolumeIds) {
+        const unknown = input.VolumeIds.find((id) => !live.some((i) => i.volumeId === id));
+        if (unknown) throw awsError('InvalidVolume.NotFound', `The volume '${unknown}' does not exist.`);
+        return { Volumes: live.filter((i) => input.VolumeIds?.includes(i.volumeId)).map(volume) };
+      }
+      const ids = input.Filters?.find((f) => f.Name === 'attachment.instance-id')?.Values ?? [];
+      const { items, next } = page(world, live.filter((i) => ids.includes(i.id)).map(volume), input.NextToken, true);
+      return { Volumes: items, NextToken: next };
     }),
   );
   mocks.ec2.on(ec2.CreateSecurityGroupCommand).callsFake(
-    h('CreateSecurityGroup', (input: ec2.CreateSecurityGroupCommandInput) => {
-      if (world.groups.some((g) => g.name === input.GroupName)) throw awsError('InvalidGroup.Duplicate');
+    ec2h('CreateSecurityGroup', (input: ec2.CreateSecurityGroupCommandInput) => {
+      if (world.groups.some((g) => g.name === input.GroupName && g.vpcId === input.VpcId)) throw awsError('InvalidGroup.Duplicate');
       const id = nextId('sg');
       world.groups.push({ id, name: input.GroupName ?? '', vpcId: input.VpcId ?? '', tags: tagsFor(input.TagSpecifications, 'security-group') });
       return { GroupId: id };
     }),
   );
   mocks.ec2.on(ec2.AuthorizeSecurityGroupIngressCommand).callsFake(
-    h('AuthorizeSecurityGroupIngress', (input: ec2.AuthorizeSecurityGroupIngressCommandInput) => {
+    ec2h('AuthorizeSecurityGroupIngress', (input: ec2.AuthorizeSecurityGroupIngressCommandInput) => {
       for (const p of input.IpPermissions ?? []) for (const r of p.IpRanges ?? []) world.rules.push({ id: nextId('sgr'), groupId: input.GroupId ?? '', port: p.FromPort ?? 0, cidr: r.CidrIp ?? '' });
       return { Return: true };
     }),
   );
   mocks.ec2.on(ec2.RevokeSecurityGroupIngressCommand).callsFake(
-    h('RevokeSecurityGroupIngress', (input: ec2.RevokeSecurityGroupIngressCommandInput) => {
+    ec2h('RevokeSecurityGroupIngress', (input: ec2.RevokeSecurityGroupIngressCommandInput) => {
       world.rules = world.rules.filter((r) => !input.SecurityGroupRuleIds?.includes(r.id));
       return { Return: true };
     }),
   );
   mocks.ec2.on(ec2.DeleteSecurityGroupCommand).callsFake(
-    h('DeleteSecurityGroup', (input: ec2.DeleteSecurityGroupCommandInput) => {
-      if (!world.groups.some((g) => g.id === input.GroupId)) throw awsError('InvalidGroup.NotFound');
-      const inUse = world.instances.some((i) => i.state !== 'terminated' && i.groupIds.includes(input.GroupId ?? ''));
-      if (inUse || world.eniDetachingFor > 0) {
-        world.eniDetachingFor = Math.max(0, world.eniDetachingFor - 1);
+    ec2h('DeleteSecurityGroup', (input: ec2.DeleteSecurityGroupCommandInput) => {
+      if (!world.groups.some((g) => g.id === input.GroupId)) throw awsError('InvalidGroup.NotFound', `The security group '${input.GroupId}' does not exist`);
+      const eniGoneAt = (i: FakeInstance) => (i.terminatingAt === undefined ? Infinity : i.terminatingAt + world.timing.shuttingDownMs + world.timing.eniDetachMs);
+      if (world.instances.some((i) => i.groupIds.includes(input.GroupId ?? '') && now() < eniGoneAt(i))) {
         throw awsError('DependencyViolation', `resource ${input.GroupId} has a dependent object`);
       }
       world.groups = world.groups.filter((g) => g.id !== input.GroupId);
@@ -219,190 +413,272 @@ export function fakeAws(world: World) {
     }),
   );
   mocks.ec2.on(ec2.RunInstancesCommand).callsFake(
-    h('RunInstances', (input: ec2.RunInstancesCommandInput) => {
-      const profile = input.IamInstanceProfile?.Name ?? '';
-      if (!world.profiles.has(profile)) throw awsError('InvalidParameterValue', `Value (${profile}) for parameter iamInstanceProfile.name is invalid. Invalid IAM Instance Profile name`);
+    ec2h('RunInstances', (input: ec2.RunInstancesCommandInput) => {
+      const name = input.IamInstanceProfile?.Name ?? '';
+      const profile = world.profiles.get(name);
+      if (!profile || profile.roles.length === 0 || now() < profile.visibleAt) {
+        throw awsError('InvalidParameterValue', `Value (${name}) for parameter iamInstanceProfile.name is invalid. Invalid IAM Instance Profile name`);
+      }
+      for (const groupId of input.SecurityGroupIds ?? []) {
+        const group = world.groups.find((g) => g.id === groupId);
+        if (!group) throw awsError('InvalidGroup.NotFound', `The security group '${groupId}' does not exist`);
+        if (group.vpcId !== world.vpcId) throw awsError('InvalidParameter', `Security group ${groupId} and subnet subnet-default1a belong to different networks.`);
+      }
       const again = world.instances.find((i) => input.ClientToken && i.clientToken === input.ClientToken);
-      const instance = again ?? {
+      const launched: FakeInstance = again ?? {
         id: nextId('i'),
-        state: 'running',
+        state: 'pending',
         type: input.InstanceType ?? '',
         tags: tagsFor(input.TagSpecifications, 'instance'),
         groupIds: input.SecurityGroupIds ?? [],
-        launchTime: new Date('2026-11-21T10:00:00Z'),
-        publicIp: '203.0.113.10',
+        publicIp: `203.0.113.${10 + world.instances.length}`,
+        volumeGb: input.BlockDeviceMappings?.[0]?.Ebs?.VolumeSize ?? 8,
+        volumeId: nextId('vol'),
+        creditMode: input.CreditSpecification?.CpuCredits,
         clientToken: input.ClientToken,
+        launchedAt: now(),
+        box: structuredClone(world.box),
       };
-      if (!again) world.instances.push(instance);
-      return { Instances: [describe(instance)] };
+      if (!again) world.instances.push(launched);
+      return { Instances: [describe(launched)] };
     }),
   );
   mocks.ec2.on(ec2.TerminateInstancesCommand).callsFake(
-    h('TerminateInstances', (input: ec2.TerminateInstancesCommandInput) => {
-      for (const i of world.instances) if (input.InstanceIds?.includes(i.id)) i.state = 'terminated';
-      return { TerminatingInstances: (input.InstanceIds ?? []).map((InstanceId) => ({ InstanceId })) };
+    ec2h('TerminateInstances', (input: ec2.TerminateInstancesCommandInput) => {
+      const targets = (input.InstanceIds ?? []).map(instance);
+      for (const i of targets) i.terminatingAt ??= now();
+      tick(world);
+      return { TerminatingInstances: targets.map((i) => ({ InstanceId: i.id, CurrentState: { Name: i.state as ec2.InstanceStateName } })) };
+    }),
+  );
+  mocks.ec2.on(ec2.ModifyInstanceCreditSpecificationCommand).callsFake(
+    ec2h('ModifyInstanceCreditSpecification', (input: ec2.ModifyInstanceCreditSpecificationCommandInput) => {
+      const ok: { InstanceId: string }[] = [];
+      const refused: { InstanceId: string; Error: { Code: string; Message: string } }[] = [];
+      for (const spec of input.InstanceCreditSpecifications ?? []) {
+        const target = world.instances.find((i) => i.id === spec.InstanceId && i.state !== 'terminated');
+        if (!target) refused.push({ InstanceId: spec.InstanceId ?? '', Error: { Code: 'InvalidInstanceID.NotFound', Message: `The instance ID '${spec.InstanceId}' does not exist` } });
+        else if (world.creditRefusal) refused.push({ InstanceId: target.id, Error: world.creditRefusal });
+        else {
+          target.creditMode = spec.CpuCredits;
+          ok.push({ InstanceId: target.id });
+        }
+      }
+      return { SuccessfulInstanceCreditSpecifications: ok, UnsuccessfulInstanceCreditSpecifications: refused };
+    }),
+  );
+  mocks.ec2.on(ec2.CreateTagsCommand).callsFake(
+    ec2h('CreateTags', (input: ec2.CreateTagsCommandInput) => {
+      for (const target of (input.Resources ?? []).map(instance)) {
+        for (const tag of input.Tags ?? []) target.tags = [...target.tags.filter((t) => t.Key !== tag.Key), tag];
+      }
+      return {};
     }),
   );
 
   // SSM
   const param = (name: string) => {
     const p = world.params.get(name);
-    if (!p) throw awsError('ParameterNotFound');
+    if (!p) throw new ssm.ParameterNotFound({ message: `Parameter ${name} not found.`, $metadata: {} });
     return p;
   };
   mocks.ssm.on(ssm.GetParameterCommand).callsFake(
-    h('GetParameter', (input: ssm.GetParameterCommandInput) =>
+    ssmh('GetParameter', (input: ssm.GetParameterCommandInput) =>
       input.Name === '/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64'
         ? { Parameter: { Name: input.Name, Value: world.amiId } }
         : { Parameter: { Name: input.Name, Value: param(input.Name ?? '').value } },
     ),
   );
   mocks.ssm.on(ssm.GetParametersByPathCommand).callsFake(
-    h('GetParametersByPath', (input: ssm.GetParametersByPathCommandInput) => ({
+    ssmh('GetParametersByPath', (input: ssm.GetParametersByPathCommandInput) => {
       // A path is a hierarchy node: /pillbox/dev holds /pillbox/dev/x, never /pillbox/dev-2/x.
-      Parameters: [...world.params.keys()].filter((n) => n.startsWith(`${(input.Path ?? '').replace(/\/$/, '')}/`)).map((Name) => ({ Name, Type: world.params.get(Name)?.type as ssm.ParameterType })),
-    })),
+      const names = [...world.params.keys()].filter((n) => n.startsWith(`${(input.Path ?? '').replace(/\/$/, '')}/`));
+      const { items, next } = page(world, names, input.NextToken);
+      return { Parameters: items.map((Name) => ({ Name, Type: world.params.get(Name)?.type as ssm.ParameterType })), NextToken: next };
+    }),
   );
   mocks.ssm.on(ssm.PutParameterCommand).callsFake(
-    h('PutParameter', (input: ssm.PutParameterCommandInput) => {
-      if (input.Tags && input.Overwrite) throw awsError('ValidationException', 'Invalid request: tags and overwrite can\'t be used together.');
-      if (world.params.has(input.Name ?? '') && !input.Overwrite) throw awsError('ParameterAlreadyExists');
+    ssmh('PutParameter', (input: ssm.PutParameterCommandInput) => {
+      if (input.Tags && input.Overwrite) throw awsError('ValidationException', "Invalid request: tags and overwrite can't be used together.");
+      if (world.params.has(input.Name ?? '') && !input.Overwrite) throw new ssm.ParameterAlreadyExists({ message: 'The parameter already exists.', $metadata: {} });
       world.params.set(input.Name ?? '', { value: input.Value ?? '', type: input.Type ?? 'String', tags: input.Tags ?? [] });
       return { Version: 1 };
     }),
   );
   mocks.ssm.on(ssm.DeleteParameterCommand).callsFake(
-    h('DeleteParameter', (input: ssm.DeleteParameterCommandInput) => {
+    ssmh('DeleteParameter', (input: ssm.DeleteParameterCommandInput) => {
       param(input.Name ?? '');
       world.params.delete(input.Name ?? '');
       return {};
     }),
   );
   mocks.ssm.on(ssm.DeleteParametersCommand).callsFake(
-    h('DeleteParameters', (input: ssm.DeleteParametersCommandInput) => {
+    ssmh('DeleteParameters', (input: ssm.DeleteParametersCommandInput) => {
       if ((input.Names ?? []).length > 10) throw awsError('ValidationException', 'at most 10 names');
       const deleted = (input.Names ?? []).filter((n) => world.params.delete(n));
-      return { DeletedParameters: deleted };
+      return { DeletedParameters: deleted, InvalidParameters: (input.Names ?? []).filter((n) => !deleted.includes(n)) };
     }),
   );
+  const agentRegistered = (i: FakeInstance) => i.state === 'running' && now() >= i.launchedAt + world.timing.pendingMs + world.timing.agentOnlineMs;
+  const agentOnline = (i: FakeInstance) => agentRegistered(i) && !i.box.agentLost;
   mocks.ssm.on(ssm.DescribeInstanceInformationCommand).callsFake(
-    h('DescribeInstanceInformation', (input: ssm.DescribeInstanceInformationCommandInput) => ({
-      InstanceInformationList: (input.Filters?.[0]?.Values ?? []).map((InstanceId) => ({ InstanceId, PingStatus: 'Online' })),
-    })),
+    ssmh('DescribeInstanceInformation', (input: ssm.DescribeInstanceInformationCommandInput) => {
+      const ids = input.Filters?.find((f) => f.Key === 'InstanceIds')?.Values ?? [];
+      const listed = world.instances
+        .filter((i) => ids.includes(i.id) && agentRegistered(i))
+        .map((i) => ({ InstanceId: i.id, PingStatus: agentOnline(i) ? ('Online' as const) : ('ConnectionLost' as const) }));
+      const { items, next } = page(world, listed, input.NextToken, true);
+      return { InstanceInformationList: items, NextToken: next };
+    }),
   );
-  const commands = new Map<string, string[]>();
+  const invocations = new Map<string, { reply: Reply; polls: number }>();
   mocks.ssm.on(ssm.SendCommandCommand).callsFake(
-    h('SendCommand', (input: ssm.SendCommandCommandInput) => {
-      const id = nextId('cmd');
+    ssmh('SendCommand', (input: ssm.SendCommandCommandInput) => {
+      const target = world.instances.find((i) => i.id === input.InstanceIds?.[0]);
+      if (!target || !agentOnline(target)) throw new ssm.InvalidInstanceId({ message: 'Instances not in a valid state for account', $metadata: {} });
       const lines = input.Parameters?.commands ?? [];
-      commands.set(id, lines);
       world.sentScripts.push(lines);
+      const answer = boxReplies((line) => boxLine(world, target, line));
+      // `set -eu`: the lines run in order and the first failure ends the script.
+      const reply: Required<Reply> = { exitCode: 0, stdout: '', stderr: '' };
+      for (const line of lines.slice(1)) {
+        const r = answer(line, target.id);
+        reply.stdout += r.stdout ?? '';
+        reply.stderr += r.stderr ?? '';
+        reply.exitCode = r.exitCode ?? 0;
+        if (reply.exitCode !== 0) break;
+      }
+      const id = nextId('cmd');
+      invocations.set(id, { reply, polls: 0 });
       return { Command: { CommandId: id } };
     }),
   );
   mocks.ssm.on(ssm.GetCommandInvocationCommand).callsFake(
-    h('GetCommandInvocation', (input: ssm.GetCommandInvocationCommandInput) => {
-      const script = (commands.get(input.CommandId ?? '') ?? []).join('\n');
-      const done = (exit: number, stdout: string, stderr = '') => ({ Status: exit === 0 ? 'Success' : 'Failed', ResponseCode: exit, StandardOutputContent: stdout, StandardErrorContent: stderr });
-      const custom = world.box.run?.(script);
-      if (custom) return done(custom.exitCode, custom.stdout, custom.stderr);
-      if (script.includes('cloud-init status')) return done(world.box.cloudInitExit, world.box.cloudInitExit === 0 ? 'status: done' : 'status: error');
-      if (script.includes('ActiveState')) return done(0, `${world.box.unitState}\n${world.box.services.map((s) => JSON.stringify(s)).join('\n')}`);
-      if (script.includes('/readyz')) return done(0, world.box.readyz);
-      return done(0, '');
+    ssmh('GetCommandInvocation', (input: ssm.GetCommandInvocationCommandInput) => {
+      const invocation = invocations.get(input.CommandId ?? '');
+      if (!invocation) throw new ssm.InvocationDoesNotExist({ message: 'Invocation does not exist', $metadata: {} });
+      invocation.polls += 1;
+      return invocationAnswer(invocation.reply, invocation.polls - 1);
     }),
   );
 
   // IAM
+  const noSuch = (what: string) => new iam.NoSuchEntityException({ message: `${what} cannot be found.`, $metadata: {} });
   const role = (name: string) => {
     const r = world.roles.get(name);
-    if (!r) throw awsError('NoSuchEntity', `The role with name ${name} cannot be found.`);
+    if (!r) throw noSuch(`The role with name ${name}`);
     return r;
   };
-  const profile = (name: string) => {
+  const profileOf = (name: string) => {
     const p = world.profiles.get(name);
-    if (!p) throw awsError('NoSuchEntity', `Instance Profile ${name} cannot be found.`);
+    if (!p) throw noSuch(`Instance Profile ${name}`);
     return p;
   };
-  mocks.iam.on(iam.GetRoleCommand).callsFake(h('GetRole', (i: iam.GetRoleCommandInput) => (role(i.RoleName ?? ''), { Role: { RoleName: i.RoleName, Arn: `arn:aws:iam::${world.accountId}:role/${i.RoleName}` } })));
-  mocks.iam.on(iam.ListRolePoliciesCommand).callsFake(h('ListRolePolicies', (i: iam.ListRolePoliciesCommandInput) => ({ PolicyNames: [...role(i.RoleName ?? '').policies.keys()] })));
+  /** IAM pages with Marker and IsTruncated. */
+  const iamPage = <T>(items: T[], marker: string | undefined) => {
+    const { items: slice, next } = page(world, items, marker);
+    return { items: slice, IsTruncated: next !== undefined, Marker: next };
+  };
+  mocks.iam.on(iam.GetRoleCommand).callsFake(iamh('GetRole', (i: iam.GetRoleCommandInput) => (role(i.RoleName ?? ''), { Role: { RoleName: i.RoleName, Arn: `arn:aws:iam::${world.accountId}:role/${i.RoleName}` } })));
+  mocks.iam.on(iam.ListRolePoliciesCommand).callsFake(
+    iamh('ListRolePolicies', (i: iam.ListRolePoliciesCommandInput) => {
+      const { items, IsTruncated, Marker } = iamPage([...role(i.RoleName ?? '').policies.keys()], i.Marker);
+      return { PolicyNames: items, IsTruncated, Marker };
+    }),
+  );
   mocks.iam.on(iam.ListAttachedRolePoliciesCommand).callsFake(
-    h('ListAttachedRolePolicies', (i: iam.ListAttachedRolePoliciesCommandInput) => ({ AttachedPolicies: role(i.RoleName ?? '').attached.map((PolicyArn) => ({ PolicyArn })) })),
+    iamh('ListAttachedRolePolicies', (i: iam.ListAttachedRolePoliciesCommandInput) => {
+      const { items, IsTruncated, Marker } = iamPage(role(i.RoleName ?? '').attached, i.Marker);
+      return { AttachedPolicies: items.map((PolicyArn) => ({ PolicyArn })), IsTruncated, Marker };
+    }),
   );
   mocks.iam.on(iam.CreateRoleCommand).callsFake(
-    h('CreateRole', (i: iam.CreateRoleCommandInput) => {
-      if (world.roles.has(i.RoleName ?? '')) throw awsError('EntityAlreadyExists');
+    iamh('CreateRole', (i: iam.CreateRoleCommandInput) => {
+      if (world.roles.has(i.RoleName ?? '')) throw new iam.EntityAlreadyExistsException({ message: `Role with name ${i.RoleName} already exists.`, $metadata: {} });
       world.roles.set(i.RoleName ?? '', { tags: i.Tags ?? [], policies: new Map(), attached: [] });
       return { Role: { RoleName: i.RoleName } };
     }),
   );
-  mocks.iam.on(iam.PutRolePolicyCommand).callsFake(h('PutRolePolicy', (i: iam.PutRolePolicyCommandInput) => (role(i.RoleName ?? '').policies.set(i.PolicyName ?? '', i.PolicyDocument ?? ''), {})));
-  mocks.iam.on(iam.DeleteRolePolicyCommand).callsFake(h('DeleteRolePolicy', (i: iam.DeleteRolePolicyCommandInput) => (role(i.RoleName ?? '').policies.delete(i.PolicyName ?? ''), {})));
+  mocks.iam.on(iam.PutRolePolicyCommand).callsFake(iamh('PutRolePolicy', (i: iam.PutRolePolicyCommandInput) => (role(i.RoleName ?? '').policies.set(i.PolicyName ?? '', i.PolicyDocument ?? ''), {})));
+  mocks.iam.on(iam.DeleteRolePolicyCommand).callsFake(
+    iamh('DeleteRolePolicy', (i: iam.DeleteRolePolicyCommandInput) => {
+      if (!role(i.RoleName ?? '').policies.delete(i.PolicyName ?? '')) throw noSuch(`The role policy with name ${i.PolicyName}`);
+      return {};
+    }),
+  );
   mocks.iam.on(iam.DeleteRoleCommand).callsFake(
-    h('DeleteRole', (i: iam.DeleteRoleCommandInput) => {
+    iamh('DeleteRole', (i: iam.DeleteRoleCommandInput) => {
       const r = role(i.RoleName ?? '');
       const inProfile = [...world.profiles.values()].some((p) => p.roles.includes(i.RoleName ?? ''));
-      if (r.policies.size > 0 || r.attached.length > 0 || inProfile) throw awsError('DeleteConflict', 'Cannot delete entity, must delete policies first.');
+      if (r.policies.size > 0 || r.attached.length > 0 || inProfile) throw new iam.DeleteConflictException({ message: 'Cannot delete entity, must delete policies first.', $metadata: {} });
       world.roles.delete(i.RoleName ?? '');
       return {};
     }),
   );
   mocks.iam.on(iam.GetInstanceProfileCommand).callsFake(
-    h('GetInstanceProfile', (i: iam.GetInstanceProfileCommandInput) => ({
-      InstanceProfile: { InstanceProfileName: i.InstanceProfileName, Arn: `arn:aws:iam::${world.accountId}:instance-profile/${i.InstanceProfileName}`, Roles: profile(i.InstanceProfileName ?? '').roles.map((RoleName) => ({ RoleName })) },
+    iamh('GetInstanceProfile', (i: iam.GetInstanceProfileCommandInput) => ({
+      InstanceProfile: {
+        InstanceProfileName: i.InstanceProfileName,
+        Arn: `arn:aws:iam::${world.accountId}:instance-profile/${i.InstanceProfileName}`,
+        Roles: profileOf(i.InstanceProfileName ?? '').roles.map((RoleName) => ({ RoleName })),
+      },
     })),
   );
   mocks.iam.on(iam.CreateInstanceProfileCommand).callsFake(
-    h('CreateInstanceProfile', (i: iam.CreateInstanceProfileCommandInput) => {
-      if (world.profiles.has(i.InstanceProfileName ?? '')) throw awsError('EntityAlreadyExists');
-      world.profiles.set(i.InstanceProfileName ?? '', { tags: i.Tags ?? [], roles: [] });
+    iamh('CreateInstanceProfile', (i: iam.CreateInstanceProfileCommandInput) => {
+      if (world.profiles.has(i.InstanceProfileName ?? '')) throw new iam.EntityAlreadyExistsException({ message: 'Instance Profile already exists.', $metadata: {} });
+      world.profiles.set(i.InstanceProfileName ?? '', { tags: i.Tags ?? [], roles: [], visibleAt: Infinity });
       return {};
     }),
   );
   mocks.iam.on(iam.AddRoleToInstanceProfileCommand).callsFake(
-    h('AddRoleToInstanceProfile', (i: iam.AddRoleToInstanceProfileCommandInput) => {
-      const p = profile(i.InstanceProfileName ?? '');
+    iamh('AddRoleToInstanceProfile', (i: iam.AddRoleToInstanceProfileCommandInput) => {
+      const p = profileOf(i.InstanceProfileName ?? '');
       role(i.RoleName ?? '');
-      if (p.roles.length > 0) throw awsError('LimitExceeded');
+      if (p.roles.length > 0) throw new iam.LimitExceededException({ message: 'Cannot exceed quota for InstanceSessionsPerInstanceProfile: 1', $metadata: {} });
       p.roles.push(i.RoleName ?? '');
+      p.visibleAt = now() + world.timing.profileVisibleMs;
       return {};
     }),
   );
   mocks.iam.on(iam.RemoveRoleFromInstanceProfileCommand).callsFake(
-    h('RemoveRoleFromInstanceProfile', (i: iam.RemoveRoleFromInstanceProfileCommandInput) => {
-      const p = profile(i.InstanceProfileName ?? '');
+    iamh('RemoveRoleFromInstanceProfile', (i: iam.RemoveRoleFromInstanceProfileCommandInput) => {
+      const p = profileOf(i.InstanceProfileName ?? '');
+      if (!p.roles.includes(i.RoleName ?? '')) throw noSuch(`The role with name ${i.RoleName} in the profile`);
       p.roles = p.roles.filter((r) => r !== i.RoleName);
       return {};
     }),
   );
   mocks.iam.on(iam.DeleteInstanceProfileCommand).callsFake(
-    h('DeleteInstanceProfile', (i: iam.DeleteInstanceProfileCommandInput) => {
-      if (profile(i.InstanceProfileName ?? '').roles.length > 0) throw awsError('DeleteConflict');
+    iamh('DeleteInstanceProfile', (i: iam.DeleteInstanceProfileCommandInput) => {
+      if (profileOf(i.InstanceProfileName ?? '').roles.length > 0) throw new iam.DeleteConflictException({ message: 'Cannot delete entity, must remove roles from instance profile first.', $metadata: {} });
       world.profiles.delete(i.InstanceProfileName ?? '');
       return {};
     }),
   );
 
   const restore = () => {
-    mocks.ec2.restore();
-    mocks.ssm.restore();
-    mocks.iam.restore();
-    mocks.sts.restore();
+    for (const mock of Object.values(mocks)) mock.restore();
   };
-  return { clients, mocks, restore };
+  return { clients, s3, mocks, restore, clock: world.clock };
 }
 
 export type FakeAws = ReturnType<typeof fakeAws>;
 
-/** Sleeping advances the clock instantly, so bounded waits run in no time. */
-export function fakeClock(start = Date.parse('2026-11-21T10:00:00Z')): Clock & { elapsed: () => number } {
-  let t = start;
-  return { now: () => t, sleep: async (ms) => void (t += ms), elapsed: () => t - start };
+/** A fresh world and fake AWS for each test of the calling suite, handed to `use`, restored after the test. */
+export function useFakeAws(use: (world: World, fake: FakeAws) => void): void {
+  let fake: FakeAws | undefined;
+  beforeEach(() => {
+    const world = aWorld();
+    fake = fakeAws(world);
+    use(world, fake);
+  });
+  afterEach(() => fake?.restore());
 }
 
 /** Names of the commands a mock received, in order (e.g. ['DescribeVpcsCommand', ...]). */
 export function commandNames(fake: FakeAws): string[] {
-  const calls: { args: unknown[] }[] = [fake.mocks.ec2, fake.mocks.ssm, fake.mocks.iam, fake.mocks.sts].flatMap((m) => m.calls() as { args: unknown[] }[]);
+  const calls: { args: unknown[] }[] = Object.values(fake.mocks).flatMap((m) => m.calls() as { args: unknown[] }[]);
   return calls.map((c) => (c.args[0] as { constructor: { name: string } }).constructor.name);
 }
 

@@ -1,13 +1,23 @@
 // A box behind aws-sdk-client-mock: SendCommand records the shell line, GetCommandInvocation
-// answers it. Paged output (capture / dd page / rm) is served from memory the way the real
-// scripts would; every other line goes to the test's handler.
+// answers it the way SSM does (InvocationDoesNotExist on the first poll, InProgress on the
+// next, then the result, cut at SSM's output caps). Paged output (capture / dd page / rm)
+// is served from memory the way the real scripts would; every other line goes to the
+// test's handler.
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
-import { GetCommandInvocationCommand, SendCommandCommand, type ServiceInputTypes, type ServiceOutputTypes, type SSMClientResolvedConfig } from '@aws-sdk/client-ssm';
+import {
+  GetCommandInvocationCommand,
+  InvocationDoesNotExist,
+  SendCommandCommand,
+  type ServiceInputTypes,
+  type ServiceOutputTypes,
+  type SSMClientResolvedConfig,
+} from '@aws-sdk/client-ssm';
 import { EC2Client, type ServiceInputTypes as Ec2Input, type ServiceOutputTypes as Ec2Output, type EC2ClientResolvedConfig } from '@aws-sdk/client-ec2';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient, type AwsStub } from 'aws-sdk-client-mock';
-import { PAGE_BYTES, SSM_STDOUT_LIMIT } from '../../../scripts/lib/box/ssm-output.js';
+import { PAGE_BYTES } from '../../../scripts/lib/box/ssm-output.js';
+import { SSM_STDOUT_LIMIT } from '../../../scripts/lib/box/ssm-run.js';
 
 export interface Reply {
   exitCode?: number;
@@ -36,29 +46,26 @@ export function useBoxMocks(): { ec2: Ec2Mock; ssm: SsmMock } {
   return mocks;
 }
 
-export function fakeBox(ssm: SsmMock, handler: Handler): { lines: () => string[] } {
-  const files = new Map<string, Buffer>();
-  const replies: Reply[] = [];
-  const lines: string[] = [];
-  ssm.on(SendCommandCommand).callsFake((input: { InstanceIds?: string[]; Parameters?: Record<string, string[]> }) => {
-    const [setEu, line = '', ...rest] = input.Parameters?.commands ?? [];
-    if (setEu !== 'set -eu' || rest.length > 0) throw new Error(`unexpected script: ${JSON.stringify(input.Parameters)}`);
-    lines.push(line);
-    replies.push(answer(line, input.InstanceIds?.[0] ?? ''));
-    return { Command: { CommandId: `cmd-${replies.length - 1}` } };
-  });
-  ssm.on(GetCommandInvocationCommand).callsFake((input: { CommandId?: string }) => {
-    const reply = replies[Number(input.CommandId?.slice(4))] ?? {};
-    const exitCode = reply.exitCode ?? 0;
-    return {
-      Status: exitCode === 0 ? 'Success' : 'Failed',
-      ResponseCode: exitCode,
-      StandardOutputContent: (reply.stdout ?? '').slice(0, SSM_STDOUT_LIMIT),
-      StandardErrorContent: (reply.stderr ?? '').slice(0, 8000),
-    };
-  });
+/** What SSM reports for one invocation on its n-th GetCommandInvocation (0-based). */
+export function invocationAnswer(reply: Reply, poll: number) {
+  if (poll === 0) throw new InvocationDoesNotExist({ message: 'Invocation does not exist', $metadata: {} });
+  if (poll === 1) return { Status: 'InProgress', ResponseCode: -1, StandardOutputContent: '', StandardErrorContent: '' };
+  const exitCode = reply.exitCode ?? 0;
+  return {
+    Status: exitCode === 0 ? 'Success' : 'Failed',
+    ResponseCode: exitCode,
+    StandardOutputContent: (reply.stdout ?? '').slice(0, SSM_STDOUT_LIMIT),
+    StandardErrorContent: (reply.stderr ?? '').slice(0, 8000),
+  };
+}
 
-  function answer(line: string, instanceId: string): Reply {
+/**
+ * Answers the lines of a script: the capture, page and remove commands of the paged reader
+ * from the files it keeps, anything else from `handler`.
+ */
+export function boxReplies(handler: Handler): (line: string, instanceId: string) => Reply {
+  const files = new Map<string, Buffer>();
+  return (line, instanceId) => {
     const capture = /^sh -c '.*?' sh (\/tmp\/pillbox-output-[a-f0-9]+\.gz) (\d+) (.*)$/s.exec(line);
     if (capture && line.includes('gzip -c')) {
       const [, file = '', , command = ''] = capture;
@@ -82,7 +89,28 @@ export function fakeBox(ssm: SsmMock, handler: Handler): { lines: () => string[]
       return {};
     }
     return handler(line, instanceId);
-  }
+  };
+}
+
+export function fakeBox(ssm: SsmMock, handler: Handler): { lines: () => string[] } {
+  const answer = boxReplies(handler);
+  const replies: Reply[] = [];
+  const polls: number[] = [];
+  const lines: string[] = [];
+  ssm.on(SendCommandCommand).callsFake((input: { InstanceIds?: string[]; Parameters?: Record<string, string[]> }) => {
+    const [setEu, line = '', ...rest] = input.Parameters?.commands ?? [];
+    if (setEu !== 'set -eu' || rest.length > 0) throw new Error(`unexpected script: ${JSON.stringify(input.Parameters)}`);
+    lines.push(line);
+    replies.push(answer(line, input.InstanceIds?.[0] ?? ''));
+    polls.push(0);
+    return { Command: { CommandId: `cmd-${replies.length - 1}` } };
+  });
+  ssm.on(GetCommandInvocationCommand).callsFake((input: { CommandId?: string }) => {
+    const n = Number(input.CommandId?.slice(4));
+    const poll = polls[n] ?? 0;
+    polls[n] = poll + 1;
+    return invocationAnswer(replies[n] ?? {}, poll);
+  });
 
   return { lines: () => [...lines] };
 }

@@ -1,14 +1,16 @@
-// An in-memory S3 behind aws-sdk-client-mock, as strict as the real one where pillbox
-// depends on it: buckets have an owner (ExpectedBucketOwner mismatches are refused), a new
-// bucket can stay invisible for a few calls, listings page, a PutObject is atomic and
-// refused (BadDigest) when its body does not match the SHA-256 sent, lifecycle rules are
-// validated the way S3 validates them. The mock skips the SDK's middleware, so nothing
-// here computes or checks a checksum unless this file does.
+// The S3 part of the fake AWS world (fake-aws.ts): the account's buckets, answered on the
+// world's clock, with its faults, throttling bursts and crashes, as strict as S3 where
+// pillbox depends on it: buckets have an owner (ExpectedBucketOwner mismatches are
+// refused), a new bucket stays invisible to HeadBucket for a while, listings page, a
+// PutObject is atomic and refused (BadDigest) when its body does not match the SHA-256
+// sent, lifecycle rules are validated the way S3 validates them. Errors S3 models carry
+// the SDK's own classes (NoSuchBucket, NoSuchKey, NotFound). The mock skips the SDK's
+// middleware, so nothing here computes or checks a checksum unless this file does.
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import * as s3 from '@aws-sdk/client-s3';
-import { mockClient } from 'aws-sdk-client-mock';
-import { awsError, withFaults } from './fake-aws.js';
+import type { AwsStub } from 'aws-sdk-client-mock';
+import { awsError } from './aws-error.js';
 
 export interface FakeObject {
   body: Buffer;
@@ -28,52 +30,44 @@ export interface FakeBucket {
   policy?: unknown;
   lifecycle?: s3.LifecycleRule[];
   tags?: s3.Tag[];
-  /** HeadBucket answers NotFound this many more times (a bucket just created). */
-  invisibleFor: number;
+  /** Until this clock time, HeadBucket answers NotFound (a bucket just created). */
+  visibleAt: number;
 }
 
-export interface S3World {
+/** What of the world the S3 fake reads and changes. */
+export interface S3State {
   accountId: string;
   region: string;
   buckets: Map<string, FakeBucket>;
-  /** Objects per ListObjectsV2 page, small so every listing pages. */
+  /** Items per page of every list. */
   pageSize: number;
-  /** How many HeadBucket calls a newly created bucket stays invisible for. */
-  newBucketInvisibleFor: number;
-  faults: Map<string, Error[]>;
+  /** After CreateBucket, HeadBucket answers NotFound this long (ms of the world's clock). */
+  timing: { bucketVisibleMs: number };
 }
 
-export const anS3World = (overrides: Partial<S3World> = {}): S3World => ({
-  accountId: '123456789012',
-  region: 'eu-west-1',
-  buckets: new Map(),
-  pageSize: 2,
-  newBucketInvisibleFor: 1,
-  faults: new Map(),
-  ...overrides,
-});
+export type S3Mock = AwsStub<s3.ServiceInputTypes, s3.ServiceOutputTypes, s3.S3ClientResolvedConfig>;
 
-/** The next `times` calls of `command` (e.g. 'PutObject') fail with `error`. */
-export function failNextS3(world: S3World, command: string, error: Error, times = 1): void {
-  world.faults.set(command, [...(world.faults.get(command) ?? []), ...Array.from({ length: times }, () => error)]);
-}
+/** Wraps a handler with the world's clock, crash, faults and throttling (fake-aws.ts). */
+export type Wrap = <I, O>(name: string, fn: (input: I) => O) => (input: I) => Promise<O>;
 
 export const sha256Base64 = (body: Buffer): string => createHash('sha256').update(body).digest('base64');
 
-/** Puts an object the way another writer would (the box's aws CLI, or a person). */
-export function putObject(world: S3World, bucket: string, key: string, body: Buffer | string, extra: Partial<FakeObject> = {}): void {
-  const b = world.buckets.get(bucket);
-  if (!b) throw new Error(`no bucket ${bucket}`);
-  const buf = Buffer.from(body);
-  b.objects.set(key, { body: buf, metadata: {}, tagging: '', ...extra });
-}
-
 /** A bucket that already exists (created by an earlier provision), visible at once. */
-export function aBucket(world: S3World, name: string, owner = world.accountId): FakeBucket {
-  const bucket: FakeBucket = { owner, region: world.region, objects: new Map(), invisibleFor: 0 };
+export function aBucket(world: S3State, name: string, owner = world.accountId): FakeBucket {
+  const bucket: FakeBucket = { owner, region: world.region, objects: new Map(), visibleAt: 0 };
   world.buckets.set(name, bucket);
   return bucket;
 }
+
+/** Puts an object the way another writer would (the box's aws CLI, or a person). */
+export function putObject(world: S3State, bucket: string, key: string, body: Buffer | string, extra: Partial<FakeObject> = {}): void {
+  const b = world.buckets.get(bucket);
+  if (!b) throw new Error(`no bucket ${bucket}`);
+  b.objects.set(key, { body: Buffer.from(body), metadata: {}, tagging: '', ...extra });
+}
+
+/** The keys a bucket holds under a prefix, sorted. */
+export const keysUnder = (world: S3State, bucket: string, prefix: string): string[] => [...(world.buckets.get(bucket)?.objects.keys() ?? [])].filter((k) => k.startsWith(prefix)).sort();
 
 function toBuffer(body: unknown): Buffer {
   if (typeof body === 'string' || body instanceof Uint8Array) return Buffer.from(body);
@@ -96,17 +90,16 @@ function validateLifecycle(rules: s3.LifecycleRule[]): void {
   }
 }
 
-export function fakeS3(world: S3World) {
-  const client = new s3.S3Client({ region: world.region, credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' } });
-  const mock = mockClient(client);
-  mock.onAnyCommand().rejects(new Error('unexpected command in fake S3'));
+const noSuchBucket = () => new s3.NoSuchBucket({ message: 'The specified bucket does not exist', $metadata: { httpStatusCode: 404 } });
+/** HEAD requests have no body, so S3's 404 reaches the SDK as a bare NotFound. */
+const notFound = () => new s3.NotFound({ message: 'Not Found', $metadata: { httpStatusCode: 404 } });
 
-  const h = withFaults(world.faults);
-
+/** Answers every S3 command pillbox sends from `world`, each handler wrapped by `h`. */
+export function answerS3(mock: S3Mock, world: S3State, now: () => number, h: Wrap): void {
   /** The bucket a request names, as S3 answers for a missing one or someone else's. */
   const bucketOf = (input: { Bucket?: string; ExpectedBucketOwner?: string }): FakeBucket => {
     const b = world.buckets.get(input.Bucket ?? '');
-    if (!b) throw awsError('NoSuchBucket', 'The specified bucket does not exist');
+    if (!b) throw noSuchBucket();
     if (input.ExpectedBucketOwner && input.ExpectedBucketOwner !== b.owner) throw awsError('AccessDenied', 'Access Denied');
     return b;
   };
@@ -114,12 +107,8 @@ export function fakeS3(world: S3World) {
   mock.on(s3.HeadBucketCommand).callsFake(
     h('HeadBucket', (input: s3.HeadBucketCommandInput) => {
       const b = world.buckets.get(input.Bucket ?? '');
-      if (!b) throw awsError('NotFound');
+      if (!b || now() < b.visibleAt) throw notFound();
       if (input.ExpectedBucketOwner && input.ExpectedBucketOwner !== b.owner) throw awsError('Forbidden');
-      if (b.invisibleFor > 0) {
-        b.invisibleFor -= 1;
-        throw awsError('NotFound');
-      }
       return { BucketRegion: b.region };
     }),
   );
@@ -130,8 +119,9 @@ export function fakeS3(world: S3World) {
         throw awsError('IllegalLocationConstraintException', `The ${String(constraint)} location constraint is incompatible for the region specific endpoint this request was sent to.`);
       }
       const existing = world.buckets.get(input.Bucket ?? '');
-      if (existing) throw awsError(existing.owner === world.accountId ? 'BucketAlreadyOwnedByYou' : 'BucketAlreadyExists');
-      world.buckets.set(input.Bucket ?? '', { owner: world.accountId, region: world.region, objects: new Map(), invisibleFor: world.newBucketInvisibleFor });
+      if (existing?.owner === world.accountId) throw new s3.BucketAlreadyOwnedByYou({ message: 'Your previous request to create the named bucket succeeded and you already own it.', $metadata: {} });
+      if (existing) throw new s3.BucketAlreadyExists({ message: 'The requested bucket name is not available.', $metadata: {} });
+      world.buckets.set(input.Bucket ?? '', { owner: world.accountId, region: world.region, objects: new Map(), visibleAt: now() + world.timing.bucketVisibleMs });
       return { Location: `/${input.Bucket}` };
     }),
   );
@@ -163,15 +153,16 @@ export function fakeS3(world: S3World) {
     h('ListObjectsV2', (i: s3.ListObjectsV2CommandInput) => {
       const b = bucketOf(i);
       const keys = [...b.objects.keys()].filter((k) => k.startsWith(i.Prefix ?? '')).sort();
-      const start = Number(i.ContinuationToken ?? 0);
+      const start = i.ContinuationToken === undefined ? 0 : Number(i.ContinuationToken.replace('token-', ''));
+      if (Number.isNaN(start)) throw awsError('InvalidArgument', 'The continuation token provided is incorrect');
       const size = Math.min(i.MaxKeys ?? 1000, world.pageSize);
-      const page = keys.slice(start, start + size);
+      const keysOfPage = keys.slice(start, start + size);
       const more = start + size < keys.length;
       return {
-        Contents: page.map((Key) => ({ Key, Size: b.objects.get(Key)?.body.length, LastModified: new Date('2026-11-21T03:00:00Z') })),
-        KeyCount: page.length,
+        Contents: keysOfPage.map((Key) => ({ Key, Size: b.objects.get(Key)?.body.length, LastModified: new Date('2026-11-21T03:00:00Z') })),
+        KeyCount: keysOfPage.length,
         IsTruncated: more,
-        NextContinuationToken: more ? String(start + size) : undefined,
+        NextContinuationToken: more ? `token-${start + size}` : undefined,
       };
     }),
   );
@@ -184,20 +175,20 @@ export function fakeS3(world: S3World) {
       return { ChecksumSHA256: i.ChecksumSHA256 };
     }),
   );
-  const objectOf = (i: { Bucket?: string; Key?: string; ExpectedBucketOwner?: string }, missing: string): FakeObject => {
+  const objectOf = (i: { Bucket?: string; Key?: string; ExpectedBucketOwner?: string }, missing: () => Error): FakeObject => {
     const o = bucketOf(i).objects.get(i.Key ?? '');
-    if (!o) throw awsError(missing);
+    if (!o) throw missing();
     return o;
   };
   mock.on(s3.HeadObjectCommand).callsFake(
     h('HeadObject', (i: s3.HeadObjectCommandInput) => {
-      const o = objectOf(i, 'NotFound');
+      const o = objectOf(i, notFound);
       return { ContentLength: o.body.length, Metadata: o.metadata, ...(i.ChecksumMode === 'ENABLED' && o.checksumSha256 ? { ChecksumSHA256: o.checksumSha256 } : {}) };
     }),
   );
   mock.on(s3.GetObjectCommand).callsFake(
     h('GetObject', (i: s3.GetObjectCommandInput) => {
-      const o = objectOf(i, 'NoSuchKey');
+      const o = objectOf(i, () => new s3.NoSuchKey({ message: 'The specified key does not exist.', $metadata: { httpStatusCode: 404 } }));
       const stream = Object.assign(Readable.from([o.body]), {
         transformToString: async (encoding?: BufferEncoding) => o.body.toString(encoding),
         transformToByteArray: async () => new Uint8Array(o.body),
@@ -214,7 +205,4 @@ export function fakeS3(world: S3World) {
       return { Deleted: i.Delete?.Quiet ? [] : objects.map((o) => ({ Key: o.Key })) };
     }),
   );
-  return { client, mock, restore: () => mock.restore() };
 }
-
-export type FakeS3 = ReturnType<typeof fakeS3>;

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { SendCommandCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { expect } from 'chai';
+import { fakeClock } from '../fakes/fake-clock.js';
 import { ssmRunner } from '../../../scripts/lib/box/ssm-output.js';
 import { toShellLine } from '../../../scripts/lib/box/ssm-run.js';
 import { OperatorError } from '../../../scripts/lib/core/operator-error.js';
@@ -17,7 +18,7 @@ describe('logs', () => {
   let ssm: SsmMock;
   beforeEach(() => (ssm = mockClient(SSMClient)));
   afterEach(() => ssm.restore());
-  const run = () => ssmRunner(new SSMClient({ region: 'eu-west-1' }), 'i-0abc', { sleep: async () => {} });
+  const run = () => ssmRunner(new SSMClient({ region: 'eu-west-1' }), 'i-0abc', { clock: fakeClock() });
 
   it('builds the compose logs command for one service with --since', () => {
     expect(toShellLine(composeLogsCommand({ service: 'app', tail: '50', since: '15m' }))).to.equal(`${COMPOSE} logs --no-color --tail 50 --since 15m app`);

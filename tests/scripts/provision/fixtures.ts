@@ -5,8 +5,7 @@ import { Progress } from '../../../scripts/lib/core/progress.js';
 import type { ArchiveRunner } from '../../../scripts/lib/core/source-archive.js';
 import { provisionSchema, type ProvisionConfig } from '../../../scripts/lib/provision/config.js';
 import type { ProvisionDeps } from '../../../scripts/lib/provision/run.js';
-import { fakeClock, type FakeAws } from '../fakes/fake-aws.js';
-import { anS3World, fakeS3, type S3World } from '../fakes/fake-s3.js';
+import type { FakeAws } from '../fakes/fake-aws.js';
 
 export const SHA = '3f2a1c0d9e8b7a6f5e4d3c2b1a0f9e8d7c6b5a49';
 
@@ -30,25 +29,22 @@ export const aGit =
 /** `git archive` stand-in: the same commit always gives the same bytes. */
 export const anArchive: ArchiveRunner = async (sha) => Buffer.from(`tar.gz of ${sha}\n`);
 
-export function depsFor(fake: FakeAws, overrides: Partial<ProvisionDeps> = {}, s3World: S3World = anS3World()): ProvisionDeps & { log: () => string; s3World: S3World } {
+export function depsFor(fake: FakeAws, overrides: Partial<ProvisionDeps> = {}): ProvisionDeps & { log: () => string } {
   const stream = new PassThrough();
   let log = '';
   stream.on('data', (c: Buffer) => (log += c.toString()));
-  const clock = fakeClock();
+  const clock = fake.clock;
   return {
     clients: fake.clients,
-    s3: fakeS3(s3World).client,
+    s3: fake.s3,
     git: aGit(),
     archive: anArchive,
     progress: new Progress({ stream, now: clock.now }),
     clock,
     runId: 'run00001',
     holder: 'alice@laptop',
-    launch: { sleep: clock.sleep },
-    sgRetry: { sleep: clock.sleep, delayMs: 1000 },
     newId: () => 'feedc0de',
     log: () => log,
-    s3World,
     ...overrides,
   };
 }

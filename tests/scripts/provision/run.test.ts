@@ -1,30 +1,41 @@
 import { expect } from 'chai';
 import * as ec2 from '@aws-sdk/client-ec2';
 import { CreateRoleCommand, PutRolePolicyCommand } from '@aws-sdk/client-iam';
-import { PutParameterCommand } from '@aws-sdk/client-ssm';
+import { PutParameterCommand, SendCommandCommand } from '@aws-sdk/client-ssm';
 import { SECRET_NAMES } from '../../../scripts/lib/aws/secrets.js';
+import { PS_TEMPLATE } from '../../../scripts/lib/box/compose-health.js';
+import { SSM_STDOUT_LIMIT } from '../../../scripts/lib/box/ssm-run.js';
+import { BOOT_STEPS_MIN, PROVISION_MIN } from '../../../scripts/lib/provision/budget.js';
 import { provision } from '../../../scripts/lib/provision/run.js';
-import { aWorld, awsError, commandNames, failNext, fakeAws, rejection, type FakeAws, type World } from '../fakes/fake-aws.js';
-import { anS3World } from '../fakes/fake-s3.js';
+import { planText, provisionRows } from '../../../scripts/lib/provision/summary.js';
+import { AWS_TIMING, awsError, commandNames, failNext, liveInstances, rejection, settle, throttleBurst, useFakeAws, type FakeAws, type PsEntry, type World } from '../fakes/fake-aws.js';
 import { aConfig, aGit, depsFor, SHA } from './fixtures.js';
 
-const MUTATING = /^(Create|Put|Delete|Run|Terminate|Authorize|Revoke|Add|Remove|Send|Attach|Detach)/;
+const MUTATING = /^(Create|Put|Delete|Run|Terminate|Authorize|Revoke|Add|Remove|Send|Attach|Detach|Modify)/;
 const SECRET_VALUE = /^[A-Za-z0-9_-]{43}$/;
+const RUNNING_HOURLY = 0.0416 + (30 * 0.08) / 730 + 0.005;
+
+/** `count` services whose labels make `docker compose ps --format json` print about `labelChars` per line. */
+const labelledServices = (count: number, labelChars: number): PsEntry[] =>
+  Array.from({ length: count }, (_, i) => ({
+    Service: `svc-${String(i).padStart(3, '0')}`,
+    State: 'running',
+    Health: 'healthy',
+    ExitCode: 0,
+    Publishers: null,
+    Labels: `org.opencontainers.image.description=${'x'.repeat(labelChars)}`,
+  }));
 
 describe('provision', () => {
   let world: World;
   let fake: FakeAws;
-  beforeEach(() => {
-    world = aWorld();
-    fake = fakeAws(world);
-  });
-  afterEach(() => fake.restore());
+  useFakeAws((w, f) => ((world = w), (fake = f)));
 
   describe('a fresh environment', () => {
     it('creates role, profile, secrets, security group and one instance, then waits until /readyz answers', async () => {
       const result = await provision(aConfig(), depsFor(fake));
       expect(result.instanceId).to.match(/^i-/);
-      expect(result.appUrl).to.equal('http://203.0.113.10/');
+      expect(result.appUrl).to.equal(`http://${world.instances[0]!.publicIp}/`);
       expect(result.waited).to.equal(true);
       expect(world.instances).to.have.length(1);
       expect([...world.roles.keys()]).to.deep.equal(['pillbox-dev-instance']);
@@ -33,14 +44,23 @@ describe('provision', () => {
       expect(world.groups.map((g) => g.name)).to.deep.equal(['pillbox-dev']);
     });
 
-    it('sends RunInstances with IMDSv2, an encrypted gp3 root, standard credits, terminate on shutdown, a ClientToken and tags on instance, volume and ENI', async () => {
+    it('waits through the states AWS really passes: pending, the agent late, every invocation unknown at first', async () => {
+      const deps = depsFor(fake);
+      await provision(aConfig(), deps);
+      expect(deps.log()).to.match(/… pending \(\d+s\)\n(.*\n)*✓ wait: i-[0-9a-f]+ running/);
+      expect(fake.clock.elapsed(), 'at least pending + agent registration').to.be.greaterThan(AWS_TIMING.pendingMs + AWS_TIMING.agentOnlineMs);
+      const byId = fake.mocks.ec2.commandCalls(ec2.DescribeInstancesCommand).filter((c) => c.args[0].input.InstanceIds);
+      expect(byId.length, 'polled while unknown, then pending').to.be.greaterThan(2);
+    });
+
+    it('sends RunInstances with IMDSv2, an encrypted gp3 root, unlimited credits for the boot, terminate on shutdown, a ClientToken and tags on instance, volume and ENI', async () => {
       await provision(aConfig({ ttlHours: 8 }), depsFor(fake));
       const [call] = fake.mocks.ec2.commandCalls(ec2.RunInstancesCommand);
       const input = call!.args[0].input;
       expect(input).to.include({ ImageId: 'ami-0al2023', InstanceType: 't3.medium', MinCount: 1, MaxCount: 1, InstanceInitiatedShutdownBehavior: 'terminate', ClientToken: 'pillbox-dev-run00001' });
       expect(input.MetadataOptions).to.deep.equal({ HttpTokens: 'required', HttpEndpoint: 'enabled', HttpPutResponseHopLimit: 1 });
       expect(input.BlockDeviceMappings).to.deep.equal([{ DeviceName: '/dev/xvda', Ebs: { VolumeSize: 30, VolumeType: 'gp3', Encrypted: true, DeleteOnTermination: true } }]);
-      expect(input.CreditSpecification).to.deep.equal({ CpuCredits: 'standard' });
+      expect(input.CreditSpecification).to.deep.equal({ CpuCredits: 'unlimited' });
       expect(input.IamInstanceProfile).to.deep.equal({ Name: 'pillbox-dev-instance' });
       expect(input.KeyName, 'no SSH key').to.equal(undefined);
       expect(input.TagSpecifications?.map((t) => t.ResourceType)).to.deep.equal(['instance', 'volume', 'network-interface']);
@@ -56,12 +76,6 @@ describe('provision', () => {
       expect(input.TagSpecifications?.[0]?.Tags).to.deep.include({ Key: 'AmiId', Value: 'ami-0al2023' });
     });
 
-    it('omits the credit specification for a type that is not burstable', async () => {
-      await provision(aConfig({ instanceType: 'm6i.large' }), depsFor(fake));
-      const input = fake.mocks.ec2.commandCalls(ec2.RunInstancesCommand)[0]!.args[0].input;
-      expect(input.CreditSpecification).to.equal(undefined);
-    });
-
     it('opens only the app port to the configured CIDR, never 22', async () => {
       await provision(aConfig({ appPort: 8080, allowedCidr: '198.51.100.0/24' }), depsFor(fake));
       const calls = fake.mocks.ec2.commandCalls(ec2.AuthorizeSecurityGroupIngressCommand);
@@ -71,6 +85,15 @@ describe('provision', () => {
       const sg = fake.mocks.ec2.commandCalls(ec2.CreateSecurityGroupCommand)[0]!.args[0].input;
       expect(sg.VpcId).to.equal('vpc-default1');
       expect(sg.TagSpecifications?.[0]?.Tags).to.deep.include({ Key: 'Env', Value: 'dev' });
+    });
+
+    it('uses its group in the default VPC, not a namesake in another VPC', async () => {
+      world.groups.push({ id: 'sg-foreign', name: 'pillbox-dev', vpcId: 'vpc-other', tags: [] });
+      await provision(aConfig(), depsFor(fake));
+      const own = world.groups.find((g) => g.vpcId === 'vpc-default1');
+      expect(own?.name).to.equal('pillbox-dev');
+      expect(world.instances[0]!.groupIds).to.deep.equal([own!.id]);
+      expect(world.groups.find((g) => g.id === 'sg-foreign'), 'left alone').to.deep.equal({ id: 'sg-foreign', name: 'pillbox-dev', vpcId: 'vpc-other', tags: [] });
     });
 
     it('stores each secret as a tagged SecureString without Overwrite, and puts no secret in user-data or tags', async () => {
@@ -122,8 +145,49 @@ describe('provision', () => {
     });
   });
 
+  describe('CPU credits', () => {
+    it('switches the box to standard once the stack is healthy and /readyz answers, not before', async () => {
+      const result = await provision(aConfig(), depsFor(fake));
+      expect(world.instances[0]!.creditMode).to.equal('standard');
+      expect(result.cpuCredits).to.equal('standard');
+      const lastProbe = world.log.lastIndexOf('SendCommand');
+      expect(world.log.indexOf('ModifyInstanceCreditSpecification')).to.be.greaterThan(lastProbe);
+      const [call] = fake.mocks.ec2.commandCalls(ec2.ModifyInstanceCreditSpecificationCommand);
+      expect(call!.args[0].input).to.deep.equal({ InstanceCreditSpecifications: [{ InstanceId: world.instances[0]!.id, CpuCredits: 'standard' }] });
+    });
+
+    it('asks again on a re-provision of a box already in standard (the box may have switched itself first), and that is fine', async () => {
+      await provision(aConfig(), depsFor(fake));
+      const again = await provision(aConfig(), depsFor(fake, { runId: 'run00002' }));
+      expect(again.cpuCredits).to.equal('standard');
+      expect(fake.mocks.ec2.commandCalls(ec2.ModifyInstanceCreditSpecificationCommand)).to.have.length(2);
+    });
+
+    it('reports a switch EC2 refuses for the instance (an item in the answer, not an exception) and still succeeds', async () => {
+      world.creditRefusal = { Code: 'IncorrectInstanceState', Message: 'The instance is not in a state to modify.' };
+      const deps = depsFor(fake);
+      const result = await provision(aConfig(), deps);
+      expect(result.cpuCredits).to.equal('unlimited (EC2 refused the switch: IncorrectInstanceState: The instance is not in a state to modify.)');
+      expect(deps.log()).to.include('! CPU credits stay unlimited');
+      expect(provisionRows(result).find(([k]) => k === 'CPU credits')?.[1]).to.include('worst case if never switched: +$0.0800/h');
+    });
+
+    it('reports a switch the credentials may not make and still succeeds', async () => {
+      failNext(world, 'ModifyInstanceCreditSpecification', awsError('UnauthorizedOperation', 'You are not authorized to perform this operation.'));
+      const result = await provision(aConfig(), depsFor(fake));
+      expect(result.cpuCredits).to.equal('unlimited (the switch failed: UnauthorizedOperation: You are not authorized to perform this operation.)');
+    });
+
+    it('sends no credit specification and no switch for a type without credits', async () => {
+      const result = await provision(aConfig({ instanceType: 'm6i.large' }), depsFor(fake));
+      expect(fake.mocks.ec2.commandCalls(ec2.RunInstancesCommand)[0]!.args[0].input.CreditSpecification).to.equal(undefined);
+      expect(fake.mocks.ec2.commandCalls(ec2.ModifyInstanceCreditSpecificationCommand)).to.have.length(0);
+      expect(result.cpuCredits).to.equal(undefined);
+    });
+  });
+
   describe('--plan', () => {
-    it('sends no mutating call and lists every resource it would create, with the cost', async () => {
+    it('sends no mutating call and lists every resource it would create, with the cost including the public IPv4', async () => {
       const result = await provision(aConfig({ plan: true }), depsFor(fake));
       expect(commandNames(fake).filter((n) => MUTATING.test(n))).to.deep.equal([]);
       expect(result.planned).to.equal(true);
@@ -138,14 +202,33 @@ describe('provision', () => {
         'create ingress',
         'create instance',
       ]);
-      expect(result.hourlyUsd).to.be.closeTo(0.0416 + (30 * 0.08) / 730, 1e-9);
-      expect(result.ttlUsd).to.be.closeTo(result.hourlyUsd * 8, 1e-9);
+      expect(result.hourlyUsd).to.be.closeTo(RUNNING_HOURLY, 1e-9);
+      expect(result.ttlUsd).to.be.closeTo(RUNNING_HOURLY * 8, 1e-9);
+    });
+
+    it('shows the CPU credit worst case: every vCPU at 100% in unlimited mode for the whole TTL', async () => {
+      const result = await provision(aConfig({ plan: true, ttlHours: 8 }), depsFor(fake));
+      // t3.medium: 2 vCPUs, 20% baseline each, so 1.6 vCPU of surplus at $0.05 per vCPU-hour.
+      expect(result.creditCeiling?.hourlyUsd).to.be.closeTo(0.08, 1e-9);
+      expect(result.creditCeiling?.ttlUsd).to.be.closeTo(0.64, 1e-9);
+      expect(provisionRows(result)).to.deep.include(['CPU credits', 'unlimited while booting, standard once healthy; worst case if never switched: +$0.0800/h, $0.6400 over the TTL']);
+      expect(planText(result)).to.include('t3.medium, CPU credits unlimited until healthy, then standard');
+      const m6i = await provision(aConfig({ plan: true, instanceType: 'm6i.large' }), depsFor(fake));
+      expect(m6i.creditCeiling).to.equal(undefined);
+    });
+
+    it('prints its time budget, the one the waits use', async () => {
+      const deps = depsFor(fake);
+      const result = await provision(aConfig({ plan: true }), deps);
+      const budget = `${PROVISION_MIN} min: 5 to launch, 40 to boot (running 4, SSM agent 5, cloud-init 8, services healthy 20, /readyz 3)`;
+      expect(deps.log()).to.include(`Time budget: ${budget}.`);
+      expect(result.budgetMinutes).to.equal(PROVISION_MIN);
+      expect(provisionRows(result)).to.deep.include(['Time budget', budget]);
     });
 
     it('on a running environment plans to keep everything, writing again only what converges', async () => {
-      const s3World = anS3World();
-      await provision(aConfig(), depsFor(fake, {}, s3World));
-      const plan = await provision(aConfig({ plan: true }), depsFor(fake, {}, s3World));
+      await provision(aConfig(), depsFor(fake));
+      const plan = await provision(aConfig({ plan: true }), depsFor(fake));
       expect(plan.steps.filter((s) => s.action !== 'keep').map((s) => `${s.action} ${s.resource}`)).to.deep.equal(['update bucket', 'update source', 'update role-policy']);
     });
   });
@@ -171,34 +254,86 @@ describe('provision', () => {
       await provision(aConfig({ allowedCidr: '203.0.113.7/32' }), depsFor(fake, { runId: 'run00002' }));
       expect(world.rules.map((r) => `${r.port} ${r.cidr}`)).to.deep.equal(['80 203.0.113.7/32']);
     });
+  });
 
-    it('with --replace terminates the old instance and launches a new one', async () => {
+  describe('--replace', () => {
+    it('launches the new box first and retires the old one only once the new one is healthy', async () => {
       await provision(aConfig(), depsFor(fake));
       const old = world.instances[0]!.id;
+      world.log.length = 0;
       const result = await provision(aConfig({ replace: true }), depsFor(fake, { runId: 'run00002' }));
-      expect(world.instances.find((i) => i.id === old)?.state).to.equal('terminated');
       expect(result.instanceId).to.not.equal(old);
-      expect(world.instances.filter((i) => i.state === 'running')).to.have.length(1);
+      expect(result.replaced).to.equal(old);
+      expect(world.log.indexOf('TerminateInstances')).to.be.greaterThan(world.log.lastIndexOf('SendCommand'));
+      expect(world.log.indexOf('RunInstances')).to.be.lessThan(world.log.indexOf('TerminateInstances'));
+      await settle(world);
+      expect(liveInstances(world).map((i) => i.id)).to.deep.equal([result.instanceId]);
+      expect(world.instances.find((i) => i.id === old)?.state).to.equal('terminated');
+    });
+
+    it('keeps the old box serving, and says why, when the replacement cannot launch', async () => {
+      await provision(aConfig(), depsFor(fake));
+      const old = world.instances[0]!;
+      failNext(world, 'RunInstances', awsError('InsufficientInstanceCapacity', 'We currently do not have sufficient t3.medium capacity'));
+      const err = await rejection(provision(aConfig({ replace: true }), depsFor(fake, { runId: 'run00002' })));
+      expect(err.name).to.equal('InsufficientInstanceCapacity');
+      expect(fake.mocks.ec2.commandCalls(ec2.TerminateInstancesCommand)).to.have.length(0);
+      await settle(world);
+      expect(liveInstances(world).map((i) => [i.id, i.state])).to.deep.equal([[old.id, 'running']]);
+      expect(old.box.readyz, 'the old box still answers').to.equal('200');
+      expect(world.rules.map((r) => `${r.groupId} ${r.port}`)).to.deep.equal([`${old.groupIds[0]} 80`]);
+      expect(world.roles.size).to.equal(1);
+      expect([...world.params.keys()].filter((k) => k.includes('/secrets/'))).to.have.length(SECRET_NAMES.length);
+    });
+
+    it('keeps the old box serving and removes the replacement when the replacement never becomes healthy', async () => {
+      await provision(aConfig(), depsFor(fake));
+      const old = world.instances[0]!.id;
+      world.box.cloudInitExit = 1;
+      const err = await rejection(provision(aConfig({ replace: true }), depsFor(fake, { runId: 'run00002' })));
+      const replacement = world.instances[1]!.id;
+      expect(err.message).to.match(/^The replacement box never became healthy: cloud-init failed on the box:\n/);
+      expect(err.message).to.match(new RegExp(`\\n${old} keeps serving; ${replacement} was terminated\\.$`));
+      expect(err.hint).to.include('/var/log/cloud-init-output.log');
+      await settle(world);
+      expect(liveInstances(world).map((i) => [i.id, i.state])).to.deep.equal([[old, 'running']]);
+    });
+
+    it('refuses --no-wait before touching anything: the old box may only go once the new one is healthy', async () => {
+      await provision(aConfig(), depsFor(fake));
+      world.log.length = 0;
+      const err = await rejection(provision(aConfig({ replace: true, noWait: true }), depsFor(fake, { runId: 'run00002' })));
+      expect(err.message).to.include('cannot be combined with --no-wait');
+      expect(world.log.filter((n) => MUTATING.test(n))).to.deep.equal([]);
     });
   });
 
   describe('AWS edges', () => {
-    it('retries RunInstances on the instance-profile propagation error with the same ClientToken', async () => {
-      failNext(world, 'RunInstances', awsError('InvalidParameterValue', 'Value (pillbox-dev-instance) for parameter iamInstanceProfile.name is invalid. Invalid IAM Instance Profile name'), 3);
+    it('retries RunInstances while EC2 does not see the new instance profile yet, with the same ClientToken', async () => {
       await provision(aConfig(), depsFor(fake));
       const calls = fake.mocks.ec2.commandCalls(ec2.RunInstancesCommand);
-      expect(calls).to.have.length(4);
+      expect(calls.length).to.be.greaterThan(1);
       expect(new Set(calls.map((c) => c.args[0].input.ClientToken))).to.deep.equal(new Set(['pillbox-dev-run00001']));
       expect(world.instances).to.have.length(1);
     });
 
+    it('gives up on a profile EC2 never sees after 2 minutes, saying so, and undoes the run', async () => {
+      world.timing.profileVisibleMs = 30 * 60_000;
+      const err = await rejection(provision(aConfig(), depsFor(fake)));
+      expect(err.message).to.equal('EC2 still does not see the instance profile pillbox-dev-instance after 120 s (IAM changes take a while to reach EC2).');
+      expect(world.instances).to.deep.equal([]);
+      expect(world.profiles.size).to.equal(0);
+    });
+
     it('does not retry other InvalidParameterValue errors', async () => {
+      world.timing.profileVisibleMs = 0;
       failNext(world, 'RunInstances', awsError('InvalidParameterValue', 'Value (x) for parameter userData is invalid'));
       expect((await rejection(provision(aConfig(), depsFor(fake)))).message).to.match(/userData/);
       expect(fake.mocks.ec2.commandCalls(ec2.RunInstancesCommand)).to.have.length(1);
     });
 
     it('leaves nothing behind when RunInstances fails with InsufficientInstanceCapacity', async () => {
+      world.timing.profileVisibleMs = 0;
       failNext(world, 'RunInstances', awsError('InsufficientInstanceCapacity', 'We currently do not have sufficient t3.medium capacity in the Availability Zone you requested'));
       const err = await rejection(provision(aConfig(), depsFor(fake)));
       expect(err.name).to.equal('InsufficientInstanceCapacity');
@@ -209,13 +344,27 @@ describe('provision', () => {
       expect(world.params.size, 'secrets and lock removed').to.equal(0);
     });
 
-    it('keeps what existed before when a re-provision with --replace cannot launch', async () => {
-      await provision(aConfig(), depsFor(fake));
-      failNext(world, 'RunInstances', awsError('InsufficientInstanceCapacity'));
-      await provision(aConfig({ replace: true }), depsFor(fake, { runId: 'run00002' })).catch(() => undefined);
-      expect(world.roles.size).to.equal(1);
-      expect(world.groups).to.have.length(1);
-      expect([...world.params.keys()].filter((k) => k.includes('/secrets/'))).to.have.length(SECRET_NAMES.length);
+    it('names what undoing a failed launch could not remove, and how to remove it', async () => {
+      world.timing.profileVisibleMs = 0;
+      failNext(world, 'RunInstances', awsError('InsufficientInstanceCapacity', 'We currently do not have sufficient t3.medium capacity'));
+      failNext(world, 'DeleteSecurityGroup', awsError('UnauthorizedOperation', 'You are not authorized to perform this operation.'));
+      const err = await rejection(provision(aConfig(), depsFor(fake)));
+      const sg = world.groups[0]!.id;
+      expect(err.message).to.equal(
+        `AWS has no capacity for this instance type in the chosen zone right now.\nUndoing this run left behind: security group ${sg} (UnauthorizedOperation: You are not authorized to perform this operation.).`,
+      );
+      expect(err.hint).to.equal('Remove them with `npm run teardown -- --env dev` (it finds them by name and tag).');
+      expect(world.roles.size, 'the rest was still undone').to.equal(0);
+      expect([...world.params.keys()]).to.deep.equal([]);
+    });
+
+    it('carries on when a concurrent run created the role first (EntityAlreadyExistsException, as SDK v3 names it)', async () => {
+      world.onCall = (command) => {
+        if (command === 'CreateRole') world.roles.set('pillbox-dev-instance', { tags: [], policies: new Map(), attached: [] });
+      };
+      const result = await provision(aConfig(), depsFor(fake));
+      expect(result.waited).to.equal(true);
+      expect([...world.roles.get('pillbox-dev-instance')!.policies.keys()]).to.deep.equal(['pillbox-dev-instance']);
     });
 
     it('refuses an instance type the region does not offer before creating anything', async () => {
@@ -234,7 +383,7 @@ describe('provision', () => {
       world.params.set('/pillbox/dev/lock', { value: JSON.stringify({ holder: 'bob@ci', command: 'provision', since: '2026-11-21T09:59:00Z' }), type: 'String', tags: [] });
       const err = await rejection(provision(aConfig(), depsFor(fake)));
       expect(err.message).to.equal('Environment "dev" is locked by bob@ci (provision since 2026-11-21T09:59:00Z).');
-      expect(err.hint).to.equal('Wait for that run to finish; if it was interrupted, remove the lock with `aws ssm delete-parameter --name /pillbox/dev/lock`.');
+      expect(err.hint).to.equal('Wait for that run to finish; if it was interrupted, remove the lock with `npm run unlock -- --env dev`.');
       expect(fake.mocks.ec2.commandCalls(ec2.RunInstancesCommand)).to.have.length(0);
       expect(world.params.has('/pillbox/dev/lock'), 'the holder keeps its lock').to.equal(true);
     });
@@ -242,22 +391,50 @@ describe('provision', () => {
     it('names a lock older than two hours as stale and says how to remove it', async () => {
       world.params.set('/pillbox/dev/lock', { value: JSON.stringify({ holder: 'bob@ci', command: 'provision', since: '2026-11-21T06:00:00Z' }), type: 'String', tags: [] });
       const err = await rejection(provision(aConfig(), depsFor(fake)));
-      expect(err.hint).to.include('aws ssm delete-parameter --name /pillbox/dev/lock');
+      expect(err.hint).to.equal('That lock is over 2 hours old, so its run probably died: remove it with `npm run unlock -- --env dev` and run again.');
     });
 
-    it('passes a throttling error that outlasted the SDK retries up as an error (mapped at the top level)', async () => {
-      failNext(world, 'CreateRole', awsError('Throttling', 'Rate exceeded'));
+    it('passes up a throttling error on a mutating call (as the SDK does once its own retries are spent), undoing and releasing the lock', async () => {
+      throttleBurst(world, 'PutRolePolicy', 1);
       const err = await rejection(provision(aConfig(), depsFor(fake)));
       expect(err.name).to.equal('Throttling');
+      expect(world.roles.size, 'the role it created is undone').to.equal(0);
       expect(world.params.has('/pillbox/dev/lock')).to.equal(false);
     });
 
-    it('says where to look when a compose service never becomes healthy', async () => {
+    it('rides out throttling bursts on every poll while it waits for the box', async () => {
+      throttleBurst(world, 'DescribeInstances', 3, 'RunInstances');
+      throttleBurst(world, 'DescribeInstanceInformation', 3);
+      throttleBurst(world, 'SendCommand', 2);
+      throttleBurst(world, 'GetCommandInvocation', 3);
+      const result = await provision(aConfig(), depsFor(fake));
+      expect(result.waited).to.equal(true);
+      expect(world.bursts.map((b) => b.remaining)).to.deep.equal([0, 0, 0, 0]);
+    });
+
+    it('reads service health in a compact form that stays far below SSM’s 24,000-character cap, where `--format json` would not', async () => {
+      world.box.services = labelledServices(9, 3000);
+      const json = world.box.services.map((s) => JSON.stringify(s)).join('\n');
+      expect(json.length, 'what --format json would print').to.be.greaterThan(SSM_STDOUT_LIMIT);
+      const result = await provision(aConfig(), depsFor(fake));
+      expect(result.waited).to.equal(true);
+      const probe = fake.mocks.ssm.commandCalls(SendCommandCommand).find((c) => c.args[0].input.Parameters?.commands?.some((l) => l.includes(' ps --all')));
+      expect(probe!.args[0].input.Parameters?.commands?.[2]).to.include(`ps --all --format '${PS_TEMPLATE}'`);
+    });
+
+    it('refuses a probe answer that reached the cap instead of reading a cut list as fewer services', async () => {
+      world.box.services = labelledServices(300, 10);
+      const err = await rejection(provision(aConfig(), depsFor(fake)));
+      expect(err.message).to.equal("The box's answer to the stack probe reached SSM's 24,000-character cap and was cut.");
+    });
+
+    it('says where to look when a compose service never becomes healthy, within its time budget', async () => {
       world.box.services = [{ Service: 'kibana', State: 'running', Health: 'starting', ExitCode: 0 }];
       const err = await rejection(provision(aConfig(), depsFor(fake)));
-      expect(err.message).to.equal('Timed out after 30 min waiting for every compose service to be healthy.');
+      expect(err.message).to.equal(`Timed out after ${BOOT_STEPS_MIN.stack} min waiting for every compose service to be healthy.`);
       expect(err.hint).to.include('npm run session');
       expect(err.hint).to.include('npm run logs');
+      expect(fake.clock.elapsed()).to.be.at.most(PROVISION_MIN * 60_000);
     });
 
     it('stops waiting at once when pillbox.service failed', async () => {

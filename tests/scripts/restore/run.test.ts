@@ -4,35 +4,36 @@ import { backupKeys } from '../../../scripts/lib/aws/bucket-keys.js';
 import { storageFor } from '../../../scripts/lib/aws/bucket.js';
 import { Progress } from '../../../scripts/lib/core/progress.js';
 import { restoreDatabase, type RestoreDeps } from '../../../scripts/lib/restore/run.js';
-import { rejection } from '../fakes/fake-aws.js';
-import { dataBox, type DataBox } from '../fakes/fake-data-box.js';
-import { aBucket, anS3World, fakeS3, sha256Base64, type FakeS3, type S3World } from '../fakes/fake-s3.js';
+import { aWorld, fakeAws, rejection, type FakeAws, type World } from '../fakes/fake-aws.js';
+import { boxData, dataRunner, type BoxData } from '../fakes/fake-data-box.js';
+import { aBucket, sha256Base64 } from '../fakes/fake-s3.js';
 
 const BUCKET = 'pillbox-123456789012-eu-west-1';
 const request = { env: 'dev', from: 'latest', backupFirst: true, healthTimeoutSeconds: 120 };
 
 describe('restore', () => {
-  let world: S3World;
-  let fake: FakeS3;
-  let box: DataBox;
+  let world: World;
+  let fake: FakeAws;
+  let box: BoxData;
   let questions: string[];
   let deps: RestoreDeps;
   beforeEach(async () => {
-    world = anS3World();
-    fake = fakeS3(world);
+    world = aWorld();
+    fake = fakeAws(world);
     aBucket(world, BUCKET);
-    box = dataBox(world, { env: 'dev', bucket: BUCKET });
+    box = boxData();
+    const run = dataRunner(world, 'dev', box);
     questions = [];
     deps = {
-      run: box.runner,
-      storage: storageFor(fake.client, world.accountId, world.region),
+      run,
+      storage: storageFor(fake.s3, world.accountId, world.region),
       progress: new Progress({ stream: new PassThrough() }),
       newId: () => 'feedc0de',
       confirm: async (q) => (questions.push(q), true),
     };
     // Two nights of backups, taken by the box itself.
-    await box.runner(['/usr/local/sbin/pillbox-backup', 'nightly']);
-    await box.runner(['/usr/local/sbin/pillbox-backup', 'nightly']);
+    await run(['/usr/local/sbin/pillbox-backup', 'nightly']);
+    await run(['/usr/local/sbin/pillbox-backup', 'nightly']);
     box.steps.length = 0;
   });
   afterEach(() => fake.restore());
@@ -42,6 +43,13 @@ describe('restore', () => {
     expect(box.steps).to.deep.equal(['backup', 'download', 'render', 'stop', 'apply', 'start', 'count', 'cleanup']);
     expect(result?.rows).to.deep.equal({ medications: 3, schema_migrations: 1 });
     expect(result?.before?.reason).to.equal('pre-restore');
+  });
+
+  it('brings back the rows the backup holds, over what the box held since', async () => {
+    box.rows = { medications: 9, schema_migrations: 2 };
+    const result = await restoreDatabase(deps, request);
+    expect(box.rows).to.deep.equal({ medications: 3, schema_migrations: 1 });
+    expect(result?.rows).to.deep.equal(box.rows);
   });
 
   it('restores the latest backup as it was before its own safety backup, never that one', async () => {

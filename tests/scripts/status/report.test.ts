@@ -1,13 +1,20 @@
 import { DescribeInstancesCommand, DescribeVolumesCommand, EC2Client, type Instance } from '@aws-sdk/client-ec2';
 import { SendCommandCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { expect } from 'chai';
+import { fakeClock } from '../fakes/fake-clock.js';
+import { PS_TEMPLATE } from '../../../scripts/lib/box/compose-health.js';
 import { collectStatus, renderStatus } from '../../../scripts/lib/status/report.js';
+import { tagDeployedCommit } from '../../../scripts/lib/aws/instance.js';
+import { provision } from '../../../scripts/lib/provision/run.js';
+import { renderComposePs, useFakeAws, type FakeAws, type World } from '../fakes/fake-aws.js';
+import { aConfig, depsFor } from '../provision/fixtures.js';
 import { fakeBox, useBoxMocks } from '../fakes/fake-box.js';
 
 const NOW = new Date('2026-11-22T12:00:00Z');
 
-function anInstance(over: { id: string; env: string; state?: string; launch?: string; expires?: string; type?: string }): Instance {
+function anInstance(over: { id: string; env: string; state?: string; launch?: string; expires?: string; type?: string; stoppedAt?: string }): Instance {
   return {
+    ...(over.stoppedAt ? { StateTransitionReason: `User initiated (${over.stoppedAt} GMT)` } : {}),
     InstanceId: over.id,
     InstanceType: (over.type ?? 't3.medium') as Instance['InstanceType'],
     State: { Name: (over.state ?? 'running') as 'running' },
@@ -23,19 +30,20 @@ function anInstance(over: { id: string; env: string; state?: string; launch?: st
   };
 }
 
-const PS = [
+const SERVICES = [
   { Service: 'app', State: 'running', Health: 'healthy', ExitCode: 0, Publishers: [{ URL: '0.0.0.0', TargetPort: 3000, PublishedPort: 8080, Protocol: 'tcp' }] },
   { Service: 'elasticsearch', State: 'running', Health: 'healthy', ExitCode: 0, Publishers: [] },
   { Service: 'setup', State: 'exited', Health: '', ExitCode: 0, Publishers: null },
   { Service: 'kibana', State: 'running', Health: 'starting', ExitCode: 0, Publishers: [] },
-]
-  .map((e) => JSON.stringify(e))
-  .join('\n');
+];
+/** What compose prints for the format the command asks for. */
+const ps = (line: string) => ({ stdout: renderComposePs(SERVICES, line) });
+const RUNNING_HOURLY = 0.0416 + (30 * 0.08) / 730 + 0.005;
 
 describe('status', () => {
   const mocks = useBoxMocks();
 
-  const deps = () => ({ ec2: new EC2Client({ region: 'eu-west-1' }), ssm: new SSMClient({ region: 'eu-west-1' }), now: () => NOW, newId: () => 'abcdef01', sleep: async () => {} });
+  const deps = () => ({ ec2: new EC2Client({ region: 'eu-west-1' }), ssm: new SSMClient({ region: 'eu-west-1' }), now: () => NOW, newId: () => 'abcdef01', clock: fakeClock() });
 
   it('reports state, URL, age, time left, cost and service health of each environment', async () => {
     mocks.ec2.on(DescribeInstancesCommand).resolves({
@@ -47,12 +55,12 @@ describe('status', () => {
         { Size: 20, Attachments: [{ InstanceId: 'i-02' }] },
       ],
     });
-    const box = fakeBox(mocks.ssm, (line) => (line.endsWith('ps --all --format json') ? { stdout: PS } : { exitCode: 127, stderr: `unexpected: ${line}` }));
+    const box = fakeBox(mocks.ssm, (line) => (line.includes(`ps --all --format '${PS_TEMPLATE}'`) ? ps(line) : { exitCode: 127, stderr: `unexpected: ${line}` }));
 
     const [main, feature] = await collectStatus(deps());
 
     expect(main).to.deep.include({ env: 'main', state: 'running', url: 'http://ec2-3-250-1-1.eu-west-1.compute.amazonaws.com:8080/', ageMs: 3 * 3_600_000, timeLeftMs: 21 * 3_600_000, volumeGiB: 30 });
-    expect(main?.costSoFarUsd).to.be.closeTo(3 * (0.0416 + (30 * 0.08) / 730), 1e-9);
+    expect(main?.costSoFarUsd).to.be.closeTo(3 * RUNNING_HOURLY, 1e-9);
     expect(main?.services?.map((s) => [s.service, s.state, s.health])).to.deep.equal([
       ['app', 'running', 'healthy'],
       ['elasticsearch', 'running', 'healthy'],
@@ -62,7 +70,7 @@ describe('status', () => {
     expect(feature).to.deep.include({ env: 'feature-x', state: 'stopped', url: undefined, servicesNote: 'instance is stopped' });
     expect(box.lines()).to.have.length(1);
     expect(box.lines()[0]).to.contain(
-      'docker compose --project-directory /opt/pillbox/compose --file /opt/pillbox/compose/compose.yaml --env-file /opt/pillbox/compose/.env --env-file /etc/pillbox/pillbox.env --env-file /etc/pillbox/secrets.env ps --all --format json',
+      `docker compose --project-directory /opt/pillbox/compose --file /opt/pillbox/compose/compose.yaml --env-file /opt/pillbox/compose/.env --env-file /etc/pillbox/pillbox.env --env-file /etc/pillbox/secrets.env ps --all --format '${PS_TEMPLATE}'`,
     );
     expect(mocks.ec2.commandCalls(DescribeInstancesCommand)[0]?.args[0].input.Filters).to.deep.include({ Name: 'tag:Project', Values: ['pillbox'] });
   });
@@ -87,7 +95,7 @@ describe('status', () => {
   it('renders one block per environment with times in UTC and in the operator zone', async () => {
     mocks.ec2.on(DescribeInstancesCommand).resolves({ Reservations: [{ Instances: [anInstance({ id: 'i-01', env: 'main' })] }] });
     mocks.ec2.on(DescribeVolumesCommand).resolves({ Volumes: [{ Size: 30, Attachments: [{ InstanceId: 'i-01' }] }] });
-    fakeBox(mocks.ssm, () => ({ stdout: PS }));
+    fakeBox(mocks.ssm, ps);
     const text = renderStatus(await collectStatus(deps()), 'eu-west-1', NOW, 'Asia/Kolkata');
     expect(text).to.equal(
       [
@@ -98,7 +106,7 @@ describe('status', () => {
         '  commit    3f2a1c0',
         '  age       3h 00m (launched 2026-11-22 09:00:00 UTC)',
         '  expires   in 21h 00m — 2026-11-23 09:00:00 UTC (Mon 23 Nov 14:30 GMT+5:30)',
-        '  cost      $0.1347 so far (on-demand estimate, $0.0449/h)',
+        '  cost      $0.1497 so far (on-demand estimate, $0.0499/h with the volume and public IPv4)',
         '  services  app healthy · elasticsearch healthy · kibana starting · setup exited(0)',
         '',
       ].join('\n'),
@@ -107,5 +115,56 @@ describe('status', () => {
 
   it('says how to create an environment when there is none', () => {
     expect(renderStatus([], 'eu-west-1', NOW, 'UTC')).to.equal('No pillbox environments in eu-west-1. Create one with `npm run provision`.\n');
+  });
+
+  it('costs a stopped box as stopped: running until it stopped, then the volume only (its public IPv4 is released)', async () => {
+    mocks.ec2.on(DescribeInstancesCommand).resolves({
+      Reservations: [{ Instances: [anInstance({ id: 'i-02', env: 'feature-x', state: 'stopped', launch: '2026-11-21T12:00:00Z', stoppedAt: '2026-11-22 00:00:00' })] }],
+    });
+    mocks.ec2.on(DescribeVolumesCommand).resolves({ Volumes: [{ Size: 20, Attachments: [{ InstanceId: 'i-02' }] }] });
+    const [feature] = await collectStatus(deps());
+    const volumeHourly = (20 * 0.08) / 730;
+    expect(feature?.hourlyUsd).to.be.closeTo(volumeHourly, 1e-12);
+    expect(feature?.costSoFarUsd).to.be.closeTo(12 * (0.0416 + volumeHourly + 0.005) + 12 * volumeHourly, 1e-9);
+    expect(renderStatus([feature!], 'eu-west-1', NOW, 'UTC')).to.include('  cost      $0.6118 so far (on-demand estimate, $0.0022/h while stopped: the volume only)');
+  });
+
+  it('shows no cost so far for a stopped box whose stop time EC2 does not state, rather than a wrong one', async () => {
+    mocks.ec2.on(DescribeInstancesCommand).resolves({ Reservations: [{ Instances: [anInstance({ id: 'i-02', env: 'feature-x', state: 'stopped' })] }] });
+    mocks.ec2.on(DescribeVolumesCommand).resolves({ Volumes: [{ Size: 20, Attachments: [{ InstanceId: 'i-02' }] }] });
+    const [feature] = await collectStatus(deps());
+    expect(feature?.costSoFarUsd).to.equal(undefined);
+    expect(renderStatus([feature!], 'eu-west-1', NOW, 'UTC')).to.include('  cost      unknown so far ($0.0022/h while stopped: the volume only)');
+  });
+
+  it('reads every page of DescribeInstances and DescribeVolumes', async () => {
+    mocks.ec2
+      .on(DescribeInstancesCommand)
+      .resolvesOnce({ Reservations: [], NextToken: 't1' })
+      .resolvesOnce({ Reservations: [{ Instances: [anInstance({ id: 'i-01', env: 'main', state: 'stopped' })] }], NextToken: 't2' })
+      .resolves({ Reservations: [{ Instances: [anInstance({ id: 'i-02', env: 'other', state: 'stopped' })] }] });
+    mocks.ec2.on(DescribeVolumesCommand).resolvesOnce({ Volumes: [{ Size: 30, Attachments: [{ InstanceId: 'i-01' }] }], NextToken: 'v1' }).resolves({ Volumes: [{ Size: 40, Attachments: [{ InstanceId: 'i-02' }] }] });
+    const statuses = await collectStatus(deps());
+    expect(statuses.map((x) => [x.instanceId, x.volumeGiB])).to.deep.equal([
+      ['i-01', 30],
+      ['i-02', 40],
+    ]);
+  });
+});
+
+describe('status of a provisioned box', () => {
+  let world: World;
+  let fake: FakeAws;
+  useFakeAws((w, f) => ((world = w), (fake = f)));
+
+  it('shows the commit a deploy recorded on the GitSha tag, through paged answers', async () => {
+    await provision(aConfig(), depsFor(fake));
+    const deployed = '9be41d7a0000000000000000000000000000beef';
+    await tagDeployedCommit(fake.clients.ec2, world.instances[0]!.id, deployed);
+    const [box] = await collectStatus({ ec2: fake.clients.ec2, ssm: fake.clients.ssm, now: () => new Date(fake.clock.now()), newId: () => 'abcdef01', clock: fake.clock });
+    expect(box?.gitSha).to.equal(deployed);
+    expect(box?.volumeGiB).to.equal(30);
+    expect(box?.services?.map((x) => x.service)).to.deep.equal(['app', 'elasticsearch', 'setup']);
+    expect(renderStatus([box!], 'eu-west-1', new Date(fake.clock.now()), 'UTC')).to.include('  commit    9be41d7\n');
   });
 });

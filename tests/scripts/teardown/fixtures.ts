@@ -2,21 +2,22 @@
 import { PassThrough } from 'node:stream';
 import { Progress } from '../../../scripts/lib/core/progress.js';
 import type { TeardownDeps } from '../../../scripts/lib/teardown/run.js';
-import { fakeClock, type FakeAws } from '../fakes/fake-aws.js';
-import { anS3World, fakeS3, type S3World } from '../fakes/fake-s3.js';
+import type { FakeAws } from '../fakes/fake-aws.js';
 
-export function teardownDeps(fake: FakeAws, overrides: Partial<TeardownDeps> = {}, s3World: S3World = anS3World()): TeardownDeps & { questions: string[] } {
-  const clock = fakeClock();
+export function teardownDeps(fake: FakeAws, overrides: Partial<TeardownDeps> = {}): TeardownDeps & { questions: string[]; log: () => string } {
   const questions: string[] = [];
+  const stream = new PassThrough();
+  let log = '';
+  stream.on('data', (c: Buffer) => (log += c.toString()));
   return {
     clients: fake.clients,
-    s3: fakeS3(s3World).client,
-    progress: new Progress({ stream: new PassThrough(), now: clock.now }),
+    s3: fake.s3,
+    progress: new Progress({ stream, now: fake.clock.now }),
     holder: 'alice@laptop',
-    now: clock.now,
+    clock: fake.clock,
     confirm: async (q) => (questions.push(q), true),
-    sgRetry: { sleep: clock.sleep, delayMs: 1000 },
     questions,
+    log: () => log,
     ...overrides,
   };
 }

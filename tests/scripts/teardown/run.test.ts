@@ -1,36 +1,88 @@
 import { expect } from 'chai';
 import * as ec2 from '@aws-sdk/client-ec2';
+import { DeleteConflictException } from '@aws-sdk/client-iam';
 import { DeleteParametersCommand } from '@aws-sdk/client-ssm';
+import { bucketName, sourcePrefix } from '../../../scripts/lib/aws/bucket-keys.js';
 import { provision } from '../../../scripts/lib/provision/run.js';
-import { findExpiredEnvironments, teardownEnvironment } from '../../../scripts/lib/teardown/run.js';
-import { aWorld, awsError, commandNames, failNext, fakeAws, rejection, type FakeAws, type World } from '../fakes/fake-aws.js';
+import { findExpiredEnvironments, sweepFailure, teardownEnvironment, teardownExpired } from '../../../scripts/lib/teardown/run.js';
+import { teardownRows } from '../../../scripts/lib/teardown/summary.js';
+import { commandNames, failNext, rejection, settle, useFakeAws, type FakeAws, type World } from '../fakes/fake-aws.js';
+import { keysUnder } from '../fakes/fake-s3.js';
 import { aConfig, depsFor } from '../provision/fixtures.js';
 import { teardownDeps } from './fixtures.js';
 
-/** Nothing of the environment left in the account. */
-function expectEmpty(world: World): void {
-  expect(world.instances.filter((i) => i.state !== 'terminated'), 'instances').to.deep.equal([]);
-  expect(world.groups, 'security groups').to.deep.equal([]);
-  expect([...world.roles.keys()], 'roles').to.deep.equal([]);
-  expect([...world.profiles.keys()], 'instance profiles').to.deep.equal([]);
-  expect([...world.params.keys()], 'parameters').to.deep.equal([]);
+const BUCKET = bucketName('123456789012', 'eu-west-1');
+const MUTATING = /^(Create|Put|Delete|Run|Terminate|Authorize|Revoke|Add|Remove|Send|Attach|Detach|Modify)/;
+
+/** What of environment `env` still exists (instances on their way out, and the backups teardown keeps, excluded). */
+function leftOf(world: World, env = 'dev'): string[] {
+  const own = (tags: { Key?: string; Value?: string }[]) => tags.some((t) => t.Key === 'Env' && t.Value === env);
+  return [
+    ...world.instances.filter((i) => own(i.tags) && i.state !== 'terminated' && i.state !== 'shutting-down').map((i) => `instance ${i.id}`),
+    ...world.groups.filter((g) => g.name === `pillbox-${env}`).map((g) => `group ${g.id}`),
+    ...[...world.roles.keys()].filter((r) => r === `pillbox-${env}-instance`).map((r) => `role ${r}`),
+    ...[...world.profiles.keys()].filter((p) => p === `pillbox-${env}-instance`).map((p) => `profile ${p}`),
+    ...[...world.params.keys()].filter((p) => p.startsWith(`/pillbox/${env}/`)).map((p) => `parameter ${p}`),
+    ...keysUnder(world, BUCKET, sourcePrefix(env)).map((k) => `object ${k}`),
+  ];
 }
+
+/** Nothing of the environment left in the account. */
+function expectEmpty(world: World, env = 'dev'): void {
+  expect(leftOf(world, env)).to.deep.equal([]);
+}
+
+/**
+ * Every mutating call a fresh provision makes, in order, as the hard fake answers it
+ * (RunInstances four times while the new profile reaches EC2). A crash test below runs for
+ * each; the first test fails when provision starts making a call this list lacks.
+ */
+const PROVISION_MUTATIONS = [
+  'PutParameter', // the lock
+  'CreateBucket', // the project bucket, then its settings
+  'PutPublicAccessBlock',
+  'PutBucketEncryption',
+  'PutBucketPolicy',
+  'PutBucketLifecycleConfiguration',
+  'PutBucketTagging',
+  'PutObject', // the source archive
+  'CreateRole',
+  'PutRolePolicy',
+  'CreateInstanceProfile',
+  'AddRoleToInstanceProfile',
+  ...Array.from({ length: 8 }, () => 'PutParameter'), // the secrets
+  'CreateSecurityGroup',
+  'AuthorizeSecurityGroupIngress',
+  ...Array.from({ length: 4 }, () => 'RunInstances'), // refused until the profile reaches EC2 (12 s, retried every 5 s)
+  'DeleteParameter', // the lock, released
+  'SendCommand', // cloud-init
+  'SendCommand', // the stack
+  'SendCommand', // /readyz
+  'ModifyInstanceCreditSpecification',
+];
+
+/** ['PutParameter', 1], ['CreateRole', 1], ..., ['PutParameter', 2], ...: each call by its occurrence. */
+const crashPoints = PROVISION_MUTATIONS.map((command, i) => [command, PROVISION_MUTATIONS.slice(0, i + 1).filter((c) => c === command).length] as const);
 
 describe('teardown', () => {
   let world: World;
   let fake: FakeAws;
-  beforeEach(() => {
-    world = aWorld();
-    fake = fakeAws(world);
-  });
-  afterEach(() => fake.restore());
+  useFakeAws((w, f) => ((world = w), (fake = f)));
 
   it('removes everything a successful provision created and says what it removed', async () => {
     await provision(aConfig(), depsFor(fake));
     const result = await teardownEnvironment('dev', teardownDeps(fake));
     expectEmpty(world);
-    expect(result.removed.map((s) => s.resource)).to.deep.equal(['instance', 'security-group', 'instance-profile', 'role', 'secrets']);
-    expect(result.removed.at(-1)?.detail).to.equal('8 parameter(s)');
+    expect(result.removed.map((s) => s.resource)).to.deep.equal(['instance', 'security-group', 'instance-profile', 'role', 'secrets', 'source']);
+    expect(result.removed.find((s) => s.resource === 'secrets')?.detail).to.equal('8 parameter(s)');
+  });
+
+  it('waits for shutting-down → terminated before it deletes the security group', async () => {
+    await provision(aConfig(), depsFor(fake));
+    const deps = teardownDeps(fake);
+    await teardownEnvironment('dev', deps);
+    expect(deps.log()).to.match(/… i-[0-9a-f]+ shutting-down/);
+    expect(world.instances[0]!.state).to.equal('terminated');
   });
 
   it('reports nothing left on a second run, and changes nothing', async () => {
@@ -39,61 +91,85 @@ describe('teardown', () => {
     fake.mocks.ec2.resetHistory();
     fake.mocks.ssm.resetHistory();
     fake.mocks.iam.resetHistory();
+    fake.mocks.s3.resetHistory();
     const again = await teardownEnvironment('dev', teardownDeps(fake));
-    expect(again).to.deep.equal({ env: 'dev', removed: [], aborted: false, kept: [] });
+    // The final backup stays: only --delete-backups removes it.
+    expect(again).to.deep.equal({ env: 'dev', removed: [], aborted: false, kept: [{ action: 'keep', resource: 'backups', name: 'envs/dev/backups/', detail: '2 object(s); --delete-backups removes them' }] });
     expect(commandNames(fake).filter((n) => /^(Delete|Terminate|Remove|Put)/.test(n))).to.deep.equal([]);
   });
 
-  const crashPoints = ['CreateInstanceProfile', 'AddRoleToInstanceProfile', 'PutParameter', 'CreateSecurityGroup', 'AuthorizeSecurityGroupIngress', 'RunInstances'];
-  for (const command of crashPoints) {
-    it(`cleans up after a provision that crashed at ${command}`, async () => {
-      // A crash: the process dies, so nothing is undone (the undo step crashes too).
-      failNext(world, command, awsError('ProcessKilled'));
-      failNext(world, 'DeleteSecurityGroup', awsError('ProcessKilled'));
-      failNext(world, 'RemoveRoleFromInstanceProfile', awsError('ProcessKilled'));
-      failNext(world, 'DeleteRolePolicy', awsError('ProcessKilled'));
-      failNext(world, 'DeleteParameters', awsError('ProcessKilled'));
-      await rejection(provision(aConfig(), depsFor(fake)));
-      world.faults.clear();
-      world.params.delete('/pillbox/dev/lock');
-      await teardownEnvironment('dev', teardownDeps(fake));
-      expectEmpty(world);
+  describe('after a provision that crashed', () => {
+    it('knows every mutating call a fresh provision makes', async () => {
+      await provision(aConfig(), depsFor(fake));
+      expect(world.log.filter((n) => MUTATING.test(n))).to.deep.equal(PROVISION_MUTATIONS);
     });
-  }
 
-  it('cleans up after a provision killed while waiting for the box, lock included', async () => {
+    for (const [command, occurrence] of crashPoints) {
+      it(`cleans up after a provision that died at ${command} #${occurrence}`, async () => {
+        // The call takes effect in AWS, then the process is gone: no undo, no lock release.
+        world.crash = { command, occurrence };
+        await provision(aConfig(), depsFor(fake)).catch(() => undefined);
+        expect(world.dead, 'the crash point was reached').to.equal(true);
+        world.dead = false;
+        expect(leftOf(world), 'what the crash left behind').to.not.deep.equal([]);
+        // The operator removes the crashed run's lock, as the lock message says.
+        world.params.delete('/pillbox/dev/lock');
+        await teardownEnvironment('dev', teardownDeps(fake));
+        expectEmpty(world);
+      });
+    }
+  });
+
+  it('cleans up after a provision that timed out waiting for the box, lock included', async () => {
     world.box.unitState = 'activating';
     world.box.services = [];
     await rejection(provision(aConfig(), depsFor(fake)));
+    expect(leftOf(world)).to.include(`instance ${world.instances[0]!.id}`);
     await teardownEnvironment('dev', teardownDeps(fake));
     expectEmpty(world);
   });
 
-  it('removes the security group after the instance is gone, retrying while the ENI detaches', async () => {
+  it('retries the security group while the terminated instance’s network interface detaches (DependencyViolation)', async () => {
     await provision(aConfig(), depsFor(fake));
-    world.eniDetachingFor = 3;
     await teardownEnvironment('dev', teardownDeps(fake));
-    expect(fake.mocks.ec2.commandCalls(ec2.DeleteSecurityGroupCommand)).to.have.length(4);
+    const deletes = fake.mocks.ec2.commandCalls(ec2.DeleteSecurityGroupCommand);
+    expect(deletes.length, 'refused at least once first').to.be.greaterThan(1);
     const terminate = fake.mocks.ec2.commandCalls(ec2.TerminateInstancesCommand)[0]!;
-    const firstDelete = fake.mocks.ec2.commandCalls(ec2.DeleteSecurityGroupCommand)[0]!;
-    expect(terminate.calledBefore(firstDelete)).to.equal(true);
+    expect(terminate.calledBefore(deletes[0]!)).to.equal(true);
     expectEmpty(world);
   });
 
   it('gives up on a security group that stays in use, naming it', async () => {
     await provision(aConfig(), depsFor(fake));
-    world.eniDetachingFor = 1000;
-    const err = await rejection(teardownEnvironment('dev', teardownDeps(fake, { sgRetry: { attempts: 5, sleep: async () => undefined } })));
+    world.timing.eniDetachMs = 24 * 3_600_000;
+    const err = await rejection(teardownEnvironment('dev', teardownDeps(fake, { sgRetry: { limitMs: 60_000 } })));
     expect(err.message).to.match(/^Security group sg-[0-9a-f]+ is still in use\.$/);
     expect(world.params.has('/pillbox/dev/lock'), 'the lock is released').to.equal(false);
   });
 
-  it('deletes parameters in batches of at most ten', async () => {
+  it('deletes parameters in batches of at most ten, reading every page of them', async () => {
     for (let i = 0; i < 23; i++) world.params.set(`/pillbox/dev/extra/${i}`, { value: 'x', type: 'String', tags: [] });
     await teardownEnvironment('dev', teardownDeps(fake));
     const batches = fake.mocks.ssm.commandCalls(DeleteParametersCommand).map((c) => c.args[0].input.Names?.length);
     expect(batches).to.deep.equal([10, 10, 3]);
     expect(world.params.size).to.equal(0);
+  });
+
+  it('removes an inline policy found on a later page of ListRolePolicies', async () => {
+    await provision(aConfig(), depsFor(fake));
+    world.roles.get('pillbox-dev-instance')!.policies.set('zz-added-by-hand', '{}');
+    await teardownEnvironment('dev', teardownDeps(fake));
+    expectEmpty(world);
+  });
+
+  it('takes what vanished meanwhile as removed (NoSuchEntityException, InvalidGroup.NotFound, as SDK v3 names them)', async () => {
+    await provision(aConfig(), depsFor(fake));
+    world.onCall = (command) => {
+      if (command === 'DeleteRolePolicy') world.roles.get('pillbox-dev-instance')?.policies.clear();
+      if (command === 'RemoveRoleFromInstanceProfile') world.profiles.get('pillbox-dev-instance')!.roles = [];
+    };
+    await teardownEnvironment('dev', teardownDeps(fake));
+    expectEmpty(world);
   });
 
   it('touches nothing when the operator says no', async () => {
@@ -108,8 +184,8 @@ describe('teardown', () => {
   it('asks once, naming the environment', async () => {
     await provision(aConfig(), depsFor(fake));
     const deps = teardownDeps(fake);
-    await teardownEnvironment('dev', deps);
-    expect(deps.questions).to.deep.equal(['Remove 5 resource group(s) of environment "dev" after a final backup?']);
+    await teardownEnvironment('dev', deps, { finalBackup: false, deleteBackups: false });
+    expect(deps.questions).to.deep.equal(['Remove 6 resource group(s) of environment "dev"?']);
   });
 
   it('waits its turn: a provision holding the lock stops the teardown with who holds it', async () => {
@@ -130,15 +206,22 @@ describe('teardown', () => {
     expect([...world.params.keys()].every((k) => k.startsWith('/pillbox/dev-2/'))).to.equal(true);
   });
 
+  it('leaves a namesake security group in another VPC alone', async () => {
+    world.groups.push({ id: 'sg-foreign', name: 'pillbox-dev', vpcId: 'vpc-other', tags: [] });
+    await provision(aConfig(), depsFor(fake));
+    await teardownEnvironment('dev', teardownDeps(fake));
+    expect(world.groups.map((g) => g.id)).to.deep.equal(['sg-foreign']);
+  });
+
   describe('--all-expired', () => {
     it('selects environments past ExpiresAt, from instances or (without one) their security group', async () => {
       await provision(aConfig({ env: 'old', ttlHours: 1 }), depsFor(fake));
       await provision(aConfig({ env: 'fresh', ttlHours: 24 }), depsFor(fake, { runId: 'run00002' }));
       // A provision that crashed after its security group: only the group carries ExpiresAt.
-      failNext(world, 'RunInstances', awsError('ProcessKilled'));
-      failNext(world, 'DeleteSecurityGroup', awsError('ProcessKilled'));
+      world.crash = { command: 'AuthorizeSecurityGroupIngress', occurrence: 3 };
       await rejection(provision(aConfig({ env: 'crashed', ttlHours: 1 }), depsFor(fake, { runId: 'run00003' })));
-      const twoHoursLater = Date.parse('2026-11-21T12:00:00Z');
+      world.dead = false;
+      const twoHoursLater = Date.parse('2026-11-21T12:10:00Z');
       expect(await findExpiredEnvironments(fake.clients, twoHoursLater)).to.deep.equal(['crashed', 'old']);
     });
 
@@ -147,6 +230,40 @@ describe('teardown', () => {
       const instance = world.instances[0]!;
       instance.tags = instance.tags.map((t) => (t.Key === 'ExpiresAt' ? { Key: 'ExpiresAt', Value: '2026-11-22T10:00:00Z' } : t));
       expect(await findExpiredEnvironments(fake.clients, Date.parse('2026-11-21T12:00:00Z'))).to.deep.equal([]);
+    });
+
+    it('goes on past an environment that fails, and names every failure at the end', async () => {
+      for (const [i, env] of ['alpha', 'bravo', 'charlie', 'delta'].entries()) await provision(aConfig({ env, ttlHours: 1 }), depsFor(fake, { runId: `run0000${i}` }));
+      world.params.set('/pillbox/bravo/lock', { value: JSON.stringify({ holder: 'bob@ci', command: 'provision', since: '2026-11-21T10:30:00Z' }), type: 'String', tags: [] });
+      failNext(world, 'DeleteRole', new DeleteConflictException({ message: 'Cannot delete entity, must detach all policies first.', $metadata: {} }));
+      await settle(world, 2 * 3_600_000);
+      const deps = teardownDeps(fake);
+      const sweep = await teardownExpired(deps);
+      expect(sweep.results.map((r) => r.env)).to.deep.equal(['charlie', 'delta']);
+      expect(sweep.failures).to.deep.equal([
+        { env: 'alpha', reason: 'DeleteConflictException: Cannot delete entity, must detach all policies first.' },
+        { env: 'bravo', reason: 'Environment "bravo" is locked by bob@ci (provision since 2026-11-21T10:30:00Z).' },
+      ]);
+      expectEmpty(world, 'charlie');
+      expectEmpty(world, 'delta');
+      const failed = sweepFailure(sweep);
+      expect(failed?.message).to.equal(
+        'Teardown failed for 2 environment(s): alpha (DeleteConflictException: Cannot delete entity, must detach all policies first.); bravo (Environment "bravo" is locked by bob@ci (provision since 2026-11-21T10:30:00Z).)',
+      );
+      expect(teardownRows(sweep.results, sweep.failures).map(([env, what]) => `${env}: ${what.split(';')[0]}`)).to.deep.equal([
+        `charlie: instance ${world.instances[2]!.id} (running)`,
+        `delta: instance ${world.instances[3]!.id} (running)`,
+        'alpha: FAILED: DeleteConflictException: Cannot delete entity, must detach all policies first.',
+        'bravo: FAILED: Environment "bravo" is locked by bob@ci (provision since 2026-11-21T10:30:00Z).',
+      ]);
+    });
+
+    it('has no failure to report when every environment went', async () => {
+      await provision(aConfig({ env: 'alpha', ttlHours: 1 }), depsFor(fake));
+      await settle(world, 2 * 3_600_000);
+      const sweep = await teardownExpired(teardownDeps(fake));
+      expect(sweep.failures).to.deep.equal([]);
+      expect(sweepFailure(sweep)).to.equal(undefined);
     });
   });
 });

@@ -1,0 +1,90 @@
+# Checks of the running stack, sourced by .github/workflows/stack.yml (bash, set -euo pipefail).
+# Every probe may fail while the stack settles: failures are retried inside `if`, so `set -e` never ends a step on
+# the first refused connection. `stack` is the compose wrapper the workflow writes (the box's exact invocation).
+
+# es_get PATH [curl args...]: a GET on Elasticsearch as elastic, from inside its container (it is never published).
+# The password is read there from the compose secret file and handed to curl on stdin.
+es_get() {
+  local path=$1
+  shift
+  stack exec -T elasticsearch bash -c \
+    'p=$1; shift; curl -fsS --max-time 20 --config - "$@" "http://127.0.0.1:9200$p" <<< "user = \"elastic:$(< /run/secrets/elastic_password)\""' \
+    _ "$path" "$@"
+}
+
+# es_count INDEX QUERY: the number of documents matching a query_string query, or a failure.
+es_count() {
+  local body count
+  body="$(es_get "/$1/_count" -G --data-urlencode "q=$2")" || return 1
+  count="$(sed -nE 's/.*"count":([0-9]+).*/\1/p' <<< "$body")"
+  [[ -n $count ]] || return 1
+  echo "$count"
+}
+
+# retry ATTEMPTS DELAY_SECONDS COMMAND...: runs COMMAND until it succeeds; the last failure ends it.
+retry() {
+  local attempts=$1 delay=$2 attempt
+  shift 2
+  for ((attempt = 1; attempt <= attempts; attempt++)); do
+    if "$@"; then return 0; fi
+    echo "attempt $attempt/$attempts: not yet" >&2
+    if ((attempt < attempts)); then sleep "$delay"; fi
+  done
+  return 1
+}
+
+# has_documents INDEX QUERY: at least one document matches.
+has_documents() {
+  local count
+  count="$(es_count "$1" "$2")" || return 1
+  echo "$1 [$2]: $count" >&2
+  ((count > 0))
+}
+
+# cluster_is_green: _cluster/health says green (it answers 200 whatever the colour).
+cluster_is_green() {
+  local body
+  body="$(es_get '/_cluster/health?wait_for_status=green&timeout=10s')" || return 1
+  echo "$body" >&2
+  [[ $body == *'"status":"green"'* ]]
+}
+
+# mebibytes SIZE: docker stats sizes ("512.3MiB", "1.02GiB", "900KiB", "0B") in MiB, rounded up.
+mebibytes() {
+  awk -v size="$1" 'BEGIN {
+    n = size + 0; unit = size; sub(/^[0-9.]+/, "", unit)
+    f["B"] = 1 / 1048576; f["KiB"] = 1 / 1024; f["kB"] = 1000 / 1048576; f["MiB"] = 1; f["MB"] = 1000000 / 1048576
+    f["GiB"] = 1024; f["GB"] = 1000000000 / 1048576
+    if (!(unit in f)) { print "unreadable size " size > "/dev/stderr"; exit 1 }
+    v = n * f[unit]; printf "%d\n", (v == int(v)) ? v : int(v) + 1
+  }'
+}
+
+# sample_memory FILE: appends "container MiB" for every running container (one `docker stats` snapshot).
+sample_memory() {
+  local name usage
+  while read -r name usage; do
+    echo "$name $(mebibytes "$usage")" >> "$1"
+  done < <(docker stats --no-stream --format '{{.Name}} {{.MemUsage}}' | sed -E 's| / .*||')
+}
+
+# check_peaks FILE PERCENT: prints each container's peak against its limit; fails if one went above PERCENT.
+check_peaks() {
+  local samples=$1 percent=$2 failed=0 name peak limit_bytes limit
+  printf '%-32s %10s %10s %6s\n' container 'peak MiB' 'limit MiB' '%'
+  while read -r name peak; do
+    limit_bytes="$(docker inspect --format '{{.HostConfig.Memory}}' "$name")"
+    limit=$((limit_bytes / 1048576))
+    if ((limit == 0)); then
+      echo "::error::$name has no memory limit"
+      failed=1
+      continue
+    fi
+    printf '%-32s %10d %10d %6d\n' "$name" "$peak" "$limit" $((peak * 100 / limit))
+    if ((peak * 100 > limit * percent)); then
+      echo "::error::$name peaked at $peak MiB, above $percent% of its $limit MiB limit"
+      failed=1
+    fi
+  done < <(awk '!($1 in peak) || $2 > peak[$1] { peak[$1] = $2 } END { for (c in peak) print c, peak[c] }' "$samples" | sort)
+  return "$failed"
+}

@@ -1,0 +1,39 @@
+// npm run doctor [-- --region <r>] [--instance-type <t>] [--json]: checks this machine, the AWS
+// credentials and the account before anything is spent. Exit 1 when a check fails.
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { systemProbe } from './lib/box/session-manager.js';
+import { createAwsClients } from './lib/core/aws-clients.js';
+import { processSources, usage } from './lib/core/config.js';
+import { runCli } from './lib/core/operator-error.js';
+import { doctorFields, loadDoctorConfig } from './lib/doctor/config.js';
+import { POLICY_FILE } from './lib/doctor/permissions.js';
+import { parsePolicyDocument } from './lib/doctor/policy-scopes.js';
+import { doctorFailed, doctorJson, renderReport } from './lib/doctor/report.js';
+import { runDoctor } from './lib/doctor/run.js';
+
+const SUMMARY =
+  'Checks Node, git, AWS CLI v2 and its Session Manager plugin, the region and credentials, the default VPC, the instance type and your own permissions, one line each with the fix.';
+const repoFile = (path: string): string => fileURLToPath(new URL(`../${path}`, import.meta.url));
+
+await runCli(async (argv) => {
+  const cfg = loadDoctorConfig(processSources(argv));
+  if (cfg.help) return void process.stdout.write(usage('doctor', SUMMARY, doctorFields));
+  const clients = createAwsClients(cfg.region);
+  const nodeVersionFile = repoFile('.node-version');
+  const results = await runDoctor(
+    {
+      probe: systemProbe,
+      nodeVersion: process.versions.node,
+      pinnedNode: existsSync(nodeVersionFile) ? readFileSync(nodeVersionFile, 'utf8') : undefined,
+      region: () => clients.ec2.config.region(),
+      sts: clients.sts,
+      ec2: clients.ec2,
+      iam: clients.iam,
+      policy: parsePolicyDocument(readFileSync(repoFile(POLICY_FILE), 'utf8'), POLICY_FILE),
+    },
+    { instanceType: cfg.instanceType },
+  );
+  process.stdout.write(cfg.json ? doctorJson(results) : renderReport(results));
+  if (doctorFailed(results)) process.exitCode = 1;
+});

@@ -1,0 +1,33 @@
+// npm run unlock [-- --env <name>] [--yes]: removes the environment's run lock after a provision or teardown was killed.
+import { question } from 'zx';
+import { createAwsClients, resolveRegion } from './lib/core/aws-clients.js';
+import { commonFields, commonSchema, flagSchema, loadConfig, processSources, usage } from './lib/core/config.js';
+import { systemGit } from './lib/core/git.js';
+import { OperatorError, runCli } from './lib/core/operator-error.js';
+import { unlockEnvironment } from './lib/unlock/run.js';
+
+const fields = {
+  env: commonFields.env,
+  region: commonFields.region,
+  yes: { flag: 'yes', boolean: true, description: 'do not ask for confirmation' },
+  debug: commonFields.debug,
+  help: commonFields.help,
+};
+const schema = commonSchema.extend({ yes: flagSchema.default(false) });
+const SUMMARY = 'Shows who holds the provision/teardown lock of an environment and removes it (a killed run leaves it behind).';
+
+/** y or yes on a terminal; without one the operator must have said --yes. */
+async function askOnTerminal(text: string): Promise<boolean> {
+  if (!process.stdin.isTTY) throw new OperatorError('unlock needs a confirmation and there is no terminal to ask.', 'Pass --yes once you know the run holding the lock has ended.');
+  const answer = await question(`${text} [y/N] `);
+  return /^y(es)?$/i.test(answer.trim());
+}
+
+await runCli(async (argv) => {
+  const cfg = await loadConfig(fields, schema, processSources(argv), systemGit());
+  if (cfg.help) return void process.stdout.write(usage('unlock', SUMMARY, fields));
+  const clients = createAwsClients(cfg.region);
+  const region = await resolveRegion(clients);
+  const print = (line: string): void => void process.stdout.write(`${line}\n`);
+  await unlockEnvironment({ ssm: clients.ssm, confirm: askOnTerminal, print, now: Date.now }, cfg.env, region, cfg.yes);
+});

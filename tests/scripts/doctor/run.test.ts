@@ -1,0 +1,133 @@
+import { readFileSync } from 'node:fs';
+import { expect } from 'chai';
+import type { Probe } from '../../../scripts/lib/box/session-manager.js';
+import { fail, ok, skipped, warn } from '../../../scripts/lib/doctor/check.js';
+import { parsePolicyDocument } from '../../../scripts/lib/doctor/policy-scopes.js';
+import { doctorFailed, doctorJson, renderReport } from '../../../scripts/lib/doctor/report.js';
+import { runDoctor, type DoctorDeps } from '../../../scripts/lib/doctor/run.js';
+import { anAccount, awsError, fakeClients, type Account } from './fake-account.js';
+
+const policyText = readFileSync(new URL('../../../docs/deploy-role-policy.json', import.meta.url), 'utf8');
+const policy = parsePolicyDocument(policyText, 'docs/deploy-role-policy.json');
+
+const TOOLS: Record<string, string> = {
+  git: 'git version 2.39.5',
+  aws: 'aws-cli/2.17.20 Python/3.11.9 Linux/6.1.0',
+  'session-manager-plugin': '1.2.650.0',
+};
+const probeOf =
+  (tools: Record<string, string>): Probe =>
+  async (command) =>
+    tools[command] === undefined ? { found: false, output: '' } : { found: true, output: tools[command] };
+
+describe('doctor: the whole run', () => {
+  let fake: ReturnType<typeof fakeClients>;
+  afterEach(() => fake.restore());
+
+  function doctor(account: Account, overrides: Partial<DoctorDeps> = {}, instanceType = 't3.medium') {
+    fake = fakeClients(account);
+    const deps: DoctorDeps = {
+      probe: probeOf(TOOLS),
+      nodeVersion: '24.22.3',
+      pinnedNode: '24.22.3\n',
+      region: async () => account.region,
+      ...fake.clients,
+      policy,
+      ...overrides,
+    };
+    return runDoctor(deps, { instanceType });
+  }
+  const lines = (results: { name: string; status: string }[]) => results.map((r) => `${r.status} ${r.name}`);
+
+  it('passes every check on a ready machine and account, in a fixed order', async () => {
+    const results = await doctor(anAccount({ roles: { operator: { path: '/', policies: [JSON.parse(policyText) as object] } } }));
+    expect(lines(results)).to.deep.equal([
+      'ok node',
+      'ok git',
+      'ok aws cli',
+      'ok session-manager-plugin',
+      'ok region',
+      'ok credentials',
+      'ok default vpc',
+      'ok instance type',
+      'ok permissions',
+    ]);
+    expect(doctorFailed(results)).to.equal(false);
+  });
+
+  it('reports the AWS checks as skipped after a credentials failure, and asks AWS nothing more', async () => {
+    const account = anAccount({ faults: { GetCallerIdentity: [awsError('CredentialsProviderError', 'Could not load credentials from any providers')] } });
+    const results = await doctor(account);
+    expect(lines(results).slice(5)).to.deep.equal(['fail credentials', 'skip default vpc', 'skip instance type', 'skip permissions']);
+    expect(results[6]?.detail).to.equal('skipped: needs working credentials');
+    expect(Object.keys(fake.sent)).to.deep.equal(['GetCallerIdentity']);
+  });
+
+  it('skips the credentials and AWS checks without a region, and never calls STS', async () => {
+    const results = await doctor(anAccount(), {
+      region: async () => {
+        throw new Error('Region is missing');
+      },
+    });
+    expect(lines(results).slice(4)).to.deep.equal(['fail region', 'skip credentials', 'skip default vpc', 'skip instance type', 'skip permissions']);
+    expect(fake.sent).to.deep.equal({});
+  });
+
+  it('still checks AWS when a local tool is missing or Node is 20', async () => {
+    const results = await doctor(anAccount(), { probe: probeOf({ git: TOOLS.git as string }), nodeVersion: '20.19.1' });
+    expect(lines(results)).to.deep.equal([
+      'fail node',
+      'ok git',
+      'fail aws cli',
+      'fail session-manager-plugin',
+      'ok region',
+      'ok credentials',
+      'ok default vpc',
+      'ok instance type',
+      'ok permissions',
+    ]);
+    expect(doctorFailed(results)).to.equal(true);
+  });
+
+  it('fails only the check whose call AWS refused, with its cause and fix, and runs the others', async () => {
+    const results = await doctor(anAccount({ faults: { DescribeVpcs: [awsError('UnauthorizedOperation', 'You are not authorized to perform this operation.')] } }), {}, 'm6i.large');
+    expect(lines(results).slice(6)).to.deep.equal(['fail default vpc', 'fail instance type', 'ok permissions']);
+    expect(results[6]?.detail).to.equal('AWS denied the request: You are not authorized to perform this operation');
+    expect(results[7]?.detail).to.equal('eu-west-1 does not offer m6i.large');
+  });
+
+  describe('the report', () => {
+    const results = [
+      ok('node', '24.22.3 (.node-version 24.22.3)'),
+      fail('session-manager-plugin', '`session-manager-plugin` is not on PATH', 'Install it: https://example.test/plugin'),
+      warn('permissions', 'not evaluated', 'Ask an administrator.'),
+      skipped('default vpc', 'needs working credentials'),
+    ];
+
+    it('prints one aligned line per check, the fix under each problem, and a closing count', () => {
+      expect(renderReport(results)).to.equal(
+        [
+          '✔ node                    24.22.3 (.node-version 24.22.3)',
+          '✖ session-manager-plugin  `session-manager-plugin` is not on PATH',
+          '  → Install it: https://example.test/plugin',
+          '⚠ permissions             not evaluated',
+          '  → Ask an administrator.',
+          '– default vpc             skipped: needs working credentials',
+          '',
+          '1 failed, 1 warning, 1 passed, 1 skipped. Fix the ✖ lines, then run `npm run doctor` again.',
+          '',
+        ].join('\n'),
+      );
+    });
+
+    it('points at the plan when nothing failed (warnings allowed)', () => {
+      expect(renderReport(results.filter((r) => r.status !== 'fail'))).to.match(/\n1 warning, 1 passed, 1 skipped\. Ready: `npm run provision -- --plan`/);
+    });
+
+    it('gives the same results as JSON, with ok false when a check failed', () => {
+      const json = JSON.parse(doctorJson(results)) as { ok: boolean; checks: unknown[] };
+      expect(json.ok).to.equal(false);
+      expect(json.checks).to.deep.equal(results);
+    });
+  });
+});
