@@ -1,5 +1,5 @@
-import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { mockClient } from 'aws-sdk-client-mock';
+import { GetCallerIdentityCommand, STSClient, type ServiceInputTypes, type ServiceOutputTypes, type STSClientResolvedConfig } from '@aws-sdk/client-sts';
+import { mockClient, type AwsStub } from 'aws-sdk-client-mock';
 import { expect } from 'chai';
 import { checkCredentials, checkRegion } from '../../../scripts/lib/doctor/credentials.js';
 import { awsError } from './fake-account.js';
@@ -44,7 +44,10 @@ describe('doctor: region and credentials', () => {
   });
 
   describe('credentials', () => {
-    const sts = mockClient(STSClient);
+    // Mocks every STSClient, so only while this suite runs: made at load time, it would
+    // answer every other file's STS calls too, and their mocks would change its answers.
+    let sts: AwsStub<ServiceInputTypes, ServiceOutputTypes, STSClientResolvedConfig>;
+    before(() => (sts = mockClient(STSClient)));
     afterEach(() => sts.reset());
     after(() => sts.restore());
     const check = () => checkCredentials(new STSClient({ region: 'eu-west-1' }));
