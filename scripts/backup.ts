@@ -4,17 +4,16 @@ import { requireRunningInstance } from './lib/aws/environment.js';
 import { takeBackup } from './lib/backup/run.js';
 import { ssmRunner } from './lib/box/ssm-output.js';
 import { createAwsClients, createS3Client, resolveRegion } from './lib/core/aws-clients.js';
-import { commonFields, commonSchema, loadConfig, processSources, usage } from './lib/core/config.js';
+import { backupCommand } from './lib/backup/config.js';
+import { commonSchema, helpText, loadConfig, processSources } from './lib/core/config.js';
 import { systemGit } from './lib/core/git.js';
 import { runCli } from './lib/core/operator-error.js';
 import { printResult, Progress } from './lib/core/progress.js';
 import { formatBytes } from './lib/core/storage-cost.js';
 
-const SUMMARY = "Backs up the environment's database now (pg_dump on the box), to the project bucket; `npm run backups` lists them.";
-
 await runCli(async (argv) => {
-  const cfg = await loadConfig(commonFields, commonSchema, processSources(argv), systemGit());
-  if (cfg.help) return void process.stdout.write(usage('backup', SUMMARY, commonFields));
+  const cfg = await loadConfig(backupCommand.fields, commonSchema, processSources(argv), systemGit());
+  if (cfg.help) return void process.stdout.write(helpText(backupCommand));
   const clients = createAwsClients(cfg.region);
   const instance = await requireRunningInstance(clients.ec2, cfg.env, await resolveRegion(clients));
   const { bucket } = await projectStorage(clients, createS3Client(cfg.region));

@@ -1,37 +1,24 @@
 // npm run deploy [-- --ref <commit>]: moves the box's app to another commit, behind a health gate.
 import { randomBytes } from 'node:crypto';
-import { z } from 'zod';
 import { projectStorage } from './lib/aws/bucket.js';
 import { requireRunningInstance } from './lib/aws/environment.js';
 import { tagDeployedCommit } from './lib/aws/instance.js';
 import { ssmRunner } from './lib/box/ssm-output.js';
 import { createAwsClients, createS3Client, resolveRegion } from './lib/core/aws-clients.js';
-import { commonFields, commonSchema, flagSchema, loadConfig, processSources, usage } from './lib/core/config.js';
+import { helpText, loadConfig, processSources } from './lib/core/config.js';
 import { resolveCommit, systemGit } from './lib/core/git.js';
 import { runCli } from './lib/core/operator-error.js';
 import { printResult, Progress } from './lib/core/progress.js';
 import { systemArchive } from './lib/core/source-archive.js';
+import { deployCommand, deployFields, deploySchema } from './lib/deploy/config.js';
 import { DEFAULT_HEALTH_TIMEOUT_SECONDS } from './lib/deploy/plan.js';
 import { deployApp } from './lib/deploy/run.js';
 import { backupWhenMigrating, shipCommit } from './lib/deploy/ship.js';
 
-const fields = {
-  ...commonFields,
-  ref: { flag: 'ref', description: 'branch, tag or commit to deploy; committed content only, no push needed (default HEAD)' },
-  healthTimeout: { flag: 'health-timeout', env: 'PILLBOX_DEPLOY_HEALTH_TIMEOUT', description: `seconds the new version may take to become healthy (default ${DEFAULT_HEALTH_TIMEOUT_SECONDS})` },
-  noBackup: { flag: 'no-backup', boolean: true, description: 'skip the backup taken before a deploy that changes migrations' },
-};
-const schema = commonSchema.extend({
-  ref: z.string().min(1).default('HEAD'),
-  healthTimeout: z.coerce.number({ error: 'expected a whole number of seconds from 10 to 1800' }).int().min(10).max(1800),
-  noBackup: flagSchema.default(false),
-});
-const SUMMARY = 'Ships the commit to the box through the project bucket, builds the app image, proves it ready beside the serving app, then swaps; any failure restores the previous version.';
-
 await runCli(async (argv) => {
   const git = systemGit();
-  const cfg = await loadConfig(fields, schema, processSources(argv), git, { healthTimeout: String(DEFAULT_HEALTH_TIMEOUT_SECONDS) });
-  if (cfg.help) return void process.stdout.write(usage('deploy', SUMMARY, fields));
+  const cfg = await loadConfig(deployFields, deploySchema, processSources(argv), git, { healthTimeout: String(DEFAULT_HEALTH_TIMEOUT_SECONDS) });
+  if (cfg.help) return void process.stdout.write(helpText(deployCommand));
   const sha = await resolveCommit(git, cfg.ref);
   const clients = createAwsClients(cfg.region);
   const instance = await requireRunningInstance(clients.ec2, cfg.env, await resolveRegion(clients));

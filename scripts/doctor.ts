@@ -4,21 +4,19 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { systemProbe } from './lib/box/session-manager.js';
 import { createAwsClients } from './lib/core/aws-clients.js';
-import { processSources, usage } from './lib/core/config.js';
+import { helpText, processSources } from './lib/core/config.js';
 import { runCli } from './lib/core/operator-error.js';
-import { doctorFields, loadDoctorConfig } from './lib/doctor/config.js';
+import { doctorCommand, loadDoctorConfig } from './lib/doctor/config.js';
 import { POLICY_FILE } from './lib/doctor/permissions.js';
 import { parsePolicyDocument } from './lib/doctor/policy-scopes.js';
 import { doctorFailed, doctorJson, renderReport } from './lib/doctor/report.js';
 import { runDoctor } from './lib/doctor/run.js';
 
-const SUMMARY =
-  'Checks Node, git, AWS CLI v2 and its Session Manager plugin, the region and credentials, the default VPC, the instance type and your own permissions, one line each with the fix.';
 const repoFile = (path: string): string => fileURLToPath(new URL(`../${path}`, import.meta.url));
 
 await runCli(async (argv) => {
   const cfg = loadDoctorConfig(processSources(argv));
-  if (cfg.help) return void process.stdout.write(usage('doctor', SUMMARY, doctorFields));
+  if (cfg.help) return void process.stdout.write(helpText(doctorCommand));
   const clients = createAwsClients(cfg.region);
   const nodeVersionFile = repoFile('.node-version');
   const results = await runDoctor(

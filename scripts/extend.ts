@@ -1,39 +1,31 @@
 // npm run extend -- --hours N: moves the environment's expiry N hours later, within the TTL cap.
-import { z } from 'zod';
 import { requireRunningInstance } from './lib/aws/environment.js';
 import { ssmRunner } from './lib/box/ssm-output.js';
 import { createAwsClients, resolveRegion } from './lib/core/aws-clients.js';
-import { commonFields, commonSchema, loadConfig, processSources, usage } from './lib/core/config.js';
+import { helpText, loadConfig, processSources } from './lib/core/config.js';
 import { systemGit } from './lib/core/git.js';
 import { OperatorError, runCli } from './lib/core/operator-error.js';
 import { printResult } from './lib/core/progress.js';
 import { formatLocal, formatTimeLeft, formatUtc } from './lib/core/time.js';
+import { extendCommand, extendFields, extendSchema } from './lib/extend/config.js';
 import { extendEnvironment } from './lib/extend/run.js';
 import { MAX_TTL_HOURS } from './lib/provision/config.js';
 
-const fields = {
-  ...commonFields,
-  hours: { flag: 'hours', description: `hours to add to the current expiry (the box may live at most ${MAX_TTL_HOURS}h from now)` },
-};
-const schema = commonSchema.extend({
-  hours: z.coerce.number({ error: `expected a whole number of hours from 1 to ${MAX_TTL_HOURS}` }).int().min(1).max(MAX_TTL_HOURS).optional(),
-});
-const SUMMARY = "Moves the environment's ExpiresAt (the tag and the box's self-destruct timer) later.";
-
 await runCli(async (argv) => {
-  const cfg = await loadConfig(fields, schema, processSources(argv), systemGit());
-  if (cfg.help) return void process.stdout.write(usage('extend', SUMMARY, fields));
+  const cfg = await loadConfig(extendFields, extendSchema, processSources(argv), systemGit());
+  if (cfg.help) return void process.stdout.write(helpText(extendCommand));
   // Required, but checked after --help so that help never needs it.
   if (cfg.hours === undefined) throw new OperatorError('Missing --hours: how many hours to add to the expiry.', 'Pass e.g. `npm run extend -- --hours 4`.');
   const clients = createAwsClients(cfg.region);
   const instance = await requireRunningInstance(clients.ec2, cfg.env, await resolveRegion(clients));
   const now = new Date();
-  const moved = await extendEnvironment({ ec2: clients.ec2, run: ssmRunner(clients.ssm, instance.id), now: () => now }, instance, cfg.hours, MAX_TTL_HOURS);
+  const moved = await extendEnvironment({ ec2: clients.ec2, scheduler: clients.scheduler, run: ssmRunner(clients.ssm, instance.id), now: () => now }, instance, cfg.hours, MAX_TTL_HOURS);
   const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
-  printResult(cfg.json, { env: cfg.env, instanceId: instance.id, from: moved.from.toISOString(), to: moved.to.toISOString(), timerNext: moved.timerNext }, [
+  printResult(cfg.json, { env: cfg.env, instanceId: instance.id, from: moved.from.toISOString(), to: moved.to.toISOString(), timerNext: moved.timerNext, schedule: moved.schedule }, [
     ['environment', cfg.env],
     ['was', formatUtc(moved.from)],
     ['now expires', `${formatUtc(moved.to)} (${formatLocal(moved.to, zone)}), in ${formatTimeLeft(moved.to, now)}`],
     ['box timer', moved.timerNext || '(not reported)'],
+    ['schedule', moved.schedule === 'moved' ? 'moved (EventBridge Scheduler)' : 'none (made before schedules existed); `npm run provision -- --replace` adds one'],
   ]);
 });

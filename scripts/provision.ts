@@ -3,18 +3,19 @@ import { randomUUID } from 'node:crypto';
 import { hostname, userInfo } from 'node:os';
 import { createAwsClients, createS3Client } from './lib/core/aws-clients.js';
 import { systemClock } from './lib/core/clock.js';
-import { processSources, usage } from './lib/core/config.js';
+import { helpText, processSources } from './lib/core/config.js';
 import { systemGit } from './lib/core/git.js';
 import { runCli } from './lib/core/operator-error.js';
 import { printResult, Progress } from './lib/core/progress.js';
+import { checkipLookup } from './lib/core/public-address.js';
 import { systemArchive } from './lib/core/source-archive.js';
-import { loadProvisionConfig, provisionFields } from './lib/provision/config.js';
+import { loadProvisionConfig, provisionCommand } from './lib/provision/config.js';
 import { provision } from './lib/provision/run.js';
 import { planText, provisionRows } from './lib/provision/summary.js';
 
 await runCli(async (argv) => {
   if (argv.includes('--help')) {
-    process.stdout.write(usage('provision', 'Launches or converges the environment\'s box and waits until the app answers.', provisionFields));
+    process.stdout.write(helpText(provisionCommand));
     return;
   }
   const git = systemGit();
@@ -28,6 +29,8 @@ await runCli(async (argv) => {
     clock: systemClock,
     runId: randomUUID().slice(0, 8),
     holder: `${userInfo().username}@${hostname()}`,
+    interactive: process.stdin.isTTY === true && !cfg.ci,
+    lookupAddress: checkipLookup(),
   });
   if (result.planned && !cfg.json) process.stdout.write(planText(result));
   printResult(cfg.json, result, provisionRows(result));

@@ -2,23 +2,24 @@
 // `cloud-init schema` in CI. Needs no AWS; what it cannot look up gets a placeholder value.
 import { sourceKey } from './lib/aws/bucket-keys.js';
 import { renderCheckedUserData } from './lib/box/user-data.js';
-import { loadConfig, processSources, usage } from './lib/core/config.js';
+import { helpText, loadConfig, processSources } from './lib/core/config.js';
 import { resolveCommit, systemGit } from './lib/core/git.js';
 import { runCli } from './lib/core/operator-error.js';
-import { provisionFields, provisionSchema } from './lib/provision/config.js';
+import { DEFAULT_TTL_HOURS, provisionSchema, renderUserDataCommand } from './lib/provision/config.js';
 
 await runCli(async (argv) => {
   if (argv.includes('--help')) {
-    process.stdout.write(usage('render-user-data', 'Prints the cloud-init user-data provision would send (no AWS calls).', provisionFields));
+    process.stdout.write(helpText(renderUserDataCommand));
     return;
   }
   const git = systemGit();
   const sources = processSources(argv);
-  const cfg = await loadConfig(provisionFields, provisionSchema, sources, git, { env: 'preview' });
+  const cfg = await loadConfig(renderUserDataCommand.fields, provisionSchema, sources, git, { env: 'preview' });
   const gitSha = await resolveCommit(git, cfg.ref).catch(() => '0'.repeat(40));
   const region = cfg.region ?? sources.env.AWS_REGION ?? 'us-east-1';
-  const expiresAt = new Date(Date.now() + cfg.ttlHours * 3_600_000);
+  const expiresAt = new Date(Date.now() + (cfg.ttlHours ?? DEFAULT_TTL_HOURS) * 3_600_000);
   // The account and the archive's digest are known only with AWS and a real archive.
   const source = { key: sourceKey(cfg.env, gitSha), sha256: '0'.repeat(64) };
-  process.stdout.write(renderCheckedUserData({ env: cfg.env, region, appPort: cfg.appPort, accountId: '000000000000', gitSha, source, expiresAt, appImage: cfg.appImage }));
+  // The text, for review and `cloud-init schema`; provision sends it gzip-compressed.
+  process.stdout.write(renderCheckedUserData({ env: cfg.env, region, appPort: cfg.appPort, accountId: '000000000000', gitSha, source, expiresAt, appImage: cfg.appImage }).text);
 });

@@ -2,15 +2,14 @@
 import { requireRunningInstance } from './lib/aws/environment.js';
 import { openShell, systemProbe, terminalSpawner } from './lib/box/session-manager.js';
 import { createAwsClients, resolveRegion } from './lib/core/aws-clients.js';
-import { commonFields, commonSchema, loadConfig, processSources, usage } from './lib/core/config.js';
+import { commonSchema, helpText, loadConfig, processSources } from './lib/core/config.js';
 import { systemGit } from './lib/core/git.js';
 import { runCli } from './lib/core/operator-error.js';
-
-const SUMMARY = 'Opens a shell on the box with `aws ssm start-session` (needs AWS CLI v2 and the session-manager-plugin).';
+import { sessionCommand, sessionFields } from './lib/session/config.js';
 
 await runCli(async (argv) => {
-  const cfg = await loadConfig(commonFields, commonSchema, processSources(argv), systemGit());
-  if (cfg.help) return void process.stdout.write(usage('session', SUMMARY, commonFields));
+  const cfg = await loadConfig(sessionFields, commonSchema, processSources(argv), systemGit());
+  if (cfg.help) return void process.stdout.write(helpText(sessionCommand));
   const clients = createAwsClients(cfg.region);
   const region = await resolveRegion(clients);
   const instance = await requireRunningInstance(clients.ec2, cfg.env, region);

@@ -3,21 +3,14 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { EnvironmentNotFound } from './lib/aws/environment.js';
 import { createAwsClients, resolveRegion } from './lib/core/aws-clients.js';
-import { commonFields, commonSchema, flagSchema, parseConfig, processSources, usage } from './lib/core/config.js';
+import { helpText, parseConfig, processSources } from './lib/core/config.js';
 import { runCli } from './lib/core/operator-error.js';
+import { statusCommand, statusFields, statusSchema } from './lib/status/config.js';
 import { collectStatus, renderStatus } from './lib/status/report.js';
 
-const fields = {
-  ...commonFields,
-  env: { flag: 'env', env: 'PILLBOX_ENV', description: 'show only this environment (default: all of them)' },
-  all: { flag: 'all', boolean: true, description: 'show every environment even when PILLBOX_ENV is set' },
-};
-const schema = commonSchema.extend({ env: commonSchema.shape.env.optional(), all: flagSchema.default(false) });
-const SUMMARY = 'Shows each pillbox environment: state, type, URL, age, time left, cost so far and the health of its services.';
-
 await runCli(async (argv) => {
-  const cfg: z.infer<typeof schema> = parseConfig(fields, schema, processSources(argv));
-  if (cfg.help) return void process.stdout.write(usage('status', SUMMARY, fields));
+  const cfg: z.infer<typeof statusSchema> = parseConfig(statusFields, statusSchema, processSources(argv));
+  if (cfg.help) return void process.stdout.write(helpText(statusCommand));
   const clients = createAwsClients(cfg.region);
   const region = await resolveRegion(clients);
   const env = cfg.all ? undefined : cfg.env;

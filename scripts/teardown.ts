@@ -2,18 +2,18 @@
 import { hostname, userInfo } from 'node:os';
 import { createAwsClients, createS3Client } from './lib/core/aws-clients.js';
 import { systemClock } from './lib/core/clock.js';
-import { processSources, usage } from './lib/core/config.js';
+import { helpText, processSources } from './lib/core/config.js';
 import { terminalConfirm } from './lib/core/confirm.js';
 import { systemGit } from './lib/core/git.js';
 import { runCli } from './lib/core/operator-error.js';
 import { printResult, Progress } from './lib/core/progress.js';
-import { loadTeardownConfig, teardownFields } from './lib/teardown/config.js';
+import { loadTeardownConfig, teardownCommand } from './lib/teardown/config.js';
 import { sweepFailure, teardownEnvironment, teardownExpired } from './lib/teardown/run.js';
 import { teardownRows } from './lib/teardown/summary.js';
 
 await runCli(async (argv) => {
   if (argv.includes('--help')) {
-    process.stdout.write(usage('teardown', 'Removes everything an environment created: instance, security group, role, profile, parameters, source archives; a final backup first, backups kept unless asked.', teardownFields));
+    process.stdout.write(helpText(teardownCommand));
     return;
   }
   const cfg = await loadTeardownConfig(processSources(argv), systemGit());

@@ -1,20 +1,11 @@
 // npm run unlock [-- --env <name>] [--yes]: removes the environment's run lock after a provision or teardown was killed.
 import { question } from 'zx';
 import { createAwsClients, resolveRegion } from './lib/core/aws-clients.js';
-import { commonFields, commonSchema, flagSchema, loadConfig, processSources, usage } from './lib/core/config.js';
+import { helpText, loadConfig, processSources } from './lib/core/config.js';
 import { systemGit } from './lib/core/git.js';
 import { OperatorError, runCli } from './lib/core/operator-error.js';
+import { unlockCommand, unlockFields, unlockSchema } from './lib/unlock/config.js';
 import { unlockEnvironment } from './lib/unlock/run.js';
-
-const fields = {
-  env: commonFields.env,
-  region: commonFields.region,
-  yes: { flag: 'yes', boolean: true, description: 'do not ask for confirmation' },
-  debug: commonFields.debug,
-  help: commonFields.help,
-};
-const schema = commonSchema.extend({ yes: flagSchema.default(false) });
-const SUMMARY = 'Shows who holds the provision/teardown lock of an environment and removes it (a killed run leaves it behind).';
 
 /** y or yes on a terminal; without one the operator must have said --yes. */
 async function askOnTerminal(text: string): Promise<boolean> {
@@ -24,8 +15,8 @@ async function askOnTerminal(text: string): Promise<boolean> {
 }
 
 await runCli(async (argv) => {
-  const cfg = await loadConfig(fields, schema, processSources(argv), systemGit());
-  if (cfg.help) return void process.stdout.write(usage('unlock', SUMMARY, fields));
+  const cfg = await loadConfig(unlockFields, unlockSchema, processSources(argv), systemGit());
+  if (cfg.help) return void process.stdout.write(helpText(unlockCommand));
   const clients = createAwsClients(cfg.region);
   const region = await resolveRegion(clients);
   const print = (line: string): void => void process.stdout.write(`${line}\n`);

@@ -1,39 +1,18 @@
 import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parse } from 'yaml';
+import { gunzipSync } from 'node:zlib';
 import { SECRET_NAMES } from '../../scripts/lib/aws/secrets.js';
 import { composeArgv } from '../../scripts/lib/box/compose.js';
 import { inPostgres, pgDumpArgv, pgListArgv } from '../../scripts/lib/box/postgres-commands.js';
 import { toShellLine } from '../../scripts/lib/box/ssm-run.js';
-import { CLOUD_INIT_DIR, renderCheckedUserData, renderUserData, USER_DATA_LIMIT, type UserDataInput } from '../../scripts/lib/box/user-data.js';
+import { CLOUD_INIT_DIR, renderCheckedUserData, renderUserData, USER_DATA_LIMIT } from '../../scripts/lib/box/user-data.js';
+import { anInput, fileIn, rendered } from './box-root.js';
 
-const anInput = (overrides: Partial<UserDataInput> = {}): UserDataInput => ({
-  env: 'feature-login',
-  region: 'eu-west-1',
-  appPort: 80,
-  accountId: '123456789012',
-  gitSha: '3f2a1c0d9e8b7a6f5e4d3c2b1a0f9e8d7c6b5a49',
-  source: { key: 'envs/feature-login/source/3f2a1c0d9e8b7a6f5e4d3c2b1a0f9e8d7c6b5a49.tar.gz', sha256: 'ab'.repeat(32) },
-  expiresAt: new Date('2026-11-22T06:30:00Z'),
-  ...overrides,
-});
-
-interface CloudConfig {
-  swap: { filename: string; size: number };
-  packages: string[];
-  write_files: { path: string; permissions: string; content: string }[];
-  runcmd: string[][];
-}
-
-const rendered = (overrides: Partial<UserDataInput> = {}) => parse(renderUserData(anInput(overrides))) as CloudConfig;
-const file = (cfg: CloudConfig, path: string): string => {
-  const found = cfg.write_files.find((f) => f.path === path);
-  if (!found) throw new Error(`no write_files entry for ${path}`);
-  return found.content;
-};
+const file = fileIn;
 
 /** Debian's `cloud-init schema`; CI installs the cloud-init package, so a missing binary fails. */
 function cloudInitSchema(text: string): string {
@@ -57,19 +36,23 @@ describe('cloud-init user-data', () => {
     expect(() => cloudInitSchema(broken)).to.throw();
   });
 
-  it('starts with #cloud-config and stays under 16 KB even with the longest inputs', () => {
+  it('is sent gzip-compressed, under 16 KB even with the longest inputs, and unpacks to the #cloud-config text', () => {
     const env = 'a'.repeat(24);
-    const text = renderCheckedUserData(anInput({ env, region: 'ap-southeast-5', source: { key: `envs/${env}/source/${'f'.repeat(40)}.tar.gz`, sha256: 'f'.repeat(64) }, appImage: `ghcr.io/${'x'.repeat(120)}:1.0.0` }));
+    const { text, packed } = renderCheckedUserData(anInput({ env, region: 'ap-southeast-5', source: { key: `envs/${env}/source/${'f'.repeat(40)}.tar.gz`, sha256: 'f'.repeat(64) }, appImage: `ghcr.io/${'x'.repeat(120)}:1.0.0` }));
     expect(text.startsWith('#cloud-config\n')).to.equal(true);
-    expect(Buffer.byteLength(text)).to.be.lessThan(USER_DATA_LIMIT);
+    expect(Buffer.byteLength(text), 'the text alone is over the limit: the reason it is compressed').to.be.greaterThan(USER_DATA_LIMIT);
+    expect(packed.length).to.be.lessThan(USER_DATA_LIMIT);
+    expect(packed.subarray(0, 2).toString('hex'), 'the gzip magic cloud-init detects').to.equal('1f8b');
+    expect(gunzipSync(packed).toString('utf8')).to.equal(text);
   });
 
-  it('refuses user-data over the limit with a clear error', () => {
+  it('refuses user-data over the limit once compressed, with a clear error', () => {
     const dir = mkdtempSync(join(tmpdir(), 'pillbox-cloud-init-'));
     try {
       for (const name of readdirSync(CLOUD_INIT_DIR)) copyFileSync(join(CLOUD_INIT_DIR, name), join(dir, name));
-      writeFileSync(join(dir, 'sysctl.conf'), `# ${'x'.repeat(USER_DATA_LIMIT)}\nvm.max_map_count=262144\n`);
-      expect(() => renderCheckedUserData(anInput(), `${dir}/`)).to.throw(/EC2 accepts at most 16384/);
+      // Random text barely compresses.
+      writeFileSync(join(dir, 'sysctl.conf'), `# ${randomBytes(USER_DATA_LIMIT).toString('base64')}\nvm.max_map_count=262144\n`);
+      expect(() => renderCheckedUserData(anInput(), `${dir}/`)).to.throw(/gzip-compressed .*EC2 accepts at most 16384/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -98,13 +81,25 @@ describe('cloud-init user-data', () => {
     expect(cfg.write_files.find((f) => f.path === '/etc/pillbox/pillbox.env')?.permissions).to.equal('0644');
   });
 
-  it('sets the expiry timer drop-in to ExpiresAt, persistent across reboots, powering off', () => {
+  it('arms the expiry timer in bootcmd, which runs at every boot and before write_files, so it carries the units itself', () => {
     const cfg = rendered();
-    expect(file(cfg, '/etc/systemd/system/pillbox-expire.timer.d/expires-at.conf')).to.equal('[Timer]\nOnCalendar=\nOnCalendar=2026-11-22 06:30:00 UTC\n');
-    expect(file(cfg, '/etc/systemd/system/pillbox-expire.timer')).to.match(/^Persistent=true$/m);
-    expect(file(cfg, '/etc/systemd/system/pillbox-expire.service')).to.match(/^ExecStart=\/usr\/bin\/systemctl --no-block poweroff$/m);
-    const enableTimer = cfg.runcmd.findIndex((c) => c.join(' ') === 'systemctl enable --now pillbox-expire.timer');
-    expect(enableTimer, 'the timer is armed before anything that can fail').to.equal(1);
+    expect(cfg.bootcmd).to.have.length(1);
+    const arm = cfg.bootcmd[0]!;
+    expect(arm).to.match(/^set -eu$/m);
+    expect(arm).to.include("cat >/etc/systemd/system/pillbox-expire.timer <<'UNIT'\n");
+    expect(arm).to.include("cat >/etc/systemd/system/pillbox-expire.service <<'UNIT'\n");
+    expect(arm).to.include('OnCalendar=\nOnCalendar=2026-11-22 06:30:00 UTC\nUNIT\n');
+    expect(arm).to.match(/^systemctl enable --now --no-block pillbox-expire\.timer$/m);
+    expect(cfg.write_files.map((f) => f.path).filter((p) => p.includes('pillbox-expire')), 'written by bootcmd, not write_files').to.deep.equal([]);
+    expect(() => execFileSync('sh', ['-n'], { input: arm })).not.to.throw();
+  });
+
+  it('runs the bootstrap as the only runcmd, one strict script', () => {
+    const cfg = rendered();
+    expect(cfg.runcmd).to.deep.equal([['/usr/local/sbin/pillbox-bootstrap']]);
+    const script = file(cfg, '/usr/local/sbin/pillbox-bootstrap');
+    expect(script.split('\n').slice(0, 1)).to.deep.equal(['#!/bin/bash']);
+    expect(script).to.match(/^set -euo pipefail$/m);
   });
 
   it('runs the stack with the one compose invocation of the contract, restarting after reboot', () => {
@@ -113,7 +108,6 @@ describe('cloud-init user-data', () => {
     expect(unit).to.include(`ExecStart=${toShellLine(['/usr/bin/docker', ...args])}\n`);
     expect(unit).to.match(/^ExecStartPre=\/usr\/local\/sbin\/pillbox-fetch-secrets$/m);
     expect(unit).to.match(/^WantedBy=multi-user.target$/m);
-    expect(rendered().runcmd.map((c) => c.join(' '))).to.include.members(['systemctl enable pillbox.service', 'systemctl start --no-block pillbox.service']);
   });
 
   it('fetches secrets with the instance role into a 0600 file, from the environment path only', () => {
@@ -137,10 +131,10 @@ describe('cloud-init user-data', () => {
 
   it('downloads the source archive and activates it before the stack starts, never cloning', () => {
     const cfg = rendered();
-    const runcmd = cfg.runcmd.map((c) => c.join(' '));
-    const fetch = runcmd.indexOf('/usr/local/sbin/pillbox-source');
+    const bootstrap = file(cfg, '/usr/local/sbin/pillbox-bootstrap');
+    const fetch = bootstrap.indexOf('\nstep source\n/usr/local/sbin/pillbox-source\n');
     expect(fetch, 'the source is fetched').to.be.greaterThan(-1);
-    expect(fetch).to.be.lessThan(runcmd.indexOf('systemctl start --no-block pillbox.service'));
+    expect(fetch).to.be.lessThan(bootstrap.indexOf('systemctl start --no-block pillbox.service'));
     const script = file(cfg, '/usr/local/sbin/pillbox-source');
     expect(script).to.include('/usr/local/sbin/pillbox-s3 get "$3" "$2" "$archive"');
     expect(script).not.to.match(/\bgit\b (clone|fetch)/);
@@ -148,11 +142,12 @@ describe('cloud-init user-data', () => {
 
   it('arms the nightly backup timer once the stack is enabled, and backs up before the box expires', () => {
     const cfg = rendered();
-    const runcmd = cfg.runcmd.map((c) => c.join(' '));
-    expect(runcmd.indexOf('systemctl enable --now pillbox-backup.timer')).to.be.greaterThan(runcmd.indexOf('systemctl enable pillbox.service'));
+    const bootstrap = file(cfg, '/usr/local/sbin/pillbox-bootstrap');
+    expect(bootstrap.indexOf('systemctl enable --now pillbox-backup.timer')).to.be.greaterThan(bootstrap.indexOf('systemctl enable pillbox.service'));
     expect(file(cfg, '/etc/systemd/system/pillbox-backup.timer')).to.match(/^OnCalendar=\*-\*-\* 03:00:00 UTC$/m);
     expect(file(cfg, '/etc/systemd/system/pillbox-backup.service')).to.match(/^ExecStart=\/usr\/local\/sbin\/pillbox-backup nightly$/m);
-    expect(file(cfg, '/etc/systemd/system/pillbox-expire.service')).to.match(/^ExecStartPre=-\/usr\/local\/sbin\/pillbox-backup expiry$/m);
+    // The expiry service is written by bootcmd's script (see above), with the backup first.
+    expect(cfg.bootcmd[0]).to.match(/^ExecStartPre=-\/usr\/local\/sbin\/pillbox-backup expiry$/m);
   });
 
   it('dumps inside the PostgreSQL container with the one compose invocation of the contract', () => {
@@ -170,8 +165,11 @@ describe('cloud-init user-data', () => {
 
   it('shell scripts parse with sh -n', () => {
     const cfg = rendered();
-    for (const f of cfg.write_files.filter((w) => w.content.startsWith('#!/bin/sh'))) {
+    const scripts = cfg.write_files.filter((w) => w.content.startsWith('#!/bin/sh'));
+    expect(scripts.length).to.be.above(3);
+    for (const f of scripts) {
       expect(() => execFileSync('sh', ['-n'], { input: f.content }), f.path).not.to.throw();
     }
+    expect(() => execFileSync('bash', ['-n'], { input: file(cfg, '/usr/local/sbin/pillbox-bootstrap') })).not.to.throw();
   });
 });

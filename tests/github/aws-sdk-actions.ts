@@ -1,9 +1,10 @@
 // Finds the IAM actions a TypeScript source calls: through the AWS SDK v3 clients
 // (imported `XxxCommand` classes, `paginateXxx` helpers and `waitUntilXxx` waiters, whose
 // Describe/Get call is read from the SDK's own waiter code) and through the AWS CLI
-// (argv arrays such as ['ssm', 'start-session', ...]).
+// (argv arrays such as ['ssm', 'start-session', ...]); and the AWS CLI commands the
+// operator docs tell the operator to run with the same role (`aws ec2 get-console-output`).
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 
 /** IAM service prefix of each SDK client package the CLI may use. */
 export const SERVICE_PREFIX: Record<string, string> = {
@@ -12,6 +13,7 @@ export const SERVICE_PREFIX: Record<string, string> = {
   iam: 'iam',
   sts: 'sts',
   s3: 's3',
+  scheduler: 'scheduler',
 };
 
 /** S3 calls whose IAM action has another name than the call (the rest are the same). */
@@ -49,6 +51,9 @@ export const IMPLIED_ACTIONS: Record<string, string[]> = {
   'ssm:StartSession': ['ssm:TerminateSession'],
   // Every upload carries the kind tag the lifecycle rules expire by.
   's3:PutObject': ['s3:PutObjectTagging'],
+  // The schedule's target role is passed to the scheduler.
+  'scheduler:CreateSchedule': ['iam:PassRole'],
+  'scheduler:UpdateSchedule': ['iam:PassRole'],
 };
 
 /** The called actions plus what they imply, minus the free and the optional ones. */
@@ -141,6 +146,27 @@ export function actionsInSource(source: string, file: string, resolveWaiter: Wai
   return uses;
 }
 
+const DOC_COMMAND = /\baws ([a-z0-9]+) ([a-z]+(?:-[a-z]+)+)/g;
+
+/** `aws <service> <operation>` in a document, for the services the CLI uses. */
+export function actionsInDoc(text: string, file: string): ActionUse[] {
+  return [...text.matchAll(DOC_COMMAND)].flatMap(([command, service, operation]) => {
+    const prefix = SERVICE_PREFIX[service as string];
+    return prefix ? [{ action: `${prefix}:${pascal(operation as string)}`, file, via: command }] : [];
+  });
+}
+
+/** Operator docs whose AWS CLI commands run with the same role as the CLI. */
+export const OPERATOR_DOCS = ['docs/runbook.md', 'README.md'];
+
+/** Every AWS action the CLI under `root`/scripts uses, and those the operator docs use. */
+export function cliActionUses(root: string, resolveWaiter: WaiterResolver): ActionUse[] {
+  return [
+    ...typescriptFiles(join(root, 'scripts')).flatMap((file) => actionsInSource(readFileSync(file, 'utf8'), relative(root, file), resolveWaiter)),
+    ...OPERATOR_DOCS.flatMap((file) => actionsInDoc(readFileSync(join(root, file), 'utf8'), file)),
+  ];
+}
+
 /** All `.ts` files under a directory, recursively. */
 export function typescriptFiles(dir: string): string[] {
   if (!existsSync(dir)) return [];
@@ -152,13 +178,14 @@ export function typescriptFiles(dir: string): string[] {
 }
 
 interface PolicyStatement {
+  Effect?: string;
   Action?: string | string[];
 }
 
-/** The actions a policy document allows, as written (no wildcards are expected). */
+/** The actions a policy document allows, as written (no wildcards are expected); Deny statements grant nothing. */
 export function policyActions(policy: { Statement: PolicyStatement[] }): Set<string> {
   const actions = new Set<string>();
-  for (const statement of policy.Statement) {
+  for (const statement of policy.Statement.filter((s) => s.Effect === 'Allow')) {
     const list = statement.Action === undefined ? [] : Array.isArray(statement.Action) ? statement.Action : [statement.Action];
     for (const action of list) actions.add(action);
   }

@@ -1,15 +1,19 @@
 // The deploy role's policy (docs/deploy-role-policy.json) must allow exactly what the CLI
-// in scripts/ calls: a new AWS call without a policy line fails here, not in a pipeline.
+// in scripts/ calls (and the AWS CLI commands the runbook gives the operator): a new AWS
+// call without a policy line fails here, not in a pipeline. What each request may do, with
+// its resources and context, is evaluated in deploy-role-simulation.test.ts.
 import { readFileSync } from 'node:fs';
-import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isWildcardOnlyAction } from '@cloud-copilot/iam-simulate';
 import { expect } from 'chai';
+import { INSTANCE_TYPES } from '../../scripts/lib/core/pricing.js';
 import {
+  actionsInDoc,
   actionsInSource,
+  cliActionUses,
   comparePolicy,
   policyActions,
   sdkWaiterResolver,
-  typescriptFiles,
   type ActionUse,
   type WaiterResolver,
 } from './aws-sdk-actions.js';
@@ -27,10 +31,9 @@ interface Statement {
 
 const policy = JSON.parse(readFileSync(`${root}docs/deploy-role-policy.json`, 'utf8')) as { Version: string; Statement: Statement[] };
 const list = (value: string | string[]): string[] => (Array.isArray(value) ? value : [value]);
+const allows = policy.Statement.filter((s) => s.Effect === 'Allow');
 
-function cliUses(): ActionUse[] {
-  return typescriptFiles(`${root}scripts`).flatMap((file) => actionsInSource(readFileSync(file, 'utf8'), relative(root, file), resolveWaiter));
-}
+const cliUses = (): ActionUse[] => cliActionUses(root, resolveWaiter);
 
 const noWaiters: WaiterResolver = (_client, waiter) => {
   throw new Error(`unexpected waiter ${waiter}`);
@@ -73,6 +76,11 @@ describe('deploy role policy', () => {
       expect(resolveWaiter('iam', 'RoleExists')).to.equal('GetRole');
     });
 
+    it('reads the AWS CLI commands a document gives the operator, ignoring other programs', () => {
+      const doc = 'Read the console: `aws ec2 get-console-output --instance-id i-1`; or `aws s3 ls`, `docker compose ps`.';
+      expect(actionsInDoc(doc, 'x.md').map((u) => u.action)).to.deep.equal(['ec2:GetConsoleOutput']);
+    });
+
     it('refuses a client package it has no IAM prefix for', () => {
       expect(() => actionsInSource(`import { InvokeCommand } from '@aws-sdk/client-lambda';`, 'x.ts', noWaiters)).to.throw(/client-lambda.*SERVICE_PREFIX/);
     });
@@ -97,6 +105,11 @@ describe('deploy role policy', () => {
     it('requires what a call implies: tagging on create and passing the instance role', () => {
       const diff = comparePolicy(['ec2:RunInstances'], new Set(['ec2:RunInstances']));
       expect(diff.missing).to.deep.equal(['ec2:CreateTags', 'iam:PassRole']);
+    });
+
+    it('counts only what Allow statements grant', () => {
+      const actions = policyActions({ Statement: [{ Effect: 'Deny', Action: 'iam:DeleteRolePermissionsBoundary' }, { Effect: 'Allow', Action: ['ec2:DescribeVpcs'] }] });
+      expect([...actions]).to.deep.equal(['ec2:DescribeVpcs']);
     });
 
     it('needs no permission for sts:GetCallerIdentity', () => {
@@ -126,68 +139,94 @@ describe('deploy role policy', () => {
       expect(diff.unused, 'policy actions nothing in scripts/ uses').to.deep.equal([]);
     });
 
-    it('uses no wildcard actions and allows only', () => {
+    it('uses no wildcard actions, and denies only to keep the permissions boundary in place', () => {
       for (const statement of policy.Statement) {
-        expect(statement.Effect, statement.Sid).to.equal('Allow');
         for (const action of list(statement.Action)) expect(action, statement.Sid).to.match(/^[a-z0-9]+:[A-Za-z]+$/);
+        if (statement.Effect === 'Deny') expect(list(statement.Action).every((a) => a.startsWith('iam:')), statement.Sid).to.equal(true);
+        else expect(statement.Effect, statement.Sid).to.equal('Allow');
       }
     });
 
-    it('grants "*" resources only to actions without resource-level permissions', () => {
-      const unscoped = policy.Statement.filter((s) => list(s.Resource).includes('*')).flatMap((s) => list(s.Action));
-      for (const action of unscoped) expect(action).to.match(/^(ec2|ssm):(Describe|GetCommandInvocation$)/);
+    it('grants "*" resources only to actions without resource-level permissions (Service Authorization Reference)', async () => {
+      const unscoped = allows.filter((s) => list(s.Resource).includes('*')).flatMap((s) => list(s.Action));
+      expect(unscoped.length).to.be.above(0);
+      for (const action of unscoped) {
+        const [service = '', name = ''] = action.split(':');
+        expect(await isWildcardOnlyAction(service, name), action).to.equal(true);
+      }
     });
 
     it('reaches only the project buckets, and their objects only under envs/', () => {
-      for (const statement of policy.Statement.filter((s) => list(s.Action).some((a) => a.startsWith('s3:')))) {
+      for (const statement of allows.filter((s) => list(s.Action).some((a) => a.startsWith('s3:')))) {
         for (const resource of list(statement.Resource)) expect(resource, statement.Sid).to.match(/^arn:aws:s3:::pillbox-\*(\/envs\/\*)?$/);
       }
     });
 
-    it('passes only the pillbox instance roles, and only to EC2', () => {
-      const passing = policy.Statement.filter((s) => list(s.Action).includes('iam:PassRole'));
-      expect(passing).to.have.length(1);
-      expect(list(passing[0]!.Resource)).to.deep.equal(['arn:aws:iam::*:role/pillbox-*-instance']);
-      expect(passing[0]!.Condition).to.deep.equal({ StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } });
+    it('passes the instance roles only to EC2 and the schedule roles only to the scheduler', () => {
+      const passing = allows.filter((s) => list(s.Action).includes('iam:PassRole'));
+      expect(passing.map((s) => [list(s.Resource), s.Condition])).to.deep.equal([
+        [['arn:aws:iam::*:role/pillbox-*-instance'], { StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } }],
+        [['arn:aws:iam::*:role/pillbox-*-scheduler'], { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } }],
+      ]);
     });
 
-    it('touches IAM only under the pillbox-<env>-instance names', () => {
-      for (const statement of policy.Statement.filter((s) => list(s.Action).some((a) => a.startsWith('iam:')))) {
-        for (const resource of list(statement.Resource)) expect(resource).to.match(/^arn:aws:iam::\*:(role|instance-profile)\/pillbox-\*-instance$/);
+    it('grants IAM only under the pillbox role and profile names', () => {
+      for (const statement of allows.filter((s) => list(s.Action).some((a) => a.startsWith('iam:')))) {
+        for (const resource of list(statement.Resource)) expect(resource, statement.Sid).to.match(/^arn:aws:iam::\*:(role\/pillbox-\*-(instance|scheduler)|instance-profile\/pillbox-\*-instance)$/);
       }
+    });
+
+    it('writes roles only with the pillbox boundary, and never edits or removes a boundary', () => {
+      const boundary = 'arn:aws:iam::${aws:PrincipalAccount}:policy/pillbox-boundary';
+      const writing = allows.filter((s) => list(s.Action).some((a) => ['iam:CreateRole', 'iam:PutRolePolicy', 'iam:PutRolePermissionsBoundary', 'iam:AttachRolePolicy'].includes(a)));
+      expect(writing.map((s) => s.Condition)).to.deep.equal([{ StringEquals: { 'iam:PermissionsBoundary': boundary } }]);
+      const denied = policy.Statement.filter((s) => s.Effect === 'Deny').flatMap((s) => list(s.Action));
+      expect(denied).to.include.members(['iam:DeleteRolePermissionsBoundary', 'iam:CreatePolicyVersion', 'iam:SetDefaultPolicyVersion', 'iam:DeletePolicy', 'iam:DeletePolicyVersion']);
     });
 
     it('changes or terminates only instances and security groups tagged ManagedBy=pillbox', () => {
       const destructive = ['ec2:TerminateInstances', 'ec2:DeleteSecurityGroup', 'ec2:RevokeSecurityGroupIngress', 'ssm:SendCommand'];
-      for (const statement of policy.Statement.filter((s) => list(s.Action).some((a) => destructive.includes(a)))) {
+      for (const statement of allows.filter((s) => list(s.Action).some((a) => destructive.includes(a)))) {
         const onDocuments = list(statement.Resource).every((r) => r.includes(':document/'));
         if (onDocuments) continue;
         expect(statement.Condition?.StringEquals?.['aws:ResourceTag/ManagedBy'], statement.Sid).to.equal('pillbox');
       }
     });
 
-    it('tags only while creating, or moves ExpiresAt on a pillbox instance', () => {
-      for (const statement of policy.Statement.filter((s) => list(s.Action).includes('ec2:CreateTags'))) {
+    it('tags only while creating, or moves ExpiresAt and records GitSha on a pillbox instance', () => {
+      for (const statement of allows.filter((s) => list(s.Action).includes('ec2:CreateTags'))) {
         const whileCreating = statement.Condition?.StringEquals?.['ec2:CreateAction'];
         const keys = statement.Condition?.['ForAllValues:StringEquals']?.['aws:TagKeys'];
         expect(whileCreating ?? keys, statement.Sid).to.not.equal(undefined);
         if (!whileCreating) {
-          expect(keys, statement.Sid).to.deep.equal(['ExpiresAt']);
+          expect(keys, statement.Sid).to.deep.equal(['ExpiresAt', 'GitSha']);
           expect(statement.Condition?.StringEquals?.['aws:ResourceTag/ManagedBy'], statement.Sid).to.equal('pillbox');
         }
       }
     });
 
+    it('launches exactly the instance types pillbox prices', () => {
+      const launching = allows.filter((s) => list(s.Action).includes('ec2:RunInstances') && list(s.Resource).some((r) => r.includes(':instance/')));
+      expect(launching.map((s) => s.Condition?.StringEquals?.['ec2:InstanceType'])).to.deep.equal([Object.keys(INSTANCE_TYPES)]);
+    });
+
     it('keeps parameters under /pillbox/ (and the public AMI parameter, read-only)', () => {
-      for (const statement of policy.Statement.filter((s) => list(s.Action).some((a) => /^ssm:\w*Parameter/.test(a)))) {
+      for (const statement of allows.filter((s) => list(s.Action).some((a) => /^ssm:\w*Parameter/.test(a)))) {
         for (const resource of list(statement.Resource)) {
           expect(resource).to.match(/^arn:aws:ssm:\*:\*:parameter\/pillbox(\/\*)?$|^arn:aws:ssm:\*::parameter\/aws\/service\/ami-amazon-linux-latest\/\*$/);
         }
       }
     });
 
-    it('fits the 6,144-character limit of a customer managed policy', () => {
-      expect(JSON.stringify(policy).length).to.be.below(6144);
+    it('explains every statement in docs/aws-setup.md', () => {
+      const setup = readFileSync(`${root}docs/aws-setup.md`, 'utf8');
+      expect(policy.Statement.map((s) => s.Sid).filter((sid) => !setup.includes(`\`${sid}\``))).to.deep.equal([]);
+    });
+
+    // IAM quotas (reference_iam-quotas): a role's inline policies may total 10,240 characters and an
+    // Identity Center permission set's inline policy 32,768; whitespace does not count.
+    it("fits the 10,240-character limit of a role's inline policies", () => {
+      expect(JSON.stringify(policy).length).to.be.below(10240);
     });
   });
 });

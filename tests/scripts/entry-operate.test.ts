@@ -18,21 +18,6 @@ const cli = (file: string, args: string[]): Promise<Run> =>
 describe('the operate commands', function () {
   this.timeout(90_000);
 
-  it('print their usage with --help', async () => {
-    const names = ['status', 'session', 'kibana', 'logs', 'deploy', 'extend', 'unlock', 'exec'];
-    const runs = await Promise.all(names.map((name) => cli(`scripts/${name}.ts`, ['--help'])));
-    runs.forEach((r, i) => {
-      expect(r.code, `${names[i]}: ${r.stderr}`).to.equal(0);
-      expect(r.stdout).to.match(new RegExp(`^Usage: npm run ${names[i]} -- \\[options\\]`));
-    });
-    expect(runs[3]?.stdout).to.include('--since <value>');
-    expect(runs[5]?.stdout).to.include('at most 72h from now');
-    expect(runs[2]?.stdout).to.include('--open').and.to.include('--show-password');
-    expect(runs[3]?.stdout).to.include('--follow');
-    expect(runs[6]?.stdout).to.include('--yes');
-    expect(runs[7]?.stdout).to.include('Subcommands: ps, logs,');
-  });
-
   it('stop on a bad value with cause and fix, exit 1, no stack trace', async () => {
     const [logs, extend] = await Promise.all([cli('scripts/logs.ts', ['app', '--env', 'main', '--tail', 'lots']), cli('scripts/extend.ts', ['--env', 'main', '--hours', '0'])]);
     expect(logs.code).to.equal(1);

@@ -19,13 +19,6 @@ async function cli(file: string, args: string[]): Promise<{ code: number; stdout
 describe('the provision and teardown commands', function () {
   this.timeout(60_000);
 
-  it('print their options with --help', async () => {
-    const { code, stdout } = await cli('scripts/provision.ts', ['--help']);
-    expect(code).to.equal(0);
-    expect(stdout).to.match(/^Usage: npm run provision -- \[options\]/);
-    expect(stdout).to.include('--ttl-hours <value>');
-  });
-
   it('stop on a bad setting with cause and fix, exit 1, no stack trace', async () => {
     const { code, stderr } = await cli('scripts/teardown.ts', ['--env', 'Bad_Name']);
     expect(code).to.equal(1);

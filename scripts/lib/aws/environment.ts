@@ -22,6 +22,8 @@ export interface EnvInstance {
   expiresAt?: Date;
   gitSha?: string;
   amiId?: string;
+  /** The EBS volume at the root device, whose size provision compares on a re-provision. */
+  rootVolumeId?: string;
 }
 
 /** States in which an instance still exists and costs or may cost money. */
@@ -62,6 +64,7 @@ export function toEnvInstance(i: Instance): EnvInstance {
     expiresAt: toDate(tagValue(i.Tags, TAG.expiresAt)),
     gitSha: tagValue(i.Tags, TAG.gitSha),
     amiId: tagValue(i.Tags, TAG.amiId),
+    rootVolumeId: i.BlockDeviceMappings?.find((m) => m.DeviceName === i.RootDeviceName)?.Ebs?.VolumeId,
   };
 }
 

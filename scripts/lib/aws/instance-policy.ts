@@ -1,24 +1,25 @@
 // The instance role's documents. Not AmazonSSMManagedInstanceCore: that one reads every
 // parameter in the account. This allows what the SSM agent needs for Session Manager and
-// Run Command, plus reading the environment's own parameter path and reaching its own
-// prefix of the project bucket.
+// Run Command, reading the environment's own parameter path, reaching its own prefix of the
+// project bucket, and switching the box's own CPU credits to standard once its stack is
+// healthy (cloud-init/standard-credits.sh).
 // SecureStrings use the AWS managed key aws/ssm, whose key policy already lets principals
 // of the account decrypt through SSM, so no kms:Decrypt statement is needed.
-
+import { PROJECT, TAG } from '../core/names.js';
 import { backupsPrefix, bucketName, envPrefix, KIND_TAG, sourcePrefix } from './bucket-keys.js';
-
-export interface PolicyDocument {
-  Version: '2012-10-17';
-  Statement: PolicyStatement[];
-}
 
 export interface PolicyStatement {
   Sid?: string;
-  Effect: 'Allow';
+  Effect: 'Allow' | 'Deny';
   Action: string | string[];
   Resource?: string | string[];
   Principal?: { Service: string };
   Condition?: Record<string, Record<string, string | string[]>>;
+}
+
+export interface PolicyDocument {
+  Version: '2012-10-17';
+  Statement: PolicyStatement[];
 }
 
 export const trustPolicy = (): PolicyDocument => ({
@@ -51,7 +52,14 @@ export interface PolicyScope {
   partition?: string;
 }
 
-export function instancePolicy({ env, region, accountId, partition = 'aws' }: PolicyScope): PolicyDocument {
+/** Instances of one environment, by the tags provision puts on them at launch. */
+export const ownInstances = ({ env, region, accountId, partition = 'aws' }: PolicyScope) => ({
+  Resource: `arn:${partition}:ec2:${region}:${accountId}:instance/*`,
+  Condition: { StringEquals: { [`aws:ResourceTag/${TAG.env}`]: env, [`aws:ResourceTag/${TAG.managedBy}`]: PROJECT } },
+});
+
+export function instancePolicy(scope: PolicyScope): PolicyDocument {
+  const { env, region, accountId, partition = 'aws' } = scope;
   const base = `arn:${partition}:ssm:${region}:${accountId}:parameter/pillbox/${env}`;
   return {
     Version: '2012-10-17',
@@ -60,6 +68,8 @@ export function instancePolicy({ env, region, accountId, partition = 'aws' }: Po
       // GetParametersByPath is authorised against the path itself, the others against each name.
       { Sid: 'OwnParameters', Effect: 'Allow', Action: PARAMETER_READ_ACTIONS, Resource: [base, `${base}/*`] },
       ...bucketStatements({ env, region, accountId, partition }),
+      // Its environment's instances only; the tags cannot be changed from the box.
+      { Sid: 'OwnCreditSpecification', Effect: 'Allow', Action: 'ec2:ModifyInstanceCreditSpecification', ...ownInstances(scope) },
     ],
   };
 }

@@ -13,6 +13,15 @@ export const COMPOSE_VERSIONS_ENV = `${COMPOSE_DIR}/.env`;
 export const ETC_DIR = '/etc/pillbox';
 export const SETTINGS_ENV = `${ETC_DIR}/pillbox.env`;
 export const SECRETS_ENV = `${ETC_DIR}/secrets.env`;
+/** What the box keeps about itself across reboots (the bootstrap's status). */
+export const STATE_DIR = '/var/lib/pillbox';
+/**
+ * The first-boot bootstrap's progress, one `key=value` per line (see box/bootstrap-status.ts):
+ * `state=running|failed|done`, `step=<name>` and, once failed, `exit=<code>`.
+ */
+export const BOOTSTRAP_STATUS = `${STATE_DIR}/bootstrap.status`;
+/** Everything the bootstrap printed, for the last lines of a failed step. */
+export const BOOTSTRAP_LOG = '/var/log/pillbox-bootstrap.log';
 /** Must equal `name:` in compose/compose.yaml (a test checks): compose names images and containers after it. */
 export const COMPOSE_PROJECT = 'pillbox';
 
@@ -32,9 +41,11 @@ export const COMMIT_FILE = '.pillbox-commit';
 export const WORK_DIR = '/var/lib/pillbox/work';
 
 /** The box's helper programs, written by cloud-init. */
+export const BOOTSTRAP_BIN = '/usr/local/sbin/pillbox-bootstrap';
 export const SOURCE_BIN = '/usr/local/sbin/pillbox-source';
 export const S3_BIN = '/usr/local/sbin/pillbox-s3';
 export const BACKUP_BIN = '/usr/local/sbin/pillbox-backup';
+export const STANDARD_CREDITS_BIN = '/usr/local/sbin/pillbox-standard-credits';
 export const FETCH_SECRETS_BIN = '/usr/local/sbin/pillbox-fetch-secrets';
 export const INSTALL_PLUGINS_BIN = '/usr/local/sbin/pillbox-install-docker-plugins';
 export const SYSCTL_FILE = '/etc/sysctl.d/90-pillbox.conf';
@@ -53,6 +64,9 @@ export const BOX_LAYOUT = {
   ETC_DIR,
   SETTINGS_ENV,
   SECRETS_ENV,
+  STATE_DIR,
+  BOOTSTRAP_STATUS,
+  BOOTSTRAP_LOG,
   SYSTEMD_DIR,
   STACK_UNIT,
   EXPIRE_SERVICE,
@@ -63,9 +77,11 @@ export const BOX_LAYOUT = {
   RELEASES_DIR,
   COMMIT_FILE,
   WORK_DIR,
+  BOOTSTRAP_BIN,
   SOURCE_BIN,
   S3_BIN,
   BACKUP_BIN,
+  STANDARD_CREDITS_BIN,
   FETCH_SECRETS_BIN,
   INSTALL_PLUGINS_BIN,
   SYSCTL_FILE,

@@ -1,8 +1,11 @@
 // Renders cloud-init/cloud-config.yaml into the instance's user-data: each write_files
-// entry's `x-pillbox-file` becomes that file's content (`x-pillbox-content` a rendered
-// value), and {{ NAME }} placeholders become validated settings or the box's paths and unit
-// names from layout.ts. Nothing secret goes in; the box fetches secrets itself.
+// entry's `x-pillbox-file` becomes that file's content, and {{ NAME }} placeholders become
+// validated settings, the box's paths and unit names from layout.ts, or a script rendered
+// from this folder (bootcmd's). Nothing secret goes in; the box fetches secrets itself.
+// EC2 takes it gzip-compressed: the text outgrew EC2's 16 KB limit, and cloud-init
+// uncompresses gzip user-data before reading it (cloud-init docs, "User-Data Formats").
 import { readFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { parseDocument, visit } from 'yaml';
 import { backupsPrefix, bucketName, KIND_TAG } from '../aws/bucket-keys.js';
@@ -16,7 +19,7 @@ import { toShellLine } from './ssm-run.js';
 
 export const CLOUD_INIT_DIR = fileURLToPath(new URL('../../../cloud-init/', import.meta.url));
 
-/** EC2 rejects user-data over 16 KB (before base64). */
+/** EC2 rejects user-data over 16 KB in raw form, before base64 (EC2 User Guide, "Work with instance user data"). */
 export const USER_DATA_LIMIT = 16 * 1024;
 
 export interface UserDataInput {
@@ -49,7 +52,7 @@ export function placeholders(input: UserDataInput): Record<string, string> {
     KIND_TAG,
     SECRETS_PATH: envNames(input.env).secretsTree,
     EXPIRES_AT: isoSeconds(input.expiresAt),
-    EXPIRY_DROP_IN: expiryDropIn(input.expiresAt),
+    EXPIRY_DROP_IN: expiryDropIn(input.expiresAt).trimEnd(),
     APP_IMAGE: input.appImage ?? '',
     COMPOSE_UP: systemdLine(stackComposeArgv(input.appImage !== undefined, 'up', '-d', '--wait')),
     COMPOSE_STOP: systemdLine(stackComposeArgv(input.appImage !== undefined, 'stop')),
@@ -66,9 +69,19 @@ export function fillPlaceholders(text: string, values: Record<string, string>, o
   });
 }
 
+/**
+ * bootcmd runs before write_files, so the script arming the expiry timer carries the unit
+ * files inline (as quoted here-documents, hence without their final newline).
+ */
+function withInlineScripts(values: Record<string, string>, read: (name: string, values: Record<string, string>) => string): Record<string, string> {
+  const units = { ...values, EXPIRE_SERVICE_TEXT: read('expire.service', values).trimEnd(), EXPIRE_TIMER_TEXT: read('expire.timer', values).trimEnd() };
+  return { ...values, ARM_EXPIRY: read('arm-expiry.sh', units) };
+}
+
 export function renderUserData(input: UserDataInput, dir: string = CLOUD_INIT_DIR): string {
-  const values = placeholders(input);
-  const read = (name: string) => fillPlaceholders(readFileSync(`${dir}${name}`, 'utf8'), values, name);
+  const readWith = (name: string, values: Record<string, string>) => fillPlaceholders(readFileSync(`${dir}${name}`, 'utf8'), values, name);
+  const values = withInlineScripts(placeholders(input), readWith);
+  const read = (name: string) => readWith(name, values);
   const doc = parseDocument(readFileSync(`${dir}cloud-config.yaml`, 'utf8'));
   // Values only: the template's comments name placeholders without being filled.
   visit(doc, {
@@ -76,22 +89,15 @@ export function renderUserData(input: UserDataInput, dir: string = CLOUD_INIT_DI
       if (typeof node.value !== 'string') return;
       const filled = fillPlaceholders(node.value, values, 'cloud-config.yaml');
       // The template quotes placeholders to stay valid YAML; the result needs no quotes.
-      if (filled !== node.value) Object.assign(node, { value: filled, type: 'PLAIN' });
+      if (filled !== node.value) Object.assign(node, { value: filled, type: filled.includes('\n') ? 'BLOCK_LITERAL' : 'PLAIN' });
     },
   });
   const files = doc.get('write_files') as { items: { get(k: string): unknown; set(k: string, v: unknown): void; delete(k: string): boolean }[] };
   for (const entry of files.items) {
     const source = entry.get('x-pillbox-file');
-    const rendered = entry.get('x-pillbox-content');
-    if (typeof source === 'string') {
-      entry.delete('x-pillbox-file');
-      entry.set('content', read(source));
-    } else if (typeof rendered === 'string' && values[rendered] !== undefined) {
-      entry.delete('x-pillbox-content');
-      entry.set('content', values[rendered]);
-    } else {
-      throw new Error('cloud-config.yaml: write_files entry without x-pillbox-file or a known x-pillbox-content');
-    }
+    if (typeof source !== 'string') throw new Error('cloud-config.yaml: write_files entry without x-pillbox-file');
+    entry.delete('x-pillbox-file');
+    entry.set('content', read(source));
   }
   // The comments describe the template, not the result: drop them to save bytes.
   doc.commentBefore = null;
@@ -99,12 +105,22 @@ export function renderUserData(input: UserDataInput, dir: string = CLOUD_INIT_DI
   return `#cloud-config\n${body.replace(/^#.*\n/gm, '')}`;
 }
 
-/** Renders and checks the size before anything is created. */
-export function renderCheckedUserData(input: UserDataInput, dir?: string): string {
-  const userData = renderUserData(input, dir);
-  const size = Buffer.byteLength(userData, 'utf8');
-  if (size > USER_DATA_LIMIT) {
-    throw new OperatorError(`The rendered user-data is ${size} bytes; EC2 accepts at most ${USER_DATA_LIMIT}.`, 'Shorten the files in cloud-init/ (or the image name).');
+export interface UserData {
+  /** The cloud-config, as `cloud-init schema` reads it and render-user-data prints it. */
+  text: string;
+  /** What RunInstances sends: the text, gzip-compressed (no timestamp, so the same text packs the same). */
+  packed: Buffer;
+}
+
+/** Renders, packs and checks the size before anything is created. */
+export function renderCheckedUserData(input: UserDataInput, dir?: string): UserData {
+  const text = renderUserData(input, dir);
+  const packed = gzipSync(text, { level: 9 });
+  if (packed.length > USER_DATA_LIMIT) {
+    throw new OperatorError(
+      `The user-data is ${packed.length} bytes gzip-compressed (${Buffer.byteLength(text, 'utf8')} rendered); EC2 accepts at most ${USER_DATA_LIMIT}.`,
+      'Shorten the files in cloud-init/ (or the image name).',
+    );
   }
-  return userData;
+  return { text, packed };
 }

@@ -2,6 +2,7 @@
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { STSClient } from '@aws-sdk/client-sts';
 import { isRegionMissing, noRegionConfigured, OperatorError } from './operator-error.js';
@@ -11,6 +12,7 @@ export interface AwsClients {
   ssm: SSMClient;
   iam: IAMClient;
   sts: STSClient;
+  scheduler: SchedulerClient;
 }
 
 /**
@@ -28,6 +30,7 @@ export function createAwsClients(region?: string): AwsClients {
     ssm: new SSMClient(config),
     iam: new IAMClient(config),
     sts: new STSClient(config),
+    scheduler: new SchedulerClient(config),
   };
 }
 

@@ -19,6 +19,16 @@ export interface Field {
 
 export type Fields = Record<string, Field>;
 
+/**
+ * An operator command's surface: the npm script that runs it, what it does, and the flags it
+ * takes. `--help`, the README's flag tables and `.env.example` are all rendered from it.
+ */
+export interface Command {
+  name: string;
+  summary: string;
+  fields: Fields;
+}
+
 export interface Sources {
   argv: string[];
   env: Record<string, string | undefined>;
@@ -71,15 +81,19 @@ export const commonSchema = z.object({
 
 export type CommonConfig = z.infer<typeof commonSchema>;
 
+/** How a flag is written on the command line: `--ttl-hours <value>`, `--plan`. */
+export const flagLabel = (f: Field): string => `--${f.flag}${f.boolean ? '' : ' <value>'}`;
+
 /** Usage text for `--help`, from the same field table the parser uses. */
 export function usage(command: string, summary: string, fields: Fields): string {
   const rows = Object.values(fields).map((f) => {
-    const left = `  --${f.flag}${f.boolean ? '' : ' <value>'}`;
     const env = f.env ? ` [${f.env}]` : '';
-    return `${left.padEnd(28)} ${f.description}${env}`;
+    return `${`  ${flagLabel(f)}`.padEnd(28)} ${f.description}${env}`;
   });
   return [`Usage: npm run ${command} -- [options]`, '', summary, '', 'Options:', ...rows, ''].join('\n');
 }
+
+export const helpText = (command: Command): string => usage(command.name, command.summary, command.fields);
 
 function readFlags(fields: Fields, argv: string[]): Record<string, string | boolean | undefined> {
   const options: Record<string, { type: 'string' | 'boolean' }> = {};
@@ -87,7 +101,9 @@ function readFlags(fields: Fields, argv: string[]): Record<string, string | bool
   try {
     return parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values;
   } catch (err) {
-    throw new OperatorError(`${(err as Error).message.split('\n')[0]}`, 'Run with --help to see the options.');
+    // A flag another command takes (--json on session, --plan on deploy) is refused like any unknown one.
+    const taken = Object.values(fields).map((f) => `--${f.flag}`);
+    throw new OperatorError(`${(err as Error).message.split('\n')[0]}`, `This command takes ${taken.join(', ')}; --help says what each does.`);
   }
 }
 

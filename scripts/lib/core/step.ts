@@ -2,7 +2,20 @@
 // no I/O. `--plan` prints these; each command's executor acts on them.
 
 export type Action = 'create' | 'keep' | 'update' | 'replace' | 'delete';
-export type Resource = 'role' | 'role-policy' | 'instance-profile' | 'secrets' | 'security-group' | 'ingress' | 'instance' | 'bucket' | 'source' | 'backup' | 'backups' | 'database';
+export type Resource =
+  | 'role'
+  | 'role-policy'
+  | 'instance-profile'
+  | 'secrets'
+  | 'security-group'
+  | 'ingress'
+  | 'instance'
+  | 'expiry'
+  | 'bucket'
+  | 'source'
+  | 'backup'
+  | 'backups'
+  | 'database';
 
 export interface Step {
   action: Action;

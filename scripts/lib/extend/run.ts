@@ -1,7 +1,10 @@
-// `npm run extend`: moves an environment's expiry on the box (timer drop-in) and in AWS (ExpiresAt tag).
+// `npm run extend`: moves an environment's expiry in the scheduler (the one-shot that
+// terminates the instance), on the box (timer drop-in) and in AWS (ExpiresAt tag).
 
 import { CreateTagsCommand, type EC2Client } from '@aws-sdk/client-ec2';
+import type { SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { EnvInstance } from '../aws/environment.js';
+import { moveExpirySchedule } from '../aws/expiry-schedule.js';
 import { EXPIRE_TIMER } from '../box/layout.js';
 import type { RemoteRunner } from '../box/ssm-output.js';
 import { isoSeconds, TAG } from '../core/names.js';
@@ -10,6 +13,7 @@ import { extendExpiry, moveTimerCommand, requireExpiry } from './plan.js';
 
 export interface ExtendDeps {
   ec2: EC2Client;
+  scheduler: SchedulerClient;
   run: RemoteRunner;
   now: () => Date;
 }
@@ -19,15 +23,29 @@ export interface Extended {
   to: Date;
   /** What systemd on the box says, e.g. `Mon 2026-11-23 01:30:00 UTC`. */
   timerNext: string;
+  /** 'missing': the environment predates the expiry schedule; only the box's timer guards it. */
+  schedule: 'moved' | 'missing';
+}
+
+/** `npm run extend`: the current expiry plus `hours`, within the cap, moved by moveExpiry. */
+export async function extendEnvironment(deps: ExtendDeps, instance: EnvInstance, hours: number, capHours: number): Promise<Extended> {
+  const from = requireExpiry(instance.expiresAt, instance.id);
+  const to = extendExpiry({ current: from, now: deps.now(), hours, capHours });
+  return { from, to, ...(await moveExpiry(deps, instance, to)) };
 }
 
 /**
- * The box first: if that fails the tag still tells the truth. The new time is absolute,
- * so a rerun after a failed tag write converges.
+ * Moves an environment's expiry to `to` (provision's --ttl-hours on a running box comes here
+ * too). The schedule first (left behind, it would terminate the box early), then the box; if
+ * either fails the tag still tells the truth. The new time is absolute, so a rerun after any
+ * failure converges.
  */
-export async function extendEnvironment({ ec2, run, now }: ExtendDeps, instance: EnvInstance, hours: number, capHours: number): Promise<Extended> {
-  const from = requireExpiry(instance.expiresAt, instance.id);
-  const to = extendExpiry({ current: from, now: now(), hours, capHours });
+export async function moveExpiry(
+  { ec2, scheduler, run }: Pick<ExtendDeps, 'ec2' | 'scheduler' | 'run'>,
+  instance: Pick<EnvInstance, 'id' | 'env'>,
+  to: Date,
+): Promise<Pick<Extended, 'timerNext' | 'schedule'>> {
+  const schedule = await moveExpirySchedule(scheduler, instance.env, instance.id, to);
   const result = await run(moveTimerCommand(to), { timeoutSeconds: 60 });
   if (result.exitCode !== 0) {
     throw new OperatorError(
@@ -43,5 +61,5 @@ export async function extendEnvironment({ ec2, run, now }: ExtendDeps, instance:
       'Run the same command again: it sets the same time and retries the tag.',
     );
   }
-  return { from, to, timerNext: result.stdout.trim() };
+  return { timerNext: result.stdout.trim(), schedule };
 }

@@ -1,5 +1,8 @@
-// The logs command's own settings: which service, how many lines, since when.
+// The logs command's own settings: which service, how many lines, since when. It prints the
+// services' own lines, so it has no --json.
 import { z } from 'zod';
+import { commonFields, commonSchema, flagSchema, type Command } from '../core/config.js';
+import { FOLLOW_INTERVAL_MS } from './follow.js';
 
 /** Compose service names: letters, digits, `.`, `_`, `-` (compose's own rule). */
 export const serviceSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, { error: 'expected a compose service name such as app or elasticsearch' });
@@ -19,3 +22,22 @@ export function serviceAsFlag(argv: string[]): string[] {
   const [first, ...rest] = argv;
   return first !== undefined && !first.startsWith('-') ? ['--service', first, ...rest] : argv;
 }
+
+export const logsFields = {
+  env: commonFields.env,
+  region: commonFields.region,
+  service: { flag: 'service', description: 'one compose service (also the first bare argument; default: all)' },
+  tail: { flag: 'tail', env: 'PILLBOX_LOGS_TAIL', description: 'lines per service, or all (default 200)' },
+  since: { flag: 'since', description: 'only lines newer than this: 15m, 2h, or 2026-11-22T10:00:00Z' },
+  follow: { flag: 'follow', boolean: true, description: `keep printing new lines (asks the box every ${FOLLOW_INTERVAL_MS / 1000}s) until Ctrl-C` },
+  debug: commonFields.debug,
+  help: commonFields.help,
+};
+
+export const logsSchema = commonSchema.extend({ service: serviceSchema.optional(), tail: tailSchema, since: sinceSchema.optional(), follow: flagSchema.default(false) });
+
+export const logsCommand: Command = {
+  name: 'logs',
+  summary: 'Prints the last lines of one or all compose services on the box, read in full through SSM.',
+  fields: logsFields,
+};

@@ -5,8 +5,9 @@ import type { EC2Client } from '@aws-sdk/client-ec2';
 import { paginateDescribeInstanceInformation, type SSMClient } from '@aws-sdk/client-ssm';
 import { toEnvInstance, type EnvInstance } from '../aws/environment.js';
 import { waitInstanceRunning } from '../aws/instance.js';
+import { bootstrapReport, parseBootstrapReport } from '../box/bootstrap-status.js';
 import { composePsCommand, healthWord, isServiceHealthy, parseComposePs, type ServiceHealth } from '../box/compose-health.js';
-import { STACK_UNIT } from '../box/layout.js';
+import { BOOTSTRAP_LOG, STACK_UNIT } from '../box/layout.js';
 import { runOnBox, SSM_MARGIN_SECONDS, wholeStdout, type Argv } from '../box/ssm-run.js';
 import type { Clock } from '../core/clock.js';
 import { OperatorError } from '../core/operator-error.js';
@@ -45,12 +46,23 @@ export async function waitCloudInit(ssm: SSMClient, instanceId: string, clock: C
   // The command's own timeout leaves SSM's reporting margin inside the step's limit.
   const timeoutSeconds = BOOT_STEPS_MIN.cloudInit * 60 - SSM_MARGIN_SECONDS;
   const result = await runOnBox(ssm, instanceId, [cloudInitWait], { timeoutSeconds, clock, pollMs: 5000, comment: 'pillbox: wait for cloud-init' });
-  if (result.exitCode !== 0) {
-    throw new OperatorError(
-      `cloud-init failed on the box:\n${tail(result.stdout + '\n' + result.stderr)}`,
-      'Read /var/log/cloud-init-output.log on the box (`npm run session`), fix, then `npm run provision -- --replace`.',
+  if (result.exitCode !== 0) throw await cloudInitFailure(ssm, instanceId, clock, tail(result.stdout + '\n' + result.stderr));
+}
+
+/** The bootstrap's own status names the step that failed; without one, cloud-init failed before it. */
+async function cloudInitFailure(ssm: SSMClient, instanceId: string, clock: Clock, cloudInitOutput: string): Promise<OperatorError> {
+  const report = await runOnBox(ssm, instanceId, [bootstrapReport()], { timeoutSeconds: 30, clock, comment: 'pillbox: bootstrap status' }).catch(() => undefined);
+  const { status, logTail } = parseBootstrapReport(report?.stdout ?? '');
+  if (status?.state === 'failed') {
+    return new OperatorError(
+      `cloud-init failed on the box: the first boot stopped at step "${status.step}" (exit ${status.exitCode ?? '?'}):\n${logTail}`,
+      `Read ${BOOTSTRAP_LOG} on the box (\`npm run session\`), fix, then \`npm run provision -- --replace\`.`,
     );
   }
+  return new OperatorError(
+    `cloud-init failed on the box:\n${cloudInitOutput}`,
+    'Read /var/log/cloud-init-output.log on the box (`npm run session`), fix, then `npm run provision -- --replace`.',
+  );
 }
 
 /** ActiveState of the stack unit, then one compact line per compose service. */

@@ -1,20 +1,26 @@
 // The provision command's settings: flags > env/.env > defaults (git for env and commit).
 import { z } from 'zod';
-import { commonFields, commonSchema, flagSchema, loadConfig, type Fields, type Sources } from '../core/config.js';
+import { commonFields, commonSchema, flagSchema, loadConfig, type Command, type Fields, type Sources } from '../core/config.js';
 import { DEFAULT_BACKUP_RETENTION_DAYS } from '../aws/bucket-keys.js';
 import type { GitRunner } from '../core/git.js';
 import { DEFAULT_INSTANCE_TYPE, INSTANCE_TYPES, isAllowedInstanceType } from '../core/pricing.js';
 
 export const MAX_TTL_HOURS = 72;
+export const DEFAULT_TTL_HOURS = 8;
+export const DEFAULT_VOLUME_GB = 30;
 
 export const provisionFields = {
   ...commonFields,
-  instanceType: { flag: 'instance-type', env: 'PILLBOX_INSTANCE_TYPE', description: `instance type (default ${DEFAULT_INSTANCE_TYPE})` },
-  ttlHours: { flag: 'ttl-hours', env: 'PILLBOX_TTL_HOURS', description: `hours until the box removes itself (default 8, max ${MAX_TTL_HOURS})` },
-  allowedCidr: { flag: 'allowed-cidr', env: 'PILLBOX_ALLOWED_CIDR', description: 'IPv4 CIDR allowed to reach the app (default 0.0.0.0/0)' },
+  instanceType: { flag: 'instance-type', env: 'PILLBOX_INSTANCE_TYPE', description: `instance type (default ${DEFAULT_INSTANCE_TYPE}; a running box keeps its own)` },
+  ttlHours: { flag: 'ttl-hours', env: 'PILLBOX_TTL_HOURS', description: `hours until the box removes itself (default ${DEFAULT_TTL_HOURS}, max ${MAX_TTL_HOURS}; moves a running box's expiry later)` },
+  allowedCidr: {
+    flag: 'allowed-cidr',
+    env: 'PILLBOX_ALLOWED_CIDR',
+    description: 'IPv4 CIDR allowed to reach the app (default: your address /32 at a terminal, 0.0.0.0/0 with --ci; a running box keeps its own)',
+  },
   appPort: { flag: 'app-port', env: 'PILLBOX_APP_PORT', description: 'public port of the app (default 80)' },
   ref: { flag: 'ref', env: 'PILLBOX_REF', description: 'commit, branch or tag to ship; committed content only, no push needed (default HEAD)' },
-  volumeGb: { flag: 'volume-gb', env: 'PILLBOX_VOLUME_GB', description: 'root volume size in GiB (default 30)' },
+  volumeGb: { flag: 'volume-gb', env: 'PILLBOX_VOLUME_GB', description: `root volume size in GiB (default ${DEFAULT_VOLUME_GB}; a running box keeps its own)` },
   appImage: { flag: 'app-image', env: 'PILLBOX_APP_IMAGE', description: 'prebuilt app image to run instead of building on the box' },
   replace: { flag: 'replace', boolean: true, description: 'terminate a running box of this environment and launch a new one (backing up its data first)' },
   restore: { flag: 'restore', description: 'seed the new box from a backup: latest, or a key from `npm run backups`' },
@@ -22,6 +28,7 @@ export const provisionFields = {
   backupRetentionDays: { flag: 'backup-retention-days', env: 'PILLBOX_BACKUP_RETENTION_DAYS', description: `days the bucket keeps backups, for every environment (default ${DEFAULT_BACKUP_RETENTION_DAYS})` },
   plan: { flag: 'plan', boolean: true, description: 'print what would be created or reused and the cost, change nothing' },
   noWait: { flag: 'no-wait', boolean: true, description: 'return after launch instead of waiting for the app' },
+  ci: { flag: 'ci', env: 'CI', boolean: true, description: 'not interactive (set by CI systems): no address lookup, 0.0.0.0/0 unless --allowed-cidr' },
 } satisfies Fields;
 
 const wholeNumber = (min: number, max: number, what: string) =>
@@ -42,16 +49,18 @@ const ipv4Cidr = z.string().refine(
 /** Image references: registry/name:tag or @sha256 digest, no shell metacharacters. */
 const imageRef = z.string().regex(/^[a-z0-9][a-z0-9._/:-]*(@sha256:[a-f0-9]{64})?$/, { error: 'expected an image reference such as ghcr.io/org/pillbox:1.2.3' });
 
+// Type, TTL, volume and range stay undefined unless asked for: a running box keeps its own,
+// and provision fills in the defaults only for what it creates (drift.ts, allowed-cidr.ts).
 export const provisionSchema = commonSchema.extend({
   instanceType: z
     .string()
     .refine(isAllowedInstanceType, { error: `expected one of ${Object.keys(INSTANCE_TYPES).join(', ')}` })
-    .default(DEFAULT_INSTANCE_TYPE),
-  ttlHours: wholeNumber(1, MAX_TTL_HOURS, 'a whole number of hours').default(8),
-  allowedCidr: ipv4Cidr.default('0.0.0.0/0'),
+    .optional(),
+  ttlHours: wholeNumber(1, MAX_TTL_HOURS, 'a whole number of hours').optional(),
+  allowedCidr: ipv4Cidr.optional(),
   appPort: wholeNumber(1, 65535, 'a port number').refine((p) => p !== 22, { error: 'port 22 is never opened' }).default(80),
   ref: z.string().min(1).default('HEAD'),
-  volumeGb: wholeNumber(20, 500, 'a size in GiB').default(30),
+  volumeGb: wholeNumber(20, 500, 'a size in GiB').optional(),
   appImage: imageRef.optional(),
   replace: flagSchema.default(false),
   restore: z.string().min(1).optional(),
@@ -59,9 +68,32 @@ export const provisionSchema = commonSchema.extend({
   backupRetentionDays: wholeNumber(1, 3650, 'a whole number of days').default(DEFAULT_BACKUP_RETENTION_DAYS),
   plan: flagSchema.default(false),
   noWait: flagSchema.default(false),
+  ci: flagSchema.default(false),
 }).refine((c) => !(c.restore && c.noWait), { path: ['restore'], error: 'restoring needs the app ready: drop --no-wait' });
 
 export type ProvisionConfig = z.infer<typeof provisionSchema>;
+
+export const provisionCommand: Command = {
+  name: 'provision',
+  summary: "Launches or converges the environment's box and waits until the app answers.",
+  fields: provisionFields,
+};
+
+/** render-user-data previews what provision would send: only the settings that shape the user-data. */
+export const renderUserDataCommand: Command = {
+  name: 'render-user-data',
+  summary: 'Prints the cloud-init user-data provision would send (no AWS calls).',
+  fields: {
+    env: provisionFields.env,
+    region: provisionFields.region,
+    ttlHours: provisionFields.ttlHours,
+    appPort: provisionFields.appPort,
+    ref: provisionFields.ref,
+    appImage: provisionFields.appImage,
+    debug: provisionFields.debug,
+    help: provisionFields.help,
+  },
+};
 
 export async function loadProvisionConfig(sources: Sources, git: GitRunner): Promise<ProvisionConfig> {
   return loadConfig(provisionFields, provisionSchema, sources, git);

@@ -4,6 +4,7 @@ import { SECRET_NAMES } from '../aws/secrets.js';
 import { envNames } from '../core/names.js';
 import { isBurstable } from '../core/pricing.js';
 import type { Action, Resource, Step } from '../core/step.js';
+import { cidrDrift, expiryStep, instanceDrift, type Drift } from './drift.js';
 
 export interface ProvisionIntent {
   env: string;
@@ -11,6 +12,8 @@ export interface ProvisionIntent {
   appPort: number;
   allowedCidr: string;
   replace: boolean;
+  /** The running box's settings against the asked-for ones (drift.ts). */
+  drift?: Drift;
 }
 
 /** The instance provision converges on: running or starting, not on its way out. */
@@ -39,13 +42,19 @@ export function planProvision(intent: ProvisionIntent, seen: ObservedEnvironment
       ? step('create', 'secrets', n.secretsTree, `${missing.length} new SecureString (${missing.join(', ')}); ${SECRET_NAMES.length - missing.length} kept`)
       : step('keep', 'secrets', n.secretsTree, `${SECRET_NAMES.length} SecureString`),
     seen.securityGroup ? step('keep', 'security-group', `${n.securityGroup} (${seen.securityGroup.id})`) : step('create', 'security-group', n.securityGroup, 'default VPC'),
-    ingressMatches(seen.securityGroup, intent.appPort, intent.allowedCidr) ? step('keep', 'ingress', ingress) : step(seen.securityGroup ? 'update' : 'create', 'ingress', ingress, 'no other inbound rule'),
+    ingressMatches(seen.securityGroup, intent.appPort, intent.allowedCidr) ? step('keep', 'ingress', ingress) : step(seen.securityGroup ? 'update' : 'create', 'ingress', ingress, cidrDrift(intent.drift) ?? 'no other inbound rule'),
   ];
   for (const old of stale) steps.push(step('delete', 'instance', old.id, `${old.state}, replaced`));
   const credits = isBurstable(intent.instanceType) ? ', CPU credits unlimited until healthy, then standard' : '';
   if (!instance) steps.push(step('create', 'instance', n.instance, `${intent.instanceType}${credits}`));
-  else if (intent.replace) steps.push(step('replace', 'instance', instance.id, `launch a new ${intent.instanceType} first${credits}; ${instance.id} serves until it is healthy`));
-  else steps.push(step('keep', 'instance', instance.id, `${instance.state}; \`npm run deploy\` ships new commits, --replace recreates`));
+  else if (intent.replace) {
+    const changed = instanceDrift(intent.drift, true);
+    steps.push(step('replace', 'instance', instance.id, `${changed ? `${changed}; ` : ''}launch a new ${intent.instanceType} first${credits}; ${instance.id} serves until it is healthy`));
+  } else {
+    steps.push(step('keep', 'instance', instance.id, instanceDrift(intent.drift, false) ?? `${instance.state}; \`npm run deploy\` ships new commits, --replace recreates`));
+    const expiry = expiryStep(intent.drift);
+    if (expiry) steps.push(expiry);
+  }
   return steps;
 }
 

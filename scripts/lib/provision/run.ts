@@ -7,8 +7,10 @@ import { randomBytes } from 'node:crypto';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { DeleteParametersCommand } from '@aws-sdk/client-ssm';
+import { bucketName } from '../aws/bucket-keys.js';
 import { convergeBucket, storageFor, type Storage } from '../aws/bucket.js';
 import { observeEnvironment, type EnvInstance, type ObservedEnvironment } from '../aws/environment.js';
+import { armExpirySchedule } from '../aws/expiry-schedule.js';
 import { createInstanceProfile, createRole, deleteInstanceProfile, deleteRole, putInstancePolicy } from '../aws/iam.js';
 import { assertInstanceTypeOffered, launchInstance, requestTermination, resolveAmi, useStandardCredits, type Ami, type LaunchOptions } from '../aws/instance.js';
 import { withLock } from '../aws/lock.js';
@@ -19,21 +21,25 @@ import { backupBeforeChange } from '../backup/run.js';
 import { ssmRunner } from '../box/ssm-output.js';
 import { renderCheckedUserData } from '../box/user-data.js';
 import { resolveRegion, type AwsClients } from '../core/aws-clients.js';
-import { describeAwsError } from '../core/aws-errors.js';
+import { awsErrorName, describeAwsError } from '../core/aws-errors.js';
 import type { Clock } from '../core/clock.js';
 import { resolveCommit, type GitRunner } from '../core/git.js';
 import { baseTags, envNames, isoSeconds, type Tag } from '../core/names.js';
 import { errorSummary, explainAwsError, OperatorError } from '../core/operator-error.js';
 import { costFor, hourlyCost, isAllowedInstanceType, isBurstable, surplusCeilingHourly } from '../core/pricing.js';
 import type { Progress } from '../core/progress.js';
+import type { AddressLookup } from '../core/public-address.js';
 import { buildSourceArchive, uncommittedWarning, type ArchiveRunner, type SourceArchive } from '../core/source-archive.js';
 import type { Step } from '../core/step.js';
 import { storageEstimate, type StorageEstimate } from '../core/storage-cost.js';
 import { DEFAULT_HEALTH_TIMEOUT_SECONDS } from '../deploy/plan.js';
+import { moveExpiry } from '../extend/run.js';
 import { restoreDatabase } from '../restore/run.js';
+import { allowedCidrNotes, chooseAllowedCidr, type AllowedCidr } from './allowed-cidr.js';
 import { LOOK, waitAgentOnline, waitAppReady, waitCloudInit, waitRunning, waitStackHealthy } from './boot-wait.js';
 import { budgetText, PROVISION_MIN } from './budget.js';
 import type { ProvisionConfig } from './config.js';
+import { compareSettings, groupCidr, launchSettings, observeBox, replaceRefusal, type Drift, type LaunchSettings, type SettingChange } from './drift.js';
 import { currentInstance, planProvision } from './plan.js';
 import { checkRestoreSource, observeStorage } from './storage.js';
 import { planStorage, withData, type ObservedStorage } from './storage-plan.js';
@@ -50,6 +56,9 @@ export interface ProvisionDeps {
   runId: string;
   /** Who runs this (user@host), recorded in the lock. */
   holder: string;
+  /** At a terminal and not --ci: the allowed range defaults to the operator's own address. */
+  interactive: boolean;
+  lookupAddress: AddressLookup;
   launch?: LaunchOptions;
   sgRetry?: RetryOptions;
   /** Hex ids for files on the box (a restore). */
@@ -68,7 +77,8 @@ export interface Preflight {
   vpcId: string;
   ami: Ami;
   expiresAt: Date;
-  userData: string;
+  /** Gzip-compressed cloud-config, as RunInstances sends it. */
+  userData: Buffer;
   tags: Tag[];
 }
 
@@ -86,10 +96,12 @@ export async function preflight(cfg: ProvisionConfig, deps: ProvisionDeps): Prom
   const gitSha = await resolveCommit(git, cfg.ref);
   const archive = await buildSourceArchive(deps.archive, gitSha);
   const source = shippedSource(cfg.env, archive);
-  await assertInstanceTypeOffered(clients.ec2, cfg.instanceType, region);
+  // What a new box would get; a replacement may inherit a type the region already runs.
+  const fresh = launchSettings(cfg);
+  await assertInstanceTypeOffered(clients.ec2, fresh.instanceType, region);
   const [vpcId, ami] = await Promise.all([findDefaultVpc(clients.ec2), resolveAmi(clients.ssm, clients.ec2)]);
-  const expiresAt = new Date(Math.floor(deps.clock.now() / 1000) * 1000 + cfg.ttlHours * 3_600_000);
-  const userData = renderCheckedUserData({ env: cfg.env, region, appPort: cfg.appPort, accountId, gitSha, source, expiresAt, appImage: cfg.appImage });
+  const expiresAt = new Date(Math.floor(deps.clock.now() / 1000) * 1000 + fresh.ttlHours * 3_600_000);
+  const userData = renderCheckedUserData({ env: cfg.env, region, appPort: cfg.appPort, accountId, gitSha, source, expiresAt, appImage: cfg.appImage }).packed;
   return {
     accountId,
     callerArn: identity.Arn ?? '',
@@ -113,7 +125,14 @@ export interface ProvisionResult {
   planned: boolean;
   steps: Step[];
   instanceId?: string;
+  /** What the box has (a kept one) or gets (a new one): type, root volume, allowed range. */
   instanceType: string;
+  volumeGb?: number;
+  allowedCidr: string;
+  /** Each asked-for setting that differs from the running box, and how it changes. */
+  changes: SettingChange[];
+  /** --plan only: the one line provision would stop with (a new type or volume without --replace). */
+  refused?: { message: string; hint: string };
   publicIp?: string;
   appUrl?: string;
   gitSha: string;
@@ -180,6 +199,51 @@ function withLeftovers(err: unknown, env: string, left: string[]): unknown {
   );
 }
 
+/** What this run will do, worked out from what exists: the steps and the settings they use. */
+interface Decision {
+  steps: Step[];
+  /** What the project bucket holds for this environment. */
+  data: ObservedStorage;
+  allowed: AllowedCidr;
+  /** What a box this run launches gets. */
+  launch: LaunchSettings;
+  /** The running box against the asked-for settings, when there is one. */
+  drift?: Drift;
+  /** The running box this run keeps (none when it launches or replaces one). */
+  kept?: EnvInstance;
+}
+
+/**
+ * Reads the running box's settings, picks the allowed range, compares, and plans, with the
+ * bucket's and the data's steps; a --restore naming a missing or partial backup stops here.
+ */
+async function decide(cfg: ProvisionConfig, pre: Preflight, seen: ObservedEnvironment, data: ObservedStorage, storage: Storage, deps: ProvisionDeps): Promise<Decision> {
+  const instance = currentInstance(seen.instances);
+  const box = instance ? await observeBox(deps.clients.ec2, instance, seen.securityGroup) : undefined;
+  const allowed = await chooseAllowedCidr({ requested: cfg.allowedCidr, kept: groupCidr(seen.securityGroup), interactive: deps.interactive, lookup: deps.lookupAddress });
+  for (const line of allowedCidrNotes(allowed)) deps.progress.note(line);
+  const drift = box ? compareSettings(cfg, box, deps.clock.now(), cfg.replace) : undefined;
+  const launch = launchSettings(cfg, box);
+  const intent = { env: cfg.env, instanceType: launch.instanceType, appPort: cfg.appPort, allowedCidr: allowed.cidr, replace: cfg.replace, drift };
+  const steps = withData(planProvision(intent, seen), planStorage(storage.bucket, pre.source, data), { env: cfg.env, noBackup: cfg.noBackup, restore: cfg.restore });
+  await checkRestoreSource(storage, cfg.env, cfg.restore, steps);
+  return { steps, data, allowed, launch, drift, kept: cfg.replace ? undefined : instance };
+}
+
+/** The kept box's expiry, moved the way `npm run extend` moves it; its SSM agent must be online. */
+async function moveKeptExpiry(deps: ProvisionDeps, instance: { id: string; env: string }, to: Date): Promise<void> {
+  const run = ssmRunner(deps.clients.ssm, instance.id, { clock: deps.clock });
+  try {
+    await moveExpiry({ ec2: deps.clients.ec2, scheduler: deps.clients.scheduler, run }, instance, to);
+  } catch (err) {
+    if (awsErrorName(err) !== 'InvalidInstanceId') throw err;
+    throw new OperatorError(
+      `The SSM agent of ${instance.id} is not online, so its expiry timer cannot move yet.`,
+      'Wait until `npm run status` shows its services, then run provision again (or `npm run extend`).',
+    );
+  }
+}
+
 interface Applied {
   /** The instance that will serve the environment (a new one when launched). */
   instanceId: string;
@@ -188,7 +252,7 @@ interface Applied {
 }
 
 /** Acts on the plan: the bucket, the source, the backup of a replaced box, then the environment's resources. */
-async function apply(cfg: ProvisionConfig, pre: Preflight, seen: ObservedEnvironment, steps: Step[], storage: Storage, deps: ProvisionDeps): Promise<Applied> {
+async function apply(cfg: ProvisionConfig, pre: Preflight, seen: ObservedEnvironment, { steps, allowed, launch, drift }: Decision, storage: Storage, deps: ProvisionDeps): Promise<Applied> {
   const { iam, ec2, ssm } = deps.clients;
   const created: Created = { secrets: [] };
   let backedUp: string | undefined;
@@ -210,7 +274,7 @@ async function apply(cfg: ProvisionConfig, pre: Preflight, seen: ObservedEnviron
             backedUp = await backupBeforeChange(ssm, step.name, 'pre-replace', deps.progress, deps.clock);
             break;
           case 'role':
-            await createRole(iam, cfg.env, pre.tags);
+            await createRole(iam, cfg.env, pre.tags, { accountId: pre.accountId });
             created.role = true;
             break;
           case 'role-policy':
@@ -228,7 +292,10 @@ async function apply(cfg: ProvisionConfig, pre: Preflight, seen: ObservedEnviron
             created.securityGroupId = securityGroupId;
             break;
           case 'ingress':
-            await setIngress(ec2, securityGroupId as string, cfg.appPort, cfg.allowedCidr, pre.tags);
+            await setIngress(ec2, securityGroupId as string, cfg.appPort, allowed.cidr, pre.tags);
+            break;
+          case 'expiry':
+            if (drift?.expiryTo) await moveKeptExpiry(deps, { id: step.name, env: cfg.env }, drift.expiryTo);
             break;
           case 'instance':
             // A stopped leftover goes; a running box being replaced stays until its successor is healthy.
@@ -239,8 +306,8 @@ async function apply(cfg: ProvisionConfig, pre: Preflight, seen: ObservedEnviron
                 {
                   env: cfg.env,
                   ami: pre.ami,
-                  instanceType: cfg.instanceType,
-                  volumeGb: cfg.volumeGb,
+                  instanceType: launch.instanceType,
+                  volumeGb: launch.volumeGb,
                   securityGroupId: securityGroupId as string,
                   userData: pre.userData,
                   tags: pre.tags,
@@ -249,6 +316,8 @@ async function apply(cfg: ProvisionConfig, pre: Preflight, seen: ObservedEnviron
                 deps.clock,
                 deps.launch,
               );
+              // The guard outside the box: terminates it at ExpiresAt even if it never boots.
+              await armExpirySchedule(deps.clients, { env: cfg.env, region: pre.region, accountId: pre.accountId, instanceId: launched, expiresAt: pre.expiresAt, tags: pre.tags }, deps.clock);
             }
             break;
         }
@@ -316,70 +385,36 @@ export async function provision(cfg: ProvisionConfig, deps: ProvisionDeps): Prom
   const pre = await progress.step('preflight: credentials, region, commit, source archive, user-data', () => preflight(cfg, deps));
   if (pre.uncommitted) progress.note(pre.uncommitted);
   const storage = storageFor(deps.s3, pre.accountId, pre.region);
-  const hourlyUsd = hourlyCost(cfg.instanceType, cfg.volumeGb);
-  const surplus = surplusCeilingHourly(cfg.instanceType);
-  const base = {
-    env: cfg.env,
-    region: pre.region,
-    account: pre.accountId,
-    instanceType: cfg.instanceType,
-    gitSha: pre.gitSha,
-    source: { key: pre.source.key, sha256: pre.source.sha256, bytes: pre.source.bytes },
-    budgetMinutes: PROVISION_MIN,
-    budget: budgetText(),
-    hourlyUsd,
-    ttlUsd: hourlyUsd * cfg.ttlHours,
-    ...(surplus > 0 ? { creditCeiling: { hourlyUsd: surplus, ttlUsd: surplus * cfg.ttlHours } } : {}),
+  const observe = async () => {
+    const [seen, data] = await progress.step('look at what exists', () => Promise.all([observeEnvironment(clients, cfg.env), observeStorage(storage, cfg.env, pre.source)]));
+    return { seen, decision: await decide(cfg, pre, seen, data, storage, deps) };
   };
-  const intent = { env: cfg.env, instanceType: cfg.instanceType, appPort: cfg.appPort, allowedCidr: cfg.allowedCidr, replace: cfg.replace };
-  const look = async () => {
-    const [env, data] = await Promise.all([observeEnvironment(clients, cfg.env), observeStorage(storage, cfg.env, pre.source)]);
-    const steps = withData(planProvision(intent, env), planStorage(storage.bucket, pre.source, data), { env: cfg.env, noBackup: cfg.noBackup, restore: cfg.restore });
-    await checkRestoreSource(storage, cfg.env, cfg.restore, steps);
-    return { seen: env, data, steps };
-  };
-  const storageOf = (data: ObservedStorage) => ({
-    bucket: storage.bucket,
-    retentionDays: cfg.backupRetentionDays,
-    dumpBytes: data.latestDumpBytes,
-    ...storageEstimate({ sourceBytes: pre.source.bytes, dumpBytes: data.latestDumpBytes, retentionDays: cfg.backupRetentionDays }),
-  });
 
   if (cfg.plan) {
-    const { seen, data, steps } = await progress.step('look at what exists', look);
-    const kept = cfg.replace ? undefined : currentInstance(seen.instances);
+    const { decision } = await observe();
+    const refused = replaceRefusal(decision.drift, cfg.replace);
     return {
-      ...base,
+      ...described(cfg, pre, decision, clock.now()),
       planned: true,
-      steps,
-      storage: storageOf(data),
-      instanceId: kept?.id,
-      expiresAt: isoSeconds(kept?.expiresAt ?? pre.expiresAt),
-      costSoFarUsd: costSince(kept, cfg, clock.now()),
+      steps: decision.steps,
+      instanceId: decision.kept?.id,
+      ...(refused ? { refused: { message: refused.message, hint: refused.hint } } : {}),
       waited: false,
     };
   }
 
   const lockInfo = { holder: `${deps.holder} (${pre.callerArn})`, command: 'provision', since: new Date(clock.now()).toISOString() };
-  const { steps, seen, data, applied } = await withLock(clients.ssm, cfg.env, lockInfo, pre.tags, async () => {
-    const observed = await progress.step('look at what exists', look);
-    return { ...observed, applied: await apply(cfg, pre, observed.seen, observed.steps, storage, deps) };
+  const { decision, applied } = await withLock(clients.ssm, cfg.env, lockInfo, pre.tags, async () => {
+    const { seen, decision: decided } = await observe();
+    const refused = replaceRefusal(decided.drift, cfg.replace);
+    if (refused) throw refused;
+    return { decision: decided, applied: await apply(cfg, pre, seen, decided, storage, deps) };
   }, clock.now);
-  const { instanceId } = applied;
 
+  const { steps, kept } = decision;
+  const { instanceId } = applied;
   const launch = steps.find((s) => s.resource === 'instance' && (s.action === 'create' || s.action === 'replace'));
-  const kept = launch ? undefined : seen.instances.find((i) => i.id === instanceId);
-  const result: ProvisionResult = {
-    ...base,
-    planned: false,
-    steps,
-    storage: storageOf(data),
-    backedUp: applied.backedUp,
-    instanceId,
-    expiresAt: isoSeconds(kept?.expiresAt ?? pre.expiresAt),
-    costSoFarUsd: costSince(kept, cfg, clock.now()),
-    waited: false,
-  };
+  const result: ProvisionResult = { ...described(cfg, pre, decision, clock.now()), planned: false, steps, backedUp: applied.backedUp, instanceId, waited: false };
   if (cfg.noWait && launch) return result;
 
   const retiring = launch?.action === 'replace' ? launch.name : undefined;
@@ -399,8 +434,48 @@ export async function provision(cfg: ProvisionConfig, deps: ProvisionDeps): Prom
     await progress.step(`retire ${retiring}, replaced by ${instanceId}`, () => requestTermination(clients.ec2, [retiring]));
     result.replaced = retiring;
   }
-  result.costSoFarUsd = costSince(kept ?? running, cfg, clock.now());
+  result.costSoFarUsd = described(cfg, pre, decision, clock.now(), kept ?? running).costSoFarUsd;
   return result;
+}
+
+/**
+ * The summary's box: the kept one as it is after this run's in-place changes, or what a
+ * launched one gets; its cost over its whole life (launch to expiry) and so far.
+ */
+function described(cfg: ProvisionConfig, pre: Preflight, d: Decision, now: number, serving = d.kept) {
+  const box = d.kept ? d.drift?.box : undefined;
+  const instanceType = box?.instanceType ?? d.launch.instanceType;
+  const volumeGb = box ? box.volumeGb : d.launch.volumeGb;
+  const expiresAt = box ? (d.drift?.expiryTo ?? box.expiresAt) : pre.expiresAt;
+  // A type changed by hand outside the list has no price: the estimate uses the one provision would launch.
+  const priced = isAllowedInstanceType(instanceType) ? instanceType : d.launch.instanceType;
+  const hourlyUsd = hourlyCost(priced, volumeGb ?? d.launch.volumeGb);
+  const lifeHours = expiresAt ? Math.max(expiresAt.getTime() - (d.kept?.launchTime?.getTime() ?? now), 0) / 3_600_000 : d.launch.ttlHours;
+  const surplus = surplusCeilingHourly(priced);
+  return {
+    env: cfg.env,
+    region: pre.region,
+    account: pre.accountId,
+    instanceType,
+    volumeGb,
+    allowedCidr: d.allowed.cidr,
+    changes: d.drift?.changes ?? [],
+    gitSha: pre.gitSha,
+    source: { key: pre.source.key, sha256: pre.source.sha256, bytes: pre.source.bytes },
+    storage: {
+      bucket: bucketName(pre.accountId, pre.region),
+      retentionDays: cfg.backupRetentionDays,
+      dumpBytes: d.data.latestDumpBytes,
+      ...storageEstimate({ sourceBytes: pre.source.bytes, dumpBytes: d.data.latestDumpBytes, retentionDays: cfg.backupRetentionDays }),
+    },
+    expiresAt: expiresAt ? isoSeconds(expiresAt) : 'unknown (the box has no ExpiresAt tag)',
+    budgetMinutes: PROVISION_MIN,
+    budget: budgetText(),
+    hourlyUsd,
+    ttlUsd: hourlyUsd * lifeHours,
+    ...(surplus > 0 ? { creditCeiling: { hourlyUsd: surplus, ttlUsd: surplus * lifeHours } } : {}),
+    costSoFarUsd: serving?.launchTime ? costFor(priced, volumeGb ?? d.launch.volumeGb, now - serving.launchTime.getTime()) : 0,
+  };
 }
 
 const randomHex = (): string => randomBytes(8).toString('hex');
@@ -415,10 +490,4 @@ async function abandonReplacement(deps: ProvisionDeps, replacement: string, old:
     removed = `${replacement} could NOT be terminated (${describeAwsError(terminateErr)}): \`npm run status\` shows it`;
   }
   return new OperatorError(`The replacement box ${stage}: ${errorSummary(err)}\n${old} keeps serving; ${removed}.`, hint);
-}
-
-function costSince(instance: EnvInstance | undefined, cfg: ProvisionConfig, now: number): number {
-  if (!instance?.launchTime) return 0;
-  const type = isAllowedInstanceType(instance.instanceType) ? instance.instanceType : cfg.instanceType;
-  return costFor(type, cfg.volumeGb, now - instance.launchTime.getTime());
 }

@@ -11,9 +11,12 @@ const envFlag = (env: string) => `-- --env ${env}`;
 export function provisionRows(r: ProvisionResult): Row[] {
   const rows: Row[] = [
     ['Environment', `${r.env} (${r.region}, account ${r.account})`],
-    ['Instance', r.instanceId ? `${r.instanceId} (${r.instanceType})` : `new ${r.instanceType}`],
+    // What the box has (a kept one, after this run's in-place changes) or gets (a new one).
+    ['Instance', `${r.instanceId ?? 'new'} (${r.instanceType}, ${r.volumeGb === undefined ? 'root volume not reported yet' : `${r.volumeGb} GiB`})`],
+    ['Allowed CIDR', r.allowedCidr],
     ['Commit', `${r.gitSha} (s3://${r.storage.bucket}/${r.source.key}, ${formatBytes(r.source.bytes)})`],
   ];
+  if (r.changes.length > 0) rows.push(['Changed', r.changes.map((c) => `${c.setting} ${c.from} → ${c.to} (${c.effect})`).join('; ')]);
   if (r.backedUp) rows.push(['Backed up', `${r.backedUp} (the replaced box's data)`]);
   if (r.restored) rows.push(['Restored', `${r.restored.key}: ${formatRowCounts(r.restored.rows)}`]);
   if (r.appUrl) rows.push(['App', r.appUrl]);
@@ -45,6 +48,7 @@ export function planText(r: ProvisionResult): string {
   return [
     `Plan for ${r.env} in ${r.region} (${changes === 0 ? 'nothing to change' : `${changes} change(s)`}); nothing was changed:`,
     ...r.steps.map((s) => `  ${formatStep(s)}`),
+    ...(r.refused ? [`Without --replace provision stops here: ${r.refused.message}`, `  → ${r.refused.hint}`] : []),
     '',
   ].join('\n');
 }

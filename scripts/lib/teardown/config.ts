@@ -1,6 +1,6 @@
 // The teardown command's settings.
 import { z } from 'zod';
-import { commonFields, commonSchema, envNameSchema, flagSchema, loadConfig, type Fields, type Sources } from '../core/config.js';
+import { commonFields, commonSchema, envNameSchema, flagSchema, loadConfig, type Command, type Fields, type Sources } from '../core/config.js';
 import type { GitRunner } from '../core/git.js';
 
 export const teardownFields = {
@@ -25,5 +25,11 @@ export const teardownSchema = commonSchema
   .refine((c) => c.allExpired || c.env !== undefined, { path: ['env'], error: 'expected an environment name, or --all-expired' });
 
 export type TeardownConfig = z.infer<typeof teardownSchema>;
+
+export const teardownCommand: Command = {
+  name: 'teardown',
+  summary: 'Removes everything an environment created: instance, security group, role, profile, parameters, expiry schedules, source archives; a final backup first, backups kept unless asked.',
+  fields: teardownFields,
+};
 
 export const loadTeardownConfig = (sources: Sources, git: GitRunner): Promise<TeardownConfig> => loadConfig(teardownFields, teardownSchema, sources, git);

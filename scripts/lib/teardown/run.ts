@@ -8,6 +8,7 @@ import { DeleteParametersCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import { projectStorage } from '../aws/bucket.js';
 import { backupBeforeChange } from '../backup/run.js';
 import { findInstances, observeEnvironment, type ObservedEnvironment } from '../aws/environment.js';
+import { removeExpirySchedules } from '../aws/expiry-schedule.js';
 import { deleteInstanceProfile, deleteRole } from '../aws/iam.js';
 import { terminateInstances } from '../aws/instance.js';
 import { withLock } from '../aws/lock.js';
@@ -55,6 +56,7 @@ async function remove(seen: ObservedEnvironment, { clients, progress, clock, sgR
   const n = envNames(seen.env);
   const ids = seen.instances.map((i) => i.id);
   if (ids.length > 0) await progress.step(`terminate ${ids.join(', ')} and wait`, (report) => terminateInstances(clients.ec2, ids, { clock, limitMs: TERMINATE_LIMIT_MS, report }));
+  await progress.step('delete the expiry schedules and their role', () => removeExpirySchedules(clients, seen.env));
   const sg = seen.securityGroup;
   if (sg) await progress.step(`delete security group ${sg.id}`, () => deleteSecurityGroup(clients.ec2, sg.id, clock, sgRetry));
   const profile = seen.instanceProfile;

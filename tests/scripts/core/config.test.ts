@@ -26,8 +26,15 @@ function operatorError(fn: () => unknown): OperatorError {
 }
 
 describe('config', () => {
-  it('takes the defaults of the issue when nothing is set', () => {
-    expect(provisionWith([])).to.deep.include({ env: 'dev', instanceType: 't3.medium', ttlHours: 8, allowedCidr: '0.0.0.0/0', appPort: 80, ref: 'HEAD', volumeGb: 30, plan: false, replace: false, noWait: false, json: false });
+  it('takes the defaults of the issue when nothing is set, and leaves the settings a running box keeps unset', () => {
+    const cfg = provisionWith([]);
+    expect(cfg).to.deep.include({ env: 'dev', appPort: 80, ref: 'HEAD', plan: false, replace: false, noWait: false, json: false, ci: false });
+    expect([cfg.instanceType, cfg.ttlHours, cfg.allowedCidr, cfg.volumeGb], 'unset: provision/drift.ts fills them in').to.deep.equal([undefined, undefined, undefined, undefined]);
+  });
+
+  it('is not interactive when CI systems say so (CI=true) or with --ci', () => {
+    expect(provisionWith([], { CI: 'true' }).ci).to.equal(true);
+    expect(provisionWith(['--ci']).ci).to.equal(true);
   });
 
   it('prefers a flag over the environment over the default', () => {
@@ -42,7 +49,7 @@ describe('config', () => {
   it('stops on a bad value with one line naming where it came from and what is expected', () => {
     const err = operatorError(() => provisionWith([], { PILLBOX_TTL_HOURS: 'abc' }));
     expect(err.message).to.equal('PILLBOX_TTL_HOURS=abc: expected a whole number of hours from 1 to 72');
-    expect(err.hint).to.equal('Set --ttl-hours or PILLBOX_TTL_HOURS: hours until the box removes itself (default 8, max 72).');
+    expect(err.hint).to.equal("Set --ttl-hours or PILLBOX_TTL_HOURS: hours until the box removes itself (default 8, max 72; moves a running box's expiry later).");
   });
 
   it('caps the TTL', () => {

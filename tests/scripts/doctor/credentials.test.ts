@@ -1,5 +1,5 @@
-import { GetCallerIdentityCommand, STSClient, type ServiceInputTypes, type ServiceOutputTypes, type STSClientResolvedConfig } from '@aws-sdk/client-sts';
-import { mockClient, type AwsStub } from 'aws-sdk-client-mock';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import { expect } from 'chai';
 import { checkCredentials, checkRegion } from '../../../scripts/lib/doctor/credentials.js';
 import { awsError } from './fake-account.js';
@@ -44,9 +44,9 @@ describe('doctor: region and credentials', () => {
   });
 
   describe('credentials', () => {
-    // Mocks every STSClient, so only while this suite runs: made at load time, it would
-    // answer every other file's STS calls too, and their mocks would change its answers.
-    let sts: AwsStub<ServiceInputTypes, ServiceOutputTypes, STSClientResolvedConfig>;
+    // Made when the suite runs, not when the file loads: restoring another test's mock of an
+    // STSClient instance removes a class-level mock made before it (aws-sdk-client-mock).
+    let sts: AwsClientStub<STSClient>;
     before(() => (sts = mockClient(STSClient)));
     afterEach(() => sts.reset());
     after(() => sts.restore());

@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateTagsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { SSMClient } from '@aws-sdk/client-ssm';
+import { GetScheduleCommand, SchedulerClient, UpdateScheduleCommand } from '@aws-sdk/client-scheduler';
+import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import { expect } from 'chai';
 import { fakeClock } from '../fakes/fake-clock.js';
 import type { EnvInstance } from '../../../scripts/lib/aws/environment.js';
@@ -22,10 +24,20 @@ const anInstance = (expiresAt?: string): EnvInstance => ({
   expiresAt: expiresAt ? new Date(expiresAt) : undefined,
 });
 
+const ROLE_ARN = 'arn:aws:iam::123456789012:role/pillbox-main-scheduler';
+
 describe('extend', () => {
   const mocks = useBoxMocks();
+  let scheduler: AwsClientStub<SchedulerClient>;
+  beforeEach(() => {
+    scheduler = mockClient(SchedulerClient);
+    scheduler.on(GetScheduleCommand).resolves({ Name: 'pillbox-main-expiry-i-0abc', Target: { Arn: 'arn:aws:scheduler:::aws-sdk:ec2:terminateInstances', RoleArn: ROLE_ARN } });
+    scheduler.on(UpdateScheduleCommand).resolves({ ScheduleArn: 'arn:aws:scheduler:eu-west-1:123456789012:schedule/default/pillbox-main-expiry-i-0abc' });
+  });
+  afterEach(() => scheduler.restore());
   const deps = (now: string) => ({
     ec2: new EC2Client({ region: 'eu-west-1' }),
+    scheduler: new SchedulerClient({ region: 'eu-west-1' }),
     run: ssmRunner(new SSMClient({ region: 'eu-west-1' }), 'i-0abc', { clock: fakeClock() }),
     now: () => new Date(now),
   });
@@ -41,6 +53,37 @@ describe('extend', () => {
       /' sh \/etc\/systemd\/system\/pillbox-expire\.timer\.d\/expires-at\.conf '\[Timer\]\nOnCalendar=\nOnCalendar=2026-11-23 01:30:00 UTC\n' pillbox-expire\.timer$/,
     );
     expect(mocks.ec2.commandCalls(CreateTagsCommand)[0]?.args[0].input).to.deep.equal({ Resources: ['i-0abc'], Tags: [{ Key: 'ExpiresAt', Value: '2026-11-23T01:30:00Z' }] });
+    expect(moved.schedule).to.equal('moved');
+  });
+
+  it('moves the expiry schedule first, sending its whole definition with the new time', async () => {
+    fakeBox(mocks.ssm, () => ({ stdout: 'x' }));
+    mocks.ec2.on(CreateTagsCommand).resolves({});
+    await extendEnvironment(deps('2026-11-22T20:00:00Z'), anInstance('2026-11-22T22:30:00Z'), 3, 72);
+    // UpdateSchedule replaces the whole schedule: the new time, with the instance and role kept.
+    const update = scheduler.commandCalls(UpdateScheduleCommand)[0]?.args[0].input;
+    expect(update).to.include({ Name: 'pillbox-main-expiry-i-0abc', ScheduleExpression: 'at(2026-11-23T01:30:00)', ScheduleExpressionTimezone: 'UTC', ActionAfterCompletion: 'DELETE' });
+    expect(update?.FlexibleTimeWindow).to.deep.equal({ Mode: 'OFF' });
+    expect(update?.Target).to.deep.equal({ Arn: 'arn:aws:scheduler:::aws-sdk:ec2:terminateInstances', RoleArn: ROLE_ARN, Input: '{"InstanceIds":["i-0abc"]}' });
+  });
+
+  it('leaves box and tag alone when the schedule cannot be moved (it would otherwise terminate the box early)', async () => {
+    const box = fakeBox(mocks.ssm, () => ({}));
+    scheduler.on(UpdateScheduleCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
+    const caught = await extendEnvironment(deps('2026-11-22T12:00:00Z'), anInstance('2026-11-22T18:00:00Z'), 2, 72).catch((err: unknown) => err as Error);
+    expect(caught).to.have.property('name', 'ThrottlingException');
+    expect(box.lines()).to.deep.equal([]);
+    expect(mocks.ec2.commandCalls(CreateTagsCommand)).to.have.length(0);
+  });
+
+  it('says so when the environment has no schedule, and still moves the box', async () => {
+    scheduler.on(GetScheduleCommand).rejects(Object.assign(new Error('Schedule pillbox-main-expiry-i-0abc does not exist.'), { name: 'ResourceNotFoundException' }));
+    const box = fakeBox(mocks.ssm, () => ({ stdout: 'x' }));
+    mocks.ec2.on(CreateTagsCommand).resolves({});
+    const moved = await extendEnvironment(deps('2026-11-22T12:00:00Z'), anInstance('2026-11-22T18:00:00Z'), 2, 72);
+    expect(moved.schedule).to.equal('missing');
+    expect(box.lines()).to.have.length(1);
+    expect(scheduler.commandCalls(UpdateScheduleCommand)).to.have.length(0);
   });
 
   it('touches neither box nor tag when the extension would pass the cap', async () => {

@@ -17,8 +17,11 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import * as ssm from '@aws-sdk/client-ssm';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
+import * as scheduler from '@aws-sdk/client-scheduler';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { AwsClients } from '../../../scripts/lib/core/aws-clients.js';
+import { BOOTSTRAP_STATUS, EXPIRE_DROP_IN } from '../../../scripts/lib/box/layout.js';
 import { awsError } from './aws-error.js';
 import { boxReplies, invocationAnswer, type Reply } from './fake-box.js';
 import { fakeClock, type FakeClock } from './fake-clock.js';
@@ -35,6 +38,8 @@ export type PsEntry = Record<string, unknown>;
 /** What the box answers; each instance takes a copy of the world's at launch. */
 export interface BoxState {
   cloudInitExit: number;
+  /** What bootstrapReport prints: the bootstrap's status file, the separator, its log's last lines. */
+  bootstrapReport?: string;
   unitState: string;
   services: PsEntry[];
   readyz: string;
@@ -99,7 +104,9 @@ export interface World {
   instances: FakeInstance[];
   groups: { id: string; name: string; vpcId: string; tags: Tags }[];
   rules: { id: string; groupId: string; port: number; cidr: string }[];
-  roles: Map<string, { tags: Tags; policies: Map<string, string>; attached: string[] }>;
+  roles: Map<string, { tags: Tags; policies: Map<string, string>; attached: string[]; boundary?: string }>;
+  /** EventBridge Scheduler schedules by name, as last created or updated. */
+  schedules: Map<string, scheduler.CreateScheduleCommandInput>;
   profiles: Map<string, { tags: Tags; roles: string[]; visibleAt: number }>;
   params: Map<string, { value: string; type: string; tags: Tags }>;
   buckets: Map<string, FakeBucket>;
@@ -142,6 +149,7 @@ export function aWorld(overrides: Partial<World> = {}): World {
     groups: [],
     rules: [],
     roles: new Map(),
+    schedules: new Map(),
     profiles: new Map(),
     params: new Map(),
     buckets: new Map(),
@@ -165,7 +173,7 @@ export function failNext(world: World, command: string, error: Error, times = 1)
 }
 
 /** The throttling error each service answers with once the SDK's retries are spent. */
-const THROTTLED: Record<string, string> = { ec2: 'RequestLimitExceeded', ssm: 'ThrottlingException', iam: 'Throttling', sts: 'Throttling', s3: 'SlowDown' };
+const THROTTLED: Record<string, string> = { ec2: 'RequestLimitExceeded', ssm: 'ThrottlingException', iam: 'Throttling', sts: 'Throttling', scheduler: 'ThrottlingException', s3: 'SlowDown' };
 
 /** `times` calls of `command` are throttled, starting with the first one after `after` was called (or now). */
 export function throttleBurst(world: World, command: string, times: number, after?: string): void {
@@ -233,11 +241,11 @@ function boxLine(world: World, instance: FakeInstance, line: string): Reply {
   if (line === 'systemctl show --property=ActiveState --value pillbox.service') return { stdout: `${box.unitState}\n` };
   if (/^docker compose .* ps --all --format /.test(line)) return { stdout: `${renderComposePs(box.services, line)}\n` };
   if (line.endsWith('/readyz')) return { stdout: box.readyz };
-  // The expiry move (extend, provision --ttl-hours): the drop-in's last OnCalendar= wins, as in systemd.
-  const timer = /^sh -c .* sh \S+ '\[Timer\]\nOnCalendar=\nOnCalendar=([^\n]+)\n' pillbox-expire\.timer$/s.exec(line);
-  if (timer) {
-    box.expiryTimer = timer[1];
-    return { stdout: `${timer[1]}\n` };
+  if (line.includes(` ${BOOTSTRAP_STATUS} `) && box.bootstrapReport !== undefined) return { stdout: box.bootstrapReport };
+  // The expiry move (extend, provision --ttl-hours) rewrites the drop-in; the last OnCalendar= wins, as in systemd.
+  if (line.includes(` ${EXPIRE_DROP_IN} `)) {
+    box.expiryTimer = [...line.matchAll(/OnCalendar=(\d[^\n']*)/g)].at(-1)?.[1] ?? '';
+    return { stdout: `${box.expiryTimer}\n` };
   }
   return { exitCode: 127, stderr: `fake box: no answer for ${line}` };
 }
@@ -249,15 +257,24 @@ export function fakeAws(world: World) {
     ssm: new SSMClient({ region: world.region, credentials }),
     iam: new IAMClient({ region: world.region, credentials }),
     sts: new STSClient({ region: world.region, credentials }),
+    scheduler: new SchedulerClient({ region: world.region, credentials }),
   };
   /** The project bucket's client, which the CLI makes apart from the others (createS3Client). */
   const s3 = new S3Client({ region: world.region, credentials });
-  const mocks = { ec2: mockClient(clients.ec2), ssm: mockClient(clients.ssm), iam: mockClient(clients.iam), sts: mockClient(clients.sts), s3: mockClient(s3) };
+  const mocks = {
+    ec2: mockClient(clients.ec2),
+    ssm: mockClient(clients.ssm),
+    iam: mockClient(clients.iam),
+    sts: mockClient(clients.sts),
+    scheduler: mockClient(clients.scheduler),
+    s3: mockClient(s3),
+  };
   const unexpected = new Error('unexpected command in fake AWS');
   mocks.ec2.onAnyCommand().rejects(unexpected);
   mocks.ssm.onAnyCommand().rejects(unexpected);
   mocks.iam.onAnyCommand().rejects(unexpected);
   mocks.sts.onAnyCommand().rejects(unexpected);
+  mocks.scheduler.onAnyCommand().rejects(unexpected);
   mocks.s3.onAnyCommand().rejects(unexpected);
   const now = () => world.clock.now();
 
@@ -595,8 +612,20 @@ export function fakeAws(world: World) {
   mocks.iam.on(iam.CreateRoleCommand).callsFake(
     iamh('CreateRole', (i: iam.CreateRoleCommandInput) => {
       if (world.roles.has(i.RoleName ?? '')) throw new iam.EntityAlreadyExistsException({ message: `Role with name ${i.RoleName} already exists.`, $metadata: {} });
-      world.roles.set(i.RoleName ?? '', { tags: i.Tags ?? [], policies: new Map(), attached: [] });
+      if (i.PermissionsBoundary !== `arn:aws:iam::${world.accountId}:policy/pillbox-boundary`) throw noSuch(`Scope ARN: ${i.PermissionsBoundary} does not exist or is not attachable. It`);
+      world.roles.set(i.RoleName ?? '', { tags: i.Tags ?? [], policies: new Map(), attached: [], boundary: i.PermissionsBoundary });
       return { Role: { RoleName: i.RoleName } };
+    }),
+  );
+  mocks.iam.on(iam.PutRolePermissionsBoundaryCommand).callsFake(
+    iamh('PutRolePermissionsBoundary', (i: iam.PutRolePermissionsBoundaryCommandInput) => ((role(i.RoleName ?? '').boundary = i.PermissionsBoundary), {})),
+  );
+  mocks.iam.on(iam.DetachRolePolicyCommand).callsFake(
+    iamh('DetachRolePolicy', (i: iam.DetachRolePolicyCommandInput) => {
+      const r = role(i.RoleName ?? '');
+      if (!r.attached.includes(i.PolicyArn ?? '')) throw noSuch(`Policy ${i.PolicyArn} attached to the role`);
+      r.attached = r.attached.filter((a) => a !== i.PolicyArn);
+      return {};
     }),
   );
   mocks.iam.on(iam.PutRolePolicyCommand).callsFake(iamh('PutRolePolicy', (i: iam.PutRolePolicyCommandInput) => (role(i.RoleName ?? '').policies.set(i.PolicyName ?? '', i.PolicyDocument ?? ''), {})));
@@ -653,6 +682,46 @@ export function fakeAws(world: World) {
     iamh('DeleteInstanceProfile', (i: iam.DeleteInstanceProfileCommandInput) => {
       if (profileOf(i.InstanceProfileName ?? '').roles.length > 0) throw new iam.DeleteConflictException({ message: 'Cannot delete entity, must remove roles from instance profile first.', $metadata: {} });
       world.profiles.delete(i.InstanceProfileName ?? '');
+      return {};
+    }),
+  );
+
+  // EventBridge Scheduler
+  const schedh = <I, O>(name: string, fn: (input: I) => O) => h('scheduler', name, fn);
+  const scheduleNamed = (name: string | undefined) => {
+    const found = world.schedules.get(name ?? '');
+    const message = `Schedule ${name} does not exist.`;
+    if (!found) throw new scheduler.ResourceNotFoundException({ message, Message: message, $metadata: {} });
+    return found;
+  };
+  const scheduleArn = (name: string | undefined) => `arn:aws:scheduler:${world.region}:${world.accountId}:schedule/default/${name}`;
+  mocks.scheduler.on(scheduler.CreateScheduleCommand).callsFake(
+    schedh('CreateSchedule', (i: scheduler.CreateScheduleCommandInput) => {
+      const message = `Schedule ${i.Name} already exists.`;
+      if (world.schedules.has(i.Name ?? '')) throw new scheduler.ConflictException({ message, Message: message, $metadata: {} });
+      world.schedules.set(i.Name ?? '', i);
+      return { ScheduleArn: scheduleArn(i.Name) };
+    }),
+  );
+  mocks.scheduler.on(scheduler.UpdateScheduleCommand).callsFake(
+    schedh('UpdateSchedule', (i: scheduler.UpdateScheduleCommandInput) => {
+      scheduleNamed(i.Name);
+      world.schedules.set(i.Name ?? '', i);
+      return { ScheduleArn: scheduleArn(i.Name) };
+    }),
+  );
+  mocks.scheduler.on(scheduler.GetScheduleCommand).callsFake(schedh('GetSchedule', (i: scheduler.GetScheduleCommandInput) => ({ ...scheduleNamed(i.Name), Arn: scheduleArn(i.Name) })));
+  mocks.scheduler.on(scheduler.ListSchedulesCommand).callsFake(
+    schedh('ListSchedules', (i: scheduler.ListSchedulesCommandInput) => {
+      const names = [...world.schedules.keys()].filter((n) => n.startsWith(i.NamePrefix ?? ''));
+      const { items, next } = page(world, names, i.NextToken);
+      return { Schedules: items.map((Name) => ({ Name, GroupName: 'default', Arn: scheduleArn(Name) })), NextToken: next };
+    }),
+  );
+  mocks.scheduler.on(scheduler.DeleteScheduleCommand).callsFake(
+    schedh('DeleteSchedule', (i: scheduler.DeleteScheduleCommandInput) => {
+      scheduleNamed(i.Name);
+      world.schedules.delete(i.Name ?? '');
       return {};
     }),
   );

@@ -44,6 +44,9 @@ export function depsFor(fake: FakeAws, overrides: Partial<ProvisionDeps> = {}): 
     runId: 'run00001',
     holder: 'alice@laptop',
     newId: () => 'feedc0de',
+    // As in CI: no terminal, so no address lookup (tests of the /32 default inject one).
+    interactive: false,
+    lookupAddress: () => Promise.reject(new Error('no address lookup expected without a terminal')),
     log: () => log,
     ...overrides,
   };

@@ -1,8 +1,10 @@
 import { expect } from 'chai';
+import { gunzipSync } from 'node:zlib';
 import * as ec2 from '@aws-sdk/client-ec2';
 import { CreateRoleCommand, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { PutParameterCommand, SendCommandCommand } from '@aws-sdk/client-ssm';
 import { SECRET_NAMES } from '../../../scripts/lib/aws/secrets.js';
+import { REPORT_SEPARATOR } from '../../../scripts/lib/box/bootstrap-status.js';
 import { PS_TEMPLATE } from '../../../scripts/lib/box/compose-health.js';
 import { SSM_STDOUT_LIMIT } from '../../../scripts/lib/box/ssm-run.js';
 import { BOOT_STEPS_MIN, PROVISION_MIN } from '../../../scripts/lib/provision/budget.js';
@@ -38,7 +40,9 @@ describe('provision', () => {
       expect(result.appUrl).to.equal(`http://${world.instances[0]!.publicIp}/`);
       expect(result.waited).to.equal(true);
       expect(world.instances).to.have.length(1);
-      expect([...world.roles.keys()]).to.deep.equal(['pillbox-dev-instance']);
+      expect([...world.roles.keys()]).to.deep.equal(['pillbox-dev-instance', 'pillbox-dev-scheduler']);
+      expect([...world.roles.values()].map((r) => r.boundary), 'every role bounded').to.deep.equal(Array(2).fill('arn:aws:iam::123456789012:policy/pillbox-boundary'));
+      expect(JSON.parse(world.schedules.get(`pillbox-dev-expiry-${result.instanceId}`)?.Target?.Input ?? '{}')).to.deep.equal({ InstanceIds: [result.instanceId] });
       expect(world.profiles.get('pillbox-dev-instance')?.roles).to.deep.equal(['pillbox-dev-instance']);
       expect([...world.params.keys()].sort()).to.deep.equal(SECRET_NAMES.map((n) => `/pillbox/dev/secrets/${n}`).sort());
       expect(world.groups.map((g) => g.name)).to.deep.equal(['pillbox-dev']);
@@ -107,7 +111,7 @@ describe('provision', () => {
         expect(p.Tags).to.deep.include({ Key: 'Project', Value: 'pillbox' });
       }
       const input = fake.mocks.ec2.commandCalls(ec2.RunInstancesCommand)[0]!.args[0].input;
-      const userData = Buffer.from(input.UserData ?? '', 'base64').toString('utf8');
+      const userData = gunzipSync(Buffer.from(input.UserData ?? '', 'base64')).toString('utf8');
       const everyTag = JSON.stringify(input.TagSpecifications);
       for (const p of puts) {
         expect(userData).not.to.include(p.Value);
@@ -282,7 +286,8 @@ describe('provision', () => {
       expect(liveInstances(world).map((i) => [i.id, i.state])).to.deep.equal([[old.id, 'running']]);
       expect(old.box.readyz, 'the old box still answers').to.equal('200');
       expect(world.rules.map((r) => `${r.groupId} ${r.port}`)).to.deep.equal([`${old.groupIds[0]} 80`]);
-      expect(world.roles.size).to.equal(1);
+      expect([...world.roles.keys()]).to.deep.equal(['pillbox-dev-instance', 'pillbox-dev-scheduler']);
+      expect([...world.schedules.keys()], 'the old box keeps its expiry schedule').to.deep.equal([`pillbox-dev-expiry-${old.id}`]);
       expect([...world.params.keys()].filter((k) => k.includes('/secrets/'))).to.have.length(SECRET_NAMES.length);
     });
 
@@ -360,7 +365,7 @@ describe('provision', () => {
 
     it('carries on when a concurrent run created the role first (EntityAlreadyExistsException, as SDK v3 names it)', async () => {
       world.onCall = (command) => {
-        if (command === 'CreateRole') world.roles.set('pillbox-dev-instance', { tags: [], policies: new Map(), attached: [] });
+        if (command === 'CreateRole' && !world.roles.has('pillbox-dev-instance')) world.roles.set('pillbox-dev-instance', { tags: [], policies: new Map(), attached: [] });
       };
       const result = await provision(aConfig(), depsFor(fake));
       expect(result.waited).to.equal(true);
@@ -447,6 +452,16 @@ describe('provision', () => {
       const err = await rejection(provision(aConfig(), depsFor(fake)));
       expect(err.message).to.include('cloud-init failed on the box');
       expect(err.hint).to.include('/var/log/cloud-init-output.log');
+    });
+
+    it('names the bootstrap step that failed, with the last lines of its log', async () => {
+      world.box.cloudInitExit = 1;
+      world.box.bootstrapReport = `state=failed\nstep=source\nexit=65\n${REPORT_SEPARATOR}\n== pillbox-bootstrap: source\nchecksum mismatch: s3://pillbox-123456789012-eu-west-1/envs/dev/source/3f2a1c0.tar.gz has SHA-256 aa, expected bb\n`;
+      const err = await rejection(provision(aConfig(), depsFor(fake)));
+      expect(err.message).to.equal(
+        'cloud-init failed on the box: the first boot stopped at step "source" (exit 65):\n== pillbox-bootstrap: source\nchecksum mismatch: s3://pillbox-123456789012-eu-west-1/envs/dev/source/3f2a1c0.tar.gz has SHA-256 aa, expected bb',
+      );
+      expect(err.hint).to.equal('Read /var/log/pillbox-bootstrap.log on the box (`npm run session`), fix, then `npm run provision -- --replace`.');
     });
   });
 });

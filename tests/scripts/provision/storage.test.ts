@@ -1,6 +1,7 @@
 // provision and the project bucket: the bucket converged, the source shipped, a backup
 // before --replace launches, the new box seeded from it (or from --restore), and the
 // storage in --plan's cost.
+import { gunzipSync } from 'node:zlib';
 import * as ec2 from '@aws-sdk/client-ec2';
 import { expect } from 'chai';
 import { parseBackupKey, timeOfStamp } from '../../../scripts/lib/aws/bucket-keys.js';
@@ -33,7 +34,7 @@ describe('provision and the project bucket', () => {
     expect(archive.body).to.deep.equal(ARCHIVE);
     expect(archive.checksumSha256).to.equal(sha256Base64(ARCHIVE));
     expect(archive.tagging).to.equal('pillbox-kind=source');
-    const userData = Buffer.from(fake.mocks.ec2.commandCalls(ec2.RunInstancesCommand)[0]!.args[0].input.UserData ?? '', 'base64').toString('utf8');
+    const userData = gunzipSync(Buffer.from(fake.mocks.ec2.commandCalls(ec2.RunInstancesCommand)[0]!.args[0].input.UserData ?? '', 'base64')).toString('utf8');
     expect(userData).to.include(`PILLBOX_BUCKET=${BUCKET}\n`);
     expect(userData).to.include(`PILLBOX_SOURCE_KEY=${SOURCE_KEY}\n`);
     expect(userData).to.include(`PILLBOX_SOURCE_SHA256=${result.source.sha256}\n`);

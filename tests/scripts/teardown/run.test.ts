@@ -20,9 +20,10 @@ function leftOf(world: World, env = 'dev'): string[] {
   return [
     ...world.instances.filter((i) => own(i.tags) && i.state !== 'terminated' && i.state !== 'shutting-down').map((i) => `instance ${i.id}`),
     ...world.groups.filter((g) => g.name === `pillbox-${env}`).map((g) => `group ${g.id}`),
-    ...[...world.roles.keys()].filter((r) => r === `pillbox-${env}-instance`).map((r) => `role ${r}`),
+    ...[...world.roles.keys()].filter((r) => r === `pillbox-${env}-instance` || r === `pillbox-${env}-scheduler`).map((r) => `role ${r}`),
     ...[...world.profiles.keys()].filter((p) => p === `pillbox-${env}-instance`).map((p) => `profile ${p}`),
     ...[...world.params.keys()].filter((p) => p.startsWith(`/pillbox/${env}/`)).map((p) => `parameter ${p}`),
+    ...[...world.schedules.keys()].filter((s) => s.startsWith(`pillbox-${env}-expiry-`)).map((s) => `schedule ${s}`),
     ...keysUnder(world, BUCKET, sourcePrefix(env)).map((k) => `object ${k}`),
   ];
 }
@@ -47,6 +48,7 @@ const PROVISION_MUTATIONS = [
   'PutBucketTagging',
   'PutObject', // the source archive
   'CreateRole',
+  'PutRolePermissionsBoundary', // a kept role from an older version converges too
   'PutRolePolicy',
   'CreateInstanceProfile',
   'AddRoleToInstanceProfile',
@@ -54,6 +56,9 @@ const PROVISION_MUTATIONS = [
   'CreateSecurityGroup',
   'AuthorizeSecurityGroupIngress',
   ...Array.from({ length: 4 }, () => 'RunInstances'), // refused until the profile reaches EC2 (12 s, retried every 5 s)
+  'CreateRole', // the expiry schedule's role
+  'PutRolePolicy',
+  'CreateSchedule',
   'DeleteParameter', // the lock, released
   'SendCommand', // cloud-init
   'SendCommand', // the stack
@@ -91,6 +96,7 @@ describe('teardown', () => {
     fake.mocks.ec2.resetHistory();
     fake.mocks.ssm.resetHistory();
     fake.mocks.iam.resetHistory();
+    fake.mocks.scheduler.resetHistory();
     fake.mocks.s3.resetHistory();
     const again = await teardownEnvironment('dev', teardownDeps(fake));
     // The final backup stays: only --delete-backups removes it.
@@ -178,7 +184,8 @@ describe('teardown', () => {
     const result = await teardownEnvironment('dev', deps);
     expect(result.aborted).to.equal(true);
     expect(world.instances.filter((i) => i.state === 'running')).to.have.length(1);
-    expect(world.roles.size).to.equal(1);
+    expect(world.roles.size).to.equal(2);
+    expect(world.schedules.size).to.equal(1);
   });
 
   it('asks once, naming the environment', async () => {
@@ -201,7 +208,9 @@ describe('teardown', () => {
     await provision(aConfig(), depsFor(fake, { runId: 'run00002' }));
     await teardownEnvironment('dev', teardownDeps(fake));
     expect(world.instances.filter((i) => i.state === 'running').map((i) => i.tags.find((t) => t.Key === 'Env')?.Value)).to.deep.equal(['dev-2']);
-    expect([...world.roles.keys()]).to.deep.equal(['pillbox-dev-2-instance']);
+    expect([...world.roles.keys()]).to.deep.equal(['pillbox-dev-2-instance', 'pillbox-dev-2-scheduler']);
+    expect([...world.schedules.keys()]).to.have.length(1);
+    expect([...world.schedules.keys()][0]).to.match(/^pillbox-dev-2-expiry-i-/);
     expect([...world.params.keys()]).to.have.length(8);
     expect([...world.params.keys()].every((k) => k.startsWith('/pillbox/dev-2/'))).to.equal(true);
   });

@@ -1,0 +1,19 @@
+// npm run docs:flags: rewrites the README's flag tables and the CLI part of .env.example from
+// the commands' field tables (the ones --help prints). Run it after changing a flag.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { runCli } from './lib/core/operator-error.js';
+import { GENERATED_DOCS } from './lib/docs/generated-docs.js';
+
+await runCli(async () => {
+  // Everything is rendered before anything is written, so a missing block leaves every file as it was.
+  const files = GENERATED_DOCS.map(({ file, render }) => {
+    const path = fileURLToPath(new URL(`../${file}`, import.meta.url));
+    const before = readFileSync(path, 'utf8');
+    return { file, path, before, after: render(before) };
+  });
+  for (const { file, path, before, after } of files) {
+    if (after !== before) writeFileSync(path, after);
+    process.stdout.write(`${after === before ? 'unchanged' : 'rewrote'} ${file}\n`);
+  }
+});

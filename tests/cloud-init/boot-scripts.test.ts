@@ -1,0 +1,127 @@
+// The rendered boot scripts, run for real in a temporary box root with stand-in programs:
+// what they write, which programs they call in which order, and what they leave behind
+// when a step fails.
+import { expect } from 'chai';
+import { BOOTSTRAP_LOG, BOOTSTRAP_STATUS, EXPIRE_DROP_IN, INSTALL_PLUGINS_BIN, SETTINGS_ENV, SOURCE_BIN, STANDARD_CREDITS_BIN, SYSTEMD_DIR } from '../../scripts/lib/box/layout.js';
+import { parseBootstrapStatus } from '../../scripts/lib/box/bootstrap-status.js';
+import { BoxRoot, fileIn, rendered, type CloudConfig } from './box-root.js';
+
+describe('boot scripts on a box', () => {
+  let box: BoxRoot;
+  let cfg: CloudConfig;
+  beforeEach(() => {
+    box = new BoxRoot();
+    cfg = rendered();
+  });
+  afterEach(() => box.remove());
+
+  describe('arming the expiry timer (bootcmd)', () => {
+    const arm = () => box.run('sh', box.relocate(cfg.bootcmd[0]!));
+
+    it('writes the timer, its service and the ExpiresAt drop-in, then enables the timer without blocking', () => {
+      box.standIn('systemctl');
+      expect(arm().status).to.equal(0);
+      expect(box.read(EXPIRE_DROP_IN)).to.equal('[Timer]\nOnCalendar=\nOnCalendar=2026-11-22 06:30:00 UTC\n');
+      expect(box.read(`${SYSTEMD_DIR}/pillbox-expire.timer`)).to.match(/^Persistent=true$/m);
+      expect(box.read(`${SYSTEMD_DIR}/pillbox-expire.service`)).to.match(/^ExecStart=\/usr\/bin\/systemctl --no-block poweroff$/m);
+      expect(box.loggedCalls()).to.deep.equal(['systemctl daemon-reload', 'systemctl enable --now --no-block pillbox-expire.timer']);
+    });
+
+    it('keeps a time `npm run extend` moved when the box reboots', () => {
+      box.standIn('systemctl');
+      const moved = '[Timer]\nOnCalendar=\nOnCalendar=2026-11-23 01:30:00 UTC\n';
+      box.write(EXPIRE_DROP_IN, moved);
+      expect(arm().status).to.equal(0);
+      expect(box.read(EXPIRE_DROP_IN)).to.equal(moved);
+      expect(box.loggedCalls()).to.include('systemctl enable --now --no-block pillbox-expire.timer');
+    });
+
+    it('fails loudly when systemd refuses the timer', () => {
+      box.standIn('systemctl', '[ "$1" = enable ] && { echo "Failed to enable unit" >&2; exit 1; }; exit 0');
+      const run = arm();
+      expect(run.status).to.not.equal(0);
+      expect(run.stderr).to.include('Failed to enable unit');
+    });
+  });
+
+  describe('the bootstrap (runcmd)', () => {
+    beforeEach(() => box.writeFiles(cfg));
+    const bootstrap = () => {
+      box.standIn('sysctl');
+      box.standIn('systemctl');
+      return box.run('bash', box.read('/usr/local/sbin/pillbox-bootstrap'));
+    };
+    const status = () => parseBootstrapStatus(box.read(BOOTSTRAP_STATUS));
+
+    it('runs every step in order and records that it is done', () => {
+      box.program(INSTALL_PLUGINS_BIN);
+      box.program(SOURCE_BIN);
+      expect(bootstrap().status).to.equal(0);
+      expect(box.loggedCalls()).to.deep.equal([
+        'sysctl --system',
+        'systemctl enable --now docker.service',
+        INSTALL_PLUGINS_BIN,
+        SOURCE_BIN,
+        'systemctl daemon-reload',
+        'systemctl enable pillbox.service',
+        'systemctl enable --now pillbox-backup.timer',
+        'systemctl start --no-block pillbox.service',
+      ]);
+      expect(status()).to.deep.equal({ state: 'done', step: 'stack-unit' });
+      expect(box.read(BOOTSTRAP_LOG)).to.include('== pillbox-bootstrap: source\n');
+    });
+
+    it('stops when the source archive fails its checksum, names the step and its exit code, and keeps its output in the log', () => {
+      box.program(INSTALL_PLUGINS_BIN);
+      box.program(SOURCE_BIN, 'echo "checksum mismatch: s3://pillbox-123456789012-eu-west-1/envs/dev/source/3f2a1c0.tar.gz has SHA-256 aa, expected bb" >&2; exit 65');
+      const run = bootstrap();
+      expect(run.status).to.equal(65);
+      expect(status()).to.deep.equal({ state: 'failed', step: 'source', exitCode: 65 });
+      expect(box.read(BOOTSTRAP_LOG)).to.include('expected bb\n== pillbox-bootstrap: source failed (exit 65)');
+      expect(box.loggedCalls(), 'nothing after the failed step').to.not.include('systemctl enable pillbox.service');
+    });
+
+    it('does not fetch the source when the plugin download fails its checksum', () => {
+      box.program(INSTALL_PLUGINS_BIN, 'echo "sha256sum: WARNING: 1 computed checksum did NOT match" >&2; exit 1');
+      box.program(SOURCE_BIN);
+      expect(bootstrap().status).to.equal(1);
+      expect(status()).to.deep.equal({ state: 'failed', step: 'docker-plugins', exitCode: 1 });
+      expect(box.loggedCalls()).to.not.include(SOURCE_BIN);
+    });
+  });
+
+  describe('switching to standard CPU credits once the stack is healthy', () => {
+    beforeEach(() => box.writeFiles(cfg));
+    const credits = (type: string, refused = '') => {
+      box.standIn('curl', `case "$*" in *api/token*) echo tok;; *instance-type*) echo ${type};; *instance-id*) echo i-0abc;; *) exit 22;; esac`);
+      box.standIn('aws', refused ? `echo "${refused}"` : 'echo');
+      return box.run('sh', box.read(STANDARD_CREDITS_BIN));
+    };
+
+    it('switches its own instance, found through IMDSv2, in the region of its settings', () => {
+      const run = credits('t3.medium');
+      expect(run.status).to.equal(0);
+      const calls = box.loggedCalls();
+      expect(calls[0]).to.match(/^curl .*-X PUT -H X-aws-ec2-metadata-token-ttl-seconds: 60 http:\/\/169\.254\.169\.254\/latest\/api\/token$/);
+      expect(calls.at(-1)).to.equal(
+        "aws ec2 modify-instance-credit-specification --region eu-west-1 --instance-credit-specifications InstanceId=i-0abc,CpuCredits=standard --query UnsuccessfulInstanceCreditSpecifications[].Error.[Code,Message] --output text",
+      );
+      expect(box.read(SETTINGS_ENV)).to.include('AWS_REGION=eu-west-1');
+    });
+
+    it('leaves a type without CPU credits alone', () => {
+      expect(credits('m6i.large').status).to.equal(0);
+      expect(box.loggedCalls().some((c) => c.startsWith('aws '))).to.equal(false);
+    });
+
+    it('fails, naming the reason, when EC2 refuses the switch (the call itself succeeds)', () => {
+      const run = credits('t3.medium', 'IncorrectInstanceState\tThe instance is not in a valid state');
+      expect(run.status).to.equal(1);
+      expect(run.stderr).to.include('could not switch i-0abc to standard credits: IncorrectInstanceState');
+    });
+
+    it('is run by the stack unit after a healthy start, and a failure there does not fail the stack', () => {
+      expect(fileIn(cfg, `${SYSTEMD_DIR}/pillbox.service`)).to.match(new RegExp(`^ExecStartPost=-${STANDARD_CREDITS_BIN}$`, 'm'));
+    });
+  });
+});

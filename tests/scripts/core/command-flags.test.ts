@@ -1,0 +1,38 @@
+import { expect } from 'chai';
+import { commonSchema, parseConfig } from '../../../scripts/lib/core/config.js';
+import { OperatorError } from '../../../scripts/lib/core/operator-error.js';
+import { deployFields, deploySchema } from '../../../scripts/lib/deploy/config.js';
+import { loadDoctorConfig } from '../../../scripts/lib/doctor/config.js';
+import { kibanaFields, kibanaSchema } from '../../../scripts/lib/kibana/config.js';
+import { sessionFields } from '../../../scripts/lib/session/config.js';
+
+const deployWith = (argv: string[], env: Record<string, string> = {}) => parseConfig(deployFields, deploySchema, { argv, env }, { env: 'main', healthTimeout: '180' });
+
+describe('command flags', () => {
+  it('refuses --json where nothing is printed as JSON, in one line naming the flags the command takes', () => {
+    expect(() => parseConfig(sessionFields, commonSchema, { argv: ['--json'], env: {} }, { env: 'main' }))
+      .to.throw(OperatorError, /^Unknown option '--json'$/)
+      .with.property('hint', 'This command takes --env, --region, --debug, --help; --help says what each does.');
+  });
+
+  it('refuses --json on kibana, which holds a port forward open', () => {
+    expect(() => parseConfig(kibanaFields, kibanaSchema, { argv: ['--json'], env: {} }, { env: 'main', port: '5601' })).to.throw(OperatorError, /^Unknown option '--json'$/);
+  });
+
+  it('refuses --plan on deploy, which has no plan to show', () => {
+    expect(() => deployWith(['--plan']))
+      .to.throw(OperatorError, /^Unknown option '--plan'$/)
+      .with.property('hint')
+      .that.matches(/^This command takes --env, --region, --json, --debug, --help, --ref, /);
+  });
+
+  it('deploys the commit PILLBOX_REF names, as provision launches it; --ref wins over it; HEAD without either', () => {
+    expect(deployWith([], { PILLBOX_REF: 'v1.2.0' }).ref).to.equal('v1.2.0');
+    expect(deployWith(['--ref', 'main'], { PILLBOX_REF: 'v1.2.0' }).ref).to.equal('main');
+    expect(deployWith([]).ref).to.equal('HEAD');
+  });
+
+  it('takes --debug on doctor as on every other command', () => {
+    expect(loadDoctorConfig({ argv: ['--debug'], env: {} }).debug).to.equal(true);
+  });
+});
