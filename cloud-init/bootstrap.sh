@@ -34,12 +34,14 @@ systemctl enable --now docker.service
 step docker-plugins
 {{ INSTALL_PLUGINS_BIN }}
 
-step checkout
-{{ CHECKOUT_BIN }}
+# The commit's archive from the project bucket, checked against its SHA-256, then activated.
+step source
+{{ SOURCE_BIN }}
 
 step stack-unit
 systemctl daemon-reload
 systemctl enable {{ STACK_UNIT }}
+systemctl enable --now {{ BACKUP_TIMER }}
 # --no-block: cloud-init finishes now; provision then watches the stack become healthy.
 systemctl start --no-block {{ STACK_UNIT }}
 

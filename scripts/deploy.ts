@@ -1,31 +1,40 @@
-// npm run deploy [-- --ref <commit>]: moves the box's app to another pushed commit, behind a health gate.
+// npm run deploy [-- --ref <commit>]: moves the box's app to another commit, behind a health gate.
 import { randomBytes } from 'node:crypto';
+import { projectStorage } from './lib/aws/bucket.js';
 import { requireRunningInstance } from './lib/aws/environment.js';
 import { tagDeployedCommit } from './lib/aws/instance.js';
 import { ssmRunner } from './lib/box/ssm-output.js';
-import { createAwsClients, resolveRegion } from './lib/core/aws-clients.js';
+import { createAwsClients, createS3Client, resolveRegion } from './lib/core/aws-clients.js';
 import { helpText, loadConfig, processSources } from './lib/core/config.js';
-import { assertCommitOnRemote, originUrl, resolveCommit, systemGit } from './lib/core/git.js';
-import { OperatorError, runCli } from './lib/core/operator-error.js';
+import { resolveCommit, systemGit } from './lib/core/git.js';
+import { runCli } from './lib/core/operator-error.js';
 import { printResult, Progress } from './lib/core/progress.js';
+import { systemArchive } from './lib/core/source-archive.js';
 import { deployCommand, deployFields, deploySchema } from './lib/deploy/config.js';
 import { DEFAULT_HEALTH_TIMEOUT_SECONDS } from './lib/deploy/plan.js';
 import { deployApp } from './lib/deploy/run.js';
+import { backupWhenMigrating, shipCommit } from './lib/deploy/ship.js';
 
 await runCli(async (argv) => {
   const git = systemGit();
   const cfg = await loadConfig(deployFields, deploySchema, processSources(argv), git, { healthTimeout: String(DEFAULT_HEALTH_TIMEOUT_SECONDS) });
   if (cfg.help) return void process.stdout.write(helpText(deployCommand));
   const sha = await resolveCommit(git, cfg.ref);
-  const repo = cfg.repoUrl ?? (await originUrl(git));
-  if (!repo) throw new OperatorError('This checkout has no origin remote, so the box cannot fetch the commit.', 'Add the remote the box clones from: git remote add origin <https-url>.');
-  await assertCommitOnRemote(git, repo, sha);
   const clients = createAwsClients(cfg.region);
   const instance = await requireRunningInstance(clients.ec2, cfg.env, await resolveRegion(clients));
   const progress = new Progress();
+  const storage = await projectStorage(clients, createS3Client(cfg.region));
+  const source = await shipCommit({ git, archive: systemArchive(), storage, progress }, cfg.env, sha);
+  const run = ssmRunner(clients.ssm, instance.id);
   const result = await deployApp(
-    { run: ssmRunner(clients.ssm, instance.id), progress, newId: () => randomBytes(8).toString('hex'), recordCommit: (deployed) => tagDeployedCommit(clients.ec2, instance.id, deployed) },
-    { sha, healthTimeoutSeconds: cfg.healthTimeout },
+    {
+      run,
+      progress,
+      newId: () => randomBytes(8).toString('hex'),
+      beforeChange: cfg.noBackup ? undefined : backupWhenMigrating(git, sha, run, progress),
+      recordCommit: (deployed) => tagDeployedCommit(clients.ec2, instance.id, deployed),
+    },
+    { source, healthTimeoutSeconds: cfg.healthTimeout },
   );
   const rows: [string, string][] =
     result.status === 'unchanged'

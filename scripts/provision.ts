@@ -1,13 +1,14 @@
 // npm run provision: launch (or converge) one pillbox box. Logic lives in lib/provision/.
 import { randomUUID } from 'node:crypto';
 import { hostname, userInfo } from 'node:os';
-import { createAwsClients } from './lib/core/aws-clients.js';
+import { createAwsClients, createS3Client } from './lib/core/aws-clients.js';
 import { systemClock } from './lib/core/clock.js';
 import { helpText, processSources } from './lib/core/config.js';
 import { systemGit } from './lib/core/git.js';
 import { runCli } from './lib/core/operator-error.js';
 import { printResult, Progress } from './lib/core/progress.js';
 import { checkipLookup } from './lib/core/public-address.js';
+import { systemArchive } from './lib/core/source-archive.js';
 import { loadProvisionConfig, provisionCommand } from './lib/provision/config.js';
 import { provision } from './lib/provision/run.js';
 import { planText, provisionRows } from './lib/provision/summary.js';
@@ -21,7 +22,9 @@ await runCli(async (argv) => {
   const cfg = await loadProvisionConfig(processSources(argv), git);
   const result = await provision(cfg, {
     clients: createAwsClients(cfg.region),
+    s3: createS3Client(cfg.region),
     git,
+    archive: systemArchive(),
     progress: new Progress(),
     clock: systemClock,
     runId: randomUUID().slice(0, 8),

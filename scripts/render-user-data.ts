@@ -1,8 +1,9 @@
 // npm run render-user-data: prints the user-data provision would send, for review and for
 // `cloud-init schema` in CI. Needs no AWS; what it cannot look up gets a placeholder value.
+import { sourceKey } from './lib/aws/bucket-keys.js';
 import { renderCheckedUserData } from './lib/box/user-data.js';
 import { helpText, loadConfig, processSources } from './lib/core/config.js';
-import { originUrl, resolveCommit, systemGit } from './lib/core/git.js';
+import { resolveCommit, systemGit } from './lib/core/git.js';
 import { runCli } from './lib/core/operator-error.js';
 import { DEFAULT_TTL_HOURS, provisionSchema, renderUserDataCommand } from './lib/provision/config.js';
 
@@ -13,12 +14,12 @@ await runCli(async (argv) => {
   }
   const git = systemGit();
   const sources = processSources(argv);
-  const cfg = await loadConfig(renderUserDataCommand.fields, provisionSchema, sources, git, {
-    env: 'preview',
-    repoUrl: (await originUrl(git)) ?? 'https://github.com/example/pillbox',
-  });
+  const cfg = await loadConfig(renderUserDataCommand.fields, provisionSchema, sources, git, { env: 'preview' });
   const gitSha = await resolveCommit(git, cfg.ref).catch(() => '0'.repeat(40));
   const region = cfg.region ?? sources.env.AWS_REGION ?? 'us-east-1';
   const expiresAt = new Date(Date.now() + (cfg.ttlHours ?? DEFAULT_TTL_HOURS) * 3_600_000);
-  process.stdout.write(renderCheckedUserData({ env: cfg.env, region, domain: cfg.domain, repoUrl: cfg.repoUrl, gitSha, expiresAt, appImage: cfg.appImage }));
+  // The account and the archive's digest are known only with AWS and a real archive.
+  const source = { key: sourceKey(cfg.env, gitSha), sha256: '0'.repeat(64) };
+  // The text, for review and `cloud-init schema`; provision sends it gzip-compressed.
+  process.stdout.write(renderCheckedUserData({ env: cfg.env, region, domain: cfg.domain, accountId: '000000000000', gitSha, source, expiresAt, appImage: cfg.appImage }).text);
 });

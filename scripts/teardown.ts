@@ -1,11 +1,11 @@
 // npm run teardown: remove every resource of an environment (or of every expired one).
 import { hostname, userInfo } from 'node:os';
-import { question } from 'zx';
-import { createAwsClients } from './lib/core/aws-clients.js';
+import { createAwsClients, createS3Client } from './lib/core/aws-clients.js';
 import { systemClock } from './lib/core/clock.js';
 import { helpText, processSources } from './lib/core/config.js';
+import { terminalConfirm } from './lib/core/confirm.js';
 import { systemGit } from './lib/core/git.js';
-import { OperatorError, runCli } from './lib/core/operator-error.js';
+import { runCli } from './lib/core/operator-error.js';
 import { printResult, Progress } from './lib/core/progress.js';
 import { loadTeardownConfig, teardownCommand } from './lib/teardown/config.js';
 import { sweepFailure, teardownEnvironment, teardownExpired } from './lib/teardown/run.js';
@@ -18,17 +18,13 @@ await runCli(async (argv) => {
   }
   const cfg = await loadTeardownConfig(processSources(argv), systemGit());
   const clients = createAwsClients(cfg.region);
-  const confirm = async (q: string): Promise<boolean> => {
-    if (cfg.yes || cfg.ci) return true;
-    if (!process.stdin.isTTY) throw new OperatorError('teardown needs a confirmation and there is no terminal to ask.', 'Pass --yes.');
-    return /^y(es)?$/i.test((await question(`${q} [y/N] `)).trim());
-  };
-  const deps = { clients, progress: new Progress(), holder: `${userInfo().username}@${hostname()}`, clock: systemClock, confirm };
+  const data = { finalBackup: !cfg.noBackup, deleteBackups: cfg.deleteBackups };
+  const deps = { clients, s3: createS3Client(cfg.region), progress: new Progress(), holder: `${userInfo().username}@${hostname()}`, clock: systemClock, confirm: terminalConfirm('teardown', cfg) };
   if (!cfg.allExpired) {
-    const result = await teardownEnvironment(cfg.env as string, deps);
+    const result = await teardownEnvironment(cfg.env as string, deps, data);
     return printResult(cfg.json, [result], teardownRows([result]));
   }
-  const sweep = await teardownExpired(deps);
+  const sweep = await teardownExpired(deps, data);
   printResult(cfg.json, sweep, teardownRows(sweep.results, sweep.failures));
   const failed = sweepFailure(sweep);
   if (failed) throw failed;

@@ -2,7 +2,7 @@
 // what they write, which programs they call in which order, and what they leave behind
 // when a step fails.
 import { expect } from 'chai';
-import { BOOTSTRAP_LOG, BOOTSTRAP_STATUS, CHECKOUT_BIN, EDGE_SITE_BIN, EXPIRE_DROP_IN, FETCH_SECRETS_BIN, INSTALL_PLUGINS_BIN, SETTINGS_ENV, STANDARD_CREDITS_BIN, SYSTEMD_DIR } from '../../scripts/lib/box/layout.js';
+import { BOOTSTRAP_LOG, BOOTSTRAP_STATUS, EDGE_SITE_BIN, EXPIRE_DROP_IN, FETCH_SECRETS_BIN, INSTALL_PLUGINS_BIN, SETTINGS_ENV, SOURCE_BIN, STANDARD_CREDITS_BIN, SYSTEMD_DIR } from '../../scripts/lib/box/layout.js';
 import { parseBootstrapStatus } from '../../scripts/lib/box/bootstrap-status.js';
 import { BoxRoot, fileIn, rendered, type CloudConfig } from './box-root.js';
 
@@ -55,37 +55,38 @@ describe('boot scripts on a box', () => {
 
     it('runs every step in order and records that it is done', () => {
       box.program(INSTALL_PLUGINS_BIN);
-      box.program(CHECKOUT_BIN);
+      box.program(SOURCE_BIN);
       expect(bootstrap().status).to.equal(0);
       expect(box.loggedCalls()).to.deep.equal([
         'sysctl --system',
         'systemctl enable --now docker.service',
         INSTALL_PLUGINS_BIN,
-        CHECKOUT_BIN,
+        SOURCE_BIN,
         'systemctl daemon-reload',
         'systemctl enable pillbox.service',
+        'systemctl enable --now pillbox-backup.timer',
         'systemctl start --no-block pillbox.service',
       ]);
       expect(status()).to.deep.equal({ state: 'done', step: 'stack-unit' });
-      expect(box.read(BOOTSTRAP_LOG)).to.include('== pillbox-bootstrap: checkout\n');
+      expect(box.read(BOOTSTRAP_LOG)).to.include('== pillbox-bootstrap: source\n');
     });
 
-    it('stops at a failed checkout, names the step and its exit code, and keeps its output in the log', () => {
+    it('stops when the source archive fails its checksum, names the step and its exit code, and keeps its output in the log', () => {
       box.program(INSTALL_PLUGINS_BIN);
-      box.program(CHECKOUT_BIN, 'echo "fatal: remote error: upload-pack: not our ref 3f2a1c0" >&2; exit 128');
+      box.program(SOURCE_BIN, 'echo "checksum mismatch: s3://pillbox-123456789012-eu-west-1/envs/dev/source/3f2a1c0.tar.gz has SHA-256 aa, expected bb" >&2; exit 65');
       const run = bootstrap();
-      expect(run.status).to.equal(128);
-      expect(status()).to.deep.equal({ state: 'failed', step: 'checkout', exitCode: 128 });
-      expect(box.read(BOOTSTRAP_LOG)).to.include('fatal: remote error: upload-pack: not our ref 3f2a1c0\n== pillbox-bootstrap: checkout failed (exit 128)');
+      expect(run.status).to.equal(65);
+      expect(status()).to.deep.equal({ state: 'failed', step: 'source', exitCode: 65 });
+      expect(box.read(BOOTSTRAP_LOG)).to.include('expected bb\n== pillbox-bootstrap: source failed (exit 65)');
       expect(box.loggedCalls(), 'nothing after the failed step').to.not.include('systemctl enable pillbox.service');
     });
 
-    it('does not check out when the plugin download fails its checksum', () => {
+    it('does not fetch the source when the plugin download fails its checksum', () => {
       box.program(INSTALL_PLUGINS_BIN, 'echo "sha256sum: WARNING: 1 computed checksum did NOT match" >&2; exit 1');
-      box.program(CHECKOUT_BIN);
+      box.program(SOURCE_BIN);
       expect(bootstrap().status).to.equal(1);
       expect(status()).to.deep.equal({ state: 'failed', step: 'docker-plugins', exitCode: 1 });
-      expect(box.loggedCalls()).to.not.include(CHECKOUT_BIN);
+      expect(box.loggedCalls()).to.not.include(SOURCE_BIN);
     });
   });
 

@@ -1,10 +1,13 @@
 import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { SECRET_NAMES } from '../../scripts/lib/aws/secrets.js';
 import { composeArgv } from '../../scripts/lib/box/compose.js';
+import { inPostgres, pgDumpArgv, pgListArgv } from '../../scripts/lib/box/postgres-commands.js';
 import { toShellLine } from '../../scripts/lib/box/ssm-run.js';
 import { CLOUD_INIT_DIR, renderCheckedUserData, renderUserData, USER_DATA_LIMIT } from '../../scripts/lib/box/user-data.js';
 import { anInput, fileIn, rendered } from './box-root.js';
@@ -33,18 +36,23 @@ describe('cloud-init user-data', () => {
     expect(() => cloudInitSchema(broken)).to.throw();
   });
 
-  it('starts with #cloud-config and stays under 16 KB even with the longest inputs', () => {
-    const text = renderCheckedUserData(anInput({ env: 'a'.repeat(24), repoUrl: `https://github.com/${'o'.repeat(39)}/${'r'.repeat(100)}`, appImage: `ghcr.io/${'x'.repeat(120)}:1.0.0` }));
+  it('is sent gzip-compressed, under 16 KB even with the longest inputs, and unpacks to the #cloud-config text', () => {
+    const env = 'a'.repeat(24);
+    const { text, packed } = renderCheckedUserData(anInput({ env, region: 'ap-southeast-5', source: { key: `envs/${env}/source/${'f'.repeat(40)}.tar.gz`, sha256: 'f'.repeat(64) }, appImage: `ghcr.io/${'x'.repeat(120)}:1.0.0` }));
     expect(text.startsWith('#cloud-config\n')).to.equal(true);
-    expect(Buffer.byteLength(text)).to.be.lessThan(USER_DATA_LIMIT);
+    expect(Buffer.byteLength(text), 'the text alone is over the limit: the reason it is compressed').to.be.greaterThan(USER_DATA_LIMIT);
+    expect(packed.length).to.be.lessThan(USER_DATA_LIMIT);
+    expect(packed.subarray(0, 2).toString('hex'), 'the gzip magic cloud-init detects').to.equal('1f8b');
+    expect(gunzipSync(packed).toString('utf8')).to.equal(text);
   });
 
-  it('refuses user-data over the limit with a clear error', () => {
+  it('refuses user-data over the limit once compressed, with a clear error', () => {
     const dir = mkdtempSync(join(tmpdir(), 'pillbox-cloud-init-'));
     try {
       for (const name of readdirSync(CLOUD_INIT_DIR)) copyFileSync(join(CLOUD_INIT_DIR, name), join(dir, name));
-      writeFileSync(join(dir, 'sysctl.conf'), `# ${'x'.repeat(USER_DATA_LIMIT)}\nvm.max_map_count=262144\n`);
-      expect(() => renderCheckedUserData(anInput(), `${dir}/`)).to.throw(/EC2 accepts at most 16384/);
+      // Random text barely compresses.
+      writeFileSync(join(dir, 'sysctl.conf'), `# ${randomBytes(USER_DATA_LIMIT).toString('base64')}\nvm.max_map_count=262144\n`);
+      expect(() => renderCheckedUserData(anInput(), `${dir}/`)).to.throw(/gzip-compressed .*EC2 accepts at most 16384/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -65,6 +73,12 @@ describe('cloud-init user-data', () => {
     expect(env).to.include('PILLBOX_ACME_PROFILE=shortlived\n');
     expect(env).to.include('PILLBOX_SECRETS_PATH=/pillbox/feature-login/secrets\n');
     expect(env).to.include('PILLBOX_GIT_SHA=3f2a1c0d9e8b7a6f5e4d3c2b1a0f9e8d7c6b5a49\n');
+    expect(env).to.include('PILLBOX_BUCKET=pillbox-123456789012-eu-west-1\n');
+    expect(env).to.include('PILLBOX_ACCOUNT_ID=123456789012\n');
+    expect(env).to.include('PILLBOX_SOURCE_KEY=envs/feature-login/source/3f2a1c0d9e8b7a6f5e4d3c2b1a0f9e8d7c6b5a49.tar.gz\n');
+    expect(env).to.include(`PILLBOX_SOURCE_SHA256=${'ab'.repeat(32)}\n`);
+    expect(env).to.include('PILLBOX_BACKUP_PREFIX=envs/feature-login/backups/\n');
+    expect(env).not.to.include('REPO_URL');
     expect(cfg.write_files.find((f) => f.path === '/etc/pillbox/pillbox.env')?.permissions).to.equal('0644');
   });
 
@@ -123,12 +137,38 @@ describe('cloud-init user-data', () => {
     expect(script.indexOf('sha256sum --check')).to.be.lessThan(script.indexOf('install -D -m 0755'));
   });
 
-  it('clones the exact commit detached, sets swap and vm.max_map_count, installs docker and git', () => {
+  it('downloads the source archive and activates it before the stack starts, never cloning', () => {
     const cfg = rendered();
-    expect(file(cfg, '/usr/local/sbin/pillbox-checkout')).to.include('git -C /opt/pillbox checkout --quiet --force --detach "$sha"');
+    const bootstrap = file(cfg, '/usr/local/sbin/pillbox-bootstrap');
+    const fetch = bootstrap.indexOf('\nstep source\n/usr/local/sbin/pillbox-source\n');
+    expect(fetch, 'the source is fetched').to.be.greaterThan(-1);
+    expect(fetch).to.be.lessThan(bootstrap.indexOf('systemctl start --no-block pillbox.service'));
+    const script = file(cfg, '/usr/local/sbin/pillbox-source');
+    expect(script).to.include('/usr/local/sbin/pillbox-s3 get "$3" "$2" "$archive"');
+    expect(script).not.to.match(/\bgit\b (clone|fetch)/);
+  });
+
+  it('arms the nightly backup timer once the stack is enabled, and backs up before the box expires', () => {
+    const cfg = rendered();
+    const bootstrap = file(cfg, '/usr/local/sbin/pillbox-bootstrap');
+    expect(bootstrap.indexOf('systemctl enable --now pillbox-backup.timer')).to.be.greaterThan(bootstrap.indexOf('systemctl enable pillbox.service'));
+    expect(file(cfg, '/etc/systemd/system/pillbox-backup.timer')).to.match(/^OnCalendar=\*-\*-\* 03:00:00 UTC$/m);
+    expect(file(cfg, '/etc/systemd/system/pillbox-backup.service')).to.match(/^ExecStart=\/usr\/local\/sbin\/pillbox-backup nightly$/m);
+    // The expiry service is written by bootcmd's script (see above), with the backup first.
+    expect(cfg.bootcmd[0]).to.match(/^ExecStartPre=-\/usr\/local\/sbin\/pillbox-backup expiry$/m);
+  });
+
+  it('dumps inside the PostgreSQL container with the one compose invocation of the contract', () => {
+    const script = file(rendered(), '/usr/local/sbin/pillbox-backup');
+    expect(script).to.include(`${toShellLine(inPostgres(pgDumpArgv()))} >"$dump"`);
+    expect(script).to.include(`${toShellLine(inPostgres(pgListArgv()))} <"$dump" >/dev/null`);
+  });
+
+  it('sets swap and vm.max_map_count, installs docker, openssl and tar (no git: nothing is cloned)', () => {
+    const cfg = rendered();
     expect(file(cfg, '/etc/sysctl.d/90-pillbox.conf')).to.match(/^vm.max_map_count=262144$/m);
     expect(cfg.swap).to.deep.include({ filename: '/swapfile', size: 2 * 1024 ** 3 });
-    expect(cfg.packages).to.deep.equal(['docker', 'git']);
+    expect(cfg.packages).to.deep.equal(['docker', 'openssl', 'tar']);
   });
 
   it('shell scripts parse with sh -n', () => {

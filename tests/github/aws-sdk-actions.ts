@@ -12,7 +12,19 @@ export const SERVICE_PREFIX: Record<string, string> = {
   ssm: 'ssm',
   iam: 'iam',
   sts: 'sts',
+  s3: 's3',
   scheduler: 'scheduler',
+};
+
+/** S3 calls whose IAM action has another name than the call (the rest are the same). */
+export const S3_ACTIONS: Record<string, string> = {
+  HeadBucket: 'ListBucket',
+  ListObjectsV2: 'ListBucket',
+  HeadObject: 'GetObject',
+  DeleteObjects: 'DeleteObject',
+  PutPublicAccessBlock: 'PutBucketPublicAccessBlock',
+  PutBucketEncryption: 'PutEncryptionConfiguration',
+  PutBucketLifecycleConfiguration: 'PutLifecycleConfiguration',
 };
 
 /** Calls every principal may make without any permission. */
@@ -38,6 +50,8 @@ export const IMPLIED_ACTIONS: Record<string, string[]> = {
   'iam:CreateInstanceProfile': ['iam:TagInstanceProfile'],
   'ssm:PutParameter': ['ssm:AddTagsToResource'],
   'ssm:StartSession': ['ssm:TerminateSession'],
+  // Every upload carries the kind tag the lifecycle rules expire by.
+  's3:PutObject': ['s3:PutObjectTagging'],
   // The schedule's target role is passed to the scheduler.
   'scheduler:CreateSchedule': ['iam:PassRole'],
   'scheduler:UpdateSchedule': ['iam:PassRole'],
@@ -83,11 +97,17 @@ function prefixOf(client: string, file: string): string {
   return prefix;
 }
 
-function actionOf(name: string, client: string, resolveWaiter: WaiterResolver): string | undefined {
+function callOf(name: string, client: string, resolveWaiter: WaiterResolver): string | undefined {
   if (/^[A-Z]\w*Command$/.test(name) && name !== 'Command') return name.slice(0, -'Command'.length);
   if (/^paginate[A-Z]\w*$/.test(name)) return name.slice('paginate'.length);
   if (/^waitUntil[A-Z]\w*$/.test(name)) return resolveWaiter(client, name.slice('waitUntil'.length));
   return undefined;
+}
+
+/** The IAM action of an SDK call. */
+function actionOf(name: string, client: string, resolveWaiter: WaiterResolver): string | undefined {
+  const call = callOf(name, client, resolveWaiter);
+  return call && client === 's3' ? (S3_ACTIONS[call] ?? call) : call;
 }
 
 const CLI_ARGV = /['"]([a-z0-9]+)['"]\s*,\s*['"]([a-z]+(?:-[a-z]+)+)['"]/g;

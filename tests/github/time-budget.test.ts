@@ -42,13 +42,18 @@ describe('the time budget', () => {
   it('adds up: provision is the launch plus every boot step', () => {
     expect(BOOT_WAIT_MIN).to.equal(Object.values(BOOT_STEPS_MIN).reduce((a, b) => a + b, 0));
     expect(PROVISION_MIN).to.equal(LAUNCH_MIN + BOOT_WAIT_MIN);
-    expect(DEPLOY_MIN * 60).to.be.at.least(deployBudgetSeconds(DEFAULT_HEALTH_TIMEOUT_SECONDS));
+    expect(DEPLOY_MIN * 60).to.be.at.least(deployBudgetSeconds(DEFAULT_HEALTH_TIMEOUT_SECONDS, { backup: false }));
     expect(CI_PROVISION_JOB_MIN).to.equal(CI_SETUP_MIN + PROVISION_MIN + DEPLOY_MIN);
   });
 
   it('bounds each CLI step of the provision job by its own budget', () => {
     expect(stepRunning(provisionJob, 'npm run --silent provision')?.['timeout-minutes']).to.equal(PROVISION_MIN);
     expect(stepRunning(provisionJob, 'npm run deploy')?.['timeout-minutes']).to.equal(DEPLOY_MIN);
+  });
+
+  it('deploys without the pre-migration backup, which the deploy budget leaves out', () => {
+    expect(stepRunning(provisionJob, 'npm run deploy')?.run).to.include('--no-backup');
+    expect(deployBudgetSeconds(DEFAULT_HEALTH_TIMEOUT_SECONDS, { backup: true })).to.be.above(DEPLOY_MIN * 60);
   });
 
   it('gives the provision job its set-up, provision and a deploy of a kept box', () => {

@@ -27,6 +27,18 @@ describe('the operate commands', function () {
     expect(logs.stderr + extend.stderr).not.to.match(/\n\s+at /);
   });
 
+  it('print the data commands\' usage, and restore stops without --from before any AWS call', async () => {
+    const names = ['backup', 'backups', 'restore'];
+    const runs = await Promise.all([...names.map((name) => cli(`scripts/${name}.ts`, ['--help'])), cli('scripts/restore.ts', ['--env', 'main'])]);
+    names.forEach((name, i) => {
+      expect(runs[i]?.code, `${name}: ${runs[i]?.stderr}`).to.equal(0);
+      expect(runs[i]?.stdout).to.match(new RegExp(`^Usage: npm run ${name} -- \\[options\\]`));
+    });
+    expect(runs[2]?.stdout).to.include('--from <value>');
+    expect(runs[3]?.code).to.equal(1);
+    expect(runs[3]?.stderr).to.equal('✖ Missing --from: which backup to restore.\n  → Pass --from latest, or a key from `npm run backups`.\n');
+  });
+
   it('refuse a compose subcommand exec does not run, before reaching AWS', async () => {
     const down = await cli('scripts/exec.ts', ['--env', 'main', 'down', '-v']);
     expect(down.code).to.equal(1);

@@ -1,10 +1,12 @@
 // The instance role's documents. Not AmazonSSMManagedInstanceCore: that one reads every
 // parameter in the account. This allows what the SSM agent needs for Session Manager and
-// Run Command, reading the environment's own parameter path, and switching the box's own
-// CPU credits to standard once its stack is healthy (cloud-init/standard-credits.sh).
+// Run Command, reading the environment's own parameter path, reaching its own prefix of the
+// project bucket, and switching the box's own CPU credits to standard once its stack is
+// healthy (cloud-init/standard-credits.sh).
 // SecureStrings use the AWS managed key aws/ssm, whose key policy already lets principals
 // of the account decrypt through SSM, so no kms:Decrypt statement is needed.
 import { PROJECT, TAG } from '../core/names.js';
+import { backupsPrefix, bucketName, envPrefix, KIND_TAG, sourcePrefix } from './bucket-keys.js';
 
 export interface PolicyStatement {
   Sid?: string;
@@ -65,8 +67,31 @@ export function instancePolicy(scope: PolicyScope): PolicyDocument {
       { Sid: 'SsmAgent', Effect: 'Allow', Action: SSM_AGENT_ACTIONS, Resource: '*' },
       // GetParametersByPath is authorised against the path itself, the others against each name.
       { Sid: 'OwnParameters', Effect: 'Allow', Action: PARAMETER_READ_ACTIONS, Resource: [base, `${base}/*`] },
+      ...bucketStatements({ env, region, accountId, partition }),
       // Its environment's instances only; the tags cannot be changed from the box.
       { Sid: 'OwnCreditSpecification', Effect: 'Allow', Action: 'ec2:ModifyInstanceCreditSpecification', ...ownInstances(scope) },
     ],
   };
+}
+
+/**
+ * The box's reach into the project bucket: its own source archives (read), its own backups
+ * (read, and write only with the backup kind tag the lifecycle rule expires; a tagged
+ * PutObject also needs s3:PutObjectTagging), and listing inside its own prefix only.
+ */
+export function bucketStatements({ env, region, accountId, partition = 'aws' }: PolicyScope): PolicyStatement[] {
+  const bucket = `arn:${partition}:s3:::${bucketName(accountId, region)}`;
+  return [
+    { Sid: 'ReadOwnSource', Effect: 'Allow', Action: 's3:GetObject', Resource: `${bucket}/${sourcePrefix(env)}*` },
+    { Sid: 'ReadOwnBackups', Effect: 'Allow', Action: 's3:GetObject', Resource: `${bucket}/${backupsPrefix(env)}*` },
+    {
+      Sid: 'WriteOwnBackups',
+      Effect: 'Allow',
+      Action: ['s3:PutObject', 's3:PutObjectTagging'],
+      Resource: `${bucket}/${backupsPrefix(env)}*`,
+      Condition: { StringEquals: { [`s3:RequestObjectTag/${KIND_TAG}`]: 'backup' } },
+    },
+    // The trailing slash keeps env "dev" out of "dev2"; a list without this prefix is denied.
+    { Sid: 'ListOwnPrefix', Effect: 'Allow', Action: 's3:ListBucket', Resource: bucket, Condition: { StringLike: { 's3:prefix': [`${envPrefix(env)}*`] } } },
+  ];
 }

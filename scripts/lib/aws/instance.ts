@@ -54,7 +54,8 @@ export interface LaunchSpec {
   instanceType: string;
   volumeGb: number;
   securityGroupId: string;
-  userData: string;
+  /** The bytes the box receives (gzip-compressed cloud-config, see box/user-data.ts). */
+  userData: Buffer;
   tags: Tag[];
   clientToken: string;
 }
@@ -70,7 +71,7 @@ export function runInstancesInput(spec: LaunchSpec): RunInstancesCommandInput {
     ClientToken: spec.clientToken,
     IamInstanceProfile: { Name: n.instanceProfile },
     SecurityGroupIds: [spec.securityGroupId],
-    UserData: Buffer.from(spec.userData, 'utf8').toString('base64'),
+    UserData: spec.userData.toString('base64'),
     // IMDSv2 only; hop limit 1 keeps containers away from the instance credentials.
     MetadataOptions: { HttpTokens: 'required', HttpEndpoint: 'enabled', HttpPutResponseHopLimit: 1 },
     BlockDeviceMappings: [

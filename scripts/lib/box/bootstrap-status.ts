@@ -13,7 +13,7 @@ export interface BootstrapStatus {
 
 const STATES = new Set(['running', 'failed', 'done']);
 
-/** `state=failed\nstep=checkout\nexit=128\n` → { state, step, exitCode }; undefined when absent or unreadable. */
+/** `state=failed\nstep=source\nexit=65\n` → { state, step, exitCode }; undefined when absent or unreadable. */
 export function parseBootstrapStatus(text: string): BootstrapStatus | undefined {
   const fields = new Map(
     text

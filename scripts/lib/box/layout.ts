@@ -2,14 +2,14 @@
 // The files in cloud-init/ name each path and unit as {{ NAME }} (the keys of BOX_LAYOUT),
 // and user-data.ts fills them in, so a path changes here and nowhere else.
 
-/** The repository checkout; the app image is built from it. */
+/** The app's source (a symlink to the active release); the app image is built from it. */
 export const BOX_DIR = '/opt/pillbox';
 export const COMPOSE_DIR = `${BOX_DIR}/compose`;
 export const COMPOSE_FILE = `${COMPOSE_DIR}/compose.yaml`;
 /** The override that runs PILLBOX_APP_IMAGE instead of building the app on the box. */
 export const COMPOSE_PREBUILT_FILE = `${COMPOSE_DIR}/compose.prebuilt.yaml`;
 export const COMPOSE_VERSIONS_ENV = `${COMPOSE_DIR}/.env`;
-/** The box's own settings and secrets, outside the checkout so a checkout never touches them. */
+/** The box's own settings and secrets, outside the releases so activating one never touches them. */
 export const ETC_DIR = '/etc/pillbox';
 export const SETTINGS_ENV = `${ETC_DIR}/pillbox.env`;
 export const SECRETS_ENV = `${ETC_DIR}/secrets.env`;
@@ -30,10 +30,21 @@ export const STACK_UNIT = 'pillbox.service';
 export const EXPIRE_SERVICE = 'pillbox-expire.service';
 export const EXPIRE_TIMER = 'pillbox-expire.timer';
 export const EXPIRE_DROP_IN = `${SYSTEMD_DIR}/${EXPIRE_TIMER}.d/expires-at.conf`;
+export const BACKUP_SERVICE = 'pillbox-backup.service';
+export const BACKUP_TIMER = 'pillbox-backup.timer';
+
+/** Each commit's source unpacks into its own folder here; BOX_DIR points at the active one. */
+export const RELEASES_DIR = '/var/lib/pillbox/releases';
+/** In each release: the commit it holds (there is no .git on the box). */
+export const COMMIT_FILE = '.pillbox-commit';
+/** Dumps and restore files, on the root volume: /tmp is a RAM-backed tmpfs on AL2023. */
+export const WORK_DIR = '/var/lib/pillbox/work';
 
 /** The box's helper programs, written by cloud-init. */
 export const BOOTSTRAP_BIN = '/usr/local/sbin/pillbox-bootstrap';
-export const CHECKOUT_BIN = '/usr/local/sbin/pillbox-checkout';
+export const SOURCE_BIN = '/usr/local/sbin/pillbox-source';
+export const S3_BIN = '/usr/local/sbin/pillbox-s3';
+export const BACKUP_BIN = '/usr/local/sbin/pillbox-backup';
 export const STANDARD_CREDITS_BIN = '/usr/local/sbin/pillbox-standard-credits';
 export const FETCH_SECRETS_BIN = '/usr/local/sbin/pillbox-fetch-secrets';
 /** Writes PILLBOX_SITE (the domain, or the public IPv4) before every start of the stack. */
@@ -65,8 +76,15 @@ export const BOX_LAYOUT = {
   EXPIRE_SERVICE,
   EXPIRE_TIMER,
   EXPIRE_DROP_IN,
+  BACKUP_SERVICE,
+  BACKUP_TIMER,
+  RELEASES_DIR,
+  COMMIT_FILE,
+  WORK_DIR,
   BOOTSTRAP_BIN,
-  CHECKOUT_BIN,
+  SOURCE_BIN,
+  S3_BIN,
+  BACKUP_BIN,
   STANDARD_CREDITS_BIN,
   FETCH_SECRETS_BIN,
   EDGE_SITE_BIN,

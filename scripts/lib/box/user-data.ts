@@ -2,19 +2,24 @@
 // entry's `x-pillbox-file` becomes that file's content, and {{ NAME }} placeholders become
 // validated settings, the box's paths and unit names from layout.ts, or a script rendered
 // from this folder (bootcmd's). Nothing secret goes in; the box fetches secrets itself.
+// EC2 takes it gzip-compressed: the text outgrew EC2's 16 KB limit, and cloud-init
+// uncompresses gzip user-data before reading it (cloud-init docs, "User-Data Formats").
 import { readFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { parseDocument, visit } from 'yaml';
+import { backupsPrefix, bucketName, KIND_TAG } from '../aws/bucket-keys.js';
 import { envNames, isoSeconds } from '../core/names.js';
 import { OperatorError } from '../core/operator-error.js';
 import { stackComposeArgv } from './compose.js';
 import { expiryDropIn } from './expiry-timer.js';
 import { BOX_LAYOUT } from './layout.js';
+import { inPostgres, pgDumpArgv, pgListArgv } from './postgres-commands.js';
 import { toShellLine } from './ssm-run.js';
 
 export const CLOUD_INIT_DIR = fileURLToPath(new URL('../../../cloud-init/', import.meta.url));
 
-/** EC2 rejects user-data over 16 KB (before base64). */
+/** EC2 rejects user-data over 16 KB in raw form, before base64 (EC2 User Guide, "Work with instance user data"). */
 export const USER_DATA_LIMIT = 16 * 1024;
 
 export interface UserDataInput {
@@ -22,8 +27,10 @@ export interface UserDataInput {
   region: string;
   /** Served over HTTPS with a certificate for it; without one, the certificate names the box's IP address. */
   domain?: string;
-  repoUrl: string;
+  accountId: string;
   gitSha: string;
+  /** The commit's archive in the project bucket and its SHA-256, which the box checks. */
+  source: { key: string; sha256: string };
   expiresAt: Date;
   appImage?: string;
 }
@@ -39,19 +46,26 @@ export function placeholders(input: UserDataInput): Record<string, string> {
     DOMAIN: input.domain ?? '',
     // Let's Encrypt issues certificates for IP addresses only under the shortlived profile (compose/caddy/Caddyfile).
     ACME_PROFILE: input.domain ? 'classic' : 'shortlived',
-    REPO_URL: input.repoUrl,
     GIT_SHA: input.gitSha,
+    BUCKET: bucketName(input.accountId, input.region),
+    ACCOUNT_ID: input.accountId,
+    SOURCE_KEY: input.source.key,
+    SOURCE_SHA256: input.source.sha256,
+    BACKUP_PREFIX: backupsPrefix(input.env),
+    KIND_TAG,
     SECRETS_PATH: envNames(input.env).secretsTree,
     EXPIRES_AT: isoSeconds(input.expiresAt),
     EXPIRY_DROP_IN: expiryDropIn(input.expiresAt).trimEnd(),
     APP_IMAGE: input.appImage ?? '',
     COMPOSE_UP: systemdLine(stackComposeArgv(input.appImage !== undefined, 'up', '-d', '--wait')),
     COMPOSE_STOP: systemdLine(stackComposeArgv(input.appImage !== undefined, 'stop')),
+    PG_DUMP: toShellLine(inPostgres(pgDumpArgv())),
+    PG_LIST: toShellLine(inPostgres(pgListArgv())),
   };
 }
 
 export function fillPlaceholders(text: string, values: Record<string, string>, origin: string): string {
-  return text.replace(/\{\{ ?([A-Z_]+) ?\}\}/g, (_, name: string) => {
+  return text.replace(/\{\{ ?([A-Z][A-Z0-9_]*) ?\}\}/g, (_, name: string) => {
     const value = values[name];
     if (value === undefined) throw new Error(`${origin}: unknown placeholder {{ ${name} }}`);
     return value;
@@ -94,12 +108,22 @@ export function renderUserData(input: UserDataInput, dir: string = CLOUD_INIT_DI
   return `#cloud-config\n${body.replace(/^#.*\n/gm, '')}`;
 }
 
-/** Renders and checks the size before anything is created. */
-export function renderCheckedUserData(input: UserDataInput, dir?: string): string {
-  const userData = renderUserData(input, dir);
-  const size = Buffer.byteLength(userData, 'utf8');
-  if (size > USER_DATA_LIMIT) {
-    throw new OperatorError(`The rendered user-data is ${size} bytes; EC2 accepts at most ${USER_DATA_LIMIT}.`, 'Shorten the files in cloud-init/ (or the repository URL / image name).');
+export interface UserData {
+  /** The cloud-config, as `cloud-init schema` reads it and render-user-data prints it. */
+  text: string;
+  /** What RunInstances sends: the text, gzip-compressed (no timestamp, so the same text packs the same). */
+  packed: Buffer;
+}
+
+/** Renders, packs and checks the size before anything is created. */
+export function renderCheckedUserData(input: UserDataInput, dir?: string): UserData {
+  const text = renderUserData(input, dir);
+  const packed = gzipSync(text, { level: 9 });
+  if (packed.length > USER_DATA_LIMIT) {
+    throw new OperatorError(
+      `The user-data is ${packed.length} bytes gzip-compressed (${Buffer.byteLength(text, 'utf8')} rendered); EC2 accepts at most ${USER_DATA_LIMIT}.`,
+      'Shorten the files in cloud-init/ (or the image name).',
+    );
   }
-  return userData;
+  return { text, packed };
 }

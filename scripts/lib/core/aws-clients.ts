@@ -1,6 +1,7 @@
 // The SDK clients, made once at the entry point and passed down, so tests inject mocks.
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { IAMClient } from '@aws-sdk/client-iam';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { STSClient } from '@aws-sdk/client-sts';
@@ -32,6 +33,9 @@ export function createAwsClients(region?: string): AwsClients {
     scheduler: new SchedulerClient(config),
   };
 }
+
+/** The project bucket's client, made by the commands that move code or data. */
+export const createS3Client = (region?: string): S3Client => new S3Client(clientConfig(region));
 
 /**
  * The region the clients resolved. Only a region that no source provides reads as "not

@@ -29,6 +29,9 @@ const GONE = new Set([
   'InvalidPermission.NotFound', // EC2 ingress rule
   'InvalidAllocationID.NotFound', // EC2 Elastic IP
   'ParameterNotFound', // SSM parameter
+  'NoSuchBucket', // S3 bucket, on a request about it or its objects
+  'NoSuchKey', // S3 object, on GetObject
+  'NotFound', // S3 bucket or object on HeadBucket / HeadObject, whose 404 has no body to name it
 ]);
 
 export const isGone = (err: unknown): boolean => GONE.has(awsErrorName(err));

@@ -2,7 +2,21 @@
 // no I/O. `--plan` prints these; each command's executor acts on them.
 
 export type Action = 'create' | 'keep' | 'update' | 'replace' | 'delete';
-export type Resource = 'role' | 'role-policy' | 'instance-profile' | 'secrets' | 'security-group' | 'ingress' | 'elastic-ip' | 'instance' | 'expiry';
+export type Resource =
+  | 'role'
+  | 'role-policy'
+  | 'instance-profile'
+  | 'secrets'
+  | 'security-group'
+  | 'ingress'
+  | 'elastic-ip'
+  | 'instance'
+  | 'expiry'
+  | 'bucket'
+  | 'source'
+  | 'backup'
+  | 'backups'
+  | 'database';
 
 export interface Step {
   action: Action;

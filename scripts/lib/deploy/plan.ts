@@ -1,11 +1,14 @@
 // The commands `npm run deploy` sends to the box, as argv built by pure functions.
 //
-// Order: fetch + check out the commit, build the new app image, then swap it in behind the
-// edge (blue-green.ts). A broken build or a new version that never gets ready leaves the
-// serving container untouched; every failure restores the previous image tag and commit.
+// Order: ship the commit's source archive (to the project bucket; ship.ts), back up when the
+// deploy migrates, fetch the archive on the box (checked against its SHA-256) and activate
+// it, build the new app image from the activated release, then swap it in behind the edge
+// (blue-green.ts). A broken build or a new version that never gets ready leaves the serving
+// container untouched; every failure restores the previous image tag and release.
 
+import { BACKUP_TIMEOUT_SECONDS } from '../backup/plan.js';
 import { composeArgv } from '../box/compose.js';
-import { BOX_DIR, COMPOSE_PROJECT } from '../box/layout.js';
+import { BOX_DIR, COMMIT_FILE, COMPOSE_PROJECT, SOURCE_BIN } from '../box/layout.js';
 import { SSM_MARGIN_SECONDS } from '../box/ssm-run.js';
 import { APP_COLORS, recoveryFor, SWAP, swapStepSeconds, type SwapStep } from './blue-green.js';
 
@@ -18,23 +21,30 @@ export const ROLLBACK_TAG = 'pillbox-app:rollback';
 /**
  * Seconds each step may run on the box. The build reuses the box's layer cache (the first,
  * cold build happens at boot, inside provision's stack wait), so 20 minutes is generous.
+ * `upload` is the allowance for the source archive's upload from the operator's machine (a
+ * few MB to S3), counted in the budget only: the SDK's own retries bound it.
  */
-export const STEP_TIMEOUTS = { quick: 60, fetch: 180, build: 1200, drain: 30 } as const;
+export const STEP_TIMEOUTS = { quick: 60, upload: 120, fetch: 180, build: 1200, drain: 30 } as const;
 
 /** Seconds each app color may take to answer /readyz during the swap, by default. */
 export const DEFAULT_HEALTH_TIMEOUT_SECONDS = 180;
 
 /**
- * The longest a deploy can take: each command of deployApp at its timeout, through the whole
- * swap failing at its end and the rollback after it (the app's logs, the restore, the previous
- * version brought back into app), each plus the time SSM may take to report its end.
+ * The longest a deploy can take: the upload of the source archive, then each command of
+ * deployApp at its timeout, through the whole swap failing at its end and the rollback after it
+ * (the app's logs, the restore of image and release, the previous version brought back into
+ * app), each plus the time SSM may take to report its end; with `backup`, the backup a deploy
+ * that changes migrations takes first.
  */
-export function deployBudgetSeconds(healthTimeoutSeconds: number): number {
-  const { quick, fetch, build, drain } = STEP_TIMEOUTS;
+export function deployBudgetSeconds(healthTimeoutSeconds: number, { backup }: { backup: boolean }): number {
+  const { quick, upload, fetch, build, drain } = STEP_TIMEOUTS;
   const swap = (steps: readonly SwapStep[]) => steps.map((s) => swapStepSeconds(s, { readySeconds: healthTimeoutSeconds, drainSeconds: drain }));
+  const before = backup ? [BACKUP_TIMEOUT_SECONDS] : [];
   const forward = [quick, quick, fetch, quick, quick, build, ...swap(SWAP)];
   const rollback = [quick, quick, quick, ...swap(recoveryFor('during'))];
-  return [...forward, ...rollback].reduce((sum, seconds) => sum + seconds + SSM_MARGIN_SECONDS, 0);
+  const onTheBox = [...before, ...forward, ...rollback].reduce((sum, seconds) => sum + seconds + SSM_MARGIN_SECONDS, 0);
+  // The upload runs from the operator's machine, not through SSM: no margin.
+  return upload + onTheBox;
 }
 
 export interface Observed {
@@ -45,16 +55,16 @@ export interface Observed {
   imageName: string;
 }
 
-// Prints the checked-out commit, then "<image id> <image name>" of the app's container.
+// Prints the active release's commit, then "<image id> <image name>" of the app's container.
 const OBSERVE_SCRIPT = [
-  'dir=$1; svc=$2; shift 2',
-  'git -C "$dir" rev-parse HEAD',
+  'commit=$1; svc=$2; shift 2',
+  'cat "$commit"',
   'id=$("$@" ps --all --quiet "$svc" | head -n 1)',
   '[ -n "$id" ] || { echo "no $svc container on the box" >&2; exit 3; }',
   "docker inspect --format '{{.Image}} {{.Config.Image}}' \"$id\"",
 ].join('\n');
 
-export const observeCommand = (): string[] => ['sh', '-c', OBSERVE_SCRIPT, 'sh', BOX_DIR, APP_SERVICE, ...composeArgv()];
+export const observeCommand = (commitFile = `${BOX_DIR}/${COMMIT_FILE}`): string[] => ['sh', '-c', OBSERVE_SCRIPT, 'sh', commitFile, APP_SERVICE, ...composeArgv()];
 
 export function parseObserved(stdout: string): Observed {
   const [commit = '', image = ''] = stdout.trim().split('\n');
@@ -65,8 +75,10 @@ export function parseObserved(stdout: string): Observed {
   return { commit: commit.trim(), imageId, imageName };
 }
 
-export const fetchCommand = (sha: string): string[] => ['git', '-C', BOX_DIR, 'fetch', '--quiet', 'origin', sha];
-export const checkoutCommand = (sha: string): string[] => ['git', '-C', BOX_DIR, 'checkout', '--quiet', '--detach', sha];
+/** Unpacks the commit's archive beside the active release, after checking its SHA-256. */
+export const fetchCommand = (source: { sha: string; sha256: string; key: string }): string[] => [SOURCE_BIN, 'fetch', source.sha, source.sha256, source.key];
+/** Points the box's source at an unpacked release (one rename, so a rollback is one too). */
+export const checkoutCommand = (sha: string): string[] => [SOURCE_BIN, 'activate', sha];
 export const tagCommand = (image: string, tag: string): string[] => ['docker', 'image', 'tag', image, tag];
 export const buildCommand = (): string[] => composeArgv('build', APP_SERVICE);
 

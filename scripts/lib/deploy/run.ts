@@ -1,6 +1,7 @@
 // Runs the deploy plan on the box with progress, and rolls back on any failure.
 
-import { BOX_DIR, STACK_UNIT } from '../box/layout.js';
+import type { ShippedSource } from '../aws/source-object.js';
+import { STACK_UNIT } from '../box/layout.js';
 import { runWithFullOutput, type RemoteRunner } from '../box/ssm-output.js';
 import { errorSummary, OperatorError } from '../core/operator-error.js';
 import type { Progress } from '../core/progress.js';
@@ -14,12 +15,15 @@ export interface DeployDeps {
   progress: Pick<Progress, 'step' | 'note'>;
   /** Hex ids for output files on the box. */
   newId: () => string;
+  /** Runs once the box is known to change, before anything does (a backup when the deploy migrates). */
+  beforeChange?: (fromCommit: string) => Promise<void>;
   /** Records the commit the box now serves (its GitSha tag, which `npm run status` shows). */
   recordCommit: (sha: string) => Promise<void>;
 }
 
 export interface DeployRequest {
-  sha: string;
+  /** The commit's archive, already in the project bucket. */
+  source: ShippedSource;
   /** Seconds each app color may take to answer /readyz during the swap. */
   healthTimeoutSeconds: number;
 }
@@ -29,20 +33,22 @@ export type DeployResult = { status: 'unchanged'; commit: string } | { status: '
 const short = (sha: string): string => sha.slice(0, 7);
 
 export async function deployApp(deps: DeployDeps, request: DeployRequest): Promise<DeployResult> {
+  const { sha } = request.source;
   const result = await swapApp(deps, request);
   // After the box changed, and on "unchanged" too: a tag write that failed last time converges.
   try {
-    await deps.progress.step(`Record ${short(request.sha)} as the deployed commit`, () => deps.recordCommit(request.sha));
+    await deps.progress.step(`Record ${short(sha)} as the deployed commit`, () => deps.recordCommit(sha));
   } catch (err) {
     throw new OperatorError(
-      `The box serves ${short(request.sha)}, but its GitSha tag could not be updated (${errorSummary(err)}); \`npm run status\` shows the old commit.`,
+      `The box serves ${short(sha)}, but its GitSha tag could not be updated (${errorSummary(err)}); \`npm run status\` shows the old commit.`,
       'Run the same deploy again: it finds the commit in place and retries the tag.',
     );
   }
   return result;
 }
 
-async function swapApp({ run, progress, newId }: DeployDeps, { sha, healthTimeoutSeconds }: DeployRequest): Promise<DeployResult> {
+async function swapApp({ run, progress, newId, beforeChange }: DeployDeps, { source, healthTimeoutSeconds }: DeployRequest): Promise<DeployResult> {
+  const { sha } = source;
   const before = await progress.step('Read what the box runs', async () => {
     const result = await run(observeCommand(), { timeoutSeconds: STEP_TIMEOUTS.quick });
     if (result.exitCode === 3) {
@@ -68,17 +74,19 @@ async function swapApp({ run, progress, newId }: DeployDeps, { sha, healthTimeou
     }),
   );
 
+  // Read-only checks are done: the backup (when the deploy migrates) comes before the box changes.
+  await beforeChange?.(before.commit);
   try {
-    await progress.step(`Fetch ${short(sha)} on the box`, () => must(run, fetchCommand(sha), STEP_TIMEOUTS.fetch, 'git fetch'));
+    await progress.step(`Fetch ${short(sha)} on the box`, () => must(run, fetchCommand(source), STEP_TIMEOUTS.fetch, 'fetching the source archive'));
   } catch (err) {
-    throw explain(err, `The box could not fetch ${short(sha)} from origin.`, `Check the commit is pushed and the box can reach the repository (\`npm run session\`, then \`git -C ${BOX_DIR} fetch origin\`).`);
+    throw explain(err, `The box could not fetch the source archive of ${short(sha)}.`, 'A box provisioned before source archives existed cannot: `npm run provision -- --replace`. Otherwise check its instance role (`npm run provision` rewrites it).');
   }
 
   // From here on the box is changed; every failure restores the previous commit and image.
   const restore = async (): Promise<string[]> => restorePrevious(run, before);
   try {
     await progress.step(`Keep the running image as ${ROLLBACK_TAG}`, () => must(run, tagCommand(before.imageId, ROLLBACK_TAG), STEP_TIMEOUTS.quick, 'docker image tag'));
-    await progress.step(`Check out ${short(sha)}`, () => must(run, checkoutCommand(sha), STEP_TIMEOUTS.quick, 'git checkout'));
+    await progress.step(`Activate ${short(sha)}`, () => must(run, checkoutCommand(sha), STEP_TIMEOUTS.quick, 'activating the release'));
     await progress.step('Build the app image', () => must(run, buildCommand(), STEP_TIMEOUTS.build, 'docker compose build'));
   } catch (err) {
     const problems = await restore();
@@ -115,7 +123,7 @@ async function swapApp({ run, progress, newId }: DeployDeps, { sha, healthTimeou
   return { status: 'deployed', from: before.commit, to: sha, previousImage: before.imageId };
 }
 
-/** Puts the previous image back under the service's name and the previous commit on disk. */
+/** Puts the previous image back under the service's name and the previous release in place. */
 async function restorePrevious(run: RemoteRunner, before: Observed): Promise<string[]> {
   const problems: string[] = [];
   for (const argv of [tagCommand(before.imageId, before.imageName), checkoutCommand(before.commit)]) {

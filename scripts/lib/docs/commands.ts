@@ -1,6 +1,8 @@
 // Every operator command, in the order the README presents them. `--help`, the README's flag
 // tables and the CLI part of `.env.example` are rendered from these tables; a new command is
 // one entry here (tests/scripts/docs/ fails until it is, and until the README has its block).
+import { backupCommand } from '../backup/config.js';
+import { backupsCommand } from '../backups/config.js';
 import type { Command } from '../core/config.js';
 import { deployCommand } from '../deploy/config.js';
 import { doctorCommand } from '../doctor/config.js';
@@ -9,6 +11,7 @@ import { extendCommand } from '../extend/config.js';
 import { kibanaCommand } from '../kibana/config.js';
 import { logsCommand } from '../logs/config.js';
 import { provisionCommand, renderUserDataCommand } from '../provision/config.js';
+import { restoreCommand } from '../restore/config.js';
 import { sessionCommand } from '../session/config.js';
 import { statusCommand } from '../status/config.js';
 import { teardownCommand } from '../teardown/config.js';
@@ -27,4 +30,7 @@ export const COMMANDS: readonly Command[] = [
   extendCommand,
   execCommand,
   unlockCommand,
+  backupCommand,
+  backupsCommand,
+  restoreCommand,
 ];

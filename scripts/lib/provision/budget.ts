@@ -7,7 +7,7 @@ import { deployBudgetSeconds, DEFAULT_HEALTH_TIMEOUT_SECONDS } from '../deploy/p
 /**
  * Minutes each step of the boot wait may take. Measured against a first boot in unlimited
  * CPU-credit mode: running in under a minute, the agent a minute later, cloud-init (docker,
- * git, plugins, the checkout) a few minutes, the stack (image pulls, the app build,
+ * plugins, the source archive) a few minutes, the stack (image pulls, the app build,
  * Elasticsearch and Kibana starting) 10–15 minutes. Reading which mode the edge serves is one
  * SSM command of at most a minute, and a minute for SSM to report it.
  */
@@ -24,8 +24,11 @@ export const PROVISION_MIN = LAUNCH_MIN + BOOT_WAIT_MIN;
 /** Checkout, Node and `npm ci` on a GitHub runner before the CLI starts. */
 export const CI_SETUP_MIN = 5;
 
-/** The longest `npm run deploy` runs with its default health timeout, in whole minutes. */
-export const DEPLOY_MIN = Math.ceil(deployBudgetSeconds(DEFAULT_HEALTH_TIMEOUT_SECONDS) / 60);
+/**
+ * The longest `npm run deploy` runs as CI runs it, in whole minutes: the default health
+ * timeout, and --no-backup (a feature environment's data is throwaway).
+ */
+export const DEPLOY_MIN = Math.ceil(deployBudgetSeconds(DEFAULT_HEALTH_TIMEOUT_SECONDS, { backup: false }) / 60);
 
 /** The provision job runs provision, then `npm run deploy` when it kept a box: both can take their longest. */
 export const CI_PROVISION_JOB_MIN = CI_SETUP_MIN + PROVISION_MIN + DEPLOY_MIN;

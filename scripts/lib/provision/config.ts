@@ -1,7 +1,8 @@
-// The provision command's settings: flags > env/.env > defaults (git for env, repo and commit).
+// The provision command's settings: flags > env/.env > defaults (git for env and commit).
 import { z } from 'zod';
 import { commonFields, commonSchema, flagSchema, loadConfig, type Command, type Fields, type Sources } from '../core/config.js';
-import { originUrl, type GitRunner } from '../core/git.js';
+import { DEFAULT_BACKUP_RETENTION_DAYS } from '../aws/bucket-keys.js';
+import type { GitRunner } from '../core/git.js';
 import { DEFAULT_INSTANCE_TYPE, INSTANCE_TYPES, isAllowedInstanceType } from '../core/pricing.js';
 
 export const MAX_TTL_HOURS = 72;
@@ -18,11 +19,13 @@ export const provisionFields = {
     description: "IPv4 CIDR allowed to reach 80 and 443 (default: your address /32 at a terminal, 0.0.0.0/0 with --ci; a running box keeps its own; Let's Encrypt must reach them too)",
   },
   domain: { flag: 'domain', env: 'PILLBOX_DOMAIN', description: "domain name served over HTTPS (an Elastic IP is kept for its DNS record); default: the box's IP address" },
-  repoUrl: { flag: 'repo-url', env: 'PILLBOX_REPO_URL', description: 'HTTPS URL the box clones (default: origin, as https)' },
-  ref: { flag: 'ref', env: 'PILLBOX_REF', description: 'commit, branch or tag to deploy, pushed (default HEAD)' },
+  ref: { flag: 'ref', env: 'PILLBOX_REF', description: 'commit, branch or tag to ship; committed content only, no push needed (default HEAD)' },
   volumeGb: { flag: 'volume-gb', env: 'PILLBOX_VOLUME_GB', description: `root volume size in GiB (default ${DEFAULT_VOLUME_GB}; a running box keeps its own)` },
   appImage: { flag: 'app-image', env: 'PILLBOX_APP_IMAGE', description: 'prebuilt app image to run instead of building on the box' },
-  replace: { flag: 'replace', boolean: true, description: 'terminate a running box of this environment and launch a new one' },
+  replace: { flag: 'replace', boolean: true, description: 'terminate a running box of this environment and launch a new one (backing up its data first)' },
+  restore: { flag: 'restore', description: 'seed the new box from a backup: latest, or a key from `npm run backups`' },
+  noBackup: { flag: 'no-backup', boolean: true, description: 'with --replace: do not back up the old box first' },
+  backupRetentionDays: { flag: 'backup-retention-days', env: 'PILLBOX_BACKUP_RETENTION_DAYS', description: `days the bucket keeps backups, for every environment (default ${DEFAULT_BACKUP_RETENTION_DAYS})` },
   plan: { flag: 'plan', boolean: true, description: 'print what would be created or reused and the cost, change nothing' },
   noWait: { flag: 'no-wait', boolean: true, description: 'return after launch instead of waiting for the app' },
   ci: { flag: 'ci', env: 'CI', boolean: true, description: 'not interactive (set by CI systems): no address lookup, 0.0.0.0/0 unless --allowed-cidr' },
@@ -49,11 +52,6 @@ const domainName = z
   .transform((v) => v.toLowerCase())
   .refine((v) => v.length <= 253 && /^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/.test(v), { error: 'expected a domain name such as app.example.com' });
 
-/** The URL lands in a shell-sourced env file on the box, so only plain https URLs pass. */
-const httpsUrl = z.string().regex(/^https:\/\/[A-Za-z0-9.-]+(:\d+)?(\/[A-Za-z0-9._~%/+-]*)?$/, {
-  error: 'expected a public https:// repository URL (the box clones without credentials)',
-});
-
 /** Image references: registry/name:tag or @sha256 digest, no shell metacharacters. */
 const imageRef = z.string().regex(/^[a-z0-9][a-z0-9._/:-]*(@sha256:[a-f0-9]{64})?$/, { error: 'expected an image reference such as ghcr.io/org/pillbox:1.2.3' });
 
@@ -67,15 +65,17 @@ export const provisionSchema = commonSchema.extend({
   ttlHours: wholeNumber(1, MAX_TTL_HOURS, 'a whole number of hours').optional(),
   allowedCidr: ipv4Cidr.optional(),
   domain: domainName.optional(),
-  repoUrl: httpsUrl,
   ref: z.string().min(1).default('HEAD'),
   volumeGb: wholeNumber(20, 500, 'a size in GiB').optional(),
   appImage: imageRef.optional(),
   replace: flagSchema.default(false),
+  restore: z.string().min(1).optional(),
+  noBackup: flagSchema.default(false),
+  backupRetentionDays: wholeNumber(1, 3650, 'a whole number of days').default(DEFAULT_BACKUP_RETENTION_DAYS),
   plan: flagSchema.default(false),
   noWait: flagSchema.default(false),
   ci: flagSchema.default(false),
-});
+}).refine((c) => !(c.restore && c.noWait), { path: ['restore'], error: 'restoring needs the app ready: drop --no-wait' });
 
 export type ProvisionConfig = z.infer<typeof provisionSchema>;
 
@@ -94,7 +94,6 @@ export const renderUserDataCommand: Command = {
     region: provisionFields.region,
     ttlHours: provisionFields.ttlHours,
     domain: provisionFields.domain,
-    repoUrl: provisionFields.repoUrl,
     ref: provisionFields.ref,
     appImage: provisionFields.appImage,
     debug: provisionFields.debug,
@@ -103,5 +102,5 @@ export const renderUserDataCommand: Command = {
 };
 
 export async function loadProvisionConfig(sources: Sources, git: GitRunner): Promise<ProvisionConfig> {
-  return loadConfig(provisionFields, provisionSchema, sources, git, { repoUrl: await originUrl(git) });
+  return loadConfig(provisionFields, provisionSchema, sources, git);
 }

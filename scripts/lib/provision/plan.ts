@@ -38,7 +38,7 @@ export function planProvision(intent: ProvisionIntent, seen: ObservedEnvironment
   const steps: Step[] = [
     seen.role ? step('keep', 'role', n.role) : step('create', 'role', n.role),
     // Written every time so a changed policy converges.
-    step(seen.role?.inlinePolicies.includes(n.inlinePolicy) ? 'update' : 'create', 'role-policy', n.inlinePolicy, 'SSM agent + read /pillbox/' + intent.env + '/*'),
+    step(seen.role?.inlinePolicies.includes(n.inlinePolicy) ? 'update' : 'create', 'role-policy', n.inlinePolicy, `SSM agent + read /pillbox/${intent.env}/* + its own prefix of the bucket`),
     seen.instanceProfile?.roles.includes(n.role)
       ? step('keep', 'instance-profile', n.instanceProfile)
       : step(seen.instanceProfile ? 'update' : 'create', 'instance-profile', n.instanceProfile, `with role ${n.role}`),

@@ -1,10 +1,15 @@
 // provision: preflight (read-only), observe, plan, then, under the environment's lock,
 // apply the plan in one place; a failure before a new instance exists undoes what this run
 // created and names anything it could not remove. Then wait for the box with bounded,
-// visible steps, switch it to standard CPU credits, and only then retire a replaced box.
+// visible steps, switch it to standard CPU credits, seed its data, and only then retire a
+// replaced box.
+import { randomBytes } from 'node:crypto';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { DeleteParametersCommand } from '@aws-sdk/client-ssm';
 import { allocateElasticIp, associateElasticIp, releaseElasticIp, type ElasticIp } from '../aws/elastic-ip.js';
+import { bucketName } from '../aws/bucket-keys.js';
+import { convergeBucket, storageFor, type Storage } from '../aws/bucket.js';
 import { observeEnvironment, type EnvInstance, type ObservedEnvironment } from '../aws/environment.js';
 import { armExpirySchedule } from '../aws/expiry-schedule.js';
 import { createInstanceProfile, createRole, deleteInstanceProfile, deleteRole, putInstancePolicy } from '../aws/iam.js';
@@ -12,6 +17,8 @@ import { assertInstanceTypeOffered, launchInstance, requestTermination, resolveA
 import { withLock } from '../aws/lock.js';
 import { createSecrets, missingSecrets } from '../aws/secrets.js';
 import { createSecurityGroup, deleteSecurityGroup, EDGE_PORTS, findDefaultVpc, setIngress, type RetryOptions } from '../aws/security-group.js';
+import { shippedSource, uploadSource, type ShippedSource } from '../aws/source-object.js';
+import { backupBeforeChange } from '../backup/run.js';
 import { readEdgeMode, type EdgeMode } from '../box/edge-certificate.js';
 import { EDGE_LOCAL_PORT } from '../box/layout.js';
 import { ssmRunner } from '../box/ssm-output.js';
@@ -19,24 +26,33 @@ import { renderCheckedUserData } from '../box/user-data.js';
 import { resolveRegion, type AwsClients } from '../core/aws-clients.js';
 import { awsErrorName, describeAwsError } from '../core/aws-errors.js';
 import type { Clock } from '../core/clock.js';
-import { assertCommitOnRemote, resolveCommit, type GitRunner } from '../core/git.js';
+import { resolveCommit, type GitRunner } from '../core/git.js';
 import { baseTags, envNames, isoSeconds, type Tag } from '../core/names.js';
 import { errorSummary, explainAwsError, OperatorError } from '../core/operator-error.js';
 import { costFor, hourlyCost, isAllowedInstanceType, isBurstable, surplusCeilingHourly } from '../core/pricing.js';
 import type { Progress } from '../core/progress.js';
 import type { AddressLookup } from '../core/public-address.js';
+import { buildSourceArchive, uncommittedWarning, type ArchiveRunner, type SourceArchive } from '../core/source-archive.js';
 import type { Step } from '../core/step.js';
+import { storageEstimate, type StorageEstimate } from '../core/storage-cost.js';
+import { DEFAULT_HEALTH_TIMEOUT_SECONDS } from '../deploy/plan.js';
 import { moveExpiry } from '../extend/run.js';
+import { restoreDatabase } from '../restore/run.js';
 import { allowedCidrNotes, chooseAllowedCidr, type AllowedCidr } from './allowed-cidr.js';
 import { LOOK, waitAgentOnline, waitAppReady, waitCloudInit, waitRunning, waitStackHealthy } from './boot-wait.js';
 import { budgetText, PROVISION_MIN } from './budget.js';
 import type { ProvisionConfig } from './config.js';
 import { compareSettings, groupCidr, launchSettings, observeBox, replaceRefusal, type Drift, type LaunchSettings, type SettingChange } from './drift.js';
 import { currentInstance, planProvision } from './plan.js';
+import { checkRestoreSource, observeStorage } from './storage.js';
+import { planStorage, withData, type ObservedStorage } from './storage-plan.js';
 
 export interface ProvisionDeps {
   clients: AwsClients;
+  s3: S3Client;
   git: GitRunner;
+  /** Makes the commit's `git archive`. */
+  archive: ArchiveRunner;
   progress: Progress;
   clock: Clock;
   /** Unique per invocation: the RunInstances ClientToken derives from it. */
@@ -48,6 +64,8 @@ export interface ProvisionDeps {
   lookupAddress: AddressLookup;
   launch?: LaunchOptions;
   sgRetry?: RetryOptions;
+  /** Hex ids for files on the box (a restore). */
+  newId?: () => string;
 }
 
 export interface Preflight {
@@ -55,10 +73,15 @@ export interface Preflight {
   callerArn: string;
   region: string;
   gitSha: string;
+  /** Uncommitted changes that do not ship, when the checked-out commit does. */
+  uncommitted?: string;
+  archive: SourceArchive;
+  source: ShippedSource;
   vpcId: string;
   ami: Ami;
   expiresAt: Date;
-  userData: string;
+  /** Gzip-compressed cloud-config, as RunInstances sends it. */
+  userData: Buffer;
   tags: Tag[];
 }
 
@@ -72,19 +95,24 @@ export async function preflight(cfg: ProvisionConfig, deps: ProvisionDeps): Prom
   }
   const region = await resolveRegion(clients);
   const identity = await clients.sts.send(new GetCallerIdentityCommand({}));
+  const accountId = identity.Account ?? '';
   const gitSha = await resolveCommit(git, cfg.ref);
-  await assertCommitOnRemote(git, cfg.repoUrl, gitSha);
+  const archive = await buildSourceArchive(deps.archive, gitSha);
+  const source = shippedSource(cfg.env, archive);
   // What a new box would get; a replacement may inherit a type the region already runs.
   const fresh = launchSettings(cfg);
   await assertInstanceTypeOffered(clients.ec2, fresh.instanceType, region);
   const [vpcId, ami] = await Promise.all([findDefaultVpc(clients.ec2), resolveAmi(clients.ssm, clients.ec2)]);
   const expiresAt = new Date(Math.floor(deps.clock.now() / 1000) * 1000 + fresh.ttlHours * 3_600_000);
-  const userData = renderCheckedUserData({ env: cfg.env, region, domain: cfg.domain, repoUrl: cfg.repoUrl, gitSha, expiresAt, appImage: cfg.appImage });
+  const userData = renderCheckedUserData({ env: cfg.env, region, domain: cfg.domain, accountId, gitSha, source, expiresAt, appImage: cfg.appImage }).packed;
   return {
-    accountId: identity.Account ?? '',
+    accountId,
     callerArn: identity.Arn ?? '',
     region,
     gitSha,
+    uncommitted: await uncommittedWarning(git, gitSha),
+    archive,
+    source,
     vpcId,
     ami,
     expiresAt,
@@ -116,6 +144,12 @@ export interface ProvisionResult {
   /** What the edge serves once the box is up: HTTPS with its certificate's expiry, or plain HTTP and why. */
   edge?: EdgeMode | { error: string };
   gitSha: string;
+  source: { key: string; sha256: string; bytes: number };
+  /** The project bucket and what the environment keeps in it, per month. */
+  storage: StorageEstimate & { bucket: string; retentionDays: number; dumpBytes?: number };
+  /** The backup taken of the box --replace terminated. */
+  backedUp?: string;
+  restored?: { key: string; rows: Record<string, number> };
   expiresAt: string;
   /** How long provision may take at most, and how that splits (budget.ts). */
   budgetMinutes: number;
@@ -178,6 +212,8 @@ function withLeftovers(err: unknown, env: string, left: string[]): unknown {
 /** What this run will do, worked out from what exists: the steps and the settings they use. */
 interface Decision {
   steps: Step[];
+  /** What the project bucket holds for this environment. */
+  data: ObservedStorage;
   allowed: AllowedCidr;
   /** What a box this run launches gets. */
   launch: LaunchSettings;
@@ -187,8 +223,11 @@ interface Decision {
   kept?: EnvInstance;
 }
 
-/** Reads the running box's settings, picks the allowed range, compares, and plans. */
-async function decide(cfg: ProvisionConfig, seen: ObservedEnvironment, deps: ProvisionDeps): Promise<Decision> {
+/**
+ * Reads the running box's settings, picks the allowed range, compares, and plans, with the
+ * bucket's and the data's steps; a --restore naming a missing or partial backup stops here.
+ */
+async function decide(cfg: ProvisionConfig, pre: Preflight, seen: ObservedEnvironment, data: ObservedStorage, storage: Storage, deps: ProvisionDeps): Promise<Decision> {
   const instance = currentInstance(seen.instances);
   const box = instance ? await observeBox(deps.clients.ec2, instance, seen.securityGroup) : undefined;
   const allowed = await chooseAllowedCidr({ requested: cfg.allowedCidr, kept: groupCidr(seen.securityGroup), interactive: deps.interactive, lookup: deps.lookupAddress });
@@ -196,7 +235,9 @@ async function decide(cfg: ProvisionConfig, seen: ObservedEnvironment, deps: Pro
   const drift = box ? compareSettings(cfg, box, deps.clock.now(), cfg.replace) : undefined;
   const launch = launchSettings(cfg, box);
   const intent = { env: cfg.env, instanceType: launch.instanceType, allowedCidr: allowed.cidr, replace: cfg.replace, drift, domain: cfg.domain };
-  return { steps: planProvision(intent, seen), allowed, launch, drift, kept: cfg.replace ? undefined : instance };
+  const steps = withData(planProvision(intent, seen), planStorage(storage.bucket, pre.source, data), { env: cfg.env, noBackup: cfg.noBackup, restore: cfg.restore });
+  await checkRestoreSource(storage, cfg.env, cfg.restore, steps);
+  return { steps, data, allowed, launch, drift, kept: cfg.replace ? undefined : instance };
 }
 
 /** The kept box's expiry, moved the way `npm run extend` moves it; its SSM agent must be online. */
@@ -219,21 +260,34 @@ interface Applied {
   address?: ElasticIp;
   /** A replacement gets the address only once it serves, just before the old box retires. */
   moveAddressLater: boolean;
+  /** The key of the backup taken of the box --replace retires. */
+  backedUp?: string;
 }
 
-/** Acts on the plan. */
-async function apply(cfg: ProvisionConfig, pre: Preflight, seen: ObservedEnvironment, { steps, allowed, launch, drift }: Decision, deps: ProvisionDeps): Promise<Applied> {
+/** Acts on the plan: the bucket, the source, the backup of a replaced box, then the environment's resources. */
+async function apply(cfg: ProvisionConfig, pre: Preflight, seen: ObservedEnvironment, { steps, allowed, launch, drift }: Decision, storage: Storage, deps: ProvisionDeps): Promise<Applied> {
   const { iam, ec2, ssm } = deps.clients;
   const created: Created = { secrets: [] };
+  let backedUp: string | undefined;
   let securityGroupId = seen.securityGroup?.id;
   let launched: string | undefined;
   let address = seen.elasticIp;
   const replacing = steps.some((s) => s.resource === 'instance' && s.action === 'replace');
   try {
     for (const step of steps) {
-      if (step.action === 'keep') continue;
+      // The restore runs once the new box is ready, after the waits.
+      if (step.action === 'keep' || step.resource === 'database') continue;
       await deps.progress.step(`${step.action} ${step.resource} ${step.name}`, async () => {
         switch (step.resource) {
+          case 'bucket':
+            await convergeBucket(storage, { backupRetentionDays: cfg.backupRetentionDays, clock: deps.clock });
+            break;
+          case 'source':
+            await uploadSource(storage, cfg.env, pre.archive);
+            break;
+          case 'backup':
+            backedUp = await backupBeforeChange(ssm, step.name, 'pre-replace', deps.progress, deps.clock);
+            break;
           case 'role':
             await createRole(iam, cfg.env, pre.tags, { accountId: pre.accountId });
             created.role = true;
@@ -304,7 +358,7 @@ async function apply(cfg: ProvisionConfig, pre: Preflight, seen: ObservedEnviron
   const serving = launched ?? currentInstance(seen.instances)?.id;
   if (!serving) throw new Error('plan left no instance');
   const moveAddressLater = replacing && steps.some((s) => s.resource === 'elastic-ip' && s.action === 'update');
-  return { instanceId: serving, moveAddressLater, ...(address ? { address } : {}) };
+  return { instanceId: serving, moveAddressLater, backedUp, ...(address ? { address } : {}) };
 }
 
 /** The boot waits, then standard CPU credits: the box is healthy, the burst is over. */
@@ -342,13 +396,27 @@ async function switchCredits(clients: AwsClients, instanceId: string, progress: 
   return outcome;
 }
 
+/**
+ * Seeds a new, ready box: from --restore, or else from the backup just taken of the box
+ * --replace retires, so the data moves with the environment. A box launched a moment ago
+ * holds nothing worth a backup of its own, and the operator asked for this restore.
+ */
+async function seedData(deps: ProvisionDeps, storage: Storage, env: string, instanceId: string, from: string): Promise<ProvisionResult['restored']> {
+  const run = ssmRunner(deps.clients.ssm, instanceId, { clock: deps.clock });
+  const request = { env, from, backupFirst: false, healthTimeoutSeconds: DEFAULT_HEALTH_TIMEOUT_SECONDS };
+  const done = await restoreDatabase({ run, storage, progress: deps.progress, newId: deps.newId ?? randomHex, confirm: async () => true }, request);
+  return done && { key: done.restored.key, rows: done.rows };
+}
+
 export async function provision(cfg: ProvisionConfig, deps: ProvisionDeps): Promise<ProvisionResult> {
   const { progress, clients, clock } = deps;
   progress.note(`Time budget: ${budgetText()}.`);
-  const pre = await progress.step('preflight: credentials, region, commit, user-data', () => preflight(cfg, deps));
+  const pre = await progress.step('preflight: credentials, region, commit, source archive, user-data', () => preflight(cfg, deps));
+  if (pre.uncommitted) progress.note(pre.uncommitted);
+  const storage = storageFor(deps.s3, pre.accountId, pre.region);
   const observe = async () => {
-    const seen = await progress.step('look at what exists', () => observeEnvironment(clients, cfg.env));
-    return { seen, decision: await decide(cfg, seen, deps) };
+    const [seen, data] = await progress.step('look at what exists', () => Promise.all([observeEnvironment(clients, cfg.env), observeStorage(storage, cfg.env, pre.source)]));
+    return { seen, decision: await decide(cfg, pre, seen, data, storage, deps) };
   };
 
   if (cfg.plan) {
@@ -365,32 +433,39 @@ export async function provision(cfg: ProvisionConfig, deps: ProvisionDeps): Prom
   }
 
   const lockInfo = { holder: `${deps.holder} (${pre.callerArn})`, command: 'provision', since: new Date(clock.now()).toISOString() };
-  const { decision, instanceId, address, moveAddressLater } = await withLock(clients.ssm, cfg.env, lockInfo, pre.tags, async () => {
+  const { decision, applied } = await withLock(clients.ssm, cfg.env, lockInfo, pre.tags, async () => {
     const { seen, decision: decided } = await observe();
     const refused = replaceRefusal(decided.drift, cfg.replace);
     if (refused) throw refused;
-    return { decision: decided, ...(await apply(cfg, pre, seen, decided, deps)) };
+    return { decision: decided, applied: await apply(cfg, pre, seen, decided, storage, deps) };
   }, clock.now);
 
   const { steps, kept } = decision;
+  const { instanceId, address, moveAddressLater } = applied;
   const launch = steps.find((s) => s.resource === 'instance' && (s.action === 'create' || s.action === 'replace'));
   const result: ProvisionResult = {
     ...described(cfg, pre, decision, clock.now()),
     planned: false,
     steps,
+    backedUp: applied.backedUp,
     instanceId,
     waited: false,
-    ...(address ? { elasticIp: address.publicIp } : {}),
+    ...(applied.address ? { elasticIp: applied.address.publicIp } : {}),
   };
   if (cfg.noWait && launch) return result;
 
   const retiring = launch?.action === 'replace' ? launch.name : undefined;
+  const seedFrom = cfg.restore ?? applied.backedUp;
+  if (retiring && !seedFrom && steps.some((s) => s.resource === 'database')) progress.note(`${retiring} took no backup, so ${instanceId} starts with an empty database.`);
   let running: EnvInstance;
+  let stage = 'never became healthy';
   try {
     running = await waitUntilServing(cfg, deps, instanceId, result);
+    stage = `could not be seeded from ${seedFrom}`;
+    if (seedFrom) result.restored = await seedData(deps, storage, cfg.env, instanceId, seedFrom);
   } catch (err) {
     if (!retiring) throw err;
-    throw await abandonReplacement(deps, instanceId, retiring, err);
+    throw await abandonReplacement(deps, instanceId, retiring, stage, err);
   }
   if (retiring) {
     if (moveAddressLater && address) {
@@ -429,6 +504,13 @@ function described(cfg: ProvisionConfig, pre: Preflight, d: Decision, now: numbe
     ...(cfg.domain ? { domain: cfg.domain } : {}),
     changes: d.drift?.changes ?? [],
     gitSha: pre.gitSha,
+    source: { key: pre.source.key, sha256: pre.source.sha256, bytes: pre.source.bytes },
+    storage: {
+      bucket: bucketName(pre.accountId, pre.region),
+      retentionDays: cfg.backupRetentionDays,
+      dumpBytes: d.data.latestDumpBytes,
+      ...storageEstimate({ sourceBytes: pre.source.bytes, dumpBytes: d.data.latestDumpBytes, retentionDays: cfg.backupRetentionDays }),
+    },
     expiresAt: expiresAt ? isoSeconds(expiresAt) : 'unknown (the box has no ExpiresAt tag)',
     budgetMinutes: PROVISION_MIN,
     budget: budgetText(),
@@ -439,8 +521,10 @@ function described(cfg: ProvisionConfig, pre: Preflight, d: Decision, now: numbe
   };
 }
 
-/** A replacement that never became healthy goes again; the old box has served throughout. */
-async function abandonReplacement(deps: ProvisionDeps, replacement: string, old: string, err: unknown): Promise<OperatorError> {
+const randomHex = (): string => randomBytes(8).toString('hex');
+
+/** A replacement that never served goes again; the old box has served throughout. */
+async function abandonReplacement(deps: ProvisionDeps, replacement: string, old: string, stage: string, err: unknown): Promise<OperatorError> {
   const hint = err instanceof OperatorError ? err.hint : (explainAwsError(err)?.hint ?? LOOK);
   let removed = `${replacement} was terminated`;
   try {
@@ -448,5 +532,5 @@ async function abandonReplacement(deps: ProvisionDeps, replacement: string, old:
   } catch (terminateErr) {
     removed = `${replacement} could NOT be terminated (${describeAwsError(terminateErr)}): \`npm run status\` shows it`;
   }
-  return new OperatorError(`The replacement box never became healthy: ${errorSummary(err)}\n${old} keeps serving; ${removed}.`, hint);
+  return new OperatorError(`The replacement box ${stage}: ${errorSummary(err)}\n${old} keeps serving; ${removed}.`, hint);
 }

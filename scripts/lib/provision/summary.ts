@@ -1,8 +1,10 @@
 // What provision prints at the end: the summary table rows, or the plan with --plan.
 import { ELASTIC_IP_HOURLY_USD } from '../aws/elastic-ip.js';
+import { formatRowCounts } from '../box/postgres-commands.js';
 import { usd } from '../core/pricing.js';
 import type { Row } from '../core/progress.js';
 import { formatStep, isMutating } from '../core/step.js';
+import { formatBytes, S3_STANDARD_USD_PER_GB_MONTH } from '../core/storage-cost.js';
 import type { ProvisionResult } from './run.js';
 
 const envFlag = (env: string) => `-- --env ${env}`;
@@ -13,9 +15,11 @@ export function provisionRows(r: ProvisionResult): Row[] {
     // What the box has (a kept one, after this run's in-place changes) or gets (a new one).
     ['Instance', `${r.instanceId ?? 'new'} (${r.instanceType}, ${r.volumeGb === undefined ? 'root volume not reported yet' : `${r.volumeGb} GiB`})`],
     ['Allowed CIDR', r.allowedCidr],
-    ['Commit', r.gitSha],
+    ['Commit', `${r.gitSha} (s3://${r.storage.bucket}/${r.source.key}, ${formatBytes(r.source.bytes)})`],
   ];
   if (r.changes.length > 0) rows.push(['Changed', r.changes.map((c) => `${c.setting} ${c.from} → ${c.to} (${c.effect})`).join('; ')]);
+  if (r.backedUp) rows.push(['Backed up', `${r.backedUp} (the replaced box's data)`]);
+  if (r.restored) rows.push(['Restored', `${r.restored.key}: ${formatRowCounts(r.restored.rows)}`]);
   if (r.appUrl) rows.push(['App', r.appUrl]);
   if (r.edge) rows.push(['Edge', 'error' in r.edge ? `could not be read (${r.edge.error}); \`npm run status\` tries again` : r.edge.summary]);
   if (r.domain) {
@@ -32,10 +36,11 @@ export function provisionRows(r: ProvisionResult): Row[] {
     ['Expires at', `${r.expiresAt} (the box removes itself; \`npm run extend\` moves it)`],
     ['Cost so far', usd(r.costSoFarUsd)],
     ['Cost', `${usd(r.hourlyUsd)}/hour, ${usd(r.ttlUsd)} for the full TTL (on-demand estimate with the volume and public IPv4)`],
+    ['Storage', storageLine(r.storage)],
   );
   if (r.creditCeiling) rows.push(['CPU credits', creditsText(r, r.creditCeiling)]);
   rows.push(['Time budget', r.budget]);
-  if (r.replaced) rows.push(['Replaced', `${r.replaced} (terminated once the new box was healthy)`]);
+  if (r.replaced) rows.push(['Replaced', `${r.replaced} (terminated once the new box was healthy${r.restored ? ' and seeded' : ''})`]);
   if (!r.planned && !r.waited) rows.push(['Status', 'launched; not waited for (`npm run status` shows progress)']);
   return rows;
 }
@@ -56,4 +61,9 @@ export function planText(r: ProvisionResult): string {
     ...(r.refused ? [`Without --replace provision stops here: ${r.refused.message}`, `  → ${r.refused.hint}`] : []),
     '',
   ].join('\n');
+}
+
+function storageLine(s: ProvisionResult['storage']): string {
+  const backups = s.dumpBytes === undefined ? 'no backup yet to size the nightly ones by' : `nightly backups of ~${formatBytes(s.dumpBytes)}`;
+  return `~${formatBytes(s.keptBytes)} kept in s3://${s.bucket}/, ${usd(s.monthlyUsd)}/month at $${S3_STANDARD_USD_PER_GB_MONTH}/GB-month (${backups}, kept ${s.retentionDays} days; the bucket itself is free)`;
 }

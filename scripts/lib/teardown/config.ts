@@ -8,6 +8,8 @@ export const teardownFields = {
   yes: { flag: 'yes', boolean: true, description: 'do not ask for confirmation' },
   allExpired: { flag: 'all-expired', boolean: true, description: 'remove every environment past its ExpiresAt' },
   ci: { flag: 'ci', env: 'CI', boolean: true, description: 'never prompt (set by CI systems)' },
+  noBackup: { flag: 'no-backup', boolean: true, description: 'skip the final backup of a box that still answers' },
+  deleteBackups: { flag: 'delete-backups', boolean: true, description: "delete the environment's backups too (kept by default)" },
 } satisfies Fields;
 
 export const teardownSchema = commonSchema
@@ -17,6 +19,8 @@ export const teardownSchema = commonSchema
     yes: flagSchema.default(false),
     allExpired: flagSchema.default(false),
     ci: flagSchema.default(false),
+    noBackup: flagSchema.default(false),
+    deleteBackups: flagSchema.default(false),
   })
   .refine((c) => c.allExpired || c.env !== undefined, { path: ['env'], error: 'expected an environment name, or --all-expired' });
 
@@ -24,7 +28,7 @@ export type TeardownConfig = z.infer<typeof teardownSchema>;
 
 export const teardownCommand: Command = {
   name: 'teardown',
-  summary: 'Removes everything an environment created: instance, security group, role, profile, parameters.',
+  summary: 'Removes everything an environment created: instance, security group, role, profile, parameters, expiry schedules, source archives; a final backup first, backups kept unless asked.',
   fields: teardownFields,
 };
 

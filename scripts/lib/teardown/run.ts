@@ -1,8 +1,12 @@
 // teardown: find everything of an environment (tags and deterministic names, so a crashed
 // provision is covered), confirm, then remove it in dependency order under the lock.
-// `--all-expired` goes through every expired environment, past any that fails.
+// `--all-expired` goes through every expired environment, past any that fails; each takes
+// its final backup first when its box answers.
 import { paginateDescribeSecurityGroups } from '@aws-sdk/client-ec2';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { DeleteParametersCommand, type SSMClient } from '@aws-sdk/client-ssm';
+import { projectStorage } from '../aws/bucket.js';
+import { backupBeforeChange } from '../backup/run.js';
 import { findInstances, observeEnvironment, type ObservedEnvironment } from '../aws/environment.js';
 import { releaseElasticIp } from '../aws/elastic-ip.js';
 import { removeExpirySchedules } from '../aws/expiry-schedule.js';
@@ -15,7 +19,9 @@ import type { Clock } from '../core/clock.js';
 import { envFilters, envNames, ownerTags, TAG, tagValue } from '../core/names.js';
 import { errorSummary, OperatorError } from '../core/operator-error.js';
 import type { Progress } from '../core/progress.js';
-import type { Step } from '../core/step.js';
+import { isMutating, type Step } from '../core/step.js';
+import { observeData, removeData } from './data.js';
+import { DEFAULT_DATA_OPTIONS, planDataTeardown, type DataOptions } from './data-plan.js';
 import { planTeardown } from './plan.js';
 
 /** How long teardown waits for the instances to terminate. */
@@ -23,6 +29,7 @@ export const TERMINATE_LIMIT_MS = 10 * 60_000;
 
 export interface TeardownDeps {
   clients: AwsClients;
+  s3: S3Client;
   progress: Progress;
   holder: string;
   clock: Clock;
@@ -35,6 +42,10 @@ export interface TeardownResult {
   env: string;
   removed: Step[];
   aborted: boolean;
+  /** The key of the final backup, when one was taken. */
+  finalBackup?: string;
+  /** What stays in the bucket (the backups, unless --delete-backups). */
+  kept?: Step[];
 }
 
 /** DeleteParameters takes at most 10 names per call. */
@@ -59,21 +70,34 @@ async function remove(seen: ObservedEnvironment, { clients, progress, clock, sgR
   if (params.length > 0) await progress.step(`delete ${params.length} parameter(s) under ${n.parameterPath}`, () => deleteParameters(clients.ssm, params));
 }
 
-export async function teardownEnvironment(env: string, deps: TeardownDeps): Promise<TeardownResult> {
+export async function teardownEnvironment(env: string, deps: TeardownDeps, data: DataOptions = DEFAULT_DATA_OPTIONS): Promise<TeardownResult> {
   const { clients, progress } = deps;
-  const first = await progress.step(`look for environment ${env}`, () => observeEnvironment(clients, env));
-  const planned = planTeardown(first);
-  if (planned.length === 0) return { env, removed: [], aborted: false };
-  if (!(await deps.confirm(`Remove ${planned.length} resource group(s) of environment "${env}"?`))) return { env, removed: [], aborted: true };
+  const storage = await projectStorage(clients, deps.s3);
+  const look = async () => {
+    const [seen, stored] = await Promise.all([observeEnvironment(clients, env), observeData(storage, env)]);
+    return { seen, stored, ...planDataTeardown(seen, stored, data) };
+  };
+  const first = await progress.step(`look for environment ${env}`, look);
+  const kept = first.after.filter((s) => !isMutating(s));
+  const planned = [...first.before, ...planTeardown(first.seen), ...first.after.filter(isMutating)];
+  if (planned.length === 0) return { env, removed: [], aborted: false, kept };
+  const removals = planned.filter((s) => s.action === 'delete').length;
+  const backupFirst = first.before.length > 0 ? ' after a final backup' : '';
+  const backups = first.after.some((s) => s.resource === 'backups' && isMutating(s)) ? ', its backups included' : '';
+  if (!(await deps.confirm(`Remove ${removals} resource group(s) of environment "${env}"${backups}${backupFirst}?`))) return { env, removed: [], aborted: true };
 
   const info = { holder: deps.holder, command: 'teardown', since: new Date(deps.clock.now()).toISOString() };
-  const removed = await withLock(clients.ssm, env, info, ownerTags(env), async () => {
+  return withLock(clients.ssm, env, info, ownerTags(env), async () => {
     // Look again under the lock: a provision may have finished meanwhile.
-    const seen = await observeEnvironment(clients, env);
-    await remove(seen, deps);
-    return planTeardown(seen);
+    const now = await look();
+    const backup = now.before[0] ? await backupBeforeChange(clients.ssm, now.before[0].name, 'teardown', progress, deps.clock) : undefined;
+    // The final backup added objects: what the bucket keeps is known only now.
+    const stored = backup ? await observeData(storage, env) : now.stored;
+    const after = planDataTeardown(now.seen, stored, data).after;
+    await remove(now.seen, deps);
+    await removeData(storage, after, stored, progress);
+    return { env, removed: [...planTeardown(now.seen), ...after.filter(isMutating)], aborted: false, finalBackup: backup, kept: after.filter((s) => !isMutating(s)) };
   }, deps.clock.now);
-  return { env, removed, aborted: false };
 }
 
 /**
@@ -105,15 +129,16 @@ export interface SweepResult {
 }
 
 /**
- * Tears down every environment named, one after another. One that fails (its lock held,
- * a group still in use, AWS refusing) does not stop the others: later expired boxes
- * would go on billing. The failures come back with the results.
+ * Tears down every environment named, one after another, each after its final backup
+ * when its box answers. One that fails (its lock held, a group still in use, AWS refusing,
+ * a backup that fails) does not stop the others: later expired boxes would go on billing.
+ * The failures come back with the results.
  */
-export async function teardownEach(envs: readonly string[], deps: TeardownDeps): Promise<SweepResult> {
+export async function teardownEach(envs: readonly string[], deps: TeardownDeps, data: DataOptions = DEFAULT_DATA_OPTIONS): Promise<SweepResult> {
   const sweep: SweepResult = { results: [], failures: [] };
   for (const env of envs) {
     try {
-      sweep.results.push(await teardownEnvironment(env, deps));
+      sweep.results.push(await teardownEnvironment(env, deps, data));
     } catch (err) {
       const reason = errorSummary(err);
       deps.progress.note(`✖ ${env}: ${reason}`);
@@ -124,9 +149,9 @@ export async function teardownEach(envs: readonly string[], deps: TeardownDeps):
 }
 
 /** `--all-expired`: every environment past its ExpiresAt, as the clock reads now. */
-export async function teardownExpired(deps: TeardownDeps): Promise<SweepResult> {
+export async function teardownExpired(deps: TeardownDeps, data: DataOptions = DEFAULT_DATA_OPTIONS): Promise<SweepResult> {
   const envs = await deps.progress.step('look for expired environments', () => findExpiredEnvironments(deps.clients, deps.clock.now()));
-  return teardownEach(envs, deps);
+  return teardownEach(envs, deps, data);
 }
 
 /** Exit status 1 for a sweep with failures, naming each one. */

@@ -6,7 +6,7 @@ import { BoxRoot } from '../../cloud-init/box-root.js';
 
 describe('bootstrap status', () => {
   it('reads a failed step with its exit code', () => {
-    expect(parseBootstrapStatus('state=failed\nstep=checkout\nexit=128\n')).to.deep.equal({ state: 'failed', step: 'checkout', exitCode: 128 });
+    expect(parseBootstrapStatus('state=failed\nstep=source\nexit=65\n')).to.deep.equal({ state: 'failed', step: 'source', exitCode: 65 });
   });
 
   it('reads a running step without an exit code', () => {
@@ -26,9 +26,9 @@ describe('bootstrap status', () => {
     const report = () => parseBootstrapReport(box.run('sh', box.relocate(toShellLine(bootstrapReport(2)))).stdout);
 
     it('gives the status and the last lines of the log', () => {
-      box.write(BOOTSTRAP_STATUS, 'state=failed\nstep=checkout\nexit=128\n');
-      box.write(BOOTSTRAP_LOG, '== pillbox-bootstrap: checkout\nfatal: not our ref\n== pillbox-bootstrap: checkout failed (exit 128)\n');
-      expect(report()).to.deep.equal({ status: { state: 'failed', step: 'checkout', exitCode: 128 }, logTail: 'fatal: not our ref\n== pillbox-bootstrap: checkout failed (exit 128)' });
+      box.write(BOOTSTRAP_STATUS, 'state=failed\nstep=source\nexit=65\n');
+      box.write(BOOTSTRAP_LOG, '== pillbox-bootstrap: source\nchecksum mismatch\n== pillbox-bootstrap: source failed (exit 65)\n');
+      expect(report()).to.deep.equal({ status: { state: 'failed', step: 'source', exitCode: 65 }, logTail: 'checksum mismatch\n== pillbox-bootstrap: source failed (exit 65)' });
     });
 
     it('says nothing, without failing, before the bootstrap has started', () => {

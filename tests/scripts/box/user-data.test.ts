@@ -8,7 +8,14 @@ import { renderUserData, type UserDataInput } from '../../../scripts/lib/box/use
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 
-const BASE: UserDataInput = { env: 'dev', region: 'eu-west-1', repoUrl: 'https://github.com/acme/pillbox', gitSha: 'a'.repeat(40), expiresAt: new Date('2026-11-22T06:30:00Z') };
+const BASE: UserDataInput = {
+  env: 'dev',
+  region: 'eu-west-1',
+  accountId: '123456789012',
+  gitSha: 'a'.repeat(40),
+  source: { key: `envs/dev/source/${'a'.repeat(40)}.tar.gz`, sha256: 'b'.repeat(64) },
+  expiresAt: new Date('2026-11-22T06:30:00Z'),
+};
 const anInput = (overrides: Partial<UserDataInput> = {}): UserDataInput => ({ ...BASE, ...overrides });
 
 const file = (input: UserDataInput, path: string): string => {

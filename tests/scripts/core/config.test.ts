@@ -1,20 +1,19 @@
 import { expect } from 'chai';
 import { parseConfig } from '../../../scripts/lib/core/config.js';
-import { toHttpsUrl, type GitRunner } from '../../../scripts/lib/core/git.js';
+import type { GitRunner } from '../../../scripts/lib/core/git.js';
 import { slugEnvName } from '../../../scripts/lib/core/names.js';
 import { OperatorError } from '../../../scripts/lib/core/operator-error.js';
 import { loadProvisionConfig, provisionFields, provisionSchema } from '../../../scripts/lib/provision/config.js';
 import { loadTeardownConfig } from '../../../scripts/lib/teardown/config.js';
 
 const onBranch =
-  (branch: string, origin = 'git@github.com:acme/pillbox.git'): GitRunner =>
+  (branch: string): GitRunner =>
   async (args) => {
     if (args.join(' ') === 'rev-parse --abbrev-ref HEAD') return branch;
-    if (args.join(' ') === 'remote get-url origin') return origin;
     throw new Error(`unexpected git ${args.join(' ')}`);
   };
 
-const provisionWith = (argv: string[], env: Record<string, string> = {}) => parseConfig(provisionFields, provisionSchema, { argv, env }, { env: 'dev', repoUrl: 'https://github.com/acme/pillbox' });
+const provisionWith = (argv: string[], env: Record<string, string> = {}) => parseConfig(provisionFields, provisionSchema, { argv, env }, { env: 'dev' });
 
 function operatorError(fn: () => unknown): OperatorError {
   try {
@@ -67,23 +66,33 @@ describe('config', () => {
     expect(provisionWith([], { PILLBOX_DOMAIN: 'pillbox.example.org' }).domain).to.equal('pillbox.example.org');
   });
 
-  it('refuses a malformed CIDR, a domain that is not one, and a non-https repository', () => {
+  it('refuses a malformed CIDR, a domain that is not one, and the flags the bucket and the edge replaced', () => {
     expect(operatorError(() => provisionWith(['--allowed-cidr', '10.0.0.300/8'])).message).to.match(/expected an IPv4 CIDR/);
     for (const bad of ['localhost', '203.0.113.10', 'app.example.com;reboot', 'app-.example.com', 'app..example.com']) {
       expect(operatorError(() => provisionWith(['--domain', bad])).message, bad).to.equal(`--domain=${bad}: expected a domain name such as app.example.com`);
     }
     expect(operatorError(() => provisionWith(['--app-port', '80'])).message, 'the public ports are the edge\'s, 80 and 443').to.equal("Unknown option '--app-port'");
-    expect(operatorError(() => provisionWith(['--repo-url', 'https://x.com/a b'])).message).to.match(/public https:\/\/ repository URL/);
+    expect(operatorError(() => provisionWith(['--repo-url', 'https://github.com/acme/pillbox'])).message, 'the source ships through the bucket').to.equal("Unknown option '--repo-url'");
   });
 
   it('refuses an unknown flag', () => {
     expect(operatorError(() => provisionWith(['--bogus'])).message).to.equal("Unknown option '--bogus'");
   });
 
-  it('defaults the environment to a slug of the git branch and the repository to origin over https', async () => {
+  it('defaults the environment to a slug of the git branch', async () => {
     const cfg = await loadProvisionConfig({ argv: [], env: {} }, onBranch('feature/Login_Page'));
     expect(cfg.env).to.equal('feature-login-page');
-    expect(cfg.repoUrl).to.equal('https://github.com/acme/pillbox.git');
+  });
+
+  it('keeps backups 14 days unless PILLBOX_BACKUP_RETENTION_DAYS says otherwise, from 1 to 3650', () => {
+    expect(provisionWith([]).backupRetentionDays).to.equal(14);
+    expect(provisionWith([], { PILLBOX_BACKUP_RETENTION_DAYS: '30' }).backupRetentionDays).to.equal(30);
+    expect(operatorError(() => provisionWith([], { PILLBOX_BACKUP_RETENTION_DAYS: '0' })).message).to.equal('PILLBOX_BACKUP_RETENTION_DAYS=0: expected a whole number of days from 1 to 3650');
+  });
+
+  it('refuses --restore with --no-wait: the restore needs the new app ready', () => {
+    expect(provisionWith(['--restore', 'latest']).restore).to.equal('latest');
+    expect(operatorError(() => provisionWith(['--restore', 'latest', '--no-wait'])).message).to.equal('--restore=latest: restoring needs the app ready: drop --no-wait');
   });
 
   it('teardown needs an environment unless --all-expired', async () => {
@@ -98,11 +107,5 @@ describe('config', () => {
     expect(slugEnvName('dependabot/npm_and_yarn/zod-4.1')).to.equal('dependabot-npm-and-yarn');
     expect(slugEnvName('123-fix')).to.equal('fix');
     expect(slugEnvName('___')).to.equal('main');
-  });
-
-  it('turns ssh remotes into https URLs', () => {
-    expect(toHttpsUrl('git@github.com:acme/pillbox.git')).to.equal('https://github.com/acme/pillbox.git');
-    expect(toHttpsUrl('ssh://git@github.com:22/acme/pillbox')).to.equal('https://github.com/acme/pillbox');
-    expect(toHttpsUrl('https://github.com/acme/pillbox')).to.equal('https://github.com/acme/pillbox');
   });
 });

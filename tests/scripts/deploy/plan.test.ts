@@ -1,14 +1,16 @@
-// The shell scripts deploy sends, run for real under sh with stand-ins for docker and git.
+// The shell scripts deploy sends, run for real under sh with a stand-in for docker.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { expect } from 'chai';
 import { observeCommand, parseObserved } from '../../../scripts/lib/deploy/plan.js';
 import { useStubBin } from '../fakes/stub-bin.js';
 
 describe('deploy scripts on the box', function () {
   this.timeout(15_000);
-  const { stub, run: runScript } = useStubBin();
+  const { dir, stub, run: runScript } = useStubBin();
 
-  it('reads the commit and the app container image through the contract compose invocation', async () => {
-    stub('git', '[ "$1 $2 $3 $4" = "-C /opt/pillbox rev-parse HEAD" ] && echo 1111111111111111111111111111111111111111');
+  it('reads the active release\'s commit and the app container image through the contract compose invocation', async () => {
+    writeFileSync(join(dir(), 'commit'), '1111111111111111111111111111111111111111\n');
     stub(
       'docker',
       `case "$*" in
@@ -17,15 +19,15 @@ describe('deploy scripts on the box', function () {
   *) echo "unexpected docker $*" >&2; exit 9 ;;
 esac`,
     );
-    const out = await runScript(observeCommand());
+    const out = await runScript(observeCommand(join(dir(), 'commit')));
     expect(out.code, out.stderr).to.equal(0);
     expect(parseObserved(out.stdout)).to.deep.equal({ commit: '1111111111111111111111111111111111111111', imageId: 'sha256:abc', imageName: 'pillbox-app' });
   });
 
   it('exits 3 when there is no app container', async () => {
-    stub('git', 'echo 1111111111111111111111111111111111111111');
+    writeFileSync(join(dir(), 'commit'), '1111111111111111111111111111111111111111\n');
     stub('docker', 'exit 0');
-    const out = await runScript(observeCommand());
+    const out = await runScript(observeCommand(join(dir(), 'commit')));
     expect(out.code).to.equal(3);
     expect(out.stderr).to.contain('no app container on the box');
   });

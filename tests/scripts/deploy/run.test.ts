@@ -12,15 +12,16 @@ import { fakeClock } from '../fakes/fake-clock.js';
 const OLD = '1111111111111111111111111111111111111111';
 const NEW = '2222222222222222222222222222222222222222';
 const OLD_IMAGE = 'sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa';
+const SOURCE = { sha: NEW, key: `envs/dev/source/${NEW}.tar.gz`, sha256: 'c'.repeat(64), bytes: 1234 };
 const COMPOSE =
   'docker compose --project-directory /opt/pillbox/compose --file /opt/pillbox/compose/compose.yaml --env-file /opt/pillbox/compose/.env --env-file /etc/pillbox/pillbox.env --env-file /etc/pillbox/secrets.env';
 
 /** Names each line the box received, so a flow reads as a list of steps. */
 function stepOf(line: string): string {
-  if (line.includes('rev-parse HEAD')) return 'observe';
-  if (line.startsWith('git -C /opt/pillbox fetch')) return 'fetch';
-  if (line === `git -C /opt/pillbox checkout --quiet --detach ${NEW}`) return 'checkout new';
-  if (line === `git -C /opt/pillbox checkout --quiet --detach ${OLD}`) return 'checkout old';
+  if (line.includes('/opt/pillbox/.pillbox-commit')) return 'observe';
+  if (line.startsWith('/usr/local/sbin/pillbox-source fetch')) return 'fetch';
+  if (line === `/usr/local/sbin/pillbox-source activate ${NEW}`) return 'checkout new';
+  if (line === `/usr/local/sbin/pillbox-source activate ${OLD}`) return 'checkout old';
   if (line === `docker image tag ${OLD_IMAGE} pillbox-app:rollback`) return 'tag rollback';
   if (line === `docker image tag ${OLD_IMAGE} pillbox-app`) return 'restore image';
   if (line === `${COMPOSE} build app`) return 'build';
@@ -50,7 +51,11 @@ describe('deploy', () => {
   beforeEach(() => (ssm = mockClient(SSMClient)));
   afterEach(() => ssm.restore());
 
-  async function deploy(faults: Faults = {}, observed = `${OLD}\n${OLD_IMAGE} pillbox-app\n`, routedAtStart = 'app', recordFails?: Error) {
+  async function deploy(
+    faults: Faults = {},
+    observed = `${OLD}\n${OLD_IMAGE} pillbox-app\n`,
+    { routedAtStart = 'app', beforeChange, recordFails }: { routedAtStart?: string; beforeChange?: (from: string) => Promise<void>; recordFails?: Error } = {},
+  ) {
     const recorded: string[] = [];
     const recordCommit = async (sha: string) => {
       if (recordFails) throw recordFails;
@@ -79,7 +84,7 @@ describe('deploy', () => {
     let result: unknown;
     let error: unknown;
     try {
-      result = await deployApp({ run, progress: new Progress({ stream: out }), newId: () => 'deadbeef', recordCommit }, { sha: NEW, healthTimeoutSeconds: 120 });
+      result = await deployApp({ run, progress: new Progress({ stream: out }), newId: () => 'deadbeef', beforeChange, recordCommit }, { source: SOURCE, healthTimeoutSeconds: 120 });
     } catch (err) {
       error = err;
     }
@@ -94,10 +99,10 @@ describe('deploy', () => {
     expect(routed()).to.equal('app');
   });
 
-  it('sends the exact git and compose commands', async () => {
+  it('sends the exact source and compose commands', async () => {
     const { lines } = await deploy();
-    expect(lines).to.include(`git -C /opt/pillbox fetch --quiet origin ${NEW}`);
-    expect(lines).to.include(`git -C /opt/pillbox checkout --quiet --detach ${NEW}`);
+    expect(lines).to.include(`/usr/local/sbin/pillbox-source fetch ${NEW} ${'c'.repeat(64)} envs/dev/source/${NEW}.tar.gz`);
+    expect(lines).to.include(`/usr/local/sbin/pillbox-source activate ${NEW}`);
     expect(lines).to.include(`${COMPOSE} build app`);
     expect(lines).to.include(`${COMPOSE} up --detach --no-deps --force-recreate app-next`);
     expect(lines.find((l) => l.includes('/readyz'))).to.match(/' sh app-next http:\/\/127\.0\.0\.1:3000\/readyz 120 docker compose /);
@@ -110,13 +115,13 @@ describe('deploy', () => {
   });
 
   it('finishes what an interrupted deploy left: with traffic on app-next, only app comes back behind it', async () => {
-    const { steps, error, routed } = await deploy({}, undefined, 'app-next');
+    const { steps, error, routed } = await deploy({}, undefined, { routedAtStart: 'app-next' });
     expect(error).to.equal(undefined);
     expect(steps.slice(6)).to.deep.equal(['start app', 'ready app', 'route app', 'drained app-next', 'stop app-next']);
     expect(routed()).to.equal('app');
   });
 
-  it('keeps the old version serving and restores image and commit when app-next never gets ready', async () => {
+  it('keeps the old version serving and restores image and release when app-next never gets ready', async () => {
     const { error, steps, routed } = await deploy({ 'ready app-next': { exitCode: 1, stderr: 'app-next was not ready after 120s\n' } });
     expect(error).to.be.instanceOf(OperatorError);
     expect(steps).to.not.include('route app-next');
@@ -165,10 +170,32 @@ describe('deploy', () => {
     expect(error?.message).to.contain('npm error code E404');
   });
 
-  it('changes nothing when the box cannot fetch the commit', async () => {
-    const { error, steps } = await deploy({ fetch: { exitCode: 128, stderr: 'fatal: remote error: upload-pack: not our ref\n' } });
+  it('changes nothing when the box cannot fetch the source archive', async () => {
+    const { error, steps } = await deploy({ fetch: { exitCode: 65, stderr: `checksum mismatch: s3://b/envs/dev/source/${NEW}.tar.gz has SHA-256 0, expected c\n` } });
     expect(steps).to.deep.equal(['observe', 'route?', 'fetch']);
-    expect(error?.message).to.match(/could not fetch 2222222 from origin[\s\S]*not our ref/);
+    expect(error?.message).to.match(/could not fetch the source archive of 2222222[\s\S]*checksum mismatch/);
+    expect(error?.hint).to.contain('--replace');
+  });
+
+  it('runs beforeChange (the pre-deploy backup) with the serving commit, then the source and the swap', async () => {
+    const calls: string[] = [];
+    const { steps, error } = await deploy({}, undefined, { beforeChange: async (from) => void calls.push(from) });
+    expect(error).to.equal(undefined);
+    expect(calls).to.deep.equal([OLD]);
+    expect(steps).to.deep.equal(['observe', 'route?', 'fetch', 'tag rollback', 'checkout new', 'build', ...SWAP_STEPS]);
+  });
+
+  it('changes nothing when beforeChange fails (it runs after the read-only checks, before the fetch), and skips it when the box already runs the commit', async () => {
+    const failing = await deploy({}, undefined, {
+      beforeChange: async () => {
+        throw new OperatorError('The backup failed on the box (exit 1)', 'x');
+      },
+    });
+    expect(failing.error?.message).to.equal('The backup failed on the box (exit 1)');
+    expect(failing.steps).to.deep.equal(['observe', 'route?']);
+    const calls: string[] = [];
+    await deploy({}, `${NEW}\n${OLD_IMAGE} pillbox-app\n`, { beforeChange: async (from) => void calls.push(from) });
+    expect(calls).to.deep.equal([]);
   });
 
   it('refuses a box that runs a prebuilt image, touching nothing', async () => {
@@ -183,7 +210,7 @@ describe('deploy', () => {
     const run = ssmRunner(new SSMClient({ region: 'eu-west-1' }), 'i-0abc', { clock: fakeClock() });
     const progress = new Progress({ stream: new PassThrough() });
     let caught: unknown;
-    await deployApp({ run, progress, newId: () => 'deadbeef', recordCommit: async () => undefined }, { sha: NEW, healthTimeoutSeconds: 120 }).catch((err: unknown) => (caught = err));
+    await deployApp({ run, progress, newId: () => 'deadbeef', recordCommit: async () => undefined }, { source: SOURCE, healthTimeoutSeconds: 120 }).catch((err: unknown) => (caught = err));
     expect(caught).to.be.instanceOf(OperatorError);
     expect((caught as OperatorError).hint).to.contain('systemctl restart pillbox.service');
   });
@@ -214,7 +241,7 @@ describe('deploy', () => {
     });
 
     it('says the box serves the new commit when the tag write fails, and that a rerun fixes the tag', async () => {
-      const { error, steps } = await deploy({}, undefined, 'app', Object.assign(new Error('You are not authorized to perform this operation.'), { name: 'UnauthorizedOperation' }));
+      const { error, steps } = await deploy({}, undefined, { recordFails: Object.assign(new Error('You are not authorized to perform this operation.'), { name: 'UnauthorizedOperation' }) });
       expect(steps.at(-1)).to.equal('stop app-next');
       expect(error?.message).to.equal(
         'The box serves 2222222, but its GitSha tag could not be updated (AWS denied the request: You are not authorized to perform this operation.); `npm run status` shows the old commit.',

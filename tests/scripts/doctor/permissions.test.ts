@@ -86,6 +86,26 @@ describe('doctor: own permissions', () => {
     expect(denied(result.data).find((d) => d.action === 'iam:PassRole')).to.deep.equal({ action: 'iam:PassRole', sid: 'PassInstanceRolesToEc2Only', cause: 'not granted', missingContext: [] });
   });
 
+  it('fails a caller whose policy predates the project bucket, naming each S3 action on the bucket and its objects', async () => {
+    const before = attached((st) => st.splice(st.findIndex((x) => x.Sid === 'ProjectBucket'), 2));
+    const result = await check(anAccount({ roles: { operator: { path: '/', policies: [before] } } }));
+    expect(result.status).to.equal('fail');
+    expect(denied(result.data).map((d) => `${d.sid} ${d.action}`).sort()).to.deep.equal([
+      'ProjectBucket s3:CreateBucket',
+      'ProjectBucket s3:ListBucket',
+      'ProjectBucket s3:PutBucketPolicy',
+      'ProjectBucket s3:PutBucketPublicAccessBlock',
+      'ProjectBucket s3:PutBucketTagging',
+      'ProjectBucket s3:PutEncryptionConfiguration',
+      'ProjectBucket s3:PutLifecycleConfiguration',
+      'ProjectObjects s3:DeleteObject',
+      'ProjectObjects s3:GetObject',
+      'ProjectObjects s3:PutObject',
+      'ProjectObjects s3:PutObjectTagging',
+    ]);
+    expect(result.detail).to.match(/^11 of \d+ actions the CLI needs are denied for arn:aws:iam::123456789012:role\/operator: s3: /);
+  });
+
   it('denies a launch whose tags the caller\'s policy does not accept: the request context is what the CLI sends', async () => {
     const policy = attached((s) => {
       const launch = s.find((x) => x.Sid === 'LaunchTaggedInstances');

@@ -5,13 +5,15 @@
 // seconds after IAM made it; the SSM agent comes online late; every invocation is unknown
 // on its first poll and in progress on the next; every list and describe pages (EC2's
 // filtered describes with an empty first page); a terminated instance's network interface
-// holds its security group a while longer. Faults, throttling bursts and crashes are
-// injected per command. Errors carry the names SDK v3 gives them (IAM's and SSM's modeled
-// exception classes; EC2's wire codes).
+// holds its security group a while longer; a new bucket answers HeadBucket late
+// (fake-s3.ts); each box has a database its data commands act on (fake-data-box.ts).
+// Faults, throttling bursts and crashes are injected per command. Errors carry the names
+// SDK v3 gives them (IAM's, SSM's and S3's modeled exception classes; EC2's wire codes).
 import { EC2Client } from '@aws-sdk/client-ec2';
 import * as ec2 from '@aws-sdk/client-ec2';
 import { IAMClient } from '@aws-sdk/client-iam';
 import * as iam from '@aws-sdk/client-iam';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import * as ssm from '@aws-sdk/client-ssm';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
@@ -20,8 +22,13 @@ import * as scheduler from '@aws-sdk/client-scheduler';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { AwsClients } from '../../../scripts/lib/core/aws-clients.js';
 import { BOOTSTRAP_STATUS, EXPIRE_DROP_IN } from '../../../scripts/lib/box/layout.js';
+import { awsError } from './aws-error.js';
 import { boxReplies, invocationAnswer, type Reply } from './fake-box.js';
 import { fakeClock, type FakeClock } from './fake-clock.js';
+import { answerData, boxData, type BoxData } from './fake-data-box.js';
+import { answerS3, type FakeBucket } from './fake-s3.js';
+
+export { awsError };
 
 type Tags = { Key?: string; Value?: string }[];
 
@@ -40,6 +47,10 @@ export interface BoxState {
   edge: string;
   /** The OnCalendar value the expiry timer's drop-in holds, once a move wrote it. */
   expiryTimer?: string;
+  /** The box's database and its data commands. */
+  data: BoxData;
+  /** The SSM agent stopped answering (the box hangs, or its network is gone). */
+  agentLost?: boolean;
 }
 
 export interface FakeInstance {
@@ -72,9 +83,11 @@ export interface Timing {
   profileVisibleMs: number;
   /** After running, the SSM agent registers this late. */
   agentOnlineMs: number;
+  /** After CreateBucket, HeadBucket answers NotFound this long. */
+  bucketVisibleMs: number;
 }
 
-export const AWS_TIMING: Timing = { pendingMs: 30_000, describeLagMs: 3_000, shuttingDownMs: 40_000, eniDetachMs: 20_000, profileVisibleMs: 12_000, agentOnlineMs: 45_000 };
+export const AWS_TIMING: Timing = { pendingMs: 30_000, describeLagMs: 3_000, shuttingDownMs: 40_000, eniDetachMs: 20_000, profileVisibleMs: 12_000, agentOnlineMs: 45_000, bucketVisibleMs: 3_000 };
 
 interface Burst {
   command: string;
@@ -99,6 +112,7 @@ export interface World {
   schedules: Map<string, scheduler.CreateScheduleCommandInput>;
   profiles: Map<string, { tags: Tags; roles: string[]; visibleAt: number }>;
   params: Map<string, { value: string; type: string; tags: Tags }>;
+  buckets: Map<string, FakeBucket>;
   unofferedTypes: string[];
   timing: Timing;
   /** Items per page of every list and describe. */
@@ -118,10 +132,6 @@ export interface World {
   log: string[];
   /** Runs before each command is answered: another actor changing the account meanwhile. */
   onCall?: (command: string) => void;
-}
-
-export function awsError(name: string, message = name): Error {
-  return Object.assign(new Error(message), { name, $fault: 'client', $metadata: { attempts: 1 } });
 }
 
 /** Healthy services as compose prints them, labels and all (the Elastic images carry many). */
@@ -146,10 +156,11 @@ export function aWorld(overrides: Partial<World> = {}): World {
     schedules: new Map(),
     profiles: new Map(),
     params: new Map(),
+    buckets: new Map(),
     unofferedTypes: [],
     timing: { ...AWS_TIMING },
     pageSize: 1,
-    box: { cloudInitExit: 0, unitState: 'active', services: healthyServices(), readyz: '200', edge: 'site 203.0.113.10\n' },
+    box: { cloudInitExit: 0, unitState: 'active', services: healthyServices(), readyz: '200', edge: 'site 203.0.113.10\n', data: boxData() },
     sentScripts: [],
     faults: new Map(),
     bursts: [],
@@ -166,7 +177,7 @@ export function failNext(world: World, command: string, error: Error, times = 1)
 }
 
 /** The throttling error each service answers with once the SDK's retries are spent. */
-const THROTTLED: Record<string, string> = { ec2: 'RequestLimitExceeded', ssm: 'ThrottlingException', iam: 'Throttling', sts: 'Throttling', scheduler: 'ThrottlingException' };
+const THROTTLED: Record<string, string> = { ec2: 'RequestLimitExceeded', ssm: 'ThrottlingException', iam: 'Throttling', sts: 'Throttling', scheduler: 'ThrottlingException', s3: 'SlowDown' };
 
 /** `times` calls of `command` are throttled, starting with the first one after `after` was called (or now). */
 export function throttleBurst(world: World, command: string, times: number, after?: string): void {
@@ -225,8 +236,11 @@ export function renderComposePs(services: PsEntry[], line: string): string {
     .join('\n');
 }
 
-/** One line of a script on a fake box. */
-function boxLine(box: BoxState, line: string): Reply {
+/** One line of a script on a fake box: its data commands first, then what the waits and moves ask. */
+function boxLine(world: World, instance: FakeInstance, line: string): Reply {
+  const box = instance.box;
+  const data = answerData(world, tagOf(instance.tags, 'Env') ?? '', box.data, line);
+  if (data) return data;
   if (line === 'cloud-init status --wait --long') return { exitCode: box.cloudInitExit, stdout: box.cloudInitExit === 0 ? 'status: done\n' : 'status: error\n' };
   if (line === 'systemctl show --property=ActiveState --value pillbox.service') return { stdout: `${box.unitState}\n` };
   if (/^docker compose .* ps --all --format /.test(line)) return { stdout: `${renderComposePs(box.services, line)}\n` };
@@ -250,13 +264,23 @@ export function fakeAws(world: World) {
     sts: new STSClient({ region: world.region, credentials }),
     scheduler: new SchedulerClient({ region: world.region, credentials }),
   };
-  const mocks = { ec2: mockClient(clients.ec2), ssm: mockClient(clients.ssm), iam: mockClient(clients.iam), sts: mockClient(clients.sts), scheduler: mockClient(clients.scheduler) };
+  /** The project bucket's client, which the CLI makes apart from the others (createS3Client). */
+  const s3 = new S3Client({ region: world.region, credentials });
+  const mocks = {
+    ec2: mockClient(clients.ec2),
+    ssm: mockClient(clients.ssm),
+    iam: mockClient(clients.iam),
+    sts: mockClient(clients.sts),
+    scheduler: mockClient(clients.scheduler),
+    s3: mockClient(s3),
+  };
   const unexpected = new Error('unexpected command in fake AWS');
   mocks.ec2.onAnyCommand().rejects(unexpected);
   mocks.ssm.onAnyCommand().rejects(unexpected);
   mocks.iam.onAnyCommand().rejects(unexpected);
   mocks.sts.onAnyCommand().rejects(unexpected);
   mocks.scheduler.onAnyCommand().rejects(unexpected);
+  mocks.s3.onAnyCommand().rejects(unexpected);
   const now = () => world.clock.now();
 
   // Wraps a handler with the clock, the crash, the fault queue and the throttling bursts of its command.
@@ -291,6 +315,9 @@ export function fakeAws(world: World) {
   const ec2h = <I, O>(name: string, fn: (input: I) => O) => h('ec2', name, fn);
   const ssmh = <I, O>(name: string, fn: (input: I) => O) => h('ssm', name, fn);
   const iamh = <I, O>(name: string, fn: (input: I) => O) => h('iam', name, fn);
+
+  // S3
+  answerS3(mocks.s3, world, now, (name, fn) => h('s3', name, fn));
 
   // STS
   mocks.sts.on(GetCallerIdentityCommand).callsFake(h('sts', 'GetCallerIdentity', () => ({ Account: world.accountId, Arn: `arn:aws:iam::${world.accountId}:user/alice` })));
@@ -549,12 +576,15 @@ export function fakeAws(world: World) {
       return { DeletedParameters: deleted, InvalidParameters: (input.Names ?? []).filter((n) => !deleted.includes(n)) };
     }),
   );
-  const agentOnline = (i: FakeInstance) => i.state === 'running' && now() >= i.launchedAt + world.timing.pendingMs + world.timing.agentOnlineMs;
+  const agentRegistered = (i: FakeInstance) => i.state === 'running' && now() >= i.launchedAt + world.timing.pendingMs + world.timing.agentOnlineMs;
+  const agentOnline = (i: FakeInstance) => agentRegistered(i) && !i.box.agentLost;
   mocks.ssm.on(ssm.DescribeInstanceInformationCommand).callsFake(
     ssmh('DescribeInstanceInformation', (input: ssm.DescribeInstanceInformationCommandInput) => {
       const ids = input.Filters?.find((f) => f.Key === 'InstanceIds')?.Values ?? [];
-      const online = world.instances.filter((i) => ids.includes(i.id) && agentOnline(i)).map((i) => ({ InstanceId: i.id, PingStatus: 'Online' as const }));
-      const { items, next } = page(world, online, input.NextToken, true);
+      const listed = world.instances
+        .filter((i) => ids.includes(i.id) && agentRegistered(i))
+        .map((i) => ({ InstanceId: i.id, PingStatus: agentOnline(i) ? ('Online' as const) : ('ConnectionLost' as const) }));
+      const { items, next } = page(world, listed, input.NextToken, true);
       return { InstanceInformationList: items, NextToken: next };
     }),
   );
@@ -565,7 +595,7 @@ export function fakeAws(world: World) {
       if (!target || !agentOnline(target)) throw new ssm.InvalidInstanceId({ message: 'Instances not in a valid state for account', $metadata: {} });
       const lines = input.Parameters?.commands ?? [];
       world.sentScripts.push(lines);
-      const answer = boxReplies((line) => boxLine(target.box, line));
+      const answer = boxReplies((line) => boxLine(world, target, line));
       // `set -eu`: the lines run in order and the first failure ends the script.
       const reply: Required<Reply> = { exitCode: 0, stdout: '', stderr: '' };
       for (const line of lines.slice(1)) {
@@ -737,13 +767,9 @@ export function fakeAws(world: World) {
   );
 
   const restore = () => {
-    mocks.ec2.restore();
-    mocks.ssm.restore();
-    mocks.iam.restore();
-    mocks.sts.restore();
-    mocks.scheduler.restore();
+    for (const mock of Object.values(mocks)) mock.restore();
   };
-  return { clients, mocks, restore, clock: world.clock };
+  return { clients, s3, mocks, restore, clock: world.clock };
 }
 
 export type FakeAws = ReturnType<typeof fakeAws>;
@@ -761,7 +787,7 @@ export function useFakeAws(use: (world: World, fake: FakeAws) => void): void {
 
 /** Names of the commands a mock received, in order (e.g. ['DescribeVpcsCommand', ...]). */
 export function commandNames(fake: FakeAws): string[] {
-  const calls: { args: unknown[] }[] = [fake.mocks.ec2, fake.mocks.ssm, fake.mocks.iam, fake.mocks.sts, fake.mocks.scheduler].flatMap((m) => m.calls() as { args: unknown[] }[]);
+  const calls: { args: unknown[] }[] = Object.values(fake.mocks).flatMap((m) => m.calls() as { args: unknown[] }[]);
   return calls.map((c) => (c.args[0] as { constructor: { name: string } }).constructor.name);
 }
 

@@ -2,9 +2,13 @@
 // while every deadline and interval is still honoured.
 import type { Clock } from '../../../scripts/lib/core/clock.js';
 
-export type FakeClock = Clock & { elapsed: () => number };
+export type FakeClock = Clock & {
+  elapsed: () => number;
+  /** Time passing in the world while nobody waits (work the fake AWS does). */
+  advance: (ms: number) => void;
+};
 
 export function fakeClock(start = Date.parse('2026-11-21T10:00:00Z')): FakeClock {
   let t = start;
-  return { now: () => t, sleep: async (ms) => void (t += ms), elapsed: () => t - start };
+  return { now: () => t, sleep: async (ms) => void (t += ms), elapsed: () => t - start, advance: (ms) => void (t += ms) };
 }

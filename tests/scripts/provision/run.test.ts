@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { gunzipSync } from 'node:zlib';
 import * as ec2 from '@aws-sdk/client-ec2';
 import { CreateRoleCommand, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { PutParameterCommand, SendCommandCommand } from '@aws-sdk/client-ssm';
@@ -116,7 +117,7 @@ describe('provision', () => {
         expect(p.Tags).to.deep.include({ Key: 'Project', Value: 'pillbox' });
       }
       const input = fake.mocks.ec2.commandCalls(ec2.RunInstancesCommand)[0]!.args[0].input;
-      const userData = Buffer.from(input.UserData ?? '', 'base64').toString('utf8');
+      const userData = gunzipSync(Buffer.from(input.UserData ?? '', 'base64')).toString('utf8');
       const everyTag = JSON.stringify(input.TagSpecifications);
       for (const p of puts) {
         expect(userData).not.to.include(p.Value);
@@ -203,6 +204,8 @@ describe('provision', () => {
       expect(commandNames(fake).filter((n) => MUTATING.test(n))).to.deep.equal([]);
       expect(result.planned).to.equal(true);
       expect(result.steps.map((s) => `${s.action} ${s.resource}`)).to.deep.equal([
+        'create bucket',
+        'create source',
         'create role',
         'create role-policy',
         'create instance-profile',
@@ -240,10 +243,10 @@ describe('provision', () => {
       expect(provisionRows(result)).to.deep.include(['Time budget', budget]);
     });
 
-    it('on a running environment plans to keep everything', async () => {
+    it('on a running environment plans to keep everything, writing again only what converges', async () => {
       await provision(aConfig(), depsFor(fake));
       const plan = await provision(aConfig({ plan: true }), depsFor(fake));
-      expect(plan.steps.filter((s) => s.action !== 'keep').map((s) => s.resource)).to.deep.equal(['role-policy']);
+      expect(plan.steps.filter((s) => s.action !== 'keep').map((s) => `${s.action} ${s.resource}`)).to.deep.equal(['update bucket', 'update source', 'update role-policy']);
     });
   });
 
@@ -348,7 +351,7 @@ describe('provision', () => {
         const first = (command: string) => world.log.indexOf(command);
         expect(first('AllocateAddress')).to.be.lessThan(first('RunInstances'));
         expect(first('AssociateAddress'), 'attached before the box is waited for').to.be.lessThan(first('SendCommand'));
-        const userData = Buffer.from(fake.mocks.ec2.commandCalls(ec2.RunInstancesCommand)[0]!.args[0].input.UserData ?? '', 'base64').toString('utf8');
+        const userData = gunzipSync(Buffer.from(fake.mocks.ec2.commandCalls(ec2.RunInstancesCommand)[0]!.args[0].input.UserData ?? '', 'base64')).toString('utf8');
         expect(userData).to.include('PILLBOX_DOMAIN=app.example.com');
         expect(userData).to.include('PILLBOX_ACME_PROFILE=classic');
       });
@@ -444,9 +447,10 @@ describe('provision', () => {
       expect(commandNames(fake).filter((n) => MUTATING.test(n))).to.deep.equal([]);
     });
 
-    it('refuses a commit that is not on the remote, before touching AWS resources', async () => {
-      expect((await rejection(provision(aConfig(), depsFor(fake, { git: aGit({ pushed: false }) })))).message).to.match(/The commit 3f2a1c0 is not on https:\/\/github.com\/acme\/pillbox/);
-      expect(commandNames(fake).filter((n) => MUTATING.test(n))).to.deep.equal([]);
+    it('ships a commit no remote has: git is never asked about a remote', async () => {
+      const git = aGit();
+      await provision(aConfig(), depsFor(fake, { git }));
+      expect(git.asked.filter((c) => /ls-remote|fetch|push|remote/.test(c))).to.deep.equal([]);
     });
 
     it('tells the second of two concurrent provisions who holds the lock', async () => {
@@ -521,10 +525,10 @@ describe('provision', () => {
 
     it('names the bootstrap step that failed, with the last lines of its log', async () => {
       world.box.cloudInitExit = 1;
-      world.box.bootstrapReport = `state=failed\nstep=checkout\nexit=128\n${REPORT_SEPARATOR}\n== pillbox-bootstrap: checkout\nfatal: remote error: upload-pack: not our ref 3f2a1c0\n`;
+      world.box.bootstrapReport = `state=failed\nstep=source\nexit=65\n${REPORT_SEPARATOR}\n== pillbox-bootstrap: source\nchecksum mismatch: s3://pillbox-123456789012-eu-west-1/envs/dev/source/3f2a1c0.tar.gz has SHA-256 aa, expected bb\n`;
       const err = await rejection(provision(aConfig(), depsFor(fake)));
       expect(err.message).to.equal(
-        'cloud-init failed on the box: the first boot stopped at step "checkout" (exit 128):\n== pillbox-bootstrap: checkout\nfatal: remote error: upload-pack: not our ref 3f2a1c0',
+        'cloud-init failed on the box: the first boot stopped at step "source" (exit 65):\n== pillbox-bootstrap: source\nchecksum mismatch: s3://pillbox-123456789012-eu-west-1/envs/dev/source/3f2a1c0.tar.gz has SHA-256 aa, expected bb',
       );
       expect(err.hint).to.equal('Read /var/log/pillbox-bootstrap.log on the box (`npm run session`), fix, then `npm run provision -- --replace`.');
     });

@@ -15,6 +15,8 @@ const aResult = (overrides: Partial<ProvisionResult> = {}): ProvisionResult => (
   publicIp: '203.0.113.10',
   appUrl: 'https://203.0.113.10/',
   gitSha: '3f2a1c0',
+  source: { key: 'envs/dev/source/3f2a1c0.tar.gz', sha256: 'ab'.repeat(32), bytes: 1_200_000 },
+  storage: { bucket: 'pillbox-123456789012-eu-west-1', retentionDays: 14, keptBytes: 6_000_000, monthlyUsd: 0.000138 },
   expiresAt: '2026-11-21T18:00:00Z',
   budgetMinutes: 50,
   budget: '50 min',

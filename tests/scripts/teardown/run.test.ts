@@ -2,34 +2,19 @@ import { expect } from 'chai';
 import * as ec2 from '@aws-sdk/client-ec2';
 import { DeleteConflictException } from '@aws-sdk/client-iam';
 import { DeleteParametersCommand } from '@aws-sdk/client-ssm';
-import { PassThrough } from 'node:stream';
-import { Progress } from '../../../scripts/lib/core/progress.js';
+import { bucketName, sourcePrefix } from '../../../scripts/lib/aws/bucket-keys.js';
 import { provision } from '../../../scripts/lib/provision/run.js';
-import { findExpiredEnvironments, sweepFailure, teardownEnvironment, teardownExpired, type TeardownDeps } from '../../../scripts/lib/teardown/run.js';
+import { findExpiredEnvironments, sweepFailure, teardownEnvironment, teardownExpired } from '../../../scripts/lib/teardown/run.js';
 import { teardownRows } from '../../../scripts/lib/teardown/summary.js';
 import { commandNames, failNext, rejection, settle, useFakeAws, type FakeAws, type World } from '../fakes/fake-aws.js';
+import { keysUnder } from '../fakes/fake-s3.js';
 import { aConfig, depsFor } from '../provision/fixtures.js';
+import { teardownDeps } from './fixtures.js';
 
+const BUCKET = bucketName('123456789012', 'eu-west-1');
 const MUTATING = /^(Create|Put|Delete|Run|Terminate|Authorize|Revoke|Add|Remove|Send|Attach|Detach|Modify)/;
 
-function teardownDeps(fake: FakeAws, overrides: Partial<TeardownDeps> = {}): TeardownDeps & { questions: string[]; log: () => string } {
-  const questions: string[] = [];
-  const stream = new PassThrough();
-  let log = '';
-  stream.on('data', (c: Buffer) => (log += c.toString()));
-  return {
-    clients: fake.clients,
-    progress: new Progress({ stream, now: fake.clock.now }),
-    holder: 'alice@laptop',
-    clock: fake.clock,
-    confirm: async (q) => (questions.push(q), true),
-    questions,
-    log: () => log,
-    ...overrides,
-  };
-}
-
-/** What of environment `env` still exists (instances on their way out excluded). */
+/** What of environment `env` still exists (instances on their way out, and the backups teardown keeps, excluded). */
 function leftOf(world: World, env = 'dev'): string[] {
   const own = (tags: { Key?: string; Value?: string }[]) => tags.some((t) => t.Key === 'Env' && t.Value === env);
   return [
@@ -40,6 +25,7 @@ function leftOf(world: World, env = 'dev'): string[] {
     ...[...world.params.keys()].filter((p) => p.startsWith(`/pillbox/${env}/`)).map((p) => `parameter ${p}`),
     ...world.addresses.filter((a) => own(a.tags)).map((a) => `address ${a.publicIp}`),
     ...[...world.schedules.keys()].filter((s) => s.startsWith(`pillbox-${env}-expiry-`)).map((s) => `schedule ${s}`),
+    ...keysUnder(world, BUCKET, sourcePrefix(env)).map((k) => `object ${k}`),
   ];
 }
 
@@ -55,6 +41,13 @@ function expectEmpty(world: World, env = 'dev'): void {
  */
 const PROVISION_MUTATIONS = [
   'PutParameter', // the lock
+  'CreateBucket', // the project bucket, then its settings
+  'PutPublicAccessBlock',
+  'PutBucketEncryption',
+  'PutBucketPolicy',
+  'PutBucketLifecycleConfiguration',
+  'PutBucketTagging',
+  'PutObject', // the source archive
   'CreateRole',
   'PutRolePermissionsBoundary', // a kept role from an older version converges too
   'PutRolePolicy',
@@ -87,8 +80,8 @@ describe('teardown', () => {
     await provision(aConfig(), depsFor(fake));
     const result = await teardownEnvironment('dev', teardownDeps(fake));
     expectEmpty(world);
-    expect(result.removed.map((s) => s.resource)).to.deep.equal(['instance', 'security-group', 'instance-profile', 'role', 'secrets']);
-    expect(result.removed.at(-1)?.detail).to.equal('8 parameter(s)');
+    expect(result.removed.map((s) => s.resource)).to.deep.equal(['instance', 'security-group', 'instance-profile', 'role', 'secrets', 'source']);
+    expect(result.removed.find((s) => s.resource === 'secrets')?.detail).to.equal('8 parameter(s)');
   });
 
   it('releases the Elastic IP of an environment with a domain once its instance is terminated', async () => {
@@ -132,8 +125,10 @@ describe('teardown', () => {
     fake.mocks.ssm.resetHistory();
     fake.mocks.iam.resetHistory();
     fake.mocks.scheduler.resetHistory();
+    fake.mocks.s3.resetHistory();
     const again = await teardownEnvironment('dev', teardownDeps(fake));
-    expect(again).to.deep.equal({ env: 'dev', removed: [], aborted: false });
+    // The final backup stays: only --delete-backups removes it.
+    expect(again).to.deep.equal({ env: 'dev', removed: [], aborted: false, kept: [{ action: 'keep', resource: 'backups', name: 'envs/dev/backups/', detail: '2 object(s); --delete-backups removes them' }] });
     expect(commandNames(fake).filter((n) => /^(Delete|Terminate|Remove|Put)/.test(n))).to.deep.equal([]);
   });
 
@@ -224,8 +219,8 @@ describe('teardown', () => {
   it('asks once, naming the environment', async () => {
     await provision(aConfig(), depsFor(fake));
     const deps = teardownDeps(fake);
-    await teardownEnvironment('dev', deps);
-    expect(deps.questions).to.deep.equal(['Remove 5 resource group(s) of environment "dev"?']);
+    await teardownEnvironment('dev', deps, { finalBackup: false, deleteBackups: false });
+    expect(deps.questions).to.deep.equal(['Remove 6 resource group(s) of environment "dev"?']);
   });
 
   it('waits its turn: a provision holding the lock stops the teardown with who holds it', async () => {

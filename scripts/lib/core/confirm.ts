@@ -1,0 +1,12 @@
+// Asking the operator before a destructive step: on a terminal, or not at all with --yes
+// (or in CI); without a terminal and without --yes, the command stops and says so.
+import { question } from 'zx';
+import { OperatorError } from './operator-error.js';
+
+export const terminalConfirm =
+  (command: string, { yes, ci }: { yes: boolean; ci: boolean }) =>
+  async (q: string): Promise<boolean> => {
+    if (yes || ci) return true;
+    if (!process.stdin.isTTY) throw new OperatorError(`${command} needs a confirmation and there is no terminal to ask.`, 'Pass --yes.');
+    return /^y(es)?$/i.test((await question(`${q} [y/N] `)).trim());
+  };

@@ -1,0 +1,57 @@
+// The backup timer and service, and the expiry's last backup, as systemd reads them:
+// `systemd-analyze verify` (systemd 252 here, as on AL2023) on the rendered unit files.
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import { BACKUP_SERVICE, BACKUP_TIMER, EXPIRE_SERVICE } from '../../scripts/lib/box/layout.js';
+import { CLOUD_INIT_DIR, fillPlaceholders, placeholders } from '../../scripts/lib/box/user-data.js';
+
+const UNITS: [string, string][] = [
+  ['backup.service', BACKUP_SERVICE],
+  ['backup.timer', BACKUP_TIMER],
+  ['expire.service', EXPIRE_SERVICE],
+];
+
+describe('the backup units', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'pillbox-units-'));
+    // systemd-analyze checks that ExecStart= programs exist: the script stands at a local path.
+    writeFileSync(join(dir, 'pillbox-backup'), '#!/bin/sh\n');
+    chmodSync(join(dir, 'pillbox-backup'), 0o755);
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  function render(edit: (text: string) => string = (t) => t): string[] {
+    const values = {
+      ...placeholders({ env: 'dev', region: 'eu-west-1', accountId: '123456789012', gitSha: 'a'.repeat(40), source: { key: 'k', sha256: 'b'.repeat(64) }, expiresAt: new Date('2026-11-22T06:30:00Z') }),
+      BACKUP_BIN: join(dir, 'pillbox-backup'),
+    };
+    return UNITS.map(([file, unit]) => {
+      writeFileSync(join(dir, unit), edit(fillPlaceholders(readFileSync(`${CLOUD_INIT_DIR}${file}`, 'utf8'), values, file)));
+      return join(dir, unit);
+    });
+  }
+
+  const verify = (files: string[]) => execFileSync('systemd-analyze', ['verify', ...files], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+
+  it('pass systemd-analyze verify', () => {
+    expect(() => verify(render())).not.to.throw();
+  });
+
+  it('are refused by systemd-analyze when broken (the validator really runs)', () => {
+    expect(() => verify(render((t) => t.replace(/^OnCalendar=.*$/m, 'OnCalendar=every full moon')))).to.throw(/calendar/);
+  });
+
+  it('start the service the timer is named after, nightly, persistently, with a bounded run', () => {
+    const [service, timer] = render().map((f) => readFileSync(f, 'utf8'));
+    expect(BACKUP_TIMER.replace(/\.timer$/, '.service')).to.equal(BACKUP_SERVICE);
+    expect(timer).to.match(/^Persistent=true$/m);
+    expect(timer).to.match(/^RandomizedDelaySec=30min$/m);
+    expect(service).to.match(/^Type=oneshot$/m);
+    expect(service).to.match(/^TimeoutStartSec=1h$/m);
+    expect(service).to.match(/^After=pillbox\.service$/m);
+  });
+});

@@ -1,0 +1,111 @@
+import { PassThrough } from 'node:stream';
+import { expect } from 'chai';
+import { backupKeys } from '../../../scripts/lib/aws/bucket-keys.js';
+import { storageFor } from '../../../scripts/lib/aws/bucket.js';
+import { Progress } from '../../../scripts/lib/core/progress.js';
+import { restoreDatabase, type RestoreDeps } from '../../../scripts/lib/restore/run.js';
+import { aWorld, fakeAws, rejection, type FakeAws, type World } from '../fakes/fake-aws.js';
+import { boxData, dataRunner, type BoxData } from '../fakes/fake-data-box.js';
+import { aBucket, sha256Base64 } from '../fakes/fake-s3.js';
+
+const BUCKET = 'pillbox-123456789012-eu-west-1';
+const request = { env: 'dev', from: 'latest', backupFirst: true, healthTimeoutSeconds: 120 };
+
+describe('restore', () => {
+  let world: World;
+  let fake: FakeAws;
+  let box: BoxData;
+  let questions: string[];
+  let deps: RestoreDeps;
+  beforeEach(async () => {
+    world = aWorld();
+    fake = fakeAws(world);
+    aBucket(world, BUCKET);
+    box = boxData();
+    const run = dataRunner(world, 'dev', box);
+    questions = [];
+    deps = {
+      run,
+      storage: storageFor(fake.s3, world.accountId, world.region),
+      progress: new Progress({ stream: new PassThrough() }),
+      newId: () => 'feedc0de',
+      confirm: async (q) => (questions.push(q), true),
+    };
+    // Two nights of backups, taken by the box itself.
+    await run(['/usr/local/sbin/pillbox-backup', 'nightly']);
+    await run(['/usr/local/sbin/pillbox-backup', 'nightly']);
+    box.steps.length = 0;
+  });
+  afterEach(() => fake.restore());
+
+  it('backs up the data it replaces, then downloads, renders, stops the app, applies, starts it and counts rows', async () => {
+    const result = await restoreDatabase(deps, request);
+    expect(box.steps).to.deep.equal(['backup', 'download', 'render', 'stop', 'apply', 'start', 'count', 'cleanup']);
+    expect(result?.rows).to.deep.equal({ medications: 3, schema_migrations: 1 });
+    expect(result?.before?.reason).to.equal('pre-restore');
+  });
+
+  it('brings back the rows the backup holds, over what the box held since', async () => {
+    box.rows = { medications: 9, schema_migrations: 2 };
+    const result = await restoreDatabase(deps, request);
+    expect(box.rows).to.deep.equal({ medications: 3, schema_migrations: 1 });
+    expect(result?.rows).to.deep.equal(box.rows);
+  });
+
+  it('restores the latest backup as it was before its own safety backup, never that one', async () => {
+    const result = await restoreDatabase(deps, request);
+    expect(result?.restored.key).to.equal(backupKeys('dev', '20261121T100200Z').dump);
+    expect(result?.before?.key).to.equal(backupKeys('dev', '20261121T100300Z').dump);
+  });
+
+  it('asks before anything changes, naming the backup it found; no means nothing runs on the box', async () => {
+    deps.confirm = async (q) => (questions.push(q), false);
+    expect(await restoreDatabase(deps, request)).to.equal(undefined);
+    expect(questions).to.deep.equal(['Replace the data of "dev" with envs/dev/backups/20261121T100200Z.dump (2026-11-21 10:02:00 UTC, commit c0ffee0, nightly)?']);
+    expect(box.steps).to.deep.equal([]);
+  });
+
+  it('refuses a backup whose SHA-256 in S3 is not its manifest\'s, before touching the box', async () => {
+    const dump = world.buckets.get(BUCKET)!.objects.get(backupKeys('dev', '20261121T100200Z').dump)!;
+    dump.checksumSha256 = sha256Base64(Buffer.from('another dump'));
+    const err = await rejection(restoreDatabase(deps, request));
+    expect(err.message).to.include('checksum mismatch');
+    expect(box.steps).to.deep.equal([]);
+  });
+
+  it('refuses when the downloaded dump does not match (the box checks too), with the app never stopped', async () => {
+    // The object changed after it was verified in S3: only the box's own check can see it.
+    box.failing.download = { exitCode: 65, stdout: '', stderr: 'checksum mismatch: s3://b/k has SHA-256 00, expected ab\n' };
+    const err = await rejection(restoreDatabase(deps, request));
+    expect(err.message).to.match(/^Refusing to restore envs\/dev\/backups\/20261121T100200Z\.dump: checksum mismatch after download/);
+    expect(err.hint).to.match(/^Nothing changed/);
+    expect(box.steps).to.deep.equal(['backup', 'download', 'cleanup']);
+  });
+
+  it('refuses a dump pg_restore cannot read, with the app never stopped', async () => {
+    box.failing.render = { exitCode: 1, stdout: '', stderr: 'pg_restore: error: could not read from input file: end of file\n' };
+    const err = await rejection(restoreDatabase(deps, request));
+    expect(err.message).to.include('could not read from input file');
+    expect(box.steps).to.not.include('stop');
+  });
+
+  it('starts the app again on the data it had when the restore fails, and says it was rolled back', async () => {
+    box.failing.apply = { exitCode: 3, stdout: '', stderr: 'ERROR:  role "pillbox_app" does not exist\n' };
+    const err = await rejection(restoreDatabase(deps, request));
+    expect(err.message).to.match(/^The restore failed and was rolled back; the data is as it was\.\nERROR: {2}role "pillbox_app" does not exist$/);
+    expect(box.steps).to.deep.equal(['backup', 'download', 'render', 'stop', 'apply', 'start', 'cleanup']);
+  });
+
+  it('says so when the app does not come back after a restore', async () => {
+    box.failing.start = { exitCode: 1, stdout: '', stderr: 'container pillbox-app-1 is unhealthy\n' };
+    const err = await rejection(restoreDatabase(deps, request));
+    expect(err.message).to.match(/^The data is restored, but the app did not turn healthy again/);
+    expect(err.hint).to.include('npm run logs app');
+  });
+
+  it('skips the safety backup when asked (a box launched a moment ago)', async () => {
+    const result = await restoreDatabase(deps, { ...request, backupFirst: false });
+    expect(result?.before).to.equal(undefined);
+    expect(box.steps[0]).to.equal('download');
+  });
+});
