@@ -1,15 +1,14 @@
 // npm run status [-- --env <name> | --all] [--json]: every pillbox environment in the region, or one.
 import { randomBytes } from 'node:crypto';
-import { z } from 'zod';
 import { EnvironmentNotFound } from './lib/aws/environment.js';
 import { createAwsClients, resolveRegion } from './lib/core/aws-clients.js';
-import { helpText, parseConfig, processSources } from './lib/core/config.js';
+import { everyEnvironmentFields, everyEnvironmentSchema, helpText, parseConfig, processSources } from './lib/core/config.js';
 import { runCli } from './lib/core/operator-error.js';
-import { statusCommand, statusFields, statusSchema } from './lib/status/config.js';
+import { statusCommand } from './lib/status/config.js';
 import { collectStatus, renderStatus } from './lib/status/report.js';
 
 await runCli(async (argv) => {
-  const cfg: z.infer<typeof statusSchema> = parseConfig(statusFields, statusSchema, processSources(argv));
+  const cfg = parseConfig(everyEnvironmentFields, everyEnvironmentSchema, processSources(argv));
   if (cfg.help) return void process.stdout.write(helpText(statusCommand));
   const clients = createAwsClients(cfg.region);
   const region = await resolveRegion(clients);

@@ -81,6 +81,15 @@ export const commonSchema = z.object({
 
 export type CommonConfig = z.infer<typeof commonSchema>;
 
+/** The settings of a command that shows every environment unless --env names one (status, backups). */
+export const everyEnvironmentFields = {
+  ...commonFields,
+  env: { flag: 'env', env: 'PILLBOX_ENV', description: 'show only this environment (default: all of them)' },
+  all: { flag: 'all', boolean: true, description: 'show every environment even when PILLBOX_ENV is set' },
+} satisfies Fields;
+
+export const everyEnvironmentSchema = commonSchema.extend({ env: envNameSchema.optional(), all: flagSchema.default(false) });
+
 /** How a flag is written on the command line: `--ttl-hours <value>`, `--plan`. */
 export const flagLabel = (f: Field): string => `--${f.flag}${f.boolean ? '' : ' <value>'}`;
 
