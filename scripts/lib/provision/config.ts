@@ -12,7 +12,7 @@ export const DEFAULT_VOLUME_GB = 30;
 export const provisionFields = {
   ...commonFields,
   instanceType: { flag: 'instance-type', env: 'PILLBOX_INSTANCE_TYPE', description: `instance type (default ${DEFAULT_INSTANCE_TYPE}; a running box keeps its own)` },
-  ttlHours: { flag: 'ttl-hours', env: 'PILLBOX_TTL_HOURS', description: `hours until the box removes itself (default ${DEFAULT_TTL_HOURS}, max ${MAX_TTL_HOURS}; moves a running box's expiry later)` },
+  ttlHours: { flag: 'ttl-hours', env: 'PILLBOX_TTL_HOURS', description: `hours until the instance terminates itself; teardown removes the rest (default ${DEFAULT_TTL_HOURS}, max ${MAX_TTL_HOURS}; moves a running box's expiry later)` },
   allowedCidr: {
     flag: 'allowed-cidr',
     env: 'PILLBOX_ALLOWED_CIDR',

@@ -28,7 +28,7 @@ export function provisionRows(r: ProvisionResult): Row[] {
   }
   // A domain always has one (allocated by this run if it did not exist).
   if (r.domain || r.elasticIp) {
-    rows.push(['Elastic IP', `${r.elasticIp ?? 'allocated by the run'}: ${usd(ELASTIC_IP_HOURLY_USD)}/hour until \`npm run teardown\` releases it, also after the box removes itself`]);
+    rows.push(['Elastic IP', `${r.elasticIp ?? 'allocated by the run'}: ${usd(ELASTIC_IP_HOURLY_USD)}/hour until \`npm run teardown\` releases it, also after the instance terminates itself`]);
   }
   rows.push(
     ['Kibana', `npm run kibana ${envFlag(r.env)}  → http://localhost:5601`],

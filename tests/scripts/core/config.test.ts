@@ -49,7 +49,7 @@ describe('config', () => {
   it('stops on a bad value with one line naming where it came from and what is expected', () => {
     const err = operatorError(() => provisionWith([], { PILLBOX_TTL_HOURS: 'abc' }));
     expect(err.message).to.equal('PILLBOX_TTL_HOURS=abc: expected a whole number of hours from 1 to 72');
-    expect(err.hint).to.equal("Set --ttl-hours or PILLBOX_TTL_HOURS: hours until the box removes itself (default 8, max 72; moves a running box's expiry later).");
+    expect(err.hint).to.equal("Set --ttl-hours or PILLBOX_TTL_HOURS: hours until the instance terminates itself; teardown removes the rest (default 8, max 72; moves a running box's expiry later).");
   });
 
   it('caps the TTL', () => {

@@ -38,7 +38,7 @@ describe('provision summary', () => {
   it('names the DNS record to create and the Elastic IP with its cost, for a domain', () => {
     const r = rows(aResult({ domain: 'app.example.com', elasticIp: '198.51.100.20', publicIp: '198.51.100.20' }));
     expect(r['DNS']).to.equal("create or check the record: app.example.com. A 198.51.100.20 (Let's Encrypt validates through it)");
-    expect(r['Elastic IP']).to.equal('198.51.100.20: $0.0050/hour until `npm run teardown` releases it, also after the box removes itself');
+    expect(r['Elastic IP']).to.equal('198.51.100.20: $0.0050/hour until `npm run teardown` releases it, also after the instance terminates itself');
   });
 
   it('shows no DNS or Elastic IP rows without a domain', () => {
