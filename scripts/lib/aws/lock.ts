@@ -47,7 +47,8 @@ export const lockSince = (held: HeldLock): number => (held.info.since ? Date.par
 export const describeLock = ({ info }: HeldLock): string =>
   `${info.holder ?? 'another run'} (${info.command ?? 'unknown command'} since ${info.since ?? 'an unknown time'})`;
 
-export const unlockCommand = (env: string): string => `npm run unlock -- --env ${env}`;
+/** The command that clears the lock, with the region the client talks to (a printed command must work as is). */
+export const unlockCommand = async (ssm: SSMClient, env: string): Promise<string> => `npm run unlock -- --env ${env} --region ${await ssm.config.region()}`;
 
 export async function acquireLock(ssm: SSMClient, env: string, info: LockInfo, tags: Tag[], now: () => number = Date.now): Promise<void> {
   const name = envNames(env).lockParameter;
@@ -61,11 +62,12 @@ export async function acquireLock(ssm: SSMClient, env: string, info: LockInfo, t
   const held = (await readLock(ssm, env).catch(() => undefined)) ?? { name, value: '', info: {} };
   const since = lockSince(held);
   const stale = !Number.isNaN(since) && now() - since > STALE_MS;
+  const unlock = await unlockCommand(ssm, env);
   throw new OperatorError(
     `Environment "${env}" is locked by ${describeLock(held)}.`,
     stale
-      ? `That lock is over 2 hours old, so its run probably died: remove it with \`${unlockCommand(env)}\` and run again.`
-      : `Wait for that run to finish; if it was interrupted, remove the lock with \`${unlockCommand(env)}\`.`,
+      ? `That lock is over 2 hours old, so its run probably died: remove it with \`${unlock}\` and run again.`
+      : `Wait for that run to finish; if it was interrupted, remove the lock with \`${unlock}\`.`,
   );
 }
 

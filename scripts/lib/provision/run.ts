@@ -201,11 +201,11 @@ async function undo(deps: ProvisionDeps, env: string, created: Created): Promise
 }
 
 /** The failure that stopped the run, plus what undoing it left behind (if anything). */
-function withLeftovers(err: unknown, env: string, left: string[]): unknown {
+function withLeftovers(err: unknown, env: string, region: string, left: string[]): unknown {
   if (left.length === 0) return err;
   return new OperatorError(
     `${errorSummary(err)}\nUndoing this run left behind: ${left.join('; ')}.`,
-    `Remove them with \`npm run teardown -- --env ${env}\` (it finds them by name and tag).`,
+    `Remove them with \`npm run teardown -- --env ${env} --region ${region}\` (it finds them by name and tag).`,
   );
 }
 
@@ -353,7 +353,7 @@ async function apply(cfg: ProvisionConfig, pre: Preflight, seen: ObservedEnviron
     // Nothing half-made: without a new instance, remove what this run created.
     if (launched !== undefined) throw err;
     const left = await deps.progress.step('undo what this run created', () => undo(deps, cfg.env, created));
-    throw withLeftovers(err, cfg.env, left);
+    throw withLeftovers(err, cfg.env, await deps.clients.ssm.config.region(), left);
   }
   const serving = launched ?? currentInstance(seen.instances)?.id;
   if (!serving) throw new Error('plan left no instance');

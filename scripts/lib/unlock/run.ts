@@ -39,7 +39,7 @@ export async function unlockEnvironment({ ssm, confirm, print, now }: UnlockDeps
     return 'already-released';
   }
   if (current.value !== held.value) {
-    throw new OperatorError(`The lock changed while you were answering: it is now held by ${describeLock(current)}.`, `Run \`${unlockCommand(env)}\` again to see the new holder.`);
+    throw new OperatorError(`The lock changed while you were answering: it is now held by ${describeLock(current)}.`, `Run \`${await unlockCommand(ssm, env)}\` again to see the new holder.`);
   }
   await releaseLock(ssm, env);
   print(`✓ Removed the lock of "${env}"; provision and teardown can run again.`);

@@ -427,7 +427,7 @@ describe('provision', () => {
       expect(err.message).to.equal(
         `AWS has no capacity for this instance type in the chosen zone right now.\nUndoing this run left behind: security group ${sg} (UnauthorizedOperation: You are not authorized to perform this operation.).`,
       );
-      expect(err.hint).to.equal('Remove them with `npm run teardown -- --env dev` (it finds them by name and tag).');
+      expect(err.hint).to.equal('Remove them with `npm run teardown -- --env dev --region eu-west-1` (it finds them by name and tag).');
       expect(world.roles.size, 'the rest was still undone').to.equal(0);
       expect([...world.params.keys()]).to.deep.equal([]);
     });
@@ -457,7 +457,7 @@ describe('provision', () => {
       world.params.set('/pillbox/dev/lock', { value: JSON.stringify({ holder: 'bob@ci', command: 'provision', since: '2026-11-21T09:59:00Z' }), type: 'String', tags: [] });
       const err = await rejection(provision(aConfig(), depsFor(fake)));
       expect(err.message).to.equal('Environment "dev" is locked by bob@ci (provision since 2026-11-21T09:59:00Z).');
-      expect(err.hint).to.equal('Wait for that run to finish; if it was interrupted, remove the lock with `npm run unlock -- --env dev`.');
+      expect(err.hint).to.equal('Wait for that run to finish; if it was interrupted, remove the lock with `npm run unlock -- --env dev --region eu-west-1`.');
       expect(fake.mocks.ec2.commandCalls(ec2.RunInstancesCommand)).to.have.length(0);
       expect(world.params.has('/pillbox/dev/lock'), 'the holder keeps its lock').to.equal(true);
     });
@@ -465,7 +465,7 @@ describe('provision', () => {
     it('names a lock older than two hours as stale and says how to remove it', async () => {
       world.params.set('/pillbox/dev/lock', { value: JSON.stringify({ holder: 'bob@ci', command: 'provision', since: '2026-11-21T06:00:00Z' }), type: 'String', tags: [] });
       const err = await rejection(provision(aConfig(), depsFor(fake)));
-      expect(err.hint).to.equal('That lock is over 2 hours old, so its run probably died: remove it with `npm run unlock -- --env dev` and run again.');
+      expect(err.hint).to.equal('That lock is over 2 hours old, so its run probably died: remove it with `npm run unlock -- --env dev --region eu-west-1` and run again.');
     });
 
     it('passes up a throttling error on a mutating call (as the SDK does once its own retries are spent), undoing and releasing the lock', async () => {

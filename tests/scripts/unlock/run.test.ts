@@ -85,7 +85,7 @@ describe('unlock', () => {
     const err = await rejection(unlockEnvironment(d, 'dev', 'eu-west-1', false));
     expect(err).to.be.instanceOf(OperatorError);
     expect(err.message).to.equal('The lock changed while you were answering: it is now held by carol@laptop (provision since 2026-11-21T09:59:30Z).');
-    expect(err.hint).to.equal('Run `npm run unlock -- --env dev` again to see the new holder.');
+    expect(err.hint).to.equal('Run `npm run unlock -- --env dev --region eu-west-1` again to see the new holder.');
     expect(deletes()).to.deep.equal([]);
   });
 
