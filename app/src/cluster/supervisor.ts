@@ -32,13 +32,19 @@ export class Supervisor {
     this.tracker = options.tracker ?? new RespawnTracker(respawnPolicyFor(options.workers));
   }
 
+  /**
+   * Forks the workers; resolves once every slot has a worker that is listening. During a crash
+   * loop that never happens, and `done` settles instead.
+   */
   start(): Promise<void> {
     // Node's default round-robin hand-off: with workers accepting from the shared socket
     // (SCHED_NONE) Linux gave most connections to one worker and list throughput fell by a third.
-    let listening = 0;
     return new Promise((resolve) => {
-      const onListening = () => {
-        if (++listening === this.options.workers) {
+      const listening = new WeakSet<Worker>();
+      const onListening = (worker: Worker) => {
+        listening.add(worker);
+        const current = [...this.slots.values()];
+        if (current.length === this.options.workers && current.every((w) => listening.has(w))) {
           cluster.off('listening', onListening);
           resolve();
         }
