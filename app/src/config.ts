@@ -32,6 +32,10 @@ const schema = z.object({
   SHUTDOWN_TIMEOUT_MS: wholeNumber(1000, 120000, 10000, ' of milliseconds'),
   BODY_LIMIT_BYTES: wholeNumber(1024, 1048576, 16384, ' of bytes'),
   LOG_LEVEL: z.enum(LOG_LEVELS, { error: `expected one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+  // V8 limits for each worker, from measurement (STEPS.md): two workers and the primary stay
+  // under 90% of the app container's 512 MiB through the benchmark.
+  WORKER_MAX_OLD_SPACE_MB: wholeNumber(32, 4096, 128, ' of MiB'),
+  WORKER_MAX_SEMI_SPACE_MB: wholeNumber(1, 64, 4, ' of MiB'),
   EMBEDDED_PG_DIR: z.string().min(1).default('.data/postgres'),
   EMBEDDED_PG_PORT: wholeNumber(1, 65535, 54329),
 });

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
 import { createServer } from 'node:net';
@@ -101,6 +101,18 @@ describe('cluster', function () {
     }
     const rows = await query<{ name: string }>(databaseUrl, 'SELECT name FROM schema_migrations');
     expect(rows.map((r) => r.name)).to.deep.equal(['0001-create-medications']);
+  });
+
+  it('starts workers with the configured V8 heap limits after the primary’s own options (the APM preload)', async () => {
+    const app = await start({
+      DATABASE_URL: await freshDatabase('heap'),
+      WEB_CONCURRENCY: '1',
+      WORKER_MAX_OLD_SPACE_MB: '100',
+      WORKER_MAX_SEMI_SPACE_MB: '2',
+    });
+    const worker = await app.waitForLog((l) => l.message === 'worker listening');
+    const argv = readFileSync(`/proc/${worker['process.pid']}/cmdline`, 'utf8').split('\0');
+    expect(argv.slice(1, 5)).to.deep.equal(['-r', './dist/observability/apm-start.js', '--max-old-space-size=100', '--max-semi-space-size=2']);
   });
 
   it('replaces a killed worker and keeps serving', async () => {

@@ -35,7 +35,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
       done();
     },
   });
-  const logger = createLogger('info', {}, lines);
+  const logger = createLogger('info', { destination: lines });
   const sequelize = createSequelize(databaseUrl, 10);
   await migrate(databaseUrl, sequelize, logger);
   const app = appOnDatabase(sequelize, logger, options.bodyLimit ?? 16384);

@@ -29,6 +29,7 @@ export async function runPrimary(config: Config, logger: Logger): Promise<ExitCo
       workers: config.WEB_CONCURRENCY,
       shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
       workerEnv: { DATABASE_URL: database.url },
+      workerExecArgv: [`--max-old-space-size=${config.WORKER_MAX_OLD_SPACE_MB}`, `--max-semi-space-size=${config.WORKER_MAX_SEMI_SPACE_MB}`],
       logger,
     });
     for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => supervisor.stop(signal));

@@ -8,6 +8,8 @@ export interface SupervisorOptions {
   shutdownTimeoutMs: number;
   /** Environment every worker gets on top of the primary's (e.g. the resolved DATABASE_URL). */
   workerEnv: Record<string, string>;
+  /** Node options every worker gets after the primary's own (heap limits). */
+  workerExecArgv: string[];
   logger: Logger;
   tracker?: RespawnTracker;
 }
@@ -30,6 +32,8 @@ export class Supervisor {
 
   constructor(private readonly options: SupervisorOptions) {
     this.tracker = options.tracker ?? new RespawnTracker(respawnPolicyFor(options.workers));
+    // The primary's own options come first: `-r apm-start` must reach the workers too.
+    cluster.setupPrimary({ execArgv: [...process.execArgv, ...options.workerExecArgv] });
   }
 
   /**
