@@ -33,7 +33,7 @@ function owner(url: string, name: string): string {
   return url.includes('/app/dist/') ? 'app' : url;
 }
 
-function summarise(profile: CpuProfile, top = 25) {
+function summarise(profile: CpuProfile, top = Number(process.env.PROFILE_TOP ?? 25)) {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const selfUs = new Map<number, number>();
   profile.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));

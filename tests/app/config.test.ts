@@ -7,7 +7,7 @@ describe('app config', () => {
   it('applies the documented defaults', () => {
     const config = loadConfig({});
     expect(config).to.include({ PORT: 3000, HOST: '0.0.0.0', SHUTDOWN_TIMEOUT_MS: 10000, LOG_LEVEL: 'info', BODY_LIMIT_BYTES: 16384 });
-    expect(config).to.include({ WORKER_MAX_OLD_SPACE_MB: 128, WORKER_MAX_SEMI_SPACE_MB: 4 });
+    expect(config).to.include({ WORKER_MAX_OLD_SPACE_MB: 96, WORKER_MAX_SEMI_SPACE_MB: 8 });
     expect(config.WEB_CONCURRENCY).to.be.greaterThan(0);
   });
 

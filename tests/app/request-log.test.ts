@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { expect } from 'chai';
 import { startTestApp, type TestApp } from '../support/app-server.js';
 
@@ -43,5 +44,21 @@ describe('request log', () => {
     ]);
     expect(lines[1]).to.deep.include({ url: { path: '/api/medications' } });
     expect(JSON.stringify(lines), 'no headers or bodies').to.not.match(/content-type|Logged|secret/);
+  });
+
+  it('says "aborted" at warn level when the client hangs up before the response', async () => {
+    const { port } = new URL(app.url);
+    // Headers promise 100 bytes of body; the client sends 2 and goes away.
+    const socket = connect(Number(port), '127.0.0.1');
+    await new Promise((resolve) => socket.once('connect', resolve));
+    socket.write('POST /api/medications HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    socket.destroy();
+    const deadline = Date.now() + 2000;
+    let line: Record<string, unknown> | undefined;
+    while (!(line = app.logs.find((l) => l.message === 'POST /api/medications aborted')) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(line?.['log.level']).to.equal('warn');
   });
 });

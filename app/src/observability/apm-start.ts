@@ -21,5 +21,13 @@ if (apmAgentStarted) {
     captureBody: 'off',
     captureHeaders: false,
     centralConfig: true,
+    // Breakdown metrics feed Kibana's "time spent by span type" chart and cost about an eighth of
+    // a traced request's CPU (STEPS.md, benchmark findings): off.
+    breakdownMetrics: false,
+    // Heartbeat polls these every few seconds: a trace of each poll is noise, and work for nothing.
+    transactionIgnoreUrls: ['/healthz', '/readyz'],
+    // Loaded but never useful here: errors never reach finalhandler (the app's handlers answer
+    // them all) and the app makes no fetch calls.
+    disableInstrumentations: ['finalhandler', 'undici'],
   });
 }
