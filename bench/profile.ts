@@ -2,7 +2,6 @@
 // --cpu-prof, then where its CPU went: self time by package and the heaviest functions.
 // Look here before optimising: a guess about what is slow is usually wrong.
 import { mkdtemp, readFile, readdir } from 'node:fs/promises';
-import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -11,6 +10,7 @@ import { createSequelize } from '../app/src/db/sequelize.js';
 import { startApmCapture } from '../tests/support/apm-capture.js';
 import { startAppProcess } from '../tests/support/app-process.js';
 import { freshDatabase, stopPostgres } from '../tests/support/postgres.js';
+import { cpuSeconds } from './process-tree.js';
 import { runWrk } from './wrk.js';
 
 interface ProfileNode {
@@ -53,13 +53,6 @@ function summarise(profile: CpuProfile, top = Number(process.env.PROFILE_TOP ?? 
     packages: group((n) => owner(n.callFrame.url, n.callFrame.functionName)),
     functions: group((n) => `${n.callFrame.functionName || '(anonymous)'} ${owner(n.callFrame.url, n.callFrame.functionName)}:${n.callFrame.lineNumber + 1}`),
   };
-}
-
-/** CPU seconds (user + system, every thread) a process has used so far. */
-async function cpuSeconds(pid: number): Promise<number> {
-  const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
-  const ticks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }));
-  return (Number(fields[11]) + Number(fields[12])) / ticks;
 }
 
 async function main(): Promise<void> {

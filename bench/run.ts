@@ -8,7 +8,7 @@ import { createSequelize } from '../app/src/db/sequelize.js';
 import { startApmCapture } from '../tests/support/apm-capture.js';
 import { startAppProcess } from '../tests/support/app-process.js';
 import { freePort, freshDatabase, stopPostgres } from '../tests/support/postgres.js';
-import { watchMemory, type MemoryPeak } from './memory.js';
+import { cpuSeconds, watchMemory, type MemoryPeak } from './process-tree.js';
 import { runWrk, type LoadResult } from './wrk.js';
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 8);
@@ -38,8 +38,11 @@ interface Target {
   start(databaseUrl: string): Promise<Running>;
 }
 
+/** A load result with the CPU the server's processes used per request (robust to a busy machine). */
+type Served = LoadResult & { cpuUsPerRequest: number };
+
 interface Measurement {
-  load: Record<Endpoint, LoadResult>;
+  load: Record<Endpoint, Served>;
   memory: MemoryPeak;
 }
 
@@ -92,12 +95,14 @@ async function measure(target: Target, databaseUrl: string): Promise<Measurement
   const running = await target.start(databaseUrl);
   const memory = watchMemory(running.pid);
   try {
-    const load = {} as Record<Endpoint, LoadResult>;
+    const load = {} as Record<Endpoint, Served>;
     for (const [name, endpoint] of Object.entries(ENDPOINTS) as Array<[Endpoint, (typeof ENDPOINTS)[Endpoint]]>) {
       const spec = { url: `${running.url}${endpoint.path}`, connections: CONNECTIONS, threads: THREADS, ...('postJson' in endpoint ? { postJson: endpoint.postJson } : {}) };
       await runWrk({ ...spec, durationS: WARM_UP_S }); // JIT, pools, the agent's connection
-      load[name] = await runWrk({ ...spec, durationS: DURATION_S });
-      process.stderr.write(`  ${target.label} · ${name}: ${Math.round(load[name].rps)} req/s, p99 ${load[name].p99Ms.toFixed(1)} ms\n`);
+      const cpuBefore = await cpuSeconds(running.pid);
+      const result = await runWrk({ ...spec, durationS: DURATION_S });
+      load[name] = { ...result, cpuUsPerRequest: (((await cpuSeconds(running.pid)) - cpuBefore) / result.requests) * 1e6 };
+      process.stderr.write(`  ${target.label} · ${name}: ${Math.round(result.rps)} req/s, p99 ${result.p99Ms.toFixed(1)} ms, ${Math.round(load[name].cpuUsPerRequest)} µs CPU/request\n`);
     }
     return { load, memory: await memory.stop() };
   } finally {
@@ -109,10 +114,11 @@ async function measure(target: Target, databaseUrl: string): Promise<Measurement
 /** Rounds alternate the order (A B C D, then D C B A) so a machine that slows down during the run skews no target. */
 function combine(rounds: Measurement[]): Measurement {
   const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
-  const load = {} as Record<Endpoint, LoadResult>;
+  const load = {} as Record<Endpoint, Served>;
   for (const name of Object.keys(ENDPOINTS) as Endpoint[]) {
     const all = rounds.map((r) => r.load[name]);
     load[name] = {
+      cpuUsPerRequest: mean(all.map((l) => l.cpuUsPerRequest)),
       rps: mean(all.map((l) => l.rps)),
       p50Ms: mean(all.map((l) => l.p50Ms)),
       p99Ms: mean(all.map((l) => l.p99Ms)),
@@ -127,12 +133,14 @@ function combine(rounds: Measurement[]): Measurement {
 const fixed = (n: number, digits = 0) => n.toFixed(digits);
 
 function report(results: Map<string, Measurement>, labels: { bare: string; app: string; apm: string; sampled: string }): void {
-  console.log(`\n| target | list req/s | create req/s | list p99 ms | create p99 ms | failed | peak PSS MiB | peak RSS MiB |`);
-  console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
+  console.log(
+    `\n| target | list req/s | create req/s | list p99 ms | create p99 ms | list CPU µs/req | create CPU µs/req | failed | peak PSS MiB | peak RSS MiB |`,
+  );
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const [label, m] of results) {
     const { list, create } = m.load;
     console.log(
-      `| ${label} | ${fixed(list.rps)} | ${fixed(create.rps)} | ${fixed(list.p99Ms, 1)} | ${fixed(create.p99Ms, 1)} | ${list.failures + create.failures} | ${fixed(m.memory.pssMiB)} | ${fixed(m.memory.rssMiB)} |`,
+      `| ${label} | ${fixed(list.rps)} | ${fixed(create.rps)} | ${fixed(list.p99Ms, 1)} | ${fixed(create.p99Ms, 1)} | ${fixed(list.cpuUsPerRequest)} | ${fixed(create.cpuUsPerRequest)} | ${list.failures + create.failures} | ${fixed(m.memory.pssMiB)} | ${fixed(m.memory.rssMiB)} |`,
     );
   }
   const get = (label: string) => results.get(label);

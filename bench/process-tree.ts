@@ -1,4 +1,5 @@
-// Memory of a process tree (a cluster primary and its workers), read from /proc while load runs.
+// Memory and CPU time of a process tree (a cluster primary and its workers), read from /proc.
+import { execFileSync } from 'node:child_process';
 import { readFile, readdir } from 'node:fs/promises';
 
 export interface MemoryPeak {
@@ -18,6 +19,19 @@ async function descendants(pid: number): Promise<number[]> {
     .filter(Boolean)
     .map(Number);
   return [pid, ...(await Promise.all(children.map(descendants))).flat()];
+}
+
+const CLOCK_TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }));
+
+/** CPU seconds (user + system, every thread) the tree has used so far. */
+export async function cpuSeconds(rootPid: number): Promise<number> {
+  const stats = await Promise.all((await descendants(rootPid)).map((pid) => readFile(`/proc/${pid}/stat`, 'utf8').catch(() => null)));
+  const ticks = stats.map((stat) => {
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+    const fields = stat?.slice(stat.lastIndexOf(') ') + 2).split(' ') ?? [];
+    return Number(fields[11] ?? 0) + Number(fields[12] ?? 0);
+  });
+  return ticks.reduce((a, b) => a + b, 0) / CLOCK_TICKS_PER_SECOND;
 }
 
 async function rollup(pid: number): Promise<{ pss: number; rss: number } | null> {
