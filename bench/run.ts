@@ -60,7 +60,7 @@ async function seed(databaseUrl: string): Promise<void> {
 
 /** Worker heap limits to try instead of the app's defaults, e.g. WORKER_MAX_SEMI_SPACE_MB=8 npm run bench. */
 const heapOverrides = Object.fromEntries(
-  ['WORKER_MAX_OLD_SPACE_MB', 'WORKER_MAX_SEMI_SPACE_MB', 'ELASTIC_APM_DISABLE_INSTRUMENTATIONS'].flatMap((name) => (process.env[name] ? [[name, process.env[name]!]] : [])),
+  ['WORKER_MAX_OLD_SPACE_MB', 'WORKER_MAX_SEMI_SPACE_MB'].flatMap((name) => (process.env[name] ? [[name, process.env[name]!]] : [])),
 );
 
 /** pillbox exactly as `npm start` runs it in production; request logs on at info, sent to /dev/null. */

@@ -189,6 +189,17 @@ describe('medications API', () => {
       expect(res.status).to.equal(200);
       return (await res.json()) as { items: Array<{ id: number; name: string }>; nextCursor: string | null };
     };
+    /** Follows nextCursor from the first page to the last; the ids in the order served. */
+    const everyId = async (limit: number) => {
+      const seen: number[] = [];
+      let cursor: string | null = null;
+      do {
+        const page: Awaited<ReturnType<typeof list>> = await list(`?limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`);
+        seen.push(...page.items.map((m) => m.id));
+        cursor = page.nextCursor;
+      } while (cursor);
+      return seen;
+    };
 
     it('returns 20 newest first by default, at most 100, with a cursor to the rest', async () => {
       for (let i = 0; i < 25; i++) await create({ name: `Med ${i}` });
@@ -217,14 +228,7 @@ describe('medications API', () => {
       );
       const [stamps] = await app.sequelize.query('SELECT count(DISTINCT created_at)::int AS n FROM medications');
       expect((stamps as Array<{ n: number }>)[0]!.n, 'one timestamp for every row').to.equal(1);
-      const seen: number[] = [];
-      let cursor: string | null = null;
-      do {
-        const page: Awaited<ReturnType<typeof list>> = await list(`?limit=5${cursor ? `&cursor=${cursor}` : ''}`);
-        seen.push(...page.items.map((m) => m.id));
-        cursor = page.nextCursor;
-      } while (cursor);
-      expect(seen).to.deep.equal(Array.from({ length: 23 }, (_, i) => 23 - i));
+      expect(await everyId(5)).to.deep.equal(Array.from({ length: 23 }, (_, i) => 23 - i));
     });
 
     it('filters by name, case-insensitive, treating % and _ as text', async () => {
@@ -248,13 +252,7 @@ describe('medications API', () => {
         let n = 0;
         while (inserting) await create({ name: `Concurrent ${n++}` });
       });
-      const seen: number[] = [];
-      let cursor: string | null = null;
-      do {
-        const page: Awaited<ReturnType<typeof list>> = await list(`?limit=7${cursor ? `&cursor=${cursor}` : ''}`);
-        seen.push(...page.items.map((m) => m.id));
-        cursor = page.nextCursor;
-      } while (cursor);
+      const seen = await everyId(7);
       inserting = false;
       await Promise.all(writers);
 
