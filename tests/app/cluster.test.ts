@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -177,6 +177,9 @@ describe('cluster', function () {
     };
     afterEach(async () => {
       for (const dir of dirs.splice(0)) {
+        // A server a failing test left behind would hold its port and data directory.
+        const leftover = Number((await readFile(join(dir, 'postmaster.pid'), 'utf8').catch(() => '')).split('\n')[0]);
+        if (leftover > 0) process.kill(leftover, 'SIGKILL');
         await rm(dir, { recursive: true, force: true });
         await rm(`${dir}.password`, { force: true });
       }
@@ -215,6 +218,17 @@ describe('cluster', function () {
       const order = app.logs.map((l) => l.message).filter((m) => m === 'worker stopped' || m === 'embedded PostgreSQL stopped');
       expect(order).to.deep.equal(['worker stopped', 'worker stopped', 'embedded PostgreSQL stopped']);
       expect(existsSync(join(env.EMBEDDED_PG_DIR, 'postmaster.pid')), 'embedded PostgreSQL stopped').to.equal(false);
+    });
+
+    it('stops the embedded database when Ctrl-C arrives while it is still starting', async () => {
+      const env = await embedded({ WEB_CONCURRENCY: '1' });
+      const app = await start(env, { ownProcessGroup: true, waitReady: false });
+      await app.waitForLog((l) => l.message === 'initialising the embedded PostgreSQL data directory');
+      process.kill(-app.child.pid!, 'SIGINT');
+      const { code } = await app.exited;
+      expect(code, 'a clean stop').to.equal(0);
+      expect(app.logs.map((l) => l.message)).to.include('embedded PostgreSQL stopped').and.not.include('pillbox is listening');
+      expect(existsSync(join(env.EMBEDDED_PG_DIR, 'postmaster.pid')), 'no server left running').to.equal(false);
     });
 
     it('exits 1 within seconds, with one line naming the port, when the database port is taken', async () => {
