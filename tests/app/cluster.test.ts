@@ -226,7 +226,7 @@ describe('cluster', function () {
       await app.waitForLog((l) => l.message === 'initialising the embedded PostgreSQL data directory');
       process.kill(-app.child.pid!, 'SIGINT');
       const { code } = await app.exited;
-      expect(code, 'a clean stop').to.equal(0);
+      expect(code, `a clean stop; stderr: ${app.stderr()}`).to.equal(0);
       expect(app.logs.map((l) => l.message)).to.include('embedded PostgreSQL stopped').and.not.include('pillbox is listening');
       expect(existsSync(join(env.EMBEDDED_PG_DIR, 'postmaster.pid')), 'no server left running').to.equal(false);
     });

