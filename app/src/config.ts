@@ -48,6 +48,10 @@ const schema = z.object({
     .optional()
     .transform((v) => v ?? []),
   LOG_LEVEL: z.enum(LOG_LEVELS, { error: `expected one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+  // V8 limits for each worker, from measurement (STEPS.md): two workers and the primary stay
+  // under 90% of the app container's 512 MiB through the benchmark.
+  WORKER_MAX_OLD_SPACE_MB: wholeNumber(32, 4096, 96, ' of MiB'),
+  WORKER_MAX_SEMI_SPACE_MB: wholeNumber(1, 64, 8, ' of MiB'),
   EMBEDDED_PG_DIR: z.string().min(1).default('.data/postgres'),
   EMBEDDED_PG_PORT: wholeNumber(1, 65535, 54329),
 });

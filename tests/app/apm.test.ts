@@ -60,7 +60,7 @@ describe('APM', function () {
     expect(metadata?.service?.name).to.equal('pillbox');
     expect(metadata?.service?.node?.configured_name).to.equal(`${hostname()}-worker-1`);
 
-    const traced = app.logs.find((l) => l.message === 'POST 201');
+    const traced = app.logs.find((l) => l.message === 'POST /api/medications 201');
     expect(traced?.['trace.id'], 'request log carries the trace id').to.be.a('string');
   });
 
@@ -70,6 +70,6 @@ describe('APM', function () {
     for (let i = 0; i < 5; i++) expect((await fetch(`${app.url}/api/medications`)).status).to.equal(200);
     await new Promise((resolve) => setTimeout(resolve, 2500));
     expect(capture.requests).to.equal(0);
-    expect(app.logs.find((l) => l.message === 'GET 200')?.['trace.id']).to.equal(undefined);
+    expect(app.logs.find((l) => l.message === 'GET /api/medications 200')?.['trace.id']).to.equal(undefined);
   });
 });

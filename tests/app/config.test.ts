@@ -7,6 +7,7 @@ describe('app config', () => {
   it('applies the documented defaults', () => {
     const config = loadConfig({});
     expect(config).to.include({ PORT: 3000, HOST: '0.0.0.0', SHUTDOWN_TIMEOUT_MS: 10000, LOG_LEVEL: 'info', BODY_LIMIT_BYTES: 16384 });
+    expect(config).to.include({ WORKER_MAX_OLD_SPACE_MB: 96, WORKER_MAX_SEMI_SPACE_MB: 8 });
     expect(config.WEB_CONCURRENCY).to.be.greaterThan(0);
   });
 
@@ -27,6 +28,8 @@ describe('app config', () => {
     [{ WEB_CONCURRENCY: '0' }, 'WEB_CONCURRENCY=0: expected a whole number of workers from 1 to 64'],
     [{ SHUTDOWN_TIMEOUT_MS: '1.5' }, 'SHUTDOWN_TIMEOUT_MS=1.5: expected a whole number of milliseconds from 1000 to 120000'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL=loud: expected one of fatal, error, warn, info, debug, trace, silent'],
+    [{ WORKER_MAX_OLD_SPACE_MB: '16' }, 'WORKER_MAX_OLD_SPACE_MB=16: expected a whole number of MiB from 32 to 4096'],
+    [{ WORKER_MAX_SEMI_SPACE_MB: '0.5' }, 'WORKER_MAX_SEMI_SPACE_MB=0.5: expected a whole number of MiB from 1 to 64'],
     [{ DATABASE_URL: 'mysql://u:secret@h/db' }, 'DATABASE_URL=<redacted>: expected a postgres:// connection URL'],
     [{ TRUST_PROXY: 'true' }, 'TRUST_PROXY=true: expected IP addresses or CIDR ranges, comma-separated (e.g. 172.30.0.0/24)'],
     [{ TRUST_PROXY: '172.30.0.0/33' }, 'TRUST_PROXY=172.30.0.0/33: expected IP addresses or CIDR ranges, comma-separated (e.g. 172.30.0.0/24)'],

@@ -18,6 +18,8 @@ export interface ApmCapture {
   intakeBytes: number;
   /** Requests of any kind the agent made (intake, config polling, server info). */
   requests: number;
+  /** Times the agent asked for the server version (GET /). */
+  versionProbes: number;
   transactions(): NonNullable<ApmEvent['transaction']>[];
   spans(): NonNullable<ApmEvent['span']>[];
   close(): Promise<void>;
@@ -36,13 +38,20 @@ async function readBody(req: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
+const SERVER_INFO = JSON.stringify({
+  build_date: '2026-10-28T09:12:44Z',
+  build_sha: '0d7e2f3a9c41b6e58f0a1d2c3b4e5f60718293a4',
+  publish_ready: true,
+  version: '9.5.6',
+});
+
 /**
  * Listens on an ephemeral port unless given one (8200 is the agent's default server URL).
  * `keepEvents: false` only counts intake bytes, so a benchmark measures the agent, not this parser.
  */
 export async function startApmCapture(port = 0, { keepEvents = true } = {}): Promise<ApmCapture> {
   const events: ApmEvent[] = [];
-  const capture = { requests: 0, intakeBytes: 0 };
+  const capture = { requests: 0, intakeBytes: 0, versionProbes: 0 };
   const server: Server = createServer((req, res) => {
     // An agent killed mid-request aborts its stream; that is not a failure of the capture.
     handle(req, res).catch(() => res.destroy());
@@ -62,8 +71,13 @@ export async function startApmCapture(port = 0, { keepEvents = true } = {}): Pro
     await readBody(req);
     if (req.url?.startsWith('/config/v1/agents')) {
       res.writeHead(200, { 'content-type': 'application/json', etag: '"1"' }).end('{}');
+    } else if (req.method === 'GET' && req.url === '/') {
+      // The server information endpoint as APM Server 9.5 answers it. The agent reads `version`:
+      // from 8.0 on it drops unsampled transactions instead of sending them.
+      capture.versionProbes++;
+      res.writeHead(200, { 'content-type': 'application/json' }).end(SERVER_INFO);
     } else {
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ version: '9.5.0' }));
+      res.writeHead(404).end();
     }
   };
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
@@ -76,6 +90,9 @@ export async function startApmCapture(port = 0, { keepEvents = true } = {}): Pro
     },
     get intakeBytes() {
       return capture.intakeBytes;
+    },
+    get versionProbes() {
+      return capture.versionProbes;
     },
     transactions: () => events.flatMap((e) => (e.transaction ? [e.transaction] : [])),
     spans: () => events.flatMap((e) => (e.span ? [e.span] : [])),

@@ -10,6 +10,8 @@ export interface AppProcess {
   child: ChildProcess;
   /** Every JSON log line so far. */
   logs: Array<Record<string, unknown>>;
+  /** Everything written to stderr so far. */
+  stderr(): string;
   waitForLog(predicate: (line: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
@@ -20,6 +22,8 @@ export interface StartOptions {
   waitReady?: boolean;
   /** Parse stdout into `logs` (default true); a benchmark sends it to /dev/null so parsing costs it nothing. */
   captureLogs?: boolean;
+  /** Lead its own process group, so a test can signal the whole tree as a terminal's Ctrl-C does. */
+  ownProcessGroup?: boolean;
 }
 
 async function untilReady(url: string, app: { exitCode: number | null }): Promise<void> {
@@ -37,6 +41,7 @@ export async function startAppProcess(env: Record<string, string>, options: Star
     cwd: APP_DIR,
     env: { PATH: process.env.PATH, NODE_ENV: 'production', HOST: '127.0.0.1', PORT: String(port), ...env },
     stdio: ['ignore', captureLogs ? 'pipe' : 'ignore', 'pipe'],
+    detached: options.ownProcessGroup ?? false,
   });
   const logs: Array<Record<string, unknown>> = [];
   const waiters = new Set<() => void>();
@@ -86,6 +91,7 @@ export async function startAppProcess(env: Record<string, string>, options: Star
     url: `http://127.0.0.1:${port}`,
     child,
     logs,
+    stderr: () => stderr,
     waitForLog,
     exited,
     async stop(signal = 'SIGTERM') {

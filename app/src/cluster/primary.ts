@@ -22,18 +22,37 @@ async function applyMigrations(url: string, logger: Logger): Promise<void> {
 
 /** Primary: database, migrations once, then the workers until a signal or a crash loop ends them. */
 export async function runPrimary(config: Config, logger: Logger): Promise<ExitCode> {
+  // Listening from the start: the embedded database runs in its own process group, so a Ctrl-C
+  // that arrived while it was starting and ended this process at once would leave it running.
+  let stopSignal: NodeJS.Signals | undefined;
+  let supervisor: Supervisor | undefined;
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.on(signal, () => {
+      stopSignal = signal;
+      supervisor?.stop(signal);
+    });
+  }
   const database = await resolveDatabase(config, logger);
   try {
     await applyMigrations(database.url, logger);
-    const supervisor = new Supervisor({
+    if (stopSignal) {
+      logger.info({ reason: stopSignal }, 'stopped while starting');
+      return 0;
+    }
+    supervisor = new Supervisor({
       workers: config.WEB_CONCURRENCY,
       shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
       workerEnv: { DATABASE_URL: database.url },
+      workerExecArgv: [
+        `--max-old-space-size=${config.WORKER_MAX_OLD_SPACE_MB}`,
+        `--max-semi-space-size=${config.WORKER_MAX_SEMI_SPACE_MB}`,
+      ],
       logger,
     });
-    for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => supervisor.stop(signal));
-    await Promise.race([supervisor.start(), supervisor.done]);
-    logger.info({ workers: config.WEB_CONCURRENCY, url: `http://${config.HOST}:${config.PORT}` }, 'pillbox is listening');
+    const started = await Promise.race([supervisor.start().then(() => true), supervisor.done.then(() => false)]);
+    if (started) {
+      logger.info({ workers: config.WEB_CONCURRENCY, url: `http://${config.HOST}:${config.PORT}` }, 'pillbox is listening');
+    }
     return await supervisor.done;
   } finally {
     await database.stop();

@@ -8,6 +8,8 @@ export interface SupervisorOptions {
   shutdownTimeoutMs: number;
   /** Environment every worker gets on top of the primary's (e.g. the resolved DATABASE_URL). */
   workerEnv: Record<string, string>;
+  /** Node options every worker gets after the primary's own (heap limits). */
+  workerExecArgv: string[];
   logger: Logger;
   tracker?: RespawnTracker;
 }
@@ -30,15 +32,23 @@ export class Supervisor {
 
   constructor(private readonly options: SupervisorOptions) {
     this.tracker = options.tracker ?? new RespawnTracker(respawnPolicyFor(options.workers));
+    // The primary's own options come first: `-r apm-start` must reach the workers too.
+    cluster.setupPrimary({ execArgv: [...process.execArgv, ...options.workerExecArgv] });
   }
 
+  /**
+   * Forks the workers; resolves once every slot has a worker that is listening. During a crash
+   * loop that never happens, and `done` settles instead.
+   */
   start(): Promise<void> {
     // Node's default round-robin hand-off: with workers accepting from the shared socket
     // (SCHED_NONE) Linux gave most connections to one worker and list throughput fell by a third.
-    let listening = 0;
     return new Promise((resolve) => {
-      const onListening = () => {
-        if (++listening === this.options.workers) {
+      const listening = new WeakSet<Worker>();
+      const onListening = (worker: Worker) => {
+        listening.add(worker);
+        const current = [...this.slots.values()];
+        if (current.length === this.options.workers && current.every((w) => listening.has(w))) {
           cluster.off('listening', onListening);
           resolve();
         }

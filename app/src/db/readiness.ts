@@ -1,6 +1,5 @@
 import type { Sequelize } from 'sequelize';
 import type { Readiness } from '../http/health-routes';
-import type { Logger } from '../observability/logger';
 import { migrationsApplied } from './migrate';
 
 function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
@@ -12,12 +11,12 @@ function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
 }
 
 /** Database reachable on every call; the schema check is cached once true, since migrations never un-apply. */
-export function databaseReadiness(sequelize: Sequelize, logger: Logger, timeoutMs = 2000): Readiness {
+export function databaseReadiness(sequelize: Sequelize, timeoutMs = 2000): Readiness {
   let schemaCurrent = false;
   return {
     async check() {
       await withTimeout(sequelize.query('SELECT 1'), timeoutMs);
-      if (!schemaCurrent) schemaCurrent = await migrationsApplied(sequelize, logger);
+      if (!schemaCurrent) schemaCurrent = await migrationsApplied(sequelize);
       return schemaCurrent ? null : 'migrations pending';
     },
   };

@@ -6,6 +6,7 @@ import type { Logger } from '../observability/logger';
 import { requestLog } from '../observability/request-log';
 import { healthRoutes, type Readiness } from './health-routes';
 import { notFoundHandler, problemHandler } from './problem';
+import { problemTypeRoutes } from './problem-pages';
 import { apiSecurityHeaders, pageSecurityHeaders } from './security-headers';
 
 export interface AppDeps {
@@ -27,13 +28,16 @@ export function createApp({ repository, readiness, logger, bodyLimit, trustProxy
 
   app.use(healthRoutes(readiness));
   app.use(requestLog(logger));
+  // The API's error handler sits under its mount path, where the request log still sees the route.
   app.use(
     '/api/medications',
     apiSecurityHeaders(),
     express.json({ limit: bodyLimit, strict: true, type: ['application/json', 'application/*+json'] }),
     medicationRoutes(repository),
+    problemHandler(logger),
   );
-  app.use(pageSecurityHeaders(), pageRoutes(repository, bodyLimit));
+  app.use(pageSecurityHeaders(), pageRoutes(repository, bodyLimit, logger));
+  app.use('/problems', problemTypeRoutes());
   app.use(notFoundHandler);
   app.use(problemHandler(logger));
   return app;

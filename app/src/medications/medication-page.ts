@@ -1,4 +1,4 @@
-import escapeHtml from 'escape-html';
+import { h, htmlDocument } from '../http/html-document';
 import { FORMS, UNITS, type Medication } from './medication';
 import type { FieldError } from './medication-input';
 import type { Page } from './medication-repository';
@@ -11,9 +11,9 @@ export interface PageView {
   q: string | null;
   values?: FormValues;
   errors?: FieldError[];
+  /** A message about the whole page, e.g. why the link could not be followed. */
+  notice?: string;
 }
-
-const h = (value: unknown) => escapeHtml(String(value ?? ''));
 
 function errorFor(errors: FieldError[], field: string): string | undefined {
   const match = errors.find((e) => 'pointer' in e && e.pointer === `#/${field}`);
@@ -62,25 +62,17 @@ function form(values: FormValues, errors: FieldError[]): string {
 }
 
 /** The whole page: server-rendered, works without JavaScript, every user-supplied value escaped. */
-export function renderPage({ page, q, values = {}, errors = [] }: PageView): string {
+export function renderPage({ page, q, values = {}, errors = [], notice }: PageView): string {
   const older = page.nextCursor
     ? `<a rel="next" href="/?${new URLSearchParams({ ...(q ? { q } : {}), cursor: page.nextCursor }).toString().replace(/&/g, '&amp;')}">Older</a>`
     : '';
   const rows = page.items.length
     ? page.items.map(row).join('\n')
     : `<tr><td colspan="5">${q ? 'No medication matches.' : 'No medications yet.'}</td></tr>`;
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${errors.length ? 'Error: ' : ''}pillbox — medications</title>
-<link rel="stylesheet" href="/assets/app.css">
-</head>
-<body>
-<main>
-<h1>Medications</h1>
-${form(values, errors)}
+  return htmlDocument(
+    `${errors.length || notice ? 'Error: ' : ''}pillbox — medications`,
+    `<h1>Medications</h1>
+${notice ? `<p class="error" role="alert">${h(notice)}</p>\n` : ''}${form(values, errors)}
 <form method="get" action="/" role="search">
   <label for="q">Search by name</label>
   <input id="q" name="q" type="search" value="${h(q)}">
@@ -92,10 +84,8 @@ ${form(values, errors)}
 ${rows}
 </tbody>
 </table>
-${older}
-</main>
-</body>
-</html>`;
+${older}`,
+  );
 }
 
 export const PAGE_CSS = `body{font:16px/1.5 system-ui,sans-serif;margin:0;background:#f6f7f9;color:#1b1f24}

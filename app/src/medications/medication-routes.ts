@@ -1,5 +1,5 @@
 import { Router, type Request } from 'express';
-import { HttpProblem, invalidBody, notFound } from '../http/problem';
+import { HttpProblem, invalidBody, invalidQuery, notFound } from '../http/problem';
 import { validateCreate, validatePatch } from './medication-input';
 import type { MedicationRepository } from './medication-repository';
 import { parseListQuery } from './list-query';
@@ -16,7 +16,7 @@ function idParam(req: Request): number {
 
 function requireJson(req: Request): void {
   if (!req.is(['application/json', 'application/*+json'])) {
-    throw new HttpProblem(415, 'Unsupported media type', 'Send the body as application/json.');
+    throw new HttpProblem(415, 'Send the body as application/json.');
   }
 }
 
@@ -25,7 +25,7 @@ export function medicationRoutes(repository: MedicationRepository): Router {
 
   router.get('/', async (req, res) => {
     const query = parseListQuery(req.query as Record<string, unknown>);
-    if (!query.ok) throw new HttpProblem(400, 'Invalid query', 'The query string is not valid.', query.errors);
+    if (!query.ok) throw invalidQuery(query.errors);
     res.json(await repository.list(query.value));
   });
 

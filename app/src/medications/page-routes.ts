@@ -1,23 +1,29 @@
 import express, { Router } from 'express';
+import { problemHandler } from '../http/problem';
+import { renderProblemPage } from '../http/problem-pages';
+import type { Logger } from '../observability/logger';
 import { formToInput, formValues } from './form-input';
+import { parseListQuery } from './list-query';
 import { validateCreate } from './medication-input';
 import { PAGE_CSS, renderPage } from './medication-page';
 import type { MedicationRepository } from './medication-repository';
-import { parseListQuery } from './list-query';
 
 const PAGE_SIZE = 50;
+const FIRST_PAGE = { limit: PAGE_SIZE, cursor: null, q: null };
 
-/** The HTML front: list, search, and a form that posts back to the same page. */
-export function pageRoutes(repository: MedicationRepository, bodyLimit: number): Router {
+/** The HTML front: list, search, and a form that posts back to the same page; errors answer as pages too. */
+export function pageRoutes(repository: MedicationRepository, bodyLimit: number, logger: Logger): Router {
   const router = Router();
-  const listFor = async (query: Record<string, unknown>) => {
-    const parsed = parseListQuery({ ...query, limit: String(PAGE_SIZE) });
-    const value = parsed.ok ? parsed.value : { limit: PAGE_SIZE, cursor: null, q: null };
-    return { page: await repository.list(value), q: value.q };
-  };
 
   router.get('/', async (req, res) => {
-    res.type('html').send(renderPage(await listFor(req.query as Record<string, unknown>)));
+    const parsed = parseListQuery({ ...(req.query as Record<string, unknown>), limit: String(PAGE_SIZE) });
+    if (parsed.ok) {
+      res.type('html').send(renderPage({ page: await repository.list(parsed.value), q: parsed.value.q }));
+      return;
+    }
+    // A broken or hand-edited link: say so above the newest medications rather than guess.
+    const notice = `This link cannot be followed: ${parsed.errors.map((e) => `${'parameter' in e ? e.parameter : e.pointer} ${e.detail}`).join('; ')}.`;
+    res.status(400).type('html').send(renderPage({ page: await repository.list(FIRST_PAGE), q: null, notice }));
   });
 
   router.post('/', express.urlencoded({ extended: false, limit: bodyLimit, parameterLimit: 20 }), async (req, res) => {
@@ -27,13 +33,14 @@ export function pageRoutes(repository: MedicationRepository, bodyLimit: number):
       res.redirect(303, '/');
       return;
     }
-    const view = await listFor({});
-    res.status(422).type('html').send(renderPage({ ...view, values: formValues(req.body), errors: input.errors }));
+    const page = await repository.list(FIRST_PAGE);
+    res.status(422).type('html').send(renderPage({ page, q: null, values: formValues(req.body), errors: input.errors }));
   });
 
   router.get('/assets/app.css', (_req, res) => {
     res.type('css').set('Cache-Control', 'public, max-age=3600').send(PAGE_CSS);
   });
 
+  router.use(problemHandler(logger, (res, problem) => res.status(problem.status).type('html').send(renderProblemPage(problem))));
   return router;
 }

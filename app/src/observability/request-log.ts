@@ -1,28 +1,40 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { pinoHttp } from 'pino-http';
+import { performance } from 'node:perf_hooks';
+import type { Request, RequestHandler, Response } from 'express';
 import type { Logger } from './logger';
 
-/** One compact ECS line per request: method, path, status, duration. Never headers or bodies. */
-function ecsFields(req: IncomingMessage, res: ServerResponse, responseTime: number) {
-  return {
-    http: { request: { method: req.method }, response: { status_code: res.statusCode } },
-    // Express rewrites req.url inside mounted routers; originalUrl is what the client asked for.
-    url: { path: ((req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? '').split('?')[0] },
-    event: { duration: Math.round(responseTime * 1e6) },
+/** The route that answered (`/api/medications/:id`), or the path when none matched (404, a body the parser refused). */
+function routeOf(req: Request, path: string): string {
+  const route = req.route as { path?: unknown } | undefined;
+  if (typeof route?.path !== 'string') return path;
+  return route.path === '/' && req.baseUrl ? req.baseUrl : `${req.baseUrl}${route.path}`;
+}
+
+// 503 is the database being away (said once more by the error handler), not a bug in this service.
+const levelFor = (status: number) => (status === 503 ? 'warn' : status >= 500 ? 'error' : 'info');
+
+/**
+ * One compact ECS line per request, `GET /api/medications 200`: method, route, status, duration;
+ * never headers or bodies. Written by hand rather than with pino-http, whose child logger and
+ * request id per request cost more than the line itself (STEPS.md, benchmark findings).
+ */
+export function requestLog(logger: Logger): RequestHandler {
+  return (req, res, next) => {
+    const started = performance.now();
+    res.once('close', () => logLine(logger, req, res, started));
+    next();
   };
 }
 
-export function requestLog(logger: Logger) {
-  return pinoHttp({
-    logger,
-    autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
-    quietReqLogger: true,
-    // The ECS fields below replace pino-http's default dump of every header.
-    wrapSerializers: false,
-    serializers: { req: () => undefined, res: () => undefined },
-    customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
-    customSuccessMessage: (req, res) => `${req.method} ${res.statusCode}`,
-    customSuccessObject: (req, res, val: { responseTime: number }) => ecsFields(req, res, val.responseTime),
-    customErrorObject: (req, res, err, val: { responseTime: number }) => ({ ...ecsFields(req, res, val.responseTime), err }),
-  });
+function logLine(logger: Logger, req: Request, res: Response, started: number): void {
+  // Express rewrites req.url inside mounted routers; originalUrl is what the client asked for.
+  const path = req.originalUrl.split('?')[0]!;
+  const status = res.statusCode;
+  const fields = {
+    http: { request: { method: req.method }, response: { status_code: status } },
+    url: { path },
+    event: { duration: Math.round((performance.now() - started) * 1e6) },
+  };
+  // A client that hangs up first gets no status worth the name: say so instead.
+  const outcome = res.writableFinished ? String(status) : 'aborted';
+  logger[res.writableFinished ? levelFor(status) : 'warn'](fields, `${req.method} ${routeOf(req, path)} ${outcome}`);
 }
