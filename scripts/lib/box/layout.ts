@@ -37,6 +37,8 @@ export const BACKUP_TIMER = 'pillbox-backup.timer';
 export const RELEASES_DIR = '/var/lib/pillbox/releases';
 /** In each release: the commit it holds (there is no .git on the box). */
 export const COMMIT_FILE = '.pillbox-commit';
+/** The commit of the image tagged pillbox-app:rollback, written by deploy when it tags it; `npm run rollback` reads it. */
+export const ROLLBACK_COMMIT_FILE = '/var/lib/pillbox/rollback.commit';
 /** Dumps and restore files, on the root volume: /tmp is a RAM-backed tmpfs on AL2023. */
 export const WORK_DIR = '/var/lib/pillbox/work';
 

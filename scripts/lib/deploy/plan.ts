@@ -8,7 +8,7 @@
 
 import { BACKUP_TIMEOUT_SECONDS } from '../backup/plan.js';
 import { composeArgv } from '../box/compose.js';
-import { BOX_DIR, COMMIT_FILE, COMPOSE_PROJECT, SOURCE_BIN } from '../box/layout.js';
+import { BOX_DIR, COMMIT_FILE, COMPOSE_PROJECT, RELEASES_DIR, ROLLBACK_COMMIT_FILE, SOURCE_BIN } from '../box/layout.js';
 import { SSM_MARGIN_SECONDS } from '../box/ssm-run.js';
 import { APP_COLORS, recoveryFor, SWAP, swapStepSeconds, type SwapStep } from './blue-green.js';
 
@@ -80,6 +80,34 @@ export const fetchCommand = (source: { sha: string; sha256: string; key: string 
 /** Points the box's source at an unpacked release (one rename, so a rollback is one too). */
 export const checkoutCommand = (sha: string): string[] => [SOURCE_BIN, 'activate', sha];
 export const tagCommand = (image: string, tag: string): string[] => ['docker', 'image', 'tag', image, tag];
+
+// Tags the serving image for a rollback and records its commit beside it, so `npm run rollback` knows which release goes with it.
+const KEEP_ROLLBACK_SCRIPT = 'docker image tag "$1" "$2" && printf \'%s\\n\' "$3" >"$4"';
+export const keepRollbackCommand = (imageId: string, commit: string, file = ROLLBACK_COMMIT_FILE): string[] => ['sh', '-c', KEEP_ROLLBACK_SCRIPT, 'sh', imageId, ROLLBACK_TAG, commit, file];
+
+// Prints the recorded rollback commit and the rollback image's id; exit 3 when either is missing, or the release was removed.
+const ROLLBACK_TARGET_SCRIPT = [
+  'file=$1; tag=$2; releases=$3; marker=$4',
+  '[ -s "$file" ] || { echo "no rollback recorded" >&2; exit 3; }',
+  'commit=$(cat "$file")',
+  '[ -f "$releases/$commit/$marker" ] || { echo "release $commit is no longer on the box" >&2; exit 3; }',
+  'id=$(docker image inspect --format \'{{.Id}}\' "$tag" 2>/dev/null) || { echo "no $tag image" >&2; exit 3; }',
+  'echo "$commit"',
+  'echo "$id"',
+].join('\n');
+export const rollbackTargetCommand = (file = ROLLBACK_COMMIT_FILE, releases = RELEASES_DIR): string[] => ['sh', '-c', ROLLBACK_TARGET_SCRIPT, 'sh', file, ROLLBACK_TAG, releases, COMMIT_FILE];
+
+export interface RollbackTarget {
+  commit: string;
+  /** The id of the image tagged ROLLBACK_TAG (sha256:...). */
+  imageId: string;
+}
+
+export function parseRollbackTarget(stdout: string): RollbackTarget {
+  const [commit = '', imageId = ''] = stdout.trim().split('\n').map((l) => l.trim());
+  if (!/^[0-9a-f]{40}$/.test(commit) || !imageId.startsWith('sha256:')) throw new Error(`unexpected answer from the box: ${JSON.stringify(stdout.slice(0, 200))}`);
+  return { commit, imageId };
+}
 export const buildCommand = (): string[] => composeArgv('build', APP_SERVICE);
 
 /** Both colors: during a swap either may be the one that failed. */

@@ -5,8 +5,8 @@ import { STACK_UNIT } from '../box/layout.js';
 import { runWithFullOutput, type RemoteRunner } from '../box/ssm-output.js';
 import { errorSummary, OperatorError } from '../core/operator-error.js';
 import type { Progress } from '../core/progress.js';
-import { phaseOf, recoveryFor, swapPlan } from './blue-green.js';
-import { appLogsCommand, buildCommand, BUILT_APP_IMAGE, checkoutCommand, fetchCommand, observeCommand, parseObserved, ROLLBACK_TAG, STEP_TIMEOUTS, tagCommand, type Observed } from './plan.js';
+import { phaseOf, recoveryFor, swapPlan, type AppColor } from './blue-green.js';
+import { appLogsCommand, buildCommand, BUILT_APP_IMAGE, checkoutCommand, fetchCommand, keepRollbackCommand, observeCommand, parseObserved, ROLLBACK_TAG, STEP_TIMEOUTS, tagCommand, type Observed } from './plan.js';
 import { lastLines, must, StepFailed } from './remote-step.js';
 import { routedColor, runSwap, SwapStepFailed } from './swap.js';
 
@@ -33,23 +33,24 @@ export type DeployResult = { status: 'unchanged'; commit: string } | { status: '
 const short = (sha: string): string => sha.slice(0, 7);
 
 export async function deployApp(deps: DeployDeps, request: DeployRequest): Promise<DeployResult> {
-  const { sha } = request.source;
   const result = await swapApp(deps, request);
   // After the box changed, and on "unchanged" too: a tag write that failed last time converges.
-  try {
-    await deps.progress.step(`Record ${short(sha)} as the deployed commit`, () => deps.recordCommit(sha));
-  } catch (err) {
-    throw new OperatorError(
-      `The box serves ${short(sha)}, but its GitSha tag could not be updated (${errorSummary(err)}); \`npm run status\` shows the old commit.`,
-      'Run the same deploy again: it finds the commit in place and retries the tag.',
-    );
-  }
+  await recordServed(deps, request.source.sha, 'Run the same deploy again: it finds the commit in place and retries the tag.');
   return result;
 }
 
-async function swapApp({ run, progress, newId, beforeChange }: DeployDeps, { source, healthTimeoutSeconds }: DeployRequest): Promise<DeployResult> {
-  const { sha } = source;
-  const before = await progress.step('Read what the box runs', async () => {
+/** Tags the instance with the commit it now serves; `retry` says how to converge when the tag write fails. */
+export async function recordServed({ progress, recordCommit }: Pick<DeployDeps, 'progress' | 'recordCommit'>, sha: string, retry: string): Promise<void> {
+  try {
+    await progress.step(`Record ${short(sha)} as the deployed commit`, () => recordCommit(sha));
+  } catch (err) {
+    throw new OperatorError(`The box serves ${short(sha)}, but its GitSha tag could not be updated (${errorSummary(err)}); \`npm run status\` shows the old commit.`, retry);
+  }
+}
+
+/** What the app container runs: the release's commit and its image. */
+export async function readServing(run: RemoteRunner, progress: DeployDeps['progress']): Promise<Observed> {
+  return progress.step('Read what the box runs', async () => {
     const result = await run(observeCommand(), { timeoutSeconds: STEP_TIMEOUTS.quick });
     if (result.exitCode === 3) {
       throw new OperatorError('The app container does not exist on the box, so there is nothing to replace.', `Start the stack first: \`npm run session\`, then \`sudo systemctl restart ${STACK_UNIT}\`; \`npm run logs\` shows why it is down.`);
@@ -57,6 +58,20 @@ async function swapApp({ run, progress, newId, beforeChange }: DeployDeps, { sou
     if (result.exitCode !== 0) throw new OperatorError(`Could not read the box's state: ${lastLines(result.stderr, 1)}`, 'Check the box with `npm run status`.');
     return parseObserved(result.stdout);
   });
+}
+
+/** Where the edge sends traffic now, which picks the swap plan. */
+export async function readRoute(run: RemoteRunner, progress: DeployDeps['progress']): Promise<AppColor> {
+  return progress.step('Read where the edge sends traffic', () =>
+    routedColor(run, STEP_TIMEOUTS.quick).catch((err: unknown) => {
+      throw new OperatorError(`The edge (caddy) did not answer on the box: ${err instanceof StepFailed ? err.output : errorSummary(err)}`, 'Check the box with `npm run status`; `npm run logs caddy` shows why it is down.');
+    }),
+  );
+}
+
+async function swapApp({ run, progress, newId, beforeChange }: DeployDeps, { source, healthTimeoutSeconds }: DeployRequest): Promise<DeployResult> {
+  const { sha } = source;
+  const before = await readServing(run, progress);
   if (before.imageName !== BUILT_APP_IMAGE) {
     throw new OperatorError(
       `The box runs the prebuilt image ${before.imageName}, and deploy builds the app from source on the box.`,
@@ -68,11 +83,7 @@ async function swapApp({ run, progress, newId, beforeChange }: DeployDeps, { sou
     return { status: 'unchanged', commit: sha };
   }
 
-  const routed = await progress.step('Read where the edge sends traffic', () =>
-    routedColor(run, STEP_TIMEOUTS.quick).catch((err: unknown) => {
-      throw new OperatorError(`The edge (caddy) did not answer on the box: ${err instanceof StepFailed ? err.output : errorSummary(err)}`, 'Check the box with `npm run status`; `npm run logs caddy` shows why it is down.');
-    }),
-  );
+  const routed = await readRoute(run, progress);
 
   // Read-only checks are done: the backup (when the deploy migrates) comes before the box changes.
   await beforeChange?.(before.commit);
@@ -82,15 +93,48 @@ async function swapApp({ run, progress, newId, beforeChange }: DeployDeps, { sou
     throw explain(err, `The box could not fetch the source archive of ${short(sha)}.`, 'A box provisioned before source archives existed cannot: `npm run provision -- --replace`. Otherwise check its instance role (`npm run provision` rewrites it).');
   }
 
-  // From here on the box is changed; every failure restores the previous commit and image.
+  await switchApp(
+    { run, progress, newId },
+    { before, routed, sha, label: 'The new version', healthTimeoutSeconds },
+    {
+      steps: async () => {
+        await progress.step(`Keep the running image as ${ROLLBACK_TAG}`, () => must(run, keepRollbackCommand(before.imageId, before.commit), STEP_TIMEOUTS.quick, 'docker image tag'));
+        await progress.step(`Activate ${short(sha)}`, () => must(run, checkoutCommand(sha), STEP_TIMEOUTS.quick, 'activating the release'));
+        await progress.step('Build the app image', () => must(run, buildCommand(), STEP_TIMEOUTS.build, 'docker compose build'));
+      },
+      hint: 'Fix the build (try `npm run build` locally) and deploy again.',
+    },
+  );
+  return { status: 'deployed', from: before.commit, to: sha, previousImage: before.imageId };
+}
+
+export interface Switch {
+  /** What the box serves now, and where the edge sends traffic. */
+  before: Observed;
+  routed: AppColor;
+  /** The commit that is to serve. */
+  sha: string;
+  /** Names that commit in messages ("The new version"). */
+  label: string;
+  healthTimeoutSeconds: number;
+}
+
+/**
+ * Puts `sha` in place and swaps it into app: `prepare.steps` tag its image under the service's name and activate its
+ * release; the blue/green swap follows. From the first prepare step on, every failure restores the previous image
+ * and release (and, mid-swap, brings them back into app), then throws one OperatorError.
+ */
+export async function switchApp(
+  { run, progress, newId }: Pick<DeployDeps, 'run' | 'progress' | 'newId'>,
+  { before, routed, sha, label, healthTimeoutSeconds }: Switch,
+  prepare: { steps: () => Promise<void>; hint: string },
+): Promise<void> {
   const restore = async (): Promise<string[]> => restorePrevious(run, before);
   try {
-    await progress.step(`Keep the running image as ${ROLLBACK_TAG}`, () => must(run, tagCommand(before.imageId, ROLLBACK_TAG), STEP_TIMEOUTS.quick, 'docker image tag'));
-    await progress.step(`Activate ${short(sha)}`, () => must(run, checkoutCommand(sha), STEP_TIMEOUTS.quick, 'activating the release'));
-    await progress.step('Build the app image', () => must(run, buildCommand(), STEP_TIMEOUTS.build, 'docker compose build'));
+    await prepare.steps();
   } catch (err) {
     const problems = await restore();
-    throw explain(err, `Deploy of ${short(sha)} stopped before the app was touched; ${short(before.commit)} keeps serving.${rollbackNote(problems)}`, 'Fix the build (try `npm run build` locally) and deploy again.');
+    throw explain(err, `${label} (${short(sha)}) stopped before the app was touched; ${short(before.commit)} keeps serving.${rollbackNote(problems)}`, prepare.hint);
   }
 
   // Blue/green behind the edge (blue-green.ts): app-next serves while app is replaced, so no request is refused.
@@ -101,26 +145,25 @@ async function swapApp({ run, progress, newId, beforeChange }: DeployDeps, { sou
   } catch (err) {
     const phase = err instanceof SwapStepFailed ? phaseOf(plan, err.index) : 'during';
     if (phase === 'after') {
-      // The new version serves from app already; only app-next outlives the deploy, and the next one removes it.
-      progress.note(`Deployed, but app-next could not be removed (${(err as SwapStepFailed).output || 'no output'}); the next deploy removes it.`);
-    } else {
-      const logs = await logsOf(run, appLogsCommand(), newId());
-      const problems = await restore();
-      const recovered = await runSwap(run, progress, recoveryFor(phase), limits).then(() => true, () => false);
-      const outcome =
-        phase === 'before'
-          ? `never became ready; ${short(before.commit)} kept serving throughout`
-          : recovered
-            ? `did not complete the swap; ${short(before.commit)} is serving again`
-            : `did not complete the swap, AND the rollback to ${short(before.commit)} did not finish: app-next may still serve the new version, or nothing does`;
-      throw explain(
-        err,
-        `The new version (${short(sha)}) ${outcome}.${rollbackNote(problems)}\n--- last lines of the app's logs ---\n${logs}`,
-        recovered ? 'Fix what the logs show, then deploy again.' : `Open a shell (\`npm run session\`) and run \`sudo systemctl restart ${STACK_UNIT}\`; see docs/runbook.md "App unhealthy".`,
-      );
+      // The new version serves from app already; only app-next outlives the swap, and the next deploy removes it.
+      progress.note(`Swapped in, but app-next could not be removed (${(err as SwapStepFailed).output || 'no output'}); the next deploy removes it.`);
+      return;
     }
+    const logs = await logsOf(run, appLogsCommand(), newId());
+    const problems = await restore();
+    const recovered = await runSwap(run, progress, recoveryFor(phase), limits).then(() => true, () => false);
+    const outcome =
+      phase === 'before'
+        ? `never became ready; ${short(before.commit)} kept serving throughout`
+        : recovered
+          ? `did not complete the swap; ${short(before.commit)} is serving again`
+          : `did not complete the swap, AND the rollback to ${short(before.commit)} did not finish: app-next may still serve the new version, or nothing does`;
+    throw explain(
+      err,
+      `${label} (${short(sha)}) ${outcome}.${rollbackNote(problems)}\n--- last lines of the app's logs ---\n${logs}`,
+      recovered ? 'Fix what the logs show, then deploy again.' : `Open a shell (\`npm run session\`) and run \`sudo systemctl restart ${STACK_UNIT}\`; see docs/runbook.md "App unhealthy".`,
+    );
   }
-  return { status: 'deployed', from: before.commit, to: sha, previousImage: before.imageId };
 }
 
 /** Puts the previous image back under the service's name and the previous release in place. */

@@ -12,6 +12,7 @@ import { kibanaCommand } from '../kibana/config.js';
 import { logsCommand } from '../logs/config.js';
 import { provisionCommand, renderUserDataCommand } from '../provision/config.js';
 import { restoreCommand } from '../restore/config.js';
+import { rollbackCommand } from '../rollback/config.js';
 import { sessionCommand } from '../session/config.js';
 import { statusCommand } from '../status/config.js';
 import { teardownCommand } from '../teardown/config.js';
@@ -27,6 +28,7 @@ export const COMMANDS: readonly Command[] = [
   kibanaCommand,
   logsCommand,
   deployCommand,
+  rollbackCommand,
   extendCommand,
   execCommand,
   unlockCommand,

@@ -8,13 +8,12 @@ import { Progress } from '../../../scripts/lib/core/progress.js';
 import { deployApp } from '../../../scripts/lib/deploy/run.js';
 import { fakeBox, type Reply, type SsmMock } from '../fakes/fake-box.js';
 import { fakeClock } from '../fakes/fake-clock.js';
+import { COMPOSE, SWAP_STEPS, swapStepOf } from '../fakes/swap-steps.js';
 
 const OLD = '1111111111111111111111111111111111111111';
 const NEW = '2222222222222222222222222222222222222222';
 const OLD_IMAGE = 'sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa';
 const SOURCE = { sha: NEW, key: `envs/dev/source/${NEW}.tar.gz`, sha256: 'c'.repeat(64), bytes: 1234 };
-const COMPOSE =
-  'docker compose --project-directory /opt/pillbox/compose --file /opt/pillbox/compose/compose.yaml --env-file /opt/pillbox/compose/.env --env-file /etc/pillbox/pillbox.env --env-file /etc/pillbox/secrets.env';
 
 /** Names each line the box received, so a flow reads as a list of steps. */
 function stepOf(line: string): string {
@@ -22,27 +21,11 @@ function stepOf(line: string): string {
   if (line.startsWith('/usr/local/sbin/pillbox-source fetch')) return 'fetch';
   if (line === `/usr/local/sbin/pillbox-source activate ${NEW}`) return 'checkout new';
   if (line === `/usr/local/sbin/pillbox-source activate ${OLD}`) return 'checkout old';
-  if (line === `docker image tag ${OLD_IMAGE} pillbox-app:rollback`) return 'tag rollback';
+  if (line.endsWith(` sh ${OLD_IMAGE} pillbox-app:rollback ${OLD} /var/lib/pillbox/rollback.commit`)) return 'tag rollback';
   if (line === `docker image tag ${OLD_IMAGE} pillbox-app`) return 'restore image';
   if (line === `${COMPOSE} build app`) return 'build';
-  if (line.startsWith(`${COMPOSE} exec -T caddy sh -c 'if [ -e`)) return 'route?';
-  if (line.startsWith(`${COMPOSE} exec -T caddy sh -c 'mkdir -p`)) return 'route app-next';
-  if (line.startsWith(`${COMPOSE} exec -T caddy sh -c 'rm -f`)) return 'route app';
-  const drained = / http:\/\/127\.0\.0\.1:2019 edge-(app|app-next):3000 \d+$/.exec(line);
-  if (drained) return `drained ${drained[1]}`;
-  const ready = /^sh -c '.*' sh (app|app-next) http:\/\/127\.0\.0\.1:3000\/readyz 120 /s.exec(line);
-  if (ready) return `ready ${ready[1]}`;
-  const start = new RegExp(`^${COMPOSE} up --detach --no-deps --force-recreate (app|app-next)$`).exec(line);
-  if (start) return `start ${start[1]}`;
-  if (line === `${COMPOSE} stop app`) return 'stop app';
-  if (line === `${COMPOSE} rm --stop --force app-next`) return 'stop app-next';
-  // Logs are read through the paging capture; the fake box hands the handler the inner command.
-  if (line.includes('pillbox-output-')) return 'app logs';
-  if (line === `${COMPOSE} logs --no-color --tail 200 app app-next`) return 'app logs';
-  return `?? ${line}`;
+  return swapStepOf(line, 120) ?? `?? ${line}`;
 }
-
-const SWAP_STEPS = ['stop app-next', 'start app-next', 'ready app-next', 'route app-next', 'drained app', 'stop app', 'start app', 'ready app', 'route app', 'drained app-next', 'stop app-next'];
 
 type Faults = Partial<Record<string, Reply | Reply[]>>;
 
