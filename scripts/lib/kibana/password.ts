@@ -16,5 +16,5 @@ export async function readElasticPassword(ssm: SSMClient, env: string): Promise<
     }
     if (code !== 'ParameterNotFound') throw err;
   }
-  throw new OperatorError(`The elastic password is missing from Parameter Store (${name}).`, `Provision the environment again to create its secrets: \`npm run provision -- --env ${env}\`.`);
+  throw new OperatorError(`The elastic password is missing from Parameter Store (${name}).`, `Provision the environment again to create its secrets: \`npm run provision -- --env ${env} --region ${await ssm.config.region()}\`.`);
 }

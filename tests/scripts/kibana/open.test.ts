@@ -117,7 +117,7 @@ describe('kibana --open', () => {
     const d = desktop();
     const err = await failure(openKibana(d.deps, target, 'main', 5601, { open: true, showPassword: false }));
     expect(err.message).to.equal(`The elastic password is missing from Parameter Store (${PARAMETER}).`);
-    expect(err.hint).to.equal('Provision the environment again to create its secrets: `npm run provision -- --env main`.');
+    expect(err.hint).to.equal('Provision the environment again to create its secrets: `npm run provision -- --env main --region eu-west-1`.');
     expect(d.events).to.deep.equal([]);
   });
 
