@@ -17,7 +17,7 @@ import {
   type CreateScheduleCommandInput,
   type SchedulerClient,
 } from '@aws-sdk/client-scheduler';
-import { awsErrorName } from '../core/aws-errors.js';
+import { awsErrorName, ignoreGone } from '../core/aws-errors.js';
 import type { Clock } from '../core/clock.js';
 import { isoSeconds, PROJECT, type Tag } from '../core/names.js';
 import { OperatorError } from '../core/operator-error.js';
@@ -137,10 +137,7 @@ export async function armExpirySchedule(clients: { iam: IAMClient; scheduler: Sc
  */
 export async function moveExpirySchedule(scheduler: SchedulerClient, env: string, instanceId: string, to: Date): Promise<'moved' | 'missing'> {
   const name = expiryNames(env).schedule(instanceId);
-  const current = await scheduler.send(new GetScheduleCommand({ Name: name })).catch((err: unknown) => {
-    if (awsErrorName(err) === 'ResourceNotFoundException') return undefined;
-    throw err;
-  });
+  const current = await scheduler.send(new GetScheduleCommand({ Name: name })).catch(ignoreGone);
   if (!current) return 'missing';
   const roleArn = current.Target?.RoleArn;
   if (!roleArn) throw new OperatorError(`The expiry schedule ${name} has no target role.`, 'Run `npm run provision -- --replace` to recreate the environment with a fresh schedule, or delete the schedule in the EventBridge console.');
@@ -159,9 +156,7 @@ export async function removeExpirySchedules(clients: { iam: IAMClient; scheduler
     for (const schedule of page.Schedules ?? []) if (schedule.Name) names.push(schedule.Name);
   }
   for (const name of names) {
-    await clients.scheduler.send(new DeleteScheduleCommand({ Name: name })).catch((err: unknown) => {
-      if (awsErrorName(err) !== 'ResourceNotFoundException') throw err;
-    });
+    await clients.scheduler.send(new DeleteScheduleCommand({ Name: name })).catch(ignoreGone);
   }
   await deleteRole(clients.iam, { name: n.role, arn: '', inlinePolicies: [n.policy] });
 }

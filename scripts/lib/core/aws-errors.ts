@@ -29,6 +29,7 @@ const GONE = new Set([
   'InvalidPermission.NotFound', // EC2 ingress rule
   'InvalidAllocationID.NotFound', // EC2 Elastic IP
   'ParameterNotFound', // SSM parameter
+  'ResourceNotFoundException', // EventBridge Scheduler schedule (one that fired deleted itself)
   'NoSuchBucket', // S3 bucket, on a request about it or its objects
   'NoSuchKey', // S3 object, on GetObject
   'NotFound', // S3 bucket or object on HeadBucket / HeadObject, whose 404 has no body to name it

@@ -3,7 +3,7 @@
 // and organization SCPs for every statement of the documented policy. Session policies and
 // resource policies are not part of that simulation.
 import { paginateSimulatePrincipalPolicy, type EvaluationResult, type IAMClient } from '@aws-sdk/client-iam';
-import { awsErrorName } from '../core/aws-errors.js';
+import { isGone } from '../core/aws-errors.js';
 import { resourceFit } from './action-resources.js';
 import { CHECK, fail, ok, warn, type CheckResult } from './check.js';
 import type { CallerIdentity } from './credentials.js';
@@ -123,7 +123,7 @@ export async function checkPermissions({ iam, identity, region, policy }: Permis
         `Ask an administrator to allow it (or to run the doctor), or compare your permissions with ${POLICY_FILE} by hand.`,
       );
     }
-    if (['NoSuchEntity', 'NoSuchEntityException'].includes(awsErrorName(err))) {
+    if (isGone(err)) {
       const why = source.pathGuessed ? ' (iam:GetRole was denied, so the role path was a guess)' : '';
       return warn(CHECK.permissions, `not evaluated: IAM has no ${source.arn}${why}`, 'Allow iam:GetRole on your own role so the doctor can read its path, or ask an administrator to run the doctor.');
     }
