@@ -36,13 +36,6 @@ describe('npm run doctor (the entry, with no AWS account configured)', function 
   }
   const byName = (stdout: string) => new Map((JSON.parse(stdout) as { checks: Check[] }).checks.map((c) => [c.name, c]));
 
-  it('prints its options with --help', async () => {
-    const { code, stdout } = await doctor(['--help']);
-    expect(code).to.equal(0);
-    expect(stdout).to.match(/^Usage: npm run doctor -- \[options\]/);
-    expect(stdout).to.include('--instance-type <value>').and.include('[PILLBOX_INSTANCE_TYPE]');
-  });
-
   it('exits 1 without a region, checks the local tools anyway and skips what needs AWS', async () => {
     const { code, stdout } = await doctor(['--json']);
     expect(code).to.equal(1);
