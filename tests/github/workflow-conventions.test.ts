@@ -82,6 +82,14 @@ describe('workflows (ci.yml, ephemeral.yml)', () => {
       }
     });
 
+    it("installs in its test job every Debian package .ci/run installs, so the suite sees the same programs", () => {
+      const ciRunPackages = [...read('.ci/run').matchAll(/missing\+=\(([a-z0-9.-]+)\)/g)].map((m) => m[1]);
+      expect(ciRunPackages).to.include('chromium');
+      const apt = steps(ci).find((s) => s.run?.includes('apt-get install') && s.run.includes('chromium'))?.run ?? '';
+      const installed = apt.split(/\s+/);
+      expect(ciRunPackages.filter((pkg) => !installed.includes(pkg as string))).to.deep.equal([]);
+    });
+
     it('builds every Dockerfile that exists with the repository root as context', () => {
       const builds = steps(ci)
         .map((s) => /docker build --file (\S+) .* \.$/.exec(s.run ?? '')?.[1])
