@@ -164,9 +164,12 @@ describe('cloud-init user-data', () => {
     expect(script).to.include(`${toShellLine(inPostgres(pgListArgv()))} <"$dump" >/dev/null`);
   });
 
-  it('sets swap and vm.max_map_count, installs docker, openssl and tar (no git: nothing is cloned)', () => {
+  it('sets swap, vm.max_map_count (Elastic recommends 1048576) and a low vm.swappiness, installs docker, openssl and tar (no git: nothing is cloned)', () => {
     const cfg = rendered();
-    expect(file(cfg, '/etc/sysctl.d/90-pillbox.conf')).to.match(/^vm.max_map_count=262144$/m);
+    const sysctl = file(cfg, '/etc/sysctl.d/90-pillbox.conf');
+    expect(sysctl).to.match(/^vm.max_map_count=1048576$/m);
+    // Low, and not 0: at 0 a cgroup at its limit is never swapped, so the capped build would be killed.
+    expect(Number(sysctl.match(/^vm.swappiness=(\d+)$/m)?.[1])).to.be.within(1, 10);
     expect(cfg.swap).to.deep.include({ filename: '/swapfile', size: 2 * 1024 ** 3 });
     expect(cfg.packages).to.deep.equal(['docker', 'openssl', 'tar']);
   });

@@ -108,7 +108,47 @@ export function parseRollbackTarget(stdout: string): RollbackTarget {
   if (!/^[0-9a-f]{40}$/.test(commit) || !imageId.startsWith('sha256:')) throw new Error(`unexpected answer from the box: ${JSON.stringify(stdout.slice(0, 200))}`);
   return { commit, imageId };
 }
-export const buildCommand = (): string[] => composeArgv('build', APP_SERVICE);
+
+/**
+ * The BuildKit builder a deploy builds the app in: its own container with a hard memory cap, because BuildKit inside
+ * dockerd ignores `build --memory` (compose v5.1.0 cmd/compose/build.go: "Not supported by BuildKit"), while
+ * buildx's docker-container driver applies `memory` and `memory-swap` to the builder's container (buildx v0.32.1
+ * driver/docker-container/factory.go, driver.go). The build takes the RAM the second color takes later (it ends
+ * before app-next starts), and may spill to swap above that, slower but never into the stack's memory.
+ */
+export const APP_BUILDER = {
+  name: 'pillbox-build',
+  // buildx v0.32.1's default is the floating moby/buildkit:buildx-stable-1 (driver/bkimage/bkimage.go); pinned to
+  // the BuildKit its go.mod requires.
+  image: 'moby/buildkit:v0.28.0',
+  memory: '320m',
+  memorySwap: '1024m',
+} as const;
+
+// Creates the capped builder once, builds the app in it (compose loads the image into docker: bake's
+// type=docker output), then stops the builder so it holds no memory between deploys; its cache volume stays.
+const BUILD_SCRIPT = [
+  'builder=$1; image=$2; memory=$3; swap=$4; svc=$5; shift 5',
+  'docker buildx inspect "$builder" >/dev/null 2>&1 ||',
+  '  docker buildx create --name "$builder" --driver docker-container --driver-opt "image=$image"' +
+    ' --driver-opt "memory=$memory" --driver-opt "memory-swap=$swap" --driver-opt default-load=true >/dev/null',
+  'status=0',
+  '"$@" build --builder "$builder" "$svc" || status=$?',
+  'docker buildx stop "$builder" || true',
+  'exit "$status"',
+].join('\n');
+export const buildCommand = (): string[] => [
+  'sh',
+  '-c',
+  BUILD_SCRIPT,
+  'sh',
+  APP_BUILDER.name,
+  APP_BUILDER.image,
+  APP_BUILDER.memory,
+  APP_BUILDER.memorySwap,
+  APP_SERVICE,
+  ...composeArgv(),
+];
 
 /** Both colors: during a swap either may be the one that failed. */
 export const appLogsCommand = (): string[] => composeArgv('logs', '--no-color', '--tail', '200', ...APP_COLORS);

@@ -3,8 +3,10 @@ import { SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { expect } from 'chai';
 import { ssmRunner } from '../../../scripts/lib/box/ssm-output.js';
+import { toShellLine } from '../../../scripts/lib/box/ssm-run.js';
 import { OperatorError } from '../../../scripts/lib/core/operator-error.js';
 import { Progress } from '../../../scripts/lib/core/progress.js';
+import { buildCommand } from '../../../scripts/lib/deploy/plan.js';
 import { deployApp } from '../../../scripts/lib/deploy/run.js';
 import { fakeBox, type Reply, type SsmMock } from '../fakes/fake-box.js';
 import { fakeClock } from '../fakes/fake-clock.js';
@@ -23,7 +25,7 @@ function stepOf(line: string): string {
   if (line === `/usr/local/sbin/pillbox-source activate ${OLD}`) return 'checkout old';
   if (line.endsWith(` sh ${OLD_IMAGE} pillbox-app:rollback ${OLD} /var/lib/pillbox/rollback.commit`)) return 'tag rollback';
   if (line === `docker image tag ${OLD_IMAGE} pillbox-app`) return 'restore image';
-  if (line === `${COMPOSE} build app`) return 'build';
+  if (line === toShellLine(buildCommand())) return 'build';
   return swapStepOf(line, 120) ?? `?? ${line}`;
 }
 
@@ -86,7 +88,7 @@ describe('deploy', () => {
     const { lines } = await deploy();
     expect(lines).to.include(`/usr/local/sbin/pillbox-source fetch ${NEW} ${'c'.repeat(64)} envs/dev/source/${NEW}.tar.gz`);
     expect(lines).to.include(`/usr/local/sbin/pillbox-source activate ${NEW}`);
-    expect(lines).to.include(`${COMPOSE} build app`);
+    expect(lines.find((l) => l.startsWith("sh -c 'builder=$1;"))).to.match(new RegExp(` sh pillbox-build moby/buildkit:v[0-9.]+ 320m 1024m app ${COMPOSE}$`));
     expect(lines).to.include(`${COMPOSE} up --detach --no-deps --force-recreate app-next`);
     expect(lines.find((l) => l.includes('/readyz'))).to.match(/' sh app-next http:\/\/127\.0\.0\.1:3000\/readyz 120 docker compose /);
   });
