@@ -9,14 +9,23 @@ export const COMPOSE_DIR = `${ROOT}compose/`;
 export interface Healthcheck {
   test?: string | string[];
 }
+/** A service's grant of a compose secret: the short syntax (a name) or the long one. */
+export interface SecretGrant {
+  source: string;
+  uid?: string;
+  gid?: string;
+  mode?: string | number;
+}
+export const grantedSecrets = (service: Service): string[] => (service.secrets ?? []).map((g) => (typeof g === 'string' ? g : g.source));
+
 export interface Service {
   image?: string;
-  build?: unknown;
+  build?: { context?: string; dockerfile?: string };
   command?: string[];
   entrypoint?: string[];
   restart?: string;
   pull_policy?: string;
-  secrets?: string[];
+  secrets?: (string | SecretGrant)[];
   memswap_limit?: string;
   stop_grace_period?: string;
   environment?: Record<string, string>;

@@ -3,6 +3,7 @@ import { parse } from 'yaml';
 import { BUILT_APP_IMAGE } from '../../scripts/lib/deploy/plan.js';
 import {
   dependenciesOf,
+  grantedSecrets,
   interpolate,
   isOneShot,
   loadCompose,
@@ -242,7 +243,7 @@ describe('compose.yaml invariants', () => {
           if (!secretName.test(key)) continue;
           if (key.endsWith('_FILE')) {
             const granted = value.match(/^\/run\/secrets\/([a-z_]+)$/)?.[1];
-            expect(s.secrets, `${name}.${key} names a secret the service is granted`).to.include(granted);
+            expect(grantedSecrets(s), `${name}.${key} names a secret the service is granted`).to.include(granted);
             continue;
           }
           expect(value, `${name}.${key}`).to.match(/^\$\{[A-Z_]+:\?[^}]+\}$/);
@@ -252,7 +253,7 @@ describe('compose.yaml invariants', () => {
 
     it("gives the elastic superuser's password only to the four containers that need it, as a compose secret file", () => {
       expect(compose.secrets?.['elastic_password']).to.deep.equal({ environment: 'ELASTIC_PASSWORD' });
-      const holders = services.filter(([, s]) => s.secrets?.includes('elastic_password')).map(([n]) => n);
+      const holders = services.filter(([, s]) => grantedSecrets(s).includes('elastic_password')).map(([n]) => n);
       expect(holders.sort()).to.deep.equal(['elasticsearch', 'heartbeat-setup', 'kibana-setup', 'setup']);
       // Never in an environment, where `docker inspect` shows it.
       for (const [name, s] of services) expect(JSON.stringify(s.environment ?? {}), name).to.not.include('ELASTIC_PASSWORD}');

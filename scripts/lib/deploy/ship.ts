@@ -3,6 +3,7 @@
 import type { Storage } from '../aws/bucket.js';
 import { uploadSource, type ShippedSource } from '../aws/source-object.js';
 import { takeBackup } from '../backup/run.js';
+import { assertSecretFiles } from '../box/secret-files.js';
 import type { RemoteRunner } from '../box/ssm-output.js';
 import type { GitRunner } from '../core/git.js';
 import type { Progress } from '../core/progress.js';
@@ -21,6 +22,7 @@ export interface ShipDeps {
 export async function shipCommit({ git, archive, storage, progress }: ShipDeps, env: string, sha: string): Promise<ShippedSource> {
   const warning = await uncommittedWarning(git, sha);
   if (warning) progress.note(warning);
+  await assertSecretFiles(git, sha);
   const built = await buildSourceArchive(archive, sha);
   return progress.step(`Upload the source archive of ${sha.slice(0, 7)}`, () => uploadSource(storage, env, built));
 }

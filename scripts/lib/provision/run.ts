@@ -21,6 +21,7 @@ import { shippedSource, uploadSource, type ShippedSource } from '../aws/source-o
 import { backupBeforeChange } from '../backup/run.js';
 import { readEdgeMode, type EdgeMode } from '../box/edge-certificate.js';
 import { EDGE_LOCAL_PORT } from '../box/layout.js';
+import { assertSecretFiles } from '../box/secret-files.js';
 import { ssmRunner } from '../box/ssm-output.js';
 import { renderCheckedUserData } from '../box/user-data.js';
 import { resolveRegion, type AwsClients } from '../core/aws-clients.js';
@@ -97,6 +98,7 @@ export async function preflight(cfg: ProvisionConfig, deps: ProvisionDeps): Prom
   const identity = await clients.sts.send(new GetCallerIdentityCommand({}));
   const accountId = identity.Account ?? '';
   const gitSha = await resolveCommit(git, cfg.ref);
+  await assertSecretFiles(git, gitSha);
   const archive = await buildSourceArchive(deps.archive, gitSha);
   const source = shippedSource(cfg.env, archive);
   // What a new box would get; a replacement may inherit a type the region already runs.

@@ -4,6 +4,7 @@ import { PassThrough } from 'node:stream';
 import { expect } from 'chai';
 import { storageFor } from '../../../scripts/lib/aws/bucket.js';
 import type { GitRunner } from '../../../scripts/lib/core/git.js';
+import { readText } from '../../compose/compose-files.js';
 import { Progress } from '../../../scripts/lib/core/progress.js';
 import { backupWhenMigrating, deployMigrates, MIGRATIONS_DIR, shipCommit } from '../../../scripts/lib/deploy/ship.js';
 import { aWorld, fakeAws } from '../fakes/fake-aws.js';
@@ -24,6 +25,7 @@ const gitDiffing =
       return answer;
     }
     if (args[0] === 'rev-parse') return NEW;
+    if (args.join(' ') === `show ${NEW}:compose/compose.yaml`) return readText('compose/compose.yaml');
     if (args[0] === 'diff' || args[0] === 'ls-files') return '';
     throw new Error(`unexpected git ${args.join(' ')}`);
   };

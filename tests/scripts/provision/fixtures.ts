@@ -1,6 +1,7 @@
 // Shared builders for the provision and teardown tests.
 import { PassThrough } from 'node:stream';
 import type { GitRunner } from '../../../scripts/lib/core/git.js';
+import { readText } from '../../compose/compose-files.js';
 import { Progress } from '../../../scripts/lib/core/progress.js';
 import type { ArchiveRunner } from '../../../scripts/lib/core/source-archive.js';
 import { provisionSchema, type ProvisionConfig } from '../../../scripts/lib/provision/config.js';
@@ -21,6 +22,7 @@ export const aGit =
       if (cmd.startsWith('rev-parse --verify')) return SHA;
       if (cmd === 'diff --name-only HEAD') return changed.join('\n');
       if (cmd === 'ls-files --others --exclude-standard') return untracked.join('\n');
+      if (cmd === `show ${SHA}:compose/compose.yaml`) return readText('compose/compose.yaml');
       throw new Error(`unexpected git ${cmd}`);
     };
     return Object.assign(run, { asked });
