@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { parse } from 'yaml';
-import { BUILT_APP_IMAGE } from '../../scripts/lib/deploy/plan.js';
+import { APP_BUILDER, BUILT_APP_IMAGE } from '../../scripts/lib/deploy/plan.js';
 import {
   dependenciesOf,
   grantedSecrets,
@@ -38,15 +38,24 @@ const option = (args: string, flag: RegExp) => args.match(flag)?.[1];
 
 /**
  * The budget as the README table states it, at its two peaks. At rest (boot included): every long-running limit
- * but app-next's, plus the one set-up job that runs at a time. During a deploy: both app colors, and no set-up job
- * (deploy starts app-next alone, with --no-deps).
+ * but app-next's, plus the one set-up job that runs at a time. During a deploy: no set-up job, and first the app
+ * build in its capped builder, then (the builder stopped) both app colors.
  */
 function memoryBudget() {
   const sum = (entries: [string, Service][]) => entries.reduce((total, [, s]) => total + limitOf(s), 0);
-  const atRest = longRunning.filter(([name]) => name !== DURING_DEPLOY_ONLY);
+  const atRestServices = longRunning.filter(([name]) => name !== DURING_DEPLOY_ONLY);
   const largestOneShot = Math.max(...oneShots.map(([, s]) => limitOf(s)));
-  return { atRest: sum(atRest) + largestOneShot, duringDeploy: sum(longRunning), largestOneShot };
+  const build = sum(atRestServices) + mebibytes(APP_BUILDER.memory);
+  const swap = sum(longRunning);
+  return { atRest: sum(atRestServices) + largestOneShot, duringDeploy: Math.max(build, swap), largestOneShot };
 }
+
+// Elasticsearch's native memory beside heap and direct memory (metaspace, code cache, thread stacks, GC structures).
+const JVM_NATIVE_MIB = 200;
+// The least of Elasticsearch's limit that must stay for Lucene's file cache.
+const ES_FILE_CACHE_MIB = 128;
+// The least page cache the host keeps at either peak, after its itemised processes.
+const HOST_PAGE_CACHE_MIB = 64;
 
 describe('compose.yaml invariants', () => {
   it('is the pillbox project, with the services the design names', () => {
@@ -169,6 +178,10 @@ describe('compose.yaml invariants', () => {
       for (const [name, s] of services) expect(limitOf(s), name).to.be.greaterThan(0);
     });
 
+    it('makes every limit hard: memswap_limit equal to the memory limit, so no container swaps', () => {
+      for (const [name, s] of services) expect(s.memswap_limit, name).to.equal(s.deploy?.resources?.limits?.memory);
+    });
+
     it('gives both app colors one definition: the same limit, workers and settings', () => {
       const app = compose.services['app'] as Service;
       const next = compose.services['app-next'] as Service;
@@ -179,7 +192,7 @@ describe('compose.yaml invariants', () => {
       }
     });
 
-    it('fixes the Elasticsearch heap at no more than half its limit, caps direct memory, and keeps it out of swap', () => {
+    it(`fixes the Elasticsearch heap at no more than half its limit, caps direct memory, leaves ${ES_FILE_CACHE_MIB} MiB or more to the file cache, and keeps it out of swap`, () => {
       const es = compose.services['elasticsearch'] as Service;
       const opts = es.environment?.['ES_JAVA_OPTS'] ?? '';
       const xms = option(opts, /-Xms(\d+[mg])/);
@@ -188,6 +201,8 @@ describe('compose.yaml invariants', () => {
       expect(xms).to.equal(xmx);
       expect(mebibytes(xmx ?? '0m') * 2).to.be.at.most(limitOf(es));
       expect(mebibytes(direct ?? '0m'), 'MaxDirectMemorySize').to.be.within(1, mebibytes(xmx ?? '0m') / 2);
+      const fileCache = limitOf(es) - mebibytes(xmx ?? '0m') - mebibytes(direct ?? '0m') - JVM_NATIVE_MIB;
+      expect(fileCache, 'file cache left inside the limit').to.be.at.least(ES_FILE_CACHE_MIB);
       expect(es.memswap_limit, 'memswap_limit equal to the limit: no swap').to.equal(es.deploy?.resources?.limits?.memory);
       expect(es.ulimits?.['memlock']).to.deep.equal({ soft: -1, hard: -1 });
       expect(parse(readText('elk/elasticsearch/elasticsearch.yml'))['bootstrap.memory_lock']).to.equal(true);
@@ -212,6 +227,23 @@ describe('compose.yaml invariants', () => {
       expect(row('**host at rest**')).to.include(`**${T3_MEDIUM_MEMTOTAL_MIB - budget.atRest} MiB**`);
       expect(row('**total during a deploy**')).to.include(`**${budget.duringDeploy} MiB**`);
       expect(row('**host during a deploy**')).to.include(`**${T3_MEDIUM_MEMTOTAL_MIB - budget.duringDeploy} MiB**`);
+      expect(row('app build (deploy only)')).to.include(`| ${APP_BUILDER.memory} |`);
+    });
+
+    it(`itemises the host's share in compose/README.md (kernel, docker, shims, SSM agent, compose CLI, page cache), adding up, with ${HOST_PAGE_CACHE_MIB} MiB or more of page cache`, () => {
+      const rows = readText('compose/README.md')
+        .split('\n')
+        .filter((line) => line.startsWith('| host: '))
+        .map((line) => line.split('|').map((cell) => cell.trim()));
+      const terms = rows.map((cells) => (cells[1] ?? '').replace('host: ', ''));
+      for (const term of ['kernel', 'dockerd and containerd', 'container shims', 'SSM agent', 'compose CLI', 'page cache']) expect(terms).to.include(term);
+      const mib = (cell: string | undefined) => Number(cell?.match(/^(\d+) MiB$/)?.[1]);
+      const total = (column: number) => rows.reduce((sum, cells) => sum + mib(cells[column]), 0);
+      expect(total(2), 'host terms at rest').to.equal(T3_MEDIUM_MEMTOTAL_MIB - budget.atRest);
+      expect(total(3), 'host terms during a deploy').to.equal(T3_MEDIUM_MEMTOTAL_MIB - budget.duringDeploy);
+      const pageCache = rows.find((cells) => cells[1] === 'host: page cache');
+      expect(mib(pageCache?.[2])).to.be.at.least(HOST_PAGE_CACHE_MIB);
+      expect(mib(pageCache?.[3])).to.be.at.least(HOST_PAGE_CACHE_MIB);
     });
   });
 
