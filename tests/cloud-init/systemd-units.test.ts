@@ -5,6 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { cpSync } from 'node:fs';
 import { expect } from 'chai';
 import { EXPIRE_DROP_IN, EXPIRE_SERVICE, EXPIRE_TIMER, STACK_UNIT, SYSTEMD_DIR } from '../../scripts/lib/box/layout.js';
+import { loadCompose, seconds } from '../compose/compose-files.js';
 import { BoxRoot, rendered, type CloudConfig } from './box-root.js';
 
 /** Unit files as the box has them: write_files' and the ones bootcmd writes. */
@@ -87,6 +88,21 @@ describe('systemd units on the box', () => {
 
     it('gives up on a start that hangs (a oneshot has no start timeout by default)', () => {
       expect(setting(stack(), 'Service', 'TimeoutStartSec')).to.equal('30min');
+    });
+
+    it('lets a full stop finish: TimeoutStopSec covers every grace period in compose.yaml one after another, plus a margin', () => {
+      // Docker's default when a service sets none (docker/cli `container stop`, compose's stop without --timeout).
+      const DOCKER_DEFAULT_GRACE = 10;
+      const MARGIN = 30;
+      const worstCase = Object.values(loadCompose('compose/compose.yaml').services).reduce(
+        (sum, s) => sum + (s.stop_grace_period ? seconds(s.stop_grace_period) : DOCKER_DEFAULT_GRACE),
+        0,
+      );
+      const timeout = setting(stack(), 'Service', 'TimeoutStopSec') ?? '';
+      const m = timeout.match(/^(\d+)(min|s)?$/);
+      expect(m, `TimeoutStopSec=${timeout}`).to.not.equal(null);
+      const limit = Number(m?.[1]) * (m?.[2] === 'min' ? 60 : 1);
+      expect(limit).to.be.at.least(worstCase + MARGIN);
     });
 
     it('comes back after a reboot: enabled for multi-user.target, after docker and the network', () => {
