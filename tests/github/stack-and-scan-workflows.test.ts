@@ -1,6 +1,10 @@
 // Invariants of stack.yml (the real images on a runner) and scan.yml (Trivy) that a schema validator cannot see.
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
-import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { loadCompose, parseEnvFile, readText } from '../compose/compose-files.js';
 
@@ -76,6 +80,56 @@ describe('stack.yml and scan.yml', () => {
       for (const job of jobs) expect(all, job).to.match(new RegExp(`stack run --rm --no-deps (--entrypoint \\S+ )?${job}\\b`));
       expect(all.match(/grep -q '\^0 changed'/g)?.length).to.equal(2);
       expect(all).to.include('if [ "$before" != "$after" ]');
+    });
+
+    describe('the pin check', () => {
+      const pinStep = steps(stack).find((s) => s.run?.includes('docker manifest inspect'));
+      let bin = '';
+      beforeEach(() => (bin = mkdtempSync(join(tmpdir(), 'pillbox-pins-'))));
+      afterEach(() => rmSync(bin, { recursive: true, force: true }));
+
+      /** Runs the step with bash from the repository root, `stack` and `docker` stood in; `missing` do not resolve. */
+      function runPinCheck(missing: string[]) {
+        const stub = (name: string, body: string) => {
+          writeFileSync(join(bin, name), `#!/bin/sh\n${body}\n`);
+          chmodSync(join(bin, name), 0o755);
+        };
+        stub('stack', `[ "$*" = "config --images" ] || exit 9\nprintf '%s\\n' caddy:2.11.4-alpine postgres:17.11-bookworm docker.elastic.co/elasticsearch/elasticsearch:9.5.6 pillbox-app pillbox-setup`);
+        stub('docker', `echo "$*" >>"${bin}/asked"\ncase " ${missing.join(' ')} " in *" $3 "*) exit 1 ;; esac`);
+        const result = spawnSync('bash', ['-e', '-c', pinStep?.run ?? 'exit 99'], { cwd: fileURLToPath(root), encoding: 'utf8', env: { ...process.env, PATH: `${bin}:${process.env['PATH']}` } });
+        const asked = (() => {
+          try {
+            return readFileSync(join(bin, 'asked'), 'utf8').trim().split('\n');
+          } catch {
+            return [];
+          }
+        })();
+        return { status: result.status, stdout: result.stdout, asked };
+      }
+
+      it('runs before anything is pulled or built', () => {
+        const names = steps(stack).map((s) => s.run ?? '');
+        const check = names.findIndex((r) => r.includes('docker manifest inspect'));
+        expect(check).to.be.at.least(0);
+        expect(check).to.be.below(names.findIndex((r) => r.includes('stack pull')));
+      });
+
+      it("asks the registry for every compose image, the Dockerfiles' bases and the deploy's BuildKit image, never for images built here", () => {
+        const { status, asked } = runPinCheck([]);
+        expect(status).to.equal(0);
+        const images = asked.map((line) => line.replace(/^manifest inspect /, ''));
+        expect(images).to.include.members(['caddy:2.11.4-alpine', 'postgres:17.11-bookworm', 'docker.elastic.co/elasticsearch/elasticsearch:9.5.6', 'node:24.22.3-bookworm-slim']);
+        expect(images.some((i) => /^moby\/buildkit:v\d+\.\d+\.\d+$/.test(i))).to.equal(true);
+        expect(images.filter((i) => i.startsWith('pillbox-'))).to.deep.equal([]);
+      });
+
+      it('fails with one line naming each pin that does not resolve', () => {
+        const { status, stdout } = runPinCheck(['docker.elastic.co/elasticsearch/elasticsearch:9.5.6', 'caddy:2.11.4-alpine']);
+        expect(status).to.equal(1);
+        const errors = stdout.split('\n').filter((l) => l.startsWith('::error::'));
+        expect(errors).to.have.length(2);
+        expect(errors.join('\n')).to.include('::error::docker.elastic.co/elasticsearch/elasticsearch:9.5.6 does not resolve in its registry');
+      });
     });
 
     it('checks that no container has the elastic password in its environment', () => {
