@@ -19,8 +19,8 @@ export const BUILT_APP_IMAGE = `${COMPOSE_PROJECT}-${APP_SERVICE}`;
 export const ROLLBACK_TAG = 'pillbox-app:rollback';
 
 /**
- * Seconds each step may run on the box. The build reuses the box's layer cache (the first,
- * cold build happens at boot, inside provision's stack wait), so 20 minutes is generous.
+ * Seconds each step may run on the box. The build runs in the capped builder (APP_BUILDER), whose own
+ * cache makes later builds quick; the first deploy's build is cold and may page to swap, hence 20 minutes.
  * `upload` is the allowance for the source archive's upload from the operator's machine (a
  * few MB to S3), counted in the budget only: the SDK's own retries bound it.
  */
