@@ -117,35 +117,58 @@ export function parseRollbackTarget(stdout: string): RollbackTarget {
  * before app-next starts), and may spill to swap above that, slower but never into the stack's memory.
  */
 export const APP_BUILDER = {
-  name: 'pillbox-build',
   // buildx v0.32.1's default is the floating moby/buildkit:buildx-stable-1 (driver/bkimage/bkimage.go); pinned to
   // the BuildKit its go.mod requires.
   image: 'moby/buildkit:v0.28.0',
   memory: '320m',
   memorySwap: '1024m',
+  // One build step at a time: BuildKit otherwise runs the Dockerfile's independent stages together (two npm ci, apt
+  // and tsc) inside the cap. `[worker.oci] max-parallelism` (moby/buildkit v0.28.0 docs/buildkitd.toml.md).
+  maxParallelism: 1,
 } as const;
 
-// Creates the capped builder once, builds the app in it (compose loads the image into docker: bake's
-// type=docker output), then stops the builder so it holds no memory between deploys; its cache volume stays.
+/**
+ * A builder's settings are fixed when it is created, so its name carries them: changed settings make a new builder
+ * (and the old ones are removed), instead of a first deploy's settings living forever. Lower-case letters, digits and
+ * `._-` only (buildx v0.32.1 store/util.go ValidateName).
+ */
+export const builderName = (b: typeof APP_BUILDER = APP_BUILDER): string =>
+  `pillbox-build-${b.memory}-${b.memorySwap}-p${b.maxParallelism}-${b.image.split(':')[1] ?? 'latest'}`;
+
+// Removes every other pillbox builder (a builder row of `buildx ls` shows its driver; its node rows show an endpoint),
+// creates this one once (its buildkitd.toml is read at create time and kept by buildx: builder/builder.go, store/
+// nodegroup.go), builds the app in it (compose loads the image into docker: bake's type=docker output), then stops
+// it on any exit so it holds no memory between deploys; its cache volume stays. `restart-policy=no`: a box rebooted
+// mid-build does not bring the builder back (the driver's default is unless-stopped, factory.go).
 const BUILD_SCRIPT = [
-  'builder=$1; image=$2; memory=$3; swap=$4; svc=$5; shift 5',
-  'docker buildx inspect "$builder" >/dev/null 2>&1 ||',
-  '  docker buildx create --name "$builder" --driver docker-container --driver-opt "image=$image"' +
-    ' --driver-opt "memory=$memory" --driver-opt "memory-swap=$swap" --driver-opt default-load=true >/dev/null',
-  'status=0',
-  '"$@" build --builder "$builder" "$svc" || status=$?',
-  'docker buildx stop "$builder" || true',
-  'exit "$status"',
+  'set -eu',
+  'builder=$1; image=$2; memory=$3; swap=$4; parallelism=$5; svc=$6; shift 6',
+  "builders=$(docker buildx ls --format '{{.Name}} {{.DriverEndpoint}}')",
+  'printf \'%s\\n\' "$builders" | while read -r name driver; do',
+  '  case "$name" in "$builder") ;; pillbox-build*) if [ "$driver" = docker-container ]; then docker buildx rm "$name"; fi ;; esac',
+  'done',
+  'if ! docker buildx inspect "$builder" >/dev/null 2>&1; then',
+  '  config=$(mktemp)',
+  '  printf \'[worker.oci]\\n  max-parallelism = %s\\n\' "$parallelism" >"$config"',
+  '  status=0',
+  '  docker buildx create --name "$builder" --driver docker-container --driver-opt "image=$image" --driver-opt "memory=$memory"' +
+    ' --driver-opt "memory-swap=$swap" --driver-opt restart-policy=no --driver-opt default-load=true --buildkitd-config "$config" >/dev/null || status=$?',
+  '  rm -f "$config"',
+  '  [ "$status" -eq 0 ] || { echo "could not create the BuildKit builder $builder (exit $status)" >&2; exit "$status"; }',
+  'fi',
+  'trap \'docker buildx stop "$builder" || true\' EXIT',
+  '"$@" build --builder "$builder" "$svc"',
 ].join('\n');
 export const buildCommand = (): string[] => [
   'sh',
   '-c',
   BUILD_SCRIPT,
   'sh',
-  APP_BUILDER.name,
+  builderName(),
   APP_BUILDER.image,
   APP_BUILDER.memory,
   APP_BUILDER.memorySwap,
+  String(APP_BUILDER.maxParallelism),
   APP_SERVICE,
   ...composeArgv(),
 ];

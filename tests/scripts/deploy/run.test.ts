@@ -88,7 +88,7 @@ describe('deploy', () => {
     const { lines } = await deploy();
     expect(lines).to.include(`/usr/local/sbin/pillbox-source fetch ${NEW} ${'c'.repeat(64)} envs/dev/source/${NEW}.tar.gz`);
     expect(lines).to.include(`/usr/local/sbin/pillbox-source activate ${NEW}`);
-    expect(lines.find((l) => l.startsWith("sh -c 'builder=$1;"))).to.match(new RegExp(` sh pillbox-build moby/buildkit:v[0-9.]+ 320m 1024m app ${COMPOSE}$`));
+    expect(lines.find((l) => l.startsWith("sh -c 'set -eu"))).to.match(new RegExp(` sh pillbox-build-320m-1024m-p1-v[0-9.]+ moby/buildkit:v[0-9.]+ 320m 1024m 1 app ${COMPOSE}$`));
     expect(lines).to.include(`${COMPOSE} up --detach --no-deps --force-recreate app-next`);
     expect(lines.find((l) => l.includes('/readyz'))).to.match(/' sh app-next http:\/\/127\.0\.0\.1:3000\/readyz 120 docker compose /);
   });
