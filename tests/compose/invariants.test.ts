@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { parse } from 'yaml';
+import { ELASTIC_PASSWORD_FILE } from '../../scripts/lib/box/layout.js';
 import { APP_BUILDER, BUILT_APP_IMAGE } from '../../scripts/lib/deploy/plan.js';
 import {
   dependenciesOf,
@@ -284,7 +285,8 @@ describe('compose.yaml invariants', () => {
     });
 
     it("gives the elastic superuser's password only to the four containers that need it, as a compose secret file", () => {
-      expect(compose.secrets?.['elastic_password']).to.deep.equal({ environment: 'ELASTIC_PASSWORD' });
+      // A file the box writes (a bind mount keeps its owner and mode), at the box layout's path unless overridden off the box.
+      expect(compose.secrets?.['elastic_password']).to.deep.equal({ file: `\${PILLBOX_ELASTIC_PASSWORD_FILE:-${ELASTIC_PASSWORD_FILE}}` });
       const holders = services.filter(([, s]) => grantedSecrets(s).includes('elastic_password')).map(([n]) => n);
       expect(holders.sort()).to.deep.equal(['elasticsearch', 'heartbeat-setup', 'kibana-setup', 'setup']);
       // Never in an environment, where `docker inspect` shows it.

@@ -27,5 +27,8 @@ export const stackComposeArgv = (prebuilt: boolean, ...args: string[]): string[]
   ...args,
 ];
 
+/** The profile of app-next, the second color (compose.yaml): `up` never starts it, and `stop` skips it unless named. */
+export const DEPLOY_PROFILE = 'deploy';
+
 /** `docker compose` for every command the CLI sends (ps, logs, deploy): the app's own build. */
 export const composeArgv = (...args: string[]): string[] => stackComposeArgv(false, ...args);

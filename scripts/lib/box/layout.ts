@@ -13,6 +13,11 @@ export const COMPOSE_VERSIONS_ENV = `${COMPOSE_DIR}/.env`;
 export const ETC_DIR = '/etc/pillbox';
 export const SETTINGS_ENV = `${ETC_DIR}/pillbox.env`;
 export const SECRETS_ENV = `${ETC_DIR}/secrets.env`;
+/**
+ * The elastic password as a file: compose bind-mounts it as the secret elastic_password, so its owner and mode here
+ * are what the containers see (box/secret-files.ts). Written by FETCH_SECRETS_BIN, checked by CHECK_SECRETS_BIN.
+ */
+export const ELASTIC_PASSWORD_FILE = `${ETC_DIR}/elastic_password`;
 /** What the box keeps about itself across reboots (the bootstrap's status). */
 export const STATE_DIR = '/var/lib/pillbox';
 /**
@@ -49,6 +54,8 @@ export const S3_BIN = '/usr/local/sbin/pillbox-s3';
 export const BACKUP_BIN = '/usr/local/sbin/pillbox-backup';
 export const STANDARD_CREDITS_BIN = '/usr/local/sbin/pillbox-standard-credits';
 export const FETCH_SECRETS_BIN = '/usr/local/sbin/pillbox-fetch-secrets';
+/** Refuses to start the stack, in one line, when a secret file breaks the rule of the images that read it. */
+export const CHECK_SECRETS_BIN = '/usr/local/sbin/pillbox-check-secrets';
 /** Writes PILLBOX_SITE (the domain, or the public IPv4) before every start of the stack. */
 export const EDGE_SITE_BIN = '/usr/local/sbin/pillbox-edge-site';
 export const INSTALL_PLUGINS_BIN = '/usr/local/sbin/pillbox-install-docker-plugins';
@@ -70,6 +77,7 @@ export const BOX_LAYOUT = {
   ETC_DIR,
   SETTINGS_ENV,
   SECRETS_ENV,
+  ELASTIC_PASSWORD_FILE,
   STATE_DIR,
   BOOTSTRAP_STATUS,
   BOOTSTRAP_LOG,
@@ -89,6 +97,7 @@ export const BOX_LAYOUT = {
   BACKUP_BIN,
   STANDARD_CREDITS_BIN,
   FETCH_SECRETS_BIN,
+  CHECK_SECRETS_BIN,
   EDGE_SITE_BIN,
   INSTALL_PLUGINS_BIN,
   SYSCTL_FILE,

@@ -11,10 +11,11 @@ import { parseDocument, visit } from 'yaml';
 import { backupsPrefix, bucketName, KIND_TAG } from '../aws/bucket-keys.js';
 import { envNames, isoSeconds } from '../core/names.js';
 import { OperatorError } from '../core/operator-error.js';
-import { stackComposeArgv } from './compose.js';
+import { DEPLOY_PROFILE, stackComposeArgv } from './compose.js';
 import { expiryDropIn } from './expiry-timer.js';
 import { BOX_LAYOUT } from './layout.js';
 import { inPostgres, pgDumpArgv, pgListArgv } from './postgres-commands.js';
+import { secretFilePlaceholders } from './secret-files.js';
 import { toShellLine } from './ssm-run.js';
 
 export const CLOUD_INIT_DIR = fileURLToPath(new URL('../../../cloud-init/', import.meta.url));
@@ -41,6 +42,7 @@ const systemdLine = (argv: string[]): string => toShellLine(['/usr/bin/docker', 
 export function placeholders(input: UserDataInput): Record<string, string> {
   return {
     ...BOX_LAYOUT,
+    ...secretFilePlaceholders(),
     ENV: input.env,
     REGION: input.region,
     DOMAIN: input.domain ?? '',
@@ -58,7 +60,9 @@ export function placeholders(input: UserDataInput): Record<string, string> {
     EXPIRY_DROP_IN: expiryDropIn(input.expiresAt).trimEnd(),
     APP_IMAGE: input.appImage ?? '',
     COMPOSE_UP: systemdLine(stackComposeArgv(input.appImage !== undefined, 'up', '-d', '--wait')),
-    COMPOSE_STOP: systemdLine(stackComposeArgv(input.appImage !== undefined, 'stop')),
+    // With the deploy profile: compose loads only active profiles' services (v5.1.0 cmd/compose/stop.go), so a
+    // second color a deploy left running would otherwise outlive the stop and be killed without its grace period.
+    COMPOSE_STOP: systemdLine(stackComposeArgv(input.appImage !== undefined, '--profile', DEPLOY_PROFILE, 'stop')),
     PG_DUMP: toShellLine(inPostgres(pgDumpArgv())),
     PG_LIST: toShellLine(inPostgres(pgListArgv())),
   };
