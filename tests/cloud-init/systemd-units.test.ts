@@ -4,6 +4,7 @@
 import { execFileSync } from 'node:child_process';
 import { cpSync } from 'node:fs';
 import { expect } from 'chai';
+import { DEPLOY_PROFILE } from '../../scripts/lib/box/compose.js';
 import { EXPIRE_DROP_IN, EXPIRE_SERVICE, EXPIRE_TIMER, STACK_UNIT, SYSTEMD_DIR } from '../../scripts/lib/box/layout.js';
 import { loadCompose, seconds } from '../compose/compose-files.js';
 import { BoxRoot, rendered, type CloudConfig } from './box-root.js';
@@ -90,19 +91,35 @@ describe('systemd units on the box', () => {
       expect(setting(stack(), 'Service', 'TimeoutStartSec')).to.equal('30min');
     });
 
-    it('lets a full stop finish: TimeoutStopSec covers every grace period in compose.yaml one after another, plus a margin', () => {
+    it('lets a full stop finish: TimeoutStopSec covers the longest chain of grace periods along depends_on, plus a margin', () => {
       // Docker's default when a service sets none (docker/cli `container stop`, compose's stop without --timeout).
       const DOCKER_DEFAULT_GRACE = 10;
       const MARGIN = 30;
-      const worstCase = Object.values(loadCompose('compose/compose.yaml').services).reduce(
-        (sum, s) => sum + (s.stop_grace_period ? seconds(s.stop_grace_period) : DOCKER_DEFAULT_GRACE),
-        0,
-      );
+      const { services } = loadCompose('compose/compose.yaml');
+      const grace = (name: string) => {
+        const period = services[name]?.stop_grace_period;
+        return period ? seconds(period) : DOCKER_DEFAULT_GRACE;
+      };
+      // compose v5.1.0 stops in reverse dependency order with every ready service in parallel (pkg/compose/stop.go
+      // InReverseDependencyOrder, dependencies.go): a service stops once all its dependants have, so the worst case is
+      // the heaviest path from a service nobody depends on down through its dependencies.
+      const chain = (name: string): number => grace(name) + Math.max(0, ...Object.keys(services[name]?.depends_on ?? {}).map(chain));
+      const worstCase = Math.max(...Object.keys(services).map(chain));
+      expect(worstCase).to.equal(chain('kibana-setup'));
       const timeout = setting(stack(), 'Service', 'TimeoutStopSec') ?? '';
       const m = timeout.match(/^(\d+)(min|s)?$/);
       expect(m, `TimeoutStopSec=${timeout}`).to.not.equal(null);
       const limit = Number(m?.[1]) * (m?.[2] === 'min' ? 60 : 1);
-      expect(limit).to.be.at.least(worstCase + MARGIN);
+      // Derived, not padded: at least the chain plus the margin, and no more than a minute beyond it.
+      expect(limit).to.be.within(worstCase + MARGIN, worstCase + MARGIN + 60);
+    });
+
+    it('stops the second color too: ExecStop names the deploy profile, which `up` never starts', () => {
+      const unit = stack();
+      const stop = setting(unit, 'Service', 'ExecStop') ?? '';
+      expect(stop).to.match(new RegExp(` --profile ${DEPLOY_PROFILE} stop$`));
+      expect(setting(unit, 'Service', 'ExecStart')).to.not.include('--profile');
+      expect(loadCompose('compose/compose.yaml').services['app-next']?.profiles).to.deep.equal([DEPLOY_PROFILE]);
     });
 
     it('comes back after a reboot: enabled for multi-user.target, after docker and the network', () => {
