@@ -1,11 +1,13 @@
 // Invariants of stack.yml (the real images on a runner) and scan.yml (Trivy) that a schema validator cannot see.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { parse } from 'yaml';
+import { toShellLine } from '../../scripts/lib/box/ssm-run.js';
+import { buildScriptArgv, builderName } from '../../scripts/lib/deploy/plan.js';
 import { loadCompose, parseEnvFile, readText } from '../compose/compose-files.js';
 
 interface Step {
@@ -89,12 +91,12 @@ describe('stack.yml and scan.yml', () => {
       afterEach(() => rmSync(bin, { recursive: true, force: true }));
 
       /** Runs the step with bash from the repository root, `stack` and `docker` stood in; `missing` do not resolve. */
-      function runPinCheck(missing: string[]) {
+      function runPinCheck(missing: string[], composeImages = 'caddy:2.11.4-alpine postgres:17.11-bookworm docker.elastic.co/elasticsearch/elasticsearch:9.5.6 pillbox-app pillbox-setup') {
         const stub = (name: string, body: string) => {
           writeFileSync(join(bin, name), `#!/bin/sh\n${body}\n`);
           chmodSync(join(bin, name), 0o755);
         };
-        stub('stack', `[ "$*" = "config --images" ] || exit 9\nprintf '%s\\n' caddy:2.11.4-alpine postgres:17.11-bookworm docker.elastic.co/elasticsearch/elasticsearch:9.5.6 pillbox-app pillbox-setup`);
+        stub('stack', `[ "$*" = "config --images" ] || exit 9\nprintf '%s\\n' ${composeImages}`);
         stub('docker', `echo "$*" >>"${bin}/asked"\ncase " ${missing.join(' ')} " in *" $3 "*) exit 1 ;; esac`);
         const result = spawnSync('bash', ['-e', '-c', pinStep?.run ?? 'exit 99'], { cwd: fileURLToPath(root), encoding: 'utf8', env: { ...process.env, PATH: `${bin}:${process.env['PATH']}` } });
         const asked = (() => {
@@ -106,6 +108,10 @@ describe('stack.yml and scan.yml', () => {
         })();
         return { status: result.status, stdout: result.stdout, asked };
       }
+
+      it('runs under set -euo pipefail', () => {
+        expect(pinStep?.run?.split('\n')[0]).to.equal('set -euo pipefail');
+      });
 
       it('runs before anything is pulled or built', () => {
         const names = steps(stack).map((s) => s.run ?? '');
@@ -123,12 +129,75 @@ describe('stack.yml and scan.yml', () => {
         expect(images.filter((i) => i.startsWith('pillbox-'))).to.deep.equal([]);
       });
 
+      it('fails, saying so in one line, when compose lists no third-party image (a model that did not load checks nothing)', () => {
+        const { status, stdout, asked } = runPinCheck([], 'pillbox-app pillbox-setup');
+        expect(status).to.equal(1);
+        expect(stdout).to.equal("::error::stack config --images listed no third-party image: check the compose model (stack config).\n");
+        expect(asked).to.deep.equal([]);
+      });
+
       it('fails with one line naming each pin that does not resolve', () => {
         const { status, stdout } = runPinCheck(['docker.elastic.co/elasticsearch/elasticsearch:9.5.6', 'caddy:2.11.4-alpine']);
         expect(status).to.equal(1);
         const errors = stdout.split('\n').filter((l) => l.startsWith('::error::'));
         expect(errors).to.have.length(2);
         expect(errors.join('\n')).to.include('::error::docker.elastic.co/elasticsearch/elasticsearch:9.5.6 does not resolve in its registry');
+      });
+    });
+
+    it('runs when the deploy build script or its BuildKit pin changes', () => {
+      for (const event of ['pull_request', 'push']) {
+        expect((stack.on[event] as { paths: string[] }).paths, event).to.include('scripts/lib/deploy/**');
+      }
+    });
+
+    describe('the env files step', () => {
+      const envStep = steps(stack).find((s) => s.run?.includes('openssl rand'));
+      let temp = '';
+      beforeEach(() => (temp = mkdtempSync(join(tmpdir(), 'pillbox-runner-'))));
+      afterEach(() => rmSync(temp, { recursive: true, force: true }));
+
+      it('writes the elastic password file as the box does (owner 1000, mode 0400, no newline) and points compose at it', () => {
+        writeFileSync(join(temp, 'sudo'), '#!/bin/sh\nexec "$@"\n');
+        chmodSync(join(temp, 'sudo'), 0o755);
+        const result = spawnSync('bash', ['-e', '-c', envStep?.run ?? 'exit 99'], {
+          encoding: 'utf8',
+          env: { ...process.env, PATH: `${temp}:${process.env['PATH']}`, RUNNER_TEMP: temp, GITHUB_WORKSPACE: fileURLToPath(root), GITHUB_PATH: join(temp, 'path') },
+        });
+        expect(result.status, result.stderr).to.equal(0);
+        const file = join(temp, 'elastic_password');
+        const secrets = parseEnvFile(readFileSync(join(temp, 'secrets.env'), 'utf8'));
+        expect(readFileSync(file, 'utf8')).to.equal(secrets['ELASTIC_PASSWORD']);
+        const st = statSync(file);
+        expect([st.uid, st.gid, st.mode & 0o777]).to.deep.equal([1000, 0, 0o400]);
+        expect(parseEnvFile(readFileSync(join(temp, 'pillbox.env'), 'utf8'))['PILLBOX_ELASTIC_PASSWORD_FILE']).to.equal(file);
+      });
+    });
+
+    describe('the capped build step', () => {
+      const buildStep = steps(stack).find((s) => s.run?.includes('buildScriptArgv'));
+
+      it("runs the deploy's own build script, with the runner's compose wrapper, before the stack's images are built", () => {
+        const lines = (buildStep?.run ?? '').split('\n');
+        // The two lines that ask the repository for the script and the builder's container, run here for real.
+        const ask = lines.filter((l) => /^(build|container)=/.test(l)).join('\n');
+        const result = spawnSync('bash', ['-e', '-c', `${ask}\nprintf '%s\\n%s' "$build" "$container"`], { cwd: fileURLToPath(root), encoding: 'utf8' });
+        expect(result.status, result.stderr).to.equal(0);
+        const [container, ...build] = result.stdout.split('\n').reverse();
+        expect(build.reverse().join('\n')).to.equal(toShellLine(buildScriptArgv(['stack'])));
+        expect(container).to.equal(`buildx_buildkit_${builderName()}0`);
+        expect(lines).to.include('eval "$build"');
+        const order = steps(stack).map((s) => s.run ?? '');
+        expect(order.findIndex((r) => r.includes('buildScriptArgv'))).to.be.below(order.findIndex((r) => r.includes('stack build')));
+      });
+
+      it('records the time and the builder container\'s peak RAM and swap from its cgroup', () => {
+        const run = buildStep?.run ?? '';
+        expect(run).to.match(/^set -euo pipefail$/m);
+        expect(run).to.include('/sys/fs/cgroup/system.slice/docker-$id.scope');
+        expect(run).to.include('memory.peak');
+        expect(run).to.include('memory.swap.peak');
+        expect(run).to.include('>> "$GITHUB_STEP_SUMMARY"');
       });
     });
 

@@ -159,7 +159,8 @@ const BUILD_SCRIPT = [
   'trap \'docker buildx stop "$builder" || true\' EXIT',
   '"$@" build --builder "$builder" "$svc"',
 ].join('\n');
-export const buildCommand = (): string[] => [
+/** The build with any compose invocation: the box's, or stack.yml's wrapper, which runs this same script on a runner. */
+export const buildScriptArgv = (compose: readonly string[]): string[] => [
   'sh',
   '-c',
   BUILD_SCRIPT,
@@ -170,8 +171,9 @@ export const buildCommand = (): string[] => [
   APP_BUILDER.memorySwap,
   String(APP_BUILDER.maxParallelism),
   APP_SERVICE,
-  ...composeArgv(),
+  ...compose,
 ];
+export const buildCommand = (): string[] => buildScriptArgv(composeArgv());
 
 /** Both colors: during a swap either may be the one that failed. */
 export const appLogsCommand = (): string[] => composeArgv('logs', '--no-color', '--tail', '200', ...APP_COLORS);
