@@ -132,7 +132,7 @@ export const APP_BUILDER = {
  * (and the old ones are removed), instead of a first deploy's settings living forever. Lower-case letters, digits and
  * `._-` only (buildx v0.32.1 store/util.go ValidateName).
  */
-export const builderName = (b: typeof APP_BUILDER = APP_BUILDER): string =>
+export const builderName = (b: { image: string; memory: string; memorySwap: string; maxParallelism: number } = APP_BUILDER): string =>
   `pillbox-build-${b.memory}-${b.memorySwap}-p${b.maxParallelism}-${b.image.split(':')[1] ?? 'latest'}`;
 
 // Removes every other pillbox builder (a builder row of `buildx ls` shows its driver; its node rows show an endpoint),

@@ -68,7 +68,7 @@ esac`,
       expect(NAME).to.equal('pillbox-build-320m-1024m-p1-v0.28.0');
       expect(builderName({ ...APP_BUILDER, memory: '256m' })).to.not.equal(NAME);
       expect(builderName({ ...APP_BUILDER, image: 'moby/buildkit:v0.29.0' })).to.not.equal(NAME);
-      expect(builderName({ ...APP_BUILDER, maxParallelism: 2 } as unknown as typeof APP_BUILDER)).to.not.equal(NAME);
+      expect(builderName({ ...APP_BUILDER, maxParallelism: 2 })).to.not.equal(NAME);
     });
 
     it('creates a capped docker-container builder on first use, one build step at a time, not restarted by a reboot, builds the app in it, then stops it', async () => {
