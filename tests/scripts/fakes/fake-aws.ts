@@ -132,6 +132,8 @@ export interface World {
   log: string[];
   /** Runs before each command is answered: another actor changing the account meanwhile. */
   onCall?: (command: string) => void;
+  /** More of what a box answers (e.g. fake-app-box.ts: the app's release and its swap), asked before the fallback. */
+  boxAnswers?: ((instance: FakeInstance, line: string) => Reply | undefined)[];
 }
 
 /** Healthy services as compose prints them, labels and all (the Elastic images carry many). */
@@ -251,6 +253,10 @@ function boxLine(world: World, instance: FakeInstance, line: string): Reply {
   if (line.includes(` ${EXPIRE_DROP_IN} `)) {
     box.expiryTimer = [...line.matchAll(/OnCalendar=(\d[^\n']*)/g)].at(-1)?.[1] ?? '';
     return { stdout: `${box.expiryTimer}\n` };
+  }
+  for (const answer of world.boxAnswers ?? []) {
+    const reply = answer(instance, line);
+    if (reply) return reply;
   }
   return { exitCode: 127, stderr: `fake box: no answer for ${line}` };
 }
