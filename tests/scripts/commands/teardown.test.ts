@@ -36,6 +36,19 @@ describe('npm run teardown', () => {
     expect(keysUnder(world, BUCKET, BACKUPS)).to.deep.equal([]);
   });
 
+  it('with --delete-backups reports a backup S3 would not delete (DeleteObjects Errors), and a second run converges', async () => {
+    const bucket = world.buckets.get(BUCKET)!;
+    await teardown(['--env', 'dev', '--yes'], cliDeps(fake));
+    const [held] = keysUnder(world, BUCKET, BACKUPS);
+    bucket.undeletable = new Map([[held!, { Code: 'AccessDenied', Message: 'Access Denied because object protected by object lock.' }]]);
+    const err = await rejection(teardown(['--env', 'dev', '--yes', '--delete-backups'], cliDeps(fake)));
+    expect(err.message).to.match(new RegExp(`^S3 kept 1 object\\(s\\), e\\.g\\. ${held}: AccessDenied`));
+    expect(keysUnder(world, BUCKET, BACKUPS)).to.deep.equal([held]);
+    bucket.undeletable.clear();
+    await teardown(['--env', 'dev', '--yes', '--delete-backups'], cliDeps(fake));
+    expect(keysUnder(world, BUCKET, BACKUPS)).to.deep.equal([]);
+  });
+
   it('asks first by default: without a terminal and without --yes it stops and removes nothing', async () => {
     const err = await rejection(teardown(['--env', 'dev'], cliDeps(fake)));
     expect(err.message).to.equal('teardown needs a confirmation and there is no terminal to ask.');

@@ -59,7 +59,7 @@ const PROVISION_MUTATIONS = [
   ...Array.from({ length: 4 }, () => 'RunInstances'), // refused until the profile reaches EC2 (12 s, retried every 5 s)
   'CreateRole', // the expiry schedule's role
   'PutRolePolicy',
-  'CreateSchedule',
+  ...Array.from({ length: 3 }, () => 'CreateSchedule'), // refused until Scheduler can assume the new role (8 s, retried every 5 s)
   'DeleteParameter', // the lock, released
   'SendCommand', // cloud-init
   'SendCommand', // the stack
