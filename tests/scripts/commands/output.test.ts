@@ -9,7 +9,7 @@ import { main as backup } from '../../../scripts/backup.js';
 import { main as deploy } from '../../../scripts/deploy.js';
 import { main as provision } from '../../../scripts/provision.js';
 import { main as restore } from '../../../scripts/restore.js';
-import { useFakeAws, type FakeAws, type World } from '../fakes/fake-aws.js';
+import { rejection, useFakeAws, type FakeAws, type World } from '../fakes/fake-aws.js';
 import { appBoxes } from '../fakes/fake-app-box.js';
 import { cliDeps } from '../fakes/fake-cli.js';
 import { keysUnder } from '../fakes/fake-s3.js';
@@ -52,6 +52,7 @@ describe('what the commands print', () => {
     it('backup: the environment, the object, its size and digest, the time taken; --json the manifest', async () => {
       const cli = cliDeps(fake);
       await backup(['--env', 'dev'], cli);
+      expect(cli.err()).to.match(/^▸ Back up the database of dev \(i-[0-9a-f]+\)\n/);
       expect(cli.out()).to.match(new RegExp(`^environment  dev\\nbackup       s3://${BUCKET}/${dump()[0]}\\nsize         66 B\\nsha256       [0-9a-f]{64}\\ntook         1m04s\\n$`));
       const json = cliDeps(fake);
       await backup(['--env', 'dev', '--json'], json);
@@ -80,12 +81,22 @@ describe('what the commands print', () => {
       await restore(['--env', 'dev', '--from', 'latest'], cli);
       expect(cli.out()).to.equal('restore  aborted, nothing changed\n');
       expect(dump()).to.have.length(1);
+      const json = cliDeps(fake, { tty: true, ask: async () => 'n' });
+      await restore(['--env', 'dev', '--from', 'latest', '--json'], json);
+      expect(JSON.parse(json.out())).to.deep.equal({ env: 'dev', aborted: true });
+    });
+
+    it('restore: stops without --from, before any AWS call', async () => {
+      world.log.length = 0;
+      const err = await rejection(restore(['--env', 'dev', '--yes'], cliDeps(fake)));
+      expect(err.message).to.equal('Missing --from: which backup to restore.');
+      expect(world.log).to.deep.equal([]);
     });
 
     it('deploy: from → to and the rollback image; a second run says unchanged', async () => {
       const cli = cliDeps(fake, { git: gitAt });
       await deploy(['--env', 'dev'], cli);
-      expect(cli.out()).to.match(/^environment     dev\ndeployed        3f2a1c0 → 4b3a2c1\nrollback image  pillbox-app:rollback \([0-9a-f]{12}\)\ntook            2m12s\n$/);
+      expect(cli.out()).to.match(/^environment {5}dev\ndeployed {8}3f2a1c0 → 4b3a2c1\nrollback image {2}pillbox-app:rollback \([0-9a-f]{12}\)\ntook {12}2m12s\n$/);
       const again = cliDeps(fake, { git: gitAt });
       await deploy(['--env', 'dev'], again);
       expect(again.out()).to.equal('environment  dev\ncommit       4b3a2c1 (unchanged)\n');

@@ -26,7 +26,8 @@ describe('npm run provision', () => {
     expect(tag('GitSha')).to.equal(SHA);
     expect(world.buckets.get(BUCKET)?.objects.has(`envs/dev/source/${SHA}.tar.gz`)).to.equal(true);
     expect(world.sentScripts.flat().some((l) => l.endsWith('/readyz')), 'waited for the app').to.equal(true);
-    expect(cli.out()).to.include('t3.medium');
+    expect(cli.out()).to.match(/^Environment {3}dev \(eu-west-1, account 123456789012\)\nInstance {6}i-[0-9a-f]+ \(t3\.medium, 30 GiB\)\n/);
+    expect(cli.out(), 'no plan text after a real run').not.to.include('Plan for');
   });
 
   it('keeps backups 14 days by default, and --backup-retention-days changes it', async () => {
@@ -47,6 +48,11 @@ describe('npm run provision', () => {
     expect(ingress()).to.deep.equal(['198.51.100.7/32']);
   });
 
+  it('with --ci does not ask for the address even at a terminal', async () => {
+    await provision(['--env', 'dev', '--ci', '--no-wait'], cliDeps(fake, { tty: true, lookupAddress: () => Promise.reject(new Error('asked for the address')) }));
+    expect(ingress()).to.deep.equal(['0.0.0.0/0']);
+  });
+
   it('with --no-wait returns after the launch without asking the box anything', async () => {
     await provision(['--env', 'dev', '--ci', '--no-wait'], cliDeps(fake));
     expect(world.instances).to.have.length(1);
@@ -58,7 +64,11 @@ describe('npm run provision', () => {
     await provision(['--env', 'dev', '--ci', '--plan'], cli);
     expect(world.instances).to.deep.equal([]);
     expect(world.roles.size + world.groups.length).to.equal(0);
+    expect(cli.out()).to.match(/^Plan for dev in eu-west-1 \(\d+ change\(s\)\); nothing was changed:\n/);
     expect(cli.out()).to.match(/create +instance/);
+    const json = cliDeps(fake);
+    await provision(['--env', 'dev', '--ci', '--plan', '--json'], json);
+    expect((JSON.parse(json.out()) as { planned: boolean }).planned, 'JSON alone on stdout').to.equal(true);
   });
 
   it('takes the settings from the environment, as .env.example documents them', async () => {

@@ -2,7 +2,7 @@
 import { expect } from 'chai';
 import { main as provision } from '../../../scripts/provision.js';
 import { main as teardown } from '../../../scripts/teardown.js';
-import { liveInstances, rejection, useFakeAws, type FakeAws, type World } from '../fakes/fake-aws.js';
+import { liveInstances, rejection, settle, useFakeAws, type FakeAws, type World } from '../fakes/fake-aws.js';
 import { cliDeps } from '../fakes/fake-cli.js';
 import { keysUnder } from '../fakes/fake-s3.js';
 
@@ -61,6 +61,16 @@ describe('npm run teardown', () => {
     await teardown(['--env', 'dev'], cli);
     expect(asked).to.have.length(1);
     expect(liveInstances(world)).to.have.length(1);
+  });
+
+  it('with --all-expired removes every environment past its ExpiresAt, and only those', async () => {
+    await provision(['--env', 'other', '--ci', '--ttl-hours', '24'], cliDeps(fake));
+    await settle(world, 9 * 3_600_000);
+    const cli = cliDeps(fake);
+    await teardown(['--all-expired', '--yes', '--no-backup'], cli);
+    expect(liveInstances(world, 'dev')).to.deep.equal([]);
+    expect(liveInstances(world, 'other')).to.have.length(1);
+    expect(cli.out()).to.match(/^dev /m).and.not.match(/^other /m);
   });
 
   it('takes the environment from PILLBOX_ENV, and prints JSON with --json', async () => {
