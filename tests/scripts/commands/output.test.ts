@@ -90,6 +90,7 @@ describe('what the commands print', () => {
       world.log.length = 0;
       const err = await rejection(restore(['--env', 'dev', '--yes'], cliDeps(fake)));
       expect(err.message).to.equal('Missing --from: which backup to restore.');
+      expect(err.hint).to.equal('Pass --from latest, or a key from `npm run backups`.');
       expect(world.log).to.deep.equal([]);
     });
 

@@ -2,7 +2,7 @@
 import { expect } from 'chai';
 import { main as provision } from '../../../scripts/provision.js';
 import { main as teardown } from '../../../scripts/teardown.js';
-import { liveInstances, rejection, settle, useFakeAws, type FakeAws, type World } from '../fakes/fake-aws.js';
+import { awsError, failNext, liveInstances, rejection, settle, useFakeAws, type FakeAws, type World } from '../fakes/fake-aws.js';
 import { cliDeps } from '../fakes/fake-cli.js';
 import { keysUnder } from '../fakes/fake-s3.js';
 
@@ -71,6 +71,15 @@ describe('npm run teardown', () => {
     expect(liveInstances(world, 'dev')).to.deep.equal([]);
     expect(liveInstances(world, 'other')).to.have.length(1);
     expect(cli.out()).to.match(/^dev /m).and.not.match(/^other /m);
+  });
+
+  it('with --all-expired fails, after the rest, when one environment could not be removed', async () => {
+    await settle(world, 9 * 3_600_000);
+    failNext(world, 'TerminateInstances', awsError('AccessDenied', 'not authorized to perform: ec2:TerminateInstances'));
+    const cli = cliDeps(fake);
+    const err = await rejection(teardown(['--all-expired', '--yes', '--no-backup'], cli));
+    expect(err.message).to.match(/dev/);
+    expect(liveInstances(world)).to.have.length(1);
   });
 
   it('takes the environment from PILLBOX_ENV, and prints JSON with --json', async () => {
