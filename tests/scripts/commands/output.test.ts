@@ -75,6 +75,24 @@ describe('what the commands print', () => {
       expect(table.out()).to.include('replaced data  not backed up (--no-backup)\n');
     });
 
+    it('restore: shows each step on stderr as it goes, the table alone on stdout', async () => {
+      await backup(['--env', 'dev'], cliDeps(fake));
+      const [taken] = dump();
+      const cli = cliDeps(fake);
+      await restore(['--env', 'dev', '--from', 'latest', '--yes'], cli);
+      expect(cli.err().split('\n').filter((l) => l.startsWith('▸ '))).to.deep.equal([
+        '▸ Find and verify backup latest',
+        '▸ Back up the data the restore replaces',
+        `▸ Download ${taken} to the box and check its SHA-256`,
+        '▸ Read the whole dump (pg_restore)',
+        '▸ Stop the app',
+        '▸ Restore in one transaction',
+        '▸ Start the app and wait until it is healthy',
+        '▸ Count the rows',
+      ]);
+      expect(cli.out()).not.to.include('▸');
+    });
+
     it('restore: says it aborted, and changed nothing, when the operator answers no', async () => {
       await backup(['--env', 'dev'], cliDeps(fake));
       const cli = cliDeps(fake, { tty: true, ask: async () => 'no' });
