@@ -25,6 +25,15 @@ describe('npm run teardown', () => {
     expect(cli.out()).to.include(`final backup ${kept.find((k) => k.endsWith('.dump'))}; kept backups ${BACKUPS} (2 object(s)`);
   });
 
+  it('removes a box whose SSM agent lost its connection without a backup, and says so', async () => {
+    liveInstances(world)[0]!.box.agentLost = true;
+    const cli = cliDeps(fake);
+    await teardown(['--env', 'dev', '--yes'], cli);
+    expect(keysUnder(world, BUCKET, BACKUPS)).to.deep.equal([]);
+    expect(liveInstances(world)).to.deep.equal([]);
+    expect(cli.err()).to.match(/i-[0-9a-f]+ does not answer through SSM, so it goes without a backup\./);
+  });
+
   it('with --no-backup removes the box without a backup', async () => {
     await teardown(['--env', 'dev', '--yes', '--no-backup'], cliDeps(fake));
     expect(keysUnder(world, BUCKET, BACKUPS)).to.deep.equal([]);
