@@ -1,31 +1,39 @@
 // npm run extend -- --hours N: moves the environment's expiry N hours later, within the TTL cap.
 import { requireRunningInstance } from './lib/aws/environment.js';
 import { ssmRunner } from './lib/box/ssm-output.js';
-import { createAwsClients, resolveRegion } from './lib/core/aws-clients.js';
-import { helpText, loadConfig, processSources } from './lib/core/config.js';
-import { systemGit } from './lib/core/git.js';
-import { OperatorError, runCli } from './lib/core/operator-error.js';
+import { resolveRegion } from './lib/core/aws-clients.js';
+import { runWhenEntry, sourcesOf, type CliDeps } from './lib/core/cli.js';
+import { helpText, loadConfig } from './lib/core/config.js';
+import { OperatorError } from './lib/core/operator-error.js';
 import { printResult } from './lib/core/progress.js';
 import { formatLocal, formatTimeLeft, formatUtc } from './lib/core/time.js';
 import { extendCommand, extendFields, extendSchema } from './lib/extend/config.js';
 import { extendEnvironment } from './lib/extend/run.js';
 import { MAX_TTL_HOURS } from './lib/provision/config.js';
 
-await runCli(async (argv) => {
-  const cfg = await loadConfig(extendFields, extendSchema, processSources(argv), systemGit());
-  if (cfg.help) return void process.stdout.write(helpText(extendCommand));
+export async function main(argv: string[], deps: CliDeps): Promise<void> {
+  const cfg = await loadConfig(extendFields, extendSchema, sourcesOf(argv, deps), deps.git);
+  if (cfg.help) return void deps.stdout.write(helpText(extendCommand));
   // Required, but checked after --help so that help never needs it.
   if (cfg.hours === undefined) throw new OperatorError('Missing --hours: how many hours to add to the expiry.', 'Pass e.g. `npm run extend -- --hours 4`.');
-  const clients = createAwsClients(cfg.region);
+  const clients = deps.awsClients(cfg.region);
   const instance = await requireRunningInstance(clients.ec2, cfg.env, await resolveRegion(clients));
-  const now = new Date();
-  const moved = await extendEnvironment({ ec2: clients.ec2, scheduler: clients.scheduler, run: ssmRunner(clients.ssm, instance.id), now: () => now }, instance, cfg.hours, MAX_TTL_HOURS);
+  const now = new Date(deps.clock.now());
+  const run = ssmRunner(clients.ssm, instance.id, { clock: deps.clock });
+  const moved = await extendEnvironment({ ec2: clients.ec2, scheduler: clients.scheduler, run, now: () => now }, instance, cfg.hours, MAX_TTL_HOURS);
   const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
-  printResult(cfg.json, { env: cfg.env, instanceId: instance.id, from: moved.from.toISOString(), to: moved.to.toISOString(), timerNext: moved.timerNext, schedule: moved.schedule }, [
-    ['environment', cfg.env],
-    ['was', formatUtc(moved.from)],
-    ['now expires', `${formatUtc(moved.to)} (${formatLocal(moved.to, zone)}), in ${formatTimeLeft(moved.to, now)}`],
-    ['box timer', moved.timerNext || '(not reported)'],
-    ['schedule', moved.schedule === 'moved' ? 'moved (EventBridge Scheduler)' : 'none (made before schedules existed); `npm run provision -- --replace` adds one'],
-  ]);
-});
+  printResult(
+    cfg.json,
+    { env: cfg.env, instanceId: instance.id, from: moved.from.toISOString(), to: moved.to.toISOString(), timerNext: moved.timerNext, schedule: moved.schedule },
+    [
+      ['environment', cfg.env],
+      ['was', formatUtc(moved.from)],
+      ['now expires', `${formatUtc(moved.to)} (${formatLocal(moved.to, zone)}), in ${formatTimeLeft(moved.to, now)}`],
+      ['box timer', moved.timerNext || '(not reported)'],
+      ['schedule', moved.schedule === 'moved' ? 'moved (EventBridge Scheduler)' : 'none (made before schedules existed); `npm run provision -- --replace` adds one'],
+    ],
+    deps.stdout,
+  );
+}
+
+await runWhenEntry(import.meta.url, main);

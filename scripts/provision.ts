@@ -1,37 +1,32 @@
 // npm run provision: launch (or converge) one pillbox box. Logic lives in lib/provision/.
-import { randomUUID } from 'node:crypto';
-import { hostname, userInfo } from 'node:os';
-import { createAwsClients, createS3Client } from './lib/core/aws-clients.js';
-import { systemClock } from './lib/core/clock.js';
-import { helpText, processSources } from './lib/core/config.js';
-import { systemGit } from './lib/core/git.js';
-import { runCli } from './lib/core/operator-error.js';
-import { printResult, Progress } from './lib/core/progress.js';
-import { checkipLookup } from './lib/core/public-address.js';
-import { systemArchive } from './lib/core/source-archive.js';
+import { progressOf, runWhenEntry, sourcesOf, type CliDeps } from './lib/core/cli.js';
+import { helpText } from './lib/core/config.js';
+import { printResult } from './lib/core/progress.js';
 import { loadProvisionConfig, provisionCommand } from './lib/provision/config.js';
 import { provision } from './lib/provision/run.js';
 import { planText, provisionRows } from './lib/provision/summary.js';
 
-await runCli(async (argv) => {
+export async function main(argv: string[], deps: CliDeps): Promise<void> {
   if (argv.includes('--help')) {
-    process.stdout.write(helpText(provisionCommand));
+    deps.stdout.write(helpText(provisionCommand));
     return;
   }
-  const git = systemGit();
-  const cfg = await loadProvisionConfig(processSources(argv), git);
+  const cfg = await loadProvisionConfig(sourcesOf(argv, deps), deps.git);
   const result = await provision(cfg, {
-    clients: createAwsClients(cfg.region),
-    s3: createS3Client(cfg.region),
-    git,
-    archive: systemArchive(),
-    progress: new Progress(),
-    clock: systemClock,
-    runId: randomUUID().slice(0, 8),
-    holder: `${userInfo().username}@${hostname()}`,
-    interactive: process.stdin.isTTY === true && !cfg.ci,
-    lookupAddress: checkipLookup(),
+    clients: deps.awsClients(cfg.region),
+    s3: deps.s3Client(cfg.region),
+    git: deps.git,
+    archive: deps.archive,
+    progress: progressOf(deps),
+    clock: deps.clock,
+    runId: deps.runId(),
+    holder: deps.holder,
+    newId: deps.newId,
+    interactive: deps.tty && !cfg.ci,
+    lookupAddress: deps.lookupAddress,
   });
-  if (result.planned && !cfg.json) process.stdout.write(planText(result));
-  printResult(cfg.json, result, provisionRows(result));
-});
+  if (result.planned && !cfg.json) deps.stdout.write(planText(result));
+  printResult(cfg.json, result, provisionRows(result), deps.stdout);
+}
+
+await runWhenEntry(import.meta.url, main);

@@ -1,31 +1,29 @@
 // npm run teardown: remove every resource of an environment (or of every expired one).
-import { hostname, userInfo } from 'node:os';
-import { createAwsClients, createS3Client } from './lib/core/aws-clients.js';
-import { systemClock } from './lib/core/clock.js';
-import { helpText, processSources } from './lib/core/config.js';
+import { progressOf, runWhenEntry, sourcesOf, type CliDeps } from './lib/core/cli.js';
+import { helpText } from './lib/core/config.js';
 import { terminalConfirm } from './lib/core/confirm.js';
-import { systemGit } from './lib/core/git.js';
-import { runCli } from './lib/core/operator-error.js';
-import { printResult, Progress } from './lib/core/progress.js';
+import { printResult } from './lib/core/progress.js';
 import { loadTeardownConfig, teardownCommand } from './lib/teardown/config.js';
 import { sweepFailure, teardownEnvironment, teardownExpired } from './lib/teardown/run.js';
 import { teardownRows } from './lib/teardown/summary.js';
 
-await runCli(async (argv) => {
+export async function main(argv: string[], deps: CliDeps): Promise<void> {
   if (argv.includes('--help')) {
-    process.stdout.write(helpText(teardownCommand));
+    deps.stdout.write(helpText(teardownCommand));
     return;
   }
-  const cfg = await loadTeardownConfig(processSources(argv), systemGit());
-  const clients = createAwsClients(cfg.region);
+  const cfg = await loadTeardownConfig(sourcesOf(argv, deps), deps.git);
+  const clients = deps.awsClients(cfg.region);
   const data = { finalBackup: !cfg.noBackup, deleteBackups: cfg.deleteBackups };
-  const deps = { clients, s3: createS3Client(cfg.region), progress: new Progress(), holder: `${userInfo().username}@${hostname()}`, clock: systemClock, confirm: terminalConfirm('teardown', cfg) };
+  const run = { clients, s3: deps.s3Client(cfg.region), progress: progressOf(deps), holder: deps.holder, clock: deps.clock, confirm: terminalConfirm('teardown', cfg, deps) };
   if (!cfg.allExpired) {
-    const result = await teardownEnvironment(cfg.env as string, deps, data);
-    return printResult(cfg.json, [result], teardownRows([result]));
+    const result = await teardownEnvironment(cfg.env as string, run, data);
+    return printResult(cfg.json, [result], teardownRows([result]), deps.stdout);
   }
-  const sweep = await teardownExpired(deps, data);
-  printResult(cfg.json, sweep, teardownRows(sweep.results, sweep.failures));
+  const sweep = await teardownExpired(run, data);
+  printResult(cfg.json, sweep, teardownRows(sweep.results, sweep.failures), deps.stdout);
   const failed = sweepFailure(sweep);
   if (failed) throw failed;
-});
+}
+
+await runWhenEntry(import.meta.url, main);

@@ -1,24 +1,27 @@
 // npm run unlock [-- --env <name>] [--yes]: removes the environment's run lock after a provision or teardown was killed.
-import { question } from 'zx';
-import { createAwsClients, resolveRegion } from './lib/core/aws-clients.js';
-import { helpText, loadConfig, processSources } from './lib/core/config.js';
-import { systemGit } from './lib/core/git.js';
-import { OperatorError, runCli } from './lib/core/operator-error.js';
+import { resolveRegion } from './lib/core/aws-clients.js';
+import { runWhenEntry, sourcesOf, type CliDeps } from './lib/core/cli.js';
+import { helpText, loadConfig } from './lib/core/config.js';
+import type { Terminal } from './lib/core/confirm.js';
+import { OperatorError } from './lib/core/operator-error.js';
 import { unlockCommand, unlockFields, unlockSchema } from './lib/unlock/config.js';
 import { unlockEnvironment } from './lib/unlock/run.js';
 
 /** y or yes on a terminal; without one the operator must have said --yes. */
-async function askOnTerminal(text: string): Promise<boolean> {
-  if (!process.stdin.isTTY) throw new OperatorError('unlock needs a confirmation and there is no terminal to ask.', 'Pass --yes once you know the run holding the lock has ended.');
-  const answer = await question(`${text} [y/N] `);
-  return /^y(es)?$/i.test(answer.trim());
+const askOnTerminal =
+  (terminal: Terminal) =>
+  async (text: string): Promise<boolean> => {
+    if (!terminal.tty) throw new OperatorError('unlock needs a confirmation and there is no terminal to ask.', 'Pass --yes once you know the run holding the lock has ended.');
+    return /^y(es)?$/i.test((await terminal.ask(`${text} [y/N] `)).trim());
+  };
+
+export async function main(argv: string[], deps: CliDeps): Promise<void> {
+  const cfg = await loadConfig(unlockFields, unlockSchema, sourcesOf(argv, deps), deps.git);
+  if (cfg.help) return void deps.stdout.write(helpText(unlockCommand));
+  const clients = deps.awsClients(cfg.region);
+  const region = await resolveRegion(clients);
+  const print = (line: string): void => void deps.stdout.write(`${line}\n`);
+  await unlockEnvironment({ ssm: clients.ssm, confirm: askOnTerminal(deps), print, now: deps.clock.now }, cfg.env, region, cfg.yes);
 }
 
-await runCli(async (argv) => {
-  const cfg = await loadConfig(unlockFields, unlockSchema, processSources(argv), systemGit());
-  if (cfg.help) return void process.stdout.write(helpText(unlockCommand));
-  const clients = createAwsClients(cfg.region);
-  const region = await resolveRegion(clients);
-  const print = (line: string): void => void process.stdout.write(`${line}\n`);
-  await unlockEnvironment({ ssm: clients.ssm, confirm: askOnTerminal, print, now: Date.now }, cfg.env, region, cfg.yes);
-});
+await runWhenEntry(import.meta.url, main);

@@ -1,5 +1,10 @@
+import { EventEmitter } from 'node:events';
 import { connect } from 'node:net';
+import { Writable } from 'node:stream';
 import { expect } from 'chai';
+import type { Request, Response } from 'express';
+import { createLogger } from '../../app/src/observability/logger.js';
+import { requestLog } from '../../app/src/observability/request-log.js';
 import { startTestApp, type TestApp } from '../support/app-server.js';
 
 describe('request log', () => {
@@ -61,4 +66,22 @@ describe('request log', () => {
     }
     expect(line?.['log.level']).to.equal('warn');
   });
+
+  // Node 24.12 finishes the body parser's 400 on a socket the client already closed; later 24.x
+  // releases leave it unfinished. Both orders must read as an abort, whichever Node runs the suite.
+  for (const writableFinished of [true, false]) {
+    it(`says "aborted" for a request whose body never arrived, with the response ${writableFinished ? '' : 'not '}finished`, () => {
+      const lines: Record<string, unknown>[] = [];
+      const sink = new Writable({ write: (chunk: Buffer, _enc, done) => (lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>), done()) });
+      const logger = createLogger('info', { destination: sink as never });
+      const req = Object.assign(new EventEmitter(), { method: 'POST', originalUrl: '/api/medications', baseUrl: '', complete: false }) as unknown as Request;
+      const res = Object.assign(new EventEmitter(), { statusCode: 400, writableFinished }) as unknown as Response;
+      requestLog(logger)(req, res, () => undefined);
+      res.emit('close');
+      logger.flush();
+      return new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+        expect(lines.map((l) => [l['log.level'], l.message])).to.deep.equal([['warn', 'POST /api/medications aborted']]);
+      });
+    });
+  }
 });

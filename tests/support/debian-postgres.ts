@@ -4,7 +4,7 @@
 // pg_dump refuses a server newer than itself. Each server is one "box": its own cluster,
 // copied from one initdb so that a new box costs a directory copy.
 import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
-import { chownSync, cpSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, cpSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './postgres.js';
@@ -59,6 +59,8 @@ export function postgresFactory(): PostgresFactory {
     async start() {
       const dir = join(base, `box-${++count}`);
       cpSync(template, dir, { recursive: true });
+      // PostgreSQL refuses a data directory wider than 0700/0750; Node 24.12's cpSync makes the top one with the umask's mode.
+      chmodSync(dir, 0o700);
       if (owner.uid !== undefined) spawnSync('chown', ['-R', `${owner.uid}:${owner.gid}`, dir]);
       const port = await freePort();
       const options = `-p ${port} -k ${base} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off`;

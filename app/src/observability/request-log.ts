@@ -34,7 +34,10 @@ function logLine(logger: Logger, req: Request, res: Response, started: number): 
     url: { path },
     event: { duration: Math.round((performance.now() - started) * 1e6) },
   };
-  // A client that hangs up first gets no status worth the name: say so instead.
-  const outcome = res.writableFinished ? String(status) : 'aborted';
-  logger[res.writableFinished ? levelFor(status) : 'warn'](fields, `${req.method} ${routeOf(req, path)} ${outcome}`);
+  // A client that hangs up first gets no status worth the name: say so instead. Either sign
+  // counts: Node 24.12 reports a response written after the hang-up (the body parser's 400)
+  // as finished, later releases do not; an incomplete request reads the same on both.
+  const aborted = !res.writableFinished || !req.complete;
+  const outcome = aborted ? 'aborted' : String(status);
+  logger[aborted ? 'warn' : levelFor(status)](fields, `${req.method} ${routeOf(req, path)} ${outcome}`);
 }

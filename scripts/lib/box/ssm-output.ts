@@ -51,10 +51,10 @@ export const captureCommand = (file: string, command: readonly string[]): string
 export const pageCommand = (file: string, page: number): string[] => ['sh', '-c', PAGE_SCRIPT, 'sh', file, String(PAGE_BYTES), String(page)];
 export const removeCommand = (file: string): string[] => ['rm', '-f', '--', file];
 
-/** A private path on the box's tmpfs; the id comes from the caller so tests can pin it. */
-export function outputFile(id: string): string {
+/** A private path on the box's tmpfs; the id (and, for local runs, the directory) come from the caller so tests can pin them. */
+export function outputFile(id: string, dir = '/tmp'): string {
   if (!/^[a-f0-9]{8,64}$/.test(id)) throw new Error(`output id must be lowercase hex, got ${JSON.stringify(id)}`);
-  return `/tmp/pillbox-output-${id}.gz`;
+  return `${dir}/pillbox-output-${id}.gz`;
 }
 
 export interface FullOutput {
@@ -67,12 +67,14 @@ export interface FullOutput {
 export interface FetchOptions {
   /** Hex id naming the file on the box. */
   id: string;
+  /** Where the file goes; the box's /tmp unless a test runs the scripts locally in its own directory. */
+  dir?: string;
   timeoutSeconds?: number;
 }
 
 /** Runs `command` on the box and returns its complete stdout, paging past SSM's 24,000-character cap. */
-export async function runWithFullOutput(run: RemoteRunner, command: readonly string[], { id, timeoutSeconds }: FetchOptions): Promise<FullOutput> {
-  const file = outputFile(id);
+export async function runWithFullOutput(run: RemoteRunner, command: readonly string[], { id, dir, timeoutSeconds }: FetchOptions): Promise<FullOutput> {
+  const file = outputFile(id, dir);
   const capture = await run(captureCommand(file, command), { timeoutSeconds });
   if (capture.exitCode !== 0) {
     throw new OperatorError(

@@ -291,18 +291,21 @@ async function apply(cfg: ProvisionConfig, pre: Preflight, seen: ObservedEnviron
             backedUp = await backupBeforeChange(ssm, step.name, 'pre-replace', deps.progress, deps.clock);
             break;
           case 'role':
-            await createRole(iam, cfg.env, pre.tags, { accountId: pre.accountId });
+            // Marked first: a failure after CreateRole (its boundary) still undoes the role.
             created.role = true;
+            await createRole(iam, cfg.env, pre.tags, { accountId: pre.accountId });
             break;
           case 'role-policy':
             await putInstancePolicy(iam, { env: cfg.env, region: pre.region, accountId: pre.accountId });
             break;
           case 'instance-profile':
-            await createInstanceProfile(iam, cfg.env, pre.tags, seen.instanceProfile);
+            // Marked first: a failure adding the role still undoes the empty profile.
             created.profile = !seen.instanceProfile;
+            await createInstanceProfile(iam, cfg.env, pre.tags, seen.instanceProfile);
             break;
           case 'secrets':
-            created.secrets = await createSecrets(ssm, cfg.env, missingSecrets(cfg.env, seen.parameters), pre.tags);
+            // One at a time, so a failure part way undoes the secrets already written.
+            for (const name of missingSecrets(cfg.env, seen.parameters)) created.secrets.push(...(await createSecrets(ssm, cfg.env, [name], pre.tags)));
             break;
           case 'security-group':
             securityGroupId = await createSecurityGroup(ec2, cfg.env, pre.vpcId, pre.tags);

@@ -50,33 +50,34 @@ describe('ssm output paging', function () {
     writeFileSync(fixture, text);
     const calls: string[][] = [];
     const id = 'c0ffee01';
-    const result = await runWithFullOutput(localSsm(calls), ['cat', fixture], { id });
+    const result = await runWithFullOutput(localSsm(calls), ['cat', fixture], { id, dir });
     expect(result.stdout.length).to.equal(text.length);
     expect(result.stdout === text, 'output differs from the original').to.equal(true);
     expect(result.exitCode).to.equal(0);
     const pages = calls.filter((argv) => argv[2]?.startsWith('dd '));
     expect(pages.length).to.be.greaterThan(3);
-    expect(calls.at(-1)).to.deep.equal(['rm', '-f', '--', `/tmp/pillbox-output-${id}.gz`]);
-    expect(readdirSync('/tmp').filter((f) => f.startsWith(`pillbox-output-${id}`))).to.deep.equal([]);
+    expect(calls.at(-1)).to.deep.equal(['rm', '-f', '--', `${dir}/pillbox-output-${id}.gz`]);
+    expect(readdirSync(dir).filter((f) => f.startsWith('pillbox-output-'))).to.deep.equal([]);
   });
 
   it('answers a small output in one round trip and leaves no file behind', async () => {
     const calls: string[][] = [];
-    const result = await runWithFullOutput(localSsm(calls), ['printf', '%s\\n', 'café 💊', "it's"], { id: 'c0ffee02' });
+    const result = await runWithFullOutput(localSsm(calls), ['printf', '%s\\n', 'café 💊', "it's"], { id: 'c0ffee02', dir });
     expect(result.stdout).to.equal("café 💊\nit's\n");
     expect(calls).to.have.length(1);
-    expect(readdirSync('/tmp').filter((f) => f.startsWith('pillbox-output-c0ffee02'))).to.deep.equal([]);
+    expect(readdirSync(dir).filter((f) => f.startsWith('pillbox-output-'))).to.deep.equal([]);
   });
 
   it("reports the remote command's own exit code and stderr, with whatever it printed", async () => {
-    const result = await runWithFullOutput(localSsm([]), ['sh', '-c', 'echo partial; echo "no such service: web" >&2; exit 3'], { id: 'c0ffee03' });
+    const result = await runWithFullOutput(localSsm([]), ['sh', '-c', 'echo partial; echo "no such service: web" >&2; exit 3'], { id: 'c0ffee03', dir });
     expect(result).to.deep.include({ exitCode: 3, stdout: 'partial\n', stderr: 'no such service: web\n' });
   });
 
   it('passes arguments with quotes, spaces and $ to the remote command unchanged', async () => {
-    const tricky = ["a'b", 'two words', '$(touch /tmp/pwned)', '`id`', '--x'];
-    const result = await runWithFullOutput(localSsm([]), ['printf', '<%s>', ...tricky], { id: 'c0ffee04' });
+    const tricky = ["a'b", 'two words', `$(touch ${dir}/pwned)`, '`id`', '--x'];
+    const result = await runWithFullOutput(localSsm([]), ['printf', '<%s>', ...tricky], { id: 'c0ffee04', dir });
     expect(result.stdout).to.equal(tricky.map((t) => `<${t}>`).join(''));
+    expect(readdirSync(dir)).not.to.include('pwned');
   });
 
   describe('over SSM', () => {

@@ -27,6 +27,8 @@ import { boxReplies, invocationAnswer, type Reply } from './fake-box.js';
 import { fakeClock, type FakeClock } from './fake-clock.js';
 import { answerData, boxData, type BoxData } from './fake-data-box.js';
 import { answerS3, type FakeBucket } from './fake-s3.js';
+import { agentActionsDenied } from './fake-ssm-agent.js';
+import { checkInlinePolicy, checkSchedule, checkTrustPolicy, duplicateIngress } from './fake-validation.js';
 
 export { awsError };
 
@@ -66,6 +68,8 @@ export interface FakeInstance {
   volumeId: string;
   creditMode?: string;
   clientToken?: string;
+  /** The instance profile it was launched with; its role's policies decide whether the agent registers (fake-ssm-agent.ts). */
+  profile?: string;
   launchedAt: number;
   terminatingAt?: number;
   box: BoxState;
@@ -85,9 +89,13 @@ export interface Timing {
   agentOnlineMs: number;
   /** After CreateBucket, HeadBucket answers NotFound this long. */
   bucketVisibleMs: number;
+  /** After CreateRole, EventBridge Scheduler cannot assume the role this long (IAM is eventually consistent). */
+  roleAssumableMs: number;
+  /** After terminated, DescribeInstances still lists the instance this long (about an hour on EC2). */
+  terminatedVisibleMs: number;
 }
 
-export const AWS_TIMING: Timing = { pendingMs: 30_000, describeLagMs: 3_000, shuttingDownMs: 40_000, eniDetachMs: 20_000, profileVisibleMs: 12_000, agentOnlineMs: 45_000, bucketVisibleMs: 3_000 };
+export const AWS_TIMING: Timing = { pendingMs: 30_000, describeLagMs: 3_000, shuttingDownMs: 40_000, eniDetachMs: 20_000, profileVisibleMs: 12_000, agentOnlineMs: 45_000, bucketVisibleMs: 3_000, roleAssumableMs: 8_000, terminatedVisibleMs: 3_600_000 };
 
 interface Burst {
   command: string;
@@ -107,7 +115,7 @@ export interface World {
   groups: { id: string; name: string; vpcId: string; tags: Tags }[];
   rules: { id: string; groupId: string; port: number; cidr: string }[];
   addresses: { allocationId: string; publicIp: string; tags: Tags; instanceId?: string }[];
-  roles: Map<string, { tags: Tags; policies: Map<string, string>; attached: string[]; boundary?: string }>;
+  roles: Map<string, { tags: Tags; policies: Map<string, string>; attached: string[]; boundary?: string; trust?: string; createdAt?: number }>;
   /** EventBridge Scheduler schedules by name, as last created or updated. */
   schedules: Map<string, scheduler.CreateScheduleCommandInput>;
   profiles: Map<string, { tags: Tags; roles: string[]; visibleAt: number }>;
@@ -132,6 +140,8 @@ export interface World {
   log: string[];
   /** Runs before each command is answered: another actor changing the account meanwhile. */
   onCall?: (command: string) => void;
+  /** More of what a box answers (e.g. fake-app-box.ts: the app's release and its swap), asked before the fallback. */
+  boxAnswers?: ((instance: FakeInstance, line: string) => Reply | undefined)[];
 }
 
 /** Healthy services as compose prints them, labels and all (the Elastic images carry many). */
@@ -252,6 +262,10 @@ function boxLine(world: World, instance: FakeInstance, line: string): Reply {
     box.expiryTimer = [...line.matchAll(/OnCalendar=(\d[^\n']*)/g)].at(-1)?.[1] ?? '';
     return { stdout: `${box.expiryTimer}\n` };
   }
+  for (const answer of world.boxAnswers ?? []) {
+    const reply = answer(instance, line);
+    if (reply) return reply;
+  }
   return { exitCode: 127, stderr: `fake box: no answer for ${line}` };
 }
 
@@ -304,7 +318,7 @@ export function fakeAws(world: World) {
       if (world.crash?.command === name && world.crash.occurrence === n) {
         world.dead = true;
         try {
-          fn(input);
+          void Promise.resolve(fn(input)).catch(() => undefined);
         } catch {
           // The call failed in AWS too; the process is gone either way.
         }
@@ -323,8 +337,10 @@ export function fakeAws(world: World) {
   mocks.sts.on(GetCallerIdentityCommand).callsFake(h('sts', 'GetCallerIdentity', () => ({ Account: world.accountId, Arn: `arn:aws:iam::${world.accountId}:user/alice` })));
 
   // EC2
+  /** A terminated instance drops out of DescribeInstances about an hour after it terminated. */
+  const listed = (i: FakeInstance) => i.terminatingAt === undefined || now() < i.terminatingAt + world.timing.shuttingDownMs + world.timing.terminatedVisibleMs;
   const instance = (id: string): FakeInstance => {
-    const found = world.instances.find((i) => i.id === id);
+    const found = world.instances.find((i) => i.id === id && listed(i));
     if (!found || now() < found.launchedAt + world.timing.describeLagMs) throw awsError('InvalidInstanceID.NotFound', `The instance ID '${id}' does not exist`);
     return found;
   };
@@ -343,7 +359,7 @@ export function fakeAws(world: World) {
   mocks.ec2.on(ec2.DescribeInstancesCommand).callsFake(
     ec2h('DescribeInstances', (input: ec2.DescribeInstancesCommandInput) => {
       if (input.InstanceIds) return { Reservations: input.InstanceIds.map((id) => ({ Instances: [describe(instance(id))] })) };
-      const found = world.instances.filter((i) => matchesFilters(i.tags, input.Filters, { 'instance-state-name': i.state }));
+      const found = world.instances.filter((i) => listed(i) && matchesFilters(i.tags, input.Filters, { 'instance-state-name': i.state }));
       const { items, next } = page(world, found, input.NextToken, true);
       return { Reservations: items.map((i) => ({ Instances: [describe(i)] })), NextToken: next };
     }),
@@ -412,7 +428,10 @@ export function fakeAws(world: World) {
   );
   mocks.ec2.on(ec2.AuthorizeSecurityGroupIngressCommand).callsFake(
     ec2h('AuthorizeSecurityGroupIngress', (input: ec2.AuthorizeSecurityGroupIngressCommandInput) => {
-      for (const p of input.IpPermissions ?? []) for (const r of p.IpRanges ?? []) world.rules.push({ id: nextId('sgr'), groupId: input.GroupId ?? '', port: p.FromPort ?? 0, cidr: r.CidrIp ?? '' });
+      const asked = (input.IpPermissions ?? []).flatMap((p) => (p.IpRanges ?? []).map((r) => ({ port: p.FromPort ?? 0, cidr: r.CidrIp ?? '' })));
+      const duplicate = asked.find((a) => world.rules.some((r) => r.groupId === input.GroupId && r.port === a.port && r.cidr === a.cidr));
+      if (duplicate) throw duplicateIngress(duplicate.port, duplicate.cidr);
+      for (const a of asked) world.rules.push({ id: nextId('sgr'), groupId: input.GroupId ?? '', ...a });
       return { Return: true };
     }),
   );
@@ -458,6 +477,7 @@ export function fakeAws(world: World) {
         volumeId: nextId('vol'),
         creditMode: input.CreditSpecification?.CpuCredits,
         clientToken: input.ClientToken,
+        profile: name,
         launchedAt: now(),
         box: structuredClone(world.box),
       };
@@ -549,7 +569,9 @@ export function fakeAws(world: World) {
   mocks.ssm.on(ssm.GetParametersByPathCommand).callsFake(
     ssmh('GetParametersByPath', (input: ssm.GetParametersByPathCommandInput) => {
       // A path is a hierarchy node: /pillbox/dev holds /pillbox/dev/x, never /pillbox/dev-2/x.
-      const names = [...world.params.keys()].filter((n) => n.startsWith(`${(input.Path ?? '').replace(/\/$/, '')}/`));
+      const prefix = `${(input.Path ?? '').replace(/\/$/, '')}/`;
+      // Without Recursive, only the path's own level: /pillbox/dev/x, not /pillbox/dev/backup/x.
+      const names = [...world.params.keys()].filter((n) => n.startsWith(prefix) && (input.Recursive === true || !n.slice(prefix.length).includes('/')));
       const { items, next } = page(world, names, input.NextToken);
       return { Parameters: items.map((Name) => ({ Name, Type: world.params.get(Name)?.type as ssm.ParameterType })), NextToken: next };
     }),
@@ -576,23 +598,31 @@ export function fakeAws(world: World) {
       return { DeletedParameters: deleted, InvalidParameters: (input.Names ?? []).filter((n) => !deleted.includes(n)) };
     }),
   );
-  const agentRegistered = (i: FakeInstance) => i.state === 'running' && now() >= i.launchedAt + world.timing.pendingMs + world.timing.agentOnlineMs;
-  const agentOnline = (i: FakeInstance) => agentRegistered(i) && !i.box.agentLost;
+  /** The role's inline policies let the agent register; an instance a test placed without a profile has no role under test. */
+  const agentPermitted = async (i: FakeInstance): Promise<boolean> => {
+    if (i.profile === undefined) return true;
+    const roleName = world.profiles.get(i.profile)?.roles[0];
+    const role = roleName === undefined ? undefined : world.roles.get(roleName);
+    if (!role) return false;
+    return (await agentActionsDenied(`arn:aws:iam::${world.accountId}:role/${roleName}`, world.accountId, [...role.policies.values()])).length === 0;
+  };
+  const agentRegistered = async (i: FakeInstance) => i.state === 'running' && now() >= i.launchedAt + world.timing.pendingMs + world.timing.agentOnlineMs && (await agentPermitted(i));
+  const agentOnline = async (i: FakeInstance) => (await agentRegistered(i)) && !i.box.agentLost;
   mocks.ssm.on(ssm.DescribeInstanceInformationCommand).callsFake(
-    ssmh('DescribeInstanceInformation', (input: ssm.DescribeInstanceInformationCommandInput) => {
+    ssmh('DescribeInstanceInformation', async (input: ssm.DescribeInstanceInformationCommandInput) => {
       const ids = input.Filters?.find((f) => f.Key === 'InstanceIds')?.Values ?? [];
-      const listed = world.instances
-        .filter((i) => ids.includes(i.id) && agentRegistered(i))
-        .map((i) => ({ InstanceId: i.id, PingStatus: agentOnline(i) ? ('Online' as const) : ('ConnectionLost' as const) }));
+      const registered = [];
+      for (const i of world.instances) if (ids.includes(i.id) && (await agentRegistered(i))) registered.push(i);
+      const listed = await Promise.all(registered.map(async (i) => ({ InstanceId: i.id, PingStatus: (await agentOnline(i)) ? ('Online' as const) : ('ConnectionLost' as const) })));
       const { items, next } = page(world, listed, input.NextToken, true);
       return { InstanceInformationList: items, NextToken: next };
     }),
   );
   const invocations = new Map<string, { reply: Reply; polls: number }>();
   mocks.ssm.on(ssm.SendCommandCommand).callsFake(
-    ssmh('SendCommand', (input: ssm.SendCommandCommandInput) => {
+    ssmh('SendCommand', async (input: ssm.SendCommandCommandInput) => {
       const target = world.instances.find((i) => i.id === input.InstanceIds?.[0]);
-      if (!target || !agentOnline(target)) throw new ssm.InvalidInstanceId({ message: 'Instances not in a valid state for account', $metadata: {} });
+      if (!target || !(await agentOnline(target))) throw new ssm.InvalidInstanceId({ message: 'Instances not in a valid state for account', $metadata: {} });
       const lines = input.Parameters?.commands ?? [];
       world.sentScripts.push(lines);
       const answer = boxReplies((line) => boxLine(world, target, line));
@@ -653,7 +683,8 @@ export function fakeAws(world: World) {
     iamh('CreateRole', (i: iam.CreateRoleCommandInput) => {
       if (world.roles.has(i.RoleName ?? '')) throw new iam.EntityAlreadyExistsException({ message: `Role with name ${i.RoleName} already exists.`, $metadata: {} });
       if (i.PermissionsBoundary !== `arn:aws:iam::${world.accountId}:policy/pillbox-boundary`) throw noSuch(`Scope ARN: ${i.PermissionsBoundary} does not exist or is not attachable. It`);
-      world.roles.set(i.RoleName ?? '', { tags: i.Tags ?? [], policies: new Map(), attached: [], boundary: i.PermissionsBoundary });
+      checkTrustPolicy(i.AssumeRolePolicyDocument ?? '');
+      world.roles.set(i.RoleName ?? '', { tags: i.Tags ?? [], policies: new Map(), attached: [], boundary: i.PermissionsBoundary, trust: i.AssumeRolePolicyDocument, createdAt: now() });
       return { Role: { RoleName: i.RoleName } };
     }),
   );
@@ -668,7 +699,14 @@ export function fakeAws(world: World) {
       return {};
     }),
   );
-  mocks.iam.on(iam.PutRolePolicyCommand).callsFake(iamh('PutRolePolicy', (i: iam.PutRolePolicyCommandInput) => (role(i.RoleName ?? '').policies.set(i.PolicyName ?? '', i.PolicyDocument ?? ''), {})));
+  mocks.iam.on(iam.PutRolePolicyCommand).callsFake(
+    iamh('PutRolePolicy', (i: iam.PutRolePolicyCommandInput) => {
+      const r = role(i.RoleName ?? '');
+      checkInlinePolicy(i.RoleName ?? '', i.PolicyName ?? '', i.PolicyDocument ?? '', r.policies);
+      r.policies.set(i.PolicyName ?? '', i.PolicyDocument ?? '');
+      return {};
+    }),
+  );
   mocks.iam.on(iam.DeleteRolePolicyCommand).callsFake(
     iamh('DeleteRolePolicy', (i: iam.DeleteRolePolicyCommandInput) => {
       if (!role(i.RoleName ?? '').policies.delete(i.PolicyName ?? '')) throw noSuch(`The role policy with name ${i.PolicyName}`);
@@ -734,11 +772,19 @@ export function fakeAws(world: World) {
     if (!found) throw new scheduler.ResourceNotFoundException({ message, Message: message, $metadata: {} });
     return found;
   };
+  /** Scheduler assumes a role that exists, trusts scheduler.amazonaws.com, and has reached Scheduler since IAM made it. */
+  const assumableByScheduler = (roleArn: string) => {
+    const r = world.roles.get(roleArn.replace(/^.*:role\//, ''));
+    if (!r) return false;
+    if (r.trust !== undefined && !r.trust.includes('scheduler.amazonaws.com')) return false;
+    return now() >= (r.createdAt ?? -Infinity) + world.timing.roleAssumableMs;
+  };
   const scheduleArn = (name: string | undefined) => `arn:aws:scheduler:${world.region}:${world.accountId}:schedule/default/${name}`;
   mocks.scheduler.on(scheduler.CreateScheduleCommand).callsFake(
     schedh('CreateSchedule', (i: scheduler.CreateScheduleCommandInput) => {
       const message = `Schedule ${i.Name} already exists.`;
       if (world.schedules.has(i.Name ?? '')) throw new scheduler.ConflictException({ message, Message: message, $metadata: {} });
+      checkSchedule(i, assumableByScheduler);
       world.schedules.set(i.Name ?? '', i);
       return { ScheduleArn: scheduleArn(i.Name) };
     }),
@@ -746,6 +792,7 @@ export function fakeAws(world: World) {
   mocks.scheduler.on(scheduler.UpdateScheduleCommand).callsFake(
     schedh('UpdateSchedule', (i: scheduler.UpdateScheduleCommandInput) => {
       scheduleNamed(i.Name);
+      checkSchedule(i, assumableByScheduler);
       world.schedules.set(i.Name ?? '', i);
       return { ScheduleArn: scheduleArn(i.Name) };
     }),

@@ -32,6 +32,8 @@ export interface FakeBucket {
   tags?: s3.Tag[];
   /** Until this clock time, HeadBucket answers NotFound (a bucket just created). */
   visibleAt: number;
+  /** Keys DeleteObjects reports in Errors with this code instead of deleting them. */
+  undeletable?: Map<string, { Code: string; Message: string }>;
 }
 
 /** What of the world the S3 fake reads and changes. */
@@ -201,8 +203,12 @@ export function answerS3(mock: S3Mock, world: S3State, now: () => number, h: Wra
       const b = bucketOf(i);
       const objects = i.Delete?.Objects ?? [];
       if (objects.length > 1000) throw awsError('MalformedXML', 'at most 1000 keys');
-      for (const o of objects) b.objects.delete(o.Key ?? '');
-      return { Deleted: i.Delete?.Quiet ? [] : objects.map((o) => ({ Key: o.Key })) };
+      // Keys S3 refuses one by one (a legal hold, a policy) come back in Errors, Quiet or not; the rest go.
+      const refused = objects.filter((o) => b.undeletable?.has(o.Key ?? ''));
+      const deleted = objects.filter((o) => !refused.includes(o));
+      for (const o of deleted) b.objects.delete(o.Key ?? '');
+      const errors = refused.map((o) => ({ Key: o.Key, ...b.undeletable?.get(o.Key ?? '') }));
+      return { Deleted: i.Delete?.Quiet ? [] : deleted.map((o) => ({ Key: o.Key })), ...(errors.length ? { Errors: errors } : {}) };
     }),
   );
 }

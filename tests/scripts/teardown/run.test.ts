@@ -10,9 +10,9 @@ import { commandNames, failNext, rejection, settle, useFakeAws, type FakeAws, ty
 import { keysUnder } from '../fakes/fake-s3.js';
 import { aConfig, depsFor } from '../provision/fixtures.js';
 import { teardownDeps } from './fixtures.js';
+import { crashPoints, MUTATING, PROVISION_MUTATIONS } from '../provision/mutations.js';
 
 const BUCKET = bucketName('123456789012', 'eu-west-1');
-const MUTATING = /^(Create|Put|Delete|Run|Terminate|Authorize|Revoke|Add|Remove|Send|Attach|Detach|Modify)/;
 
 /** What of environment `env` still exists (instances on their way out, and the backups teardown keeps, excluded). */
 function leftOf(world: World, env = 'dev'): string[] {
@@ -34,42 +34,6 @@ function expectEmpty(world: World, env = 'dev'): void {
   expect(leftOf(world, env)).to.deep.equal([]);
 }
 
-/**
- * Every mutating call a fresh provision makes, in order, as the hard fake answers it
- * (RunInstances four times while the new profile reaches EC2). A crash test below runs for
- * each; the first test fails when provision starts making a call this list lacks.
- */
-const PROVISION_MUTATIONS = [
-  'PutParameter', // the lock
-  'CreateBucket', // the project bucket, then its settings
-  'PutPublicAccessBlock',
-  'PutBucketEncryption',
-  'PutBucketPolicy',
-  'PutBucketLifecycleConfiguration',
-  'PutBucketTagging',
-  'PutObject', // the source archive
-  'CreateRole',
-  'PutRolePermissionsBoundary', // a kept role from an older version converges too
-  'PutRolePolicy',
-  'CreateInstanceProfile',
-  'AddRoleToInstanceProfile',
-  ...Array.from({ length: 8 }, () => 'PutParameter'), // the secrets
-  'CreateSecurityGroup',
-  'AuthorizeSecurityGroupIngress',
-  ...Array.from({ length: 4 }, () => 'RunInstances'), // refused until the profile reaches EC2 (12 s, retried every 5 s)
-  'CreateRole', // the expiry schedule's role
-  'PutRolePolicy',
-  'CreateSchedule',
-  'DeleteParameter', // the lock, released
-  'SendCommand', // cloud-init
-  'SendCommand', // the stack
-  'SendCommand', // /readyz
-  'SendCommand', // the edge's mode
-  'ModifyInstanceCreditSpecification',
-];
-
-/** ['PutParameter', 1], ['CreateRole', 1], ..., ['PutParameter', 2], ...: each call by its occurrence. */
-const crashPoints = PROVISION_MUTATIONS.map((command, i) => [command, PROVISION_MUTATIONS.slice(0, i + 1).filter((c) => c === command).length] as const);
 
 describe('teardown', () => {
   let world: World;

@@ -1,0 +1,48 @@
+// The app's release on a fake box: which commit it runs, its image, where the edge routes,
+// and the deploy and rollback lines that change them (the swap steps as swap-steps.ts names them).
+import { createHash } from 'node:crypto';
+import { COMMIT_FILE } from '../../../scripts/lib/box/layout.js';
+import type { FakeInstance, World } from './fake-aws.js';
+import type { Reply } from './fake-box.js';
+import { COMPOSE, swapStepOf } from './swap-steps.js';
+
+export interface AppRelease {
+  commit: string;
+  imageId: string;
+  routed: string;
+  /** Commits whose archives the box fetched. */
+  fetched: string[];
+}
+
+const imageOf = (commit: string): string => `sha256:${createHash('sha256').update(commit).digest('hex')}`;
+
+/** Makes every box of `world` answer deploys; a box starts on the commit of its GitSha tag. Returns each box's release by instance id. */
+export function appBoxes(world: World): Map<string, AppRelease> {
+  const releases = new Map<string, AppRelease>();
+  const releaseOf = (i: FakeInstance): AppRelease => {
+    let r = releases.get(i.id);
+    if (!r) {
+      const commit = i.tags.find((t) => t.Key === 'GitSha')?.Value ?? '0'.repeat(40);
+      r = { commit, imageId: imageOf(commit), routed: 'app', fetched: [] };
+      releases.set(i.id, r);
+    }
+    return r;
+  };
+  const answer = (i: FakeInstance, line: string): Reply | undefined => {
+    const r = releaseOf(i);
+    if (line.includes(COMMIT_FILE) && line.startsWith('sh -c ')) return { stdout: `${r.commit}\n${r.imageId} pillbox-app\n` };
+    const fetch = /^\/usr\/local\/sbin\/pillbox-source fetch ([0-9a-f]{40}) /.exec(line);
+    if (fetch) return (r.fetched.push(fetch[1]!), { stdout: '' });
+    const activate = /^\/usr\/local\/sbin\/pillbox-source activate ([0-9a-f]{40})$/.exec(line);
+    if (activate) return (r.commit = activate[1]!), { stdout: '' };
+    if (line === `${COMPOSE} build app`) return (r.imageId = imageOf(r.commit)), { stdout: '' };
+    if (line.includes(' pillbox-app:rollback ')) return { stdout: '' };
+    const step = swapStepOf(line, Number(/ http:\/\/127\.0\.0\.1:3000\/readyz (\d+) /.exec(line)?.[1] ?? 0));
+    if (step === undefined) return undefined;
+    if (step === 'route?') return { stdout: `${r.routed}\n` };
+    if (step.startsWith('route ')) r.routed = step.slice(6);
+    return { stdout: '' };
+  };
+  world.boxAnswers = [...(world.boxAnswers ?? []), answer];
+  return releases;
+}

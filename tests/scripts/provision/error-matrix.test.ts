@@ -1,0 +1,76 @@
+// The error matrix: AWS refuses (AccessDenied) or keeps throttling past the SDK's retries at
+// each mutating call of a fresh provision. After each: what the account holds, that nothing is
+// undone from under a box that exists, and that running provision again converges.
+import { expect } from 'chai';
+import { provision } from '../../../scripts/lib/provision/run.js';
+import { awsError, liveInstances, rejection, useFakeAws, type FakeAws, type World } from '../fakes/fake-aws.js';
+import { aConfig, depsFor } from './fixtures.js';
+import { crashPoints } from './mutations.js';
+
+/** The error AWS answers with, as the SDK raises it once its retries are spent. */
+const FAULTS = {
+  AccessDenied: (command: string) => awsError('AccessDenied', `User: arn:aws:iam::123456789012:user/alice is not authorized to perform: ${command}`),
+  'throttling past the retries': (command: string) => Object.assign(awsError(/^(Send|Put|Delete)Parameter|SendCommand/.test(command) ? 'ThrottlingException' : 'Throttling', 'Rate exceeded'), { $metadata: { attempts: 8 } }),
+};
+
+/** The `occurrence`th call of `command` fails with `error`; the rest are answered. */
+function failAt(world: World, command: string, occurrence: number, error: Error): void {
+  let seen = 0;
+  world.onCall = (name) => {
+    if (name === command && ++seen === occurrence) world.faults.set(name, [error]);
+  };
+}
+
+/** The expiry schedule's calls, right after the launch; a plain re-run keeps the box and does not arm a missing schedule yet. */
+const SCHEDULE_CALLS = new Set(['CreateRole#2', 'PutRolePolicy#2', 'CreateSchedule#1', 'CreateSchedule#2', 'CreateSchedule#3']);
+
+const kept = (world: World) => ({ role: world.roles.has('pillbox-dev-instance'), profile: world.profiles.has('pillbox-dev-instance'), group: world.groups.length === 1, secrets: [...world.params.keys()].filter((k) => !k.endsWith('/lock')).length });
+
+describe('provision, when AWS refuses a call', () => {
+  let world: World;
+  let fake: FakeAws;
+  useFakeAws((w, f) => ((world = w), (fake = f)));
+
+  for (const [fault, make] of Object.entries(FAULTS)) {
+    for (const [command, occurrence] of crashPoints) {
+      const scheduleCall = SCHEDULE_CALLS.has(`${command}#${occurrence}`);
+      it(`${fault} at ${command} #${occurrence}: never undoes what a launched box uses${scheduleCall ? '' : ', and a re-run converges'}`, async () => {
+        failAt(world, command, occurrence, make(command));
+        const outcome = await provision(aConfig(), depsFor(fake)).then(
+          () => undefined,
+          (err: unknown) => err as Error,
+        );
+        expect(world.calls.get(command) ?? 0, 'the fault point was reached').to.be.at.least(occurrence);
+        const launched = liveInstances(world);
+        if (launched.length > 0) {
+          // A box exists: its role, profile, group and secrets stay whatever failed after the launch.
+          expect(kept(world), `after ${outcome?.name ?? 'success'}`).to.deep.equal({ role: true, profile: true, group: true, secrets: 8 });
+        } else {
+          // No box: the run undid what it made (the bucket and the source archive stay by design).
+          expect(outcome, 'a run that launched nothing failed').to.be.instanceOf(Error);
+          expect(kept(world)).to.deep.equal({ role: false, profile: false, group: false, secrets: 0 });
+        }
+        if (command === 'DeleteParameter') {
+          // Releasing the lock is what failed: it stays, and the error says how to remove it.
+          expect(world.params.has('/pillbox/dev/lock'), 'the lock stays').to.equal(true);
+          world.params.delete('/pillbox/dev/lock');
+        } else expect(world.params.has('/pillbox/dev/lock'), 'the lock is released').to.equal(false);
+        world.onCall = undefined;
+        // Open: a re-run finds the box and does not arm its missing expiry schedule (STEPS.md, final checks).
+        if (scheduleCall) return void expect(launched, 'the box stays').to.have.length(1);
+        const again = await provision(aConfig(), depsFor(fake, { runId: 'again000' }));
+        expect(again.waited).to.equal(true);
+        expect(liveInstances(world)).to.have.length(1);
+        expect(kept(world)).to.deep.equal({ role: true, profile: true, group: true, secrets: 8 });
+        expect(world.schedules.size, 'one expiry schedule').to.equal(1);
+      });
+    }
+  }
+
+  it('names the cause and the fix for an AccessDenied at launch', async () => {
+    failAt(world, 'RunInstances', 4, FAULTS.AccessDenied('ec2:RunInstances'));
+    const err = await rejection(provision(aConfig(), depsFor(fake)));
+    expect(err.name).to.equal('AccessDenied');
+    expect(world.instances).to.deep.equal([]);
+  });
+});

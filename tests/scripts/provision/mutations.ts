@@ -1,0 +1,42 @@
+// Every call of a fresh provision that changes the account, in order: the crash and error
+// matrices inject their fault at each one (by occurrence), so a new call joins them by being listed here.
+
+/** Commands that change something, by the names the fake account logs. */
+export const MUTATING = /^(Create|Put|Delete|Run|Terminate|Authorize|Revoke|Add|Remove|Send|Attach|Detach|Modify)/;
+
+/**
+ * Every mutating call a fresh provision makes, in order, as the hard fake answers it
+ * (RunInstances four times while the new profile reaches EC2). teardown's crash tests and
+ * provision's error matrix run for each; a test fails when provision makes a call this list lacks.
+ */
+export const PROVISION_MUTATIONS = [
+  'PutParameter', // the lock
+  'CreateBucket', // the project bucket, then its settings
+  'PutPublicAccessBlock',
+  'PutBucketEncryption',
+  'PutBucketPolicy',
+  'PutBucketLifecycleConfiguration',
+  'PutBucketTagging',
+  'PutObject', // the source archive
+  'CreateRole',
+  'PutRolePermissionsBoundary', // a kept role from an older version converges too
+  'PutRolePolicy',
+  'CreateInstanceProfile',
+  'AddRoleToInstanceProfile',
+  ...Array.from({ length: 8 }, () => 'PutParameter'), // the secrets
+  'CreateSecurityGroup',
+  'AuthorizeSecurityGroupIngress',
+  ...Array.from({ length: 4 }, () => 'RunInstances'), // refused until the profile reaches EC2 (12 s, retried every 5 s)
+  'CreateRole', // the expiry schedule's role
+  'PutRolePolicy',
+  ...Array.from({ length: 3 }, () => 'CreateSchedule'), // refused until Scheduler can assume the new role (8 s, retried every 5 s)
+  'DeleteParameter', // the lock, released
+  'SendCommand', // cloud-init
+  'SendCommand', // the stack
+  'SendCommand', // /readyz
+  'SendCommand', // the edge's mode
+  'ModifyInstanceCreditSpecification',
+];
+
+/** ['PutParameter', 1], ['CreateRole', 1], ..., ['PutParameter', 2], ...: each call by its occurrence. */
+export const crashPoints = PROVISION_MUTATIONS.map((command, i) => [command, PROVISION_MUTATIONS.slice(0, i + 1).filter((c) => c === command).length] as const);
