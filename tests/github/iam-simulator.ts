@@ -16,6 +16,8 @@ export interface Policies {
   identity: object[];
   boundary?: object;
   principal?: string;
+  /** Keys AWS sets from the principal's session (aws:PrincipalTag/Env, aws:Ec2InstanceSourceVpc, ...). */
+  session?: Record<string, string>;
 }
 
 export interface Verdict {
@@ -43,7 +45,7 @@ export async function evaluate(request: IamRequest, policies: Policies): Promise
         principal,
         action: request.action,
         resource: { resource: ownedByAws(request.resource), accountId: ACCOUNT },
-        contextVariables: { ...principalContext(principal), ...request.context },
+        contextVariables: { ...principalContext(principal), ...policies.session, ...request.context },
       },
       identityPolicies: policies.identity.map((policy, n) => ({ name: `identity-${n}`, policy: ownedByAws(policy) })),
       ...(policies.boundary ? { permissionBoundaryPolicies: [{ name: 'boundary', policy: ownedByAws(policies.boundary) }] } : {}),

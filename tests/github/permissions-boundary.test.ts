@@ -38,27 +38,42 @@ function grantedRequests(policy: PolicyDocument, via: string): IamRequest[] {
   );
 }
 
+/** What AWS puts in the context of a request signed with the box's instance-profile credentials. */
+const onTheBox = (env: string): Record<string, string> => ({ 'aws:PrincipalTag/Env': env, 'aws:Ec2InstanceSourceVpc': 'vpc-0default', 'aws:Ec2InstanceSourcePrivateIPv4': '172.31.5.10' });
+/** A session of the role obtained any other way (AssumeRole through a trust someone wrote). */
+const offTheBox = (env: string): Record<string, string> => ({ 'aws:PrincipalTag/Env': env });
+const role = (name: string) => `arn:aws:iam::${ACCOUNT}:role/${name}`;
+const instance = (id: string) => `arn:aws:ec2:${REGION}:${ACCOUNT}:instance/${id}`;
+const object = (key: string) => `arn:aws:s3:::pillbox-${ACCOUNT}-${REGION}/${key}`;
+const parameter = (name: string) => `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter${name}`;
+const everything = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] };
+
 describe('permissions boundary (docs/permissions-boundary.json)', () => {
-  const roles: [string, string, PolicyDocument][] = [
-    ['instance role', 'pillbox-dev-instance', instancePolicy(scope)],
-    ['expiry schedule role', 'pillbox-dev-scheduler', schedulerPolicy(scope)],
+  const roles: [string, string, PolicyDocument, Record<string, string>][] = [
+    ['instance role, on its box', 'pillbox-dev-instance', instancePolicy(scope), onTheBox('dev')],
+    ['expiry schedule role, as the scheduler uses it', 'pillbox-dev-scheduler', schedulerPolicy(scope), offTheBox('dev')],
   ];
 
-  for (const [name, roleName, policy] of roles) {
+  for (const [name, roleName, policy, session] of roles) {
     it(`lets the ${name} do everything its policy grants`, async () => {
       const requests = grantedRequests(policy, name);
       expect(requests.length).to.be.above(0);
       for (const request of requests) {
-        const verdict = await evaluate(request, { identity: [policy], boundary, principal: `arn:aws:iam::${ACCOUNT}:role/${roleName}` });
+        const verdict = await evaluate(request, { identity: [policy], boundary, principal: role(roleName), session });
         expect(verdict, `${request.action} on ${request.resource}`).to.deep.equal({ result: 'Allowed', ignoredContextKeys: [] });
       }
     });
   }
 
-  describe('caps a bounded role whose policy a branch rewrote to "*:*"', () => {
-    const everything = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] };
-    const instance = (id: string) => `arn:aws:ec2:${REGION}:${ACCOUNT}:instance/${id}`;
-    const role = (name: string) => `arn:aws:iam::${ACCOUNT}:role/${name}`;
+  it('denies the instance role everything off its box: a trust to an outside account, or any session not from an instance profile', async () => {
+    const requests = grantedRequests(instancePolicy(scope), 'instance role');
+    for (const request of requests) {
+      const verdict = await evaluate(request, { identity: [instancePolicy(scope)], boundary, principal: role('pillbox-dev-instance'), session: offTheBox('dev') });
+      expect(verdict.result, `${request.action} on ${request.resource}`).to.equal('ExplicitlyDenied');
+    }
+  });
+
+  describe('caps a bounded role whose policy a branch rewrote to "*:*", on its own box', () => {
     const attempts: [string, IamRequest][] = [
       ['create a role', { action: 'iam:CreateRole', resource: role('escape'), context: {}, via: '' }],
       ['attach a policy to itself', { action: 'iam:AttachRolePolicy', resource: role('pillbox-dev-instance'), context: { 'iam:PolicyARN': 'arn:aws:iam::aws:policy/AdministratorAccess' }, via: '' }],
@@ -69,24 +84,55 @@ describe('permissions boundary (docs/permissions-boundary.json)', () => {
       ['run commands on other boxes', { action: 'ssm:SendCommand', resource: instance('i-0other'), context: resourceTags(pillboxTags('prod')), via: '' }],
       ['open a session on other boxes', { action: 'ssm:StartSession', resource: instance('i-0other'), context: resourceTags(pillboxTags('prod')), via: '' }],
       ['terminate a foreign instance', { action: 'ec2:TerminateInstances', resource: instance('i-0foreign'), context: resourceTags({ Project: 'payroll' }), via: '' }],
-      ['read another application\'s parameters', { action: 'ssm:GetParameter', resource: `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/payroll/db-password`, context: {}, via: '' }],
+      ['terminate another environment\'s box', { action: 'ec2:TerminateInstances', resource: instance('i-0main'), context: resourceTags(pillboxTags('main')), via: '' }],
+      ['read another application\'s parameters', { action: 'ssm:GetParameter', resource: parameter('/payroll/db-password'), context: {}, via: '' }],
+      ['read another environment\'s secrets', { action: 'ssm:GetParameter', resource: parameter('/pillbox/main/secrets/POSTGRES_PASSWORD'), context: {}, via: '' }],
       ['read any S3 object', { action: 's3:GetObject', resource: 'arn:aws:s3:::payroll-exports/2026.csv', context: {}, via: '' }],
-      ['read project bucket objects outside envs/', { action: 's3:GetObject', resource: `arn:aws:s3:::pillbox-${ACCOUNT}-${REGION}/other/x`, context: {}, via: '' }],
-      ['delete backups', { action: 's3:DeleteObject', resource: `arn:aws:s3:::pillbox-${ACCOUNT}-${REGION}/envs/dev/backups/x.dump`, context: {}, via: '' }],
+      ['read project bucket objects outside envs/', { action: 's3:GetObject', resource: object('other/x'), context: {}, via: '' }],
+      ['read another environment\'s backups', { action: 's3:GetObject', resource: object('envs/main/backups/x.dump'), context: {}, via: '' }],
+      ['overwrite another environment\'s backups', { action: 's3:PutObject', resource: object('envs/main/backups/x.dump'), context: {}, via: '' }],
+      ['delete backups', { action: 's3:DeleteObject', resource: object('envs/dev/backups/x.dump'), context: {}, via: '' }],
       ['change the project bucket\'s policy', { action: 's3:PutBucketPolicy', resource: `arn:aws:s3:::pillbox-${ACCOUNT}-${REGION}`, context: {}, via: '' }],
     ];
     for (const [what, request] of attempts) {
       it(`cannot ${what}`, async () => {
-        const verdict = await evaluate(request, { identity: [everything], boundary, principal: role('pillbox-dev-instance') });
+        const verdict = await evaluate(request, { identity: [everything], boundary, principal: role('pillbox-dev-instance'), session: onTheBox('dev') });
         expect(verdict).to.deep.equal({ result: 'ImplicitlyDenied', ignoredContextKeys: [] });
       });
     }
   });
 
-  it('grants nothing in IAM or STS and no wildcard action', () => {
-    const actions = boundary.Statement.flatMap((s) => list(s.Action));
-    expect(actions.filter((a) => /^(iam|sts):|\*/.test(a))).to.deep.equal([]);
-    expect(boundary.Statement.every((s) => s.Effect === 'Allow')).to.equal(true);
+  describe('keeps a schedule role, whoever assumes it, to terminating its own environment\'s boxes', () => {
+    const asScheduler = (request: IamRequest) => evaluate(request, { identity: [everything], boundary, principal: role('pillbox-feat-x-scheduler'), session: offTheBox('feat-x') });
+    it('may terminate a box of its environment', async () => {
+      const verdict = await asScheduler({ action: 'ec2:TerminateInstances', resource: instance('i-0feat'), context: resourceTags(pillboxTags('feat-x')), via: '' });
+      expect(verdict.result).to.equal('Allowed');
+    });
+    const attempts: [string, IamRequest][] = [
+      ['terminate another environment\'s box', { action: 'ec2:TerminateInstances', resource: instance('i-0main'), context: resourceTags(pillboxTags('main')), via: '' }],
+      ['read its environment\'s secrets', { action: 'ssm:GetParameter', resource: parameter('/pillbox/feat-x/secrets/POSTGRES_PASSWORD'), context: {}, via: '' }],
+      ['read its environment\'s backups', { action: 's3:GetObject', resource: object('envs/feat-x/backups/x.dump'), context: {}, via: '' }],
+      ['switch credits on its own box', { action: 'ec2:ModifyInstanceCreditSpecification', resource: instance('i-0feat'), context: resourceTags(pillboxTags('feat-x')), via: '' }],
+    ];
+    for (const [what, request] of attempts) {
+      it(`cannot ${what}`, async () => {
+        expect((await asScheduler(request)).result).to.not.equal('Allowed');
+      });
+    }
+  });
+
+  it('denies a role whose Env tag is not the environment in its name (a branch tagging its own role Env=main)', async () => {
+    const verdict = await evaluate(
+      { action: 'ssm:GetParameter', resource: parameter('/pillbox/main/secrets/POSTGRES_PASSWORD'), context: {}, via: '' },
+      { identity: [everything], boundary, principal: role('pillbox-feat-x-instance'), session: onTheBox('main') },
+    );
+    expect(verdict.result).to.equal('ExplicitlyDenied');
+  });
+
+  it('grants nothing in IAM or STS and no wildcard action; its denials only narrow', () => {
+    const allows = boundary.Statement.filter((s) => s.Effect === 'Allow');
+    expect(allows.flatMap((s) => list(s.Action)).filter((a) => /^(iam|sts):|\*/.test(a))).to.deep.equal([]);
+    expect(boundary.Statement.filter((s) => s.Effect === 'Deny').map((s) => s.Sid)).to.deep.equal(['OnlyOnEc2Instances', 'SchedulerRolesOnlyTerminate', 'EnvTagIsTheRoleName']);
   });
 
   it('is the policy the CLI names as the boundary, and the setup guide creates it under that name', () => {
