@@ -198,7 +198,14 @@ export function cliPolicy({ envs, bucketSettings }: PolicyReach): PolicyDocument
       Resource: 'arn:aws:ssm:*:*:session/*',
       Condition: { StringLike: { 'ssm:resourceTag/aws:ssmmessages:session-id': '${aws:userid}' } },
     },
-    { Sid: 'ListProjectBucket', Effect: 'Allow', Action: 's3:ListBucket', Resource: `arn:aws:s3:::${PROJECT}-*` },
+    // HeadBucket is s3:ListBucket without a prefix, so a list without one stays possible (key names only).
+    {
+      Sid: 'ListProjectBucket',
+      Effect: 'Allow',
+      Action: 's3:ListBucket',
+      Resource: `arn:aws:s3:::${PROJECT}-*`,
+      ...(envs === '*' ? {} : { Condition: { StringLikeIfExists: { 's3:prefix': `envs/${envs}/*` } } }),
+    },
     ...(bucketSettings ? [{ Sid: 'ProjectBucketSettings', Effect: 'Allow' as const, Action: BUCKET_SETTING_ACTIONS, Resource: `arn:aws:s3:::${PROJECT}-*` }] : []),
     // Deleting and overwriting reach the caller's environments only: another environment's backups stay.
     { Sid: 'OwnObjects', Effect: 'Allow', Action: ['s3:DeleteObject', 's3:GetObject', 's3:PutObject', 's3:PutObjectTagging'], Resource: `arn:aws:s3:::${PROJECT}-*/envs/${envs}/*` },
