@@ -131,7 +131,7 @@ export const createBucketInput = (storage: Storage) => ({
 const creationDenied = (storage: Storage) =>
   new OperatorError(
     `The project bucket ${storage.bucket} does not exist, and these credentials may not create it (the CI role reaches feature environments' objects only).`,
-    'An operator creates it once with docs/operator-policy.json: any `npm run provision` from a laptop does (docs/aws-setup.md, step 6).',
+    'An operator creates it once with docs/operator-policy.json: any `npm run provision` from a laptop does (docs/aws-setup.md, step 5).',
   );
 
 async function createBucket(storage: Storage, clock: Clock): Promise<void> {

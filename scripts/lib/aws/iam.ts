@@ -1,7 +1,7 @@
 // The roles pillbox creates (the instance role, the expiry schedule's role) and the instance
 // profile: created once per environment, policies rewritten on every provision so they
 // converge, removed in the order IAM requires. Every role carries the permissions boundary
-// docs/permissions-boundary.json, which an administrator creates once (docs/aws-setup.md, step 4):
+// docs/permissions-boundary.json, which an administrator creates once (docs/aws-setup.md, step 2):
 // the deploy role may create roles only with it, so no branch can mint itself an admin role.
 import {
   AddRoleToInstanceProfileCommand,
@@ -32,7 +32,7 @@ export const boundaryArn = ({ accountId, partition = 'aws' }: Pick<PolicyScope, 
 const missingBoundary = (arn: string) =>
   new OperatorError(
     `The permissions boundary ${arn} does not exist; every role pillbox creates must carry it.`,
-    `An administrator creates it once: \`aws iam create-policy --policy-name ${BOUNDARY_POLICY} --policy-document file://docs/permissions-boundary.json\` (docs/aws-setup.md, step 4).`,
+    `An administrator creates it once: \`aws iam create-policy --policy-name ${BOUNDARY_POLICY} --policy-document file://docs/permissions-boundary.json\` (docs/aws-setup.md, step 2).`,
   );
 
 export interface RoleSpec {
