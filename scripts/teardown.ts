@@ -24,7 +24,7 @@ await runCli(async (argv) => {
     const result = await teardownEnvironment(cfg.env as string, deps, data);
     return printResult(cfg.json, [result], teardownRows([result]));
   }
-  const sweep = await teardownExpired(deps, data);
+  const sweep = await teardownExpired(deps, data, cfg.prefix);
   printResult(cfg.json, sweep, teardownRows(sweep.results, sweep.failures));
   const failed = sweepFailure(sweep);
   if (failed) throw failed;
