@@ -15,6 +15,8 @@ export const DEPLOY_USER_ID = 'AROAEXAMPLEDEPLOYROLE:github-actions';
 export interface Policies {
   identity: object[];
   boundary?: object;
+  /** The resource's own policy (a KMS key policy: KMS allows nothing its key policy does not). */
+  resource?: object;
   principal?: string;
   /** Keys AWS sets from the principal's session (aws:PrincipalTag/Env, aws:Ec2InstanceSourceVpc, ...). */
   session?: Record<string, string>;
@@ -49,6 +51,7 @@ export async function evaluate(request: IamRequest, policies: Policies): Promise
       },
       identityPolicies: policies.identity.map((policy, n) => ({ name: `identity-${n}`, policy: ownedByAws(policy) })),
       ...(policies.boundary ? { permissionBoundaryPolicies: [{ name: 'boundary', policy: ownedByAws(policies.boundary) }] } : {}),
+      ...(policies.resource ? { resourcePolicy: policies.resource } : {}),
       serviceControlPolicies: [],
       resourceControlPolicies: [],
     },

@@ -1,9 +1,12 @@
 // docs/permissions-boundary.json caps every role the CLI creates. Evaluated: everything the
 // instance role and the expiry schedule's role are given passes the boundary, and a role
-// whose policy a branch rewrote to "*:*" still cannot reach past it.
+// whose policy a branch rewrote to "*:*" still cannot reach past it. The setup guide fills in
+// the project bucket's name for BUCKET_NAME before creating it; so do these tests.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
+import { bucketName } from '../../scripts/lib/aws/bucket-keys.js';
+import { withAccountValues } from '../../scripts/lib/aws/cli-policy.js';
 import { schedulerPolicy } from '../../scripts/lib/aws/expiry-schedule.js';
 import { BOUNDARY_POLICY } from '../../scripts/lib/aws/iam.js';
 import { instancePolicy, type PolicyDocument } from '../../scripts/lib/aws/instance-policy.js';
@@ -11,7 +14,8 @@ import { pillboxTags, resourceTags, type IamRequest } from './iam-requests.js';
 import { ACCOUNT, evaluate, REGION } from './iam-simulator.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const boundary = JSON.parse(readFileSync(`${root}docs/permissions-boundary.json`, 'utf8')) as PolicyDocument;
+const BUCKET = bucketName(ACCOUNT, REGION);
+const boundary = withAccountValues(JSON.parse(readFileSync(`${root}docs/permissions-boundary.json`, 'utf8')) as PolicyDocument, { bucket: BUCKET });
 const scope = { env: 'dev', region: REGION, accountId: ACCOUNT };
 const list = (value: string | string[] | undefined): string[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
 
@@ -40,11 +44,19 @@ function grantedRequests(policy: PolicyDocument, via: string): IamRequest[] {
 
 /** What AWS puts in the context of a request signed with the box's instance-profile credentials. */
 const onTheBox = (env: string): Record<string, string> => ({ 'aws:PrincipalTag/Env': env, 'aws:Ec2InstanceSourceVpc': 'vpc-0default', 'aws:Ec2InstanceSourcePrivateIPv4': '172.31.5.10' });
-/** A session of the role obtained any other way (AssumeRole through a trust someone wrote). */
-const offTheBox = (env: string): Record<string, string> => ({ 'aws:PrincipalTag/Env': env });
+/** A session of the role obtained any other way (AssumeRole through a trust someone wrote), signing its own requests. */
+const offTheBox = (env: string): Record<string, string> => ({ 'aws:PrincipalTag/Env': env, 'aws:ViaAWSService': 'false' });
+/**
+ * A request an AWS service makes with the box's session (a forward access session: Parameter Store
+ * decrypting a SecureString for GetParametersByPath --with-decryption). AWS sets aws:ViaAWSService
+ * and leaves out the EC2 instance keys (IAM User Guide, "AWS global condition context keys").
+ */
+const forTheBox = (env: string): Record<string, string> => ({ 'aws:PrincipalTag/Env': env, 'aws:ViaAWSService': 'true' });
 const role = (name: string) => `arn:aws:iam::${ACCOUNT}:role/${name}`;
 const instance = (id: string) => `arn:aws:ec2:${REGION}:${ACCOUNT}:instance/${id}`;
-const object = (key: string) => `arn:aws:s3:::pillbox-${ACCOUNT}-${REGION}/${key}`;
+const object = (key: string) => `arn:aws:s3:::${BUCKET}/${key}`;
+const key = `arn:aws:kms:${REGION}:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
+const throughSsm = { 'kms:ViaService': `ssm.${REGION}.amazonaws.com` };
 const parameter = (name: string) => `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter${name}`;
 const everything = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] };
 
@@ -65,12 +77,42 @@ describe('permissions boundary (docs/permissions-boundary.json)', () => {
     });
   }
 
-  it('denies the instance role everything off its box: a trust to an outside account, or any session not from an instance profile', async () => {
+  // Not "credentials used outside EC2": credentials taken from the instance metadata service carry
+  // aws:Ec2InstanceSourceVpc wherever they are used (docs/aws-setup.md, "Stolen instance credentials").
+  it('denies the instance role everything in a session that is not an instance profile\'s (a trust to an outside account, AssumeRole by anyone)', async () => {
     const requests = grantedRequests(instancePolicy(scope), 'instance role');
     for (const request of requests) {
       const verdict = await evaluate(request, { identity: [instancePolicy(scope)], boundary, principal: role('pillbox-dev-instance'), session: offTheBox('dev') });
       expect(verdict.result, `${request.action} on ${request.resource}`).to.equal('ExplicitlyDenied');
     }
+  });
+
+  describe('requests AWS services make on the box role\'s behalf (no instance keys)', () => {
+    // The key policy of an AWS managed key such as aws/ssm: every principal of the account, through that service only.
+    const managedKeyPolicy = (principal: string) => ({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Principal: { AWS: principal }, Action: 'kms:Decrypt', Resource: '*', Condition: { StringEquals: { 'kms:CallerAccount': ACCOUNT, 'kms:ViaService': `ssm.${REGION}.amazonaws.com` } } }],
+    });
+    const decrypt: IamRequest = { action: 'kms:Decrypt', resource: key, context: { ...throughSsm, 'kms:CallerAccount': ACCOUNT }, via: 'ssm get-parameters-by-path --with-decryption' };
+    const asBox = (request: IamRequest, session: Record<string, string>, identity: object = instancePolicy(scope), keyPolicy: object = managedKeyPolicy('*')) =>
+      evaluate(request, { identity: [identity], boundary, resource: keyPolicy, principal: role('pillbox-dev-instance'), session });
+
+    it('lets Parameter Store decrypt the box\'s SecureStrings with its session (aws:ViaAWSService), by the aws/ssm key policy', async () => {
+      expect(await asBox(decrypt, forTheBox('dev'))).to.deep.equal({ result: 'Allowed', ignoredContextKeys: [] });
+    });
+
+    it('denies the same decrypt signed by a session of the role itself, without instance keys', async () => {
+      expect((await asBox(decrypt, offTheBox('dev'))).result).to.equal('ExplicitlyDenied');
+    });
+
+    // A key policy that names the role (not a session) is limited by the boundary's implicit deny (IAM User Guide,
+    // "Policy evaluation logic", resource-based policies within one account), so the boundary allows the decrypt itself.
+    it('lets a key policy naming the role decrypt through Parameter Store only', async () => {
+      const naming = managedKeyPolicy(role('pillbox-dev-instance'));
+      expect((await asBox(decrypt, forTheBox('dev'), everything, naming)).result).to.equal('Allowed');
+      const direct = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: role('pillbox-dev-instance') }, Action: 'kms:Decrypt', Resource: '*' }] };
+      expect((await asBox({ ...decrypt, context: {} }, onTheBox('dev'), everything, direct)).result).to.equal('ImplicitlyDenied');
+    });
   });
 
   describe('caps a bounded role whose policy a branch rewrote to "*:*", on its own box', () => {
@@ -90,6 +132,10 @@ describe('permissions boundary (docs/permissions-boundary.json)', () => {
       ['read any S3 object', { action: 's3:GetObject', resource: 'arn:aws:s3:::payroll-exports/2026.csv', context: {}, via: '' }],
       ['read project bucket objects outside envs/', { action: 's3:GetObject', resource: object('other/x'), context: {}, via: '' }],
       ['read another environment\'s backups', { action: 's3:GetObject', resource: object('envs/main/backups/x.dump'), context: {}, via: '' }],
+      ['read another environment\'s backups under a key that ends in its own prefix', { action: 's3:GetObject', resource: object('envs/main/backups/x/envs/dev/y'), context: {}, via: '' }],
+      ['read its own prefix in another pillbox- bucket', { action: 's3:GetObject', resource: `arn:aws:s3:::pillbox-999999999999-us-east-1/envs/dev/x`, context: {}, via: '' }],
+      ['list the project bucket without a prefix', { action: 's3:ListBucket', resource: `arn:aws:s3:::${BUCKET}`, context: {}, via: '' }],
+      ['list another environment\'s prefix', { action: 's3:ListBucket', resource: `arn:aws:s3:::${BUCKET}`, context: { 's3:prefix': 'envs/main/backups/' }, via: '' }],
       ['overwrite another environment\'s backups', { action: 's3:PutObject', resource: object('envs/main/backups/x.dump'), context: {}, via: '' }],
       ['delete backups', { action: 's3:DeleteObject', resource: object('envs/dev/backups/x.dump'), context: {}, via: '' }],
       ['change the project bucket\'s policy', { action: 's3:PutBucketPolicy', resource: `arn:aws:s3:::pillbox-${ACCOUNT}-${REGION}`, context: {}, via: '' }],
@@ -133,6 +179,12 @@ describe('permissions boundary (docs/permissions-boundary.json)', () => {
     const allows = boundary.Statement.filter((s) => s.Effect === 'Allow');
     expect(allows.flatMap((s) => list(s.Action)).filter((a) => /^(iam|sts):|\*/.test(a))).to.deep.equal([]);
     expect(boundary.Statement.filter((s) => s.Effect === 'Deny').map((s) => s.Sid)).to.deep.equal(['OnlyOnEc2Instances', 'SchedulerRolesOnlyTerminate', 'EnvTagIsTheRoleName']);
+  });
+
+  it('matches its roles in every partition (arn:*:iam::), so no condition on the principal silently never applies', () => {
+    const principals = boundary.Statement.flatMap((s) => Object.values(s.Condition ?? {}).flatMap((pairs) => list(pairs['aws:PrincipalArn'])));
+    expect(principals.length).to.equal(4);
+    for (const arn of principals) expect(arn).to.match(/^arn:\*:iam::\*:role\/pillbox-(\*|\$\{aws:PrincipalTag\/Env\})-(instance|scheduler)$/);
   });
 
   it('is the policy the CLI names as the boundary, and the setup guide creates it under that name', () => {
