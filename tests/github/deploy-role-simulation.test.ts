@@ -11,7 +11,8 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { isWildcardOnlyAction } from '@cloud-copilot/iam-simulate';
 import { expect } from 'chai';
-import { BUCKET_SETTING_ACTIONS, withDefaultVpc } from '../../scripts/lib/aws/cli-policy.js';
+import { bucketName } from '../../scripts/lib/aws/bucket-keys.js';
+import { BUCKET_SETTING_ACTIONS, withAccountValues } from '../../scripts/lib/aws/cli-policy.js';
 import { findInstances } from '../../scripts/lib/aws/environment.js';
 import { tagDeployedCommit } from '../../scripts/lib/aws/instance.js';
 import { portForwardArgs, shellSessionArgs } from '../../scripts/lib/box/session-manager.js';
@@ -30,7 +31,9 @@ import { ACCOUNT, DEPLOY_USER_ID, evaluate, REGION, type Verdict } from './iam-s
 const root = fileURLToPath(new URL('../../', import.meta.url));
 /** The fake account's default VPC, filled in as the setup guide does. */
 const VPC_ID = 'vpc-default1';
-const readPolicy = (file: string) => withDefaultVpc(JSON.parse(readFileSync(`${root}${file}`, 'utf8')) as { Statement: { Effect: string; Action?: string | string[] }[] }, VPC_ID);
+/** The project bucket of the fake account, filled in as the setup guide does. */
+const BUCKET = bucketName(ACCOUNT, REGION);
+const readPolicy = (file: string) => withAccountValues(JSON.parse(readFileSync(`${root}${file}`, 'utf8')) as { Statement: { Effect: string; Action?: string | string[] }[] }, { vpcId: VPC_ID, bucket: BUCKET });
 const ciPolicy = readPolicy('docs/deploy-role-policy.json');
 const operatorPolicy = readPolicy('docs/operator-policy.json');
 const BOUNDARY = `arn:aws:iam::${ACCOUNT}:policy/pillbox-boundary`;
@@ -223,8 +226,10 @@ describe('the CLI policies, evaluated', function () {
     const mainTags = tags.map((t) => (t.Key === 'Env' ? { ...t, Value: 'main' } : t));
     const ec2 = (type: string, id: string) => `arn:aws:ec2:${REGION}:${ACCOUNT}:${type}/${id}`;
     const otherVpc = { 'ec2:Vpc': ec2('vpc', 'vpc-0production') };
-    const object = (key: string) => `arn:aws:s3:::pillbox-${ACCOUNT}-${REGION}/${key}`;
-    const bucket = `arn:aws:s3:::pillbox-${ACCOUNT}-${REGION}`;
+    const object = (key: string) => `arn:aws:s3:::${BUCKET}/${key}`;
+    const bucket = `arn:aws:s3:::${BUCKET}`;
+    /** Role names are unique in the account whatever the path: this one is main's. */
+    const squatted = `arn:aws:iam::${ACCOUNT}:role/pillbox-${ENV}/pillbox-main-instance`;
     const attempts: [string, IamRequest, Verdict['result']][] = [
       ['create a role without the boundary', { action: 'iam:CreateRole', resource: role('pillbox-feat-login-instance'), context: requestTags(tags), via: '' }, 'ExplicitlyDenied'],
       ['create a role with a boundary of its choosing', { action: 'iam:CreateRole', resource: role('pillbox-feat-login-instance'), context: { 'iam:PermissionsBoundary': `arn:aws:iam::${ACCOUNT}:policy/Everything` }, via: '' }, 'ExplicitlyDenied'],
@@ -265,6 +270,13 @@ describe('the CLI policies, evaluated', function () {
       ['delete main\'s expiry schedule', { action: 'scheduler:DeleteSchedule', resource: `arn:aws:scheduler:${REGION}:${ACCOUNT}:schedule/default/pillbox-main-expiry-i-0main`, context: {}, via: '' }, 'ImplicitlyDenied'],
       ['delete main\'s backups', { action: 's3:DeleteObject', resource: object('envs/main/backups/2026-12-07T03-00-00Z.dump'), context: {}, via: '' }, 'ImplicitlyDenied'],
       ['overwrite main\'s backups', { action: 's3:PutObject', resource: object('envs/main/backups/2026-12-07T03-00-00Z.dump'), context: {}, via: '' }, 'ImplicitlyDenied'],
+      ['delete main\'s objects under a key that ends in a feature prefix', { action: 's3:DeleteObject', resource: object(`envs/main/backups/x/envs/${ENV}/y`), context: {}, via: '' }, 'ImplicitlyDenied'],
+      ['delete a feature prefix in another pillbox- bucket', { action: 's3:DeleteObject', resource: `arn:aws:s3:::pillbox-999999999999-us-east-1/envs/${ENV}/backups/x.dump`, context: {}, via: '' }, 'ImplicitlyDenied'],
+      ['list a feature prefix of another pillbox- bucket', { action: 's3:ListBucket', resource: 'arn:aws:s3:::pillbox-999999999999-us-east-1', context: { 's3:prefix': `envs/${ENV}/` }, via: '' }, 'ImplicitlyDenied'],
+      ['squat main\'s role name under a feature path', { action: 'iam:CreateRole', resource: squatted, context: { 'iam:PermissionsBoundary': BOUNDARY }, via: '' }, 'ExplicitlyDenied'],
+      ['write the policy of a role under a feature path', { action: 'iam:PutRolePolicy', resource: squatted, context: { 'iam:PermissionsBoundary': BOUNDARY }, via: '' }, 'ExplicitlyDenied'],
+      ['pass a role under a feature path to EC2', { action: 'iam:PassRole', resource: squatted, context: { 'iam:PassedToService': 'ec2.amazonaws.com' }, via: '' }, 'ExplicitlyDenied'],
+      ['squat main\'s instance profile name under a feature path', { action: 'iam:CreateInstanceProfile', resource: `arn:aws:iam::${ACCOUNT}:instance-profile/pillbox-${ENV}/pillbox-main-instance`, context: {}, via: '' }, 'ExplicitlyDenied'],
       ['expire every backup with a lifecycle rule', { action: 's3:PutLifecycleConfiguration', resource: bucket, context: {}, via: '' }, 'ImplicitlyDenied'],
       ['open the project bucket to another account', { action: 's3:PutBucketPolicy', resource: bucket, context: {}, via: '' }, 'ImplicitlyDenied'],
       ['switch the project bucket to a key of its choosing', { action: 's3:PutEncryptionConfiguration', resource: bucket, context: {}, via: '' }, 'ImplicitlyDenied'],

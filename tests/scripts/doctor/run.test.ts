@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
 import type { Probe } from '../../../scripts/lib/box/session-manager.js';
 import { fail, ok, skipped, warn } from '../../../scripts/lib/doctor/check.js';
-import { withDefaultVpc } from '../../../scripts/lib/aws/cli-policy.js';
+import { bucketName } from '../../../scripts/lib/aws/bucket-keys.js';
+import { withAccountValues } from '../../../scripts/lib/aws/cli-policy.js';
 import { parsePolicyDocument } from '../../../scripts/lib/doctor/policy-scopes.js';
 import { doctorFailed, doctorJson, renderReport } from '../../../scripts/lib/doctor/report.js';
 import { runDoctor, type DoctorDeps } from '../../../scripts/lib/doctor/run.js';
@@ -41,8 +42,9 @@ describe('doctor: the whole run', () => {
   const lines = (results: { name: string; status: string }[]) => results.map((r) => `${r.status} ${r.name}`);
 
   it('passes every check on a ready machine and account, in a fixed order', async () => {
-    // Attached as the setup guide says: with the account's default VPC filled in.
-    const results = await doctor(anAccount({ roles: { operator: { path: '/', policies: [withDefaultVpc(JSON.parse(policyText) as object, 'vpc-0default')] } } }));
+    // Attached as the setup guide says: with the account's default VPC and project bucket filled in.
+    const values = { vpcId: 'vpc-0default', bucket: bucketName(anAccount().accountId, anAccount().region) };
+    const results = await doctor(anAccount({ roles: { operator: { path: '/', policies: [withAccountValues(JSON.parse(policyText) as object, values)] } } }));
     expect(lines(results)).to.deep.equal([
       'ok node',
       'ok git',
