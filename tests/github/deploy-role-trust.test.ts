@@ -8,12 +8,17 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { parse } from 'yaml';
+import { slugEnvName } from '../../scripts/lib/core/names.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const trust = JSON.parse(readFileSync(`${root}docs/deploy-role-trust-policy.json`, 'utf8')) as {
   Statement: { Effect: string; Action: string; Principal: { Federated: string }; Condition: Record<string, Record<string, string | string[]>> }[];
 };
-const workflow = parse(readFileSync(`${root}.github/workflows/ephemeral.yml`, 'utf8')) as { on: Record<string, unknown> };
+interface Job {
+  environment?: unknown;
+  steps?: { uses?: string }[];
+}
+const workflow = parse(readFileSync(`${root}.github/workflows/ephemeral.yml`, 'utf8')) as { on: Record<string, unknown> & { push: { branches: string[] } }; jobs: Record<string, Job> };
 
 const SUB = 'token.actions.githubusercontent.com:sub';
 const [statement] = trust.Statement;
@@ -35,28 +40,49 @@ describe('deploy role trust (docs/deploy-role-trust-policy.json)', () => {
     expect(statement?.Condition.StringEquals).to.deep.equal({ 'token.actions.githubusercontent.com:aud': 'sts.amazonaws.com' });
   });
 
-  it('pins every subject to this repository\'s ephemeral workflow', () => {
-    for (const pattern of subjects) expect(pattern).to.match(/^repo:OWNER\/REPO:[^*]*.*:job_workflow_ref:OWNER\/REPO\/\.github\/workflows\/ephemeral\.yml@refs\//);
+  // Wildcards only where a feature branch's name goes, the pull request's number, or the environment's slug.
+  const PINNED =
+    /^repo:OWNER\/REPO:(environment:feat-\*|ref:(refs\/heads\/(main|feat\/\*|feat-\*))|pull_request):job_workflow_ref:OWNER\/REPO\/\.github\/workflows\/ephemeral\.yml@(refs\/heads\/(main|feat\/\*|feat-\*)|refs\/pull\/\*\/merge)$/;
+  it('pins every subject to this repository\'s ephemeral workflow, with wildcards only in a feature branch\'s name', () => {
+    for (const pattern of subjects) {
+      const shape = PINNED.exec(pattern);
+      expect(shape, pattern).to.not.equal(null);
+      // A ref subject runs the workflow of that same ref.
+      if (shape?.[2]) expect(shape[4], pattern).to.equal(shape[2]);
+    }
   });
 
-  // The events ephemeral.yml runs on, each with the subject its job that asks for credentials gets.
-  const jobs: [string, string, string][] = [
-    ['push', 'provision feat/login', `repo:OWNER/REPO:environment:feat-login:${ephemeral('refs/heads/feat/login')}`],
-    ['push', 'provision feat-login', `repo:OWNER/REPO:environment:feat-login:${ephemeral('refs/heads/feat-login')}`],
-    ['workflow_dispatch', 'provision from a feature branch', `repo:OWNER/REPO:environment:feat-login:${ephemeral('refs/heads/feat/login')}`],
-    ['workflow_dispatch', 'tear down from a feature branch', `repo:OWNER/REPO:ref:refs/heads/feat/login:${ephemeral('refs/heads/feat/login')}`],
-    ['workflow_dispatch', 'tear down from a feat- branch', `repo:OWNER/REPO:ref:refs/heads/feat-login:${ephemeral('refs/heads/feat-login')}`],
-    ['delete', 'tear down a deleted branch (runs on the default branch)', `repo:OWNER/REPO:ref:refs/heads/main:${ephemeral('refs/heads/main')}`],
-    ['schedule', 'sweep expired environments (runs on the default branch)', `repo:OWNER/REPO:ref:refs/heads/main:${ephemeral('refs/heads/main')}`],
-    ['pull_request', 'tear down when a pull request closes', `repo:OWNER/REPO:pull_request:${ephemeral('refs/pull/42/merge')}`],
+  // The branches the push filter takes, one sample per glob (`**` also across a slash).
+  const featureBranches = workflow.on.push.branches.flatMap((glob) => (glob.includes('**') ? [glob.replace('**', 'login'), glob.replace('**', 'team/login')] : [glob.replace('*', 'login')]));
+  const credentialed = Object.entries(workflow.jobs).filter(([, job]) => job.steps?.some((step) => step.uses?.startsWith('aws-actions/configure-aws-credentials@')));
+  /** The subject GitHub gives the job (subject customization: repo, context, job_workflow_ref). */
+  const subjectOf = (job: string, event: string, at: string) => {
+    const context = workflow.jobs[job]?.environment ? `environment:${slugEnvName(at.replace('refs/heads/', ''))}` : event === 'pull_request' ? 'pull_request' : `ref:${at}`;
+    return `repo:OWNER/REPO:${context}:${ephemeral(at)}`;
+  };
+
+  // Which job an event reaches is the route job's decision (the script in ephemeral.yml).
+  const runs: [event: string, what: string, job: string, at: string][] = [
+    ...featureBranches.flatMap((branch): [string, string, string, string][] => [
+      ['push', `provision ${branch}`, 'provision', `refs/heads/${branch}`],
+      ['workflow_dispatch', `provision from ${branch}`, 'provision', `refs/heads/${branch}`],
+      ['workflow_dispatch', `tear down from ${branch}`, 'teardown', `refs/heads/${branch}`],
+    ]),
+    ['delete', 'tear down a deleted branch (runs on the default branch)', 'teardown', 'refs/heads/main'],
+    ['schedule', 'sweep expired environments (runs on the default branch)', 'teardown', 'refs/heads/main'],
+    ['pull_request', 'tear down when a pull request closes', 'teardown', 'refs/pull/42/merge'],
   ];
 
-  it('covers every event the workflow runs on', () => {
-    expect(Object.keys(workflow.on).sort()).to.deep.equal([...new Set(jobs.map(([event]) => event))].sort());
+  it('covers every event the workflow runs on, and every job that assumes the role', () => {
+    expect(featureBranches).to.include.members(['feat/login', 'feat/team/login', 'feat-login']);
+    expect(Object.keys(workflow.on).sort()).to.deep.equal([...new Set(runs.map(([event]) => event))].sort());
+    expect(credentialed.map(([name]) => name).sort()).to.deep.equal([...new Set(runs.map(([, , job]) => job))].sort());
+    expect(workflow.jobs['provision']?.environment, 'the provision job runs in the environment the trust names').to.not.equal(undefined);
   });
 
-  for (const [, what, sub] of jobs) {
+  for (const [event, what, job, at] of runs) {
     it(`admits the workflow's own job: ${what}`, () => {
+      const sub = subjectOf(job, event, at);
       expect(admitted(sub), sub).to.equal(true);
     });
   }
@@ -68,6 +94,9 @@ describe('deploy role trust (docs/deploy-role-trust-policy.json)', () => {
     ['the ephemeral workflow of another repository', `repo:someone/else:environment:feat-login:${ref('ephemeral.yml', 'refs/heads/feat/login', 'someone/else')}`],
     ['a job in the environment main', `repo:OWNER/REPO:environment:main:${ephemeral('refs/heads/main')}`],
     ['a branch that is not a feature branch', `repo:OWNER/REPO:ref:refs/heads/release:${ephemeral('refs/heads/release')}`],
+    ['a branch that only starts with feat (feather)', `repo:OWNER/REPO:ref:refs/heads/feather:${ephemeral('refs/heads/feather')}`],
+    ['a feat-named environment job of a branch feature-x', `repo:OWNER/REPO:environment:feat-x:${ephemeral('refs/heads/feature-x')}`],
+    ['a feat-named environment job of a branch feather', `repo:OWNER/REPO:environment:feat-her:${ephemeral('refs/heads/feather')}`],
     ['a tag', `repo:OWNER/REPO:ref:refs/tags/v1.0.0:${ephemeral('refs/tags/v1.0.0')}`],
     ['the default subject, without job_workflow_ref', 'repo:OWNER/REPO:environment:feat-login'],
   ];
