@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { bucketName } from '../../scripts/lib/aws/bucket-keys.js';
-import { withAccountValues } from '../../scripts/lib/aws/cli-policy.js';
+import { BUCKET_PLACEHOLDER, withAccountValues } from '../../scripts/lib/aws/cli-policy.js';
 import { schedulerPolicy } from '../../scripts/lib/aws/expiry-schedule.js';
 import { BOUNDARY_POLICY } from '../../scripts/lib/aws/iam.js';
 import { instancePolicy, type PolicyDocument } from '../../scripts/lib/aws/instance-policy.js';
@@ -187,8 +187,9 @@ describe('permissions boundary (docs/permissions-boundary.json)', () => {
     for (const arn of principals) expect(arn).to.match(/^arn:\*:iam::\*:role\/pillbox-(\*|\$\{aws:PrincipalTag\/Env\})-(instance|scheduler)$/);
   });
 
-  it('is the policy the CLI names as the boundary, and the setup guide creates it under that name', () => {
+  it('is the policy the CLI names as the boundary, and the setup guide creates it under that name with the bucket filled in', () => {
     const setup = readFileSync(`${root}docs/aws-setup.md`, 'utf8');
-    expect(setup).to.include(`--policy-name ${BOUNDARY_POLICY} --policy-document file://docs/permissions-boundary.json`);
+    expect(setup).to.include(`sed "s/${BUCKET_PLACEHOLDER}/pillbox-$ACCOUNT-$REGION/g" docs/permissions-boundary.json > permissions-boundary.json`);
+    expect(setup).to.include(`--policy-name ${BOUNDARY_POLICY} --policy-document file://permissions-boundary.json`);
   });
 });

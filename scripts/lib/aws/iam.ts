@@ -34,7 +34,7 @@ export const boundaryArn = ({ accountId, partition = 'aws' }: Pick<PolicyScope, 
 const missingBoundary = (arn: string) =>
   new OperatorError(
     `The permissions boundary ${arn} does not exist; every role pillbox creates must carry it.`,
-    `An administrator creates it once: \`aws iam create-policy --policy-name ${BOUNDARY_POLICY} --policy-document file://docs/permissions-boundary.json\` (docs/aws-setup.md, step 2).`,
+    `An administrator creates it once from docs/permissions-boundary.json with the project bucket's name filled in: \`aws iam create-policy --policy-name ${BOUNDARY_POLICY} --policy-document file://permissions-boundary.json\` (docs/aws-setup.md, step 2).`,
   );
 
 export interface RoleSpec {

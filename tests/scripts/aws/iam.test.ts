@@ -35,7 +35,8 @@ describe('instance role', () => {
     const err = (await createRole(client(), 'dev', [], { accountId: '123456789012' }).catch((e: unknown) => e)) as OperatorError;
     expect(err).to.be.instanceOf(OperatorError);
     expect(err.message).to.equal(`The permissions boundary ${BOUNDARY} does not exist; every role pillbox creates must carry it.`);
-    expect(err.hint).to.contain('aws iam create-policy --policy-name pillbox-boundary --policy-document file://docs/permissions-boundary.json');
+    expect(err.hint).to.contain('from docs/permissions-boundary.json with the project bucket\'s name filled in');
+    expect(err.hint).to.contain('aws iam create-policy --policy-name pillbox-boundary --policy-document file://permissions-boundary.json');
   });
 
   it('passes other failures through unchanged', async () => {
