@@ -20,7 +20,7 @@ export async function main(argv: string[], deps: CliDeps): Promise<void> {
     const result = await teardownEnvironment(cfg.env as string, run, data);
     return printResult(cfg.json, [result], teardownRows([result]), deps.stdout);
   }
-  const sweep = await teardownExpired(run, data);
+  const sweep = await teardownExpired(run, data, cfg.prefix);
   printResult(cfg.json, sweep, teardownRows(sweep.results, sweep.failures), deps.stdout);
   const failed = sweepFailure(sweep);
   if (failed) throw failed;

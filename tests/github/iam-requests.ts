@@ -33,6 +33,8 @@ export interface Account {
   resourceTags: Record<string, string>;
   /** The boundary every pillbox role carries, for calls on an existing role. */
   boundaryArn: string;
+  /** The default VPC: EC2 puts its ARN in ec2:Vpc for the subnet, interface and group of a launch. */
+  vpcId: string;
 }
 
 type Tags = { Key?: string; Value?: string }[] | undefined;
@@ -75,6 +77,7 @@ export function iamRequests(call: SentCall, a: Account): IamRequest[] {
   const schedule = (name: string) => `arn:aws:scheduler:${region}:${accountId}:schedule/default/${name}`;
   const bucket = (name: string) => `arn:aws:s3:::${name}`;
   const owned = resourceTags(a.resourceTags);
+  const inVpc = { 'ec2:Vpc': `arn:aws:ec2:${region}:${accountId}:vpc/${a.vpcId}` };
   const i = call.input;
   const str = (key: string): string => String(i[key] ?? '');
   const strs = (key: string): string[] => (i[key] as string[] | undefined) ?? [];
@@ -95,12 +98,12 @@ export function iamRequests(call: SentCall, a: Account): IamRequest[] {
       return [
         req('ec2:RunInstances', ec2('instance', '*'), { 'ec2:InstanceType': str('InstanceType'), ...requestTags(tagsOf(spec, 'instance')) }),
         req('ec2:RunInstances', ec2('volume', '*'), requestTags(tagsOf(spec, 'volume'))),
-        req('ec2:RunInstances', ec2('network-interface', '*'), requestTags(tagsOf(spec, 'network-interface'))),
+        req('ec2:RunInstances', ec2('network-interface', '*'), { ...requestTags(tagsOf(spec, 'network-interface')), ...inVpc }),
         // The AMI comes from Amazon's public parameter; AWS reads its owner from the image.
         req('ec2:RunInstances', `arn:aws:ec2:${region}::image/${str('ImageId')}`, { 'ec2:Owner': 'amazon' }),
-        ...strs('SecurityGroupIds').map((id) => req('ec2:RunInstances', ec2('security-group', id), owned)),
+        ...strs('SecurityGroupIds').map((id) => req('ec2:RunInstances', ec2('security-group', id), { ...owned, ...inVpc })),
         // The default VPC's subnet EC2 picks.
-        req('ec2:RunInstances', ec2('subnet', 'subnet-0default')),
+        req('ec2:RunInstances', ec2('subnet', 'subnet-0default'), inVpc),
         ...tagOnCreate('RunInstances', [['instance', 'instance'], ['volume', 'volume'], ['network-interface', 'network-interface']], spec),
         // The profile is named after its one role (envNames).
         req('iam:PassRole', role((i.IamInstanceProfile as { Name: string }).Name), { 'iam:PassedToService': 'ec2.amazonaws.com' }),
@@ -116,7 +119,7 @@ export function iamRequests(call: SentCall, a: Account): IamRequest[] {
     }
     case 'AuthorizeSecurityGroupIngressCommand':
       return [
-        req('ec2:AuthorizeSecurityGroupIngress', ec2('security-group', str('GroupId')), owned),
+        req('ec2:AuthorizeSecurityGroupIngress', ec2('security-group', str('GroupId')), { ...owned, ...inVpc }),
         req('ec2:AuthorizeSecurityGroupIngress', ec2('security-group-rule', '*'), requestTags(tagsOf(i['TagSpecifications'], 'security-group-rule'))),
         ...tagOnCreate('AuthorizeSecurityGroupIngress', [['security-group-rule', 'security-group-rule']], i['TagSpecifications']),
       ];
@@ -177,6 +180,11 @@ export function iamRequests(call: SentCall, a: Account): IamRequest[] {
     case 'CreateInstanceProfileCommand':
       return [req('iam:CreateInstanceProfile', profile(str('InstanceProfileName'))), ...(i['Tags'] ? [req('iam:TagInstanceProfile', profile(str('InstanceProfileName')), requestTags(tags('Tags')))] : [])];
     case 'AddRoleToInstanceProfileCommand':
+      // IAM API Reference, AddRoleToInstanceProfile: the caller needs iam:PassRole on the role. The context is
+      // assumed to name EC2, as for RunInstances: Karpenter's controller policy grants PassRole only with
+      // iam:PassedToService ec2.amazonaws.com and calls AddRoleToInstanceProfile (aws/karpenter-provider-aws,
+      // website/content/en/preview/getting-started/getting-started-with-karpenter/cloudformation.yaml).
+      return [req(`iam:${name}`, profile(str('InstanceProfileName'))), req('iam:PassRole', role(str('RoleName')), { 'iam:PassedToService': 'ec2.amazonaws.com' })];
     case 'RemoveRoleFromInstanceProfileCommand':
       return [req(`iam:${name}`, profile(str('InstanceProfileName')))];
 

@@ -15,7 +15,11 @@ export const DEPLOY_USER_ID = 'AROAEXAMPLEDEPLOYROLE:github-actions';
 export interface Policies {
   identity: object[];
   boundary?: object;
+  /** The resource's own policy (a KMS key policy: KMS allows nothing its key policy does not). */
+  resource?: object;
   principal?: string;
+  /** Keys AWS sets from the principal's session (aws:PrincipalTag/Env, aws:Ec2InstanceSourceVpc, ...). */
+  session?: Record<string, string>;
 }
 
 export interface Verdict {
@@ -43,10 +47,11 @@ export async function evaluate(request: IamRequest, policies: Policies): Promise
         principal,
         action: request.action,
         resource: { resource: ownedByAws(request.resource), accountId: ACCOUNT },
-        contextVariables: { ...principalContext(principal), ...request.context },
+        contextVariables: { ...principalContext(principal), ...policies.session, ...request.context },
       },
       identityPolicies: policies.identity.map((policy, n) => ({ name: `identity-${n}`, policy: ownedByAws(policy) })),
       ...(policies.boundary ? { permissionBoundaryPolicies: [{ name: 'boundary', policy: ownedByAws(policies.boundary) }] } : {}),
+      ...(policies.resource ? { resourcePolicy: policies.resource } : {}),
       serviceControlPolicies: [],
       resourceControlPolicies: [],
     },

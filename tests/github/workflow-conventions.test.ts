@@ -150,7 +150,7 @@ describe('workflows (ci.yml, ephemeral.yml)', () => {
     });
 
     it('sweeps expired environments on schedule with --all-expired', () => {
-      expect(read('.github/workflows/ephemeral.yml')).to.contain('npm run teardown -- --all-expired --yes');
+      expect(read('.github/workflows/ephemeral.yml')).to.contain('npm run teardown -- --all-expired --prefix feat- --yes');
     });
   });
 });

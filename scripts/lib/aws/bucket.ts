@@ -128,12 +128,19 @@ export const createBucketInput = (storage: Storage) => ({
   ...(storage.region === 'us-east-1' ? {} : { CreateBucketConfiguration: { LocationConstraint: storage.region as BucketLocationConstraint } }),
 });
 
+const creationDenied = (storage: Storage) =>
+  new OperatorError(
+    `The project bucket ${storage.bucket} does not exist, and these credentials may not create it (the CI role reaches feature environments' objects only).`,
+    'An operator creates it once with docs/operator-policy.json: any `npm run provision` from a laptop does (docs/aws-setup.md, step 5).',
+  );
+
 async function createBucket(storage: Storage, clock: Clock): Promise<void> {
   try {
     await storage.s3.send(new CreateBucketCommand(createBucketInput(storage)));
   } catch (err) {
     const name = awsErrorName(err);
     if (name === 'BucketAlreadyExists') throw notOurs(storage);
+    if (FORBIDDEN.includes(name)) throw creationDenied(storage);
     // A concurrent provision created it first.
     if (name !== 'BucketAlreadyOwnedByYou') throw err;
   }
@@ -142,17 +149,26 @@ async function createBucket(storage: Storage, clock: Clock): Promise<void> {
   await pollUntil(clock, { deadline: clock.now() + BUCKET_VISIBLE_LIMIT_MS, intervalMs: BUCKET_POLL_MS, timeout }, async () => ((await observeBucket(storage)) === 'present' ? true : undefined));
 }
 
-/** Creates the bucket when missing, then writes every setting; returns what it found. */
-export async function convergeBucket(storage: Storage, options: ConvergeOptions): Promise<BucketState> {
+/** 'kept': the bucket exists and these credentials may not write its settings (the CI role), so an operator's last provision stands. */
+export type BucketSettings = 'written' | 'kept';
+
+/** Creates the bucket when missing, then writes every setting; says what it found and whether it wrote. */
+export async function convergeBucket(storage: Storage, options: ConvergeOptions): Promise<{ found: BucketState; settings: BucketSettings }> {
   const found = await observeBucket(storage);
   if (found === 'missing') await createBucket(storage, options.clock);
   const owner = { Bucket: storage.bucket, ExpectedBucketOwner: storage.accountId };
   // Public access is blocked first, before anything else can be written.
-  await storage.s3.send(new PutPublicAccessBlockCommand({ ...owner, PublicAccessBlockConfiguration: { ...PUBLIC_ACCESS_BLOCK } }));
+  try {
+    await storage.s3.send(new PutPublicAccessBlockCommand({ ...owner, PublicAccessBlockConfiguration: { ...PUBLIC_ACCESS_BLOCK } }));
+  } catch (err) {
+    // Only a bucket that was already there, as someone allowed to set it up left it.
+    if (found === 'present' && FORBIDDEN.includes(awsErrorName(err))) return { found, settings: 'kept' };
+    throw err;
+  }
   await storage.s3.send(new PutBucketEncryptionCommand({ ...owner, ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] } }));
   await storage.s3.send(new PutBucketPolicyCommand({ ...owner, Policy: JSON.stringify(bucketPolicy(storage.bucket)) }));
   await storage.s3.send(new PutBucketLifecycleConfigurationCommand({ ...owner, LifecycleConfiguration: { Rules: lifecycleRules(options.backupRetentionDays) } }));
   // Replaces the whole tag set, so it converges too.
   await storage.s3.send(new PutBucketTaggingCommand({ ...owner, Tagging: { TagSet: bucketTags() } }));
-  return found;
+  return { found, settings: 'written' };
 }

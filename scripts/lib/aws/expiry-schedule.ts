@@ -34,15 +34,19 @@ export const expiryNames = (env: string) => ({
   policy: `${PROJECT}-${env}-scheduler`,
 });
 
-/** Only the scheduler may assume the role, and only on behalf of this account (confused deputy). */
-export const schedulerTrustPolicy = (accountId: string): PolicyDocument => ({
+/**
+ * Only the scheduler may assume the role, and only for a schedule of this account's default
+ * group (confused deputy: setting-up.html; since 2023-09-07 the source ARN is the schedule group's,
+ * doc-history.html). The boundary keeps the role to terminating its own environment's instances.
+ */
+export const schedulerTrustPolicy = ({ accountId, region, partition = 'aws' }: Pick<PolicyScope, 'accountId' | 'region' | 'partition'>): PolicyDocument => ({
   Version: '2012-10-17',
   Statement: [
     {
       Effect: 'Allow',
       Principal: { Service: 'scheduler.amazonaws.com' },
       Action: 'sts:AssumeRole',
-      Condition: { StringEquals: { 'aws:SourceAccount': accountId } },
+      Condition: { StringEquals: { 'aws:SourceAccount': accountId }, ArnEquals: { 'aws:SourceArn': `arn:${partition}:scheduler:${region}:${accountId}:schedule-group/default` } },
     },
   ],
 });
@@ -121,7 +125,7 @@ export async function armExpirySchedule(clients: { iam: IAMClient; scheduler: Sc
   const partition = spec.partition ?? 'aws';
   await ensureRole(clients.iam, {
     name: n.role,
-    trust: schedulerTrustPolicy(spec.accountId),
+    trust: schedulerTrustPolicy(spec),
     description: `pillbox ${spec.env} expiry schedule: terminate the environment's instance`,
     tags: spec.tags,
     boundary: boundaryArn(spec),

@@ -1,7 +1,7 @@
 // The roles pillbox creates (the instance role, the expiry schedule's role) and the instance
 // profile: created once per environment, policies rewritten on every provision so they
 // converge, removed in the order IAM requires. Every role carries the permissions boundary
-// docs/permissions-boundary.json, which an administrator creates once (docs/aws-setup.md, step 4):
+// docs/permissions-boundary.json, which an administrator creates once (docs/aws-setup.md, step 2):
 // the deploy role may create roles only with it, so no branch can mint itself an admin role.
 import {
   AddRoleToInstanceProfileCommand,
@@ -11,13 +11,15 @@ import {
   DeleteRoleCommand,
   DeleteRolePolicyCommand,
   DetachRolePolicyCommand,
+  GetRoleCommand,
   paginateListAttachedRolePolicies,
   PutRolePermissionsBoundaryCommand,
   PutRolePolicyCommand,
   RemoveRoleFromInstanceProfileCommand,
   type IAMClient,
 } from '@aws-sdk/client-iam';
-import { envNames, type Tag } from '../core/names.js';
+import { isDeepStrictEqual } from 'node:util';
+import { envNames, TAG, type Tag } from '../core/names.js';
 import { awsErrorName, ignoreGone } from '../core/aws-errors.js';
 import { OperatorError } from '../core/operator-error.js';
 import type { ObservedEnvironment } from './environment.js';
@@ -32,7 +34,7 @@ export const boundaryArn = ({ accountId, partition = 'aws' }: Pick<PolicyScope, 
 const missingBoundary = (arn: string) =>
   new OperatorError(
     `The permissions boundary ${arn} does not exist; every role pillbox creates must carry it.`,
-    `An administrator creates it once: \`aws iam create-policy --policy-name ${BOUNDARY_POLICY} --policy-document file://docs/permissions-boundary.json\` (docs/aws-setup.md, step 4).`,
+    `An administrator creates it once from docs/permissions-boundary.json with the project bucket's name filled in: \`aws iam create-policy --policy-name ${BOUNDARY_POLICY} --policy-document file://permissions-boundary.json\` (docs/aws-setup.md, step 2).`,
   );
 
 export interface RoleSpec {
@@ -44,9 +46,27 @@ export interface RoleSpec {
   boundary: string;
 }
 
+const envTag = (tags: { Key?: string; Value?: string }[] | undefined) => tags?.find((t) => t.Key === TAG.env)?.Value;
+
+/**
+ * Why an existing role of that name is not the one pillbox would have made, or undefined.
+ * Role names are unique in the account whatever the path, so a role at another path, with
+ * another trust or another Env tag may be someone's attempt to take over the name.
+ */
+async function foreignRole(iam: IAMClient, spec: RoleSpec): Promise<string | undefined> {
+  const { Role: role } = await iam.send(new GetRoleCommand({ RoleName: spec.name }));
+  if (role?.Path !== '/') return `is at the path ${role?.Path ?? '(none)'}, not /`;
+  // IAM returns the trust URL-encoded (RFC 3986).
+  const trust: unknown = JSON.parse(decodeURIComponent(role.AssumeRolePolicyDocument ?? 'null'));
+  if (!isDeepStrictEqual(trust, JSON.parse(JSON.stringify(spec.trust)))) return 'has a trust policy other than the one pillbox writes';
+  if (envTag(role.Tags) !== envTag(spec.tags)) return `is tagged ${TAG.env}=${envTag(role.Tags) ?? '(none)'}, not ${envTag(spec.tags)}`;
+  return undefined;
+}
+
 /**
  * Creates the role with its boundary; a role that already exists (an older CLI made it
- * without one, or a crashed run) gets the boundary put on it, so every role converges.
+ * without one, or a crashed run) gets the boundary put on it, so every role converges —
+ * unless it is not pillbox's to converge (foreignRole), which stops with the fix.
  */
 export async function ensureRole(iam: IAMClient, spec: RoleSpec): Promise<void> {
   const explain = (err: unknown): never => {
@@ -65,6 +85,14 @@ export async function ensureRole(iam: IAMClient, spec: RoleSpec): Promise<void> 
     );
   } catch (err) {
     if (awsErrorName(err) !== 'EntityAlreadyExistsException') explain(err);
+    const foreign = await foreignRole(iam, spec);
+    if (foreign) {
+      const env = envTag(spec.tags) ?? '<env>';
+      throw new OperatorError(
+        `The IAM role ${spec.name} already exists and ${foreign}: it is not the role pillbox makes, so provision will not use it.`,
+        `With operator credentials, see who made it (\`aws iam get-role --role-name ${spec.name}\`); \`npm run teardown -- --env ${env}\` removes it with its policies (an old pillbox role, or one made to take the name), then provision again.`,
+      );
+    }
     await iam.send(new PutRolePermissionsBoundaryCommand({ RoleName: spec.name, PermissionsBoundary: spec.boundary })).catch(explain);
   }
 }

@@ -1,4 +1,6 @@
-// The files that hold text generated from the commands' field tables, and how each is rendered.
+// The files that hold generated text (from the commands' field tables, or the CLI's IAM
+// policy in its two reaches), and how each is rendered.
+import { CI_REACH, cliPolicy, OPERATOR_REACH, renderPolicy } from '../aws/cli-policy.js';
 import { COMMANDS } from './commands.js';
 import { renderEnvExample } from './env-example.js';
 import { renderReadmeFlags } from './flag-tables.js';
@@ -12,4 +14,6 @@ export interface GeneratedDoc {
 export const GENERATED_DOCS: readonly GeneratedDoc[] = [
   { file: 'README.md', render: (text) => renderReadmeFlags(text, COMMANDS) },
   { file: '.env.example', render: (text) => renderEnvExample(text, COMMANDS) },
+  { file: 'docs/deploy-role-policy.json', render: () => renderPolicy(cliPolicy(CI_REACH)) },
+  { file: 'docs/operator-policy.json', render: () => renderPolicy(cliPolicy(OPERATOR_REACH)) },
 ];

@@ -3,6 +3,8 @@
 // and organization SCPs for every statement of the documented policy. Session policies and
 // resource policies are not part of that simulation.
 import { paginateSimulatePrincipalPolicy, type EvaluationResult, type IAMClient } from '@aws-sdk/client-iam';
+import { bucketName } from '../aws/bucket-keys.js';
+import { withAccountValues } from '../aws/cli-policy.js';
 import { isGone } from '../core/aws-errors.js';
 import { resourceFit } from './action-resources.js';
 import { CHECK, fail, ok, warn, type CheckResult } from './check.js';
@@ -10,8 +12,9 @@ import type { CallerIdentity } from './credentials.js';
 import { simulationScopes, policyActionNames, type PolicyDocument, type SimulationScope } from './policy-scopes.js';
 import { iamDenied, principalOf, roleOfSession, type PolicySource } from './principal.js';
 
-export const POLICY_FILE = 'docs/deploy-role-policy.json';
-const ATTACH = `docs/aws-setup.md, step 3`;
+/** What a person running the CLI holds (the CI role's docs/deploy-role-policy.json is its feat-* subset). */
+export const POLICY_FILE = 'docs/operator-policy.json';
+const ATTACH = `docs/aws-setup.md, step 4`;
 
 export type DenialCause = 'not granted' | 'explicit deny' | 'permissions boundary' | 'organization SCP';
 
@@ -86,6 +89,8 @@ export interface PermissionsInput {
   identity: CallerIdentity;
   region: string;
   policy: PolicyDocument;
+  /** The region's default VPC, filled in where the policy says DEFAULT_VPC_ID, as the setup guide does (the bucket's name always is). */
+  defaultVpcId?: string;
 }
 
 async function policySource(iam: IAMClient, callerArn: string): Promise<PolicySource | CheckResult> {
@@ -106,9 +111,10 @@ async function policySource(iam: IAMClient, callerArn: string): Promise<PolicySo
   }
 }
 
-export async function checkPermissions({ iam, identity, region, policy }: PermissionsInput): Promise<CheckResult> {
+export async function checkPermissions({ iam, identity, region, policy: documented, defaultVpcId }: PermissionsInput): Promise<CheckResult> {
   const source = await policySource(iam, identity.arn);
   if ('status' in source) return source;
+  const policy = withAccountValues(documented, { bucket: bucketName(identity.account, region), ...(defaultVpcId ? { vpcId: defaultVpcId } : {}) });
   const partition = identity.arn.split(':')[1] ?? 'aws';
   const target = { partition, account: identity.account, region, variables: { 'aws:userid': identity.userId, 'aws:principalaccount': identity.account } };
   const scopes = simulationScopes(policy, target, await resourceFit(policyActionNames(policy)));

@@ -1,4 +1,4 @@
-// What the CLI needs, read from the documented policy (docs/deploy-role-policy.json) and
+// What the CLI needs, read from the documented policy (docs/operator-policy.json) and
 // turned into requests for IAM's policy simulator: one per Allow statement, with its
 // actions, its resources in this partition, account and region, and the request context
 // its conditions expect (tags pillbox sets, the service a role is passed to, ...). Asked

@@ -36,10 +36,9 @@ export async function runDoctor(deps: DoctorDeps, settings: DoctorSettings): Pro
   const { result: credentialsResult, identity } = await checkCredentials(deps.sts);
   if (!identity) return [...local, regionResult, credentialsResult, ...AFTER_CREDENTIALS.map((name) => skipped(name, 'needs working credentials'))];
 
-  const aws = await Promise.all([
-    guarded(CHECK.defaultVpc, () => checkDefaultVpc(deps.ec2, region)),
-    guarded(CHECK.instanceType, () => checkInstanceType(deps.ec2, region, settings.instanceType)),
-    guarded(CHECK.permissions, () => checkPermissions({ iam: deps.iam, identity, region, policy: deps.policy })),
-  ]);
-  return [...local, regionResult, credentialsResult, ...aws];
+  // The permissions are asked with the default VPC the policy is pinned to, so that check goes first.
+  const [vpc, instanceType] = await Promise.all([guarded(CHECK.defaultVpc, () => checkDefaultVpc(deps.ec2, region)), guarded(CHECK.instanceType, () => checkInstanceType(deps.ec2, region, settings.instanceType))]);
+  const defaultVpcId = (vpc.data as { vpcId?: string } | undefined)?.vpcId;
+  const permissions = await guarded(CHECK.permissions, () => checkPermissions({ iam: deps.iam, identity, region, policy: deps.policy, ...(defaultVpcId ? { defaultVpcId } : {}) }));
+  return [...local, regionResult, credentialsResult, vpc, instanceType, permissions];
 }

@@ -12,7 +12,7 @@ export async function readElasticPassword(ssm: SSMClient, env: string): Promise<
   } catch (err) {
     const code = awsErrorName(err);
     if (code === 'AccessDeniedException') {
-      throw new OperatorError(`Your AWS credentials may not read ${name}.`, `Allow ssm:GetParameter on parameter/pillbox/${env}/* (docs/deploy-role-policy.json, "PillboxParameters"), or run without --open.`);
+      throw new OperatorError(`Your AWS credentials may not read ${name}.`, `Allow ssm:GetParameter on parameter/pillbox/${env}/* (docs/operator-policy.json, "OwnParameters"), or run without --open.`);
     }
     if (code !== 'ParameterNotFound') throw err;
   }

@@ -7,6 +7,7 @@ export const teardownFields = {
   ...commonFields,
   yes: { flag: 'yes', boolean: true, description: 'do not ask for confirmation' },
   allExpired: { flag: 'all-expired', boolean: true, description: 'remove every environment past its ExpiresAt' },
+  prefix: { flag: 'prefix', description: 'with --all-expired: only environments whose name starts with this (the CI role sweeps feat- ones, the only ones it reaches)' },
   ci: { flag: 'ci', env: 'CI', boolean: true, description: 'never prompt (set by CI systems)' },
   noBackup: { flag: 'no-backup', boolean: true, description: 'skip the final backup of a box that still answers' },
   deleteBackups: { flag: 'delete-backups', boolean: true, description: "delete the environment's backups too (kept by default)" },
@@ -18,11 +19,13 @@ export const teardownSchema = commonSchema
     env: envNameSchema.optional(),
     yes: flagSchema.default(false),
     allExpired: flagSchema.default(false),
+    prefix: envNameSchema.optional(),
     ci: flagSchema.default(false),
     noBackup: flagSchema.default(false),
     deleteBackups: flagSchema.default(false),
   })
-  .refine((c) => c.allExpired || c.env !== undefined, { path: ['env'], error: 'expected an environment name, or --all-expired' });
+  .refine((c) => c.allExpired || c.env !== undefined, { path: ['env'], error: 'expected an environment name, or --all-expired' })
+  .refine((c) => c.allExpired || c.prefix === undefined, { path: ['prefix'], error: 'narrows --all-expired only: add --all-expired, or drop --prefix' });
 
 export type TeardownConfig = z.infer<typeof teardownSchema>;
 

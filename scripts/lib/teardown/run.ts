@@ -148,10 +148,14 @@ export async function teardownEach(envs: readonly string[], deps: TeardownDeps, 
   return sweep;
 }
 
-/** `--all-expired`: every environment past its ExpiresAt, as the clock reads now. */
-export async function teardownExpired(deps: TeardownDeps, data: DataOptions = DEFAULT_DATA_OPTIONS): Promise<SweepResult> {
+/** `--all-expired`: every environment past its ExpiresAt, as the clock reads now; `--prefix` keeps those whose name starts with it. */
+export async function teardownExpired(deps: TeardownDeps, data: DataOptions = DEFAULT_DATA_OPTIONS, prefix = ''): Promise<SweepResult> {
   const envs = await deps.progress.step('look for expired environments', () => findExpiredEnvironments(deps.clients, deps.clock.now()));
-  return teardownEach(envs, deps, data);
+  return teardownEach(
+    envs.filter((env) => env.startsWith(prefix)),
+    deps,
+    data,
+  );
 }
 
 /** Exit status 1 for a sweep with failures, naming each one. */

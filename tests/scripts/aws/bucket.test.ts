@@ -4,6 +4,7 @@ import { bucketName, KIND_TAG, SOURCE_RETENTION_DAYS } from '../../../scripts/li
 import { convergeBucket, lifecycleRules, observeBucket, storageFor, type Storage } from '../../../scripts/lib/aws/bucket.js';
 import { aWorld, AWS_TIMING, awsError, failNext, fakeAws, rejection, throttleBurst, type FakeAws, type World } from '../fakes/fake-aws.js';
 import { aBucket } from '../fakes/fake-s3.js';
+import { OperatorError } from '../../../scripts/lib/core/operator-error.js';
 
 describe('the project bucket', () => {
   let world: World;
@@ -34,7 +35,7 @@ describe('the project bucket', () => {
 
   it('is created when missing, in its region, waiting until it is visible, then hardened', async () => {
     use(slowBucket(5_000));
-    expect(await converge()).to.equal('missing');
+    expect((await converge()).found).to.equal('missing');
     const create = fake!.mocks.s3.commandCalls(s3.CreateBucketCommand)[0]!.args[0].input;
     expect(create).to.deep.equal({ Bucket: 'pillbox-123456789012-eu-west-1', CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' } });
     // Looked for once, then asked every 2 s until it answers 5 s after its creation.
@@ -93,7 +94,7 @@ describe('the project bucket', () => {
     const bucket = aBucket(world, storage.bucket);
     bucket.publicAccessBlock = { BlockPublicAcls: false, IgnorePublicAcls: false, BlockPublicPolicy: false, RestrictPublicBuckets: false };
     bucket.tags = [{ Key: 'Owner', Value: 'someone' }];
-    expect(await converge()).to.equal('present');
+    expect(await converge()).to.deep.equal({ found: 'present', settings: 'written' });
     expect(fake!.mocks.s3.commandCalls(s3.CreateBucketCommand)).to.have.length(0);
     expect(Object.values(bucket.publicAccessBlock)).to.deep.equal([true, true, true, true]);
     expect(bucket.tags?.map((t) => t.Key)).to.deep.equal(['Project', 'ManagedBy']);
@@ -111,8 +112,30 @@ describe('the project bucket', () => {
       aBucket(world, storage.bucket);
       throw new s3.BucketAlreadyOwnedByYou({ message: 'Your previous request to create the named bucket succeeded and you already own it.', $metadata: {} });
     });
-    expect(await converge()).to.equal('missing');
+    expect((await converge()).found).to.equal('missing');
     expect(world.buckets.get(storage.bucket)!.lifecycle).to.have.length(3);
+  });
+
+  it('keeps the settings of an existing bucket when the credentials may not write them (the CI role), and goes on', async () => {
+    const bucket = aBucket(world, storage.bucket);
+    bucket.tags = [{ Key: 'Owner', Value: 'someone' }];
+    failNext(world, 'PutPublicAccessBlock', awsError('AccessDenied', 'User is not authorized to perform: s3:PutBucketPublicAccessBlock'));
+    expect(await converge()).to.deep.equal({ found: 'present', settings: 'kept' });
+    expect(fake!.mocks.s3.commandCalls(s3.PutBucketLifecycleConfigurationCommand)).to.have.length(0);
+    expect(bucket.tags?.map((t) => t.Key)).to.deep.equal(['Owner']);
+  });
+
+  it('stops when a bucket it just created refuses its settings: a new bucket is never left unhardened', async () => {
+    failNext(world, 'PutPublicAccessBlock', awsError('AccessDenied', 'User is not authorized to perform: s3:PutBucketPublicAccessBlock'));
+    const err = await rejection(converge());
+    expect(err.message).to.match(/not authorized/);
+  });
+
+  it('names the operator as the fix when the bucket is missing and the credentials may not create it', async () => {
+    failNext(world, 'CreateBucket', awsError('AccessDenied', 'User is not authorized to perform: s3:CreateBucket'));
+    const err = await rejection(converge());
+    expect(err.message).to.equal("The project bucket pillbox-123456789012-eu-west-1 does not exist, and these credentials may not create it (the CI role reaches feature environments' objects only).");
+    expect((err as OperatorError).hint).to.match(/docs\/operator-policy\.json/);
   });
 
   it('refuses a bucket of that name owned by another account, naming the cause', async () => {
@@ -145,7 +168,7 @@ describe('the project bucket', () => {
 
   it('waits for a new bucket through a burst of throttled HeadBucket calls (SlowDown)', async () => {
     throttleBurst(world, 'HeadBucket', 3, 'CreateBucket');
-    expect(await converge()).to.equal('missing');
+    expect((await converge()).found).to.equal('missing');
     expect(world.buckets.get(storage.bucket)!.lifecycle).to.have.length(3);
   });
 });

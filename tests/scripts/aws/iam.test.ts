@@ -1,8 +1,10 @@
-import { CreateRoleCommand, IAMClient, PutRolePermissionsBoundaryCommand, PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import { CreateRoleCommand, GetRoleCommand, IAMClient, PutRolePermissionsBoundaryCommand, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import { expect } from 'chai';
 import { createRole, putInstancePolicy } from '../../../scripts/lib/aws/iam.js';
+import { trustPolicy } from '../../../scripts/lib/aws/instance-policy.js';
 import { OperatorError } from '../../../scripts/lib/core/operator-error.js';
+import { aWorld, commandNames, fakeAws, type FakeAws, type FakeRole, type World } from '../fakes/fake-aws.js';
 
 const awsError = (name: string, message = name) => Object.assign(new Error(message), { name });
 const BOUNDARY = 'arn:aws:iam::123456789012:policy/pillbox-boundary';
@@ -22,8 +24,9 @@ describe('instance role', () => {
 
   it('gets the boundary put on it when it already exists without one (made by an older version)', async () => {
     iam.on(CreateRoleCommand).rejects(awsError('EntityAlreadyExistsException', 'Role with name pillbox-dev-instance already exists.'));
+    iam.on(GetRoleCommand).resolves({ Role: { RoleName: 'pillbox-dev-instance', Path: '/', AssumeRolePolicyDocument: encodeURIComponent(JSON.stringify(trustPolicy())), Tags: [{ Key: 'Env', Value: 'dev' }] } as never });
     iam.on(PutRolePermissionsBoundaryCommand).resolves({});
-    await createRole(client(), 'dev', [], { accountId: '123456789012' });
+    await createRole(client(), 'dev', [{ Key: 'Env', Value: 'dev' }], { accountId: '123456789012' });
     expect(iam.commandCalls(PutRolePermissionsBoundaryCommand)[0]?.args[0].input).to.deep.equal({ RoleName: 'pillbox-dev-instance', PermissionsBoundary: BOUNDARY });
   });
 
@@ -32,7 +35,8 @@ describe('instance role', () => {
     const err = (await createRole(client(), 'dev', [], { accountId: '123456789012' }).catch((e: unknown) => e)) as OperatorError;
     expect(err).to.be.instanceOf(OperatorError);
     expect(err.message).to.equal(`The permissions boundary ${BOUNDARY} does not exist; every role pillbox creates must carry it.`);
-    expect(err.hint).to.contain('aws iam create-policy --policy-name pillbox-boundary --policy-document file://docs/permissions-boundary.json');
+    expect(err.hint).to.contain('from docs/permissions-boundary.json with the project bucket\'s name filled in');
+    expect(err.hint).to.contain('aws iam create-policy --policy-name pillbox-boundary --policy-document file://permissions-boundary.json');
   });
 
   it('passes other failures through unchanged', async () => {
@@ -57,4 +61,44 @@ describe('instance role policy', () => {
     expect(sent).to.deep.equal(['PutRolePermissionsBoundaryCommand', 'PutRolePolicyCommand']);
     expect(iam.commandCalls(PutRolePermissionsBoundaryCommand)[0]?.args[0].input).to.deep.equal({ RoleName: 'pillbox-dev-instance', PermissionsBoundary: BOUNDARY });
   });
+});
+
+describe('an existing role of the same name (role names are unique in the account, whatever the path)', () => {
+  const TAGS = [
+    { Key: 'Project', Value: 'pillbox' },
+    { Key: 'Env', Value: 'dev' },
+  ];
+  const TRUST = JSON.stringify(trustPolicy());
+  let world: World;
+  let fake: FakeAws;
+  beforeEach(() => {
+    world = aWorld();
+    fake = fakeAws(world);
+  });
+  afterEach(() => fake.restore());
+  const existing = (role: Partial<FakeRole>) => world.roles.set('pillbox-dev-instance', { path: '/', trust: TRUST, tags: TAGS, policies: new Map(), attached: [], ...role });
+  const create = () => createRole(fake.clients.iam, 'dev', TAGS, { accountId: world.accountId });
+
+  it('is kept and given the boundary when it is the one pillbox makes (a crashed or concurrent run)', async () => {
+    existing({});
+    await create();
+    expect(world.roles.get('pillbox-dev-instance')?.boundary).to.equal(BOUNDARY);
+  });
+
+  const foreign: [string, Partial<FakeRole>, string][] = [
+    ['at another path (a branch taking main\'s name under /pillbox-feat-x/)', { path: '/pillbox-feat-x/' }, 'is at the path /pillbox-feat-x/, not /'],
+    ['trusting an outside account', { trust: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::999999999999:root' }, Action: 'sts:AssumeRole' }] }) }, 'has a trust policy other than the one pillbox writes'],
+    ['tagged with another environment', { tags: [{ Key: 'Env', Value: 'main' }] }, 'is tagged Env=main, not dev'],
+  ];
+  for (const [what, role, why] of foreign) {
+    it(`is refused, untouched, when it is ${what}`, async () => {
+      existing(role);
+      const err = (await create().catch((e: unknown) => e)) as OperatorError;
+      expect(err).to.be.instanceOf(OperatorError);
+      expect(err.message).to.equal(`The IAM role pillbox-dev-instance already exists and ${why}: it is not the role pillbox makes, so provision will not use it.`);
+      expect(err.hint).to.contain('`npm run teardown -- --env dev` removes it');
+      expect(world.roles.get('pillbox-dev-instance')?.boundary).to.equal(undefined);
+      expect(commandNames(fake).filter((n) => /^(Put|Attach|Add)/.test(n))).to.deep.equal([]);
+    });
+  }
 });

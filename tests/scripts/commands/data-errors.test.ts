@@ -7,27 +7,18 @@ import { main as deploy } from '../../../scripts/deploy.js';
 import { main as provision } from '../../../scripts/provision.js';
 import { main as restore } from '../../../scripts/restore.js';
 import { formatError } from '../../../scripts/lib/core/operator-error.js';
-import { MIGRATIONS_DIR } from '../../../scripts/lib/deploy/ship.js';
 import { awsError, useFakeAws, type FakeAws, type FakeInstance, type World } from '../fakes/fake-aws.js';
 import { appBoxes, type AppRelease } from '../fakes/fake-app-box.js';
 import { cliDeps } from '../fakes/fake-cli.js';
 import { keysUnder } from '../fakes/fake-s3.js';
 import { MUTATING } from '../provision/mutations.js';
-import { SHA } from '../provision/fixtures.js';
+import { gitAtNext, NEXT } from './next-commit.js';
 
 const FAULTS = {
   AccessDenied: () => awsError('AccessDenied', 'User: arn:aws:iam::123456789012:user/alice is not authorized to perform this action'),
   'throttling past the retries': () => Object.assign(awsError('ThrottlingException', 'Rate exceeded'), { $metadata: { attempts: 8 } }),
 };
 const BUCKET = 'pillbox-123456789012-eu-west-1';
-const NEXT = '4b3a2c1d0e9f8a7b6c5d4e3f2a1b0c9d8e7f6a5b';
-const gitAt = async (args: string[]) => {
-  const cmd = args.join(' ');
-  if (cmd.startsWith('rev-parse --verify')) return NEXT;
-  if (cmd === `diff --name-only ${SHA} ${NEXT} -- ${MIGRATIONS_DIR}`) return `${MIGRATIONS_DIR}0002-notes.ts`;
-  if (cmd === 'diff --name-only HEAD' || cmd === 'ls-files --others --exclude-standard') return '';
-  throw new Error(`unexpected git ${cmd}`);
-};
 
 /** Every call that changes something, in order: restore's box steps, deploy's upload, box steps and tag. */
 const RESTORE_MUTATIONS = Array.from({ length: 8 }, () => 'SendCommand'); // backup, download, render, stop, apply, start, count, clean-up
@@ -70,7 +61,7 @@ describe('restore and deploy, when AWS refuses a call', () => {
     await restore(['--env', 'dev', '--from', 'latest', '--yes'], cliDeps(fake));
     expect(mutations()).to.deep.equal(RESTORE_MUTATIONS);
     world.log.length = 0;
-    await deploy(['--env', 'dev'], cliDeps(fake, { git: gitAt }));
+    await deploy(['--env', 'dev'], cliDeps(fake, { git: gitAtNext() }));
     expect(mutations()).to.deep.equal(DEPLOY_MUTATIONS);
   });
 
@@ -91,9 +82,9 @@ describe('restore and deploy, when AWS refuses a call', () => {
     }
     for (const [command, occurrence] of pointsOf(DEPLOY_MUTATIONS)) {
       it(`deploy: ${fault} at ${command} #${occurrence}: said, and a re-run serves the commit and records it`, async () => {
-        const err = await faulted(command, occurrence, make(), () => deploy(['--env', 'dev'], cliDeps(fake, { git: gitAt })));
+        const err = await faulted(command, occurrence, make(), () => deploy(['--env', 'dev'], cliDeps(fake, { git: gitAtNext() })));
         if (err !== undefined) expect(formatError(err, false)).not.to.include('This is unexpected');
-        await deploy(['--env', 'dev'], cliDeps(fake, { git: gitAt }));
+        await deploy(['--env', 'dev'], cliDeps(fake, { git: gitAtNext() }));
         expect(releases.get(box.id)?.commit).to.equal(NEXT);
         expect(box.tags.find((t) => t.Key === 'GitSha')?.Value).to.equal(NEXT);
       });

@@ -6,25 +6,16 @@ import { main as backups } from '../../../scripts/backups.js';
 import { main as deploy } from '../../../scripts/deploy.js';
 import { main as provision } from '../../../scripts/provision.js';
 import { main as restore } from '../../../scripts/restore.js';
-import { MIGRATIONS_DIR } from '../../../scripts/lib/deploy/ship.js';
 import { rejection, useFakeAws, type FakeAws, type FakeInstance, type World } from '../fakes/fake-aws.js';
 import { appBoxes, type AppRelease } from '../fakes/fake-app-box.js';
 import { cliDeps } from '../fakes/fake-cli.js';
 import { keysUnder } from '../fakes/fake-s3.js';
 import { SHA } from '../provision/fixtures.js';
+import { gitAtNext, NEXT } from './next-commit.js';
 
 const BUCKET = 'pillbox-123456789012-eu-west-1';
 const dumps = (world: World) => keysUnder(world, BUCKET, 'envs/dev/backups/').filter((k) => k.endsWith('.dump'));
-const NEXT = '4b3a2c1d0e9f8a7b6c5d4e3f2a1b0c9d8e7f6a5b';
 
-/** A repository at NEXT whose migrations differ from SHA's when `migrates`. */
-const gitAt = (migrates: boolean) => async (args: string[]) => {
-  const cmd = args.join(' ');
-  if (cmd.startsWith('rev-parse --verify')) return NEXT;
-  if (cmd === `diff --name-only ${SHA} ${NEXT} -- ${MIGRATIONS_DIR}`) return migrates ? `${MIGRATIONS_DIR}0002-notes.ts` : '';
-  if (cmd === 'diff --name-only HEAD' || cmd === 'ls-files --others --exclude-standard') return '';
-  throw new Error(`unexpected git ${cmd}`);
-};
 
 describe('the data commands, run as a user runs them', () => {
   let world: World;
@@ -93,7 +84,7 @@ describe('the data commands, run as a user runs them', () => {
 
   describe('npm run deploy', () => {
     it('backs up before a deploy that changes migrations (the default), ships the commit and records it on the instance', async () => {
-      const cli = cliDeps(fake, { git: gitAt(true) });
+      const cli = cliDeps(fake, { git: gitAtNext() });
       await deploy(['--env', 'dev'], cli);
       expect(dumps(world).map((k) => k.replace(/.*\//, ''))).to.have.length(1);
       expect(releases.get(box.id)).to.deep.include({ commit: NEXT, fetched: [NEXT] });
@@ -103,30 +94,30 @@ describe('the data commands, run as a user runs them', () => {
     });
 
     it('takes no backup when the migrations are the same', async () => {
-      await deploy(['--env', 'dev'], cliDeps(fake, { git: gitAt(false) }));
+      await deploy(['--env', 'dev'], cliDeps(fake, { git: gitAtNext({ migrates: false }) }));
       expect(dumps(world)).to.deep.equal([]);
       expect(tag('GitSha')).to.equal(NEXT);
     });
 
     it('with --no-backup takes no backup even when the migrations change', async () => {
-      await deploy(['--env', 'dev', '--no-backup'], cliDeps(fake, { git: gitAt(true) }));
+      await deploy(['--env', 'dev', '--no-backup'], cliDeps(fake, { git: gitAtNext() }));
       expect(dumps(world)).to.deep.equal([]);
       expect(tag('GitSha')).to.equal(NEXT);
     });
 
     it('gives each color 180 seconds to turn ready by default, and --health-timeout changes it', async () => {
-      await deploy(['--env', 'dev', '--health-timeout', '45'], cliDeps(fake, { git: gitAt(false) }));
+      await deploy(['--env', 'dev', '--health-timeout', '45'], cliDeps(fake, { git: gitAtNext({ migrates: false }) }));
       const limits = () => world.sentScripts.flat().flatMap((l) => [.../http:\/\/127\.0\.0\.1:3000\/readyz (\d+) docker compose /.exec(l)?.slice(1) ?? []]);
       expect(limits()).to.include('45').and.not.include('180');
       world.sentScripts.length = 0;
       releases.get(box.id)!.commit = SHA;
-      await deploy(['--env', 'dev'], cliDeps(fake, { git: gitAt(false) }));
+      await deploy(['--env', 'dev'], cliDeps(fake, { git: gitAtNext({ migrates: false }) }));
       expect(limits()).to.include('180').and.not.include('45');
     });
 
     it('deploys HEAD by default', async () => {
       const asked: string[] = [];
-      const git = gitAt(false);
+      const git = gitAtNext({ migrates: false });
       await deploy(['--env', 'dev'], cliDeps(fake, { git: async (args) => (asked.push(args.join(' ')), git(args)) }));
       expect(asked).to.include('rev-parse --verify --quiet HEAD^{commit}');
     });

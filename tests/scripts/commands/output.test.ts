@@ -4,7 +4,6 @@ import { expect } from 'chai';
 import { helpText } from '../../../scripts/lib/core/config.js';
 import type { CliDeps } from '../../../scripts/lib/core/cli.js';
 import { COMMANDS } from '../../../scripts/lib/docs/commands.js';
-import { MIGRATIONS_DIR } from '../../../scripts/lib/deploy/ship.js';
 import { main as backup } from '../../../scripts/backup.js';
 import { main as deploy } from '../../../scripts/deploy.js';
 import { main as provision } from '../../../scripts/provision.js';
@@ -13,19 +12,11 @@ import { rejection, useFakeAws, type FakeAws, type World } from '../fakes/fake-a
 import { appBoxes } from '../fakes/fake-app-box.js';
 import { cliDeps } from '../fakes/fake-cli.js';
 import { keysUnder } from '../fakes/fake-s3.js';
-import { SHA } from '../provision/fixtures.js';
+import { gitAtNext, NEXT } from './next-commit.js';
 
 type Main = (argv: string[], deps: CliDeps) => Promise<void>;
 const ENTRIES = ['provision', 'teardown', 'status', 'deploy', 'rollback', 'extend', 'exec', 'unlock', 'backup', 'backups', 'restore'];
 const BUCKET = 'pillbox-123456789012-eu-west-1';
-const NEXT = '4b3a2c1d0e9f8a7b6c5d4e3f2a1b0c9d8e7f6a5b';
-const gitAt = async (args: string[]) => {
-  const cmd = args.join(' ');
-  if (cmd.startsWith('rev-parse --verify')) return NEXT;
-  if (cmd === `diff --name-only ${SHA} ${NEXT} -- ${MIGRATIONS_DIR}`) return `${MIGRATIONS_DIR}0002-notes.ts`;
-  if (cmd === 'diff --name-only HEAD' || cmd === 'ls-files --others --exclude-standard') return '';
-  throw new Error(`unexpected git ${cmd}`);
-};
 
 describe('what the commands print', () => {
   let world: World;
@@ -113,13 +104,13 @@ describe('what the commands print', () => {
     });
 
     it('deploy: from → to and the rollback image; a second run says unchanged', async () => {
-      const cli = cliDeps(fake, { git: gitAt });
+      const cli = cliDeps(fake, { git: gitAtNext() });
       await deploy(['--env', 'dev'], cli);
       expect(cli.out()).to.match(/^environment {5}dev\ndeployed {8}3f2a1c0 → 4b3a2c1\nrollback image {2}pillbox-app:rollback \([0-9a-f]{12}\)\ntook {12}2m12s\n$/);
-      const again = cliDeps(fake, { git: gitAt });
+      const again = cliDeps(fake, { git: gitAtNext() });
       await deploy(['--env', 'dev'], again);
       expect(again.out()).to.equal('environment  dev\ncommit       4b3a2c1 (unchanged)\n');
-      const json = cliDeps(fake, { git: gitAt });
+      const json = cliDeps(fake, { git: gitAtNext() });
       await deploy(['--env', 'dev', '--json'], json);
       expect(JSON.parse(json.out())).to.deep.equal({ env: 'dev', instanceId: world.instances[0]!.id, status: 'unchanged', commit: NEXT });
     });

@@ -102,6 +102,13 @@ describe('config', () => {
     expect((await loadTeardownConfig({ argv: ['--all-expired'], env: { CI: 'true' } }, detached)).ci).to.equal(true);
   });
 
+  it('teardown takes --prefix only to narrow --all-expired', async () => {
+    const detached: GitRunner = async () => 'HEAD';
+    expect((await loadTeardownConfig({ argv: ['--all-expired', '--prefix', 'feat-'], env: {} }, detached)).prefix).to.equal('feat-');
+    const err = await loadTeardownConfig({ argv: ['--env', 'main', '--prefix', 'feat-'], env: {} }, detached).catch((e: OperatorError) => e);
+    expect((err as OperatorError).message).to.match(/^--prefix=feat-: narrows --all-expired only: add --all-expired, or drop --prefix/);
+  });
+
   it('slugs branch names into valid environment names', () => {
     expect(slugEnvName('main')).to.equal('main');
     expect(slugEnvName('dependabot/npm_and_yarn/zod-4.1')).to.equal('dependabot-npm-and-yarn');

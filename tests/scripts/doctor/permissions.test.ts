@@ -1,18 +1,23 @@
 import { readFileSync } from 'node:fs';
 import { SimulatePrincipalPolicyCommand } from '@aws-sdk/client-iam';
 import { expect } from 'chai';
+import { bucketName } from '../../../scripts/lib/aws/bucket-keys.js';
+import { withAccountValues } from '../../../scripts/lib/aws/cli-policy.js';
 import { checkPermissions, type Denial } from '../../../scripts/lib/doctor/permissions.js';
 import { parsePolicyDocument, policyActionNames } from '../../../scripts/lib/doctor/policy-scopes.js';
 import { principalOf } from '../../../scripts/lib/doctor/principal.js';
 import { anAccount, awsError, fakeClients, type Account } from './fake-account.js';
 
-const DOCUMENTED_TEXT = readFileSync(new URL('../../../docs/deploy-role-policy.json', import.meta.url), 'utf8');
-const DOCUMENTED = parsePolicyDocument(DOCUMENTED_TEXT, 'docs/deploy-role-policy.json');
+const DOCUMENTED_TEXT = readFileSync(new URL('../../../docs/operator-policy.json', import.meta.url), 'utf8');
+const DOCUMENTED = parsePolicyDocument(DOCUMENTED_TEXT, 'docs/operator-policy.json');
 const TOTAL = policyActionNames(DOCUMENTED).length;
 
-/** The documented policy as an operator would attach it, optionally edited. */
+/** The fake account's project bucket, which the guide fills in for BUCKET_NAME. */
+const BUCKET = bucketName(anAccount().accountId, anAccount().region);
+
+/** The documented policy as an operator would attach it (the bucket's name filled in), optionally edited. */
 function attached(edit: (statements: { Sid?: string; Condition?: Record<string, Record<string, unknown>> }[]) => unknown = () => undefined): object {
-  const copy = JSON.parse(DOCUMENTED_TEXT) as { Statement: { Sid?: string }[] };
+  const copy = withAccountValues(JSON.parse(DOCUMENTED_TEXT) as { Statement: { Sid?: string }[] }, { bucket: BUCKET });
   edit(copy.Statement);
   return copy;
 }
@@ -36,7 +41,7 @@ describe('doctor: own permissions', () => {
     expect(result).to.deep.equal({
       name: 'permissions',
       status: 'ok',
-      detail: `all ${TOTAL} actions in docs/deploy-role-policy.json allowed for arn:aws:iam::123456789012:role/operator`,
+      detail: `all ${TOTAL} actions in docs/operator-policy.json allowed for arn:aws:iam::123456789012:role/operator`,
       data: { principal: 'arn:aws:iam::123456789012:role/operator', denied: [] },
     });
     expect(simulated().every((input) => input.PolicySourceArn === 'arn:aws:iam::123456789012:role/operator')).to.equal(true);
@@ -68,40 +73,61 @@ describe('doctor: own permissions', () => {
     const result = await check(anAccount({ faults: { SimulatePrincipalPolicy: [awsError('AccessDenied', 'not authorized to perform: iam:SimulatePrincipalPolicy')] } }));
     expect(result.status).to.equal('warn');
     expect(result.detail).to.equal('not evaluated: arn:aws:iam::123456789012:role/operator may not call iam:SimulatePrincipalPolicy on itself');
-    expect(result.fix).to.contain('docs/deploy-role-policy.json');
+    expect(result.fix).to.contain('docs/operator-policy.json');
+  });
+
+  it('asks with the default VPC filled in, as the guide attaches the policy, so a policy pinned to another VPC is refused', async () => {
+    const vpc = 'vpc-0default';
+    const pinned = (id: string) => anAccount({ roles: { operator: { path: '/', policies: [withAccountValues(attached(), { vpcId: id })] } } });
+    const ask = (account: Account) => {
+      fake = fakeClients(account);
+      return checkPermissions({ iam: fake.clients.iam, identity: { account: account.accountId, ...account.caller }, region: account.region, policy: DOCUMENTED, defaultVpcId: vpc });
+    };
+    expect((await ask(pinned(vpc))).status).to.equal('ok');
+    fake.restore();
+    const elsewhere = await ask(pinned('vpc-0elsewhere'));
+    expect(elsewhere.status).to.equal('fail');
+    expect([...new Set(denied(elsewhere.data).map((d) => d.action))].sort()).to.deep.equal(['ec2:CreateSecurityGroup', 'ec2:RunInstances']);
+  });
+
+  it('asks about the account\'s own bucket, so a policy attached with BUCKET_NAME left in is refused every S3 action', async () => {
+    const unfilled = JSON.parse(DOCUMENTED_TEXT) as object;
+    const result = await check(anAccount({ roles: { operator: { path: '/', policies: [unfilled] } } }));
+    expect(result.status).to.equal('fail');
+    expect([...new Set(denied(result.data).map((d) => d.action.split(':')[0]))]).to.deep.equal(['s3']);
   });
 
   it('fails with the denied actions grouped by service, and the fix: attach the documented policy', async () => {
-    const policy = attached((s) => s.splice(s.findIndex((x) => x.Sid === 'PassInstanceRolesToEc2Only'), 1).concat(s.splice(s.findIndex((x) => x.Sid === 'ChangePillboxResources'), 1)));
+    const policy = attached((s) => s.splice(s.findIndex((x) => x.Sid === 'PassInstanceRolesToEc2Only'), 1).concat(s.splice(s.findIndex((x) => x.Sid === 'ChangeOwnResources'), 1)));
     const result = await check(anAccount({ roles: { operator: { path: '/', policies: [policy] } } }));
     expect(result.status).to.equal('fail');
     // The removed statements' own actions, as the documented policy lists them today.
     const actionsOf = (sid: string) => [(JSON.parse(DOCUMENTED_TEXT) as { Statement: { Sid?: string; Action: string | string[] }[] }).Statement.find((x) => x.Sid === sid)?.Action ?? []].flat();
-    const ec2 = actionsOf('ChangePillboxResources').map((a) => a.replace('ec2:', ''));
+    const ec2 = actionsOf('ChangeOwnResources').map((a) => a.replace('ec2:', ''));
     expect(ec2).to.include('TerminateInstances');
     const shown = /^(\d+) of (\d+) actions the CLI needs are denied for arn:aws:iam::123456789012:role\/operator: ec2: (.*); iam: PassRole$/.exec(result.detail ?? '');
     expect(shown?.slice(1, 3)).to.deep.equal([String(ec2.length + 1), String(TOTAL)]);
     expect(shown?.[3]?.split(', ').sort()).to.deep.equal([...ec2].sort());
-    expect(result.fix).to.equal('Attach docs/deploy-role-policy.json to arn:aws:iam::123456789012:role/operator (docs/aws-setup.md, step 3; for an IAM Identity Center role, to its permission set).');
+    expect(result.fix).to.equal('Attach docs/operator-policy.json to arn:aws:iam::123456789012:role/operator (docs/aws-setup.md, step 4; for an IAM Identity Center role, to its permission set).');
     expect(denied(result.data).find((d) => d.action === 'iam:PassRole')).to.deep.equal({ action: 'iam:PassRole', sid: 'PassInstanceRolesToEc2Only', cause: 'not granted', missingContext: [] });
   });
 
   it('fails a caller whose policy predates the project bucket, naming each S3 action on the bucket and its objects', async () => {
-    const before = attached((st) => st.splice(st.findIndex((x) => x.Sid === 'ProjectBucket'), 2));
+    const before = attached((st) => st.splice(st.findIndex((x) => x.Sid === 'ListProjectBucket'), 3));
     const result = await check(anAccount({ roles: { operator: { path: '/', policies: [before] } } }));
     expect(result.status).to.equal('fail');
     expect(denied(result.data).map((d) => `${d.sid} ${d.action}`).sort()).to.deep.equal([
-      'ProjectBucket s3:CreateBucket',
-      'ProjectBucket s3:ListBucket',
-      'ProjectBucket s3:PutBucketPolicy',
-      'ProjectBucket s3:PutBucketPublicAccessBlock',
-      'ProjectBucket s3:PutBucketTagging',
-      'ProjectBucket s3:PutEncryptionConfiguration',
-      'ProjectBucket s3:PutLifecycleConfiguration',
-      'ProjectObjects s3:DeleteObject',
-      'ProjectObjects s3:GetObject',
-      'ProjectObjects s3:PutObject',
-      'ProjectObjects s3:PutObjectTagging',
+      'ListProjectBucket s3:ListBucket',
+      'OwnObjects s3:DeleteObject',
+      'OwnObjects s3:GetObject',
+      'OwnObjects s3:PutObject',
+      'OwnObjects s3:PutObjectTagging',
+      'ProjectBucketSettings s3:CreateBucket',
+      'ProjectBucketSettings s3:PutBucketPolicy',
+      'ProjectBucketSettings s3:PutBucketPublicAccessBlock',
+      'ProjectBucketSettings s3:PutBucketTagging',
+      'ProjectBucketSettings s3:PutEncryptionConfiguration',
+      'ProjectBucketSettings s3:PutLifecycleConfiguration',
     ]);
     expect(result.detail).to.match(/^11 of \d+ actions the CLI needs are denied for arn:aws:iam::123456789012:role\/operator: s3: /);
   });

@@ -2,13 +2,15 @@ import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
 import type { Probe } from '../../../scripts/lib/box/session-manager.js';
 import { fail, ok, skipped, warn } from '../../../scripts/lib/doctor/check.js';
+import { bucketName } from '../../../scripts/lib/aws/bucket-keys.js';
+import { withAccountValues } from '../../../scripts/lib/aws/cli-policy.js';
 import { parsePolicyDocument } from '../../../scripts/lib/doctor/policy-scopes.js';
 import { doctorFailed, doctorJson, renderReport } from '../../../scripts/lib/doctor/report.js';
 import { runDoctor, type DoctorDeps } from '../../../scripts/lib/doctor/run.js';
 import { anAccount, awsError, fakeClients, type Account } from './fake-account.js';
 
-const policyText = readFileSync(new URL('../../../docs/deploy-role-policy.json', import.meta.url), 'utf8');
-const policy = parsePolicyDocument(policyText, 'docs/deploy-role-policy.json');
+const policyText = readFileSync(new URL('../../../docs/operator-policy.json', import.meta.url), 'utf8');
+const policy = parsePolicyDocument(policyText, 'docs/operator-policy.json');
 
 const TOOLS: Record<string, string> = {
   git: 'git version 2.39.5',
@@ -40,7 +42,9 @@ describe('doctor: the whole run', () => {
   const lines = (results: { name: string; status: string }[]) => results.map((r) => `${r.status} ${r.name}`);
 
   it('passes every check on a ready machine and account, in a fixed order', async () => {
-    const results = await doctor(anAccount({ roles: { operator: { path: '/', policies: [JSON.parse(policyText) as object] } } }));
+    // Attached as the setup guide says: with the account's default VPC and project bucket filled in.
+    const values = { vpcId: 'vpc-0default', bucket: bucketName(anAccount().accountId, anAccount().region) };
+    const results = await doctor(anAccount({ roles: { operator: { path: '/', policies: [withAccountValues(JSON.parse(policyText) as object, values)] } } }));
     expect(lines(results)).to.deep.equal([
       'ok node',
       'ok git',

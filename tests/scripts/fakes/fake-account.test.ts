@@ -48,7 +48,7 @@ describe('the fake account', () => {
   });
 
   describe('IAM', () => {
-    beforeEach(() => world.roles.set('r', { tags: [], policies: new Map(), attached: [] }));
+    beforeEach(() => world.roles.set('r', { path: '/', trust: '', tags: [], policies: new Map(), attached: [] }));
     const put = (doc: string) => fake.clients.iam.send(new iam.PutRolePolicyCommand({ RoleName: 'r', PolicyName: 'p', PolicyDocument: doc }));
 
     it('refuses a policy that is not JSON, or lacks a Version, an Effect, an Action or a Resource', async () => {
@@ -107,7 +107,7 @@ describe('the fake account', () => {
         }),
       );
     const trust = (service: string) => JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: service }, Action: 'sts:AssumeRole' }] });
-    beforeEach(() => world.roles.set('sched', { tags: [], policies: new Map(), attached: [], trust: trust('scheduler.amazonaws.com'), createdAt: world.clock.now() - 60_000 }));
+    beforeEach(() => world.roles.set('sched', { path: '/', tags: [], policies: new Map(), attached: [], trust: trust('scheduler.amazonaws.com'), createdAt: world.clock.now() - 60_000 }));
 
     it('takes a valid one-shot', async () => {
       await schedule();
@@ -129,7 +129,7 @@ describe('the fake account', () => {
     it('refuses a role that does not trust scheduler.amazonaws.com, and a role IAM made seconds ago', async () => {
       world.roles.get('sched')!.trust = trust('ec2.amazonaws.com');
       expect((await rejection(schedule())).message).to.match(/must allow AWS EventBridge Scheduler to assume the role/);
-      world.roles.set('sched', { tags: [], policies: new Map(), attached: [], trust: trust('scheduler.amazonaws.com'), createdAt: world.clock.now() });
+      world.roles.set('sched', { path: '/', tags: [], policies: new Map(), attached: [], trust: trust('scheduler.amazonaws.com'), createdAt: world.clock.now() });
       expect((await rejection(schedule())).message).to.match(/assume the role/);
       await settle(world, world.timing.roleAssumableMs);
       await schedule();

@@ -2,6 +2,8 @@
 // and the deploy and rollback lines that change them (the swap steps as swap-steps.ts names them).
 import { createHash } from 'node:crypto';
 import { COMMIT_FILE } from '../../../scripts/lib/box/layout.js';
+import { shellQuote } from '../../../scripts/lib/box/ssm-run.js';
+import { buildCommand } from '../../../scripts/lib/deploy/plan.js';
 import type { FakeInstance, World } from './fake-aws.js';
 import type { Reply } from './fake-box.js';
 import { COMPOSE, swapStepOf } from './swap-steps.js';
@@ -14,6 +16,8 @@ export interface AppRelease {
   fetched: string[];
 }
 
+/** The capped build as the box receives it. */
+const BUILD_LINE = buildCommand().map(shellQuote).join(' ');
 const imageOf = (commit: string): string => `sha256:${createHash('sha256').update(commit).digest('hex')}`;
 
 /** Makes every box of `world` answer deploys; a box starts on the commit of its GitSha tag. Returns each box's release by instance id. */
@@ -35,7 +39,7 @@ export function appBoxes(world: World): Map<string, AppRelease> {
     if (fetch) return (r.fetched.push(fetch[1]!), { stdout: '' });
     const activate = /^\/usr\/local\/sbin\/pillbox-source activate ([0-9a-f]{40})$/.exec(line);
     if (activate) return (r.commit = activate[1]!), { stdout: '' };
-    if (line === `${COMPOSE} build app`) return (r.imageId = imageOf(r.commit)), { stdout: '' };
+    if (line === BUILD_LINE) return (r.imageId = imageOf(r.commit)), { stdout: '' };
     if (line.includes(' pillbox-app:rollback ')) return { stdout: '' };
     const step = swapStepOf(line, Number(/ http:\/\/127\.0\.0\.1:3000\/readyz (\d+) /.exec(line)?.[1] ?? 0));
     if (step === undefined) return undefined;

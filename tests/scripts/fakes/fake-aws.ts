@@ -105,6 +105,19 @@ interface Burst {
   remaining: number;
 }
 
+/** Role names are unique in the account whatever the path. */
+export interface FakeRole {
+  path: string;
+  /** The trust policy as CreateRole received it. */
+  trust: string;
+  tags: Tags;
+  policies: Map<string, string>;
+  attached: string[];
+  boundary?: string;
+  /** Fake time of CreateRole: a new role is not assumable at once. */
+  createdAt?: number;
+}
+
 export interface World {
   clock: FakeClock;
   region: string;
@@ -115,7 +128,7 @@ export interface World {
   groups: { id: string; name: string; vpcId: string; tags: Tags }[];
   rules: { id: string; groupId: string; port: number; cidr: string }[];
   addresses: { allocationId: string; publicIp: string; tags: Tags; instanceId?: string }[];
-  roles: Map<string, { tags: Tags; policies: Map<string, string>; attached: string[]; boundary?: string; trust?: string; createdAt?: number }>;
+  roles: Map<string, FakeRole>;
   /** EventBridge Scheduler schedules by name, as last created or updated. */
   schedules: Map<string, scheduler.CreateScheduleCommandInput>;
   profiles: Map<string, { tags: Tags; roles: string[]; visibleAt: number }>;
@@ -666,7 +679,13 @@ export function fakeAws(world: World) {
     const { items: slice, next } = page(world, items, marker);
     return { items: slice, IsTruncated: next !== undefined, Marker: next };
   };
-  mocks.iam.on(iam.GetRoleCommand).callsFake(iamh('GetRole', (i: iam.GetRoleCommandInput) => (role(i.RoleName ?? ''), { Role: { RoleName: i.RoleName, Arn: `arn:aws:iam::${world.accountId}:role/${i.RoleName}` } })));
+  mocks.iam.on(iam.GetRoleCommand).callsFake(
+    iamh('GetRole', (i: iam.GetRoleCommandInput) => {
+      const r = role(i.RoleName ?? '');
+      // As IAM answers: the path in the ARN, the trust URL-encoded.
+      return { Role: { RoleName: i.RoleName, Path: r.path, Arn: `arn:aws:iam::${world.accountId}:role${r.path}${i.RoleName}`, AssumeRolePolicyDocument: encodeURIComponent(r.trust), Tags: r.tags } };
+    }),
+  );
   mocks.iam.on(iam.ListRolePoliciesCommand).callsFake(
     iamh('ListRolePolicies', (i: iam.ListRolePoliciesCommandInput) => {
       const { items, IsTruncated, Marker } = iamPage([...role(i.RoleName ?? '').policies.keys()], i.Marker);
@@ -684,7 +703,7 @@ export function fakeAws(world: World) {
       if (world.roles.has(i.RoleName ?? '')) throw new iam.EntityAlreadyExistsException({ message: `Role with name ${i.RoleName} already exists.`, $metadata: {} });
       if (i.PermissionsBoundary !== `arn:aws:iam::${world.accountId}:policy/pillbox-boundary`) throw noSuch(`Scope ARN: ${i.PermissionsBoundary} does not exist or is not attachable. It`);
       checkTrustPolicy(i.AssumeRolePolicyDocument ?? '');
-      world.roles.set(i.RoleName ?? '', { tags: i.Tags ?? [], policies: new Map(), attached: [], boundary: i.PermissionsBoundary, trust: i.AssumeRolePolicyDocument, createdAt: now() });
+      world.roles.set(i.RoleName ?? '', { path: i.Path ?? '/', trust: i.AssumeRolePolicyDocument ?? '', tags: i.Tags ?? [], policies: new Map(), attached: [], boundary: i.PermissionsBoundary, createdAt: now() });
       return { Role: { RoleName: i.RoleName } };
     }),
   );

@@ -3,6 +3,7 @@ import { gunzipSync } from 'node:zlib';
 import * as ec2 from '@aws-sdk/client-ec2';
 import { CreateRoleCommand, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { PutParameterCommand, SendCommandCommand } from '@aws-sdk/client-ssm';
+import { trustPolicy } from '../../../scripts/lib/aws/instance-policy.js';
 import { SECRET_NAMES } from '../../../scripts/lib/aws/secrets.js';
 import { REPORT_SEPARATOR } from '../../../scripts/lib/box/bootstrap-status.js';
 import { PS_TEMPLATE } from '../../../scripts/lib/box/compose-health.js';
@@ -434,7 +435,9 @@ describe('provision', () => {
 
     it('carries on when a concurrent run created the role first (EntityAlreadyExistsException, as SDK v3 names it)', async () => {
       world.onCall = (command) => {
-        if (command === 'CreateRole' && !world.roles.has('pillbox-dev-instance')) world.roles.set('pillbox-dev-instance', { tags: [], policies: new Map(), attached: [] });
+        // The other run made it as pillbox does: at /, with the instance trust and the environment's tags.
+        const made = { path: '/', trust: JSON.stringify(trustPolicy()), tags: [{ Key: 'Env', Value: 'dev' }], policies: new Map<string, string>(), attached: [] };
+        if (command === 'CreateRole' && !world.roles.has('pillbox-dev-instance')) world.roles.set('pillbox-dev-instance', made);
       };
       const result = await provision(aConfig(), depsFor(fake));
       expect(result.waited).to.equal(true);

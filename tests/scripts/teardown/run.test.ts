@@ -259,6 +259,14 @@ describe('teardown', () => {
       ]);
     });
 
+    it('sweeps only the environments whose name starts with --prefix (the CI role reaches feat- ones only)', async () => {
+      for (const [i, env] of ['feat-a', 'main', 'feat-b'].entries()) await provision(aConfig({ env, ttlHours: 1 }), depsFor(fake, { runId: `run0000${i}` }));
+      await settle(world, 2 * 3_600_000);
+      const sweep = await teardownExpired(teardownDeps(fake), undefined, 'feat-');
+      expect(sweep.results.map((r) => r.env)).to.deep.equal(['feat-a', 'feat-b']);
+      expect(await findExpiredEnvironments(fake.clients, world.clock.now())).to.deep.equal(['main']);
+    });
+
     it('has no failure to report when every environment went', async () => {
       await provision(aConfig({ env: 'alpha', ttlHours: 1 }), depsFor(fake));
       await settle(world, 2 * 3_600_000);
