@@ -63,3 +63,68 @@ describe('the HTML page in headless Chromium', function () {
     await context.close();
   });
 });
+
+describe('the form in headless Chromium when writes need the password', function () {
+  this.timeout(60_000);
+  const PASSWORD = 'form-write-password-5e1d';
+  let app: TestApp;
+  let browser: Browser;
+
+  before(async () => {
+    app = await startTestApp({ writePasswords: [PASSWORD] });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    });
+  });
+  after(async () => {
+    await browser?.close();
+    await app?.close();
+  });
+
+  const submit = async (httpCredentials?: { username: string; password: string }) => {
+    const context = await browser.newContext({ javaScriptEnabled: false, ...(httpCredentials ? { httpCredentials } : {}) });
+    const page = await context.newPage();
+    await page.goto(`${app.url}/`);
+    await page.fill('#name', 'Lisinopril');
+    await page.fill('#strength', '10');
+    await page.selectOption('#unit', 'mg');
+    const [response] = await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+    return { context, page, response };
+  };
+
+  it('answers the browser\'s password prompt and stores the medication', async () => {
+    const { context, page } = await submit({ username: 'operator', password: PASSWORD });
+    expect(page.url()).to.equal(`${app.url}/`);
+    expect(await page.locator('tbody tr').first().locator('td').first().innerText()).to.equal('Lisinopril');
+    expect(await app.count()).to.equal(1);
+    await context.close();
+  });
+
+  it('challenges a browser that sends none, which is what makes it prompt for the password, storing nothing', async () => {
+    await app.sequelize.query('TRUNCATE medications RESTART IDENTITY');
+    const context = await browser.newContext({ javaScriptEnabled: false });
+    const page = await context.newPage();
+    await page.goto(`${app.url}/`);
+    await page.fill('#name', 'Lisinopril');
+    await page.fill('#strength', '10');
+    await page.selectOption('#unit', 'mg');
+    const answered = page.waitForResponse((r) => r.request().method() === 'POST');
+    // With no credentials to give, Playwright cancels the prompt, and the navigation ends in net::ERR_INVALID_AUTH_CREDENTIALS.
+    await Promise.all([page.waitForNavigation().catch(() => undefined), page.click('button[type=submit]')]);
+    const response = await answered;
+    expect(response.status()).to.equal(401);
+    expect(await response.headerValue('www-authenticate')).to.equal('Basic realm="pillbox writes", charset="UTF-8"');
+    expect(await app.count()).to.equal(0);
+    await context.close();
+  });
+
+  it('shows a 401 page saying what to send when the password typed is wrong, storing nothing', async () => {
+    const { context, page, response } = await submit({ username: 'operator', password: 'not-the-password' });
+    expect(response?.status()).to.equal(401);
+    expect(await page.title()).to.match(/^Error: Unauthorized/);
+    expect(await page.locator('[role=alert]').innerText()).to.match(/^The write password sent is not the current one/);
+    expect(await app.count()).to.equal(0);
+    await context.close();
+  });
+});
