@@ -15,6 +15,8 @@ export const SECRET_NAMES = [
   'HEARTBEAT_ES_PASSWORD',
   'ELASTIC_APM_SECRET_TOKEN',
   'KIBANA_ENCRYPTION_KEY',
+  // The app's write password (WRITE_PASSWORDS in compose.yaml); `npm run write-password` rotates it.
+  'WRITE_PASSWORD',
 ] as const;
 
 /** 32 random bytes as base64url: 43 chars of [A-Za-z0-9_-], safe in URLs and env files. */
