@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { projectStorage } from './lib/aws/bucket.js';
 import { requireRunningInstance } from './lib/aws/environment.js';
 import { tagDeployedCommit } from './lib/aws/instance.js';
+import { changeWritePassword } from './lib/aws/write-password.js';
 import { ssmRunner } from './lib/box/ssm-output.js';
 import { createAwsClients, createS3Client, resolveRegion } from './lib/core/aws-clients.js';
 import { helpText, loadConfig, processSources } from './lib/core/config.js';
@@ -26,6 +27,8 @@ await runCli(async (argv) => {
   const storage = await projectStorage(clients, createS3Client(cfg.region));
   const source = await shipCommit({ git, archive: systemArchive(), storage, progress }, cfg.env, sha);
   const run = ssmRunner(clients.ssm, instance.id);
+  const { writePassword } = cfg;
+  const passwordChange = writePassword && (await progress.step(`Write password: ${writePassword}`, () => changeWritePassword(clients.ssm, cfg.env, writePassword)));
   const result = await deployApp(
     {
       run,
@@ -34,11 +37,12 @@ await runCli(async (argv) => {
       beforeChange: cfg.noBackup ? undefined : backupWhenMigrating(git, sha, run, progress),
       recordCommit: (deployed) => tagDeployedCommit(clients.ec2, instance.id, deployed),
     },
-    { source, healthTimeoutSeconds: cfg.healthTimeout },
+    { source, healthTimeoutSeconds: cfg.healthTimeout, reloadSecrets: writePassword !== undefined },
   );
   const rows: [string, string][] =
-    result.status === 'unchanged'
-      ? [['environment', cfg.env], ['commit', `${result.commit.slice(0, 7)} (unchanged)`]]
-      : [['environment', cfg.env], ['deployed', `${result.from.slice(0, 7)} → ${result.to.slice(0, 7)}`], ['rollback image', `pillbox-app:rollback (${result.previousImage.slice(7, 19)})`], ['took', progress.elapsed()]];
+    result.status === 'deployed'
+      ? [['environment', cfg.env], ['deployed', `${result.from.slice(0, 7)} → ${result.to.slice(0, 7)}`], ['rollback image', `pillbox-app:rollback (${result.previousImage.slice(7, 19)})`], ['took', progress.elapsed()]]
+      : [['environment', cfg.env], ['commit', `${result.commit.slice(0, 7)} (${result.status === 'unchanged' ? 'unchanged' : 'swapped in again'})`]];
+  if (passwordChange) rows.push(['write password', `${passwordChange}; \`npm run status -- --env ${cfg.env} --show-write-password\` shows it`]);
   printResult(cfg.json, { env: cfg.env, instanceId: instance.id, ...result }, rows);
 });

@@ -1,6 +1,7 @@
 // The deploy command's settings. PILLBOX_REF is the commit an environment runs: provision
 // launches it and deploy ships it, so both read the same variable.
 import { z } from 'zod';
+import { WRITE_PASSWORD_CHANGES } from '../aws/write-password.js';
 import { commonFields, commonSchema, flagSchema, type Command } from '../core/config.js';
 import { DEFAULT_HEALTH_TIMEOUT_SECONDS } from './plan.js';
 
@@ -9,12 +10,17 @@ export const deployFields = {
   ref: { flag: 'ref', env: 'PILLBOX_REF', description: 'branch, tag or commit to deploy; committed content only, no push needed (default HEAD)' },
   healthTimeout: { flag: 'health-timeout', env: 'PILLBOX_DEPLOY_HEALTH_TIMEOUT', description: `seconds the new version may take to become healthy (default ${DEFAULT_HEALTH_TIMEOUT_SECONDS})` },
   noBackup: { flag: 'no-backup', boolean: true, description: 'skip the backup taken before a deploy that changes migrations' },
+  writePassword: {
+    flag: 'write-password',
+    description: "change the app's write password, then swap even an unchanged commit: rotate (a new one, the old one still accepted), drop-previous (only the current one), reload (the stored ones again)",
+  },
 };
 
 export const deploySchema = commonSchema.extend({
   ref: z.string().min(1).default('HEAD'),
   healthTimeout: z.coerce.number({ error: 'expected a whole number of seconds from 10 to 1800' }).int().min(10).max(1800),
   noBackup: flagSchema.default(false),
+  writePassword: z.enum(WRITE_PASSWORD_CHANGES, { error: `expected one of ${WRITE_PASSWORD_CHANGES.join(', ')}` }).optional(),
 });
 
 export const deployCommand: Command = {

@@ -1,7 +1,7 @@
 // Runs the deploy plan on the box with progress, and rolls back on any failure.
 
 import type { ShippedSource } from '../aws/source-object.js';
-import { STACK_UNIT } from '../box/layout.js';
+import { FETCH_SECRETS_BIN, STACK_UNIT } from '../box/layout.js';
 import { runWithFullOutput, type RemoteRunner } from '../box/ssm-output.js';
 import { errorSummary, OperatorError } from '../core/operator-error.js';
 import type { Progress } from '../core/progress.js';
@@ -26,9 +26,17 @@ export interface DeployRequest {
   source: ShippedSource;
   /** Seconds each app color may take to answer /readyz during the swap. */
   healthTimeoutSeconds: number;
+  /**
+   * Re-read the secrets from Parameter Store on the box first, and swap even when the commit is unchanged: the app
+   * reads its write passwords once at start, so a new one reaches it through a swap (docs/write-credential.md).
+   */
+  reloadSecrets?: boolean;
 }
 
-export type DeployResult = { status: 'unchanged'; commit: string } | { status: 'deployed'; from: string; to: string; previousImage: string };
+export type DeployResult =
+  | { status: 'unchanged'; commit: string }
+  | { status: 'secrets-reloaded'; commit: string }
+  | { status: 'deployed'; from: string; to: string; previousImage: string };
 
 const short = (sha: string): string => sha.slice(0, 7);
 
@@ -69,7 +77,14 @@ export async function readRoute(run: RemoteRunner, progress: DeployDeps['progres
   );
 }
 
-async function swapApp({ run, progress, newId, beforeChange }: DeployDeps, { source, healthTimeoutSeconds }: DeployRequest): Promise<DeployResult> {
+/** Rewrites the box's secrets.env from Parameter Store (cloud-init/fetch-secrets.sh); no secret travels in the command. */
+export const fetchSecretsCommand = (): string[] => [FETCH_SECRETS_BIN];
+
+async function fetchSecrets(run: RemoteRunner, progress: DeployDeps['progress']): Promise<void> {
+  await progress.step('Fetch the secrets from Parameter Store on the box', () => must(run, fetchSecretsCommand(), STEP_TIMEOUTS.quick, 'fetching the secrets'));
+}
+
+async function swapApp({ run, progress, newId, beforeChange }: DeployDeps, { source, healthTimeoutSeconds, reloadSecrets = false }: DeployRequest): Promise<DeployResult> {
   const { sha } = source;
   const before = await readServing(run, progress);
   if (before.imageName !== BUILT_APP_IMAGE) {
@@ -78,12 +93,21 @@ async function swapApp({ run, progress, newId, beforeChange }: DeployDeps, { sou
       'Provision again with the new image (`npm run provision -- --replace --app-image <image>`).',
     );
   }
-  if (before.commit === sha) {
+  if (before.commit === sha && !reloadSecrets) {
     progress.note(`The box already runs ${short(sha)}; nothing to deploy.`);
     return { status: 'unchanged', commit: sha };
   }
 
   const routed = await readRoute(run, progress);
+  if (before.commit === sha) {
+    // The same image and release, recreated with the secrets now on the box.
+    await switchApp(
+      { run, progress, newId },
+      { before, routed, sha, label: 'The app with the new secrets', healthTimeoutSeconds },
+      { steps: () => fetchSecrets(run, progress), hint: 'Check the box with `npm run status`, then run `npm run deploy -- --write-password reload`.' },
+    );
+    return { status: 'secrets-reloaded', commit: sha };
+  }
 
   // Read-only checks are done: the backup (when the deploy migrates) comes before the box changes.
   await beforeChange?.(before.commit);
@@ -98,6 +122,7 @@ async function swapApp({ run, progress, newId, beforeChange }: DeployDeps, { sou
     { before, routed, sha, label: 'The new version', healthTimeoutSeconds },
     {
       steps: async () => {
+        if (reloadSecrets) await fetchSecrets(run, progress);
         await progress.step(`Keep the running image as ${ROLLBACK_TAG}`, () => must(run, keepRollbackCommand(before.imageId, before.commit), STEP_TIMEOUTS.quick, 'docker image tag'));
         await progress.step(`Activate ${short(sha)}`, () => must(run, checkoutCommand(sha), STEP_TIMEOUTS.quick, 'activating the release'));
         await progress.step('Build the app image', () => must(run, buildCommand(), STEP_TIMEOUTS.build, 'docker compose build'));

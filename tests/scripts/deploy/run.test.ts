@@ -24,6 +24,7 @@ function stepOf(line: string): string {
   if (line.endsWith(` sh ${OLD_IMAGE} pillbox-app:rollback ${OLD} /var/lib/pillbox/rollback.commit`)) return 'tag rollback';
   if (line === `docker image tag ${OLD_IMAGE} pillbox-app`) return 'restore image';
   if (line === `${COMPOSE} build app`) return 'build';
+  if (line === '/usr/local/sbin/pillbox-fetch-secrets') return 'fetch secrets';
   return swapStepOf(line, 120) ?? `?? ${line}`;
 }
 
@@ -37,7 +38,7 @@ describe('deploy', () => {
   async function deploy(
     faults: Faults = {},
     observed = `${OLD}\n${OLD_IMAGE} pillbox-app\n`,
-    { routedAtStart = 'app', beforeChange, recordFails }: { routedAtStart?: string; beforeChange?: (from: string) => Promise<void>; recordFails?: Error } = {},
+    { routedAtStart = 'app', beforeChange, recordFails, reloadSecrets }: { routedAtStart?: string; beforeChange?: (from: string) => Promise<void>; recordFails?: Error; reloadSecrets?: boolean } = {},
   ) {
     const recorded: string[] = [];
     const recordCommit = async (sha: string) => {
@@ -67,7 +68,7 @@ describe('deploy', () => {
     let result: unknown;
     let error: unknown;
     try {
-      result = await deployApp({ run, progress: new Progress({ stream: out }), newId: () => 'deadbeef', beforeChange, recordCommit }, { source: SOURCE, healthTimeoutSeconds: 120 });
+      result = await deployApp({ run, progress: new Progress({ stream: out }), newId: () => 'deadbeef', beforeChange, recordCommit }, { source: SOURCE, healthTimeoutSeconds: 120, reloadSecrets });
     } catch (err) {
       error = err;
     }
@@ -95,6 +96,34 @@ describe('deploy', () => {
     const { result, steps } = await deploy({}, `${NEW}\n${OLD_IMAGE} pillbox-app\n`);
     expect(result).to.deep.equal({ status: 'unchanged', commit: NEW });
     expect(steps).to.deep.equal(['observe']);
+  });
+
+  describe('with the secrets reloaded (a new write password)', () => {
+    const SAME = `${NEW}\n${OLD_IMAGE} pillbox-app\n`;
+
+    it('swaps the same commit in again after the box re-reads its secrets, since the app reads them at start', async () => {
+      const { result, steps, error, routed, recorded } = await deploy({}, SAME, { reloadSecrets: true });
+      expect(error).to.equal(undefined);
+      expect(steps).to.deep.equal(['observe', 'route?', 'fetch secrets', ...SWAP_STEPS]);
+      expect(result).to.deep.equal({ status: 'secrets-reloaded', commit: NEW });
+      expect(routed()).to.equal('app');
+      expect(recorded).to.deep.equal([NEW]);
+    });
+
+    it('re-reads them before anything else changes when the commit changes too', async () => {
+      const { steps, error } = await deploy({}, undefined, { reloadSecrets: true });
+      expect(error).to.equal(undefined);
+      expect(steps).to.deep.equal(['observe', 'route?', 'fetch', 'fetch secrets', 'tag rollback', 'checkout new', 'build', ...SWAP_STEPS]);
+    });
+
+    it('leaves the serving app untouched and says how to retry when the box cannot read them (fault: fetch-secrets fails)', async () => {
+      const { error, steps } = await deploy({ 'fetch secrets': { exitCode: 254, stderr: 'AccessDeniedException when calling GetParametersByPath\n' } }, SAME, { reloadSecrets: true });
+      expect(error).to.be.instanceOf(OperatorError);
+      expect(error?.message).to.contain('stopped before the app was touched');
+      expect(error?.message).to.contain('AccessDeniedException');
+      expect(error?.hint).to.contain('--write-password reload');
+      expect(steps.filter((s) => /^(start|stop|route) /.test(s))).to.deep.equal([]);
+    });
   });
 
   it('finishes what an interrupted deploy left: with traffic on app-next, only app comes back behind it', async () => {
