@@ -1,3 +1,5 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import { chromium, type Browser } from 'playwright-core';
 import { startTestApp, type TestApp } from '../support/app-server.js';
@@ -125,6 +127,63 @@ describe('the form in headless Chromium when writes need the password', function
     expect(await page.title()).to.match(/^Error: Unauthorized/);
     expect(await page.locator('[role=alert]').innerText()).to.match(/^The write password sent is not the current one/);
     expect(await app.count()).to.equal(0);
+    await context.close();
+  });
+});
+
+describe('a form on another site posting to the app in headless Chromium (CSRF)', function () {
+  this.timeout(60_000);
+  const PASSWORD = 'csrf-write-password-9c4b';
+  let app: TestApp;
+  let browser: Browser;
+  let attacker: Server;
+  let attackerUrl: string;
+
+  before(async () => {
+    app = await startTestApp({ writePasswords: [PASSWORD] });
+    // Another origin (another host name and port) serving a page whose form posts to the app by itself.
+    const page = `<!doctype html><title>elsewhere</title><form id="f" method="post" action="${app.url}/"><input name="name" value="Forged"><input name="strength" value="5"><input name="unit" value="mg"></form><script>document.getElementById('f').submit()</script>`;
+    attacker = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end(page));
+    await new Promise<void>((resolve) => attacker.listen(0, '127.0.0.1', resolve));
+    attackerUrl = `http://localhost:${(attacker.address() as AddressInfo).port}/`;
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    });
+  });
+  after(async () => {
+    await browser?.close();
+    await new Promise((resolve) => attacker?.close(resolve));
+    await app?.close();
+  });
+  beforeEach(async () => {
+    await app.sequelize.query('TRUNCATE medications RESTART IDENTITY');
+  });
+
+  // `send: 'always'` stands for the browser's auth cache: the credentials go with every request, asked for or not.
+  const credentials = { username: 'operator', password: PASSWORD, send: 'always' as const };
+
+  it('stores nothing when another site auto-submits a form while the browser holds the write password', async () => {
+    const context = await browser.newContext({ httpCredentials: credentials });
+    const page = await context.newPage();
+    const posted = page.waitForResponse((r) => r.request().method() === 'POST' && r.url() === `${app.url}/`);
+    await page.goto(attackerUrl);
+    const response = await posted;
+    expect(response.status()).to.equal(403);
+    expect(await app.count()).to.equal(0);
+    await context.close();
+  });
+
+  it('still stores a medication submitted through the app\'s own form with the same browser credentials', async () => {
+    const context = await browser.newContext({ httpCredentials: credentials, javaScriptEnabled: false });
+    const page = await context.newPage();
+    await page.goto(`${app.url}/`);
+    await page.fill('#name', 'Amlodipine');
+    await page.fill('#strength', '5');
+    await page.selectOption('#unit', 'mg');
+    const [response] = await Promise.all([page.waitForResponse((r) => r.request().method() === 'POST'), page.click('button[type=submit]')]);
+    expect(response.status()).to.equal(303);
+    expect(await app.count()).to.equal(1);
     await context.close();
   });
 });

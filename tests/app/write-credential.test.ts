@@ -61,9 +61,12 @@ describe('the write password', () => {
     expect((await fetch(`${app.url}/api/medications/${id}`, { method: 'DELETE', headers: { authorization: basic(PREVIOUS) } })).status).to.equal(204);
   });
 
-  it('checks the password before the body: an oversized or non-JSON write without it is a 401 too', async () => {
-    const res = await fetch(`${app.url}/api/medications`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'x'.repeat(100_000) });
+  it('checks the password before the body: a JSON body over the limit without it is a 401, not the parser\'s 413', async () => {
+    const oversized = JSON.stringify({ name: 'x'.repeat(100_000), strength: 5, unit: 'mg' });
+    const res = await fetch(`${app.url}/api/medications`, { method: 'POST', headers: json, body: oversized });
     expect(res.status).to.equal(401);
+    const authorized = await fetch(`${app.url}/api/medications`, { method: 'POST', headers: { ...json, authorization: `Bearer ${CURRENT}` }, body: oversized });
+    expect(authorized.status, 'the same body with the password reaches the parser').to.equal(413);
   });
 
   it('keeps reads open: the list, one item, the page and the health checks', async () => {
@@ -91,6 +94,66 @@ describe('the write password', () => {
     expect(lines.slice(-3)).to.deep.equal(['POST /api/medications 201', 'POST /api/medications 201', 'POST /api/medications 401']);
     const everything = JSON.stringify(app.logs);
     for (const secret of [CURRENT, PREVIOUS, Buffer.from(`anyone:${CURRENT}`).toString('base64')]) expect(everything).to.not.include(secret);
+  });
+});
+
+describe('writes from another site', () => {
+  let app: TestApp;
+  const authorization = `Bearer ${CURRENT}`;
+  const write = (url: string, headers: Record<string, string>) =>
+    fetch(url, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded', authorization, ...headers }, body: 'name=Forged&strength=5&unit=mg' });
+
+  before(async () => {
+    app = await startTestApp({ writePasswords: [CURRENT], trustProxy: ['127.0.0.1'] });
+  });
+  after(async () => app?.close());
+  beforeEach(async () => {
+    await app.sequelize.query('TRUNCATE medications RESTART IDENTITY');
+  });
+
+  it('refuses a form or API write whose Sec-Fetch-Site is not same-origin, with a 403 page or problem, even with the password', async () => {
+    for (const site of ['cross-site', 'same-site', 'Cross-Site']) {
+      const form = await write(`${app.url}/`, { 'sec-fetch-site': site });
+      expect(form.status, site).to.equal(403);
+      expect(form.headers.get('content-type')).to.match(/^text\/html/);
+      expect(await form.text()).to.include('only from this site');
+      const api = await fetch(`${app.url}/api/medications`, { method: 'POST', headers: { ...json, authorization, 'sec-fetch-site': site }, body });
+      expect(api.status, site).to.equal(403);
+      expect(((await api.json()) as { detail: string }).detail).to.match(/^Writes are accepted only from this site's own pages/);
+    }
+    expect(await app.count()).to.equal(0);
+  });
+
+  it('refuses a write from a foreign Origin, or Origin null, when the browser sends no Sec-Fetch-Site', async () => {
+    for (const origin of ['http://evil.example', 'null', `${app.url.replace('127.0.0.1', 'localhost')}`, `https://${new URL(app.url).host}`]) {
+      expect((await write(`${app.url}/`, { origin })).status, origin).to.equal(403);
+    }
+    expect(await app.count()).to.equal(0);
+  });
+
+  it('accepts its own pages (same-origin, or the same Origin), a typed request (none) and clients that send neither', async () => {
+    for (const headers of [{ 'sec-fetch-site': 'same-origin', origin: 'http://evil.example' }, { 'sec-fetch-site': 'none' }, { origin: app.url }, {}]) {
+      expect((await write(`${app.url}/`, headers)).status, JSON.stringify(headers)).to.equal(303);
+    }
+    expect(await app.count()).to.equal(4);
+  });
+
+  it('compares the Origin with the address the trusted proxy was asked for (X-Forwarded-Proto and -Host)', async () => {
+    const proxied = { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'pillbox.example' };
+    expect((await write(`${app.url}/`, { ...proxied, origin: 'https://pillbox.example' })).status).to.equal(303);
+    expect((await write(`${app.url}/`, { ...proxied, origin: 'http://pillbox.example' })).status).to.equal(403);
+    expect(await app.count()).to.equal(1);
+  });
+
+  it('leaves reads alone whatever site they come from', async () => {
+    expect((await fetch(`${app.url}/api/medications`, { headers: { 'sec-fetch-site': 'cross-site', origin: 'http://evil.example' } })).status).to.equal(200);
+    expect((await fetch(`${app.url}/`, { headers: { 'sec-fetch-site': 'cross-site' } })).status).to.equal(200);
+  });
+
+  it('refuses before the credential: a cross-site write without the password gets no Basic challenge to prompt with', async () => {
+    const res = await fetch(`${app.url}/`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'sec-fetch-site': 'cross-site' }, body: 'name=Forged&strength=5&unit=mg' });
+    expect(res.status).to.equal(403);
+    expect(res.headers.get('www-authenticate')).to.equal(null);
   });
 });
 

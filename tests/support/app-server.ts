@@ -26,6 +26,8 @@ export interface TestAppOptions {
   databaseUrl?: string;
   /** WRITE_PASSWORDS: writes need one of these; none leaves them open. */
   writePasswords?: string[];
+  /** TRUST_PROXY: the proxies whose X-Forwarded-* headers the app believes. */
+  trustProxy?: string[];
 }
 
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
@@ -40,7 +42,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   const logger = createLogger('info', { destination: lines });
   const sequelize = createSequelize(databaseUrl, 10);
   await migrate(databaseUrl, sequelize, logger);
-  const app = appOnDatabase(sequelize, logger, options.bodyLimit ?? 16384, [], options.writePasswords);
+  const app = appOnDatabase(sequelize, logger, options.bodyLimit ?? 16384, options.trustProxy, options.writePasswords);
   const server = await new Promise<Server>((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });

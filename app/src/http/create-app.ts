@@ -4,6 +4,7 @@ import type { MedicationRepository } from '../medications/medication-repository'
 import { pageRoutes } from '../medications/page-routes';
 import type { Logger } from '../observability/logger';
 import { requestLog } from '../observability/request-log';
+import { refuseCrossSiteWrites } from './cross-site-writes';
 import { healthRoutes, type Readiness } from './health-routes';
 import { notFoundHandler, problemHandler } from './problem';
 import { problemTypeRoutes } from './problem-pages';
@@ -31,8 +32,8 @@ export function createApp({ repository, readiness, logger, bodyLimit, trustProxy
 
   app.use(healthRoutes(readiness));
   app.use(requestLog(logger));
-  // Checked before any body is read: a write without the password costs no parsing.
-  const writeGuard = requireWriteCredential(writePasswords);
+  // Checked before any body is read: a write from another site or without the password costs no parsing.
+  const writeGuard = [refuseCrossSiteWrites(), requireWriteCredential(writePasswords)];
   // The API's error handler sits under its mount path, where the request log still sees the route.
   app.use(
     '/api/medications',

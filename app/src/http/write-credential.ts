@@ -5,7 +5,8 @@ import { HttpProblem } from './problem';
 /** The challenge a browser answers with its own password prompt, then resends the form with (RFC 7617). */
 export const WRITE_CHALLENGE = 'Basic realm="pillbox writes", charset="UTF-8"';
 
-const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+/** Methods that change nothing: never guarded. */
+export const READ_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 const digest = (secret: string): Buffer => createHash('sha256').update(secret, 'utf8').digest();
 

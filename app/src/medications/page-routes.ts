@@ -13,9 +13,10 @@ const FIRST_PAGE = { limit: PAGE_SIZE, cursor: null, q: null };
 
 /**
  * The HTML front: list, search, and a form that posts back to the same page; errors answer as pages too.
- * `writeGuard` checks the form's credential first; its 401 is a page, and the browser's password prompt.
+ * `writeGuard` checks where the form came from and its credential first; its 403 and 401 are pages (the 401 also the
+ * browser's password prompt).
  */
-export function pageRoutes(repository: MedicationRepository, bodyLimit: number, logger: Logger, writeGuard: RequestHandler): Router {
+export function pageRoutes(repository: MedicationRepository, bodyLimit: number, logger: Logger, writeGuard: RequestHandler[]): Router {
   const router = Router();
 
   router.get('/', async (req, res) => {
@@ -29,7 +30,7 @@ export function pageRoutes(repository: MedicationRepository, bodyLimit: number, 
     res.status(400).type('html').send(renderPage({ page: await repository.list(FIRST_PAGE), q: null, notice }));
   });
 
-  router.post('/', writeGuard, express.urlencoded({ extended: false, limit: bodyLimit, parameterLimit: 20 }), async (req, res) => {
+  router.post('/', ...writeGuard, express.urlencoded({ extended: false, limit: bodyLimit, parameterLimit: 20 }), async (req, res) => {
     const input = validateCreate(formToInput(req.body));
     if (input.ok) {
       await repository.create(input.value);
