@@ -11,33 +11,41 @@ import { resolveCommit, systemGit } from './lib/core/git.js';
 import { runCli } from './lib/core/operator-error.js';
 import { printResult, Progress } from './lib/core/progress.js';
 import { systemArchive } from './lib/core/source-archive.js';
-import { deployCommand, deployFields, deploySchema } from './lib/deploy/config.js';
+import { deployCommand, deployFields, deployRef, deploySchema } from './lib/deploy/config.js';
 import { DEFAULT_HEALTH_TIMEOUT_SECONDS } from './lib/deploy/plan.js';
 import { deployApp } from './lib/deploy/run.js';
-import { backupWhenMigrating, shipCommit } from './lib/deploy/ship.js';
+import { backupWhenMigrating, requiresWritePassword, shipCommit, writesOpenWarning } from './lib/deploy/ship.js';
 
 await runCli(async (argv) => {
   const git = systemGit();
   const cfg = await loadConfig(deployFields, deploySchema, processSources(argv), git, { healthTimeout: String(DEFAULT_HEALTH_TIMEOUT_SECONDS) });
   if (cfg.help) return void process.stdout.write(helpText(deployCommand));
-  const sha = await resolveCommit(git, cfg.ref);
   const clients = createAwsClients(cfg.region);
   const instance = await requireRunningInstance(clients.ec2, cfg.env, await resolveRegion(clients));
+  const { writePassword } = cfg;
+  const sha = await resolveCommit(git, deployRef(cfg.ref, writePassword, instance.gitSha));
   const progress = new Progress();
   const storage = await projectStorage(clients, createS3Client(cfg.region));
   const source = await shipCommit({ git, archive: systemArchive(), storage, progress }, cfg.env, sha);
   const run = ssmRunner(clients.ssm, instance.id);
-  const { writePassword } = cfg;
-  const passwordChange = writePassword && (await progress.step(`Write password: ${writePassword}`, () => changeWritePassword(clients.ssm, cfg.env, writePassword)));
+  const writePasswordRequired = await requiresWritePassword(git, sha);
+  const warning = writePasswordRequired ? undefined : await writesOpenWarning(git, sha);
+  if (warning) progress.note(warning);
+  let passwordChange: string | undefined;
   const result = await deployApp(
     {
       run,
       progress,
       newId: () => randomBytes(8).toString('hex'),
       beforeChange: cfg.noBackup ? undefined : backupWhenMigrating(git, sha, run, progress),
+      changeSecrets: writePassword
+        ? async () => {
+            passwordChange = await progress.step(`Write password: ${writePassword}`, () => changeWritePassword(clients.ssm, cfg.env, writePassword));
+          }
+        : undefined,
       recordCommit: (deployed) => tagDeployedCommit(clients.ec2, instance.id, deployed),
     },
-    { source, healthTimeoutSeconds: cfg.healthTimeout, reloadSecrets: writePassword !== undefined },
+    { source, healthTimeoutSeconds: cfg.healthTimeout, reloadSecrets: writePassword !== undefined, writePasswordRequired },
   );
   const rows: [string, string][] =
     result.status === 'deployed'

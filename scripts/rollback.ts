@@ -9,11 +9,13 @@ import { systemGit } from './lib/core/git.js';
 import { runCli } from './lib/core/operator-error.js';
 import { printResult, Progress } from './lib/core/progress.js';
 import { DEFAULT_HEALTH_TIMEOUT_SECONDS } from './lib/deploy/plan.js';
+import { writesOpenWarning } from './lib/deploy/ship.js';
 import { rollbackCommand, rollbackFields, rollbackSchema } from './lib/rollback/config.js';
 import { rollbackApp } from './lib/rollback/run.js';
 
 await runCli(async (argv) => {
-  const cfg = await loadConfig(rollbackFields, rollbackSchema, processSources(argv), systemGit(), { healthTimeout: String(DEFAULT_HEALTH_TIMEOUT_SECONDS) });
+  const git = systemGit();
+  const cfg = await loadConfig(rollbackFields, rollbackSchema, processSources(argv), git, { healthTimeout: String(DEFAULT_HEALTH_TIMEOUT_SECONDS) });
   if (cfg.help) return void process.stdout.write(helpText(rollbackCommand));
   const clients = createAwsClients(cfg.region);
   const instance = await requireRunningInstance(clients.ec2, cfg.env, await resolveRegion(clients));
@@ -27,6 +29,8 @@ await runCli(async (argv) => {
     },
     { healthTimeoutSeconds: cfg.healthTimeout },
   );
+  const warning = await writesOpenWarning(git, result.to);
+  if (warning) progress.note(warning);
   printResult(cfg.json, { env: cfg.env, instanceId: instance.id, ...result }, [
     ['environment', cfg.env],
     ['rolled back', `${result.from.slice(0, 7)} → ${result.to.slice(0, 7)}`],

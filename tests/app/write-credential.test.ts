@@ -132,7 +132,8 @@ describe('writes from another site', () => {
   });
 
   it('accepts its own pages (same-origin, or the same Origin), a typed request (none) and clients that send neither', async () => {
-    for (const headers of [{ 'sec-fetch-site': 'same-origin', origin: 'http://evil.example' }, { 'sec-fetch-site': 'none' }, { origin: app.url }, {}]) {
+    const accepted: Record<string, string>[] = [{ 'sec-fetch-site': 'same-origin', origin: 'http://evil.example' }, { 'sec-fetch-site': 'none' }, { origin: app.url }, {}];
+    for (const headers of accepted) {
       expect((await write(`${app.url}/`, headers)).status, JSON.stringify(headers)).to.equal(303);
     }
     expect(await app.count()).to.equal(4);
