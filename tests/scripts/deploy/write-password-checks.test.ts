@@ -77,7 +77,7 @@ describe('write password checks on the box', () => {
       });
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     });
-    after(async () => new Promise((resolve) => server.close(resolve)));
+    after(async () => new Promise<void>((resolve) => server.close(() => resolve())));
     beforeEach(() => (seen = []));
 
     it('is this exact command: the password comes from the secrets file, never from the command', () => {
