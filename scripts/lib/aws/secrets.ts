@@ -16,7 +16,7 @@ export const SECRET_NAMES = [
   'HEARTBEAT_ES_PASSWORD',
   'ELASTIC_APM_SECRET_TOKEN',
   'KIBANA_ENCRYPTION_KEY',
-  // The app's write password (WRITE_PASSWORDS in compose.yaml); `npm run write-password` rotates it.
+  // The app's write password (WRITE_PASSWORDS in compose.yaml); `status --show-write-password` shows it, `deploy --write-password` rotates it.
   'WRITE_PASSWORD',
 ] as const;
 
