@@ -18,12 +18,14 @@ const CONNECTIONS = 32;
 const THREADS = 2;
 const SEED_ROWS = 10_000;
 const WORKERS = '2';
+/** Writes carry a password, as on the box, so the benchmark measures the check too. */
+const WRITE_PASSWORD = 'bench-write-password-0123456789';
 /** The app container's memory limit on the box; primary and workers must stay under 90% of it. */
 const CONTAINER_LIMIT_MIB = 512;
 
 const ENDPOINTS = {
   list: { path: '/api/medications?limit=20' },
-  create: { path: '/api/medications', postJson: JSON.stringify({ name: 'Bench', strength: 5, unit: 'mg', form: 'tablet' }) },
+  create: { path: '/api/medications', postJson: JSON.stringify({ name: 'Bench', strength: 5, unit: 'mg', form: 'tablet' }), authorization: `Bearer ${WRITE_PASSWORD}` },
 } as const;
 type Endpoint = keyof typeof ENDPOINTS;
 
@@ -68,7 +70,7 @@ const pillbox = (label: string, env: Record<string, string> = {}): Target => ({
   label,
   async start(databaseUrl) {
     const app = await startAppProcess(
-      { DATABASE_URL: databaseUrl, WEB_CONCURRENCY: WORKERS, LOG_LEVEL: 'info', ...heapOverrides, ...env },
+      { DATABASE_URL: databaseUrl, WEB_CONCURRENCY: WORKERS, LOG_LEVEL: 'info', WRITE_PASSWORDS: WRITE_PASSWORD, ...heapOverrides, ...env },
       { captureLogs: false },
     );
     return { url: app.url, pid: app.child.pid!, stop: () => app.stop() };
@@ -97,7 +99,7 @@ async function measure(target: Target, databaseUrl: string): Promise<Measurement
   try {
     const load = {} as Record<Endpoint, Served>;
     for (const [name, endpoint] of Object.entries(ENDPOINTS) as Array<[Endpoint, (typeof ENDPOINTS)[Endpoint]]>) {
-      const spec = { url: `${running.url}${endpoint.path}`, connections: CONNECTIONS, threads: THREADS, ...('postJson' in endpoint ? { postJson: endpoint.postJson } : {}) };
+      const spec = { url: `${running.url}${endpoint.path}`, connections: CONNECTIONS, threads: THREADS, ...('postJson' in endpoint ? { postJson: endpoint.postJson, authorization: endpoint.authorization } : {}) };
       await runWrk({ ...spec, durationS: WARM_UP_S }); // JIT, pools, the agent's connection
       const cpuBefore = await cpuSeconds(running.pid);
       const result = await runWrk({ ...spec, durationS: DURATION_S });

@@ -13,6 +13,8 @@ export interface Load {
   threads: number;
   /** A JSON body to POST; GET when absent. */
   postJson?: string;
+  /** The Authorization header of the POSTs (the app's write password). */
+  authorization?: string;
 }
 
 export interface LoadResult {
@@ -27,9 +29,10 @@ export interface LoadResult {
 const run = promisify(execFile);
 const UNIT_MS: Record<string, number> = { us: 0.001, ms: 1, s: 1000 };
 
-async function postScript(body: string): Promise<string> {
+async function postScript(body: string, authorization?: string): Promise<string> {
   const file = join(await mkdtemp(join(tmpdir(), 'pillbox-wrk-')), 'post.lua');
-  await writeFile(file, `wrk.method = "POST"\nwrk.body = ${JSON.stringify(body)}\nwrk.headers["Content-Type"] = "application/json"\n`);
+  const auth = authorization ? `wrk.headers["Authorization"] = ${JSON.stringify(authorization)}\n` : '';
+  await writeFile(file, `wrk.method = "POST"\nwrk.body = ${JSON.stringify(body)}\nwrk.headers["Content-Type"] = "application/json"\n${auth}`, { mode: 0o600 });
   return file;
 }
 
@@ -59,7 +62,7 @@ export function parseWrk(output: string): LoadResult {
 export async function runWrk(load: Load): Promise<LoadResult> {
   if (!/^http:\/\/127\.0\.0\.1:\d+\//.test(load.url)) throw new Error(`load only ever targets 127.0.0.1, not ${load.url}`);
   const args = ['--latency', `-t${load.threads}`, `-c${load.connections}`, `-d${load.durationS}s`, '--timeout', '5s'];
-  if (load.postJson) args.push('-s', await postScript(load.postJson));
+  if (load.postJson) args.push('-s', await postScript(load.postJson, load.authorization));
   const { stdout } = await run('wrk', [...args, load.url]);
   return parseWrk(stdout);
 }

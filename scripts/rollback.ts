@@ -7,11 +7,13 @@ import { progressOf, runWhenEntry, sourcesOf, type CliDeps } from './lib/core/cl
 import { helpText, loadConfig } from './lib/core/config.js';
 import { printResult } from './lib/core/progress.js';
 import { DEFAULT_HEALTH_TIMEOUT_SECONDS } from './lib/deploy/plan.js';
+import { writesOpenWarning } from './lib/deploy/ship.js';
 import { rollbackCommand, rollbackFields, rollbackSchema } from './lib/rollback/config.js';
 import { rollbackApp } from './lib/rollback/run.js';
 
 export async function main(argv: string[], deps: CliDeps): Promise<void> {
-  const cfg = await loadConfig(rollbackFields, rollbackSchema, sourcesOf(argv, deps), deps.git, { healthTimeout: String(DEFAULT_HEALTH_TIMEOUT_SECONDS) });
+  const { git } = deps;
+  const cfg = await loadConfig(rollbackFields, rollbackSchema, sourcesOf(argv, deps), git, { healthTimeout: String(DEFAULT_HEALTH_TIMEOUT_SECONDS) });
   if (cfg.help) return void deps.stdout.write(helpText(rollbackCommand));
   const clients = deps.awsClients(cfg.region);
   const instance = await requireRunningInstance(clients.ec2, cfg.env, await resolveRegion(clients));
@@ -25,6 +27,8 @@ export async function main(argv: string[], deps: CliDeps): Promise<void> {
     },
     { healthTimeoutSeconds: cfg.healthTimeout },
   );
+  const warning = await writesOpenWarning(git, result.to);
+  if (warning) progress.note(warning);
   printResult(
     cfg.json,
     { env: cfg.env, instanceId: instance.id, ...result },

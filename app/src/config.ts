@@ -47,6 +47,16 @@ const schema = z.object({
     .refine((entries) => entries.every(isAddressOrRange), { error: 'expected IP addresses or CIDR ranges, comma-separated (e.g. 172.30.0.0/24)' })
     .optional()
     .transform((v) => v ?? []),
+  // The passwords a write (POST/PATCH/DELETE, the page's form) must carry, comma-separated: the current one and,
+  // while a rotation is under way, the previous one. Empty entries are dropped; none at all leaves writes open.
+  WRITE_PASSWORDS: z
+    .string()
+    .transform((v) => v.split(',').map((entry) => entry.trim()).filter((entry) => entry !== ''))
+    .refine((entries) => entries.every((entry) => /^[\x21-\x7e]{12,256}$/.test(entry)), {
+      error: 'expected passwords of 12 to 256 printable ASCII characters without spaces, comma-separated',
+    })
+    .optional()
+    .transform((v) => v ?? []),
   LOG_LEVEL: z.enum(LOG_LEVELS, { error: `expected one of ${LOG_LEVELS.join(', ')}` }).default('info'),
   // V8 limits for each worker, from measurement (STEPS.md): two workers and the primary stay
   // under 90% of the app container's 512 MiB through the benchmark.
@@ -58,6 +68,9 @@ const schema = z.object({
 
 export type Config = z.infer<typeof schema>;
 
+/** Settings whose value is never repeated in an error message. */
+const SECRET_SETTINGS = new Set(['DATABASE_URL', 'WRITE_PASSWORDS']);
+
 /** Parses the environment once; empty values count as unset so `.env` templates stay harmless. */
 export function loadConfig(env: NodeJS.ProcessEnv): Config {
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
@@ -65,6 +78,6 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0]!;
   const name = String(issue.path[0]);
-  const shown = name === 'DATABASE_URL' ? '<redacted>' : present[name];
+  const shown = SECRET_SETTINGS.has(name) ? '<redacted>' : present[name];
   throw new ConfigError(`${name}=${shown}: ${issue.message}`);
 }

@@ -16,6 +16,12 @@ describe('app config', () => {
     expect(loadConfig({ TRUST_PROXY: '172.30.0.0/24, 10.0.0.7,fd00::/8' }).TRUST_PROXY).to.deep.equal(['172.30.0.0/24', '10.0.0.7', 'fd00::/8']);
   });
 
+  it('leaves writes open unless WRITE_PASSWORDS names some, dropping the empty entry of an unset previous password', () => {
+    expect(loadConfig({}).WRITE_PASSWORDS).to.deep.equal([]);
+    expect(loadConfig({ WRITE_PASSWORDS: 'current-password-1,' }).WRITE_PASSWORDS).to.deep.equal(['current-password-1']);
+    expect(loadConfig({ WRITE_PASSWORDS: 'current-password-1, previous-password-0' }).WRITE_PASSWORDS).to.deep.equal(['current-password-1', 'previous-password-0']);
+  });
+
   it('treats empty values as unset', () => {
     const config = loadConfig({ PORT: '', DATABASE_URL: '' });
     expect(config.PORT).to.equal(3000);
@@ -31,6 +37,8 @@ describe('app config', () => {
     [{ WORKER_MAX_OLD_SPACE_MB: '16' }, 'WORKER_MAX_OLD_SPACE_MB=16: expected a whole number of MiB from 32 to 4096'],
     [{ WORKER_MAX_SEMI_SPACE_MB: '0.5' }, 'WORKER_MAX_SEMI_SPACE_MB=0.5: expected a whole number of MiB from 1 to 64'],
     [{ DATABASE_URL: 'mysql://u:secret@h/db' }, 'DATABASE_URL=<redacted>: expected a postgres:// connection URL'],
+    [{ WRITE_PASSWORDS: 'short,also-a-secret-value' }, 'WRITE_PASSWORDS=<redacted>: expected passwords of 12 to 256 printable ASCII characters without spaces, comma-separated'],
+    [{ WRITE_PASSWORDS: 'has a space in the secret' }, 'WRITE_PASSWORDS=<redacted>: expected passwords of 12 to 256 printable ASCII characters without spaces, comma-separated'],
     [{ TRUST_PROXY: 'true' }, 'TRUST_PROXY=true: expected IP addresses or CIDR ranges, comma-separated (e.g. 172.30.0.0/24)'],
     [{ TRUST_PROXY: '172.30.0.0/33' }, 'TRUST_PROXY=172.30.0.0/33: expected IP addresses or CIDR ranges, comma-separated (e.g. 172.30.0.0/24)'],
   ];

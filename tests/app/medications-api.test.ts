@@ -279,6 +279,9 @@ describe('medications API', () => {
       expect(page.headers.get('content-security-policy')).to.equal(
         "default-src 'self';base-uri 'self';form-action 'self';frame-ancestors 'none';img-src 'self';object-src 'none';script-src 'none';style-src 'self'",
       );
+      // Same-origin, not no-referrer: the form's own POST must carry its real Origin (cross-site-writes.ts).
+      expect(page.headers.get('referrer-policy')).to.equal('same-origin');
+      expect(api.headers.get('referrer-policy')).to.equal('no-referrer');
     });
 
     it('answers unknown routes with a problem+json 404', async () => {

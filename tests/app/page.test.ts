@@ -1,3 +1,5 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import { chromium, type Browser } from 'playwright-core';
 import { startTestApp, type TestApp } from '../support/app-server.js';
@@ -60,6 +62,128 @@ describe('the HTML page in headless Chromium', function () {
     expect(await page.getAttribute('#strength', 'aria-invalid')).to.equal('true');
     expect(await page.title()).to.match(/^Error: /);
     expect(await app.count(), 'nothing stored').to.equal(0);
+    await context.close();
+  });
+});
+
+describe('the form in headless Chromium when writes need the password', function () {
+  this.timeout(60_000);
+  const PASSWORD = 'form-write-password-5e1d';
+  let app: TestApp;
+  let browser: Browser;
+
+  before(async () => {
+    app = await startTestApp({ writePasswords: [PASSWORD] });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    });
+  });
+  after(async () => {
+    await browser?.close();
+    await app?.close();
+  });
+
+  const submit = async (httpCredentials?: { username: string; password: string }) => {
+    const context = await browser.newContext({ javaScriptEnabled: false, ...(httpCredentials ? { httpCredentials } : {}) });
+    const page = await context.newPage();
+    await page.goto(`${app.url}/`);
+    await page.fill('#name', 'Lisinopril');
+    await page.fill('#strength', '10');
+    await page.selectOption('#unit', 'mg');
+    const [response] = await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+    return { context, page, response };
+  };
+
+  it('answers the browser\'s password prompt and stores the medication', async () => {
+    const { context, page } = await submit({ username: 'operator', password: PASSWORD });
+    expect(page.url()).to.equal(`${app.url}/`);
+    expect(await page.locator('tbody tr').first().locator('td').first().innerText()).to.equal('Lisinopril');
+    expect(await app.count()).to.equal(1);
+    await context.close();
+  });
+
+  it('challenges a browser that sends none, which is what makes it prompt for the password, storing nothing', async () => {
+    await app.sequelize.query('TRUNCATE medications RESTART IDENTITY');
+    const context = await browser.newContext({ javaScriptEnabled: false });
+    const page = await context.newPage();
+    await page.goto(`${app.url}/`);
+    await page.fill('#name', 'Lisinopril');
+    await page.fill('#strength', '10');
+    await page.selectOption('#unit', 'mg');
+    const answered = page.waitForResponse((r) => r.request().method() === 'POST');
+    // With no credentials to give, Playwright cancels the prompt, and the navigation ends in net::ERR_INVALID_AUTH_CREDENTIALS.
+    await Promise.all([page.waitForNavigation().catch(() => undefined), page.click('button[type=submit]')]);
+    const response = await answered;
+    expect(response.status()).to.equal(401);
+    expect(await response.headerValue('www-authenticate')).to.equal('Basic realm="pillbox writes", charset="UTF-8"');
+    expect(await app.count()).to.equal(0);
+    await context.close();
+  });
+
+  it('shows a 401 page saying what to send when the password typed is wrong, storing nothing', async () => {
+    const { context, page, response } = await submit({ username: 'operator', password: 'not-the-password' });
+    expect(response?.status()).to.equal(401);
+    expect(await page.title()).to.match(/^Error: Unauthorized/);
+    expect(await page.locator('[role=alert]').innerText()).to.match(/^The write password sent is not the current one/);
+    expect(await app.count()).to.equal(0);
+    await context.close();
+  });
+});
+
+describe('a form on another site posting to the app in headless Chromium (CSRF)', function () {
+  this.timeout(60_000);
+  const PASSWORD = 'csrf-write-password-9c4b';
+  let app: TestApp;
+  let browser: Browser;
+  let attacker: Server;
+  let attackerUrl: string;
+
+  before(async () => {
+    app = await startTestApp({ writePasswords: [PASSWORD] });
+    // Another origin (another host name and port) serving a page whose form posts to the app by itself.
+    const page = `<!doctype html><title>elsewhere</title><form id="f" method="post" action="${app.url}/"><input name="name" value="Forged"><input name="strength" value="5"><input name="unit" value="mg"></form><script>document.getElementById('f').submit()</script>`;
+    attacker = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end(page));
+    await new Promise<void>((resolve) => attacker.listen(0, '127.0.0.1', resolve));
+    attackerUrl = `http://localhost:${(attacker.address() as AddressInfo).port}/`;
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    });
+  });
+  after(async () => {
+    await browser?.close();
+    await new Promise((resolve) => attacker?.close(resolve));
+    await app?.close();
+  });
+  beforeEach(async () => {
+    await app.sequelize.query('TRUNCATE medications RESTART IDENTITY');
+  });
+
+  // `send: 'always'` stands for the browser's auth cache: the credentials go with every request, asked for or not.
+  const credentials = { username: 'operator', password: PASSWORD, send: 'always' as const };
+
+  it('stores nothing when another site auto-submits a form while the browser holds the write password', async () => {
+    const context = await browser.newContext({ httpCredentials: credentials });
+    const page = await context.newPage();
+    const posted = page.waitForResponse((r) => r.request().method() === 'POST' && r.url() === `${app.url}/`);
+    await page.goto(attackerUrl);
+    const response = await posted;
+    expect(response.status()).to.equal(403);
+    expect(await app.count()).to.equal(0);
+    await context.close();
+  });
+
+  it('still stores a medication submitted through the app\'s own form with the same browser credentials', async () => {
+    const context = await browser.newContext({ httpCredentials: credentials, javaScriptEnabled: false });
+    const page = await context.newPage();
+    await page.goto(`${app.url}/`);
+    await page.fill('#name', 'Amlodipine');
+    await page.fill('#strength', '5');
+    await page.selectOption('#unit', 'mg');
+    const [response] = await Promise.all([page.waitForResponse((r) => r.request().method() === 'POST'), page.click('button[type=submit]')]);
+    expect(response.status()).to.equal(303);
+    expect(await app.count()).to.equal(1);
     await context.close();
   });
 });

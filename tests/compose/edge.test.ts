@@ -6,6 +6,7 @@
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { connect, type PeerCertificate } from 'node:tls';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -20,6 +21,10 @@ import { containerEnvironment, loadCompose } from './compose-files.js';
 const sh = promisify(execFile);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const caddyService = loadCompose('compose/compose.yaml').services['caddy']!;
+const appService = loadCompose('compose/compose.yaml').services['app']!;
+const WRITE_PASSWORD = 'edge-write-password-0123456789';
+/** What compose gives the app from secrets.env (no previous password: no rotation under way). */
+const WRITE_PASSWORDS = containerEnvironment(appService, { WRITE_PASSWORD })['WRITE_PASSWORDS']!;
 
 interface Ports {
   http: number;
@@ -85,6 +90,23 @@ function httpGet(port: number, path: string): Promise<Answer> {
   });
 }
 
+interface Written extends Answer {
+  body: string;
+}
+
+/** A POST through the edge's HTTPS (a client sends no SNI for an IP address; default_sni answers it). */
+function httpsPost(port: number, path: string, ca: string, body: string, headers: Record<string, string> = {}): Promise<Written> {
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest({ host: '127.0.0.1', port, path, method: 'POST', ca, headers: { 'content-type': 'application/json', ...headers } }, (res) => {
+      let text = '';
+      res.on('data', (c: Buffer) => (text += c.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
 async function httpsGet(port: number, path: string, ca: string): Promise<Answer> {
   const res = await new Promise<Answer>((resolve, reject) => {
     const req = connect({ host: '127.0.0.1', port, ca }, () => {
@@ -115,7 +137,7 @@ describe('the edge: Caddy with the project Caddyfile, pebble as the CA, the app 
   const colors: Partial<Record<AppColor, AppProcess>> = {};
 
   const startColor = async (color: AppColor) => {
-    colors[color] = await startAppProcess({ DATABASE_URL: databaseUrl, PORT: String(upstreamPorts[color]), WEB_CONCURRENCY: '1' });
+    colors[color] = await startAppProcess({ DATABASE_URL: databaseUrl, PORT: String(upstreamPorts[color]), WEB_CONCURRENCY: '1', WRITE_PASSWORDS });
   };
   const stopColor = async (color: AppColor, signal: NodeJS.Signals = 'SIGTERM') => {
     await colors[color]?.stop(signal);
@@ -166,6 +188,26 @@ describe('the edge: Caddy with the project Caddyfile, pebble as the CA, the app 
       expect(local.headers['strict-transport-security']).to.equal(undefined);
     });
 
+    it('passes the write password through to the app, and its 401 with the Basic challenge back to a client without it', async () => {
+      const body = JSON.stringify({ name: 'Through the edge', strength: 5, unit: 'mg' });
+      const basic = `Basic ${Buffer.from(`operator:${WRITE_PASSWORD}`).toString('base64')}`;
+      const stored = await httpsPost(ports.https, '/api/medications', root, body, { authorization: basic });
+      expect(stored.status, stored.body).to.equal(201);
+      const refused = await httpsPost(ports.https, '/api/medications', root, body);
+      expect(refused.status).to.equal(401);
+      expect(refused.headers['www-authenticate']).to.equal('Basic realm="pillbox writes", charset="UTF-8"');
+      expect(refused.headers['content-type']).to.match(/^application\/problem\+json/);
+      expect(JSON.parse(refused.body)).to.include({ status: 401, title: 'Unauthorized' });
+      const wrong = await httpsPost(ports.https, '/api/medications', root, body, { authorization: 'Bearer not-the-password' });
+      expect(wrong.status).to.equal(401);
+      // The app's log does not carry the password, in either form. (The Caddyfile has no access log: Caddy logs no requests.)
+      await sleep(100);
+      const logs = JSON.stringify(colors.app?.logs ?? []);
+      expect(logs, 'the app logged these writes').to.include('POST /api/medications 401');
+      expect(logs).to.not.include(WRITE_PASSWORD);
+      expect(logs).to.not.include(basic.slice(6));
+    });
+
     it('keeps serving plain HTTP, without a redirect, while the CA issues nothing', async () => {
       const failing = await freePorts();
       const closed = await freePort();
@@ -204,7 +246,7 @@ describe('the edge: Caddy with the project Caddyfile, pebble as the CA, the app 
     };
 
     const underLoad = async (methods: 'GET' | 'GET and POST', act: () => Promise<void>): Promise<LoadReport> => {
-      const load = startLoad({ origin: `https://127.0.0.1:${ports.https}`, ca: root, keepAliveClients: 6, newConnectionClients: 2, limitMs: 120_000, methods });
+      const load = startLoad({ origin: `https://127.0.0.1:${ports.https}`, ca: root, keepAliveClients: 6, newConnectionClients: 2, limitMs: 120_000, methods, authorization: `Bearer ${WRITE_PASSWORD}` });
       await sleep(1000);
       await act();
       await sleep(1000);

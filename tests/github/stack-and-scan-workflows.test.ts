@@ -162,7 +162,7 @@ describe('stack.yml and scan.yml', () => {
         chmodSync(join(temp, 'sudo'), 0o755);
         const result = spawnSync('bash', ['-e', '-c', envStep?.run ?? 'exit 99'], {
           encoding: 'utf8',
-          env: { ...process.env, PATH: `${temp}:${process.env['PATH']}`, RUNNER_TEMP: temp, GITHUB_WORKSPACE: fileURLToPath(root), GITHUB_PATH: join(temp, 'path') },
+          env: { ...process.env, PATH: `${temp}:${process.env['PATH']}`, RUNNER_TEMP: temp, GITHUB_WORKSPACE: fileURLToPath(root), GITHUB_PATH: join(temp, 'path'), WRITE_AUTH: join(temp, 'write-auth.curl') },
         });
         expect(result.status, result.stderr).to.equal(0);
         const file = join(temp, 'elastic_password');

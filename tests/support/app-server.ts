@@ -24,6 +24,10 @@ export interface TestAppOptions {
   bodyLimit?: number;
   /** Serve from this database (migrated here) instead of a fresh one, e.g. through a proxy a test can cut. */
   databaseUrl?: string;
+  /** WRITE_PASSWORDS: writes need one of these; none leaves them open. */
+  writePasswords?: string[];
+  /** TRUST_PROXY: the proxies whose X-Forwarded-* headers the app believes. */
+  trustProxy?: string[];
 }
 
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
@@ -38,7 +42,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   const logger = createLogger('info', { destination: lines });
   const sequelize = createSequelize(databaseUrl, 10);
   await migrate(databaseUrl, sequelize, logger);
-  const app = appOnDatabase(sequelize, logger, options.bodyLimit ?? 16384);
+  const app = appOnDatabase(sequelize, logger, options.bodyLimit ?? 16384, options.trustProxy, options.writePasswords);
   const server = await new Promise<Server>((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });

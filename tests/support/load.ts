@@ -28,6 +28,8 @@ export interface LoadOptions {
   limitMs: number;
   /** Lists only (GET), or lists and creates (GET and POST); default both. */
   methods?: 'GET' | 'GET and POST';
+  /** The Authorization header of each create (the app's write password). */
+  authorization?: string;
 }
 
 interface Exchange {
@@ -40,11 +42,12 @@ interface Exchange {
 const list: Exchange = { method: 'GET', path: '/api/medications?limit=5', expect: 200 };
 const create = (n: number): Exchange => ({ method: 'POST', path: '/api/medications', body: JSON.stringify({ name: `load ${n}`, strength: 5, unit: 'mg', form: 'tablet' }), expect: 201 });
 
-function send(origin: string, ca: string, agent: Agent | false, x: Exchange): Promise<string> {
+function send(origin: string, ca: string, agent: Agent | false, x: Exchange, authorization?: string): Promise<string> {
   const url = new URL(x.path, origin);
   return new Promise((resolve) => {
     const headers: Record<string, string> = x.body ? { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(x.body)) } : {};
     if (agent === false) headers.connection = 'close';
+    if (authorization && x.method === 'POST') headers.authorization = authorization;
     const req = httpsRequest(url, { method: x.method, agent, ca, headers, timeout: 60_000 }, (res) => {
       res.resume();
       res.on('end', () => resolve(String(res.statusCode)));
@@ -66,7 +69,7 @@ export function startLoad(options: LoadOptions): { stop(): Promise<LoadReport> }
     report.byClient[name] = 0;
     for (let n = 0; !stopping; n++) {
       for (const x of options.methods === 'GET' ? [list] : [list, create(n)]) {
-        const outcome = await send(options.origin, options.ca, agent, x);
+        const outcome = await send(options.origin, options.ca, agent, x, options.authorization);
         report.requests++;
         report.byClient[name]!++;
         if (outcome !== String(x.expect)) report.failures.push({ client: name, method: x.method, outcome, atMs: Date.now() - started });

@@ -16,19 +16,20 @@ export interface RunningWorker {
 const IDLE_SWEEP_MS = 50;
 
 /** The HTTP app wired to one database: what a worker serves (tests use it in-process). */
-export function appOnDatabase(sequelize: Sequelize, logger: Logger, bodyLimit: number, trustProxy: readonly string[] = []) {
+export function appOnDatabase(sequelize: Sequelize, logger: Logger, bodyLimit: number, trustProxy: readonly string[] = [], writePasswords: readonly string[] = []) {
   return createApp({
     repository: new MedicationRepository(sequelize),
     readiness: databaseReadiness(sequelize),
     logger,
     bodyLimit,
     trustProxy,
+    writePasswords,
   });
 }
 
 export async function startWorker(config: Config, databaseUrl: string, logger: Logger): Promise<RunningWorker> {
   const sequelize = createSequelize(databaseUrl, config.DATABASE_POOL_MAX);
-  const app = appOnDatabase(sequelize, logger, config.BODY_LIMIT_BYTES, config.TRUST_PROXY);
+  const app = appOnDatabase(sequelize, logger, config.BODY_LIMIT_BYTES, config.TRUST_PROXY, config.WRITE_PASSWORDS);
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(config.PORT, config.HOST, (err?: Error) => (err ? reject(err) : resolve(s)));
   });

@@ -4,10 +4,12 @@ import type { MedicationRepository } from '../medications/medication-repository'
 import { pageRoutes } from '../medications/page-routes';
 import type { Logger } from '../observability/logger';
 import { requestLog } from '../observability/request-log';
+import { refuseCrossSiteWrites } from './cross-site-writes';
 import { healthRoutes, type Readiness } from './health-routes';
 import { notFoundHandler, problemHandler } from './problem';
 import { problemTypeRoutes } from './problem-pages';
 import { apiSecurityHeaders, pageSecurityHeaders } from './security-headers';
+import { requireWriteCredential } from './write-credential';
 
 export interface AppDeps {
   repository: MedicationRepository;
@@ -16,9 +18,11 @@ export interface AppDeps {
   bodyLimit: number;
   /** Addresses or CIDR ranges of the proxies in front (TRUST_PROXY); empty trusts none. */
   trustProxy: readonly string[];
+  /** Passwords a write must carry (WRITE_PASSWORDS); empty leaves writes open. */
+  writePasswords: readonly string[];
 }
 
-export function createApp({ repository, readiness, logger, bodyLimit, trustProxy }: AppDeps): Express {
+export function createApp({ repository, readiness, logger, bodyLimit, trustProxy, writePasswords }: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -28,15 +32,18 @@ export function createApp({ repository, readiness, logger, bodyLimit, trustProxy
 
   app.use(healthRoutes(readiness));
   app.use(requestLog(logger));
+  // Checked before any body is read: a write from another site or without the password costs no parsing.
+  const writeGuard = [refuseCrossSiteWrites(), requireWriteCredential(writePasswords)];
   // The API's error handler sits under its mount path, where the request log still sees the route.
   app.use(
     '/api/medications',
     apiSecurityHeaders(),
+    writeGuard,
     express.json({ limit: bodyLimit, strict: true, type: ['application/json', 'application/*+json'] }),
     medicationRoutes(repository),
     problemHandler(logger),
   );
-  app.use(pageSecurityHeaders(), pageRoutes(repository, bodyLimit, logger));
+  app.use(pageSecurityHeaders(), pageRoutes(repository, bodyLimit, logger, writeGuard));
   app.use('/problems', problemTypeRoutes());
   app.use(notFoundHandler);
   app.use(problemHandler(logger));

@@ -36,7 +36,7 @@ export class HttpProblem extends Error {
   constructor(
     readonly status: number,
     readonly detail: string,
-    readonly extra: { type?: ProblemType; errors?: FieldError[]; retryAfterSeconds?: number } = {},
+    readonly extra: { type?: ProblemType; errors?: FieldError[]; retryAfterSeconds?: number; /** WWW-Authenticate of a 401. */ challenge?: string } = {},
   ) {
     super(detail);
   }
@@ -124,6 +124,7 @@ export function problemHandler(logger: Logger, send: (res: Response, problem: Ht
     else if (problem.status >= 500) logger.error(context, 'request failed');
     if (res.headersSent) return;
     if (problem.extra.retryAfterSeconds) res.set('Retry-After', String(problem.extra.retryAfterSeconds));
+    if (problem.extra.challenge) res.set('WWW-Authenticate', problem.extra.challenge);
     send(res, problem);
   };
 }

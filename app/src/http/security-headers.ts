@@ -5,6 +5,8 @@ import helmet from 'helmet';
  * defaults (which allow inline styles, any https: stylesheet and data: images). The pages load
  * one stylesheet from this origin and nothing else: no scripts, no plugins, forms post back here.
  * No upgrade-insecure-requests: the app itself serves plain HTTP (`npm start`, behind the edge proxy).
+ * Referrer-Policy same-origin rather than helmet's no-referrer: under no-referrer a browser sends `Origin: null` on
+ * the form's own POST, and a browser without Fetch Metadata would then look cross-site (cross-site-writes.ts).
  */
 export const pageSecurityHeaders = () =>
   helmet({
@@ -21,6 +23,7 @@ export const pageSecurityHeaders = () =>
         styleSrc: ["'self'"],
       },
     },
+    referrerPolicy: { policy: 'same-origin' },
   });
 
 /**

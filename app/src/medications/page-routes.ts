@@ -1,4 +1,4 @@
-import express, { Router } from 'express';
+import express, { Router, type RequestHandler } from 'express';
 import { problemHandler } from '../http/problem';
 import { renderProblemPage } from '../http/problem-pages';
 import type { Logger } from '../observability/logger';
@@ -11,8 +11,12 @@ import type { MedicationRepository } from './medication-repository';
 const PAGE_SIZE = 50;
 const FIRST_PAGE = { limit: PAGE_SIZE, cursor: null, q: null };
 
-/** The HTML front: list, search, and a form that posts back to the same page; errors answer as pages too. */
-export function pageRoutes(repository: MedicationRepository, bodyLimit: number, logger: Logger): Router {
+/**
+ * The HTML front: list, search, and a form that posts back to the same page; errors answer as pages too.
+ * `writeGuard` checks where the form came from and its credential first; its 403 and 401 are pages (the 401 also the
+ * browser's password prompt).
+ */
+export function pageRoutes(repository: MedicationRepository, bodyLimit: number, logger: Logger, writeGuard: RequestHandler[]): Router {
   const router = Router();
 
   router.get('/', async (req, res) => {
@@ -26,7 +30,7 @@ export function pageRoutes(repository: MedicationRepository, bodyLimit: number, 
     res.status(400).type('html').send(renderPage({ page: await repository.list(FIRST_PAGE), q: null, notice }));
   });
 
-  router.post('/', express.urlencoded({ extended: false, limit: bodyLimit, parameterLimit: 20 }), async (req, res) => {
+  router.post('/', ...writeGuard, express.urlencoded({ extended: false, limit: bodyLimit, parameterLimit: 20 }), async (req, res) => {
     const input = validateCreate(formToInput(req.body));
     if (input.ok) {
       await repository.create(input.value);

@@ -1,9 +1,10 @@
 // The environment's generated secrets: SSM SecureString parameters created once and kept
 // on re-provision, so data encrypted or stored with them stays readable.
 import { randomBytes } from 'node:crypto';
-import { PutParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
+import { GetParameterCommand, PutParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import { envNames, type Tag } from '../core/names.js';
 import { awsErrorName } from '../core/aws-errors.js';
+import { OperatorError } from '../core/operator-error.js';
 
 /** Names are the env var names the stack reads (shared contract). */
 export const SECRET_NAMES = [
@@ -15,6 +16,8 @@ export const SECRET_NAMES = [
   'HEARTBEAT_ES_PASSWORD',
   'ELASTIC_APM_SECRET_TOKEN',
   'KIBANA_ENCRYPTION_KEY',
+  // The app's write password (WRITE_PASSWORDS in compose.yaml); `status --show-write-password` shows it, `deploy --write-password` rotates it.
+  'WRITE_PASSWORD',
 ] as const;
 
 /** 32 random bytes as base64url: 43 chars of [A-Za-z0-9_-], safe in URLs and env files. */
@@ -47,4 +50,20 @@ export async function createSecrets(ssm: SSMClient, env: string, names: readonly
     }
   }
   return created;
+}
+
+/**
+ * One secret's value, read with the operator's own credentials; undefined when it does not exist.
+ * `denied` is the hint when those credentials may not read it.
+ */
+export async function readSecret(ssm: SSMClient, env: string, name: string, denied: string): Promise<string | undefined> {
+  const parameter = envNames(env).secretParameter(name);
+  try {
+    return (await ssm.send(new GetParameterCommand({ Name: parameter, WithDecryption: true }))).Parameter?.Value || undefined;
+  } catch (err) {
+    const code = awsErrorName(err);
+    if (code === 'AccessDeniedException') throw new OperatorError(`Your AWS credentials may not read ${parameter}.`, denied);
+    if (code === 'ParameterNotFound') return undefined;
+    throw err;
+  }
 }

@@ -1,7 +1,7 @@
 // Runs the deploy plan on the box with progress, and rolls back on any failure.
 
 import type { ShippedSource } from '../aws/source-object.js';
-import { STACK_UNIT } from '../box/layout.js';
+import { FETCH_SECRETS_BIN, STACK_UNIT } from '../box/layout.js';
 import { runWithFullOutput, type RemoteRunner } from '../box/ssm-output.js';
 import { errorSummary, OperatorError } from '../core/operator-error.js';
 import type { Progress } from '../core/progress.js';
@@ -9,6 +9,7 @@ import { phaseOf, recoveryFor, swapPlan, type AppColor } from './blue-green.js';
 import { appLogsCommand, buildCommand, BUILT_APP_IMAGE, checkoutCommand, fetchCommand, keepRollbackCommand, observeCommand, parseObserved, ROLLBACK_TAG, STEP_TIMEOUTS, tagCommand, type Observed } from './plan.js';
 import { lastLines, must, StepFailed } from './remote-step.js';
 import { routedColor, runSwap, SwapStepFailed } from './swap.js';
+import { secretPresentCommand, smokeProblem, WRITE_PASSWORD_ENTRY, writeSmokeCommand } from './write-password-checks.js';
 
 export interface DeployDeps {
   run: RemoteRunner;
@@ -17,6 +18,8 @@ export interface DeployDeps {
   newId: () => string;
   /** Runs once the box is known to change, before anything does (a backup when the deploy migrates). */
   beforeChange?: (fromCommit: string) => Promise<void>;
+  /** Changes the secrets in Parameter Store (deploy --write-password), after every read-only check and the backup. */
+  changeSecrets?: () => Promise<void>;
   /** Records the commit the box now serves (its GitSha tag, which `npm run status` shows). */
   recordCommit: (sha: string) => Promise<void>;
 }
@@ -26,9 +29,22 @@ export interface DeployRequest {
   source: ShippedSource;
   /** Seconds each app color may take to answer /readyz during the swap. */
   healthTimeoutSeconds: number;
+  /**
+   * Re-read the secrets from Parameter Store on the box first, and swap even when the commit is unchanged: the app
+   * reads its write passwords once at start, so a new one reaches it through a swap (docs/write-credential.md).
+   */
+  reloadSecrets?: boolean;
+  /**
+   * The commit's compose.yaml requires WRITE_PASSWORD: the box's secrets.env must have it before the release switches,
+   * and after the swap a write through the edge must get past the app's password check.
+   */
+  writePasswordRequired?: boolean;
 }
 
-export type DeployResult = { status: 'unchanged'; commit: string } | { status: 'deployed'; from: string; to: string; previousImage: string };
+export type DeployResult =
+  | { status: 'unchanged'; commit: string }
+  | { status: 'secrets-reloaded'; commit: string }
+  | { status: 'deployed'; from: string; to: string; previousImage: string };
 
 const short = (sha: string): string => sha.slice(0, 7);
 
@@ -69,24 +85,48 @@ export async function readRoute(run: RemoteRunner, progress: DeployDeps['progres
   );
 }
 
-async function swapApp({ run, progress, newId, beforeChange }: DeployDeps, { source, healthTimeoutSeconds }: DeployRequest): Promise<DeployResult> {
+/** Rewrites the box's secrets.env from Parameter Store (cloud-init/fetch-secrets.sh); no secret travels in the command. */
+export const fetchSecretsCommand = (): string[] => [FETCH_SECRETS_BIN];
+
+async function fetchSecrets(run: RemoteRunner, progress: DeployDeps['progress']): Promise<void> {
+  await progress.step('Fetch the secrets from Parameter Store on the box', () => must(run, fetchSecretsCommand(), STEP_TIMEOUTS.quick, 'fetching the secrets'));
+}
+
+async function swapApp(deps: DeployDeps, request: DeployRequest): Promise<DeployResult> {
+  const { run, progress, newId, beforeChange, changeSecrets } = deps;
+  const { source, healthTimeoutSeconds, reloadSecrets = false, writePasswordRequired = false } = request;
   const { sha } = source;
   const before = await readServing(run, progress);
-  if (before.imageName !== BUILT_APP_IMAGE) {
+  const sameCommit = before.commit === sha;
+  // A prebuilt image cannot be rebuilt here, but the same one can be recreated with new secrets.
+  if (before.imageName !== BUILT_APP_IMAGE && !(sameCommit && reloadSecrets)) {
     throw new OperatorError(
       `The box runs the prebuilt image ${before.imageName}, and deploy builds the app from source on the box.`,
-      'Provision again with the new image (`npm run provision -- --replace --app-image <image>`).',
+      `Provision again with the new image (\`npm run provision -- --replace --app-image <image>\`). A write password change works on the commit the box runs (no --ref, or --ref ${short(before.commit)}).`,
     );
   }
-  if (before.commit === sha) {
+  if (sameCommit && !reloadSecrets) {
     progress.note(`The box already runs ${short(sha)}; nothing to deploy.`);
     return { status: 'unchanged', commit: sha };
   }
 
   const routed = await readRoute(run, progress);
+  if (writePasswordRequired) await requireWritePasswordOnBox(run, progress);
 
-  // Read-only checks are done: the backup (when the deploy migrates) comes before the box changes.
-  await beforeChange?.(before.commit);
+  // Read-only checks are done: the backup (when the deploy migrates), then the secrets' change, before the box changes.
+  if (!sameCommit) await beforeChange?.(before.commit);
+  await changeSecrets?.();
+  if (sameCommit) {
+    // The same image and release, recreated with the secrets now on the box.
+    await switchApp(
+      { run, progress, newId },
+      { before, routed, sha, label: 'The app with the new secrets', healthTimeoutSeconds },
+      { steps: () => fetchSecrets(run, progress), hint: 'Check the box with `npm run status`, then run `npm run deploy -- --write-password reload`.' },
+    );
+    if (writePasswordRequired) await checkWritePassword(run, progress, sha);
+    return { status: 'secrets-reloaded', commit: sha };
+  }
+
   try {
     await progress.step(`Fetch ${short(sha)} on the box`, () => must(run, fetchCommand(source), STEP_TIMEOUTS.fetch, 'fetching the source archive'));
   } catch (err) {
@@ -98,6 +138,7 @@ async function swapApp({ run, progress, newId, beforeChange }: DeployDeps, { sou
     { before, routed, sha, label: 'The new version', healthTimeoutSeconds },
     {
       steps: async () => {
+        if (reloadSecrets) await fetchSecrets(run, progress);
         await progress.step(`Keep the running image as ${ROLLBACK_TAG}`, () => must(run, keepRollbackCommand(before.imageId, before.commit), STEP_TIMEOUTS.quick, 'docker image tag'));
         await progress.step(`Activate ${short(sha)}`, () => must(run, checkoutCommand(sha), STEP_TIMEOUTS.quick, 'activating the release'));
         await progress.step('Build the app image', () => must(run, buildCommand(), STEP_TIMEOUTS.build, 'docker compose build'));
@@ -105,7 +146,36 @@ async function swapApp({ run, progress, newId, beforeChange }: DeployDeps, { sou
       hint: 'Fix the build (try `npm run build` locally) and deploy again.',
     },
   );
+  if (writePasswordRequired) await checkWritePassword(run, progress, sha);
   return { status: 'deployed', from: before.commit, to: sha, previousImage: before.imageId };
+}
+
+/**
+ * A commit whose compose.yaml requires WRITE_PASSWORD would stop at compose's interpolation on a box whose
+ * secrets.env lacks it (provisioned before the write password existed). The box fetches its secrets once more
+ * (a later provision may have created the parameter); still missing, the deploy stops before anything changed.
+ */
+async function requireWritePasswordOnBox(run: RemoteRunner, progress: DeployDeps['progress']): Promise<void> {
+  const result = await progress.step(`Check the box's secrets hold ${WRITE_PASSWORD_ENTRY}`, () => run(secretPresentCommand(), { timeoutSeconds: STEP_TIMEOUTS.quick }));
+  if (result.exitCode !== 0) {
+    throw new OperatorError(
+      `The box has no ${WRITE_PASSWORD_ENTRY} in its secrets, which this commit needs (it was provisioned before writes needed a password): ${lastLines(result.stderr, 1) || 'no output'}. Nothing was changed.`,
+      'Create the missing secret with `npm run provision -- --env <env>` (it keeps the existing ones), then `npm run deploy -- --write-password reload`.',
+    );
+  }
+  if (result.stdout.trim() === 'fetched') progress.note(`The box fetched its secrets again and now holds ${WRITE_PASSWORD_ENTRY}.`);
+}
+
+/** After the swap: a write through the edge with the box's own password must pass the app's check (422 for `{}`). */
+async function checkWritePassword(run: RemoteRunner, progress: DeployDeps['progress'], sha: string): Promise<void> {
+  const result = await progress.step('Check a write through the edge takes the write password', () => run(writeSmokeCommand(), { timeoutSeconds: STEP_TIMEOUTS.quick }));
+  const problem = result.exitCode !== 0 ? `the write check could not run: ${lastLines(result.stderr, 1) || 'no output'}` : smokeProblem(result.stdout.trim());
+  if (problem) {
+    throw new OperatorError(
+      `${short(sha)} serves, but ${problem}.`,
+      'Run `npm run deploy -- --write-password reload` to bring the stored passwords to the app; if it repeats, see docs/runbook.md "Writes refused".',
+    );
+  }
 }
 
 export interface Switch {

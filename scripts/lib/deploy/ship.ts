@@ -27,6 +27,29 @@ export async function shipCommit({ git, archive, storage, progress }: ShipDeps, 
   return progress.step(`Upload the source archive of ${sha.slice(0, 7)}`, () => uploadSource(storage, env, built));
 }
 
+/** The app's compose file, whose interpolation says which secrets a commit needs. */
+export const COMPOSE_FILE_PATH = 'compose/compose.yaml';
+
+/** True when the commit's compose.yaml requires WRITE_PASSWORD (a commit from before the write password does not). */
+export async function requiresWritePassword(git: GitRunner, sha: string): Promise<boolean> {
+  try {
+    return (await git(['show', `${sha}:${COMPOSE_FILE_PATH}`])).includes('${WRITE_PASSWORD:?');
+  } catch {
+    // No compose file in that commit: nothing to interpolate.
+    return false;
+  }
+}
+
+/**
+ * The warning for serving a commit from before the write password (a rollback or deploy to it): its app leaves writes
+ * open. Undefined when the commit needs the password, or is not in this clone (nothing to tell).
+ */
+export async function writesOpenWarning(git: GitRunner, sha: string): Promise<string | undefined> {
+  const known = await git(['cat-file', '-e', `${sha}^{commit}`]).then(() => true, () => false);
+  if (!known || (await requiresWritePassword(git, sha))) return undefined;
+  return `${sha.slice(0, 7)} predates the write password: its app accepts writes from anyone who reaches the site. Deploy a later commit to require it again.`;
+}
+
 /** True unless both commits are here and their migrations are the same. */
 export async function deployMigrates(git: GitRunner, from: string, to: string): Promise<boolean> {
   try {

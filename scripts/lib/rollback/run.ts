@@ -11,7 +11,7 @@ import { checkoutCommand, parseRollbackTarget, rollbackTargetCommand, ROLLBACK_T
 import { lastLines, must } from '../deploy/remote-step.js';
 import { readRoute, readServing, recordServed, switchApp, type DeployDeps } from '../deploy/run.js';
 
-export type RollbackDeps = Omit<DeployDeps, 'beforeChange'>;
+export type RollbackDeps = Omit<DeployDeps, 'beforeChange' | 'changeSecrets'>;
 
 export interface RollbackResult {
   from: string;

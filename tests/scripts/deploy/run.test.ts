@@ -8,6 +8,7 @@ import { OperatorError } from '../../../scripts/lib/core/operator-error.js';
 import { Progress } from '../../../scripts/lib/core/progress.js';
 import { buildCommand } from '../../../scripts/lib/deploy/plan.js';
 import { deployApp } from '../../../scripts/lib/deploy/run.js';
+import { secretPresentCommand, writeSmokeCommand } from '../../../scripts/lib/deploy/write-password-checks.js';
 import { fakeBox, type Reply, type SsmMock } from '../fakes/fake-box.js';
 import { fakeClock } from '../fakes/fake-clock.js';
 import { COMPOSE, SWAP_STEPS, swapStepOf } from '../fakes/swap-steps.js';
@@ -26,6 +27,9 @@ function stepOf(line: string): string {
   if (line.endsWith(` sh ${OLD_IMAGE} pillbox-app:rollback ${OLD} /var/lib/pillbox/rollback.commit`)) return 'tag rollback';
   if (line === `docker image tag ${OLD_IMAGE} pillbox-app`) return 'restore image';
   if (line === toShellLine(buildCommand())) return 'build';
+  if (line === '/usr/local/sbin/pillbox-fetch-secrets') return 'fetch secrets';
+  if (line === toShellLine(secretPresentCommand())) return 'write password on the box?';
+  if (line === toShellLine(writeSmokeCommand())) return 'write smoke';
   return swapStepOf(line, 120) ?? `?? ${line}`;
 }
 
@@ -39,7 +43,13 @@ describe('deploy', () => {
   async function deploy(
     faults: Faults = {},
     observed = `${OLD}\n${OLD_IMAGE} pillbox-app\n`,
-    { routedAtStart = 'app', beforeChange, recordFails }: { routedAtStart?: string; beforeChange?: (from: string) => Promise<void>; recordFails?: Error } = {},
+    {
+      routedAtStart = 'app',
+      beforeChange,
+      recordFails,
+      reloadSecrets,
+      writePasswordRequired,
+    }: { routedAtStart?: string; beforeChange?: (from: string) => Promise<void>; recordFails?: Error; reloadSecrets?: boolean; writePasswordRequired?: boolean } = {},
   ) {
     const recorded: string[] = [];
     const recordCommit = async (sha: string) => {
@@ -60,6 +70,7 @@ describe('deploy', () => {
       if (step === 'route?') return { stdout: `${routed}\n` };
       if (step.startsWith('route ')) routed = step.slice(6);
       if (step.endsWith('logs')) return { stdout: `${step} line 1\n${step} line 2\n` };
+      if (step === 'write smoke') return { stdout: '422' };
       return { stdout: '' };
     });
     const out = new PassThrough();
@@ -68,12 +79,21 @@ describe('deploy', () => {
     const run = ssmRunner(new SSMClient({ region: 'eu-west-1' }), 'i-0abc', { clock: fakeClock() });
     let result: unknown;
     let error: unknown;
+    // The Parameter Store change, marked by the number of box commands sent before it.
+    let secretsChangedAfter: number | undefined;
+    const changeSecrets = async () => void (secretsChangedAfter = box.lines().length);
     try {
-      result = await deployApp({ run, progress: new Progress({ stream: out }), newId: () => 'deadbeef', beforeChange, recordCommit }, { source: SOURCE, healthTimeoutSeconds: 120 });
+      result = await deployApp(
+        { run, progress: new Progress({ stream: out }), newId: () => 'deadbeef', beforeChange, changeSecrets, recordCommit },
+        { source: SOURCE, healthTimeoutSeconds: 120, reloadSecrets, writePasswordRequired },
+      );
     } catch (err) {
       error = err;
     }
-    return { result, error: error as OperatorError | undefined, steps: box.lines().map(stepOf), lines: box.lines(), progress: () => progressText, routed: () => routed, recorded };
+    const steps = box.lines().map(stepOf);
+    /** The box's steps with the Parameter Store change in its place. */
+    const withChange = secretsChangedAfter === undefined ? steps : [...steps.slice(0, secretsChangedAfter), 'CHANGE SECRETS', ...steps.slice(secretsChangedAfter)];
+    return { result, error: error as OperatorError | undefined, steps, withChange, lines: box.lines(), progress: () => progressText, routed: () => routed, recorded };
   }
 
   it('fetches, builds, then swaps the app blue/green behind the edge, in that order', async () => {
@@ -93,10 +113,115 @@ describe('deploy', () => {
     expect(lines.find((l) => l.includes('/readyz'))).to.match(/' sh app-next http:\/\/127\.0\.0\.1:3000\/readyz 120 docker compose /);
   });
 
+  describe('a commit that requires WRITE_PASSWORD', () => {
+    it('checks the box\'s secrets hold it before anything changes, and a write through the edge after the swap', async () => {
+      const { steps, error } = await deploy({}, undefined, { writePasswordRequired: true });
+      expect(error).to.equal(undefined);
+      expect(steps).to.deep.equal(['observe', 'route?', 'write password on the box?', 'fetch', 'tag rollback', 'checkout new', 'build', ...SWAP_STEPS, 'write smoke']);
+    });
+
+    it('stops before the backup and any change on a box provisioned before the write password (fault: not in secrets.env nor Parameter Store)', async () => {
+      let backedUp = false;
+      const { error, withChange } = await deploy(
+        { 'write password on the box?': { exitCode: 3, stderr: 'WRITE_PASSWORD is not in /etc/pillbox/secrets.env, nor in Parameter Store\n' } },
+        undefined,
+        { writePasswordRequired: true, reloadSecrets: true, beforeChange: async () => void (backedUp = true) },
+      );
+      expect(error).to.be.instanceOf(OperatorError);
+      expect(error?.message).to.contain('The box has no WRITE_PASSWORD in its secrets');
+      expect(error?.message).to.contain('Nothing was changed.');
+      expect(error?.hint).to.equal('Create the missing secret with `npm run provision -- --env <env>` (it keeps the existing ones), then `npm run deploy -- --write-password reload`.');
+      expect(withChange).to.deep.equal(['observe', 'route?', 'write password on the box?']);
+      expect(backedUp).to.equal(false);
+    });
+
+    it('says so when the box had to fetch its secrets again to find it, and goes on', async () => {
+      const { error, progress, steps } = await deploy({ 'write password on the box?': { stdout: 'fetched\n' } }, undefined, { writePasswordRequired: true });
+      expect(error).to.equal(undefined);
+      expect(progress()).to.contain('The box fetched its secrets again and now holds WRITE_PASSWORD.');
+      expect(steps.at(-1)).to.equal('write smoke');
+    });
+
+    it('skips both checks for a commit from before the write password', async () => {
+      const { steps } = await deploy();
+      expect(steps).to.not.include('write password on the box?');
+      expect(steps).to.not.include('write smoke');
+    });
+  });
+
   it('does nothing when the box already runs the commit', async () => {
     const { result, steps } = await deploy({}, `${NEW}\n${OLD_IMAGE} pillbox-app\n`);
     expect(result).to.deep.equal({ status: 'unchanged', commit: NEW });
     expect(steps).to.deep.equal(['observe']);
+  });
+
+  describe('with the secrets reloaded (a new write password)', () => {
+    const SAME = `${NEW}\n${OLD_IMAGE} pillbox-app\n`;
+
+    it('changes Parameter Store only after the read-only checks (what runs, the route, the box\'s secrets), then re-reads and smoke-tests', async () => {
+      const { withChange, error } = await deploy({}, SAME, { reloadSecrets: true, writePasswordRequired: true });
+      expect(error).to.equal(undefined);
+      expect(withChange).to.deep.equal(['observe', 'route?', 'write password on the box?', 'CHANGE SECRETS', 'fetch secrets', ...SWAP_STEPS, 'write smoke']);
+    });
+
+    it('changes nothing when the box is unreachable for the route read (fault: caddy down)', async () => {
+      const { withChange, error } = await deploy({ 'route?': { exitCode: 1, stderr: 'caddy is not running\n' } }, SAME, { reloadSecrets: true, writePasswordRequired: true });
+      expect(error?.message).to.contain('The edge (caddy) did not answer');
+      expect(withChange).to.not.include('CHANGE SECRETS');
+    });
+
+    it('refuses a new commit on a prebuilt image before changing Parameter Store', async () => {
+      const { withChange, error } = await deploy({}, `${OLD}\n${OLD_IMAGE} ghcr.io/acme/pillbox:1.0\n`, { reloadSecrets: true, writePasswordRequired: true });
+      expect(error?.message).to.contain('prebuilt image ghcr.io/acme/pillbox:1.0');
+      expect(error?.hint).to.contain('A write password change works on the commit the box runs');
+      expect(withChange).to.deep.equal(['observe']);
+    });
+
+    it('recreates a prebuilt image on an unchanged commit with the new secrets, building nothing', async () => {
+      const { withChange, error, result } = await deploy({}, `${NEW}\n${OLD_IMAGE} ghcr.io/acme/pillbox:1.0\n`, { reloadSecrets: true, writePasswordRequired: true });
+      expect(error).to.equal(undefined);
+      expect(result).to.deep.equal({ status: 'secrets-reloaded', commit: NEW });
+      expect(withChange).to.deep.equal(['observe', 'route?', 'write password on the box?', 'CHANGE SECRETS', 'fetch secrets', ...SWAP_STEPS, 'write smoke']);
+    });
+
+    it('says the swap did not bring the password when the write check gets 401 (fault: the app runs with other passwords)', async () => {
+      const { error, routed } = await deploy({ 'write smoke': { stdout: '401' } }, SAME, { reloadSecrets: true, writePasswordRequired: true });
+      expect(error).to.be.instanceOf(OperatorError);
+      expect(error?.message).to.equal(`2222222 serves, but the app refused the write password in the box's secrets.env (401).`);
+      expect(error?.hint).to.contain('npm run deploy -- --write-password reload');
+      expect(routed()).to.equal('app');
+    });
+
+    it('reports a write check that cannot run, or answers anything but 422', async () => {
+      const failed = await deploy({ 'write smoke': { exitCode: 7, stderr: 'curl: (7) Failed to connect\n' } }, SAME, { reloadSecrets: true, writePasswordRequired: true });
+      expect(failed.error?.message).to.contain('the write check could not run: curl: (7) Failed to connect');
+      const created = await deploy({ 'write smoke': { stdout: '201' } }, SAME, { reloadSecrets: true, writePasswordRequired: true });
+      expect(created.error?.message).to.contain('answered 201, not 422');
+    });
+
+    it('swaps the same commit in again after the box re-reads its secrets, since the app reads them at start', async () => {
+      const { result, steps, error, routed, recorded } = await deploy({}, SAME, { reloadSecrets: true });
+      expect(error).to.equal(undefined);
+      expect(steps).to.deep.equal(['observe', 'route?', 'fetch secrets', ...SWAP_STEPS]);
+      expect(result).to.deep.equal({ status: 'secrets-reloaded', commit: NEW });
+      expect(routed()).to.equal('app');
+      expect(recorded).to.deep.equal([NEW]);
+    });
+
+    it('re-reads them before anything else changes when the commit changes too', async () => {
+      const { steps, error } = await deploy({}, undefined, { reloadSecrets: true });
+      expect(error).to.equal(undefined);
+      expect(steps).to.deep.equal(['observe', 'route?', 'fetch', 'fetch secrets', 'tag rollback', 'checkout new', 'build', ...SWAP_STEPS]);
+    });
+
+    it('leaves the serving app untouched and says how to retry when the box cannot read them (fault: fetch-secrets fails)', async () => {
+      const { error, steps } = await deploy({ 'fetch secrets': { exitCode: 254, stderr: 'AccessDeniedException when calling GetParametersByPath\n' } }, SAME, { reloadSecrets: true });
+      expect(error).to.be.instanceOf(OperatorError);
+      expect(error?.message).to.contain('stopped before the app was touched');
+      expect(error?.message).to.contain('AccessDeniedException');
+      expect(error?.hint).to.contain('--write-password reload');
+      expect(steps.filter((s) => /^(start|stop|route) /.test(s))).to.deep.equal([]);
+    });
   });
 
   it('finishes what an interrupted deploy left: with traffic on app-next, only app comes back behind it', async () => {

@@ -6,7 +6,8 @@ import { storageFor } from '../../../scripts/lib/aws/bucket.js';
 import type { GitRunner } from '../../../scripts/lib/core/git.js';
 import { readText } from '../../compose/compose-files.js';
 import { Progress } from '../../../scripts/lib/core/progress.js';
-import { backupWhenMigrating, deployMigrates, MIGRATIONS_DIR, shipCommit } from '../../../scripts/lib/deploy/ship.js';
+import { readFileSync } from 'node:fs';
+import { backupWhenMigrating, deployMigrates, MIGRATIONS_DIR, requiresWritePassword, shipCommit, writesOpenWarning } from '../../../scripts/lib/deploy/ship.js';
 import { aWorld, fakeAws } from '../fakes/fake-aws.js';
 import { boxData, dataRunner } from '../fakes/fake-data-box.js';
 import { aBucket } from '../fakes/fake-s3.js';
@@ -66,5 +67,30 @@ describe('deploy, before the box', () => {
     expect(stored.body.toString()).to.equal(`tar.gz of ${NEW}\n`);
     expect(stored.metadata.sha256).to.equal(shipped.sha256);
     expect(stored.tagging).to.equal('pillbox-kind=source');
+  });
+});
+
+describe('deploy, the write password a commit needs', () => {
+  const current = readFileSync(`${root}compose/compose.yaml`, 'utf8');
+  const before = current.replace(/^ *WRITE_PASSWORDS:.*\n/m, '');
+  /** A clone holding OLD (compose from before the write password) and NEW (this compose.yaml); nothing else. */
+  const git: GitRunner = async (args) => {
+    const line = args.join(' ');
+    if (line === `cat-file -e ${OLD}^{commit}` || line === `cat-file -e ${NEW}^{commit}`) return '';
+    if (line === `show ${NEW}:compose/compose.yaml`) return current;
+    if (line === `show ${OLD}:compose/compose.yaml`) return before;
+    throw new Error(`fatal: bad object (${line})`);
+  };
+
+  it('reads it from the commit\'s compose.yaml, whose interpolation requires WRITE_PASSWORD', async () => {
+    expect(current).to.include('${WRITE_PASSWORD:?');
+    expect(await requiresWritePassword(git, NEW)).to.equal(true);
+    expect(await requiresWritePassword(git, OLD)).to.equal(false);
+  });
+
+  it('warns that serving a commit from before it opens writes, and says nothing of commits it cannot see', async () => {
+    expect(await writesOpenWarning(git, OLD)).to.equal('1111111 predates the write password: its app accepts writes from anyone who reaches the site. Deploy a later commit to require it again.');
+    expect(await writesOpenWarning(git, NEW)).to.equal(undefined);
+    expect(await writesOpenWarning(git, '3'.repeat(40))).to.equal(undefined);
   });
 });

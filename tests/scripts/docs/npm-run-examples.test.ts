@@ -63,6 +63,15 @@ describe('the npm run examples in the docs', () => {
     expect(exampleFaults('npm run exec -- --env main -- exec app node --version', COMMANDS), 'compose words are not its flags').to.deep.equal([]);
   });
 
+  it('name only npm scripts package.json has, in the docs, .env.example and the CLI\'s own messages', () => {
+    const scripts = new Set(Object.keys((JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as { scripts: Record<string, string> }).scripts));
+    const cli = readdirSync(`${root}scripts`, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts')).map((f) => `scripts/${f}`);
+    const unknown = [...DOCS, '.env.example', ...cli].flatMap((file) =>
+      [...readFileSync(`${root}${file}`, 'utf8').matchAll(/npm run ([a-z][\w:-]*\w)/g)].filter(([, name]) => !scripts.has(name!)).map(([example]) => `${file}: ${example}`),
+    );
+    expect(unknown).to.deep.equal([]);
+  });
+
   it('put every flag after `--`, and only flags the command takes', () => {
     const faults = DOCS.flatMap((file) => exampleFaults(readFileSync(`${root}${file}`, 'utf8'), COMMANDS).map((f) => `${file}: ${f}`));
     expect(faults).to.deep.equal([]);

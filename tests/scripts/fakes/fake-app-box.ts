@@ -2,11 +2,13 @@
 // and the deploy and rollback lines that change them (the swap steps as swap-steps.ts names them).
 import { createHash } from 'node:crypto';
 import { COMMIT_FILE } from '../../../scripts/lib/box/layout.js';
-import { shellQuote } from '../../../scripts/lib/box/ssm-run.js';
+import { toShellLine } from '../../../scripts/lib/box/ssm-run.js';
 import { buildCommand } from '../../../scripts/lib/deploy/plan.js';
+import { secretPresentCommand, WRITE_PASSWORD_ENTRY, writeSmokeCommand } from '../../../scripts/lib/deploy/write-password-checks.js';
+import { envNames } from '../../../scripts/lib/core/names.js';
 import type { FakeInstance, World } from './fake-aws.js';
 import type { Reply } from './fake-box.js';
-import { COMPOSE, swapStepOf } from './swap-steps.js';
+import { swapStepOf } from './swap-steps.js';
 
 export interface AppRelease {
   commit: string;
@@ -17,7 +19,9 @@ export interface AppRelease {
 }
 
 /** The capped build as the box receives it. */
-const BUILD_LINE = buildCommand().map(shellQuote).join(' ');
+const BUILD_LINE = toShellLine(buildCommand());
+const SECRET_PRESENT_LINE = toShellLine(secretPresentCommand());
+const WRITE_SMOKE_LINE = toShellLine(writeSmokeCommand());
 const imageOf = (commit: string): string => `sha256:${createHash('sha256').update(commit).digest('hex')}`;
 
 /** Makes every box of `world` answer deploys; a box starts on the commit of its GitSha tag. Returns each box's release by instance id. */
@@ -41,6 +45,10 @@ export function appBoxes(world: World): Map<string, AppRelease> {
     if (activate) return (r.commit = activate[1]!), { stdout: '' };
     if (line === BUILD_LINE) return (r.imageId = imageOf(r.commit)), { stdout: '' };
     if (line.includes(' pillbox-app:rollback ')) return { stdout: '' };
+    // The box's secrets.env holds what Parameter Store holds for its environment; the app takes the write password.
+    const hasWritePassword = world.params.has(envNames(i.tags.find((t) => t.Key === 'Env')?.Value ?? '').secretParameter(WRITE_PASSWORD_ENTRY));
+    if (line === SECRET_PRESENT_LINE) return hasWritePassword ? { stdout: '' } : { exitCode: 3, stderr: `${WRITE_PASSWORD_ENTRY} is not in /etc/pillbox/secrets.env, nor in Parameter Store\n` };
+    if (line === WRITE_SMOKE_LINE) return { stdout: hasWritePassword ? '422' : '401' };
     const step = swapStepOf(line, Number(/ http:\/\/127\.0\.0\.1:3000\/readyz (\d+) /.exec(line)?.[1] ?? 0));
     if (step === undefined) return undefined;
     if (step === 'route?') return { stdout: `${r.routed}\n` };

@@ -593,7 +593,8 @@ export function fakeAws(world: World) {
     ssmh('PutParameter', (input: ssm.PutParameterCommandInput) => {
       if (input.Tags && input.Overwrite) throw awsError('ValidationException', "Invalid request: tags and overwrite can't be used together.");
       if (world.params.has(input.Name ?? '') && !input.Overwrite) throw new ssm.ParameterAlreadyExists({ message: 'The parameter already exists.', $metadata: {} });
-      world.params.set(input.Name ?? '', { value: input.Value ?? '', type: input.Type ?? 'String', tags: input.Tags ?? [] });
+      // An overwrite keeps the parameter's tags (Tags cannot come with Overwrite).
+      world.params.set(input.Name ?? '', { value: input.Value ?? '', type: input.Type ?? 'String', tags: input.Tags ?? world.params.get(input.Name ?? '')?.tags ?? [] });
       return { Version: 1 };
     }),
   );

@@ -2,6 +2,7 @@
 // each mutating call of a fresh provision. After each: what the account holds, that nothing is
 // undone from under a box that exists, and that running provision again converges.
 import { expect } from 'chai';
+import { SECRET_NAMES } from '../../../scripts/lib/aws/secrets.js';
 import { provision } from '../../../scripts/lib/provision/run.js';
 import { awsError, liveInstances, rejection, useFakeAws, type FakeAws, type World } from '../fakes/fake-aws.js';
 import { aConfig, depsFor } from './fixtures.js';
@@ -44,7 +45,7 @@ describe('provision, when AWS refuses a call', () => {
         const launched = liveInstances(world);
         if (launched.length > 0) {
           // A box exists: its role, profile, group and secrets stay whatever failed after the launch.
-          expect(kept(world), `after ${outcome?.name ?? 'success'}`).to.deep.equal({ role: true, profile: true, group: true, secrets: 8 });
+          expect(kept(world), `after ${outcome?.name ?? 'success'}`).to.deep.equal({ role: true, profile: true, group: true, secrets: SECRET_NAMES.length });
         } else {
           // No box: the run undid what it made (the bucket and the source archive stay by design).
           expect(outcome, 'a run that launched nothing failed').to.be.instanceOf(Error);
@@ -61,7 +62,7 @@ describe('provision, when AWS refuses a call', () => {
         const again = await provision(aConfig(), depsFor(fake, { runId: 'again000' }));
         expect(again.waited).to.equal(true);
         expect(liveInstances(world)).to.have.length(1);
-        expect(kept(world)).to.deep.equal({ role: true, profile: true, group: true, secrets: 8 });
+        expect(kept(world)).to.deep.equal({ role: true, profile: true, group: true, secrets: SECRET_NAMES.length });
         expect(world.schedules.size, 'one expiry schedule').to.equal(1);
       });
     }

@@ -1,5 +1,6 @@
 // Every call of a fresh provision that changes the account, in order: the crash and error
 // matrices inject their fault at each one (by occurrence), so a new call joins them by being listed here.
+import { SECRET_NAMES } from '../../../scripts/lib/aws/secrets.js';
 
 /** Commands that change something, by the names the fake account logs. */
 export const MUTATING = /^(Create|Put|Delete|Run|Terminate|Authorize|Revoke|Add|Remove|Send|Attach|Detach|Modify)/;
@@ -23,7 +24,7 @@ export const PROVISION_MUTATIONS = [
   'PutRolePolicy',
   'CreateInstanceProfile',
   'AddRoleToInstanceProfile',
-  ...Array.from({ length: 8 }, () => 'PutParameter'), // the secrets
+  ...SECRET_NAMES.map(() => 'PutParameter'), // the secrets
   'CreateSecurityGroup',
   'AuthorizeSecurityGroupIngress',
   ...Array.from({ length: 4 }, () => 'RunInstances'), // refused until the profile reaches EC2 (12 s, retried every 5 s)

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { SECRET_NAMES } from '../../../scripts/lib/aws/secrets.js';
 import type { ObservedEnvironment } from '../../../scripts/lib/aws/environment.js';
 import { planProvision } from '../../../scripts/lib/provision/plan.js';
 import { anInstance, everything, nothing } from '../fakes/observed.js';
@@ -10,7 +11,7 @@ describe('provision plan', () => {
     const seen = { ...nothing(), parameters: ['/pillbox/dev/secrets/POSTGRES_PASSWORD'] };
     const secrets = planProvision(intent, seen).find((s) => s.resource === 'secrets');
     expect(secrets?.action).to.equal('create');
-    expect(secrets?.detail).to.match(/^7 new SecureString \(APP_DB_PASSWORD, .*\); 1 kept$/);
+    expect(secrets?.detail).to.match(new RegExp(`^${SECRET_NAMES.length - 1} new SecureString \\(APP_DB_PASSWORD, .*\\); 1 kept$`));
   });
 
   it('replaces a stopped instance and keeps a running one unless --replace', () => {

@@ -111,6 +111,7 @@ describe('provision', () => {
       await provision(aConfig(), depsFor(fake));
       const puts = fake.mocks.ssm.commandCalls(PutParameterCommand).map((c) => c.args[0].input).filter((i) => i.Name?.includes('/secrets/'));
       expect(puts).to.have.length(SECRET_NAMES.length);
+      expect(puts.map((p) => p.Name), "the app's write password among them").to.include('/pillbox/dev/secrets/WRITE_PASSWORD');
       for (const p of puts) {
         expect(p.Type).to.equal('SecureString');
         expect(p.Overwrite).to.equal(undefined);

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { SECRET_NAMES } from '../../../scripts/lib/aws/secrets.js';
 import { formatStep } from '../../../scripts/lib/core/step.js';
 import { planTeardown } from '../../../scripts/lib/teardown/plan.js';
 import { everything, nothing } from '../fakes/observed.js';
@@ -10,7 +11,7 @@ describe('teardown plan', () => {
       '- delete  security-group   pillbox-dev (sg-1)',
       '- delete  instance-profile pillbox-dev-instance',
       '- delete  role             pillbox-dev-instance  (and inline pillbox-dev-instance)',
-      '- delete  secrets          /pillbox/dev/  (8 parameter(s))',
+      `- delete  secrets          /pillbox/dev/  (${SECRET_NAMES.length} parameter(s))`,
     ]);
     expect(planTeardown(nothing())).to.deep.equal([]);
   });

@@ -3,6 +3,7 @@ import * as ec2 from '@aws-sdk/client-ec2';
 import { DeleteConflictException } from '@aws-sdk/client-iam';
 import { DeleteParametersCommand } from '@aws-sdk/client-ssm';
 import { bucketName, sourcePrefix } from '../../../scripts/lib/aws/bucket-keys.js';
+import { SECRET_NAMES } from '../../../scripts/lib/aws/secrets.js';
 import { provision } from '../../../scripts/lib/provision/run.js';
 import { findExpiredEnvironments, sweepFailure, teardownEnvironment, teardownExpired } from '../../../scripts/lib/teardown/run.js';
 import { teardownRows } from '../../../scripts/lib/teardown/summary.js';
@@ -45,7 +46,7 @@ describe('teardown', () => {
     const result = await teardownEnvironment('dev', teardownDeps(fake));
     expectEmpty(world);
     expect(result.removed.map((s) => s.resource)).to.deep.equal(['instance', 'security-group', 'instance-profile', 'role', 'secrets', 'source']);
-    expect(result.removed.find((s) => s.resource === 'secrets')?.detail).to.equal('8 parameter(s)');
+    expect(result.removed.find((s) => s.resource === 'secrets')?.detail).to.equal(`${SECRET_NAMES.length} parameter(s)`);
   });
 
   it('releases the Elastic IP of an environment with a domain once its instance is terminated', async () => {
@@ -203,7 +204,7 @@ describe('teardown', () => {
     expect([...world.roles.keys()]).to.deep.equal(['pillbox-dev-2-instance', 'pillbox-dev-2-scheduler']);
     expect([...world.schedules.keys()]).to.have.length(1);
     expect([...world.schedules.keys()][0]).to.match(/^pillbox-dev-2-expiry-i-/);
-    expect([...world.params.keys()]).to.have.length(8);
+    expect([...world.params.keys()]).to.have.length(SECRET_NAMES.length);
     expect([...world.params.keys()].every((k) => k.startsWith('/pillbox/dev-2/'))).to.equal(true);
   });
 
