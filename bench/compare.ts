@@ -21,7 +21,7 @@ interface Variant {
 }
 
 /** `label:VAR=value,VAR=value`; a bare label runs the app as it is. */
-export function parseVariant(spec: string, apmUrl: string): Variant {
+function parseVariant(spec: string, apmUrl: string): Variant {
   const [label = spec, assignments = ''] = spec.split(/:(.*)/s);
   const env = Object.fromEntries(
     assignments.split(',').filter(Boolean).map((a) => {

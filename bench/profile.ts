@@ -1,5 +1,6 @@
 // `npx tsx bench/profile.ts list|create [VAR=value ...]`: one pillbox worker under wrk load with
-// --cpu-prof, then where its CPU went: self time by package and the heaviest functions.
+// --cpu-prof, then where its CPU went during the measured load: self time by package and the heaviest
+// functions, then per package with the runtime work it called (PROFILE_PACKAGE's functions listed).
 // Look here before optimising: a guess about what is slow is usually wrong.
 import { mkdtemp, readFile, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -49,6 +50,7 @@ function summarise(profile: CpuProfile, window: { fromUs: number; toUs: number; 
   });
   const total = [...selfUs.values()].reduce((a, b) => a + b, 0);
   const busy = total - [...selfUs].filter(([id]) => byId.get(id)!.callFrame.functionName === '(idle)').reduce((a, [, us]) => a + us, 0);
+  const line = (k: string, us: number) => `${((us / busy) * 100).toFixed(1).padStart(5)}%  ${(us / window.requests).toFixed(1).padStart(6)} µs/req  ${k}`;
   const group = (key: (n: ProfileNode) => string) => {
     const sums = new Map<string, number>();
     for (const [id, us] of selfUs) {
@@ -56,10 +58,7 @@ function summarise(profile: CpuProfile, window: { fromUs: number; toUs: number; 
       if (node.callFrame.functionName === '(idle)') continue;
       sums.set(key(node), (sums.get(key(node)) ?? 0) + us);
     }
-    return [...sums]
-      .sort((a, b) => b[1] - a[1])
-      .slice(0, top)
-      .map(([k, us]) => `${((us / busy) * 100).toFixed(1).padStart(5)}%  ${(us / window.requests).toFixed(1).padStart(6)} µs/req  ${k}`);
+    return [...sums].sort((a, b) => b[1] - a[1]).slice(0, top).map(([k, us]) => line(k, us));
   };
   // Charged: node internals and natives counted to the nearest package frame that called them, so a
   // package's cost includes the Buffer, timers and events work it asks for (GC has no stack: left out).
@@ -82,11 +81,9 @@ function summarise(profile: CpuProfile, window: { fromUs: number; toUs: number; 
       break;
     }
   }
-  const line = (k: string, us: number) => `${((us / busy) * 100).toFixed(1).padStart(5)}%  ${(us / window.requests).toFixed(1).padStart(6)} µs/req  ${k}`;
   const ranked = (m: Map<string, number>) => [...m].filter(([k]) => k !== '(idle)').sort((a, b) => b[1] - a[1]).slice(0, top).map(([k, us]) => line(k, us));
-  const under = [...ranked(charged), '', `${pkg}, by function`, ...ranked(chargedFunctions)];
   return {
-    under,
+    charged: [...ranked(charged), '', `${pkg}, by function`, ...ranked(chargedFunctions)],
     busyShare: busy / total,
     packages: group((n) => owner(n.callFrame.url, n.callFrame.functionName)),
     functions: group((n) => `${n.callFrame.functionName || '(anonymous)'} ${owner(n.callFrame.url, n.callFrame.functionName)}:${n.callFrame.lineNumber + 1}`),
@@ -127,8 +124,8 @@ async function main(): Promise<void> {
     // The worker's profile is the larger of the two (the primary idles).
     const files = await Promise.all((await readdir(dir)).map(async (f) => (await readFile(join(dir, f), 'utf8'))));
     const worker = files.sort((a, b) => b.length - a.length)[0]!;
-    const { busyShare, packages, functions, under } = summarise(JSON.parse(worker) as CpuProfile, { fromUs, toUs, requests: result.requests });
-    console.log(`worker busy ${(busyShare * 100).toFixed(0)}% of the time; self time of the busy part while under measured load (share, and µs per request):\n\nby package\n${packages.join('\n')}\n\nby function\n${functions.join('\n')}\n\nby package, with the node internals and natives each package called\n${under.join('\n')}`);
+    const { busyShare, packages, functions, charged } = summarise(JSON.parse(worker) as CpuProfile, { fromUs, toUs, requests: result.requests });
+    console.log(`worker busy ${(busyShare * 100).toFixed(0)}% of the time; self time of the busy part while under measured load (share, and µs per request):\n\nby package\n${packages.join('\n')}\n\nby function\n${functions.join('\n')}\n\nby package, with the node internals and natives each package called\n${charged.join('\n')}`);
   } finally {
     await capture.close();
     await stopPostgres();
