@@ -10,27 +10,11 @@ import { startApmCapture } from '../tests/support/apm-capture.js';
 import { startAppProcess, type AppProcess } from '../tests/support/app-process.js';
 import { freshDatabase, stopPostgres } from '../tests/support/postgres.js';
 import { cpuSeconds } from './process-tree.js';
+import { parseVariant, type Variant } from './variant.js';
 import { runWrk } from './wrk.js';
 
 const ROUNDS = Number(process.env.COMPARE_ROUNDS ?? 4);
 const DURATION_S = Number(process.env.COMPARE_DURATION_S ?? 4);
-
-interface Variant {
-  label: string;
-  env: Record<string, string>;
-}
-
-/** `label:VAR=value,VAR=value`; a bare label runs the app as it is. */
-function parseVariant(spec: string, apmUrl: string): Variant {
-  const [label = spec, assignments = ''] = spec.split(/:(.*)/s);
-  const env = Object.fromEntries(
-    assignments.split(',').filter(Boolean).map((a) => {
-      const [name, value = ''] = a.split(/=(.*)/s);
-      return [name!, value.replace('$APM', apmUrl)];
-    }),
-  );
-  return { label, env };
-}
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
