@@ -1,5 +1,6 @@
 // `npx tsx bench/profile.ts list|create [VAR=value ...]`: one pillbox worker under wrk load with
-// --cpu-prof, then where its CPU went: self time by package and the heaviest functions.
+// --cpu-prof, then where its CPU went during the measured load: self time by package and the heaviest
+// functions, then per package with the runtime work it called (PROFILE_PACKAGE's functions listed).
 // Look here before optimising: a guess about what is slow is usually wrong.
 import { mkdtemp, readFile, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -20,9 +21,13 @@ interface ProfileNode {
 }
 interface CpuProfile {
   nodes: ProfileNode[];
+  startTime: number;
   samples: number[];
   timeDeltas: number[];
 }
+
+/** Both V8's profile timestamps and process.hrtime read CLOCK_MONOTONIC, in µs and ns. */
+const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
 
 /** The package a frame belongs to (`express`, `@elastic/ecs-pino-format`), `app`, `node:` internals, or V8's own. */
 function owner(url: string, name: string): string {
@@ -33,12 +38,19 @@ function owner(url: string, name: string): string {
   return url.includes('/app/dist/') ? 'app' : url;
 }
 
-function summarise(profile: CpuProfile, top = Number(process.env.PROFILE_TOP ?? 25)) {
+/** Self time of the samples taken between `fromUs` and `toUs` only: start-up and shutdown are left out. */
+function summarise(profile: CpuProfile, window: { fromUs: number; toUs: number; requests: number }, top = Number(process.env.PROFILE_TOP ?? 25)) {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const selfUs = new Map<number, number>();
-  profile.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+  let at = profile.startTime;
+  profile.samples.forEach((id, i) => {
+    const delta = profile.timeDeltas[i] ?? 0;
+    at += delta;
+    if (at >= window.fromUs && at <= window.toUs) selfUs.set(id, (selfUs.get(id) ?? 0) + delta);
+  });
   const total = [...selfUs.values()].reduce((a, b) => a + b, 0);
   const busy = total - [...selfUs].filter(([id]) => byId.get(id)!.callFrame.functionName === '(idle)').reduce((a, [, us]) => a + us, 0);
+  const line = (k: string, us: number) => `${((us / busy) * 100).toFixed(1).padStart(5)}%  ${(us / window.requests).toFixed(1).padStart(6)} µs/req  ${k}`;
   const group = (key: (n: ProfileNode) => string) => {
     const sums = new Map<string, number>();
     for (const [id, us] of selfUs) {
@@ -46,9 +58,32 @@ function summarise(profile: CpuProfile, top = Number(process.env.PROFILE_TOP ?? 
       if (node.callFrame.functionName === '(idle)') continue;
       sums.set(key(node), (sums.get(key(node)) ?? 0) + us);
     }
-    return [...sums].sort((a, b) => b[1] - a[1]).slice(0, top).map(([k, us]) => `${((us / busy) * 100).toFixed(1).padStart(5)}%  ${k}`);
+    return [...sums].sort((a, b) => b[1] - a[1]).slice(0, top).map(([k, us]) => line(k, us));
   };
+  // Charged: node internals and natives counted to the nearest package frame that called them, so a
+  // package's cost includes the Buffer, timers and events work it asks for (GC has no stack: left out).
+  const parent = new Map<number, number>();
+  for (const n of profile.nodes) for (const child of n.children ?? []) parent.set(child, n.id);
+  const isRuntime = (o: string) => o === '(native)' || o.startsWith('node');
+  const charged = new Map<string, number>();
+  const chargedFunctions = new Map<string, number>();
+  const pkg = process.env.PROFILE_PACKAGE ?? 'elastic-apm-node';
+  for (const [id, us] of selfUs) {
+    for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
+      const frame = byId.get(at)!.callFrame;
+      const o = owner(frame.url, frame.functionName);
+      if (isRuntime(o) && parent.get(at) !== undefined) continue;
+      charged.set(o, (charged.get(o) ?? 0) + us);
+      if (o === pkg) {
+        const key = `${frame.functionName || '(anonymous)'} ${frame.url.replace(/.*node_modules\//, '')}:${frame.lineNumber + 1}`;
+        chargedFunctions.set(key, (chargedFunctions.get(key) ?? 0) + us);
+      }
+      break;
+    }
+  }
+  const ranked = (m: Map<string, number>) => [...m].filter(([k]) => k !== '(idle)').sort((a, b) => b[1] - a[1]).slice(0, top).map(([k, us]) => line(k, us));
   return {
+    charged: [...ranked(charged), '', `${pkg}, by function`, ...ranked(chargedFunctions)],
     busyShare: busy / total,
     packages: group((n) => owner(n.callFrame.url, n.callFrame.functionName)),
     functions: group((n) => `${n.callFrame.functionName || '(anonymous)'} ${owner(n.callFrame.url, n.callFrame.functionName)}:${n.callFrame.lineNumber + 1}`),
@@ -80,15 +115,17 @@ async function main(): Promise<void> {
     await runWrk({ ...load, durationS: 2 });
     const workerPid = Number((await readFile(`/proc/${app.child.pid}/task/${app.child.pid}/children`, 'utf8')).trim().split(/\s+/)[0]);
     const before = await cpuSeconds(workerPid);
+    const fromUs = monotonicUs();
     const result = await runWrk({ ...load, durationS: 10 });
+    const toUs = monotonicUs();
     const cpuPerRequestUs = ((await cpuSeconds(workerPid)) - before) / result.requests * 1e6;
     await app.stop();
     console.log(`${endpoint} with ${JSON.stringify(extraEnv)}: ${Math.round(result.rps)} req/s on one worker, ${cpuPerRequestUs.toFixed(0)} µs of worker CPU per request (all threads)`);
     // The worker's profile is the larger of the two (the primary idles).
     const files = await Promise.all((await readdir(dir)).map(async (f) => (await readFile(join(dir, f), 'utf8'))));
     const worker = files.sort((a, b) => b.length - a.length)[0]!;
-    const { busyShare, packages, functions } = summarise(JSON.parse(worker) as CpuProfile);
-    console.log(`worker busy ${(busyShare * 100).toFixed(0)}% of the time; self time of the busy part:\n\nby package\n${packages.join('\n')}\n\nby function\n${functions.join('\n')}`);
+    const { busyShare, packages, functions, charged } = summarise(JSON.parse(worker) as CpuProfile, { fromUs, toUs, requests: result.requests });
+    console.log(`worker busy ${(busyShare * 100).toFixed(0)}% of the time; self time of the busy part while under measured load (share, and µs per request):\n\nby package\n${packages.join('\n')}\n\nby function\n${functions.join('\n')}\n\nby package, with the node internals and natives each package called\n${charged.join('\n')}`);
   } finally {
     await capture.close();
     await stopPostgres();

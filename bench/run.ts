@@ -134,7 +134,7 @@ function combine(rounds: Measurement[]): Measurement {
 
 const fixed = (n: number, digits = 0) => n.toFixed(digits);
 
-function report(results: Map<string, Measurement>, labels: { bare: string; app: string; apm: string; sampled: string }): void {
+function report(results: Map<string, Measurement>, labels: { bare: string; app: string; apm: string; unsampled: string }): void {
   console.log(
     `\n| target | list req/s | create req/s | list p99 ms | create p99 ms | list CPU µs/req | create CPU µs/req | failed | peak PSS MiB | peak RSS MiB |`,
   );
@@ -147,7 +147,7 @@ function report(results: Map<string, Measurement>, labels: { bare: string; app: 
   }
   const get = (label: string) => results.get(label);
   const checks: Array<[string, string, boolean]> = [];
-  const [bareRun, app, apm, sampled] = [get(labels.bare), get(labels.app), get(labels.apm), get(labels.sampled)];
+  const [bareRun, app, apm, unsampled] = [get(labels.bare), get(labels.app), get(labels.apm), get(labels.unsampled)];
   for (const name of Object.keys(ENDPOINTS) as Endpoint[]) {
     if (bareRun && app) {
       const ratio = app.load[name].rps / bareRun.load[name].rps;
@@ -155,10 +155,11 @@ function report(results: Map<string, Measurement>, labels: { bare: string; app: 
       const p99 = app.load[name].p99Ms / bareRun.load[name].p99Ms;
       checks.push([`${name} p99: pillbox ≤ 2× bare`, `${p99.toFixed(2)}× (${fixed(app.load[name].p99Ms, 1)} vs ${fixed(bareRun.load[name].p99Ms, 1)} ms)`, p99 <= 2]);
     }
-    for (const [run, limit, what] of [[apm, 0.25, 'APM default'], [sampled, 0.1, 'APM sample rate 0.1']] as const) {
+    for (const [run, limit, what] of [[unsampled, 0.1, 'APM, nothing sampled'], [apm, 0.25, 'APM, default sampling']] as const) {
       if (!run || !app) continue;
       const cost = 1 - run.load[name].rps / app.load[name].rps;
-      checks.push([`${name}: ${what} costs ≤ ${limit * 100}%`, `${(cost * 100).toFixed(0)}%`, cost <= limit]);
+      const cpu = run.load[name].cpuUsPerRequest / app.load[name].cpuUsPerRequest - 1;
+      checks.push([`${name}: ${what} loses ≤ ${limit * 100}% of throughput`, `${(cost * 100).toFixed(0)}% (CPU per request +${(cpu * 100).toFixed(0)}%)`, cost <= limit]);
     }
   }
   for (const [label, m] of results) {
@@ -166,8 +167,10 @@ function report(results: Map<string, Measurement>, labels: { bare: string; app: 
     const budget = CONTAINER_LIMIT_MIB * 0.9;
     checks.push([`${label}: peak PSS ≤ 90% of ${CONTAINER_LIMIT_MIB} MiB`, `${fixed(m.memory.pssMiB)} MiB (${m.memory.processes} processes)`, m.memory.pssMiB <= budget]);
   }
-  console.log(`\n| check | result | met |\n|---|---|---|`);
-  for (const [what, value, ok] of checks) console.log(`| ${what} | ${value} | ${ok ? 'yes' : 'NO'} |`);
+  console.log(`\n| target | measured | met |\n|---|---|---|`);
+  for (const [what, value, ok] of checks) console.log(`| ${what} | ${value} | ${ok ? 'PASS' : 'FAIL'} |`);
+  const failed = checks.filter(([, , ok]) => !ok).length;
+  console.log(`\n${failed ? `${failed} of ${checks.length} targets FAILED` : `all ${checks.length} targets met`} (ratios from this one run; the machine's load moves them)`);
 }
 
 async function main(): Promise<void> {
@@ -176,12 +179,12 @@ async function main(): Promise<void> {
     const databaseUrl = await freshDatabase('bench');
     await seed(databaseUrl);
     const apm = { ELASTIC_APM_SERVER_URL: capture.url };
-    const labels = { bare: bare.label, app: 'pillbox', apm: 'pillbox + APM (default)', sampled: 'pillbox + APM (sample rate 0.1)' };
+    const labels = { bare: bare.label, app: 'pillbox', apm: 'pillbox + APM (default)', unsampled: 'pillbox + APM (sample rate 0)' };
     const targets = [
       bare,
       pillbox(labels.app),
       pillbox(labels.apm, apm),
-      pillbox(labels.sampled, { ...apm, ELASTIC_APM_TRANSACTION_SAMPLE_RATE: '0.1' }),
+      pillbox(labels.unsampled, { ...apm, ELASTIC_APM_TRANSACTION_SAMPLE_RATE: '0' }),
     ].filter((t) => !process.env.BENCH_ONLY || process.env.BENCH_ONLY.split('|').some((o) => t.label === o));
     process.stderr.write(
       `seeded ${SEED_ROWS} rows; wrk -t${THREADS} -c${CONNECTIONS}, ${DURATION_S} s per endpoint after ${WARM_UP_S} s of warm-up, ${ROUNDS} round(s), ${WORKERS} workers each\n`,

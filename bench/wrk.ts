@@ -44,7 +44,7 @@ export function parseWrk(output: string): LoadResult {
     return match;
   };
   const latency = (percentile: string) => {
-    const [, value, unit] = number(new RegExp(`^\\s+${percentile}%\\s+([\\d.]+)(us|ms|s)$`, 'm'));
+    const [, value, unit] = number(new RegExp(`^\\s+${percentile}%\\s+([\\d.]+)(us|ms|s)\\s*$`, 'm'));
     return Number(value) * UNIT_MS[unit!]!;
   };
   const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(output);

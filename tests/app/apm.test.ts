@@ -64,6 +64,23 @@ describe('APM', function () {
     expect(traced?.['trace.id'], 'request log carries the trace id').to.be.a('string');
   });
 
+  it('builds no transactions when nothing is sampled, yet still reports to APM Server', async () => {
+    capture = await startApmCapture();
+    app = await startAppProcess({
+      DATABASE_URL: await freshDatabase('apm0'),
+      WEB_CONCURRENCY: '1',
+      ELASTIC_APM_SERVER_URL: capture.url,
+      ELASTIC_APM_API_REQUEST_TIME: '1s',
+      ELASTIC_APM_TRANSACTION_SAMPLE_RATE: '0',
+    });
+    for (let i = 0; i < 5; i++) expect((await fetch(`${app.url}/api/medications`)).status).to.equal(200);
+    await until(() => capture!.events.find((e) => e.metadata), 'the agent to connect');
+    const line = await until(() => app!.logs.find((l) => l.message === 'GET /api/medications 200'), 'the request log line');
+    // An unsampled transaction would have put its trace id on the line.
+    expect(line['trace.id']).to.equal(undefined);
+    expect(capture.transactions()).to.deep.equal([]);
+  });
+
   it('sends nothing, not even to the default localhost:8200, when ELASTIC_APM_SERVER_URL is unset', async () => {
     capture = await startApmCapture(8200);
     app = await startAppProcess({ DATABASE_URL: await freshDatabase('noapm'), WEB_CONCURRENCY: '1', ELASTIC_APM_API_REQUEST_TIME: '1s' });

@@ -1,11 +1,12 @@
 /** Keyset position after the last row of a page: (createdAt, id), newest first. */
 export interface Cursor {
-  createdAt: Date;
+  /** ISO 8601, as the row carries it. */
+  createdAt: string;
   id: number;
 }
 
 export function encodeCursor(cursor: Cursor): string {
-  return Buffer.from(JSON.stringify([cursor.createdAt.toISOString(), cursor.id])).toString('base64url');
+  return Buffer.from(JSON.stringify([cursor.createdAt, cursor.id])).toString('base64url');
 }
 
 /** Returns null for anything that is not a cursor this service issued. */
@@ -17,7 +18,7 @@ export function decodeCursor(raw: string): Cursor | null {
     const [iso, id] = value as [unknown, unknown];
     if (typeof iso !== 'string' || !Number.isSafeInteger(id) || (id as number) < 1) return null;
     const createdAt = new Date(iso);
-    return Number.isNaN(createdAt.getTime()) ? null : { createdAt, id: id as number };
+    return Number.isNaN(createdAt.getTime()) ? null : { createdAt: createdAt.toISOString(), id: id as number };
   } catch {
     return null;
   }

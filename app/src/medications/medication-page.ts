@@ -33,7 +33,7 @@ function options(all: readonly string[], selected: string | undefined, placehold
 }
 
 function row(m: Medication): string {
-  return `<tr><td>${h(m.name)}</td><td>${h(m.strength)} ${h(m.unit)}</td><td>${h(m.form)}</td><td>${h(m.notes)}</td><td><time datetime="${h(m.createdAt.toISOString())}">${h(m.createdAt.toISOString().slice(0, 16).replace('T', ' '))}</time></td></tr>`;
+  return `<tr><td>${h(m.name)}</td><td>${h(m.strength)} ${h(m.unit)}</td><td>${h(m.form)}</td><td>${h(m.notes)}</td><td><time datetime="${h(m.createdAt)}">${h(m.createdAt.slice(0, 16).replace('T', ' '))}</time></td></tr>`;
 }
 
 function form(values: FormValues, errors: FieldError[]): string {

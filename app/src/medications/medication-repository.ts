@@ -1,4 +1,5 @@
 import type { Sequelize } from 'sequelize';
+import { isoTimestampTypes } from '../db/iso-timestamps';
 import { pooledQuery } from '../db/pooled-query';
 import { type Cursor, encodeCursor } from './cursor';
 import type { Medication } from './medication';
@@ -23,11 +24,14 @@ const likePattern = (q: string) => `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
 // NUMERIC arrives as a string; strength is validated to 12 digits with 4 decimals, which a double holds exactly.
 const fromRow = (row: Medication): Medication => ({ ...row, strength: Number(row.strength) });
-const toMedication = (m: MedicationModel): Medication => fromRow(m.get({ plain: true }) as Medication);
+const toMedication = (m: MedicationModel): Medication => {
+  const row = m.get({ plain: true }) as Omit<Medication, 'createdAt' | 'updatedAt'> & { createdAt: Date; updatedAt: Date };
+  return fromRow({ ...row, createdAt: row.createdAt.toISOString(), updatedAt: row.updatedAt.toISOString() });
+};
 
 /**
  * The list and create paths are the hot ones: one prepared statement each on a connection from
- * Sequelize's pool, no model instances. Reads and writes of single rows go through the model.
+ * Sequelize's pool, no model instances, timestamps kept as the ISO strings the API returns. Reads and writes of single rows go through the model.
  */
 export class MedicationRepository {
   private readonly model: typeof MedicationModel;
@@ -54,7 +58,7 @@ export class MedicationRepository {
       ` ORDER BY created_at DESC, id DESC LIMIT $${bind.length}`;
     // Four shapes of this statement exist (with/without q, with/without cursor); each is prepared once per connection.
     const name = `medications-list${q ? '-q' : ''}${cursor ? '-cursor' : ''}`;
-    const rows = await pooledQuery<Medication>(this.sequelize, { name, text, values: bind });
+    const rows = await pooledQuery<Medication>(this.sequelize, { name, text, values: bind, types: isoTimestampTypes });
     const items = rows.slice(0, limit).map(fromRow);
     const last = items[items.length - 1];
     return { items, nextCursor: rows.length > limit && last ? encodeCursor(last) : null };
@@ -65,6 +69,7 @@ export class MedicationRepository {
       name: 'medications-create',
       text: `INSERT INTO medications (name, strength, unit, form, notes) VALUES ($1, $2, $3, $4, $5) RETURNING ${COLUMNS}`,
       values: [input.name, input.strength, input.unit, input.form, input.notes],
+      types: isoTimestampTypes,
     });
     return fromRow(rows[0]!);
   }

@@ -6,8 +6,9 @@ export interface Medication {
   unit: Unit;
   form: Form;
   notes: string | null;
-  createdAt: Date;
-  updatedAt: Date;
+  /** ISO 8601, UTC, milliseconds: `2026-12-07T20:19:47.496Z`. */
+  createdAt: string;
+  updatedAt: string;
 }
 
 export const UNITS = ['mg', 'mcg', 'g', 'mL', 'IU', '%'] as const;

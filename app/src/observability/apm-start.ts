@@ -9,6 +9,14 @@ import cluster from 'node:cluster';
  */
 export const apmAgentStarted = cluster.isWorker && Boolean(process.env.ELASTIC_APM_SERVER_URL);
 
+/**
+ * With a sample rate of 0 the agent would still build an unsampled transaction for every request,
+ * only for APM Server (8.0+) to drop it: that bookkeeping alone cost a quarter of the list's
+ * throughput (STEPS.md, monitoring). Then no transactions at all: errors and metrics are still sent.
+ */
+const rate = process.env.ELASTIC_APM_TRANSACTION_SAMPLE_RATE?.trim();
+export const nothingSampled = rate !== undefined && rate !== '' && Number(rate) === 0;
+
 if (apmAgentStarted) {
   // A synchronous require: an import() would start the agent after main.js has loaded http and express.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -26,6 +34,7 @@ if (apmAgentStarted) {
     breakdownMetrics: false,
     // Heartbeat polls these every few seconds: a trace of each poll is noise, and work for nothing.
     transactionIgnoreUrls: ['/healthz', '/readyz'],
+    instrumentIncomingHTTPRequests: !nothingSampled,
     // Loaded but never useful here: errors never reach finalhandler (the app's handlers answer
     // them all) and the app makes no fetch calls.
     disableInstrumentations: ['finalhandler', 'undici'],
