@@ -68,13 +68,14 @@ describe('request log', () => {
   });
 
   // Node 24.12 finishes the body parser's 400 on a socket the client already closed; later 24.x
-  // releases leave it unfinished. Both orders must read as an abort, whichever Node runs the suite.
+  // releases leave it unfinished. Both orders must read as an abort, whichever Node runs the suite;
+  // a body only left unread (the write password's 401 comes before parsing) keeps its status.
   for (const writableFinished of [true, false]) {
     it(`says "aborted" for a request whose body never arrived, with the response ${writableFinished ? '' : 'not '}finished`, () => {
       const lines: Record<string, unknown>[] = [];
       const sink = new Writable({ write: (chunk: Buffer, _enc, done) => (lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>), done()) });
       const logger = createLogger('info', { destination: sink as never });
-      const req = Object.assign(new EventEmitter(), { method: 'POST', originalUrl: '/api/medications', baseUrl: '', complete: false }) as unknown as Request;
+      const req = Object.assign(new EventEmitter(), { method: 'POST', originalUrl: '/api/medications', baseUrl: '', complete: false, readableAborted: true }) as unknown as Request;
       const res = Object.assign(new EventEmitter(), { statusCode: 400, writableFinished }) as unknown as Response;
       requestLog(logger)(req, res, () => undefined);
       res.emit('close');
@@ -84,4 +85,18 @@ describe('request log', () => {
       });
     });
   }
+
+  it('keeps the status of a response sent before a body it never read', () => {
+    const lines: Record<string, unknown>[] = [];
+    const sink = new Writable({ write: (chunk: Buffer, _enc, done) => (lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>), done()) });
+    const logger = createLogger('info', { destination: sink as never });
+    const req = Object.assign(new EventEmitter(), { method: 'POST', originalUrl: '/api/medications', baseUrl: '', complete: false, readableAborted: false }) as unknown as Request;
+    const res = Object.assign(new EventEmitter(), { statusCode: 401, writableFinished: true }) as unknown as Response;
+    requestLog(logger)(req, res, () => undefined);
+    res.emit('close');
+    logger.flush();
+    return new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+      expect(lines.map((l) => [l['log.level'], l.message])).to.deep.equal([['info', 'POST /api/medications 401']]);
+    });
+  });
 });

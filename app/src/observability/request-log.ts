@@ -36,8 +36,9 @@ function logLine(logger: Logger, req: Request, res: Response, started: number): 
   };
   // A client that hangs up first gets no status worth the name: say so instead. Either sign
   // counts: Node 24.12 reports a response written after the hang-up (the body parser's 400)
-  // as finished, later releases do not; an incomplete request reads the same on both.
-  const aborted = !res.writableFinished || !req.complete;
+  // as finished, later releases do not; a request cut off mid-body reads the same on both.
+  // A body merely left unread (a 401 sent before parsing) is not a hang-up.
+  const aborted = !res.writableFinished || req.readableAborted;
   const outcome = aborted ? 'aborted' : String(status);
   logger[aborted ? 'warn' : levelFor(status)](fields, `${req.method} ${routeOf(req, path)} ${outcome}`);
 }
