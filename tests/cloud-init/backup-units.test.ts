@@ -26,7 +26,7 @@ describe('the backup units', () => {
 
   function render(edit: (text: string) => string = (t) => t): string[] {
     const values = {
-      ...placeholders({ env: 'dev', region: 'eu-west-1', accountId: '123456789012', gitSha: 'a'.repeat(40), source: { key: 'k', sha256: 'b'.repeat(64) }, expiresAt: new Date('2026-11-22T06:30:00Z') }),
+      ...placeholders({ env: 'dev', region: 'eu-west-1', allowedCidr: '203.0.113.7/32', accountId: '123456789012', gitSha: 'a'.repeat(40), source: { key: 'k', sha256: 'b'.repeat(64) }, expiresAt: new Date('2026-11-22T06:30:00Z') }),
       BACKUP_BIN: join(dir, 'pillbox-backup'),
     };
     return UNITS.map(([file, unit]) => {

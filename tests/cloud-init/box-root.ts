@@ -12,6 +12,7 @@ import { renderUserData, type UserDataInput } from '../../scripts/lib/box/user-d
 export const anInput = (overrides: Partial<UserDataInput> = {}): UserDataInput => ({
   env: 'feature-login',
   region: 'eu-west-1',
+  allowedCidr: '203.0.113.7/32',
   accountId: '123456789012',
   gitSha: '3f2a1c0d9e8b7a6f5e4d3c2b1a0f9e8d7c6b5a49',
   source: { key: 'envs/feature-login/source/3f2a1c0d9e8b7a6f5e4d3c2b1a0f9e8d7c6b5a49.tar.gz', sha256: 'ab'.repeat(32) },

@@ -105,7 +105,7 @@ describe('provision: the allowed range', () => {
   it('shows the looked-up range in --plan, creating nothing', async () => {
     const { fn } = lookup('203.0.113.77');
     const plan = await provision(aConfig({ plan: true }), atTerminal(fn));
-    expect(plan.steps.find((s) => s.resource === 'ingress')).to.deep.include({ action: 'create', name: 'tcp 80, 443 from 203.0.113.77/32' });
+    expect(plan.steps.find((s) => s.resource === 'ingress')).to.deep.include({ action: 'create', name: 'tcp 80 from 0.0.0.0/0, tcp 443 from 203.0.113.77/32' });
     expect(world.log.filter((n) => MUTATING.test(n))).to.deep.equal([]);
   });
 });

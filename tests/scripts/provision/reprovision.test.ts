@@ -144,15 +144,14 @@ describe('re-provision of a running box', () => {
   });
 
   describe('allowed CIDR (in place)', () => {
-    it('revokes the old rule and authorizes the new range on the kept group, leaving the box alone', async () => {
+    it('revokes the old HTTPS rule and authorizes the new range on the kept group, leaving HTTP open to everyone', async () => {
       await running();
       const result = await again({ allowedCidr: '198.51.100.0/24' });
       expect(fake.mocks.ec2.commandCalls(ec2.RevokeSecurityGroupIngressCommand)).to.have.length(1);
-      expect(fake.mocks.ec2.commandCalls(ec2.AuthorizeSecurityGroupIngressCommand)[0]!.args[0].input.IpPermissions?.[0]?.IpRanges).to.deep.equal([
-        { CidrIp: '198.51.100.0/24', Description: 'pillbox edge' },
+      expect(fake.mocks.ec2.commandCalls(ec2.AuthorizeSecurityGroupIngressCommand)[0]!.args[0].input.IpPermissions).to.deep.equal([
+        { IpProtocol: 'tcp', FromPort: 443, ToPort: 443, IpRanges: [{ CidrIp: '198.51.100.0/24', Description: 'pillbox edge' }] },
       ]);
-      // 80 and 443, both from the new range.
-      expect(world.rules.map((r) => `${r.port} ${r.cidr}`)).to.deep.equal(['80 198.51.100.0/24', '443 198.51.100.0/24']);
+      expect(world.rules.map((r) => `${r.port} ${r.cidr}`)).to.deep.equal(['80 0.0.0.0/0', '443 198.51.100.0/24']);
       expect(result.steps.find((s) => s.resource === 'ingress')?.detail).to.equal('allowed CIDR 0.0.0.0/0 → 198.51.100.0/24, changes in place');
       expect(ec2Changes().filter((n) => !/^(Revoke|Authorize)/.test(n))).to.deep.equal([]);
       expect(result.allowedCidr).to.equal('198.51.100.0/24');
