@@ -2,8 +2,11 @@
 // what they write, which programs they call in which order, and what they leave behind
 // when a step fails.
 import { expect } from 'chai';
-import { BOOTSTRAP_LOG, BOOTSTRAP_STATUS, EDGE_SITE_BIN, EXPIRE_DROP_IN, FETCH_SECRETS_BIN, INSTALL_PLUGINS_BIN, SETTINGS_ENV, SOURCE_BIN, STANDARD_CREDITS_BIN, SYSTEMD_DIR } from '../../scripts/lib/box/layout.js';
+import { readdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { BOOTSTRAP_LOG, BOOTSTRAP_STATUS, EDGE_DATA_VOLUME, EDGE_ROUTE_PATH, EDGE_SITE_BIN, EXPIRE_DROP_IN, FETCH_SECRETS_BIN, INSTALL_PLUGINS_BIN, SETTINGS_ENV, SOURCE_BIN, STANDARD_CREDITS_BIN, SYSTEMD_DIR } from '../../scripts/lib/box/layout.js';
 import { parseBootstrapStatus } from '../../scripts/lib/box/bootstrap-status.js';
+import { aCertificateValidBetween, aLeafCertificate } from '../support/certificate.js';
 import { BoxRoot, fileIn, rendered, type CloudConfig } from './box-root.js';
 
 describe('boot scripts on a box', () => {
@@ -153,13 +156,66 @@ esac`;
     it('writes the domain when one is set, without asking the metadata service', () => {
       expect(site('PILLBOX_DOMAIN=app.example.com\n', 'exit 7').status).to.equal(0);
       expect(box.read(SETTINGS_ENV)).to.equal('PILLBOX_DOMAIN=app.example.com\nPILLBOX_SITE=app.example.com\n');
-      expect(box.loggedCalls()).to.deep.equal([]);
+      expect(box.loggedCalls().filter((c) => c.startsWith('curl'))).to.deep.equal([]);
     });
 
     it('fails naming the cause when the instance has no public IPv4', () => {
       const run = site('PILLBOX_DOMAIN=\n', 'case "$*" in *api/token) echo tok3n ;; *) exit 22 ;; esac');
       expect(run.status).to.equal(1);
       expect(run.stderr).to.match(/no public IPv4 address/);
+    });
+
+    describe("checking Caddy's storage", () => {
+      // Where Docker keeps the named volume; the stand-in answers `docker volume inspect` as the engine does.
+      const DATA = '/var/lib/docker/volumes/pillbox_caddy-data/_data';
+      const CERTS = `${DATA}/caddy/certificates/acme-v02.api.letsencrypt.org-directory/app.example.com`;
+      // Docker 25's `volume inspect` output, the local driver's fields.
+      const inspected = () =>
+        JSON.stringify([{ CreatedAt: '2026-12-01T10:00:00Z', Driver: 'local', Labels: { 'com.docker.compose.project': 'pillbox', 'com.docker.compose.volume': 'caddy-data' }, Mountpoint: box.path(DATA), Name: EDGE_DATA_VOLUME, Options: null, Scope: 'local' }], null, 4);
+      const withVolume = () => box.standIn('docker', `[ "$*" = "volume inspect ${EDGE_DATA_VOLUME}" ] || exit 1\ncat <<'EOF'\n${inspected()}\nEOF`);
+      const start = () => site('PILLBOX_DOMAIN=app.example.com\n', 'exit 7');
+      const certificate = (pem: string) => {
+        box.write(`${CERTS}/app.example.com.crt`, pem);
+        box.write(`${CERTS}/app.example.com.key`, 'key');
+      };
+
+      it('sets an expired certificate aside (nothing deleted) and says so in one line, so port 80 stops redirecting', () => {
+        withVolume();
+        certificate(aCertificateValidBetween('app.example.com', '20260101000000Z', '20260107000000Z'));
+        const run = start();
+        expect(run.status).to.equal(0);
+        expect(box.exists(`${CERTS}/app.example.com.crt`)).to.equal(false);
+        const aside = readdirSync(box.path(dirname(CERTS))).filter((n) => n.startsWith('app.example.com.expired-'));
+        expect(aside).to.have.length(1);
+        expect(box.read(`${dirname(CERTS)}/${aside[0]}/app.example.com.key`)).to.equal('key');
+        expect(run.stderr.trim().split('\n')).to.have.length(1);
+        expect(run.stderr).to.match(/^the certificate for app\.example\.com expired \(Jan  7 00:00:00 2026 GMT\): set aside as .*; port 80 answers 503 instead of redirecting until Caddy obtains a new one/);
+      });
+
+      it('leaves a certificate that is valid now in place, silently', () => {
+        withVolume();
+        certificate(aLeafCertificate('/CN=app.example.com', 5));
+        const run = start();
+        expect(run.status).to.equal(0);
+        expect(run.stderr).to.equal('');
+        expect(box.exists(`${CERTS}/app.example.com.crt`)).to.equal(true);
+      });
+
+      it('removes a route naming app-next, which no stack start runs, and says so in one line', () => {
+        withVolume();
+        box.write(`${DATA}/${EDGE_ROUTE_PATH}`, '');
+        const run = start();
+        expect(run.status).to.equal(0);
+        expect(box.exists(`${DATA}/${EDGE_ROUTE_PATH}`)).to.equal(false);
+        expect(run.stderr).to.equal('the edge route named app-next, which is not started with the stack (a deploy cut short): removed, traffic goes to app\n');
+      });
+
+      it('has nothing to check before the first start, when the volume does not exist yet', () => {
+        box.standIn('docker', 'echo "Error response from daemon: get pillbox_caddy-data: no such volume" >&2; exit 1');
+        const run = start();
+        expect(run.status).to.equal(0);
+        expect(box.read(SETTINGS_ENV)).to.equal('PILLBOX_DOMAIN=app.example.com\nPILLBOX_SITE=app.example.com\n');
+      });
     });
   });
 });

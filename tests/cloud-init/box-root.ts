@@ -1,7 +1,7 @@
 // A box's filesystem in a temporary folder, for running the rendered cloud-init scripts for
 // real: every path from layout.ts is moved under the folder, and the programs a script calls
 // (systemctl, aws, curl, ...) are stand-ins on PATH that log their arguments.
-import { execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -109,15 +109,10 @@ export class BoxRoot {
     return readFileSync(this.calls, 'utf8').split('\n').filter(Boolean);
   }
 
-  /** Runs a script with the stand-ins first on PATH; never throws on a non-zero exit. */
+  /** Runs a script with the stand-ins first on PATH; never throws on a non-zero exit. What it said on stderr is kept either way. */
   run(shell: string, script: string): Run {
-    try {
-      const stdout = execFileSync(shell, ['-c', script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PATH: `${this.bin}:${process.env.PATH}` } });
-      return { status: 0, stdout, stderr: '' };
-    } catch (err) {
-      const e = err as { status: number; stdout: string; stderr: string };
-      return { status: e.status, stdout: e.stdout, stderr: e.stderr };
-    }
+    const r = spawnSync(shell, ['-c', script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PATH: `${this.bin}:${process.env.PATH}` } });
+    return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
   }
 
   remove(): void {

@@ -25,6 +25,11 @@ export const BOOTSTRAP_LOG = '/var/log/pillbox-bootstrap.log';
 /** Must equal `name:` in compose/compose.yaml (a test checks): compose names images and containers after it. */
 export const COMPOSE_PROJECT = 'pillbox';
 
+/** Caddy's data volume (certificates, ACME account, the blue/green route file), as compose names it. */
+export const EDGE_DATA_VOLUME = `${COMPOSE_PROJECT}_caddy-data`;
+/** The blue/green route file, relative to Caddy's data directory: while it exists, app-next is the routed color. */
+export const EDGE_ROUTE_PATH = 'pillbox/route-app-next';
+
 export const SYSTEMD_DIR = '/etc/systemd/system';
 export const STACK_UNIT = 'pillbox.service';
 export const EXPIRE_SERVICE = 'pillbox-expire.service';
@@ -90,6 +95,8 @@ export const BOX_LAYOUT = {
   STANDARD_CREDITS_BIN,
   FETCH_SECRETS_BIN,
   EDGE_SITE_BIN,
+  EDGE_DATA_VOLUME,
+  EDGE_ROUTE_PATH,
   INSTALL_PLUGINS_BIN,
   SYSCTL_FILE,
 } as const satisfies Record<string, string>;

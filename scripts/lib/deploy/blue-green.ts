@@ -14,7 +14,8 @@
 // compose/caddy/Caddyfile, compose/compose.yaml and these constants must agree (tests check).
 
 import { composeArgv } from '../box/compose.js';
-import { APP_CONTAINER_PORT } from '../box/layout.js';
+import { basename, dirname } from 'node:path/posix';
+import { APP_CONTAINER_PORT, EDGE_ROUTE_PATH } from '../box/layout.js';
 
 export const APP_COLORS = ['app', 'app-next'] as const;
 export type AppColor = (typeof APP_COLORS)[number];
@@ -22,8 +23,8 @@ export type AppColor = (typeof APP_COLORS)[number];
 /** The compose service of the edge proxy. */
 export const EDGE_SERVICE = 'caddy';
 /** Where the route file lives inside the Caddy container ({$XDG_DATA_HOME}/pillbox; the image sets /data). */
-export const ROUTE_DIR = '/data/pillbox';
-export const ROUTE_FILE = 'route-app-next';
+export const ROUTE_DIR = `/data/${dirname(EDGE_ROUTE_PATH)}`;
+export const ROUTE_FILE = basename(EDGE_ROUTE_PATH);
 /** Caddy's admin API inside its container (the Caddyfile's `admin` setting in compose.yaml). */
 export const EDGE_ADMIN_URL = 'http://127.0.0.1:2019';
 /** The address Caddy dials for each color: a network alias that exists on the edge network only. */
