@@ -2,9 +2,10 @@
 // what they write, which programs they call in which order, and what they leave behind
 // when a step fails.
 import { expect } from 'chai';
-import { readdirSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, readdirSync, symlinkSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { BOOTSTRAP_LOG, BOOTSTRAP_STATUS, EDGE_DATA_VOLUME, EDGE_ROUTE_PATH, EDGE_SITE_BIN, EXPIRE_DROP_IN, FETCH_SECRETS_BIN, INSTALL_PLUGINS_BIN, SETTINGS_ENV, SOURCE_BIN, STANDARD_CREDITS_BIN, SYSTEMD_DIR } from '../../scripts/lib/box/layout.js';
+import { BOOTSTRAP_LOG, BOOTSTRAP_STATUS, BOX_DIR, COMMIT_FILE, EDGE_DATA_VOLUME, EDGE_ROUTE_PATH, EDGE_SITE_BIN, EXPIRE_DROP_IN, FETCH_SECRETS_BIN, INSTALL_PLUGINS_BIN, RELEASES_DIR, S3_BIN, SETTINGS_ENV, SOURCE_BIN, STANDARD_CREDITS_BIN, SYSTEMD_DIR } from '../../scripts/lib/box/layout.js';
 import { parseBootstrapStatus } from '../../scripts/lib/box/bootstrap-status.js';
 import { aCertificateValidBetween, aLeafCertificate } from '../support/certificate.js';
 import { BoxRoot, fileIn, rendered, type CloudConfig } from './box-root.js';
@@ -216,6 +217,45 @@ esac`;
         expect(run.status).to.equal(0);
         expect(box.read(SETTINGS_ENV)).to.equal('PILLBOX_DOMAIN=app.example.com\nPILLBOX_SITE=app.example.com\n');
       });
+    });
+  });
+
+  describe('fetching a release beside the active one', () => {
+    const [MOUNTED, ACTIVE, OLD, NEW] = ['a', 'b', 'c', 'd'].map((c) => c.repeat(40)) as [string, string, string, string];
+    const release = (sha: string) => `${RELEASES_DIR}/${sha}`;
+    let holder: ChildProcess | undefined;
+    afterEach(() => holder?.kill('SIGKILL'));
+
+    /** A process in its own mount namespace holding a bind mount of a file from `sha`, as a container does. */
+    async function holdMount(sha: string): Promise<boolean> {
+      const target = box.path('/mnt-target');
+      box.write('/mnt-target', '');
+      holder = spawn('unshare', ['-rm', 'sh', '-c', 'mount --bind "$1" "$2" && echo held && exec sleep 60', 'sh', box.path(`${release(sha)}/compose/caddy/Caddyfile`), target], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const said = await new Promise<string>((resolve) => {
+        holder!.stdout!.once('data', (c: Buffer) => resolve(c.toString()));
+        holder!.once('exit', () => resolve('exited'));
+      });
+      return said.startsWith('held');
+    }
+
+    it('removes old releases but keeps the active one and every one a container still mounts', async function () {
+      box.writeFiles(cfg);
+      for (const sha of [MOUNTED, ACTIVE, OLD]) {
+        box.write(`${release(sha)}/${COMMIT_FILE}`, `${sha}\n`);
+        box.write(`${release(sha)}/compose/caddy/Caddyfile`, `# ${sha}\n`);
+      }
+      mkdirSync(dirname(box.path(BOX_DIR)), { recursive: true });
+      symlinkSync(box.path(release(ACTIVE)), box.path(BOX_DIR));
+      if (!(await holdMount(MOUNTED))) this.skip(); // no user namespaces here: nothing can hold a mount
+      // The bucket: the archive of NEW, whatever key and digest are asked for.
+      box.program(S3_BIN, `mkdir -p "$4.d" && echo new >"$4.d/file" && tar -czf "$4" -C "$4.d" .`);
+      const run = box.run('sh', `sh '${box.path(SOURCE_BIN)}' fetch ${NEW} ${'0'.repeat(64)} envs/dev/source/${NEW}.tar.gz`);
+      expect(run.stderr).to.equal('');
+      expect(run.status).to.equal(0);
+      expect(box.exists(release(MOUNTED)), 'mounted by a running container').to.equal(true);
+      expect(box.exists(release(ACTIVE))).to.equal(true);
+      expect(box.exists(release(OLD))).to.equal(false);
+      expect(box.read(`${release(NEW)}/file`)).to.equal('new\n');
     });
   });
 });
