@@ -11,6 +11,7 @@ import { composeArgv } from '../box/compose.js';
 import { BOX_DIR, COMMIT_FILE, COMPOSE_PROJECT, RELEASES_DIR, ROLLBACK_COMMIT_FILE, SOURCE_BIN } from '../box/layout.js';
 import { SSM_MARGIN_SECONDS } from '../box/ssm-run.js';
 import { APP_COLORS, recoveryFor, SWAP, swapStepSeconds, type SwapStep } from './blue-green.js';
+import { infrastructureBudgetSeconds } from './infrastructure.js';
 
 export const APP_SERVICE = 'app';
 /** The name compose gives the image it builds for the app (the service has `build:` and no `image:`). */
@@ -40,7 +41,9 @@ export function deployBudgetSeconds(healthTimeoutSeconds: number, { backup }: { 
   const { quick, upload, fetch, build, drain } = STEP_TIMEOUTS;
   const swap = (steps: readonly SwapStep[]) => steps.map((s) => swapStepSeconds(s, { readySeconds: healthTimeoutSeconds, drainSeconds: drain }));
   const before = backup ? [BACKUP_TIMEOUT_SECONDS] : [];
-  const forward = [quick, quick, fetch, quick, quick, build, ...swap(SWAP)];
+  // After the swap: the releases compared, then the infrastructure steps (infrastructure.ts), all of them at worst.
+  const afterwards = [quick, infrastructureBudgetSeconds()];
+  const forward = [quick, quick, fetch, quick, quick, build, ...swap(SWAP), ...afterwards];
   const rollback = [quick, quick, quick, ...swap(recoveryFor('during'))];
   const onTheBox = [...before, ...forward, ...rollback].reduce((sum, seconds) => sum + seconds + SSM_MARGIN_SECONDS, 0);
   // The upload runs from the operator's machine, not through SSM: no margin.

@@ -7,6 +7,7 @@ import { errorSummary, OperatorError } from '../core/operator-error.js';
 import type { Progress } from '../core/progress.js';
 import { phaseOf, recoveryFor, swapPlan, type AppColor } from './blue-green.js';
 import { appLogsCommand, buildCommand, BUILT_APP_IMAGE, checkoutCommand, fetchCommand, keepRollbackCommand, observeCommand, parseObserved, ROLLBACK_TAG, STEP_TIMEOUTS, tagCommand, type Observed } from './plan.js';
+import { changedInputsCommand, infrastructureSteps, parseChangedInputs, planInfrastructure } from './infrastructure.js';
 import { lastLines, must, StepFailed } from './remote-step.js';
 import { routedColor, runSwap, SwapStepFailed } from './swap.js';
 
@@ -36,6 +37,8 @@ export async function deployApp(deps: DeployDeps, request: DeployRequest): Promi
   const result = await swapApp(deps, request);
   // After the box changed, and on "unchanged" too: a tag write that failed last time converges.
   await recordServed(deps, request.source.sha, 'Run the same deploy again: it finds the commit in place and retries the tag.');
+  // Once the new app serves and is recorded: a failure here leaves the app deployed and says how to finish.
+  if (result.status === 'deployed') await applyInfrastructure(deps, result.from, result.to);
   return result;
 }
 
@@ -106,6 +109,34 @@ async function swapApp({ run, progress, newId, beforeChange }: DeployDeps, { sou
     },
   );
   return { status: 'deployed', from: before.commit, to: sha, previousImage: before.imageId };
+}
+
+/** The infrastructure services whose configuration changed from `from` to `to`, applied once the new app serves (infrastructure.ts). */
+export async function applyInfrastructure({ run, progress }: Pick<DeployDeps, 'run' | 'progress'>, from: string, to: string): Promise<void> {
+  const failed = (what: string, err: unknown) =>
+    explain(
+      err,
+      `${short(to)} serves, but its infrastructure changes were not all applied (${what}).`,
+      `Open a shell (\`npm run session\`) and run \`sudo systemctl restart ${STACK_UNIT}\`: a full start applies every change; \`npm run logs\` shows what failed.`,
+    );
+  let changed: string[];
+  try {
+    changed = parseChangedInputs((await must(run, changedInputsCommand(from, to), STEP_TIMEOUTS.quick, 'comparing the releases')).stdout);
+  } catch (err) {
+    throw failed('comparing the releases', err);
+  }
+  const steps = infrastructureSteps(planInfrastructure(changed));
+  if (steps.length === 0) {
+    progress.note('No infrastructure configuration changed; only the app was replaced.');
+    return;
+  }
+  for (const s of steps) {
+    try {
+      await progress.step(s.what, () => must(run, s.argv, s.seconds, s.what));
+    } catch (err) {
+      throw failed(s.what, err);
+    }
+  }
 }
 
 export interface Switch {

@@ -24,7 +24,15 @@ function stepOf(line: string): string {
   if (line.endsWith(` sh ${OLD_IMAGE} pillbox-app:rollback ${OLD} /var/lib/pillbox/rollback.commit`)) return 'tag rollback';
   if (line === `docker image tag ${OLD_IMAGE} pillbox-app`) return 'restore image';
   if (line === `${COMPOSE} build app`) return 'build';
-  return swapStepOf(line, 120) ?? `?? ${line}`;
+  if (line.startsWith(`sh -c 'from=$1; to=$2; shift 2`) && line.includes(` sh /var/lib/pillbox/releases/${OLD} /var/lib/pillbox/releases/${NEW} compose/compose.yaml `)) return 'compare';
+  const swap = swapStepOf(line, 120);
+  if (swap) return swap;
+  if (line.startsWith(`${COMPOSE} build `)) return `build ${line.slice(COMPOSE.length + 7)}`;
+  if (line.startsWith(`${COMPOSE} up --detach --no-deps --force-recreate `)) return `recreate ${line.slice(`${COMPOSE} up --detach --no-deps --force-recreate `.length)}`;
+  if (line === `${COMPOSE} up --detach --wait --wait-timeout 600 postgres elasticsearch setup kibana kibana-setup apm-server heartbeat-setup heartbeat`) return 'converge backends';
+  if (line === `${COMPOSE} up --detach --wait --no-deps caddy`) return 'converge edge';
+  if (line === `sh -c 'file=$1; shift; "$@" <"$file"' sh /opt/pillbox/compose/caddy/Caddyfile ${COMPOSE} exec -T caddy caddy reload --config - --adapter caddyfile`) return 'reload edge';
+  return `?? ${line}`;
 }
 
 type Faults = Partial<Record<string, Reply | Reply[]>>;
@@ -77,9 +85,41 @@ describe('deploy', () => {
   it('fetches, builds, then swaps the app blue/green behind the edge, in that order', async () => {
     const { result, steps, error, routed } = await deploy();
     expect(error).to.equal(undefined);
-    expect(steps).to.deep.equal(['observe', 'route?', 'fetch', 'tag rollback', 'checkout new', 'build', ...SWAP_STEPS]);
+    expect(steps).to.deep.equal(['observe', 'route?', 'fetch', 'tag rollback', 'checkout new', 'build', ...SWAP_STEPS, 'compare']);
     expect(result).to.deep.equal({ status: 'deployed', from: OLD, to: NEW, previousImage: OLD_IMAGE });
     expect(routed()).to.equal('app');
+  });
+
+  describe('the infrastructure a release changes', () => {
+    it('applies what changed once the new app serves: set-up images rebuilt, changed files recreated, backends converged, the Caddyfile reloaded in place last', async () => {
+      const { steps, error, progress } = await deploy({ compare: { stdout: 'compose/caddy/Caddyfile\nelk/kibana/kibana.yml\nelk/setup\n' } });
+      expect(error).to.equal(undefined);
+      expect(steps.slice(6 + SWAP_STEPS.length)).to.deep.equal(['compare', 'build setup kibana-setup', 'recreate kibana', 'converge backends', 'reload edge']);
+      expect(progress()).to.contain('✓ Reload the Caddyfile in place');
+    });
+
+    it('lets compose decide from the model when compose.yaml changed: every backend converges, then the edge, which no file change recreates', async () => {
+      const { steps } = await deploy({ compare: { stdout: 'compose/compose.yaml\n' } });
+      expect(steps.slice(6 + SWAP_STEPS.length)).to.deep.equal(['compare', 'converge backends', 'converge edge']);
+    });
+
+    it('replaces only the app when nothing else changed, and says so', async () => {
+      const { steps, progress } = await deploy();
+      expect(steps.at(-1)).to.equal('compare');
+      expect(progress()).to.contain('No infrastructure configuration changed; only the app was replaced.');
+    });
+
+    it('says the new app serves, and how to apply the rest, when a step fails; the commit is recorded', async () => {
+      const { error, recorded } = await deploy({ compare: { stdout: 'elk/kibana/kibana.yml\n' }, 'converge backends': { exitCode: 1, stderr: 'dependency failed to start: container pillbox-kibana-1 is unhealthy' } });
+      expect(recorded).to.deep.equal([NEW]);
+      expect(error?.message).to.match(/^2222222 serves, but its infrastructure changes were not all applied \(Apply compose.yaml to the backends and wait until they are healthy\)\.\n--- .* said ---\n.*pillbox-kibana-1 is unhealthy/s);
+      expect(error?.hint).to.contain('sudo systemctl restart pillbox.service');
+    });
+
+    it('is not attempted when the box already runs the commit', async () => {
+      const { steps } = await deploy({}, `${NEW}\n${OLD_IMAGE} pillbox-app\n`);
+      expect(steps).to.not.include('compare');
+    });
   });
 
   it('sends the exact source and compose commands', async () => {
@@ -100,7 +140,7 @@ describe('deploy', () => {
   it('finishes what an interrupted deploy left: with traffic on app-next, only app comes back behind it', async () => {
     const { steps, error, routed } = await deploy({}, undefined, { routedAtStart: 'app-next' });
     expect(error).to.equal(undefined);
-    expect(steps.slice(6)).to.deep.equal(['start app', 'ready app', 'route app', 'drained app-next', 'stop app-next']);
+    expect(steps.slice(6)).to.deep.equal(['start app', 'ready app', 'route app', 'drained app-next', 'stop app-next', 'compare']);
     expect(routed()).to.equal('app');
   });
 
@@ -165,7 +205,7 @@ describe('deploy', () => {
     const { steps, error } = await deploy({}, undefined, { beforeChange: async (from) => void calls.push(from) });
     expect(error).to.equal(undefined);
     expect(calls).to.deep.equal([OLD]);
-    expect(steps).to.deep.equal(['observe', 'route?', 'fetch', 'tag rollback', 'checkout new', 'build', ...SWAP_STEPS]);
+    expect(steps).to.deep.equal(['observe', 'route?', 'fetch', 'tag rollback', 'checkout new', 'build', ...SWAP_STEPS, 'compare']);
   });
 
   it('changes nothing when beforeChange fails (it runs after the read-only checks, before the fetch), and skips it when the box already runs the commit', async () => {
