@@ -8,15 +8,18 @@ import { execFile } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
 import { connect as netConnect } from 'node:net';
 import { connect, type PeerCertificate } from 'node:tls';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { DRAINED_SCRIPT, ROUTE_SCRIPTS, SWAP, type AppColor, type SwapStep } from '../../scripts/lib/deploy/blue-green.js';
+import { CADDY_RELOAD, edgeReloadCommand } from '../../scripts/lib/deploy/infrastructure.js';
 import { startAppProcess, type AppProcess } from '../support/app-process.js';
 import { startCaddy, type CaddyProcess } from '../support/caddy-process.js';
 import { startLoad, type LoadReport } from '../support/load.js';
 import { startPebble, type Pebble } from '../support/pebble.js';
 import { freePort, freshDatabase } from '../support/postgres.js';
-import { containerEnvironment, loadCompose } from './compose-files.js';
+import { containerEnvironment, loadCompose, readText } from './compose-files.js';
 
 const sh = promisify(execFile);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -292,6 +295,34 @@ describe('the edge: Caddy with the project Caddyfile, pebble as the CA, the app 
       const answered = () => colors['app-next']?.logs.some((l) => l.http !== undefined) ?? false;
       for (let i = 0; i < 20 && !answered(); i++) await sleep(100);
       expect(answered()).to.equal(true);
+    });
+  });
+
+  describe('reloading the Caddyfile in place (what deploy sends when a release changes it)', () => {
+    it('serves the new configuration without refusing a request, on kept-alive and new connections', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'pillbox-reload-'));
+      const changed = join(dir, 'Caddyfile');
+      const original = readText('compose/caddy/Caddyfile');
+      const marked = original.replace('\theader -Strict-Transport-Security\n\timport app\n', '\theader -Strict-Transport-Security\n\theader X-Edge-Config reloaded\n\timport app\n');
+      expect(marked).to.not.equal(original);
+      writeFileSync(changed, marked);
+      // The command deploy sends, with `caddy` run here instead of through `docker compose exec` (which gives it the container's environment).
+      const [shell, ...args] = [...edgeReloadCommand(changed).slice(0, 5), ...CADDY_RELOAD];
+      const env = { PATH: process.env.PATH, HOME: dir, XDG_DATA_HOME: caddy.dataDir, ...edgeEnv(ports, pebble.directory, upstreamPorts) };
+      try {
+        const load = startLoad({ origin: `https://127.0.0.1:${ports.https}`, ca: root, keepAliveClients: 4, newConnectionClients: 2, limitMs: 60_000, methods: 'GET' });
+        await sleep(500);
+        await sh(shell!, args, { env });
+        await sleep(500);
+        const report = await load.stop();
+        expect(report.failures, JSON.stringify(report.failures.slice(0, 5))).to.deep.equal([]);
+        expect((await httpGet(ports.local, '/readyz')).headers['x-edge-config']).to.equal('reloaded');
+      } finally {
+        writeFileSync(changed, original);
+        await sh(shell!, args, { env });
+        rmSync(dir, { recursive: true, force: true });
+      }
+      expect((await httpGet(ports.local, '/readyz')).headers['x-edge-config']).to.equal(undefined);
     });
   });
 
