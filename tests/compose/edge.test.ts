@@ -13,13 +13,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { DRAINED_SCRIPT, ROUTE_SCRIPTS, SWAP, type AppColor, type SwapStep } from '../../scripts/lib/deploy/blue-green.js';
-import { CADDY_RELOAD, edgeReloadCommand } from '../../scripts/lib/deploy/infrastructure.js';
+import { CADDY_RELOAD, edgeReloadCommand } from '../../scripts/lib/box/edge-reload.js';
 import { startAppProcess, type AppProcess } from '../support/app-process.js';
 import { startCaddy, type CaddyProcess } from '../support/caddy-process.js';
 import { startLoad, type LoadReport } from '../support/load.js';
 import { startPebble, type Pebble } from '../support/pebble.js';
 import { freePort, freshDatabase } from '../support/postgres.js';
-import { containerEnvironment, loadCompose, readText } from './compose-files.js';
+import { containerEnvironment, loadCompose, readText, ROOT } from './compose-files.js';
 
 const sh = promisify(execFile);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -323,6 +323,23 @@ describe('the edge: Caddy with the project Caddyfile, pebble as the CA, the app 
         rmSync(dir, { recursive: true, force: true });
       }
       expect((await httpGet(ports.local, '/readyz')).headers['x-edge-config']).to.equal(undefined);
+    });
+  });
+
+  describe('a new allowed range on a running edge (what provision sends to a kept box)', () => {
+    it('takes the range given to the reload at once, and the next reload with the old one restores it', async () => {
+      const original = join(ROOT, 'compose/caddy/Caddyfile');
+      const reload = (cidr: string) =>
+        sh('sh', ['-c', 'file=$1; shift; "$@" <"$file"', 'sh', original, ...CADDY_RELOAD], {
+          env: { PATH: process.env.PATH, HOME: caddy.dataDir, XDG_DATA_HOME: caddy.dataDir, ...edgeEnv(ports, pebble.directory, upstreamPorts, cidr) },
+        });
+      try {
+        await reload('10.9.9.0/24');
+        expect((await httpsGet(ports.https, '/readyz', root)).status).to.equal(403);
+      } finally {
+        await reload('127.0.0.1/32');
+      }
+      expect((await httpsGet(ports.https, '/readyz', root)).status).to.equal(200);
     });
   });
 

@@ -15,13 +15,12 @@
 
 import { composeArgv } from '../box/compose.js';
 import { basename, dirname } from 'node:path/posix';
+import { EDGE_SERVICE } from '../box/edge-reload.js';
 import { APP_CONTAINER_PORT, EDGE_ROUTE_PATH } from '../box/layout.js';
 
 export const APP_COLORS = ['app', 'app-next'] as const;
 export type AppColor = (typeof APP_COLORS)[number];
 
-/** The compose service of the edge proxy. */
-export const EDGE_SERVICE = 'caddy';
 /** Where the route file lives inside the Caddy container ({$XDG_DATA_HOME}/pillbox; the image sets /data). */
 export const ROUTE_DIR = `/data/${dirname(EDGE_ROUTE_PATH)}`;
 export const ROUTE_FILE = basename(EDGE_ROUTE_PATH);

@@ -15,8 +15,8 @@
 //     (image, ports, environment) makes compose recreate it, a second or two without the edge.
 
 import { composeArgv } from '../box/compose.js';
-import { COMPOSE_DIR, RELEASES_DIR } from '../box/layout.js';
-import { EDGE_SERVICE } from './blue-green.js';
+import { EDGE_SERVICE, edgeReloadCommand } from '../box/edge-reload.js';
+import { RELEASES_DIR } from '../box/layout.js';
 
 /** Release files every service's compose model is made of: compose itself decides which containers they change. */
 export const MODEL_INPUTS: readonly string[] = ['compose/compose.yaml', 'compose/.env'];
@@ -121,13 +121,6 @@ export const INFRA_WAIT_SECONDS = 600;
  */
 const SECONDS = { build: 600, recreate: 180, converge: INFRA_WAIT_SECONDS + 60, edge: 120, reload: 60 } as const;
 
-// Pipes the Caddyfile of the active release into `caddy reload` inside the container: the container's own
-// /etc/caddy/Caddyfile is the file of the release it started with (a bind mount resolves the symlink once).
-const RELOAD_SCRIPT = 'file=$1; shift; "$@" <"$file"';
-/** Caddy reads the config from stdin ("-", caddy cmd/main.go) and adapts it with the container's environment. */
-export const CADDY_RELOAD: readonly string[] = ['caddy', 'reload', '--config', '-', '--adapter', 'caddyfile'];
-
-export const edgeReloadCommand = (file = `${COMPOSE_DIR}/caddy/Caddyfile`): string[] => ['sh', '-c', RELOAD_SCRIPT, 'sh', file, ...composeArgv('exec', '-T', EDGE_SERVICE, ...CADDY_RELOAD)];
 
 /** The commands, in an order that never drops the edge for a file change: backends first, the edge last. */
 export function infrastructureSteps(plan: InfraPlan): InfraStep[] {

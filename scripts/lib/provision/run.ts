@@ -22,6 +22,7 @@ import { backupBeforeChange } from '../backup/run.js';
 import { readEdgeMode, type EdgeMode } from '../box/edge-certificate.js';
 import { EDGE_LOCAL_PORT } from '../box/layout.js';
 import { ssmRunner } from '../box/ssm-output.js';
+import { edgeRangeCommand } from '../box/edge-reload.js';
 import { renderCheckedUserData, type UserDataInput } from '../box/user-data.js';
 import { resolveRegion, type AwsClients } from '../core/aws-clients.js';
 import { awsErrorName, describeAwsError } from '../core/aws-errors.js';
@@ -257,6 +258,21 @@ async function moveKeptExpiry(deps: ProvisionDeps, instance: { id: string; env: 
   }
 }
 
+/** The new range into the kept box's settings and its running edge, in place (box/edge-reload.ts). */
+async function applyKeptRange(deps: ProvisionDeps, instanceId: string, cidr: string): Promise<void> {
+  const run = ssmRunner(deps.clients.ssm, instanceId, { clock: deps.clock });
+  const result = await run(edgeRangeCommand(cidr), { timeoutSeconds: 60 }).catch((err: unknown) => {
+    if (awsErrorName(err) !== 'InvalidInstanceId') throw err;
+    return undefined;
+  });
+  if (result?.exitCode === 0) return;
+  const cause = result ? result.stderr.trim().split('\n').at(-1) || `exit ${result.exitCode}` : 'its SSM agent is not online';
+  throw new OperatorError(
+    `The security group allows ${cidr} now, but the edge on ${instanceId} still refuses it (${cause}).`,
+    'Run provision again once `npm run status` shows its services; the edge takes the range then.',
+  );
+}
+
 interface Applied {
   /** The instance that will serve the environment (a new one when launched). */
   instanceId: string;
@@ -268,7 +284,7 @@ interface Applied {
 }
 
 /** Acts on the plan: the bucket, the source, the backup of a replaced box, then the environment's resources. */
-async function apply(cfg: ProvisionConfig, pre: Preflight, seen: ObservedEnvironment, { steps, allowed, launch, drift, userData }: Decision, storage: Storage, deps: ProvisionDeps): Promise<Applied> {
+async function apply(cfg: ProvisionConfig, pre: Preflight, seen: ObservedEnvironment, { steps, allowed, launch, drift, userData, kept }: Decision, storage: Storage, deps: ProvisionDeps): Promise<Applied> {
   const { iam, ec2, ssm } = deps.clients;
   const created: Created = { secrets: [] };
   let backedUp: string | undefined;
@@ -311,6 +327,9 @@ async function apply(cfg: ProvisionConfig, pre: Preflight, seen: ObservedEnviron
             break;
           case 'ingress':
             await setIngress(ec2, securityGroupId as string, edgeIngress(allowed.cidr), pre.tags);
+            // A kept box's edge enforces the range too: its settings and its running Caddy follow (also for a box
+            // from before the edge knew the range, whose group this step converges).
+            if (kept) await applyKeptRange(deps, kept.id, allowed.cidr);
             break;
           case 'elastic-ip':
             if (step.action === 'create') {

@@ -3,11 +3,11 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, posix } from 'node:path';
+import { edgeReloadCommand } from '../../../scripts/lib/box/edge-reload.js';
 import { APP_COLORS } from '../../../scripts/lib/deploy/blue-green.js';
 import {
   changedInputsCommand,
   EDGE_CONFIG,
-  edgeReloadCommand,
   INFRA_SERVICES,
   infrastructureBudgetSeconds,
   infrastructureSteps,

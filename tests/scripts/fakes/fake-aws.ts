@@ -47,6 +47,8 @@ export interface BoxState {
   edge: string;
   /** The OnCalendar value the expiry timer's drop-in holds, once a move wrote it. */
   expiryTimer?: string;
+  /** The range the box's edge enforces, once provision has set it on the running box (caddy reload with it). */
+  edgeRange?: string;
   /** The box's database and its data commands. */
   data: BoxData;
   /** The SSM agent stopped answering (the box hangs, or its network is gone). */
@@ -251,6 +253,13 @@ function boxLine(world: World, instance: FakeInstance, line: string): Reply {
   if (line.includes(` ${EXPIRE_DROP_IN} `)) {
     box.expiryTimer = [...line.matchAll(/OnCalendar=(\d[^\n']*)/g)].at(-1)?.[1] ?? '';
     return { stdout: `${box.expiryTimer}\n` };
+  }
+  // The allowed range into the settings and the running edge: `compose exec` fails while the stack is down.
+  const range = / exec -T --env PILLBOX_ALLOWED_CIDR=(\S+) caddy caddy reload --config - --adapter caddyfile$/.exec(line);
+  if (range) {
+    if (box.unitState !== 'active') return { exitCode: 1, stderr: 'service "caddy" is not running' };
+    box.edgeRange = range[1];
+    return {};
   }
   return { exitCode: 127, stderr: `fake box: no answer for ${line}` };
 }

@@ -152,9 +152,19 @@ describe('re-provision of a running box', () => {
         { IpProtocol: 'tcp', FromPort: 443, ToPort: 443, IpRanges: [{ CidrIp: '198.51.100.0/24', Description: 'pillbox edge' }] },
       ]);
       expect(world.rules.map((r) => `${r.port} ${r.cidr}`)).to.deep.equal(['80 0.0.0.0/0', '443 198.51.100.0/24']);
+      expect(world.instances[0]!.box.edgeRange, "the box's edge enforces the new range").to.equal('198.51.100.0/24');
       expect(result.steps.find((s) => s.resource === 'ingress')?.detail).to.equal('allowed CIDR 0.0.0.0/0 → 198.51.100.0/24, changes in place');
       expect(ec2Changes().filter((n) => !/^(Revoke|Authorize)/.test(n))).to.deep.equal([]);
       expect(result.allowedCidr).to.equal('198.51.100.0/24');
+    });
+
+    it("says the edge still refuses the new range when the box's stack is down, after the group changed", async () => {
+      await running();
+      world.instances[0]!.box.unitState = 'failed';
+      const err = await rejection(again({ allowedCidr: '198.51.100.0/24' }));
+      expect(err.message).to.equal(`The security group allows 198.51.100.0/24 now, but the edge on ${world.instances[0]!.id} still refuses it (service "caddy" is not running).`);
+      expect(err.hint).to.match(/^Run provision again once `npm run status` shows its services/);
+      expect(world.instances[0]!.box.edgeRange).to.equal(undefined);
     });
 
     it('keeps the range the group has when none is asked for, even at a terminal (no address lookup)', async () => {
