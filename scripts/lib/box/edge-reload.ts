@@ -1,7 +1,7 @@
 // Reloading the edge's configuration in place, without dropping a connection: `caddy reload` inside the
 // container adapts the Caddyfile it is given and swaps the config through the admin API.
 //   - The Caddyfile is piped from the active release: the container's own /etc/caddy/Caddyfile is the file of
-//     the release it started with (a bind mount resolves the /opt/pillbox symlink once, at start).
+//     the release it started with (a bind mount resolves the release symlink once, at start).
 //   - {$VARS} are substituted when the Caddyfile is adapted, in the exec'd process: a value given to
 //     `exec --env` applies at once (the allowed range), and the box's settings carry it to the next start.
 import { composeArgv } from './compose.js';
