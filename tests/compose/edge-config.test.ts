@@ -26,7 +26,7 @@ async function adapt(site: string, profile: string, text = caddyfile): Promise<A
   const dir = mkdtempSync(join(tmpdir(), 'pillbox-adapt-'));
   const file = join(dir, 'Caddyfile');
   writeFileSync(file, text);
-  const env = { PATH: process.env.PATH, HOME: dir, ...IMAGE_ENV, ...containerEnvironment(caddy), PILLBOX_SITE: site, PILLBOX_ACME_PROFILE: profile };
+  const env = { PATH: process.env.PATH, HOME: dir, ...IMAGE_ENV, ...containerEnvironment(caddy), PILLBOX_SITE: site, PILLBOX_ACME_PROFILE: profile, PILLBOX_ALLOWED_CIDR: '198.51.100.0/24' };
   const { stdout } = await run('caddy', ['adapt', '--config', file], { env });
   return JSON.parse(stdout) as Adapted;
 }
@@ -87,7 +87,7 @@ describe('the edge configuration', function () {
     it('on public plain HTTP, refuses outsiders, redirects only once a certificate is in storage, and never proxies the app', () => {
       const http = text(serverOn(config, '80'));
       expect(http).to.contain('"status_code":403');
-      expect(http).to.contain('"not":[{"remote_ip":{"ranges":["127.0.0.1/32"]}}]');
+      expect(http).to.contain('"not":[{"remote_ip":{"ranges":["198.51.100.0/24"]}}]');
       expect(http).to.contain('"try_files":["/*/pillbox.example.com/pillbox.example.com.crt"]');
       expect(http).to.contain('"root":"/data/caddy/certificates"');
       expect(http).to.contain('"status_code":308');
@@ -98,7 +98,7 @@ describe('the edge configuration', function () {
     it('refuses outsiders on HTTPS before the app, and sends HSTS on HTTPS only', () => {
       const https = text(serverOn(config, '443'));
       expect(https).to.contain('"deferred":true,"set":{"Strict-Transport-Security":["max-age=86400"]}');
-      expect(https.indexOf('"not":[{"remote_ip":{"ranges":["127.0.0.1/32"]}}]')).to.be.within(0, https.indexOf('reverse_proxy'));
+      expect(https.indexOf('"not":[{"remote_ip":{"ranges":["198.51.100.0/24"]}}]')).to.be.within(0, https.indexOf('reverse_proxy'));
       const local = text(serverOn(config, '8080'));
       expect(local).to.contain('"delete":["Strict-Transport-Security"]');
       expect(local).to.not.contain('max-age');
