@@ -299,7 +299,7 @@ describe('the edge: Caddy with the project Caddyfile, pebble as the CA, the app 
   });
 
   describe('reloading the Caddyfile in place (what deploy sends when a release changes it)', () => {
-    it('serves the new configuration without refusing a request, on kept-alive and new connections', async () => {
+    it('serves the new configuration without refusing a request: no HTTP error, no new connection refused, an idle kept-alive one closed at most once', async () => {
       const dir = mkdtempSync(join(tmpdir(), 'pillbox-reload-'));
       const changed = join(dir, 'Caddyfile');
       const original = readText('compose/caddy/Caddyfile');
@@ -311,11 +311,17 @@ describe('the edge: Caddy with the project Caddyfile, pebble as the CA, the app 
       const env = { PATH: process.env.PATH, HOME: dir, XDG_DATA_HOME: caddy.dataDir, ...edgeEnv(ports, pebble.directory, upstreamPorts) };
       try {
         const load = startLoad({ origin: `https://127.0.0.1:${ports.https}`, ca: root, keepAliveClients: 4, newConnectionClients: 2, limitMs: 60_000, methods: 'GET' });
-        await sleep(500);
+        await sleep(1000);
         await sh(shell!, args, { env });
-        await sleep(500);
+        await sleep(1000);
         const report = await load.stop();
-        expect(report.failures, JSON.stringify(report.failures.slice(0, 5))).to.deep.equal([]);
+        // The old config's servers shut down gracefully: in-flight requests finish, idle kept-alive connections are
+        // closed. A GET sent on one at that instant is reset before any answer, which HTTP clients retry (RFC 9112
+        // §9.3.1); at most once per kept-alive connection, never on a new connection, never an HTTP error.
+        const reset = report.failures.filter((f) => f.client.startsWith('keep-alive-') && f.method === 'GET' && f.outcome === 'error: ECONNRESET');
+        expect(report.failures, JSON.stringify(report.failures.slice(0, 5))).to.deep.equal(reset);
+        expect(new Set(reset.map((f) => f.client)).size).to.equal(reset.length);
+        for (const [client, count] of Object.entries(report.byClient)) expect(count, client).to.be.greaterThan(5);
         expect((await httpGet(ports.local, '/readyz')).headers['x-edge-config']).to.equal('reloaded');
       } finally {
         writeFileSync(changed, original);
