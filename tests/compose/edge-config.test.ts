@@ -73,9 +73,9 @@ describe('the edge configuration', function () {
     let config: Adapted;
     before(async () => (config = await adapt('pillbox.example.com', 'classic')));
 
-    it("gets the site's certificate from Let's Encrypt only: no internal CA, no second issuer", () => {
+    it("gets the site's certificate from Let's Encrypt only, over HTTP-01 only: no internal CA, no second issuer, no TLS-ALPN-01", () => {
       expect(config.apps.tls?.automation?.policies).to.deep.equal([
-        { subjects: ['pillbox.example.com'], issuers: [{ ca: 'https://acme-v02.api.letsencrypt.org/directory', module: 'acme' }] },
+        { subjects: ['pillbox.example.com'], issuers: [{ ca: 'https://acme-v02.api.letsencrypt.org/directory', challenges: { 'tls-alpn': { disabled: true } }, module: 'acme' }] },
       ]);
     });
 
@@ -105,7 +105,7 @@ describe('the edge configuration', function () {
       expect(local, 'the box probes itself whatever the range').to.not.contain('remote_ip');
     });
 
-    it('puts the routed color first and the other one behind it, out of the pool 3 s after a failure; retries for up to 30 s, never more than GET after a connection', () => {
+    it("puts the routed color first and the other one behind it, each asked for /readyz every second, out of the pool after three failures in 3 s; retries for up to 30 s, never more than GET after a connection", () => {
       const proxies = (port: string) => text(serverOn(config, port)).match(/"handler":"reverse_proxy".*?"upstreams":\[[^\]]*\]/g) ?? [];
       const [app, next] = [UPSTREAMS.app, UPSTREAMS['app-next']];
       for (const port of ['443', '8080']) {
@@ -115,7 +115,7 @@ describe('the edge configuration', function () {
           `"upstreams":[{"dial":"${app}"},{"dial":"${next}"}]`,
         ]);
         for (const p of proxies(port)) {
-          expect(p).to.contain('"health_checks":{"passive":{"fail_duration":3000000000,"max_fails":1}}');
+          expect(p).to.contain('"health_checks":{"active":{"interval":1000000000,"timeout":2000000000,"uri":"/readyz"},"passive":{"fail_duration":3000000000,"max_fails":3}}');
           expect(p).to.contain('"load_balancing":{"selection_policy":{"policy":"first"},"try_duration":30000000000,"try_interval":250000000}');
           expect(p).to.not.contain('retry_match');
         }
@@ -134,7 +134,7 @@ describe('the edge configuration', function () {
       expect(without).to.not.equal(caddyfile);
       const config = await adapt('203.0.113.10', 'shortlived', without);
       expect(config.apps.tls?.automation?.policies).to.deep.equal([
-        { subjects: ['203.0.113.10'], issuers: [{ ca: 'https://acme-v02.api.letsencrypt.org/directory', module: 'acme' }] },
+        { subjects: ['203.0.113.10'], issuers: [{ ca: 'https://acme-v02.api.letsencrypt.org/directory', challenges: { 'tls-alpn': { disabled: true } }, module: 'acme' }] },
       ]);
       // A handshake without SNI (every client, for an IP) gets the site's certificate.
       expect(text(serverOn(config, '443')?.tls_connection_policies)).to.contain('"default_sni":"203.0.113.10"');

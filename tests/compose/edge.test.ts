@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { DRAINED_SCRIPT, ROUTE_SCRIPTS, SWAP, type AppColor, type SwapStep } from '../../scripts/lib/deploy/blue-green.js';
+import { DRAINED_SCRIPT, EDGE_HEALTH_SETTLE_SECONDS, ROUTE_SCRIPTS, SWAP, type AppColor, type SwapStep } from '../../scripts/lib/deploy/blue-green.js';
 import { CADDY_RELOAD, edgeReloadCommand } from '../../scripts/lib/box/edge-reload.js';
 import { startAppProcess, type AppProcess } from '../support/app-process.js';
 import { startCaddy, type CaddyProcess } from '../support/caddy-process.js';
@@ -270,7 +270,11 @@ describe('the edge: Caddy with the project Caddyfile, pebble as the CA, the app 
 
     afterEach(async () => {
       await routeTo('app');
-      if (!colors.app) await startColor('app');
+      if (!colors.app) {
+        await startColor('app');
+        // The edge saw app down: its next health check puts it back in the pool before app-next goes.
+        await sleep(EDGE_HEALTH_SETTLE_SECONDS * 1000);
+      }
       await stopColor('app-next');
     });
 
@@ -358,6 +362,8 @@ describe('the edge: Caddy with the project Caddyfile, pebble as the CA, the app 
         case 'ready':
           // startAppProcess returns once the app logged that it listens; /readyz must say so too.
           expect((await fetch(`http://127.0.0.1:${upstreamPorts[s.color]}/readyz`)).status).to.equal(200);
+          // As the box's ready step does: the edge's next health check sees the color.
+          await sleep(EDGE_HEALTH_SETTLE_SECONDS * 1000);
           return;
         case 'route':
           await sh('sh', ['-c', ROUTE_SCRIPTS[s.color], 'sh', join(caddy.dataDir, 'pillbox')]);

@@ -18,24 +18,32 @@ const RELOAD_SCRIPT = 'file=$1; shift; "$@" <"$file"';
 
 export const edgeReloadCommand = (file = EDGE_CONFIG_ON_BOX): string[] => ['sh', '-c', RELOAD_SCRIPT, 'sh', file, ...composeArgv('exec', '-T', EDGE_SERVICE, ...CADDY_RELOAD)];
 
-// Replaces the range line of the settings by one rename, then reloads the active release's Caddyfile with it.
+// Brings the box's range to `cidr`, once: nothing when the settings already say it; else, when Caddy runs, it
+// reloads with the range first and writes the settings only then, so a failed reload leaves them as they were
+// and the next run tries again; when Caddy is down, the settings alone (the next start reads them). Exported
+// for compose's interpolation too: a release whose compose.yaml requires the range parses while the settings
+// lack it. Prints what it did: unchanged, reloaded or written.
 const RANGE_SCRIPT = [
+  'set -eu',
   'settings=$1; cidr=$2; file=$3; shift 3',
+  'if grep -qxF "PILLBOX_ALLOWED_CIDR=$cidr" "$settings"; then echo unchanged; exit 0; fi',
+  'export PILLBOX_ALLOWED_CIDR="$cidr"',
+  `running=$("$@" ps --status running --quiet ${EDGE_SERVICE})`,
+  `[ -z "$running" ] || "$@" exec -T --env "PILLBOX_ALLOWED_CIDR=$cidr" ${EDGE_SERVICE} ${CADDY_RELOAD.join(' ')} <"$file"`,
   'tmp=$(mktemp "$settings.XXXXXX")',
   "grep -v '^PILLBOX_ALLOWED_CIDR=' \"$settings\" >\"$tmp\" || true",
   "printf 'PILLBOX_ALLOWED_CIDR=%s\\n' \"$cidr\" >>\"$tmp\"",
   'chmod 0644 "$tmp" && mv "$tmp" "$settings"',
-  '"$@" <"$file"',
+  'if [ -n "$running" ]; then echo reloaded; else echo written; fi',
 ].join('\n');
 
-/** A new allowed range on a running box: into its settings, and into the running edge in place. */
-export const edgeRangeCommand = (cidr: string, settings = SETTINGS_ENV, file = EDGE_CONFIG_ON_BOX): string[] => [
-  'sh',
-  '-c',
-  RANGE_SCRIPT,
-  'sh',
-  settings,
-  cidr,
-  file,
-  ...composeArgv('exec', '-T', '--env', `PILLBOX_ALLOWED_CIDR=${cidr}`, EDGE_SERVICE, ...CADDY_RELOAD),
-];
+export type RangeOutcome = 'unchanged' | 'reloaded' | 'written';
+
+/** The allowed range on a running box: into its running edge in place, and into its settings. */
+export const edgeRangeCommand = (cidr: string, settings = SETTINGS_ENV, file = EDGE_CONFIG_ON_BOX): string[] => ['sh', '-c', RANGE_SCRIPT, 'sh', settings, cidr, file, ...composeArgv()];
+
+export function parseRangeOutcome(stdout: string): RangeOutcome {
+  const word = stdout.trim().split('\n').at(-1)?.trim();
+  if (word === 'unchanged' || word === 'reloaded' || word === 'written') return word;
+  throw new Error(`unexpected answer from the box: ${JSON.stringify(stdout.slice(0, 200))}`);
+}

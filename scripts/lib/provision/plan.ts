@@ -65,6 +65,9 @@ export function planProvision(intent: ProvisionIntent, seen: ObservedEnvironment
     steps.push(step('keep', 'instance', instance.id, instanceDrift(intent.drift, false) ?? `${instance.state}; \`npm run deploy\` ships new commits, --replace recreates`));
     const expiry = expiryStep(intent.drift);
     if (expiry) steps.push(expiry);
+    // Whatever the group step says: a box from before the edge knew the range has none in its settings, and its
+    // group may already match (a world-open box). The box is asked, and changes only when its range differs.
+    steps.push(step('update', 'edge-range', intent.allowedCidr, "the box's settings and its running edge, when they say another range (checked on the box)"));
   }
   // A new instance, or one the address is not on, gets it once running.
   const launched = !instance || intent.replace;

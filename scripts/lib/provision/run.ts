@@ -22,7 +22,7 @@ import { backupBeforeChange } from '../backup/run.js';
 import { readEdgeMode, type EdgeMode } from '../box/edge-certificate.js';
 import { EDGE_LOCAL_PORT } from '../box/layout.js';
 import { ssmRunner } from '../box/ssm-output.js';
-import { edgeRangeCommand } from '../box/edge-reload.js';
+import { edgeRangeCommand, parseRangeOutcome, type RangeOutcome } from '../box/edge-reload.js';
 import { renderCheckedUserData, type UserDataInput } from '../box/user-data.js';
 import { resolveRegion, type AwsClients } from '../core/aws-clients.js';
 import { awsErrorName, describeAwsError } from '../core/aws-errors.js';
@@ -258,18 +258,23 @@ async function moveKeptExpiry(deps: ProvisionDeps, instance: { id: string; env: 
   }
 }
 
-/** The new range into the kept box's settings and its running edge, in place (box/edge-reload.ts). */
-async function applyKeptRange(deps: ProvisionDeps, instanceId: string, cidr: string): Promise<void> {
+/** The range into the kept box's settings and its running edge, in place, when they differ (box/edge-reload.ts). */
+async function applyKeptRange(deps: ProvisionDeps, instanceId: string, cidr: string): Promise<RangeOutcome> {
   const run = ssmRunner(deps.clients.ssm, instanceId, { clock: deps.clock });
   const result = await run(edgeRangeCommand(cidr), { timeoutSeconds: 60 }).catch((err: unknown) => {
     if (awsErrorName(err) !== 'InvalidInstanceId') throw err;
     return undefined;
   });
-  if (result?.exitCode === 0) return;
+  if (result?.exitCode === 0) {
+    const outcome = parseRangeOutcome(result.stdout);
+    if (outcome === 'reloaded') deps.progress.note(`The edge on ${instanceId} enforces ${cidr} now (settings written, Caddy reloaded in place).`);
+    if (outcome === 'written') deps.progress.note(`The settings of ${instanceId} say ${cidr} now; its edge is not running and takes the range when the stack starts.`);
+    return outcome;
+  }
   const cause = result ? result.stderr.trim().split('\n').at(-1) || `exit ${result.exitCode}` : 'its SSM agent is not online';
   throw new OperatorError(
-    `The security group allows ${cidr} now, but the edge on ${instanceId} still refuses it (${cause}).`,
-    'Run provision again once `npm run status` shows its services; the edge takes the range then.',
+    `The edge on ${instanceId} does not enforce ${cidr} yet (${cause}); its settings were left as they were.`,
+    'Run provision again once `npm run status` shows its services: it compares the range on the box and applies it then.',
   );
 }
 
@@ -327,9 +332,10 @@ async function apply(cfg: ProvisionConfig, pre: Preflight, seen: ObservedEnviron
             break;
           case 'ingress':
             await setIngress(ec2, securityGroupId as string, edgeIngress(allowed.cidr), pre.tags);
-            // A kept box's edge enforces the range too: its settings and its running Caddy follow (also for a box
-            // from before the edge knew the range, whose group this step converges).
-            if (kept) await applyKeptRange(deps, kept.id, allowed.cidr);
+            break;
+          case 'edge-range':
+            // The summary counts what changed: a box that already says the range was kept as it was.
+            if (kept && (await applyKeptRange(deps, kept.id, allowed.cidr)) === 'unchanged') step.action = 'keep';
             break;
           case 'elastic-ip':
             if (step.action === 'create') {

@@ -20,6 +20,7 @@ import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import * as scheduler from '@aws-sdk/client-scheduler';
 import { mockClient } from 'aws-sdk-client-mock';
+import { gunzipSync } from 'node:zlib';
 import type { AwsClients } from '../../../scripts/lib/core/aws-clients.js';
 import { BOOTSTRAP_STATUS, EXPIRE_DROP_IN } from '../../../scripts/lib/box/layout.js';
 import { awsError } from './aws-error.js';
@@ -49,10 +50,20 @@ export interface BoxState {
   expiryTimer?: string;
   /** The range the box's edge enforces, once provision has set it on the running box (caddy reload with it). */
   edgeRange?: string;
+  /** PILLBOX_ALLOWED_CIDR in the box's settings: from its user-data at launch; none on a box from before the edge knew it. */
+  settingsRange?: string;
+  /** What `caddy reload` answers on the box, when it fails. */
+  edgeReloadError?: string;
   /** The box's database and its data commands. */
   data: BoxData;
   /** The SSM agent stopped answering (the box hangs, or its network is gone). */
   agentLost?: boolean;
+}
+
+/** The range a launched box's settings carry: the line its user-data (base64 of gzip) writes. */
+function launchedRange(userData: string | undefined): string | undefined {
+  if (!userData) return undefined;
+  return /^\s*PILLBOX_ALLOWED_CIDR=(\S+)$/m.exec(gunzipSync(Buffer.from(userData, 'base64')).toString('utf8'))?.[1];
 }
 
 export interface FakeInstance {
@@ -254,12 +265,17 @@ function boxLine(world: World, instance: FakeInstance, line: string): Reply {
     box.expiryTimer = [...line.matchAll(/OnCalendar=(\d[^\n']*)/g)].at(-1)?.[1] ?? '';
     return { stdout: `${box.expiryTimer}\n` };
   }
-  // The allowed range into the settings and the running edge: `compose exec` fails while the stack is down.
-  const range = / exec -T --env PILLBOX_ALLOWED_CIDR=(\S+) caddy caddy reload --config - --adapter caddyfile$/.exec(line);
-  if (range) {
-    if (box.unitState !== 'active') return { exitCode: 1, stderr: 'service "caddy" is not running' };
-    box.edgeRange = range[1];
-    return {};
+  // The allowed range, as box/edge-reload.ts's script does it: nothing when the settings say it; a reload (while
+  // the stack runs), then the settings, written only once the reload passed.
+  const range = / sh \/etc\/pillbox\/pillbox\.env (\S+) \/opt\/pillbox\/compose\/caddy\/Caddyfile docker compose .*--env-file \/etc\/pillbox\/secrets\.env$/.exec(line);
+  if (range && line.includes('PILLBOX_ALLOWED_CIDR=')) {
+    const cidr = range[1]!;
+    if (box.settingsRange === cidr) return { stdout: 'unchanged\n' };
+    const running = box.unitState === 'active';
+    if (running && box.edgeReloadError) return { exitCode: 1, stderr: box.edgeReloadError };
+    if (running) box.edgeRange = cidr;
+    box.settingsRange = cidr;
+    return { stdout: running ? 'reloaded\n' : 'written\n' };
   }
   return { exitCode: 127, stderr: `fake box: no answer for ${line}` };
 }
@@ -468,7 +484,7 @@ export function fakeAws(world: World) {
         creditMode: input.CreditSpecification?.CpuCredits,
         clientToken: input.ClientToken,
         launchedAt: now(),
-        box: structuredClone(world.box),
+        box: { ...structuredClone(world.box), settingsRange: launchedRange(input.UserData) },
       };
       if (!again) world.instances.push(launched);
       return { Instances: [describe(launched)] };

@@ -246,7 +246,7 @@ describe('provision', () => {
     it('on a running environment plans to keep everything, writing again only what converges', async () => {
       await provision(aConfig(), depsFor(fake));
       const plan = await provision(aConfig({ plan: true }), depsFor(fake));
-      expect(plan.steps.filter((s) => s.action !== 'keep').map((s) => `${s.action} ${s.resource}`)).to.deep.equal(['update bucket', 'update source', 'update role-policy']);
+      expect(plan.steps.filter((s) => s.action !== 'keep').map((s) => `${s.action} ${s.resource}`)).to.deep.equal(['update bucket', 'update source', 'update role-policy', 'update edge-range']);
     });
   });
 
