@@ -8,7 +8,7 @@
 
 import { BACKUP_TIMEOUT_SECONDS } from '../backup/plan.js';
 import { composeArgv } from '../box/compose.js';
-import { BOX_DIR, COMMIT_FILE, COMPOSE_PROJECT, RELEASES_DIR, ROLLBACK_COMMIT_FILE, SOURCE_BIN } from '../box/layout.js';
+import { BOX_DIR, COMMIT_FILE, COMPOSE_PROJECT, RELEASES_DIR, ROLLBACK_COMMIT_FILE, SETTINGS_ENV, SOURCE_BIN } from '../box/layout.js';
 import { SSM_MARGIN_SECONDS } from '../box/ssm-run.js';
 import { APP_COLORS, recoveryFor, SWAP, swapStepSeconds, type SwapStep } from './blue-green.js';
 import { infrastructureBudgetSeconds } from './infrastructure.js';
@@ -77,6 +77,12 @@ export function parseObserved(stdout: string): Observed {
   }
   return { commit: commit.trim(), imageId, imageName };
 }
+
+/**
+ * Exit 0 when the box's settings carry the allowed range, which the edge of every release since the edge enforced
+ * it requires (compose.yaml stops without it); 1 when they do not (a box provisioned before).
+ */
+export const rangeSetCommand = (settings = SETTINGS_ENV): string[] => ['grep', '-q', '^PILLBOX_ALLOWED_CIDR=.', settings];
 
 /** Unpacks the commit's archive beside the active release, after checking its SHA-256. */
 export const fetchCommand = (source: { sha: string; sha256: string; key: string }): string[] => [SOURCE_BIN, 'fetch', source.sha, source.sha256, source.key];

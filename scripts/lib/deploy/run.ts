@@ -1,12 +1,12 @@
 // Runs the deploy plan on the box with progress, and rolls back on any failure.
 
 import type { ShippedSource } from '../aws/source-object.js';
-import { STACK_UNIT } from '../box/layout.js';
+import { SETTINGS_ENV, STACK_UNIT } from '../box/layout.js';
 import { runWithFullOutput, type RemoteRunner } from '../box/ssm-output.js';
 import { errorSummary, OperatorError } from '../core/operator-error.js';
 import type { Progress } from '../core/progress.js';
 import { phaseOf, recoveryFor, swapPlan, type AppColor } from './blue-green.js';
-import { appLogsCommand, buildCommand, BUILT_APP_IMAGE, checkoutCommand, fetchCommand, keepRollbackCommand, observeCommand, parseObserved, ROLLBACK_TAG, STEP_TIMEOUTS, tagCommand, type Observed } from './plan.js';
+import { appLogsCommand, buildCommand, BUILT_APP_IMAGE, checkoutCommand, fetchCommand, keepRollbackCommand, observeCommand, parseObserved, rangeSetCommand, ROLLBACK_TAG, STEP_TIMEOUTS, tagCommand, type Observed } from './plan.js';
 import { changedInputsCommand, infrastructureSteps, parseChangedInputs, planInfrastructure } from './infrastructure.js';
 import { lastLines, must, StepFailed } from './remote-step.js';
 import { routedColor, runSwap, SwapStepFailed } from './swap.js';
@@ -63,6 +63,16 @@ export async function readServing(run: RemoteRunner, progress: DeployDeps['progr
   });
 }
 
+/** Refuses, before the box changes, a box whose settings lack the allowed range: the new release's edge would not start. */
+async function requireRange(run: RemoteRunner, progress: DeployDeps['progress']): Promise<void> {
+  const result = await progress.step("Check the box's settings carry the allowed range", () => run(rangeSetCommand(), { timeoutSeconds: STEP_TIMEOUTS.quick }));
+  if (result.exitCode === 0) return;
+  throw new OperatorError(
+    `The box's settings (${SETTINGS_ENV}) have no PILLBOX_ALLOWED_CIDR, which the edge needs: nothing was deployed.`,
+    'Run `npm run provision` once (it writes the range on the box and reloads its edge), then deploy again.',
+  );
+}
+
 /** Where the edge sends traffic now, which picks the swap plan. */
 export async function readRoute(run: RemoteRunner, progress: DeployDeps['progress']): Promise<AppColor> {
   return progress.step('Read where the edge sends traffic', () =>
@@ -86,6 +96,7 @@ async function swapApp({ run, progress, newId, beforeChange }: DeployDeps, { sou
     return { status: 'unchanged', commit: sha };
   }
 
+  await requireRange(run, progress);
   const routed = await readRoute(run, progress);
 
   // Read-only checks are done: the backup (when the deploy migrates) comes before the box changes.

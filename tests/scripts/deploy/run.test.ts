@@ -18,6 +18,7 @@ const SOURCE = { sha: NEW, key: `envs/dev/source/${NEW}.tar.gz`, sha256: 'c'.rep
 /** Names each line the box received, so a flow reads as a list of steps. */
 function stepOf(line: string): string {
   if (line.includes('/opt/pillbox/.pillbox-commit')) return 'observe';
+  if (line === "grep -q '^PILLBOX_ALLOWED_CIDR=.' /etc/pillbox/pillbox.env") return 'range?';
   if (line.startsWith('/usr/local/sbin/pillbox-source fetch')) return 'fetch';
   if (line === `/usr/local/sbin/pillbox-source activate ${NEW}`) return 'checkout new';
   if (line === `/usr/local/sbin/pillbox-source activate ${OLD}`) return 'checkout old';
@@ -85,22 +86,29 @@ describe('deploy', () => {
   it('fetches, builds, then swaps the app blue/green behind the edge, in that order', async () => {
     const { result, steps, error, routed } = await deploy();
     expect(error).to.equal(undefined);
-    expect(steps).to.deep.equal(['observe', 'route?', 'fetch', 'tag rollback', 'checkout new', 'build', ...SWAP_STEPS, 'compare']);
+    expect(steps).to.deep.equal(['observe', 'range?', 'route?', 'fetch', 'tag rollback', 'checkout new', 'build', ...SWAP_STEPS, 'compare']);
     expect(result).to.deep.equal({ status: 'deployed', from: OLD, to: NEW, previousImage: OLD_IMAGE });
     expect(routed()).to.equal('app');
+  });
+
+  it("refuses up front, changing nothing, when the box's settings lack the allowed range, naming the fix", async () => {
+    const { steps, error } = await deploy({ 'range?': { exitCode: 1 } });
+    expect(steps).to.deep.equal(['observe', 'range?']);
+    expect(error?.message).to.equal("The box's settings (/etc/pillbox/pillbox.env) have no PILLBOX_ALLOWED_CIDR, which the edge needs: nothing was deployed.");
+    expect(error?.hint).to.equal('Run `npm run provision` once (it writes the range on the box and reloads its edge), then deploy again.');
   });
 
   describe('the infrastructure a release changes', () => {
     it('applies what changed once the new app serves: set-up images rebuilt, changed files recreated, backends converged, the Caddyfile reloaded in place last', async () => {
       const { steps, error, progress } = await deploy({ compare: { stdout: 'compose/caddy/Caddyfile\nelk/kibana/kibana.yml\nelk/setup\n' } });
       expect(error).to.equal(undefined);
-      expect(steps.slice(6 + SWAP_STEPS.length)).to.deep.equal(['compare', 'build setup kibana-setup', 'recreate kibana', 'converge backends', 'reload edge']);
+      expect(steps.slice(7 + SWAP_STEPS.length)).to.deep.equal(['compare', 'build setup kibana-setup', 'recreate kibana', 'converge backends', 'reload edge']);
       expect(progress()).to.contain('✓ Reload the Caddyfile in place');
     });
 
     it('lets compose decide from the model when compose.yaml changed: every backend converges, then the edge, which no file change recreates', async () => {
       const { steps } = await deploy({ compare: { stdout: 'compose/compose.yaml\n' } });
-      expect(steps.slice(6 + SWAP_STEPS.length)).to.deep.equal(['compare', 'converge backends', 'converge edge']);
+      expect(steps.slice(7 + SWAP_STEPS.length)).to.deep.equal(['compare', 'converge backends', 'converge edge']);
     });
 
     it('replaces only the app when nothing else changed, and says so', async () => {
@@ -128,7 +136,7 @@ describe('deploy', () => {
     expect(lines).to.include(`/usr/local/sbin/pillbox-source activate ${NEW}`);
     expect(lines).to.include(`${COMPOSE} build app`);
     expect(lines).to.include(`${COMPOSE} up --detach --no-deps --force-recreate app-next`);
-    expect(lines.find((l) => l.includes('/readyz'))).to.match(/' sh app-next http:\/\/127\.0\.0\.1:3000\/readyz 120 docker compose /);
+    expect(lines.find((l) => l.includes('/readyz'))).to.match(/' sh app-next http:\/\/127\.0\.0\.1:3000\/readyz 120 2 docker compose /);
   });
 
   it('does nothing when the box already runs the commit', async () => {
@@ -140,7 +148,7 @@ describe('deploy', () => {
   it('finishes what an interrupted deploy left: with traffic on app-next, only app comes back behind it', async () => {
     const { steps, error, routed } = await deploy({}, undefined, { routedAtStart: 'app-next' });
     expect(error).to.equal(undefined);
-    expect(steps.slice(6)).to.deep.equal(['start app', 'ready app', 'route app', 'drained app-next', 'stop app-next', 'compare']);
+    expect(steps.slice(7)).to.deep.equal(['start app', 'ready app', 'route app', 'drained app-next', 'stop app-next', 'compare']);
     expect(routed()).to.equal('app');
   });
 
@@ -181,21 +189,21 @@ describe('deploy', () => {
 
   it('stops before touching anything when the edge does not answer', async () => {
     const { error, steps } = await deploy({ 'route?': { exitCode: 1, stderr: 'service "caddy" is not running' } });
-    expect(steps).to.deep.equal(['observe', 'route?']);
+    expect(steps).to.deep.equal(['observe', 'range?', 'route?']);
     expect(error?.message).to.contain('The edge (caddy) did not answer on the box');
     expect(error?.message).to.contain('service "caddy" is not running');
   });
 
   it('restores the commit and image tag when the build fails, without touching the serving app', async () => {
     const { error, steps } = await deploy({ build: { exitCode: 17, stderr: 'step 4/9: npm ci\nnpm error code E404\n' } });
-    expect(steps).to.deep.equal(['observe', 'route?', 'fetch', 'tag rollback', 'checkout new', 'build', 'restore image', 'checkout old']);
+    expect(steps).to.deep.equal(['observe', 'range?', 'route?', 'fetch', 'tag rollback', 'checkout new', 'build', 'restore image', 'checkout old']);
     expect(error?.message).to.contain('stopped before the app was touched; 1111111 keeps serving');
     expect(error?.message).to.contain('npm error code E404');
   });
 
   it('changes nothing when the box cannot fetch the source archive', async () => {
     const { error, steps } = await deploy({ fetch: { exitCode: 65, stderr: `checksum mismatch: s3://b/envs/dev/source/${NEW}.tar.gz has SHA-256 0, expected c\n` } });
-    expect(steps).to.deep.equal(['observe', 'route?', 'fetch']);
+    expect(steps).to.deep.equal(['observe', 'range?', 'route?', 'fetch']);
     expect(error?.message).to.match(/could not fetch the source archive of 2222222[\s\S]*checksum mismatch/);
     expect(error?.hint).to.contain('--replace');
   });
@@ -205,7 +213,7 @@ describe('deploy', () => {
     const { steps, error } = await deploy({}, undefined, { beforeChange: async (from) => void calls.push(from) });
     expect(error).to.equal(undefined);
     expect(calls).to.deep.equal([OLD]);
-    expect(steps).to.deep.equal(['observe', 'route?', 'fetch', 'tag rollback', 'checkout new', 'build', ...SWAP_STEPS, 'compare']);
+    expect(steps).to.deep.equal(['observe', 'range?', 'route?', 'fetch', 'tag rollback', 'checkout new', 'build', ...SWAP_STEPS, 'compare']);
   });
 
   it('changes nothing when beforeChange fails (it runs after the read-only checks, before the fetch), and skips it when the box already runs the commit', async () => {
@@ -215,7 +223,7 @@ describe('deploy', () => {
       },
     });
     expect(failing.error?.message).to.equal('The backup failed on the box (exit 1)');
-    expect(failing.steps).to.deep.equal(['observe', 'route?']);
+    expect(failing.steps).to.deep.equal(['observe', 'range?', 'route?']);
     const calls: string[] = [];
     await deploy({}, `${NEW}\n${OLD_IMAGE} pillbox-app\n`, { beforeChange: async (from) => void calls.push(from) });
     expect(calls).to.deep.equal([]);
