@@ -16,7 +16,15 @@ export const CADDY_RELOAD: readonly string[] = ['caddy', 'reload', '--config', '
 
 const RELOAD_SCRIPT = 'file=$1; shift; "$@" <"$file"';
 
-export const edgeReloadCommand = (file = EDGE_CONFIG_ON_BOX): string[] => ['sh', '-c', RELOAD_SCRIPT, 'sh', file, ...composeArgv('exec', '-T', EDGE_SERVICE, ...CADDY_RELOAD)];
+/** The reload; with `env`, the Caddyfile's {$VARS} take those values (a release's new environment for the edge). */
+export const edgeReloadCommand = (file = EDGE_CONFIG_ON_BOX, env: Readonly<Record<string, string>> = {}): string[] => [
+  'sh',
+  '-c',
+  RELOAD_SCRIPT,
+  'sh',
+  file,
+  ...composeArgv('exec', '-T', ...Object.entries(env).flatMap(([k, v]) => ['--env', `${k}=${v}`]), EDGE_SERVICE, ...CADDY_RELOAD),
+];
 
 // Brings the box's range to `cidr`, once: nothing when the settings already say it; else, when Caddy runs, it
 // reloads with the range first and writes the settings only then, so a failed reload leaves them as they were

@@ -44,6 +44,8 @@ export const RELEASES_DIR = '/var/lib/pillbox/releases';
 export const COMMIT_FILE = '.pillbox-commit';
 /** The commit of the image tagged pillbox-app:rollback, written by deploy when it tags it; `npm run rollback` reads it. */
 export const ROLLBACK_COMMIT_FILE = '/var/lib/pillbox/rollback.commit';
+/** The release whose infrastructure (compose.yaml, the Caddyfile, elk/*.yml, the set-up images) a deploy last applied in full. */
+export const INFRA_RELEASE_FILE = '/var/lib/pillbox/infrastructure.commit';
 /** Dumps and restore files, on the root volume: /tmp is a RAM-backed tmpfs on AL2023. */
 export const WORK_DIR = '/var/lib/pillbox/work';
 

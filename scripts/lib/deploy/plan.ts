@@ -41,8 +41,9 @@ export function deployBudgetSeconds(healthTimeoutSeconds: number, { backup }: { 
   const { quick, upload, fetch, build, drain } = STEP_TIMEOUTS;
   const swap = (steps: readonly SwapStep[]) => steps.map((s) => swapStepSeconds(s, { readySeconds: healthTimeoutSeconds, drainSeconds: drain }));
   const before = backup ? [BACKUP_TIMEOUT_SECONDS] : [];
-  // After the swap: the releases compared, then the infrastructure steps (infrastructure.ts), all of them at worst.
-  const afterwards = [quick, infrastructureBudgetSeconds()];
+  // After the swap: the releases compared, both releases' edge and database models read, the infrastructure steps
+  // (infrastructure.ts), all of them at worst, and the applied release recorded.
+  const afterwards = [quick, quick, quick, infrastructureBudgetSeconds(), quick];
   const forward = [quick, quick, fetch, quick, quick, build, ...swap(SWAP), ...afterwards];
   const rollback = [quick, quick, quick, ...swap(recoveryFor('during'))];
   const onTheBox = [...before, ...forward, ...rollback].reduce((sum, seconds) => sum + seconds + SSM_MARGIN_SECONDS, 0);

@@ -7,7 +7,7 @@ import { errorSummary, OperatorError } from '../core/operator-error.js';
 import type { Progress } from '../core/progress.js';
 import { phaseOf, recoveryFor, swapPlan, type AppColor } from './blue-green.js';
 import { appLogsCommand, buildCommand, BUILT_APP_IMAGE, checkoutCommand, fetchCommand, keepRollbackCommand, observeCommand, parseObserved, rangeSetCommand, ROLLBACK_TAG, STEP_TIMEOUTS, tagCommand, type Observed } from './plan.js';
-import { changedInputsCommand, infrastructureSteps, parseChangedInputs, planInfrastructure } from './infrastructure.js';
+import { changedInputsCommand, infrastructureSteps, needsModels, parseChangedInputs, parseReleaseModels, planInfrastructure, recordAppliedCommand, releaseModelsCommand, type ModelChange } from './infrastructure.js';
 import { lastLines, must, StepFailed } from './remote-step.js';
 import { routedColor, runSwap, SwapStepFailed } from './swap.js';
 
@@ -37,8 +37,9 @@ export async function deployApp(deps: DeployDeps, request: DeployRequest): Promi
   const result = await swapApp(deps, request);
   // After the box changed, and on "unchanged" too: a tag write that failed last time converges.
   await recordServed(deps, request.source.sha, 'Run the same deploy again: it finds the commit in place and retries the tag.');
-  // Once the new app serves and is recorded: a failure here leaves the app deployed and says how to finish.
-  if (result.status === 'deployed') await applyInfrastructure(deps, result.from, result.to);
+  // Once the new app serves and is recorded, and on "unchanged" too: compared with the release last applied, so an
+  // apply that failed is retried. A failure here leaves the app deployed and says how to finish.
+  await applyInfrastructure(deps, result.status === 'deployed' ? result.from : result.commit, request.source.sha);
   return result;
 }
 
@@ -122,25 +123,35 @@ async function swapApp({ run, progress, newId, beforeChange }: DeployDeps, { sou
   return { status: 'deployed', from: before.commit, to: sha, previousImage: before.imageId };
 }
 
-/** The infrastructure services whose configuration changed from `from` to `to`, applied once the new app serves (infrastructure.ts). */
-export async function applyInfrastructure({ run, progress }: Pick<DeployDeps, 'run' | 'progress'>, from: string, to: string): Promise<void> {
+/**
+ * The infrastructure services whose configuration changed since the release last applied (`fallback` when none is
+ * recorded) up to `to`, applied once the new app serves (infrastructure.ts); `to` is recorded once all of it is.
+ */
+export async function applyInfrastructure({ run, progress }: Pick<DeployDeps, 'run' | 'progress'>, fallback: string, to: string): Promise<void> {
   const failed = (what: string, err: unknown) =>
     explain(
       err,
       `${short(to)} serves, but its infrastructure changes were not all applied (${what}).`,
-      `Open a shell (\`npm run session\`) and run \`sudo systemctl restart ${STACK_UNIT}\`: a full start applies every change; \`npm run logs\` shows what failed.`,
+      'Run the same deploy again: it compares with the release last applied and retries them; `npm run logs` shows what failed.',
     );
-  let changed: string[];
-  try {
-    changed = parseChangedInputs((await must(run, changedInputsCommand(from, to), STEP_TIMEOUTS.quick, 'comparing the releases')).stdout);
-  } catch (err) {
-    throw failed('comparing the releases', err);
+  const read = async <T>(what: string, argv: string[], parse: (stdout: string) => T): Promise<T> => {
+    try {
+      return parse((await must(run, argv, STEP_TIMEOUTS.quick, what)).stdout);
+    } catch (err) {
+      throw failed(what, err);
+    }
+  };
+  const { from, paths } = await read('comparing the releases', changedInputsCommand(fallback, to), parseChangedInputs);
+  let models: ModelChange | undefined;
+  if (needsModels(paths)) {
+    const now = await read(`reading the edge and database settings of ${short(to)}`, releaseModelsCommand(to), parseReleaseModels);
+    if (!now) throw failed(`reading the edge and database settings of ${short(to)}`, new Error(`release ${to} is not on the box`));
+    models = { from: await read(`reading the edge and database settings of ${short(from)}`, releaseModelsCommand(from), parseReleaseModels), to: now };
   }
-  const steps = infrastructureSteps(planInfrastructure(changed));
-  if (steps.length === 0) {
-    progress.note('No infrastructure configuration changed; only the app was replaced.');
-    return;
-  }
+  const plan = planInfrastructure(paths, models);
+  const steps = infrastructureSteps(plan);
+  if (steps.length === 0 && plan.notes.length === 0 && from === to) return;
+  if (steps.length === 0) progress.note('No infrastructure configuration to apply; only the app was replaced.');
   for (const s of steps) {
     try {
       await progress.step(s.what, () => must(run, s.argv, s.seconds, s.what));
@@ -148,6 +159,8 @@ export async function applyInfrastructure({ run, progress }: Pick<DeployDeps, 'r
       throw failed(s.what, err);
     }
   }
+  for (const line of plan.notes) progress.note(line);
+  await read('recording the applied release', recordAppliedCommand(to), () => undefined);
 }
 
 export interface Switch {

@@ -25,18 +25,26 @@ function stepOf(line: string): string {
   if (line.endsWith(` sh ${OLD_IMAGE} pillbox-app:rollback ${OLD} /var/lib/pillbox/rollback.commit`)) return 'tag rollback';
   if (line === `docker image tag ${OLD_IMAGE} pillbox-app`) return 'restore image';
   if (line === `${COMPOSE} build app`) return 'build';
-  if (line.startsWith(`sh -c 'from=$1; to=$2; shift 2`) && line.includes(` sh /var/lib/pillbox/releases/${OLD} /var/lib/pillbox/releases/${NEW} compose/compose.yaml `)) return 'compare';
+  const compare = new RegExp(`^sh -c 'record=.*' sh /var/lib/pillbox/infrastructure.commit ([0-9a-f]{40}) /var/lib/pillbox/releases ${NEW} compose/compose.yaml `, 's').exec(line);
+  if (compare) return compare[1] === NEW ? 'compare with itself' : 'compare';
+  const models = new RegExp(`^sh -c 'set -eu\ndir=.*' sh /var/lib/pillbox/releases/(${OLD}|${NEW}) docker compose `, 's').exec(line);
+  if (models) return models[1] === OLD ? 'models old' : 'models new';
+  if (line.startsWith(`sh -c 'printf `) && line.endsWith(` sh ${NEW} /var/lib/pillbox/infrastructure.commit`)) return 'record applied';
   const swap = swapStepOf(line, 120);
   if (swap) return swap;
   if (line.startsWith(`${COMPOSE} build `)) return `build ${line.slice(COMPOSE.length + 7)}`;
   if (line.startsWith(`${COMPOSE} up --detach --no-deps --force-recreate `)) return `recreate ${line.slice(`${COMPOSE} up --detach --no-deps --force-recreate `.length)}`;
-  if (line === `${COMPOSE} up --detach --wait --wait-timeout 600 postgres elasticsearch setup kibana kibana-setup apm-server heartbeat-setup heartbeat`) return 'converge backends';
-  if (line === `${COMPOSE} up --detach --wait --no-deps caddy`) return 'converge edge';
-  if (line === `sh -c 'file=$1; shift; "$@" <"$file"' sh /opt/pillbox/compose/caddy/Caddyfile ${COMPOSE} exec -T caddy caddy reload --config - --adapter caddyfile`) return 'reload edge';
+  if (line === `${COMPOSE} up --detach --wait --wait-timeout 600 elasticsearch setup kibana kibana-setup apm-server heartbeat-setup heartbeat`) return 'converge backends';
+  if (line.startsWith(`${COMPOSE} up `) && / (caddy|postgres)( |$)/.test(line)) return `?? up of the edge or the database: ${line}`;
+  if (line.startsWith(`sh -c 'file=$1; shift; "$@" <"$file"' sh /opt/pillbox/compose/caddy/Caddyfile ${COMPOSE} exec -T `) && line.endsWith(' caddy caddy reload --config - --adapter caddyfile')) return 'reload edge';
   return `?? ${line}`;
 }
 
 type Faults = Partial<Record<string, Reply | Reply[]>>;
+/** What releaseModelsCommand prints for a release: compose's JSON of the caddy service on one line, then the database's hash. */
+const modelsOf = (caddy: Record<string, unknown>, postgres = 'p1') => `caddy ${JSON.stringify({ name: 'pillbox', services: { caddy } })}\npostgres ${postgres}\n`;
+const CADDY = { image: 'caddy:2.11.4-alpine', environment: { PILLBOX_SITE: '203.0.113.10', GOMEMLIMIT: '64MiB' } };
+const MODELS = modelsOf(CADDY);
 
 describe('deploy', () => {
   let ssm: SsmMock;
@@ -65,6 +73,9 @@ describe('deploy', () => {
       const reply = Array.isArray(fault) ? fault[n] : fault;
       if (reply) return reply;
       if (step === 'route?') return { stdout: `${routed}\n` };
+      if (step === 'compare') return { stdout: `from ${OLD}\n` };
+      if (step === 'compare with itself') return { stdout: `from ${NEW}\n` };
+      if (step.startsWith('models ')) return { stdout: MODELS };
       if (step.startsWith('route ')) routed = step.slice(6);
       if (step.endsWith('logs')) return { stdout: `${step} line 1\n${step} line 2\n` };
       return { stdout: '' };
@@ -86,7 +97,7 @@ describe('deploy', () => {
   it('fetches, builds, then swaps the app blue/green behind the edge, in that order', async () => {
     const { result, steps, error, routed } = await deploy();
     expect(error).to.equal(undefined);
-    expect(steps).to.deep.equal(['observe', 'range?', 'route?', 'fetch', 'tag rollback', 'checkout new', 'build', ...SWAP_STEPS, 'compare']);
+    expect(steps).to.deep.equal(['observe', 'range?', 'route?', 'fetch', 'tag rollback', 'checkout new', 'build', ...SWAP_STEPS, 'compare', 'record applied']);
     expect(result).to.deep.equal({ status: 'deployed', from: OLD, to: NEW, previousImage: OLD_IMAGE });
     expect(routed()).to.equal('app');
   });
@@ -99,34 +110,51 @@ describe('deploy', () => {
   });
 
   describe('the infrastructure a release changes', () => {
-    it('applies what changed once the new app serves: set-up images rebuilt, changed files recreated, backends converged, the Caddyfile reloaded in place last', async () => {
-      const { steps, error, progress } = await deploy({ compare: { stdout: 'compose/caddy/Caddyfile\nelk/kibana/kibana.yml\nelk/setup\n' } });
+    const changed = (...paths: string[]) => ({ stdout: `from ${OLD}\n${paths.map((p) => `${p}\n`).join('')}` });
+    const after = (steps: string[]) => steps.slice(7 + SWAP_STEPS.length);
+
+    it('applies what changed once the new app serves: set-up images rebuilt, changed files recreated, backends converged, the Caddyfile reloaded in place last, then the release recorded', async () => {
+      const { steps, error, progress } = await deploy({ compare: changed('compose/caddy/Caddyfile', 'elk/kibana/kibana.yml', 'elk/setup') });
       expect(error).to.equal(undefined);
-      expect(steps.slice(7 + SWAP_STEPS.length)).to.deep.equal(['compare', 'build setup kibana-setup', 'recreate kibana', 'converge backends', 'reload edge']);
+      expect(after(steps)).to.deep.equal(['compare', 'models new', 'models old', 'build setup kibana-setup', 'recreate kibana', 'converge backends', 'reload edge', 'record applied']);
       expect(progress()).to.contain('✓ Reload the Caddyfile in place');
     });
 
-    it('lets compose decide from the model when compose.yaml changed: every backend converges, then the edge, which no file change recreates', async () => {
-      const { steps } = await deploy({ compare: { stdout: 'compose/compose.yaml\n' } });
-      expect(steps.slice(7 + SWAP_STEPS.length)).to.deep.equal(['compare', 'converge backends', 'converge edge']);
+    it('never recreates the edge nor restarts the database when compose.yaml changed: Elastic services converge, caddy reloads with its new environment, the rest is said in one line each', async () => {
+      const { steps, lines, progress, error } = await deploy({
+        compare: changed('compose/compose.yaml'),
+        'models new': { stdout: modelsOf({ image: 'caddy:2.11.5-alpine', environment: { ...CADDY.environment, PILLBOX_ALLOWED_CIDR: '198.51.100.0/24' } }, 'p2') },
+      });
+      expect(error).to.equal(undefined);
+      expect(after(steps)).to.deep.equal(['compare', 'models new', 'models old', 'converge backends', 'reload edge', 'record applied']);
+      expect(lines.find((l) => l.includes('caddy reload'))).to.contain(' exec -T --env PILLBOX_SITE=203.0.113.10 --env GOMEMLIMIT=64MiB --env PILLBOX_ALLOWED_CIDR=198.51.100.0/24 caddy caddy reload ');
+      expect(progress()).to.contain('caddy changed (image caddy:2.11.4-alpine → caddy:2.11.5-alpine): applied at the next `sudo systemctl restart pillbox.service`');
+      expect(progress()).to.contain('postgres changed: applied at the next restart (`sudo systemctl restart pillbox.service`), after `npm run backup`.');
     });
 
-    it('replaces only the app when nothing else changed, and says so', async () => {
+    it('replaces only the app when nothing else changed, says so, and records the release', async () => {
       const { steps, progress } = await deploy();
-      expect(steps.at(-1)).to.equal('compare');
-      expect(progress()).to.contain('No infrastructure configuration changed; only the app was replaced.');
+      expect(after(steps)).to.deep.equal(['compare', 'record applied']);
+      expect(progress()).to.contain('No infrastructure configuration to apply; only the app was replaced.');
     });
 
-    it('says the new app serves, and how to apply the rest, when a step fails; the commit is recorded', async () => {
-      const { error, recorded } = await deploy({ compare: { stdout: 'elk/kibana/kibana.yml\n' }, 'converge backends': { exitCode: 1, stderr: 'dependency failed to start: container pillbox-kibana-1 is unhealthy' } });
+    it('says the new app serves, and that the same deploy retries the rest, when a step fails; the commit is tagged, the release not recorded as applied', async () => {
+      const { error, recorded, steps } = await deploy({ compare: changed('elk/kibana/kibana.yml'), 'converge backends': { exitCode: 1, stderr: 'dependency failed to start: container pillbox-kibana-1 is unhealthy' } });
       expect(recorded).to.deep.equal([NEW]);
-      expect(error?.message).to.match(/^2222222 serves, but its infrastructure changes were not all applied \(Apply compose.yaml to the backends and wait until they are healthy\)\.\n--- .* said ---\n.*pillbox-kibana-1 is unhealthy/s);
-      expect(error?.hint).to.contain('sudo systemctl restart pillbox.service');
+      expect(error?.message).to.match(/^2222222 serves, but its infrastructure changes were not all applied \(Apply compose.yaml to the Elastic services and wait until they are healthy \(postgres is left as it runs\)\)\.\n--- .* said ---\n.*pillbox-kibana-1 is unhealthy/s);
+      expect(error?.hint).to.match(/^Run the same deploy again: it compares with the release last applied and retries them/);
+      expect(steps).to.not.include('record applied');
     });
 
-    it('is not attempted when the box already runs the commit', async () => {
+    it('retries, on a box that already runs the commit, what the last applied release left: the record names it', async () => {
+      const { steps, result } = await deploy({ 'compare with itself': changed('elk/kibana/kibana.yml') }, `${NEW}\n${OLD_IMAGE} pillbox-app\n`);
+      expect(result).to.deep.equal({ status: 'unchanged', commit: NEW });
+      expect(steps).to.deep.equal(['observe', 'compare with itself', 'recreate kibana', 'converge backends', 'record applied']);
+    });
+
+    it('does nothing more on a box that already runs the commit with its infrastructure applied', async () => {
       const { steps } = await deploy({}, `${NEW}\n${OLD_IMAGE} pillbox-app\n`);
-      expect(steps).to.not.include('compare');
+      expect(steps).to.deep.equal(['observe', 'compare with itself']);
     });
   });
 
@@ -139,16 +167,16 @@ describe('deploy', () => {
     expect(lines.find((l) => l.includes('/readyz'))).to.match(/' sh app-next http:\/\/127\.0\.0\.1:3000\/readyz 120 2 docker compose /);
   });
 
-  it('does nothing when the box already runs the commit', async () => {
+  it('swaps nothing when the box already runs the commit (only the infrastructure record is compared)', async () => {
     const { result, steps } = await deploy({}, `${NEW}\n${OLD_IMAGE} pillbox-app\n`);
     expect(result).to.deep.equal({ status: 'unchanged', commit: NEW });
-    expect(steps).to.deep.equal(['observe']);
+    expect(steps).to.deep.equal(['observe', 'compare with itself']);
   });
 
   it('finishes what an interrupted deploy left: with traffic on app-next, only app comes back behind it', async () => {
     const { steps, error, routed } = await deploy({}, undefined, { routedAtStart: 'app-next' });
     expect(error).to.equal(undefined);
-    expect(steps.slice(7)).to.deep.equal(['start app', 'ready app', 'route app', 'drained app-next', 'stop app-next', 'compare']);
+    expect(steps.slice(7)).to.deep.equal(['start app', 'ready app', 'route app', 'drained app-next', 'stop app-next', 'compare', 'record applied']);
     expect(routed()).to.equal('app');
   });
 
@@ -213,7 +241,7 @@ describe('deploy', () => {
     const { steps, error } = await deploy({}, undefined, { beforeChange: async (from) => void calls.push(from) });
     expect(error).to.equal(undefined);
     expect(calls).to.deep.equal([OLD]);
-    expect(steps).to.deep.equal(['observe', 'range?', 'route?', 'fetch', 'tag rollback', 'checkout new', 'build', ...SWAP_STEPS, 'compare']);
+    expect(steps).to.deep.equal(['observe', 'range?', 'route?', 'fetch', 'tag rollback', 'checkout new', 'build', ...SWAP_STEPS, 'compare', 'record applied']);
   });
 
   it('changes nothing when beforeChange fails (it runs after the read-only checks, before the fetch), and skips it when the box already runs the commit', async () => {
