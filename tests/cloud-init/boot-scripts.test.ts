@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readdirSync, symlinkSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { BOOTSTRAP_LOG, BOOTSTRAP_STATUS, BOX_DIR, COMMIT_FILE, EDGE_DATA_VOLUME, EDGE_ROUTE_PATH, EDGE_SITE_BIN, EXPIRE_DROP_IN, FETCH_SECRETS_BIN, INSTALL_PLUGINS_BIN, RELEASES_DIR, S3_BIN, SETTINGS_ENV, SOURCE_BIN, STANDARD_CREDITS_BIN, SYSTEMD_DIR } from '../../scripts/lib/box/layout.js';
+import { BOOTSTRAP_LOG, BOOTSTRAP_STATUS, BOX_DIR, COMMIT_FILE, EDGE_CHECK_SERVICE, EDGE_CHECK_TIMER, EDGE_DATA_VOLUME, EDGE_EXPIRED_DIR, EDGE_ROUTE_PATH, EDGE_SITE_BIN, EXPIRE_DROP_IN, FETCH_SECRETS_BIN, INSTALL_PLUGINS_BIN, RELEASES_DIR, S3_BIN, SETTINGS_ENV, SOURCE_BIN, STANDARD_CREDITS_BIN, SYSTEMD_DIR } from '../../scripts/lib/box/layout.js';
 import { parseBootstrapStatus } from '../../scripts/lib/box/bootstrap-status.js';
 import { aCertificateValidBetween, aLeafCertificate } from '../support/certificate.js';
 import { BoxRoot, fileIn, rendered, type CloudConfig } from './box-root.js';
@@ -69,6 +69,7 @@ describe('boot scripts on a box', () => {
         'systemctl daemon-reload',
         'systemctl enable pillbox.service',
         'systemctl enable --now pillbox-backup.timer',
+        'systemctl enable --now pillbox-edge-check.timer',
         'systemctl start --no-block pillbox.service',
       ]);
       expect(status()).to.deep.equal({ state: 'done', step: 'stack-unit' });
@@ -186,9 +187,11 @@ esac`;
         const run = start();
         expect(run.status).to.equal(0);
         expect(box.exists(`${CERTS}/app.example.com.crt`)).to.equal(false);
-        const aside = readdirSync(box.path(dirname(CERTS))).filter((n) => n.startsWith('app.example.com.expired-'));
+        expect(readdirSync(box.path(dirname(CERTS))), "nothing left in Caddy's storage, whose cleaner deletes expired certificates").to.deep.equal([]);
+        const expired = `${DATA}/${EDGE_EXPIRED_DIR}/acme-v02.api.letsencrypt.org-directory`;
+        const aside = readdirSync(box.path(expired)).filter((n) => n.startsWith('app.example.com.expired-'));
         expect(aside).to.have.length(1);
-        expect(box.read(`${dirname(CERTS)}/${aside[0]}/app.example.com.key`)).to.equal('key');
+        expect(box.read(`${expired}/${aside[0]}/app.example.com.key`)).to.equal('key');
         expect(run.stderr.trim().split('\n')).to.have.length(1);
         expect(run.stderr).to.match(/^the certificate for app\.example\.com expired \(Jan {2}7 00:00:00 2026 GMT\): set aside as .*; port 80 answers 503 instead of redirecting until Caddy obtains a new one/);
       });
@@ -209,6 +212,31 @@ esac`;
         expect(run.status).to.equal(0);
         expect(box.exists(`${DATA}/${EDGE_ROUTE_PATH}`)).to.equal(false);
         expect(run.stderr).to.equal('the edge route named app-next, which is not started with the stack (a deploy cut short): removed, traffic goes to app\n');
+      });
+
+      it('checks only the certificate when the hourly timer runs it: the settings and a route of a deploy in progress stay', () => {
+        withVolume();
+        box.writeFiles(cfg);
+        box.write(SETTINGS_ENV, 'PILLBOX_DOMAIN=\nPILLBOX_SITE=app.example.com\n');
+        box.standIn('curl', 'exit 7');
+        certificate(aCertificateValidBetween('app.example.com', '20260101000000Z', '20260107000000Z'));
+        box.write(`${DATA}/${EDGE_ROUTE_PATH}`, '');
+        const run = box.run('sh', box.read(EDGE_SITE_BIN), ['certificate']);
+        expect(run.status).to.equal(0);
+        expect(run.stderr).to.match(/^the certificate for app\.example\.com expired .*: set aside as /);
+        expect(box.exists(`${CERTS}/app.example.com.crt`)).to.equal(false);
+        expect(box.exists(`${DATA}/${EDGE_ROUTE_PATH}`)).to.equal(true);
+        expect(box.read(SETTINGS_ENV)).to.equal('PILLBOX_DOMAIN=\nPILLBOX_SITE=app.example.com\n');
+        expect(box.loggedCalls().filter((c) => c.startsWith('curl'))).to.deep.equal([]);
+      });
+
+      it('is run hourly by a timer enabled at boot, its service after the stack unit', () => {
+        const timer = fileIn(cfg, `${SYSTEMD_DIR}/${EDGE_CHECK_TIMER}`);
+        const service = fileIn(cfg, `${SYSTEMD_DIR}/${EDGE_CHECK_SERVICE}`);
+        expect(timer).to.match(/^OnCalendar=hourly$/m);
+        expect(service).to.match(new RegExp(`^ExecStart=${EDGE_SITE_BIN} certificate$`, 'm'));
+        expect(service).to.match(/^After=pillbox\.service$/m);
+        expect(EDGE_CHECK_TIMER.replace(/\.timer$/, '.service')).to.equal(EDGE_CHECK_SERVICE);
       });
 
       it('has nothing to check before the first start, when the volume does not exist yet', () => {

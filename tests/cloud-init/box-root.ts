@@ -110,8 +110,9 @@ export class BoxRoot {
   }
 
   /** Runs a script with the stand-ins first on PATH; never throws on a non-zero exit. What it said on stderr is kept either way. */
-  run(shell: string, script: string): Run {
-    const r = spawnSync(shell, ['-c', script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PATH: `${this.bin}:${process.env.PATH}` } });
+  /** Runs `script` with `args` as its positional parameters ($1, ...). */
+  run(shell: string, script: string, args: readonly string[] = []): Run {
+    const r = spawnSync(shell, ['-c', script, shell, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PATH: `${this.bin}:${process.env.PATH}` } });
     return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
   }
 

@@ -29,6 +29,8 @@ export const COMPOSE_PROJECT = 'pillbox';
 export const EDGE_DATA_VOLUME = `${COMPOSE_PROJECT}_caddy-data`;
 /** The blue/green route file, relative to Caddy's data directory: while it exists, app-next is the routed color. */
 export const EDGE_ROUTE_PATH = 'pillbox/route-app-next';
+/** Where an expired certificate is set aside, relative to Caddy's data directory: outside its storage (caddy/), which its cleaner prunes. */
+export const EDGE_EXPIRED_DIR = 'pillbox/expired-certificates';
 
 export const SYSTEMD_DIR = '/etc/systemd/system';
 export const STACK_UNIT = 'pillbox.service';
@@ -37,6 +39,8 @@ export const EXPIRE_TIMER = 'pillbox-expire.timer';
 export const EXPIRE_DROP_IN = `${SYSTEMD_DIR}/${EXPIRE_TIMER}.d/expires-at.conf`;
 export const BACKUP_SERVICE = 'pillbox-backup.service';
 export const BACKUP_TIMER = 'pillbox-backup.timer';
+export const EDGE_CHECK_SERVICE = 'pillbox-edge-check.service';
+export const EDGE_CHECK_TIMER = 'pillbox-edge-check.timer';
 
 /** Each commit's source unpacks into its own folder here; BOX_DIR points at the active one. */
 export const RELEASES_DIR = '/var/lib/pillbox/releases';
@@ -99,6 +103,9 @@ export const BOX_LAYOUT = {
   EDGE_SITE_BIN,
   EDGE_DATA_VOLUME,
   EDGE_ROUTE_PATH,
+  EDGE_EXPIRED_DIR,
+  EDGE_CHECK_SERVICE,
+  EDGE_CHECK_TIMER,
   INSTALL_PLUGINS_BIN,
   SYSCTL_FILE,
 } as const satisfies Record<string, string>;
