@@ -42,6 +42,7 @@ step stack-unit
 systemctl daemon-reload
 systemctl enable {{ STACK_UNIT }}
 systemctl enable --now {{ BACKUP_TIMER }}
+systemctl enable --now {{ EDGE_CHECK_TIMER }}
 # --no-block: cloud-init finishes now; provision then watches the stack become healthy.
 systemctl start --no-block {{ STACK_UNIT }}
 

@@ -16,13 +16,19 @@ release() {
   echo "{{ RELEASES_DIR }}/$1"
 }
 
+# True while any process on the box (a container, through its bind mounts) holds a mount from the release: the
+# kernel resolved the symlink when the container started, so the container reads that folder until it is recreated.
+mounted() { # release folder
+  cat /proc/[0-9]*/mountinfo 2>/dev/null | grep -qF "/$(basename "$1")/"
+}
+
 fetch() { # commit sha256 key
   dir=$(release "$1")
   active=$(readlink {{ BOX_DIR }} || true)
-  # Only the active release and the new one stay: a rollback goes back one step.
+  # The active release and the new one stay (a rollback goes back one step), and every release a container mounts.
   for old in {{ RELEASES_DIR }}/*; do
     [ -e "$old" ] || continue
-    [ "$old" = "$dir" ] || [ "$old" = "$active" ] || rm -rf "$old"
+    [ "$old" = "$dir" ] || [ "$old" = "$active" ] || mounted "$old" || rm -rf "$old"
   done
   [ -f "$dir/{{ COMMIT_FILE }}" ] && return 0
   archive={{ WORK_DIR }}/source-$1.tar.gz

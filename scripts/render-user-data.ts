@@ -20,6 +20,8 @@ await runCli(async (argv) => {
   const expiresAt = new Date(Date.now() + (cfg.ttlHours ?? DEFAULT_TTL_HOURS) * 3_600_000);
   // The account and the archive's digest are known only with AWS and a real archive.
   const source = { key: sourceKey(cfg.env, gitSha), sha256: '0'.repeat(64) };
+  // Provision picks the range from the running box or the operator's address; the preview shows --ci's.
+  const allowedCidr = cfg.allowedCidr ?? '0.0.0.0/0';
   // The text, for review and `cloud-init schema`; provision sends it gzip-compressed.
-  process.stdout.write(renderCheckedUserData({ env: cfg.env, region, domain: cfg.domain, accountId: '000000000000', gitSha, source, expiresAt, appImage: cfg.appImage }).text);
+  process.stdout.write(renderCheckedUserData({ env: cfg.env, region, domain: cfg.domain, allowedCidr, accountId: '000000000000', gitSha, source, expiresAt, appImage: cfg.appImage }).text);
 });

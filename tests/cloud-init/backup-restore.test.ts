@@ -116,7 +116,7 @@ describe('the box data path, for real (PostgreSQL, pg_dump, pg_restore, psql, th
     mkdirSync(bin);
     const paths = { box: join(dir, 'opt-pillbox'), work: join(dir, 'work'), s3Bin: join(bin, 'pillbox-s3'), sourceBin: join(bin, 'pillbox-source'), backupBin: join(bin, 'pillbox-backup') };
     const values = {
-      ...placeholders({ env: ENV, region: 'eu-west-1', accountId: ACCOUNT, gitSha: '0'.repeat(40), source: { key: sourceKey(ENV, '0'.repeat(40)), sha256: '0'.repeat(64) }, expiresAt: new Date('2026-11-22T06:30:00Z') }),
+      ...placeholders({ env: ENV, region: 'eu-west-1', allowedCidr: '203.0.113.7/32', accountId: ACCOUNT, gitSha: '0'.repeat(40), source: { key: sourceKey(ENV, '0'.repeat(40)), sha256: '0'.repeat(64) }, expiresAt: new Date('2026-11-22T06:30:00Z') }),
       SETTINGS_ENV: join(dir, 'pillbox.env'),
       BOX_DIR: paths.box,
       RELEASES_DIR: join(dir, 'releases'),

@@ -1,33 +1,38 @@
-// The backup timer and service, and the expiry's last backup, as systemd reads them:
+// The backup timer and service, the expiry's last backup, and the edge's hourly certificate check, as systemd reads them:
 // `systemd-analyze verify` (systemd 252 here, as on AL2023) on the rendered unit files.
 import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { BACKUP_SERVICE, BACKUP_TIMER, EXPIRE_SERVICE } from '../../scripts/lib/box/layout.js';
+import { BACKUP_SERVICE, BACKUP_TIMER, EDGE_CHECK_SERVICE, EDGE_CHECK_TIMER, EXPIRE_SERVICE } from '../../scripts/lib/box/layout.js';
 import { CLOUD_INIT_DIR, fillPlaceholders, placeholders } from '../../scripts/lib/box/user-data.js';
 
 const UNITS: [string, string][] = [
   ['backup.service', BACKUP_SERVICE],
   ['backup.timer', BACKUP_TIMER],
   ['expire.service', EXPIRE_SERVICE],
+  ['edge-check.service', EDGE_CHECK_SERVICE],
+  ['edge-check.timer', EDGE_CHECK_TIMER],
 ];
 
-describe('the backup units', () => {
+describe('the backup and edge-check units', () => {
   let dir: string;
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'pillbox-units-'));
     // systemd-analyze checks that ExecStart= programs exist: the script stands at a local path.
-    writeFileSync(join(dir, 'pillbox-backup'), '#!/bin/sh\n');
-    chmodSync(join(dir, 'pillbox-backup'), 0o755);
+    for (const program of ['pillbox-backup', 'pillbox-edge-site']) {
+      writeFileSync(join(dir, program), '#!/bin/sh\n');
+      chmodSync(join(dir, program), 0o755);
+    }
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   function render(edit: (text: string) => string = (t) => t): string[] {
     const values = {
-      ...placeholders({ env: 'dev', region: 'eu-west-1', accountId: '123456789012', gitSha: 'a'.repeat(40), source: { key: 'k', sha256: 'b'.repeat(64) }, expiresAt: new Date('2026-11-22T06:30:00Z') }),
+      ...placeholders({ env: 'dev', region: 'eu-west-1', allowedCidr: '203.0.113.7/32', accountId: '123456789012', gitSha: 'a'.repeat(40), source: { key: 'k', sha256: 'b'.repeat(64) }, expiresAt: new Date('2026-11-22T06:30:00Z') }),
       BACKUP_BIN: join(dir, 'pillbox-backup'),
+      EDGE_SITE_BIN: join(dir, 'pillbox-edge-site'),
     };
     return UNITS.map(([file, unit]) => {
       writeFileSync(join(dir, unit), edit(fillPlaceholders(readFileSync(`${CLOUD_INIT_DIR}${file}`, 'utf8'), values, file)));

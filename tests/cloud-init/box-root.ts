@@ -1,7 +1,7 @@
 // A box's filesystem in a temporary folder, for running the rendered cloud-init scripts for
 // real: every path from layout.ts is moved under the folder, and the programs a script calls
 // (systemctl, aws, curl, ...) are stand-ins on PATH that log their arguments.
-import { execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -12,6 +12,7 @@ import { renderUserData, type UserDataInput } from '../../scripts/lib/box/user-d
 export const anInput = (overrides: Partial<UserDataInput> = {}): UserDataInput => ({
   env: 'feature-login',
   region: 'eu-west-1',
+  allowedCidr: '203.0.113.7/32',
   accountId: '123456789012',
   gitSha: '3f2a1c0d9e8b7a6f5e4d3c2b1a0f9e8d7c6b5a49',
   source: { key: 'envs/feature-login/source/3f2a1c0d9e8b7a6f5e4d3c2b1a0f9e8d7c6b5a49.tar.gz', sha256: 'ab'.repeat(32) },
@@ -108,15 +109,11 @@ export class BoxRoot {
     return readFileSync(this.calls, 'utf8').split('\n').filter(Boolean);
   }
 
-  /** Runs a script with the stand-ins first on PATH; never throws on a non-zero exit. */
-  run(shell: string, script: string): Run {
-    try {
-      const stdout = execFileSync(shell, ['-c', script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PATH: `${this.bin}:${process.env.PATH}` } });
-      return { status: 0, stdout, stderr: '' };
-    } catch (err) {
-      const e = err as { status: number; stdout: string; stderr: string };
-      return { status: e.status, stdout: e.stdout, stderr: e.stderr };
-    }
+  /** Runs a script with the stand-ins first on PATH; never throws on a non-zero exit. What it said on stderr is kept either way. */
+  /** Runs `script` with `args` as its positional parameters ($1, ...). */
+  run(shell: string, script: string, args: readonly string[] = []): Run {
+    const r = spawnSync(shell, ['-c', script, shell, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PATH: `${this.bin}:${process.env.PATH}` } });
+    return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
   }
 
   remove(): void {

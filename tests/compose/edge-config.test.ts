@@ -26,7 +26,7 @@ async function adapt(site: string, profile: string, text = caddyfile): Promise<A
   const dir = mkdtempSync(join(tmpdir(), 'pillbox-adapt-'));
   const file = join(dir, 'Caddyfile');
   writeFileSync(file, text);
-  const env = { PATH: process.env.PATH, HOME: dir, ...IMAGE_ENV, ...containerEnvironment(caddy), PILLBOX_SITE: site, PILLBOX_ACME_PROFILE: profile };
+  const env = { PATH: process.env.PATH, HOME: dir, ...IMAGE_ENV, ...containerEnvironment(caddy), PILLBOX_SITE: site, PILLBOX_ACME_PROFILE: profile, PILLBOX_ALLOWED_CIDR: '198.51.100.0/24' };
   const { stdout } = await run('caddy', ['adapt', '--config', file], { env });
   return JSON.parse(stdout) as Adapted;
 }
@@ -73,9 +73,9 @@ describe('the edge configuration', function () {
     let config: Adapted;
     before(async () => (config = await adapt('pillbox.example.com', 'classic')));
 
-    it("gets the site's certificate from Let's Encrypt only: no internal CA, no second issuer", () => {
+    it("gets the site's certificate from Let's Encrypt only, over HTTP-01 only: no internal CA, no second issuer, no TLS-ALPN-01", () => {
       expect(config.apps.tls?.automation?.policies).to.deep.equal([
-        { subjects: ['pillbox.example.com'], issuers: [{ ca: 'https://acme-v02.api.letsencrypt.org/directory', module: 'acme' }] },
+        { subjects: ['pillbox.example.com'], issuers: [{ ca: 'https://acme-v02.api.letsencrypt.org/directory', challenges: { 'tls-alpn': { disabled: true } }, module: 'acme' }] },
       ]);
     });
 
@@ -84,24 +84,41 @@ describe('the edge configuration', function () {
       expect(serverOn(config, '443')?.protocols).to.deep.equal(['h1', 'h2']);
     });
 
-    it('redirects plain HTTP only once a certificate for the site is in storage, and sends HSTS on HTTPS only', () => {
+    it('on public plain HTTP, refuses outsiders, redirects only once a certificate is in storage, and never proxies the app', () => {
       const http = text(serverOn(config, '80'));
+      expect(http).to.contain('"status_code":403');
+      expect(http).to.contain('"not":[{"remote_ip":{"ranges":["198.51.100.0/24"]}}]');
       expect(http).to.contain('"try_files":["/*/pillbox.example.com/pillbox.example.com.crt"]');
       expect(http).to.contain('"root":"/data/caddy/certificates"');
       expect(http).to.contain('"status_code":308');
-      expect(http).to.contain('"delete":["Strict-Transport-Security"]');
-      const https = text(serverOn(config, '443'));
-      expect(https).to.contain('"deferred":true,"set":{"Strict-Transport-Security":["max-age=86400"]}');
-      expect(text(serverOn(config, '8080'))).to.not.contain('max-age');
+      expect(http).to.contain('"status_code":503');
+      expect(http).to.not.contain('reverse_proxy');
     });
 
-    it('retries a request for up to 30 s while its color refuses connections, and never more than GET after a connection', () => {
-      const proxies = text(config).match(/"handler":"reverse_proxy"[^\]]*\]/g) ?? [];
-      // Two colors on each of the three servers.
-      expect(proxies).to.have.length(6);
-      for (const p of proxies) {
-        expect(p).to.contain('"load_balancing":{"try_duration":30000000000,"try_interval":250000000}');
-        expect(p).to.not.contain('retry_match');
+    it('refuses outsiders on HTTPS before the app, and sends HSTS on HTTPS only', () => {
+      const https = text(serverOn(config, '443'));
+      expect(https).to.contain('"deferred":true,"set":{"Strict-Transport-Security":["max-age=86400"]}');
+      expect(https.indexOf('"not":[{"remote_ip":{"ranges":["198.51.100.0/24"]}}]')).to.be.within(0, https.indexOf('reverse_proxy'));
+      const local = text(serverOn(config, '8080'));
+      expect(local).to.contain('"delete":["Strict-Transport-Security"]');
+      expect(local).to.not.contain('max-age');
+      expect(local, 'the box probes itself whatever the range').to.not.contain('remote_ip');
+    });
+
+    it("puts the routed color first and the other one behind it, each asked for /readyz every second, out of the pool after three failures in 3 s; retries for up to 30 s, never more than GET after a connection", () => {
+      const proxies = (port: string) => text(serverOn(config, port)).match(/"handler":"reverse_proxy".*?"upstreams":\[[^\]]*\]/g) ?? [];
+      const [app, next] = [UPSTREAMS.app, UPSTREAMS['app-next']];
+      for (const port of ['443', '8080']) {
+        // The route file's handler first (app-next routed), then the one without it.
+        expect(proxies(port).map((p) => p.slice(p.indexOf('"upstreams"')))).to.deep.equal([
+          `"upstreams":[{"dial":"${next}"},{"dial":"${app}"}]`,
+          `"upstreams":[{"dial":"${app}"},{"dial":"${next}"}]`,
+        ]);
+        for (const p of proxies(port)) {
+          expect(p).to.contain('"health_checks":{"active":{"interval":1000000000,"timeout":2000000000,"uri":"/readyz"},"passive":{"fail_duration":3000000000,"max_fails":3}}');
+          expect(p).to.contain('"load_balancing":{"selection_policy":{"policy":"first"},"try_duration":30000000000,"try_interval":250000000}');
+          expect(p).to.not.contain('retry_match');
+        }
       }
     });
   });
@@ -117,7 +134,7 @@ describe('the edge configuration', function () {
       expect(without).to.not.equal(caddyfile);
       const config = await adapt('203.0.113.10', 'shortlived', without);
       expect(config.apps.tls?.automation?.policies).to.deep.equal([
-        { subjects: ['203.0.113.10'], issuers: [{ ca: 'https://acme-v02.api.letsencrypt.org/directory', module: 'acme' }] },
+        { subjects: ['203.0.113.10'], issuers: [{ ca: 'https://acme-v02.api.letsencrypt.org/directory', challenges: { 'tls-alpn': { disabled: true } }, module: 'acme' }] },
       ]);
       // A handshake without SNI (every client, for an IP) gets the site's certificate.
       expect(text(serverOn(config, '443')?.tls_connection_policies)).to.contain('"default_sni":"203.0.113.10"');

@@ -7,16 +7,20 @@ import { expect } from 'chai';
 import { execFile } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { connect as netConnect } from 'node:net';
 import { connect, type PeerCertificate } from 'node:tls';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { DRAINED_SCRIPT, ROUTE_SCRIPTS, SWAP, type AppColor, type SwapStep } from '../../scripts/lib/deploy/blue-green.js';
+import { DRAINED_SCRIPT, EDGE_HEALTH_SETTLE_SECONDS, ROUTE_SCRIPTS, SWAP, type AppColor, type SwapStep } from '../../scripts/lib/deploy/blue-green.js';
+import { CADDY_RELOAD, edgeReloadCommand } from '../../scripts/lib/box/edge-reload.js';
 import { startAppProcess, type AppProcess } from '../support/app-process.js';
 import { startCaddy, type CaddyProcess } from '../support/caddy-process.js';
 import { startLoad, type LoadReport } from '../support/load.js';
 import { startPebble, type Pebble } from '../support/pebble.js';
 import { freePort, freshDatabase } from '../support/postgres.js';
-import { containerEnvironment, loadCompose } from './compose-files.js';
+import { containerEnvironment, loadCompose, readText, ROOT } from './compose-files.js';
 
 const sh = promisify(execFile);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -39,10 +43,11 @@ const freePorts = async (): Promise<Ports> => {
 };
 
 /** The caddy service's environment, with what loopback needs instead of the box's values. */
-function edgeEnv(ports: Ports, acmeCa: string, upstreams: Record<AppColor, number>): Record<string, string> {
+function edgeEnv(ports: Ports, acmeCa: string, upstreams: Record<AppColor, number>, allowedCidr = '127.0.0.1/32'): Record<string, string> {
   return {
     ...containerEnvironment(caddyService),
     PILLBOX_SITE: '127.0.0.1',
+    PILLBOX_ALLOWED_CIDR: allowedCidr,
     PILLBOX_ACME_CA: acmeCa,
     // pebble 2.4 (like Debian's Caddy 2.6) knows no ACME profiles; `shortlived` is checked on paper (STEPS.md).
     PILLBOX_ACME_PROFILE: 'classic',
@@ -79,11 +84,19 @@ interface Answer {
   headers: Record<string, string | string[] | undefined>;
 }
 
-function httpGet(port: number, path: string): Promise<Answer> {
+interface Answer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body?: string;
+}
+
+/** `from` is the client's source address: any 127.0.0.0/8 address is the machine's own, so a second client is one bind away. */
+function httpGet(port: number, path: string, from = '127.0.0.1'): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    httpRequest({ host: '127.0.0.1', port, path, headers: { host: '127.0.0.1' } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers }));
+    httpRequest({ host: '127.0.0.1', port, path, localAddress: from, headers: { host: '127.0.0.1' } }, (res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => (body += c.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
     })
       .on('error', reject)
       .end();
@@ -107,18 +120,18 @@ function httpsPost(port: number, path: string, ca: string, body: string, headers
   });
 }
 
-async function httpsGet(port: number, path: string, ca: string): Promise<Answer> {
+async function httpsGet(port: number, path: string, ca: string, from = '127.0.0.1'): Promise<Answer> {
   const res = await new Promise<Answer>((resolve, reject) => {
-    const req = connect({ host: '127.0.0.1', port, ca }, () => {
+    const req = connect({ host: '127.0.0.1', socket: netConnect({ host: '127.0.0.1', port, localAddress: from }), ca }, () => {
       req.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`);
     });
     let raw = '';
     req.on('data', (c: Buffer) => (raw += c.toString()));
     req.on('end', () => {
-      const [head = ''] = raw.split('\r\n\r\n');
+      const [head = '', ...rest] = raw.split('\r\n\r\n');
       const [statusLine = '', ...lines] = head.split('\r\n');
       const headers = Object.fromEntries(lines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]));
-      resolve({ status: Number(statusLine.split(' ')[1]), headers });
+      resolve({ status: Number(statusLine.split(' ')[1]), headers, body: rest.join('\r\n\r\n') });
     });
     req.on('error', reject);
   });
@@ -208,19 +221,177 @@ describe('the edge: Caddy with the project Caddyfile, pebble as the CA, the app 
       expect(logs).to.not.include(basic.slice(6));
     });
 
-    it('keeps serving plain HTTP, without a redirect, while the CA issues nothing', async () => {
+    it('answers plain HTTP with 503, never the app and never a redirect, while the CA issues nothing', async () => {
       const failing = await freePorts();
       const closed = await freePort();
       const edge = await startCaddy(edgeEnv(failing, `https://127.0.0.1:${closed}/dir`, upstreamPorts));
       try {
         const res = await httpGet(failing.http, '/readyz');
-        expect(res.status).to.equal(200);
+        expect(res.status).to.equal(503);
         expect(res.headers.location).to.equal(undefined);
+        expect(res.body).to.match(/^No certificate for 127\.0\.0\.1 yet/);
         const refused = await handshake(failing.https, root).then(() => 'handshake', (err: NodeJS.ErrnoException) => err.code ?? err.message);
         expect(refused).to.not.equal('handshake');
       } finally {
         await edge.stop();
       }
+    });
+
+    it('stops redirecting once the certificate is set aside (what the box does to an expired one), and redirects again when it is back', async () => {
+      const { stdout } = await sh('sh', ['-c', 'ls -d "$1"/caddy/certificates/*/127.0.0.1', 'sh', caddy.dataDir]);
+      const held = stdout.trim();
+      await sh('mv', [held, `${held}.expired-test`]);
+      try {
+        const res = await httpGet(ports.http, '/api/medications?limit=1');
+        expect(res.status).to.equal(503);
+        expect(res.headers.location).to.equal(undefined);
+      } finally {
+        await sh('mv', [`${held}.expired-test`, held]);
+      }
+      expect((await httpGet(ports.http, '/')).status).to.equal(308);
+    });
+  });
+
+  describe('who reaches the site: the allowed range only, the ACME challenge everyone', () => {
+    // pebble validates from 127.0.0.1, so the allowed range is 127.0.0.2/32: the CA is an outsider, as Let's Encrypt is.
+    const inside = '127.0.0.2';
+    let outsider: { caddy: CaddyProcess; pebble: Pebble; ports: Ports; root: string };
+
+    before(async () => {
+      const edgePorts = await freePorts();
+      const [acme, management] = await Promise.all([freePort(), freePort()]);
+      const ca = await startPebble({ port: acme, managementPort: management, httpPort: edgePorts.http, tlsPort: edgePorts.https });
+      const edge = await startCaddy({ ...edgeEnv(edgePorts, ca.directory, upstreamPorts, `${inside}/32`), SSL_CERT_FILE: ca.listenerCaFile });
+      outsider = { caddy: edge, pebble: ca, ports: edgePorts, root: '' };
+      await untilCertified(edge);
+      outsider.root = await ca.issuingRoot();
+    });
+
+    after(async () => {
+      await outsider?.caddy.stop();
+      await outsider?.pebble.stop();
+    });
+
+    it('answers the http-01 challenge to a CA outside the range: the certificate is issued', () => {
+      // Caddy 2.6 tries tls-alpn-01 first and pebble refuses it for an IP address; http-01 is the one that passes.
+      expect(outsider.caddy.logs()).to.match(/"msg":"served key authentication","identifier":"127\.0\.0\.1","challenge":"http-01"/);
+    });
+
+    it('refuses everything else from outside the range, on HTTP and HTTPS, the challenge path included', async () => {
+      for (const path of ['/', '/api/medications', '/readyz', '/.well-known/acme-challenge/not-a-token']) {
+        const plain = await httpGet(outsider.ports.http, path);
+        expect(plain.status, `http ${path}`).to.equal(403);
+        expect(plain.headers.location, `http ${path}`).to.equal(undefined);
+        const secure = await httpsGet(outsider.ports.https, path, outsider.root);
+        expect(secure.status, `https ${path}`).to.equal(403);
+      }
+    });
+
+    it('serves the range: plain HTTP redirects, HTTPS reaches the app', async () => {
+      const plain = await httpGet(outsider.ports.http, '/api/medications?limit=1', inside);
+      expect(plain.status).to.equal(308);
+      const secure = await httpsGet(outsider.ports.https, '/api/medications?limit=1', outsider.root, inside);
+      expect(secure.status).to.equal(200);
+      expect(secure.body).to.include('"items"');
+    });
+
+    it('keeps the box\'s loopback port open to its own probes, whatever the range', async () => {
+      expect((await httpGet(outsider.ports.local, '/readyz')).status).to.equal(200);
+    });
+  });
+
+  describe('a route naming a color that is not running (a deploy cut short, then a reboot)', () => {
+    // Without the fallback every request waits out lb_try_duration (30 s) and gets a 502; the slack is for a busy machine.
+    const QUICK_MS = 3000;
+    const routeTo = (color: AppColor) => sh('sh', ['-c', ROUTE_SCRIPTS[color], 'sh', join(caddy.dataDir, 'pillbox')]);
+    const timed = async (get: () => Promise<Answer>): Promise<{ status: number; ms: number }> => {
+      const started = Date.now();
+      const { status } = await get();
+      return { status, ms: Date.now() - started };
+    };
+
+    afterEach(async () => {
+      await routeTo('app');
+      if (!colors.app) {
+        await startColor('app');
+        // The edge saw app down: its next health check puts it back in the pool before app-next goes.
+        await sleep(EDGE_HEALTH_SETTLE_SECONDS * 1000);
+      }
+      await stopColor('app-next');
+    });
+
+    it('answers from the color that runs, in a moment, request after request', async () => {
+      await routeTo('app-next');
+      for (let i = 0; i < 10; i++) {
+        const { status, ms } = await timed(() => httpsGet(ports.https, '/api/medications?limit=1', root));
+        expect(status).to.equal(200);
+        expect(ms).to.be.lessThan(QUICK_MS);
+      }
+    });
+
+    it('falls back to app-next when app is the routed color and does not run', async () => {
+      await startColor('app-next');
+      // Its first request is warm-up (the pool's first connection), not the edge's fallback.
+      expect((await fetch(`http://127.0.0.1:${upstreamPorts['app-next']}/readyz`)).status).to.equal(200);
+      await stopColor('app');
+      const { status, ms } = await timed(() => httpsGet(ports.https, '/api/medications?limit=1', root));
+      expect(status).to.equal(200);
+      expect(ms).to.be.lessThan(QUICK_MS);
+      // Its request log line (written asynchronously) says app-next answered.
+      const answered = () => colors['app-next']?.logs.some((l) => l.http !== undefined) ?? false;
+      for (let i = 0; i < 20 && !answered(); i++) await sleep(100);
+      expect(answered()).to.equal(true);
+    });
+  });
+
+  describe('reloading the Caddyfile in place (what deploy sends when a release changes it)', () => {
+    it('serves the new configuration without refusing a request: no HTTP error, no new connection refused, an idle kept-alive one closed at most once', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'pillbox-reload-'));
+      const changed = join(dir, 'Caddyfile');
+      const original = readText('compose/caddy/Caddyfile');
+      const marked = original.replace('\theader -Strict-Transport-Security\n\timport app\n', '\theader -Strict-Transport-Security\n\theader X-Edge-Config reloaded\n\timport app\n');
+      expect(marked).to.not.equal(original);
+      writeFileSync(changed, marked);
+      // The command deploy sends, with `caddy` run here instead of through `docker compose exec` (which gives it the container's environment).
+      const [shell, ...args] = [...edgeReloadCommand(changed).slice(0, 5), ...CADDY_RELOAD];
+      const env = { PATH: process.env.PATH, HOME: dir, XDG_DATA_HOME: caddy.dataDir, ...edgeEnv(ports, pebble.directory, upstreamPorts) };
+      try {
+        const load = startLoad({ origin: `https://127.0.0.1:${ports.https}`, ca: root, keepAliveClients: 4, newConnectionClients: 2, limitMs: 60_000, methods: 'GET' });
+        await sleep(1000);
+        await sh(shell!, args, { env });
+        await sleep(1000);
+        const report = await load.stop();
+        // The old config's servers shut down gracefully: in-flight requests finish, idle kept-alive connections are
+        // closed. A GET sent on one at that instant is reset before any answer, which HTTP clients retry (RFC 9112
+        // §9.3.1); at most once per kept-alive connection, never on a new connection, never an HTTP error.
+        const reset = report.failures.filter((f) => f.client.startsWith('keep-alive-') && f.method === 'GET' && f.outcome === 'error: ECONNRESET');
+        expect(report.failures, JSON.stringify(report.failures.slice(0, 5))).to.deep.equal(reset);
+        expect(new Set(reset.map((f) => f.client)).size).to.equal(reset.length);
+        for (const [client, count] of Object.entries(report.byClient)) expect(count, client).to.be.greaterThan(5);
+        expect((await httpGet(ports.local, '/readyz')).headers['x-edge-config']).to.equal('reloaded');
+      } finally {
+        writeFileSync(changed, original);
+        await sh(shell!, args, { env });
+        rmSync(dir, { recursive: true, force: true });
+      }
+      expect((await httpGet(ports.local, '/readyz')).headers['x-edge-config']).to.equal(undefined);
+    });
+  });
+
+  describe('a new allowed range on a running edge (what provision sends to a kept box)', () => {
+    it('takes the range given to the reload at once, and the next reload with the old one restores it', async () => {
+      const original = join(ROOT, 'compose/caddy/Caddyfile');
+      const reload = (cidr: string) =>
+        sh('sh', ['-c', 'file=$1; shift; "$@" <"$file"', 'sh', original, ...CADDY_RELOAD], {
+          env: { PATH: process.env.PATH, HOME: caddy.dataDir, XDG_DATA_HOME: caddy.dataDir, ...edgeEnv(ports, pebble.directory, upstreamPorts, cidr) },
+        });
+      try {
+        await reload('10.9.9.0/24');
+        expect((await httpsGet(ports.https, '/readyz', root)).status).to.equal(403);
+      } finally {
+        await reload('127.0.0.1/32');
+      }
+      expect((await httpsGet(ports.https, '/readyz', root)).status).to.equal(200);
     });
   });
 
@@ -233,6 +404,8 @@ describe('the edge: Caddy with the project Caddyfile, pebble as the CA, the app 
         case 'ready':
           // startAppProcess returns once the app logged that it listens; /readyz must say so too.
           expect((await fetch(`http://127.0.0.1:${upstreamPorts[s.color]}/readyz`)).status).to.equal(200);
+          // As the box's ready step does: the edge's next health check sees the color.
+          await sleep(EDGE_HEALTH_SETTLE_SECONDS * 1000);
           return;
         case 'route':
           await sh('sh', ['-c', ROUTE_SCRIPTS[s.color], 'sh', join(caddy.dataDir, 'pillbox')]);

@@ -156,6 +156,7 @@ describe('healthchecks run with only what each 9.5 image contains', () => {
         PILLBOX_HTTP_PORT: String(http),
         PILLBOX_HTTPS_PORT: String(https),
         PILLBOX_EDGE_LOCAL_PORT: String(local),
+        PILLBOX_ALLOWED_CIDR: '127.0.0.1/32',
         // Nothing answers there: no certificate is requested from the real Let's Encrypt.
         PILLBOX_ACME_CA: `https://127.0.0.1:${await freePort()}/dir`,
       });

@@ -1,5 +1,7 @@
-// The environment's security group: in the default VPC, inbound only to the edge (HTTP and
-// HTTPS) from the configured CIDR, no SSH. Deleting retries while the instance's ENI detaches.
+// The environment's security group: in the default VPC, inbound only to the edge, no SSH: HTTP
+// from everyone (ACME's http-01 challenge comes from addresses Let's Encrypt does not publish,
+// at every renewal), HTTPS from the allowed range. IPv4 only: the box publishes its ports on
+// 0.0.0.0 and the allowed range is an IPv4 CIDR. Deleting retries while the ENI detaches.
 import {
   AuthorizeSecurityGroupIngressCommand,
   CreateSecurityGroupCommand,
@@ -23,8 +25,23 @@ export async function defaultVpcId(ec2: EC2Client): Promise<string | undefined> 
   return id;
 }
 
-/** What the world may reach: Caddy's HTTP (ACME http-01, then redirects) and HTTPS (no HTTP/3, so TCP only). */
-export const EDGE_PORTS: readonly number[] = [80, 443];
+/** One inbound rule: a TCP port and the one range it is open to. */
+export interface IngressRule {
+  port: number;
+  cidr: string;
+}
+
+/** Everyone, for the ACME challenge: Caddy answers it on 80 and otherwise only redirects (compose/caddy/Caddyfile). */
+export const ANYWHERE = '0.0.0.0/0';
+
+/** What the world may reach: Caddy's HTTP from everyone, its HTTPS (no HTTP/3, so TCP only) from the allowed range. */
+export const edgeIngress = (allowedCidr: string): IngressRule[] => [
+  { port: 80, cidr: ANYWHERE },
+  { port: 443, cidr: allowedCidr },
+];
+
+/** HTTPS carries the app: its range is the environment's allowed range. */
+export const HTTPS_PORT = 443;
 
 export async function findDefaultVpc(ec2: EC2Client): Promise<string> {
   const id = await defaultVpcId(ec2);
@@ -48,20 +65,21 @@ export async function createSecurityGroup(ec2: EC2Client, env: string, vpcId: st
   return out.GroupId;
 }
 
-/** Makes the ports from `cidr` the group's only inbound rules. */
-export async function setIngress(ec2: EC2Client, groupId: string, ports: readonly number[], cidr: string, tags: Tag[]): Promise<void> {
+const matches = (r: SecurityGroupRule, want: IngressRule): boolean => r.IpProtocol === 'tcp' && r.FromPort === want.port && r.ToPort === want.port && r.CidrIpv4 === want.cidr;
+
+/** Makes `wanted` the group's only inbound rules: revokes every other one (an older group's too), adds what is missing. */
+export async function setIngress(ec2: EC2Client, groupId: string, wanted: readonly IngressRule[], tags: Tag[]): Promise<void> {
   const rules: SecurityGroupRule[] = [];
   for await (const page of paginateDescribeSecurityGroupRules({ client: ec2 }, { Filters: [{ Name: 'group-id', Values: [groupId] }] })) rules.push(...(page.SecurityGroupRules ?? []));
   const inbound = rules.filter((r) => !r.IsEgress);
-  const isWanted = (r: SecurityGroupRule) => r.IpProtocol === 'tcp' && r.FromPort === r.ToPort && ports.includes(r.FromPort ?? -1) && r.CidrIpv4 === cidr;
-  const others = inbound.filter((r) => !isWanted(r)).map((r) => r.SecurityGroupRuleId ?? '');
+  const others = inbound.filter((r) => !wanted.some((w) => matches(r, w))).map((r) => r.SecurityGroupRuleId ?? '');
   if (others.length > 0) await ec2.send(new RevokeSecurityGroupIngressCommand({ GroupId: groupId, SecurityGroupRuleIds: others }));
-  const missing = ports.filter((port) => !inbound.some((r) => isWanted(r) && r.FromPort === port));
+  const missing = wanted.filter((w) => !inbound.some((r) => matches(r, w)));
   if (missing.length === 0) return;
   await ec2.send(
     new AuthorizeSecurityGroupIngressCommand({
       GroupId: groupId,
-      IpPermissions: missing.map((port) => ({ IpProtocol: 'tcp', FromPort: port, ToPort: port, IpRanges: [{ CidrIp: cidr, Description: 'pillbox edge' }] })),
+      IpPermissions: missing.map((w) => ({ IpProtocol: 'tcp', FromPort: w.port, ToPort: w.port, IpRanges: [{ CidrIp: w.cidr, Description: w.cidr === ANYWHERE ? 'pillbox edge: ACME challenge and redirect' : 'pillbox edge' }] })),
       TagSpecifications: [{ ResourceType: 'security-group-rule', Tags: tags }],
     }),
   );

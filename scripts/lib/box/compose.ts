@@ -30,5 +30,19 @@ export const stackComposeArgv = (prebuilt: boolean, ...args: string[]): string[]
 /** The profile of app-next, the second color (compose.yaml): `up` never starts it, and `stop` skips it unless named. */
 export const DEPLOY_PROFILE = 'deploy';
 
+/** `docker compose` on one release's files (not the active one), with the box's own settings and secrets. */
+export const releaseComposeArgv = (releaseDir: string, ...args: string[]): string[] => [
+  'docker',
+  'compose',
+  '--project-directory',
+  `${releaseDir}/compose`,
+  '--file',
+  `${releaseDir}/compose/compose.yaml`,
+  '--env-file',
+  `${releaseDir}/compose/.env`,
+  ...envFiles.slice(2),
+  ...args,
+];
+
 /** `docker compose` for every command the CLI sends (ps, logs, deploy): the app's own build. */
 export const composeArgv = (...args: string[]): string[] => stackComposeArgv(false, ...args);

@@ -1,5 +1,5 @@
 // Which mode the edge serves in: HTTPS once Caddy holds a certificate for the site (it then redirects plain HTTP
-// there), plain HTTP until then. Read on the box from Caddy's storage (the image has no openssl); the CLI parses
+// there); until then plain HTTP answers 503, never the app. Read on the box from Caddy's storage (the image has no openssl); the CLI parses
 // the PEM. Storage layout: certificates/<issuer>/<site>/<site>.crt (caddyserver/certmagic, storage.go), the same
 // path the Caddyfile's redirect checks.
 import { X509Certificate } from 'node:crypto';
@@ -58,7 +58,7 @@ export function edgeMode(state: EdgeState, now: Date): EdgeMode {
   const url = (scheme: string) => (state.site ? `${scheme}://${state.site}/` : undefined);
   const cert = state.certificate;
   if (!cert) {
-    return { https: false, url: url('http'), summary: "plain HTTP: no certificate yet (`npm run logs caddy` says why; Let's Encrypt must reach the box on 80 and 443)" };
+    return { https: false, url: url('http'), summary: "no certificate yet: plain HTTP answers 503 until one is issued (`npm run logs caddy` says why; Let's Encrypt must reach port 80)" };
   }
   if (cert.validTo.getTime() <= now.getTime()) {
     return { https: true, url: url('https'), summary: `HTTPS with an EXPIRED certificate (${cert.issuer}, ended ${utc(cert.validTo)}): renewals fail, see \`npm run logs caddy\`` };

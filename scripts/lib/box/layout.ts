@@ -30,6 +30,13 @@ export const BOOTSTRAP_LOG = '/var/log/pillbox-bootstrap.log';
 /** Must equal `name:` in compose/compose.yaml (a test checks): compose names images and containers after it. */
 export const COMPOSE_PROJECT = 'pillbox';
 
+/** Caddy's data volume (certificates, ACME account, the blue/green route file), as compose names it. */
+export const EDGE_DATA_VOLUME = `${COMPOSE_PROJECT}_caddy-data`;
+/** The blue/green route file, relative to Caddy's data directory: while it exists, app-next is the routed color. */
+export const EDGE_ROUTE_PATH = 'pillbox/route-app-next';
+/** Where an expired certificate is set aside, relative to Caddy's data directory: outside its storage (caddy/), which its cleaner prunes. */
+export const EDGE_EXPIRED_DIR = 'pillbox/expired-certificates';
+
 export const SYSTEMD_DIR = '/etc/systemd/system';
 export const STACK_UNIT = 'pillbox.service';
 export const EXPIRE_SERVICE = 'pillbox-expire.service';
@@ -37,6 +44,8 @@ export const EXPIRE_TIMER = 'pillbox-expire.timer';
 export const EXPIRE_DROP_IN = `${SYSTEMD_DIR}/${EXPIRE_TIMER}.d/expires-at.conf`;
 export const BACKUP_SERVICE = 'pillbox-backup.service';
 export const BACKUP_TIMER = 'pillbox-backup.timer';
+export const EDGE_CHECK_SERVICE = 'pillbox-edge-check.service';
+export const EDGE_CHECK_TIMER = 'pillbox-edge-check.timer';
 
 /** Each commit's source unpacks into its own folder here; BOX_DIR points at the active one. */
 export const RELEASES_DIR = '/var/lib/pillbox/releases';
@@ -44,6 +53,8 @@ export const RELEASES_DIR = '/var/lib/pillbox/releases';
 export const COMMIT_FILE = '.pillbox-commit';
 /** The commit of the image tagged pillbox-app:rollback, written by deploy when it tags it; `npm run rollback` reads it. */
 export const ROLLBACK_COMMIT_FILE = '/var/lib/pillbox/rollback.commit';
+/** The release whose infrastructure (compose.yaml, the Caddyfile, elk/*.yml, the set-up images) a deploy last applied in full. */
+export const INFRA_RELEASE_FILE = '/var/lib/pillbox/infrastructure.commit';
 /** Dumps and restore files, on the root volume: /tmp is a RAM-backed tmpfs on AL2023. */
 export const WORK_DIR = '/var/lib/pillbox/work';
 
@@ -99,6 +110,11 @@ export const BOX_LAYOUT = {
   FETCH_SECRETS_BIN,
   CHECK_SECRETS_BIN,
   EDGE_SITE_BIN,
+  EDGE_DATA_VOLUME,
+  EDGE_ROUTE_PATH,
+  EDGE_EXPIRED_DIR,
+  EDGE_CHECK_SERVICE,
+  EDGE_CHECK_TIMER,
   INSTALL_PLUGINS_BIN,
   SYSCTL_FILE,
 } as const satisfies Record<string, string>;

@@ -28,6 +28,8 @@ export interface UserDataInput {
   region: string;
   /** Served over HTTPS with a certificate for it; without one, the certificate names the box's IP address. */
   domain?: string;
+  /** Who may use the site: the edge refuses every other address (the security group opens port 80 to everyone). */
+  allowedCidr: string;
   accountId: string;
   gitSha: string;
   /** The commit's archive in the project bucket and its SHA-256, which the box checks. */
@@ -48,6 +50,7 @@ export function placeholders(input: UserDataInput): Record<string, string> {
     DOMAIN: input.domain ?? '',
     // Let's Encrypt issues certificates for IP addresses only under the shortlived profile (compose/caddy/Caddyfile).
     ACME_PROFILE: input.domain ? 'classic' : 'shortlived',
+    ALLOWED_CIDR: input.allowedCidr,
     GIT_SHA: input.gitSha,
     BUCKET: bucketName(input.accountId, input.region),
     ACCOUNT_ID: input.accountId,

@@ -9,6 +9,7 @@ export type Resource =
   | 'secrets'
   | 'security-group'
   | 'ingress'
+  | 'edge-range'
   | 'elastic-ip'
   | 'instance'
   | 'expiry'

@@ -14,16 +14,16 @@
 // compose/caddy/Caddyfile, compose/compose.yaml and these constants must agree (tests check).
 
 import { composeArgv } from '../box/compose.js';
-import { APP_CONTAINER_PORT } from '../box/layout.js';
+import { basename, dirname } from 'node:path/posix';
+import { EDGE_SERVICE } from '../box/edge-reload.js';
+import { APP_CONTAINER_PORT, EDGE_ROUTE_PATH } from '../box/layout.js';
 
 export const APP_COLORS = ['app', 'app-next'] as const;
 export type AppColor = (typeof APP_COLORS)[number];
 
-/** The compose service of the edge proxy. */
-export const EDGE_SERVICE = 'caddy';
 /** Where the route file lives inside the Caddy container ({$XDG_DATA_HOME}/pillbox; the image sets /data). */
-export const ROUTE_DIR = '/data/pillbox';
-export const ROUTE_FILE = 'route-app-next';
+export const ROUTE_DIR = `/data/${dirname(EDGE_ROUTE_PATH)}`;
+export const ROUTE_FILE = basename(EDGE_ROUTE_PATH);
 /** Caddy's admin API inside its container (the Caddyfile's `admin` setting in compose.yaml). */
 export const EDGE_ADMIN_URL = 'http://127.0.0.1:2019';
 /** The address Caddy dials for each color: a network alias that exists on the edge network only. */
@@ -116,14 +116,23 @@ export const DRAINED_SCRIPT = [
   'done',
 ].join('\n');
 
-// Polls the color's /readyz from inside its container (node's fetch) until ready, stopped, or out of time.
+/**
+ * Seconds a ready color is left before traffic is sent to it or the other color leaves: the edge asks each color's
+ * /readyz every second (the Caddyfile's health_interval) and a color it last saw down stays out of its pool until
+ * the next check passes. Without this wait the edge could still count the new color out when the old one stops:
+ * no upstream, and Caddy 2.6 answers a POST 503 at once (2.11 waits for one, up to lb_try_duration).
+ */
+export const EDGE_HEALTH_SETTLE_SECONDS = 2;
+
+// Polls the color's /readyz from inside its container (node's fetch) until ready, stopped, or out of time; once
+// ready, waits for the edge's next health check to see it.
 export const READY_SCRIPT = [
-  'svc=$1; url=$2; limit=$3; shift 3',
+  'svc=$1; url=$2; limit=$3; settle=$4; shift 4',
   'end=$(( $(date +%s) + limit ))',
   'while :; do',
   '  c=$("$@" ps --quiet "$svc" | head -n 1)',
   '  if [ -z "$c" ] || [ "$(docker inspect --format "{{.State.Running}}" "$c" 2>/dev/null)" != true ]; then echo "$svc stopped before it was ready" >&2; exit 1; fi',
-  "  if docker exec \"$c\" node -e 'fetch(process.argv[1]).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))' \"$url\"; then echo ready; exit 0; fi",
+  "  if docker exec \"$c\" node -e 'fetch(process.argv[1]).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))' \"$url\"; then sleep \"$settle\"; echo ready; exit 0; fi",
   '  if [ "$(date +%s)" -ge "$end" ]; then echo "$svc was not ready after ${limit}s" >&2; exit 1; fi',
   '  sleep 1',
   'done',
@@ -139,7 +148,7 @@ export interface StepLimits {
 /** Seconds a step's command may run on the box: its own wait, plus what compose needs to start or stop a container. */
 export function swapStepSeconds(s: SwapStep, limits: StepLimits): number {
   // A stop waits for the app's drain: the service's stop_grace_period (30 s) at most; a start needs no pull.
-  const base = { start: 60, ready: limits.readySeconds, route: 0, drained: limits.drainSeconds, stop: 30 }[s.kind];
+  const base = { start: 60, ready: limits.readySeconds + EDGE_HEALTH_SETTLE_SECONDS, route: 0, drained: limits.drainSeconds, stop: 30 }[s.kind];
   return base + 30;
 }
 
@@ -150,7 +159,7 @@ export function swapCommand(s: SwapStep, limits: StepLimits): string[] {
       // --no-deps: PostgreSQL already runs; --force-recreate: a new container even if the image tag looks unchanged.
       return composeArgv('up', '--detach', '--no-deps', '--force-recreate', s.color);
     case 'ready':
-      return ['sh', '-c', READY_SCRIPT, 'sh', s.color, `http://127.0.0.1:${APP_CONTAINER_PORT}/readyz`, String(limits.readySeconds), ...composeArgv()];
+      return ['sh', '-c', READY_SCRIPT, 'sh', s.color, `http://127.0.0.1:${APP_CONTAINER_PORT}/readyz`, String(limits.readySeconds), String(EDGE_HEALTH_SETTLE_SECONDS), ...composeArgv()];
     case 'route':
       return inEdge('sh', '-c', ROUTE_SCRIPTS[s.color], 'sh', ROUTE_DIR);
     case 'drained':

@@ -8,9 +8,10 @@
 
 import { BACKUP_TIMEOUT_SECONDS } from '../backup/plan.js';
 import { composeArgv } from '../box/compose.js';
-import { BOX_DIR, COMMIT_FILE, COMPOSE_PROJECT, RELEASES_DIR, ROLLBACK_COMMIT_FILE, SOURCE_BIN } from '../box/layout.js';
+import { BOX_DIR, COMMIT_FILE, COMPOSE_PROJECT, RELEASES_DIR, ROLLBACK_COMMIT_FILE, SETTINGS_ENV, SOURCE_BIN } from '../box/layout.js';
 import { SSM_MARGIN_SECONDS } from '../box/ssm-run.js';
 import { APP_COLORS, recoveryFor, SWAP, swapStepSeconds, type SwapStep } from './blue-green.js';
+import { infrastructureBudgetSeconds } from './infrastructure.js';
 
 export const APP_SERVICE = 'app';
 /** The name compose gives the image it builds for the app (the service has `build:` and no `image:`). */
@@ -40,7 +41,10 @@ export function deployBudgetSeconds(healthTimeoutSeconds: number, { backup }: { 
   const { quick, upload, fetch, build, drain } = STEP_TIMEOUTS;
   const swap = (steps: readonly SwapStep[]) => steps.map((s) => swapStepSeconds(s, { readySeconds: healthTimeoutSeconds, drainSeconds: drain }));
   const before = backup ? [BACKUP_TIMEOUT_SECONDS] : [];
-  const forward = [quick, quick, fetch, quick, quick, build, ...swap(SWAP)];
+  // After the swap: the releases compared, both releases' edge and database models read, the infrastructure steps
+  // (infrastructure.ts), all of them at worst, and the applied release recorded.
+  const afterwards = [quick, quick, quick, infrastructureBudgetSeconds(), quick];
+  const forward = [quick, quick, fetch, quick, quick, build, ...swap(SWAP), ...afterwards];
   const rollback = [quick, quick, quick, ...swap(recoveryFor('during'))];
   const onTheBox = [...before, ...forward, ...rollback].reduce((sum, seconds) => sum + seconds + SSM_MARGIN_SECONDS, 0);
   // The upload runs from the operator's machine, not through SSM: no margin.
@@ -74,6 +78,12 @@ export function parseObserved(stdout: string): Observed {
   }
   return { commit: commit.trim(), imageId, imageName };
 }
+
+/**
+ * Exit 0 when the box's settings carry the allowed range, which the edge of every release since the edge enforced
+ * it requires (compose.yaml stops without it); 1 when they do not (a box provisioned before).
+ */
+export const rangeSetCommand = (settings = SETTINGS_ENV): string[] => ['grep', '-q', '^PILLBOX_ALLOWED_CIDR=.', settings];
 
 /** Unpacks the commit's archive beside the active release, after checking its SHA-256. */
 export const fetchCommand = (source: { sha: string; sha256: string; key: string }): string[] => [SOURCE_BIN, 'fetch', source.sha, source.sha256, source.key];

@@ -1,12 +1,13 @@
 // Runs the deploy plan on the box with progress, and rolls back on any failure.
 
 import type { ShippedSource } from '../aws/source-object.js';
-import { FETCH_SECRETS_BIN, STACK_UNIT } from '../box/layout.js';
+import { FETCH_SECRETS_BIN, SETTINGS_ENV, STACK_UNIT } from '../box/layout.js';
 import { runWithFullOutput, type RemoteRunner } from '../box/ssm-output.js';
 import { errorSummary, OperatorError } from '../core/operator-error.js';
 import type { Progress } from '../core/progress.js';
 import { phaseOf, recoveryFor, swapPlan, type AppColor } from './blue-green.js';
-import { appLogsCommand, buildCommand, BUILT_APP_IMAGE, checkoutCommand, fetchCommand, keepRollbackCommand, observeCommand, parseObserved, ROLLBACK_TAG, STEP_TIMEOUTS, tagCommand, type Observed } from './plan.js';
+import { appLogsCommand, buildCommand, BUILT_APP_IMAGE, checkoutCommand, fetchCommand, keepRollbackCommand, observeCommand, parseObserved, rangeSetCommand, ROLLBACK_TAG, STEP_TIMEOUTS, tagCommand, type Observed } from './plan.js';
+import { changedInputsCommand, infrastructureSteps, needsModels, parseChangedInputs, parseReleaseModels, planInfrastructure, recordAppliedCommand, releaseModelsCommand, type ModelChange } from './infrastructure.js';
 import { lastLines, must, StepFailed } from './remote-step.js';
 import { routedColor, runSwap, SwapStepFailed } from './swap.js';
 import { secretPresentCommand, smokeProblem, WRITE_PASSWORD_ENTRY, writeSmokeCommand } from './write-password-checks.js';
@@ -52,6 +53,9 @@ export async function deployApp(deps: DeployDeps, request: DeployRequest): Promi
   const result = await swapApp(deps, request);
   // After the box changed, and on "unchanged" too: a tag write that failed last time converges.
   await recordServed(deps, request.source.sha, 'Run the same deploy again: it finds the commit in place and retries the tag.');
+  // Once the new app serves and is recorded, and on "unchanged" too: compared with the release last applied, so an
+  // apply that failed is retried. A failure here leaves the app deployed and says how to finish.
+  await applyInfrastructure(deps, result.status === 'deployed' ? result.from : result.commit, request.source.sha);
   return result;
 }
 
@@ -74,6 +78,16 @@ export async function readServing(run: RemoteRunner, progress: DeployDeps['progr
     if (result.exitCode !== 0) throw new OperatorError(`Could not read the box's state: ${lastLines(result.stderr, 1)}`, 'Check the box with `npm run status`.');
     return parseObserved(result.stdout);
   });
+}
+
+/** Refuses, before the box changes, a box whose settings lack the allowed range: the new release's edge would not start. */
+async function requireRange(run: RemoteRunner, progress: DeployDeps['progress']): Promise<void> {
+  const result = await progress.step("Check the box's settings carry the allowed range", () => run(rangeSetCommand(), { timeoutSeconds: STEP_TIMEOUTS.quick }));
+  if (result.exitCode === 0) return;
+  throw new OperatorError(
+    `The box's settings (${SETTINGS_ENV}) have no PILLBOX_ALLOWED_CIDR, which the edge needs: nothing was deployed.`,
+    'Run `npm run provision` once (it writes the range on the box and reloads its edge), then deploy again.',
+  );
 }
 
 /** Where the edge sends traffic now, which picks the swap plan. */
@@ -110,6 +124,7 @@ async function swapApp(deps: DeployDeps, request: DeployRequest): Promise<Deploy
     return { status: 'unchanged', commit: sha };
   }
 
+  await requireRange(run, progress);
   const routed = await readRoute(run, progress);
   if (writePasswordRequired) await requireWritePasswordOnBox(run, progress);
 
@@ -176,6 +191,46 @@ async function checkWritePassword(run: RemoteRunner, progress: DeployDeps['progr
       'Run `npm run deploy -- --write-password reload` to bring the stored passwords to the app; if it repeats, see docs/runbook.md "Writes refused".',
     );
   }
+}
+
+/**
+ * The infrastructure services whose configuration changed since the release last applied (`fallback` when none is
+ * recorded) up to `to`, applied once the new app serves (infrastructure.ts); `to` is recorded once all of it is.
+ */
+export async function applyInfrastructure({ run, progress }: Pick<DeployDeps, 'run' | 'progress'>, fallback: string, to: string): Promise<void> {
+  const failed = (what: string, err: unknown) =>
+    explain(
+      err,
+      `${short(to)} serves, but its infrastructure changes were not all applied (${what}).`,
+      'Run the same deploy again: it compares with the release last applied and retries them; `npm run logs` shows what failed.',
+    );
+  const read = async <T>(what: string, argv: string[], parse: (stdout: string) => T): Promise<T> => {
+    try {
+      return parse((await must(run, argv, STEP_TIMEOUTS.quick, what)).stdout);
+    } catch (err) {
+      throw failed(what, err);
+    }
+  };
+  const { from, paths } = await read('comparing the releases', changedInputsCommand(fallback, to), parseChangedInputs);
+  let models: ModelChange | undefined;
+  if (needsModels(paths)) {
+    const now = await read(`reading the edge and database settings of ${short(to)}`, releaseModelsCommand(to), parseReleaseModels);
+    if (!now) throw failed(`reading the edge and database settings of ${short(to)}`, new Error(`release ${to} is not on the box`));
+    models = { from: await read(`reading the edge and database settings of ${short(from)}`, releaseModelsCommand(from), parseReleaseModels), to: now };
+  }
+  const plan = planInfrastructure(paths, models);
+  const steps = infrastructureSteps(plan);
+  if (steps.length === 0 && plan.notes.length === 0 && from === to) return;
+  if (steps.length === 0) progress.note('No infrastructure configuration to apply; only the app was replaced.');
+  for (const s of steps) {
+    try {
+      await progress.step(s.what, () => must(run, s.argv, s.seconds, s.what));
+    } catch (err) {
+      throw failed(s.what, err);
+    }
+  }
+  for (const line of plan.notes) progress.note(line);
+  await read('recording the applied release', recordAppliedCommand(to), () => undefined);
 }
 
 export interface Switch {

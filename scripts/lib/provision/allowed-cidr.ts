@@ -56,14 +56,14 @@ async function operatorCidr(lookup: AddressLookup): Promise<string> {
 export const WORLD_OPEN_WARNING = `! ${WORLD}: anyone on the internet can reach the app, and its write API has no authentication; --allowed-cidr <address>/32 narrows it.`;
 
 /**
- * The one statement of what a narrow range costs: Let's Encrypt validates from addresses it
- * does not publish (letsencrypt/website docs/faq.md), so a certificate needs 80 and 443 open
- * to everyone. Undefined for the world, where nothing stands in the way.
+ * What a narrow range means: Let's Encrypt validates from addresses it does not publish
+ * (letsencrypt/website docs/faq.md), so port 80 is open to everyone, and Caddy answers the
+ * challenge there and refuses everything else from outside the range. Undefined for the world.
  */
 export const httpsReachability = (cidr: string): string | undefined =>
   cidr === WORLD
     ? undefined
-    : `HTTPS needs 80 and 443 open to ${WORLD} (Let's Encrypt validates from addresses it does not publish): with ${cidr} the box gets no certificate and stays on HTTP.`;
+    : `Only ${cidr} reaches the app (HTTPS, refused by the edge too); port 80 is open to ${WORLD} for Let's Encrypt's challenge and the redirect only.`;
 
 /** What provision prints about the range: where it came from, then the warning or the HTTPS note. */
 export function allowedCidrNotes({ cidr, source }: AllowedCidr): string[] {

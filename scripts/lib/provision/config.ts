@@ -16,7 +16,8 @@ export const provisionFields = {
   allowedCidr: {
     flag: 'allowed-cidr',
     env: 'PILLBOX_ALLOWED_CIDR',
-    description: "IPv4 CIDR allowed to reach 80 and 443 (default: your address /32 at a terminal, 0.0.0.0/0 with --ci; a running box keeps its own; Let's Encrypt must reach them too)",
+    description:
+      "IPv4 CIDR allowed to use the site: the security group opens 443 to it and the edge refuses everyone else; 80 is open to everyone for Let's Encrypt's challenge and the redirect only (default: your address /32 at a terminal, 0.0.0.0/0 with --ci; a running box keeps its own)",
   },
   domain: { flag: 'domain', env: 'PILLBOX_DOMAIN', description: "domain name served over HTTPS (an Elastic IP is kept for its DNS record); default: the box's IP address" },
   ref: { flag: 'ref', env: 'PILLBOX_REF', description: 'commit, branch or tag to ship; committed content only, no push needed (default HEAD)' },
@@ -94,6 +95,7 @@ export const renderUserDataCommand: Command = {
     region: provisionFields.region,
     ttlHours: provisionFields.ttlHours,
     domain: provisionFields.domain,
+    allowedCidr: provisionFields.allowedCidr,
     ref: provisionFields.ref,
     appImage: provisionFields.appImage,
     debug: provisionFields.debug,

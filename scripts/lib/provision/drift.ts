@@ -4,6 +4,7 @@
 // new box, which --replace launches and which is refused without it.
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { EnvInstance, ObservedEnvironment } from '../aws/environment.js';
+import { HTTPS_PORT } from '../aws/security-group.js';
 import { volumeSizeGb } from '../aws/volume.js';
 import { isoSeconds } from '../core/names.js';
 import { OperatorError } from '../core/operator-error.js';
@@ -18,7 +19,7 @@ export interface BoxSettings {
   /** GiB; undefined while EC2 reports no root volume (a box still pending). */
   volumeGb?: number;
   expiresAt?: Date;
-  /** The one range every inbound rule of the environment's group allows, if there is one. */
+  /** The one range the environment's group opens HTTPS to, if there is one. */
   allowedCidr?: string;
 }
 
@@ -54,9 +55,9 @@ export interface LaunchSettings {
   ttlHours: number;
 }
 
-/** The range the group allows when every inbound rule allows the same single one. */
+/** The allowed range: the one range the group opens HTTPS to (HTTP is open to everyone for ACME). */
 export function groupCidr(group: ObservedEnvironment['securityGroup']): string | undefined {
-  const cidrs = new Set(group?.ingress.flatMap((rule) => rule.cidrs));
+  const cidrs = new Set(group?.ingress.filter((rule) => rule.port === HTTPS_PORT).flatMap((rule) => rule.cidrs));
   return cidrs.size === 1 ? [...cidrs][0] : undefined;
 }
 

@@ -1,7 +1,7 @@
 // What provision will do, worked out from its settings and what exists. Pure: no clients, no I/O.
 import type { EnvInstance, ObservedEnvironment } from '../aws/environment.js';
 import { SECRET_NAMES } from '../aws/secrets.js';
-import { EDGE_PORTS } from '../aws/security-group.js';
+import { edgeIngress } from '../aws/security-group.js';
 import { envNames } from '../core/names.js';
 import { isBurstable } from '../core/pricing.js';
 import type { Action, Resource, Step } from '../core/step.js';
@@ -22,10 +22,11 @@ export interface ProvisionIntent {
 export const currentInstance = (instances: readonly EnvInstance[]): EnvInstance | undefined =>
   instances.find((i) => i.state === 'running' || i.state === 'pending');
 
+/** Exactly the edge's rules: one permission per port, each open to its one range, and nothing else. */
 const ingressMatches = (seen: ObservedEnvironment['securityGroup'], cidr: string): boolean =>
   !!seen &&
-  seen.ingress.length === EDGE_PORTS.length &&
-  EDGE_PORTS.every((port) => seen.ingress.some((rule) => rule.port === port && rule.cidrs.length === 1 && rule.cidrs[0] === cidr));
+  seen.ingress.length === edgeIngress(cidr).length &&
+  edgeIngress(cidr).every((want) => seen.ingress.some((rule) => rule.port === want.port && rule.cidrs.length === 1 && rule.cidrs[0] === want.cidr));
 
 export function planProvision(intent: ProvisionIntent, seen: ObservedEnvironment): Step[] {
   const n = envNames(intent.env);
@@ -33,7 +34,9 @@ export function planProvision(intent: ProvisionIntent, seen: ObservedEnvironment
   const missing = SECRET_NAMES.filter((s) => !seen.parameters.includes(n.secretParameter(s)));
   const instance = currentInstance(seen.instances);
   const stale = seen.instances.filter((i) => i.state === 'stopped' || i.state === 'stopping');
-  const ingress = `tcp ${EDGE_PORTS.join(', ')} from ${intent.allowedCidr}`;
+  const ingress = edgeIngress(intent.allowedCidr)
+    .map((r) => `tcp ${r.port} from ${r.cidr}`)
+    .join(', ');
 
   const steps: Step[] = [
     seen.role ? step('keep', 'role', n.role) : step('create', 'role', n.role),
@@ -62,6 +65,9 @@ export function planProvision(intent: ProvisionIntent, seen: ObservedEnvironment
     steps.push(step('keep', 'instance', instance.id, instanceDrift(intent.drift, false) ?? `${instance.state}; \`npm run deploy\` ships new commits, --replace recreates`));
     const expiry = expiryStep(intent.drift);
     if (expiry) steps.push(expiry);
+    // Whatever the group step says: a box from before the edge knew the range has none in its settings, and its
+    // group may already match (a world-open box). The box is asked, and changes only when its range differs.
+    steps.push(step('update', 'edge-range', intent.allowedCidr, "the box's settings and its running edge, when they say another range (checked on the box)"));
   }
   // A new instance, or one the address is not on, gets it once running.
   const launched = !instance || intent.replace;

@@ -16,14 +16,15 @@ import { createInstanceProfile, createRole, deleteInstanceProfile, deleteRole, p
 import { assertInstanceTypeOffered, launchInstance, requestTermination, resolveAmi, useStandardCredits, type Ami, type LaunchOptions } from '../aws/instance.js';
 import { withLock } from '../aws/lock.js';
 import { createSecrets, missingSecrets } from '../aws/secrets.js';
-import { createSecurityGroup, deleteSecurityGroup, EDGE_PORTS, findDefaultVpc, setIngress, type RetryOptions } from '../aws/security-group.js';
+import { createSecurityGroup, deleteSecurityGroup, edgeIngress, findDefaultVpc, setIngress, type RetryOptions } from '../aws/security-group.js';
 import { shippedSource, uploadSource, type ShippedSource } from '../aws/source-object.js';
 import { backupBeforeChange } from '../backup/run.js';
 import { readEdgeMode, type EdgeMode } from '../box/edge-certificate.js';
 import { EDGE_LOCAL_PORT } from '../box/layout.js';
 import { assertSecretFiles } from '../box/secret-files.js';
 import { ssmRunner } from '../box/ssm-output.js';
-import { renderCheckedUserData } from '../box/user-data.js';
+import { edgeRangeCommand, parseRangeOutcome, type RangeOutcome } from '../box/edge-reload.js';
+import { renderCheckedUserData, type UserDataInput } from '../box/user-data.js';
 import { resolveRegion, type AwsClients } from '../core/aws-clients.js';
 import { awsErrorName, describeAwsError } from '../core/aws-errors.js';
 import type { Clock } from '../core/clock.js';
@@ -81,8 +82,8 @@ export interface Preflight {
   vpcId: string;
   ami: Ami;
   expiresAt: Date;
-  /** Gzip-compressed cloud-config, as RunInstances sends it. */
-  userData: Buffer;
+  /** What the user-data says, but the allowed range, which decide() picks. */
+  userDataInput: Omit<UserDataInput, 'allowedCidr'>;
   tags: Tag[];
 }
 
@@ -106,7 +107,6 @@ export async function preflight(cfg: ProvisionConfig, deps: ProvisionDeps): Prom
   await assertInstanceTypeOffered(clients.ec2, fresh.instanceType, region);
   const [vpcId, ami] = await Promise.all([findDefaultVpc(clients.ec2), resolveAmi(clients.ssm, clients.ec2)]);
   const expiresAt = new Date(Math.floor(deps.clock.now() / 1000) * 1000 + fresh.ttlHours * 3_600_000);
-  const userData = renderCheckedUserData({ env: cfg.env, region, domain: cfg.domain, accountId, gitSha, source, expiresAt, appImage: cfg.appImage }).packed;
   return {
     accountId,
     callerArn: identity.Arn ?? '',
@@ -118,7 +118,7 @@ export async function preflight(cfg: ProvisionConfig, deps: ProvisionDeps): Prom
     vpcId,
     ami,
     expiresAt,
-    userData,
+    userDataInput: { env: cfg.env, region, domain: cfg.domain, accountId, gitSha, source, expiresAt, appImage: cfg.appImage },
     tags: baseTags({ env: cfg.env, expiresAt, gitSha }),
   };
 }
@@ -223,6 +223,8 @@ interface Decision {
   drift?: Drift;
   /** The running box this run keeps (none when it launches or replaces one). */
   kept?: EnvInstance;
+  /** Gzip-compressed cloud-config for a box this run launches, as RunInstances sends it. */
+  userData: Buffer;
 }
 
 /**
@@ -239,7 +241,9 @@ async function decide(cfg: ProvisionConfig, pre: Preflight, seen: ObservedEnviro
   const intent = { env: cfg.env, instanceType: launch.instanceType, allowedCidr: allowed.cidr, replace: cfg.replace, drift, domain: cfg.domain };
   const steps = withData(planProvision(intent, seen), planStorage(storage.bucket, pre.source, data), { env: cfg.env, noBackup: cfg.noBackup, restore: cfg.restore });
   await checkRestoreSource(storage, cfg.env, cfg.restore, steps);
-  return { steps, data, allowed, launch, drift, kept: cfg.replace ? undefined : instance };
+  // Rendered and size-checked here, before anything is created: the box's edge enforces the range too.
+  const userData = renderCheckedUserData({ ...pre.userDataInput, allowedCidr: allowed.cidr }).packed;
+  return { steps, data, allowed, launch, drift, kept: cfg.replace ? undefined : instance, userData };
 }
 
 /** The kept box's expiry, moved the way `npm run extend` moves it; its SSM agent must be online. */
@@ -256,6 +260,29 @@ async function moveKeptExpiry(deps: ProvisionDeps, instance: { id: string; env: 
   }
 }
 
+/** The range into the kept box's settings and its running edge, in place, when they differ (box/edge-reload.ts). */
+async function applyKeptRange(deps: ProvisionDeps, instanceId: string, cidr: string): Promise<RangeOutcome> {
+  const run = ssmRunner(deps.clients.ssm, instanceId, { clock: deps.clock });
+  const send = () => run(edgeRangeCommand(cidr), { timeoutSeconds: 60 });
+  // A box still booting (a re-run right after a launch) has no agent yet: wait for it as the boot wait would.
+  const result = await send().catch(async (err: unknown) => {
+    if (awsErrorName(err) !== 'InvalidInstanceId') throw err;
+    const online = await waitAgentOnline(deps.clients.ssm, instanceId, deps.clock).then(() => true, () => false);
+    return online ? send() : undefined;
+  });
+  if (result?.exitCode === 0) {
+    const outcome = parseRangeOutcome(result.stdout);
+    if (outcome === 'reloaded') deps.progress.note(`The edge on ${instanceId} enforces ${cidr} now (settings written, Caddy reloaded in place).`);
+    if (outcome === 'written') deps.progress.note(`The settings of ${instanceId} say ${cidr} now; its edge is not running and takes the range when the stack starts.`);
+    return outcome;
+  }
+  const cause = result ? result.stderr.trim().split('\n').at(-1) || `exit ${result.exitCode}` : 'its SSM agent is not online';
+  throw new OperatorError(
+    `The edge on ${instanceId} does not enforce ${cidr} yet (${cause}); its settings were left as they were.`,
+    'Run provision again once `npm run status` shows its services: it compares the range on the box and applies it then.',
+  );
+}
+
 interface Applied {
   /** The instance that will serve the environment (a new one when launched). */
   instanceId: string;
@@ -267,7 +294,7 @@ interface Applied {
 }
 
 /** Acts on the plan: the bucket, the source, the backup of a replaced box, then the environment's resources. */
-async function apply(cfg: ProvisionConfig, pre: Preflight, seen: ObservedEnvironment, { steps, allowed, launch, drift }: Decision, storage: Storage, deps: ProvisionDeps): Promise<Applied> {
+async function apply(cfg: ProvisionConfig, pre: Preflight, seen: ObservedEnvironment, { steps, allowed, launch, drift, userData, kept }: Decision, storage: Storage, deps: ProvisionDeps): Promise<Applied> {
   const { iam, ec2, ssm } = deps.clients;
   const created: Created = { secrets: [] };
   let backedUp: string | undefined;
@@ -312,7 +339,11 @@ async function apply(cfg: ProvisionConfig, pre: Preflight, seen: ObservedEnviron
             created.securityGroupId = securityGroupId;
             break;
           case 'ingress':
-            await setIngress(ec2, securityGroupId as string, EDGE_PORTS, allowed.cidr, pre.tags);
+            await setIngress(ec2, securityGroupId as string, edgeIngress(allowed.cidr), pre.tags);
+            break;
+          case 'edge-range':
+            // The summary counts what changed: a box that already says the range was kept as it was.
+            if (kept && (await applyKeptRange(deps, kept.id, allowed.cidr)) === 'unchanged') step.action = 'keep';
             break;
           case 'elastic-ip':
             if (step.action === 'create') {
@@ -340,7 +371,7 @@ async function apply(cfg: ProvisionConfig, pre: Preflight, seen: ObservedEnviron
                   instanceType: launch.instanceType,
                   volumeGb: launch.volumeGb,
                   securityGroupId: securityGroupId as string,
-                  userData: pre.userData,
+                  userData,
                   tags: pre.tags,
                   clientToken: `pillbox-${cfg.env}-${deps.runId}`,
                 },

@@ -20,7 +20,7 @@ describe('the box layout', () => {
 
   it('reaches the box whole: every path and unit it names is in the rendered user-data', () => {
     const source = { key: `envs/dev/source/${'a'.repeat(40)}.tar.gz`, sha256: 'b'.repeat(64) };
-    const text = renderUserData({ env: 'dev', region: 'eu-west-1', accountId: '123456789012', gitSha: 'a'.repeat(40), source, expiresAt: new Date('2026-11-22T06:30:00Z') });
+    const text = renderUserData({ env: 'dev', region: 'eu-west-1', allowedCidr: '203.0.113.7/32', accountId: '123456789012', gitSha: 'a'.repeat(40), source, expiresAt: new Date('2026-11-22T06:30:00Z') });
     const rendered = copiesIn(text);
     expect(Object.keys(BOX_LAYOUT).filter((name) => !rendered.includes(name))).to.deep.equal([]);
   });

@@ -11,6 +11,7 @@ const root = fileURLToPath(new URL('../../../', import.meta.url));
 const BASE: UserDataInput = {
   env: 'dev',
   region: 'eu-west-1',
+  allowedCidr: '203.0.113.7/32',
   accountId: '123456789012',
   gitSha: 'a'.repeat(40),
   source: { key: `envs/dev/source/${'a'.repeat(40)}.tar.gz`, sha256: 'b'.repeat(64) },

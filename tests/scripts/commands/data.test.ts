@@ -107,7 +107,7 @@ describe('the data commands, run as a user runs them', () => {
 
     it('gives each color 180 seconds to turn ready by default, and --health-timeout changes it', async () => {
       await deploy(['--env', 'dev', '--health-timeout', '45'], cliDeps(fake, { git: gitAtNext({ migrates: false }) }));
-      const limits = () => world.sentScripts.flat().flatMap((l) => [.../http:\/\/127\.0\.0\.1:3000\/readyz (\d+) docker compose /.exec(l)?.slice(1) ?? []]);
+      const limits = () => world.sentScripts.flat().flatMap((l) => [.../http:\/\/127\.0\.0\.1:3000\/readyz (\d+) \d+ docker compose /.exec(l)?.slice(1) ?? []]);
       expect(limits()).to.include('45').and.not.include('180');
       world.sentScripts.length = 0;
       releases.get(box.id)!.commit = SHA;

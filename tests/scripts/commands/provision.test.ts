@@ -15,6 +15,8 @@ describe('npm run provision', () => {
   useFakeAws((w, f) => ((world = w), (fake = f)));
   const tag = (key: string) => liveInstances(world)[0]?.tags.find((t) => t.Key === key)?.Value;
   const ingress = () => [...new Set(world.rules.map((r) => r.cidr))];
+  /** Who may reach each published port: 80 stays open to everyone for the ACME challenge and the redirect. */
+  const ingressByPort = () => Object.fromEntries(world.rules.map((r) => [r.port, r.cidr]));
 
   it('by default launches a t3.medium on 30 GiB, expiring in 8 hours, ships HEAD and waits until the app answers', async () => {
     const started = fake.clock.now();
@@ -32,7 +34,8 @@ describe('npm run provision', () => {
 
   it('keeps backups 14 days by default, and --backup-retention-days changes it', async () => {
     const days = () => world.buckets.get(BUCKET)?.lifecycle?.find((r) => r.Filter?.And?.Tags?.some((t) => t.Value === 'backup'))?.Expiration?.Days;
-    await provision(['--env', 'dev', '--ci', '--no-wait'], cliDeps(fake));
+    // The box comes up first: a re-provision checks the allowed range on it over SSM.
+    await provision(['--env', 'dev', '--ci'], cliDeps(fake));
     expect(days()).to.equal(14);
     await provision(['--env', 'dev', '--ci', '--no-wait', '--backup-retention-days', '3'], cliDeps(fake));
     expect(days()).to.equal(3);
@@ -43,9 +46,9 @@ describe('npm run provision', () => {
     expect(ingress()).to.deep.equal(['0.0.0.0/0']);
   });
 
-  it('at a terminal opens them to the caller\'s address /32 only', async () => {
+  it('at a terminal opens the site to the caller\'s address /32 only, and 80 to everyone for the ACME challenge', async () => {
     await provision(['--env', 'dev', '--no-wait'], cliDeps(fake, { tty: true, lookupAddress: async () => '198.51.100.7' }));
-    expect(ingress()).to.deep.equal(['198.51.100.7/32']);
+    expect(ingressByPort()).to.deep.equal({ 80: '0.0.0.0/0', 443: '198.51.100.7/32' });
   });
 
   it('with --ci does not ask for the address even at a terminal', async () => {

@@ -100,7 +100,7 @@ describe('blue/green swap', () => {
     it('waits on Caddy\'s admin API for the color\'s address, and on the color\'s own /readyz', () => {
       expect(line({ kind: 'drained', color: 'app' })).to.match(new RegExp(`^${COMPOSE} exec -T caddy sh -c '.*' sh http://127.0.0.1:2019 edge-app:3000 30$`, 's'));
       expect(line({ kind: 'drained', color: 'app-next' })).to.match(/ sh http:\/\/127.0.0.1:2019 edge-app-next:3000 30$/);
-      expect(line({ kind: 'ready', color: 'app-next' })).to.match(new RegExp(`^sh -c '.*' sh app-next http://127.0.0.1:3000/readyz 120 ${COMPOSE}$`, 's'));
+      expect(line({ kind: 'ready', color: 'app-next' })).to.match(new RegExp(`^sh -c '.*' sh app-next http://127.0.0.1:3000/readyz 120 2 ${COMPOSE}$`, 's'));
     });
 
     it('reads the route probe strictly', () => {

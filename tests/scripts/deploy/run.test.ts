@@ -21,6 +21,7 @@ const SOURCE = { sha: NEW, key: `envs/dev/source/${NEW}.tar.gz`, sha256: 'c'.rep
 /** Names each line the box received, so a flow reads as a list of steps. */
 function stepOf(line: string): string {
   if (line.includes('/opt/pillbox/.pillbox-commit')) return 'observe';
+  if (line === "grep -q '^PILLBOX_ALLOWED_CIDR=.' /etc/pillbox/pillbox.env") return 'range?';
   if (line.startsWith('/usr/local/sbin/pillbox-source fetch')) return 'fetch';
   if (line === `/usr/local/sbin/pillbox-source activate ${NEW}`) return 'checkout new';
   if (line === `/usr/local/sbin/pillbox-source activate ${OLD}`) return 'checkout old';
@@ -30,10 +31,26 @@ function stepOf(line: string): string {
   if (line === '/usr/local/sbin/pillbox-fetch-secrets') return 'fetch secrets';
   if (line === toShellLine(secretPresentCommand())) return 'write password on the box?';
   if (line === toShellLine(writeSmokeCommand())) return 'write smoke';
-  return swapStepOf(line, 120) ?? `?? ${line}`;
+  const compare = new RegExp(`^sh -c 'record=.*' sh /var/lib/pillbox/infrastructure.commit ([0-9a-f]{40}) /var/lib/pillbox/releases ${NEW} compose/compose.yaml `, 's').exec(line);
+  if (compare) return compare[1] === NEW ? 'compare with itself' : 'compare';
+  const models = new RegExp(`^sh -c 'set -eu\ndir=.*' sh /var/lib/pillbox/releases/(${OLD}|${NEW}) docker compose `, 's').exec(line);
+  if (models) return models[1] === OLD ? 'models old' : 'models new';
+  if (line.startsWith(`sh -c 'printf `) && line.endsWith(` sh ${NEW} /var/lib/pillbox/infrastructure.commit`)) return 'record applied';
+  const swap = swapStepOf(line, 120);
+  if (swap) return swap;
+  if (line.startsWith(`${COMPOSE} build `)) return `build ${line.slice(COMPOSE.length + 7)}`;
+  if (line.startsWith(`${COMPOSE} up --detach --no-deps --force-recreate `)) return `recreate ${line.slice(`${COMPOSE} up --detach --no-deps --force-recreate `.length)}`;
+  if (line === `${COMPOSE} up --detach --wait --wait-timeout 600 elasticsearch setup kibana kibana-setup apm-server heartbeat-setup heartbeat`) return 'converge backends';
+  if (line.startsWith(`${COMPOSE} up `) && / (caddy|postgres)( |$)/.test(line)) return `?? up of the edge or the database: ${line}`;
+  if (line.startsWith(`sh -c 'file=$1; shift; "$@" <"$file"' sh /opt/pillbox/compose/caddy/Caddyfile ${COMPOSE} exec -T `) && line.endsWith(' caddy caddy reload --config - --adapter caddyfile')) return 'reload edge';
+  return `?? ${line}`;
 }
 
 type Faults = Partial<Record<string, Reply | Reply[]>>;
+/** What releaseModelsCommand prints for a release: compose's JSON of the caddy service on one line, then the database's hash. */
+const modelsOf = (caddy: Record<string, unknown>, postgres = 'p1') => `caddy ${JSON.stringify({ name: 'pillbox', services: { caddy } })}\npostgres ${postgres}\n`;
+const CADDY = { image: 'caddy:2.11.4-alpine', environment: { PILLBOX_SITE: '203.0.113.10', GOMEMLIMIT: '64MiB' } };
+const MODELS = modelsOf(CADDY);
 
 describe('deploy', () => {
   let ssm: SsmMock;
@@ -68,6 +85,9 @@ describe('deploy', () => {
       const reply = Array.isArray(fault) ? fault[n] : fault;
       if (reply) return reply;
       if (step === 'route?') return { stdout: `${routed}\n` };
+      if (step === 'compare') return { stdout: `from ${OLD}\n` };
+      if (step === 'compare with itself') return { stdout: `from ${NEW}\n` };
+      if (step.startsWith('models ')) return { stdout: MODELS };
       if (step.startsWith('route ')) routed = step.slice(6);
       if (step.endsWith('logs')) return { stdout: `${step} line 1\n${step} line 2\n` };
       if (step === 'write smoke') return { stdout: '422' };
@@ -99,9 +119,65 @@ describe('deploy', () => {
   it('fetches, builds, then swaps the app blue/green behind the edge, in that order', async () => {
     const { result, steps, error, routed } = await deploy();
     expect(error).to.equal(undefined);
-    expect(steps).to.deep.equal(['observe', 'route?', 'fetch', 'tag rollback', 'checkout new', 'build', ...SWAP_STEPS]);
+    expect(steps).to.deep.equal(['observe', 'range?', 'route?', 'fetch', 'tag rollback', 'checkout new', 'build', ...SWAP_STEPS, 'compare', 'record applied']);
     expect(result).to.deep.equal({ status: 'deployed', from: OLD, to: NEW, previousImage: OLD_IMAGE });
     expect(routed()).to.equal('app');
+  });
+
+  it("refuses up front, changing nothing, when the box's settings lack the allowed range, naming the fix", async () => {
+    const { steps, error } = await deploy({ 'range?': { exitCode: 1 } });
+    expect(steps).to.deep.equal(['observe', 'range?']);
+    expect(error?.message).to.equal("The box's settings (/etc/pillbox/pillbox.env) have no PILLBOX_ALLOWED_CIDR, which the edge needs: nothing was deployed.");
+    expect(error?.hint).to.equal('Run `npm run provision` once (it writes the range on the box and reloads its edge), then deploy again.');
+  });
+
+  describe('the infrastructure a release changes', () => {
+    const changed = (...paths: string[]) => ({ stdout: `from ${OLD}\n${paths.map((p) => `${p}\n`).join('')}` });
+    const after = (steps: string[]) => steps.slice(7 + SWAP_STEPS.length);
+
+    it('applies what changed once the new app serves: set-up images rebuilt, changed files recreated, backends converged, the Caddyfile reloaded in place last, then the release recorded', async () => {
+      const { steps, error, progress } = await deploy({ compare: changed('compose/caddy/Caddyfile', 'elk/kibana/kibana.yml', 'elk/setup') });
+      expect(error).to.equal(undefined);
+      expect(after(steps)).to.deep.equal(['compare', 'models new', 'models old', 'build setup kibana-setup', 'recreate kibana', 'converge backends', 'reload edge', 'record applied']);
+      expect(progress()).to.contain('✓ Reload the Caddyfile in place');
+    });
+
+    it('never recreates the edge nor restarts the database when compose.yaml changed: Elastic services converge, caddy reloads with its new environment, the rest is said in one line each', async () => {
+      const { steps, lines, progress, error } = await deploy({
+        compare: changed('compose/compose.yaml'),
+        'models new': { stdout: modelsOf({ image: 'caddy:2.11.5-alpine', environment: { ...CADDY.environment, PILLBOX_ALLOWED_CIDR: '198.51.100.0/24' } }, 'p2') },
+      });
+      expect(error).to.equal(undefined);
+      expect(after(steps)).to.deep.equal(['compare', 'models new', 'models old', 'converge backends', 'reload edge', 'record applied']);
+      expect(lines.find((l) => l.includes('caddy reload'))).to.contain(' exec -T --env PILLBOX_SITE=203.0.113.10 --env GOMEMLIMIT=64MiB --env PILLBOX_ALLOWED_CIDR=198.51.100.0/24 caddy caddy reload ');
+      expect(progress()).to.contain('caddy changed (image caddy:2.11.4-alpine → caddy:2.11.5-alpine): applied at the next `sudo systemctl restart pillbox.service`');
+      expect(progress()).to.contain('postgres changed: applied at the next restart (`sudo systemctl restart pillbox.service`), after `npm run backup`.');
+    });
+
+    it('replaces only the app when nothing else changed, says so, and records the release', async () => {
+      const { steps, progress } = await deploy();
+      expect(after(steps)).to.deep.equal(['compare', 'record applied']);
+      expect(progress()).to.contain('No infrastructure configuration to apply; only the app was replaced.');
+    });
+
+    it('says the new app serves, and that the same deploy retries the rest, when a step fails; the commit is tagged, the release not recorded as applied', async () => {
+      const { error, recorded, steps } = await deploy({ compare: changed('elk/kibana/kibana.yml'), 'converge backends': { exitCode: 1, stderr: 'dependency failed to start: container pillbox-kibana-1 is unhealthy' } });
+      expect(recorded).to.deep.equal([NEW]);
+      expect(error?.message).to.match(/^2222222 serves, but its infrastructure changes were not all applied \(Apply compose.yaml to the Elastic services and wait until they are healthy \(postgres is left as it runs\)\)\.\n--- .* said ---\n.*pillbox-kibana-1 is unhealthy/s);
+      expect(error?.hint).to.match(/^Run the same deploy again: it compares with the release last applied and retries them/);
+      expect(steps).to.not.include('record applied');
+    });
+
+    it('retries, on a box that already runs the commit, what the last applied release left: the record names it', async () => {
+      const { steps, result } = await deploy({ 'compare with itself': changed('elk/kibana/kibana.yml') }, `${NEW}\n${OLD_IMAGE} pillbox-app\n`);
+      expect(result).to.deep.equal({ status: 'unchanged', commit: NEW });
+      expect(steps).to.deep.equal(['observe', 'compare with itself', 'recreate kibana', 'converge backends', 'record applied']);
+    });
+
+    it('does nothing more on a box that already runs the commit with its infrastructure applied', async () => {
+      const { steps } = await deploy({}, `${NEW}\n${OLD_IMAGE} pillbox-app\n`);
+      expect(steps).to.deep.equal(['observe', 'compare with itself']);
+    });
   });
 
   it('sends the exact source and compose commands', async () => {
@@ -110,14 +186,14 @@ describe('deploy', () => {
     expect(lines).to.include(`/usr/local/sbin/pillbox-source activate ${NEW}`);
     expect(lines.find((l) => l.startsWith("sh -c 'set -eu"))).to.match(new RegExp(` sh pillbox-build-320m-1024m-p1-v[0-9.]+ moby/buildkit:v[0-9.]+ 320m 1024m 1 app ${COMPOSE}$`));
     expect(lines).to.include(`${COMPOSE} up --detach --no-deps --force-recreate app-next`);
-    expect(lines.find((l) => l.includes('/readyz'))).to.match(/' sh app-next http:\/\/127\.0\.0\.1:3000\/readyz 120 docker compose /);
+    expect(lines.find((l) => l.includes('/readyz'))).to.match(/' sh app-next http:\/\/127\.0\.0\.1:3000\/readyz 120 2 docker compose /);
   });
 
   describe('a commit that requires WRITE_PASSWORD', () => {
     it('checks the box\'s secrets hold it before anything changes, and a write through the edge after the swap', async () => {
       const { steps, error } = await deploy({}, undefined, { writePasswordRequired: true });
       expect(error).to.equal(undefined);
-      expect(steps).to.deep.equal(['observe', 'route?', 'write password on the box?', 'fetch', 'tag rollback', 'checkout new', 'build', ...SWAP_STEPS, 'write smoke']);
+      expect(steps).to.deep.equal(['observe', 'range?', 'route?', 'write password on the box?', 'fetch', 'tag rollback', 'checkout new', 'build', ...SWAP_STEPS, 'write smoke', 'compare', 'record applied']);
     });
 
     it('stops before the backup and any change on a box provisioned before the write password (fault: not in secrets.env nor Parameter Store)', async () => {
@@ -131,7 +207,7 @@ describe('deploy', () => {
       expect(error?.message).to.contain('The box has no WRITE_PASSWORD in its secrets');
       expect(error?.message).to.contain('Nothing was changed.');
       expect(error?.hint).to.equal('Create the missing secret with `npm run provision -- --env <env>` (it keeps the existing ones), then `npm run deploy -- --write-password reload`.');
-      expect(withChange).to.deep.equal(['observe', 'route?', 'write password on the box?']);
+      expect(withChange).to.deep.equal(['observe', 'range?', 'route?', 'write password on the box?']);
       expect(backedUp).to.equal(false);
     });
 
@@ -139,7 +215,7 @@ describe('deploy', () => {
       const { error, progress, steps } = await deploy({ 'write password on the box?': { stdout: 'fetched\n' } }, undefined, { writePasswordRequired: true });
       expect(error).to.equal(undefined);
       expect(progress()).to.contain('The box fetched its secrets again and now holds WRITE_PASSWORD.');
-      expect(steps.at(-1)).to.equal('write smoke');
+      expect(steps.slice(-3)).to.deep.equal(['write smoke', 'compare', 'record applied']);
     });
 
     it('skips both checks for a commit from before the write password', async () => {
@@ -149,10 +225,10 @@ describe('deploy', () => {
     });
   });
 
-  it('does nothing when the box already runs the commit', async () => {
+  it('swaps nothing when the box already runs the commit (only the infrastructure record is compared)', async () => {
     const { result, steps } = await deploy({}, `${NEW}\n${OLD_IMAGE} pillbox-app\n`);
     expect(result).to.deep.equal({ status: 'unchanged', commit: NEW });
-    expect(steps).to.deep.equal(['observe']);
+    expect(steps).to.deep.equal(['observe', 'compare with itself']);
   });
 
   describe('with the secrets reloaded (a new write password)', () => {
@@ -161,7 +237,7 @@ describe('deploy', () => {
     it('changes Parameter Store only after the read-only checks (what runs, the route, the box\'s secrets), then re-reads and smoke-tests', async () => {
       const { withChange, error } = await deploy({}, SAME, { reloadSecrets: true, writePasswordRequired: true });
       expect(error).to.equal(undefined);
-      expect(withChange).to.deep.equal(['observe', 'route?', 'write password on the box?', 'CHANGE SECRETS', 'fetch secrets', ...SWAP_STEPS, 'write smoke']);
+      expect(withChange).to.deep.equal(['observe', 'range?', 'route?', 'write password on the box?', 'CHANGE SECRETS', 'fetch secrets', ...SWAP_STEPS, 'write smoke', 'compare with itself']);
     });
 
     it('changes nothing when the box is unreachable for the route read (fault: caddy down)', async () => {
@@ -181,7 +257,7 @@ describe('deploy', () => {
       const { withChange, error, result } = await deploy({}, `${NEW}\n${OLD_IMAGE} ghcr.io/acme/pillbox:1.0\n`, { reloadSecrets: true, writePasswordRequired: true });
       expect(error).to.equal(undefined);
       expect(result).to.deep.equal({ status: 'secrets-reloaded', commit: NEW });
-      expect(withChange).to.deep.equal(['observe', 'route?', 'write password on the box?', 'CHANGE SECRETS', 'fetch secrets', ...SWAP_STEPS, 'write smoke']);
+      expect(withChange).to.deep.equal(['observe', 'range?', 'route?', 'write password on the box?', 'CHANGE SECRETS', 'fetch secrets', ...SWAP_STEPS, 'write smoke', 'compare with itself']);
     });
 
     it('says the swap did not bring the password when the write check gets 401 (fault: the app runs with other passwords)', async () => {
@@ -202,7 +278,7 @@ describe('deploy', () => {
     it('swaps the same commit in again after the box re-reads its secrets, since the app reads them at start', async () => {
       const { result, steps, error, routed, recorded } = await deploy({}, SAME, { reloadSecrets: true });
       expect(error).to.equal(undefined);
-      expect(steps).to.deep.equal(['observe', 'route?', 'fetch secrets', ...SWAP_STEPS]);
+      expect(steps).to.deep.equal(['observe', 'range?', 'route?', 'fetch secrets', ...SWAP_STEPS, 'compare with itself']);
       expect(result).to.deep.equal({ status: 'secrets-reloaded', commit: NEW });
       expect(routed()).to.equal('app');
       expect(recorded).to.deep.equal([NEW]);
@@ -211,7 +287,7 @@ describe('deploy', () => {
     it('re-reads them before anything else changes when the commit changes too', async () => {
       const { steps, error } = await deploy({}, undefined, { reloadSecrets: true });
       expect(error).to.equal(undefined);
-      expect(steps).to.deep.equal(['observe', 'route?', 'fetch', 'fetch secrets', 'tag rollback', 'checkout new', 'build', ...SWAP_STEPS]);
+      expect(steps).to.deep.equal(['observe', 'range?', 'route?', 'fetch', 'fetch secrets', 'tag rollback', 'checkout new', 'build', ...SWAP_STEPS, 'compare', 'record applied']);
     });
 
     it('leaves the serving app untouched and says how to retry when the box cannot read them (fault: fetch-secrets fails)', async () => {
@@ -227,7 +303,7 @@ describe('deploy', () => {
   it('finishes what an interrupted deploy left: with traffic on app-next, only app comes back behind it', async () => {
     const { steps, error, routed } = await deploy({}, undefined, { routedAtStart: 'app-next' });
     expect(error).to.equal(undefined);
-    expect(steps.slice(6)).to.deep.equal(['start app', 'ready app', 'route app', 'drained app-next', 'stop app-next']);
+    expect(steps.slice(7)).to.deep.equal(['start app', 'ready app', 'route app', 'drained app-next', 'stop app-next', 'compare', 'record applied']);
     expect(routed()).to.equal('app');
   });
 
@@ -268,21 +344,21 @@ describe('deploy', () => {
 
   it('stops before touching anything when the edge does not answer', async () => {
     const { error, steps } = await deploy({ 'route?': { exitCode: 1, stderr: 'service "caddy" is not running' } });
-    expect(steps).to.deep.equal(['observe', 'route?']);
+    expect(steps).to.deep.equal(['observe', 'range?', 'route?']);
     expect(error?.message).to.contain('The edge (caddy) did not answer on the box');
     expect(error?.message).to.contain('service "caddy" is not running');
   });
 
   it('restores the commit and image tag when the build fails, without touching the serving app', async () => {
     const { error, steps } = await deploy({ build: { exitCode: 17, stderr: 'step 4/9: npm ci\nnpm error code E404\n' } });
-    expect(steps).to.deep.equal(['observe', 'route?', 'fetch', 'tag rollback', 'checkout new', 'build', 'restore image', 'checkout old']);
+    expect(steps).to.deep.equal(['observe', 'range?', 'route?', 'fetch', 'tag rollback', 'checkout new', 'build', 'restore image', 'checkout old']);
     expect(error?.message).to.contain('stopped before the app was touched; 1111111 keeps serving');
     expect(error?.message).to.contain('npm error code E404');
   });
 
   it('changes nothing when the box cannot fetch the source archive', async () => {
     const { error, steps } = await deploy({ fetch: { exitCode: 65, stderr: `checksum mismatch: s3://b/envs/dev/source/${NEW}.tar.gz has SHA-256 0, expected c\n` } });
-    expect(steps).to.deep.equal(['observe', 'route?', 'fetch']);
+    expect(steps).to.deep.equal(['observe', 'range?', 'route?', 'fetch']);
     expect(error?.message).to.match(/could not fetch the source archive of 2222222[\s\S]*checksum mismatch/);
     expect(error?.hint).to.contain('--replace');
   });
@@ -292,7 +368,7 @@ describe('deploy', () => {
     const { steps, error } = await deploy({}, undefined, { beforeChange: async (from) => void calls.push(from) });
     expect(error).to.equal(undefined);
     expect(calls).to.deep.equal([OLD]);
-    expect(steps).to.deep.equal(['observe', 'route?', 'fetch', 'tag rollback', 'checkout new', 'build', ...SWAP_STEPS]);
+    expect(steps).to.deep.equal(['observe', 'range?', 'route?', 'fetch', 'tag rollback', 'checkout new', 'build', ...SWAP_STEPS, 'compare', 'record applied']);
   });
 
   it('changes nothing when beforeChange fails (it runs after the read-only checks, before the fetch), and skips it when the box already runs the commit', async () => {
@@ -302,7 +378,7 @@ describe('deploy', () => {
       },
     });
     expect(failing.error?.message).to.equal('The backup failed on the box (exit 1)');
-    expect(failing.steps).to.deep.equal(['observe', 'route?']);
+    expect(failing.steps).to.deep.equal(['observe', 'range?', 'route?']);
     const calls: string[] = [];
     await deploy({}, `${NEW}\n${OLD_IMAGE} pillbox-app\n`, { beforeChange: async (from) => void calls.push(from) });
     expect(calls).to.deep.equal([]);

@@ -20,6 +20,7 @@ import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import * as scheduler from '@aws-sdk/client-scheduler';
 import { mockClient } from 'aws-sdk-client-mock';
+import { gunzipSync } from 'node:zlib';
 import type { AwsClients } from '../../../scripts/lib/core/aws-clients.js';
 import { BOOTSTRAP_STATUS, EXPIRE_DROP_IN } from '../../../scripts/lib/box/layout.js';
 import { awsError } from './aws-error.js';
@@ -49,10 +50,22 @@ export interface BoxState {
   edge: string;
   /** The OnCalendar value the expiry timer's drop-in holds, once a move wrote it. */
   expiryTimer?: string;
+  /** The range the box's edge enforces, once provision has set it on the running box (caddy reload with it). */
+  edgeRange?: string;
+  /** PILLBOX_ALLOWED_CIDR in the box's settings: from its user-data at launch; none on a box from before the edge knew it. */
+  settingsRange?: string;
+  /** What `caddy reload` answers on the box, when it fails. */
+  edgeReloadError?: string;
   /** The box's database and its data commands. */
   data: BoxData;
   /** The SSM agent stopped answering (the box hangs, or its network is gone). */
   agentLost?: boolean;
+}
+
+/** The range a launched box's settings carry: the line its user-data (base64 of gzip) writes. */
+function launchedRange(userData: string | undefined): string | undefined {
+  if (!userData) return undefined;
+  return /^\s*PILLBOX_ALLOWED_CIDR=(\S+)$/m.exec(gunzipSync(Buffer.from(userData, 'base64')).toString('utf8'))?.[1];
 }
 
 export interface FakeInstance {
@@ -275,6 +288,18 @@ function boxLine(world: World, instance: FakeInstance, line: string): Reply {
     box.expiryTimer = [...line.matchAll(/OnCalendar=(\d[^\n']*)/g)].at(-1)?.[1] ?? '';
     return { stdout: `${box.expiryTimer}\n` };
   }
+  // The allowed range, as box/edge-reload.ts's script does it: nothing when the settings say it; a reload (while
+  // the stack runs), then the settings, written only once the reload passed.
+  const range = / sh \/etc\/pillbox\/pillbox\.env (\S+) \/opt\/pillbox\/compose\/caddy\/Caddyfile docker compose .*--env-file \/etc\/pillbox\/secrets\.env$/.exec(line);
+  if (range && line.includes('PILLBOX_ALLOWED_CIDR=')) {
+    const cidr = range[1]!;
+    if (box.settingsRange === cidr) return { stdout: 'unchanged\n' };
+    const running = box.unitState === 'active';
+    if (running && box.edgeReloadError) return { exitCode: 1, stderr: box.edgeReloadError };
+    if (running) box.edgeRange = cidr;
+    box.settingsRange = cidr;
+    return { stdout: running ? 'reloaded\n' : 'written\n' };
+  }
   for (const answer of world.boxAnswers ?? []) {
     const reply = answer(instance, line);
     if (reply) return reply;
@@ -492,7 +517,7 @@ export function fakeAws(world: World) {
         clientToken: input.ClientToken,
         profile: name,
         launchedAt: now(),
-        box: structuredClone(world.box),
+        box: { ...structuredClone(world.box), settingsRange: launchedRange(input.UserData) },
       };
       if (!again) world.instances.push(launched);
       return { Instances: [describe(launched)] };

@@ -28,13 +28,18 @@ describe('provision: the allowed range', () => {
   };
   const atTerminal = (fn: () => Promise<string>) => depsFor(fake, { interactive: true, lookupAddress: fn });
   // Each range the group lets in, once, whatever the port (80 and 443 share it).
+  /** The ranges HTTPS was opened to (HTTP is open to everyone, whatever the range). */
   const authorized = () => [
-    ...new Set(fake.mocks.ec2.commandCalls(ec2.AuthorizeSecurityGroupIngressCommand).flatMap((c) => c.args[0].input.IpPermissions?.flatMap((p) => p.IpRanges?.map((r) => r.CidrIp)) ?? [])),
+    ...new Set(
+      fake.mocks.ec2
+        .commandCalls(ec2.AuthorizeSecurityGroupIngressCommand)
+        .flatMap((c) => c.args[0].input.IpPermissions?.filter((p) => p.FromPort === 443).flatMap((p) => p.IpRanges?.map((r) => r.CidrIp)) ?? []),
+    ),
   ];
   /** What the run changed besides the lock it takes and releases. */
   const changed = () => world.log.filter((n) => MUTATING.test(n) && !/^(Put|Delete)Parameter$/.test(n));
 
-  it("defaults to the operator's own address as a /32 at a terminal, and says HTTPS then needs a public range", async () => {
+  it("defaults to the operator's own address as a /32 at a terminal, and says port 80 stays open to everyone for the challenge", async () => {
     const { fn, calls } = lookup('203.0.113.77');
     const deps = atTerminal(fn);
     const result = await provision(aConfig(), deps);
@@ -99,13 +104,13 @@ describe('provision: the allowed range', () => {
     await provision(aConfig({ allowedCidr: '198.51.100.0/24' }), deps);
     expect(calls.count).to.equal(0);
     expect(authorized()).to.deep.equal(['198.51.100.0/24']);
-    expect(deps.log()).to.include('with 198.51.100.0/24 the box gets no certificate and stays on HTTP');
+    expect(deps.log()).to.include('Only 198.51.100.0/24 reaches the app (HTTPS, refused by the edge too); port 80 is open to 0.0.0.0/0');
   });
 
   it('shows the looked-up range in --plan, creating nothing', async () => {
     const { fn } = lookup('203.0.113.77');
     const plan = await provision(aConfig({ plan: true }), atTerminal(fn));
-    expect(plan.steps.find((s) => s.resource === 'ingress')).to.deep.include({ action: 'create', name: 'tcp 80, 443 from 203.0.113.77/32' });
+    expect(plan.steps.find((s) => s.resource === 'ingress')).to.deep.include({ action: 'create', name: 'tcp 80 from 0.0.0.0/0, tcp 443 from 203.0.113.77/32' });
     expect(world.log.filter((n) => MUTATING.test(n))).to.deep.equal([]);
   });
 });

@@ -21,10 +21,13 @@ describe('provision plan', () => {
     expect(planProvision({ ...intent, replace: true }, everything()).find((s) => s.resource === 'instance')?.action).to.equal('replace');
   });
 
-  it('keeps HTTP and HTTPS from the CIDR, and updates them when the CIDR differs or another port is open', () => {
+  it('keeps HTTP from everyone and HTTPS from the CIDR, and updates them when the CIDR differs, HTTP is narrowed, or another port is open', () => {
     const ingress = (seen = everything(), cidr = '0.0.0.0/0') => planProvision({ ...intent, allowedCidr: cidr }, seen).find((s) => s.resource === 'ingress');
-    expect(ingress()).to.deep.equal({ action: 'keep', resource: 'ingress', name: 'tcp 80, 443 from 0.0.0.0/0' });
+    expect(ingress()).to.deep.equal({ action: 'keep', resource: 'ingress', name: 'tcp 80 from 0.0.0.0/0, tcp 443 from 0.0.0.0/0' });
     expect(ingress(everything(), '198.51.100.7/32')?.action).to.equal('update');
+    const narrowed = (port80: string) => ({ ...everything(), securityGroup: { id: 'sg-1', ingress: [{ port: 80, cidrs: [port80] }, { port: 443, cidrs: ['198.51.100.7/32'] }] } });
+    expect(ingress(narrowed('0.0.0.0/0'), '198.51.100.7/32')).to.deep.equal({ action: 'keep', resource: 'ingress', name: 'tcp 80 from 0.0.0.0/0, tcp 443 from 198.51.100.7/32' });
+    expect(ingress(narrowed('198.51.100.7/32'), '198.51.100.7/32')?.action, 'an earlier release opened 80 to the range only').to.equal('update');
     const appPortToo = { ...everything(), securityGroup: { id: 'sg-1', ingress: [...everything().securityGroup!.ingress, { port: 3000, cidrs: ['0.0.0.0/0'] }] } };
     expect(ingress(appPortToo)?.action).to.equal('update');
   });

@@ -144,18 +144,63 @@ describe('re-provision of a running box', () => {
   });
 
   describe('allowed CIDR (in place)', () => {
-    it('revokes the old rule and authorizes the new range on the kept group, leaving the box alone', async () => {
+    it('revokes the old HTTPS rule and authorizes the new range on the kept group, leaving HTTP open to everyone', async () => {
       await running();
       const result = await again({ allowedCidr: '198.51.100.0/24' });
       expect(fake.mocks.ec2.commandCalls(ec2.RevokeSecurityGroupIngressCommand)).to.have.length(1);
-      expect(fake.mocks.ec2.commandCalls(ec2.AuthorizeSecurityGroupIngressCommand)[0]!.args[0].input.IpPermissions?.[0]?.IpRanges).to.deep.equal([
-        { CidrIp: '198.51.100.0/24', Description: 'pillbox edge' },
+      expect(fake.mocks.ec2.commandCalls(ec2.AuthorizeSecurityGroupIngressCommand)[0]!.args[0].input.IpPermissions).to.deep.equal([
+        { IpProtocol: 'tcp', FromPort: 443, ToPort: 443, IpRanges: [{ CidrIp: '198.51.100.0/24', Description: 'pillbox edge' }] },
       ]);
-      // 80 and 443, both from the new range.
-      expect(world.rules.map((r) => `${r.port} ${r.cidr}`)).to.deep.equal(['80 198.51.100.0/24', '443 198.51.100.0/24']);
+      expect(world.rules.map((r) => `${r.port} ${r.cidr}`)).to.deep.equal(['80 0.0.0.0/0', '443 198.51.100.0/24']);
+      expect(world.instances[0]!.box.edgeRange, "the box's edge enforces the new range").to.equal('198.51.100.0/24');
       expect(result.steps.find((s) => s.resource === 'ingress')?.detail).to.equal('allowed CIDR 0.0.0.0/0 → 198.51.100.0/24, changes in place');
       expect(ec2Changes().filter((n) => !/^(Revoke|Authorize)/.test(n))).to.deep.equal([]);
       expect(result.allowedCidr).to.equal('198.51.100.0/24');
+    });
+
+    it("writes the range into the box's settings when the stack is down: the next start takes it", async () => {
+      await running();
+      world.instances[0]!.box.unitState = 'failed';
+      const err = await rejection(again({ allowedCidr: '198.51.100.0/24' }));
+      expect(err.message, 'the wait for the stack afterwards').to.equal('pillbox.service failed on the box.');
+      expect(world.instances[0]!.box.settingsRange).to.equal('198.51.100.0/24');
+      expect(world.instances[0]!.box.edgeRange, 'no running edge to reload').to.equal(undefined);
+    });
+
+    it('gives an old box whose group already matches (world-open) the range its settings lack, reloading its edge', async () => {
+      await running();
+      const old = world.instances[0]!;
+      delete old.box.settingsRange;
+      const result = await again({});
+      expect(ec2Changes(), 'the group already matches').to.deep.equal([]);
+      expect(result.steps.find((s) => s.resource === 'ingress')?.action).to.equal('keep');
+      expect(old.box.settingsRange).to.equal('0.0.0.0/0');
+      expect(old.box.edgeRange).to.equal('0.0.0.0/0');
+      expect(result.steps.find((s) => s.resource === 'edge-range')).to.deep.include({ action: 'update', name: '0.0.0.0/0' });
+    });
+
+    it('leaves the settings as they were when the reload fails, says so with a hint that holds, and the re-run converges', async () => {
+      await running();
+      const old = world.instances[0]!;
+      delete old.box.settingsRange;
+      old.box.edgeReloadError = 'Error: loading new config: http app module: start: listening on :443: address already in use';
+      const err = await rejection(again({}));
+      expect(err.message).to.equal(`The edge on ${old.id} does not enforce 0.0.0.0/0 yet (Error: loading new config: http app module: start: listening on :443: address already in use); its settings were left as they were.`);
+      expect(err.hint).to.equal('Run provision again once `npm run status` shows its services: it compares the range on the box and applies it then.');
+      expect(old.box.settingsRange).to.equal(undefined);
+      delete old.box.edgeReloadError;
+      await provision(aConfig({}), depsFor(fake, { runId: 'third000' }));
+      expect(old.box.settingsRange).to.equal('0.0.0.0/0');
+      expect(old.box.edgeRange).to.equal('0.0.0.0/0');
+    });
+
+    it('asks the box and changes nothing when its settings already say the range', async () => {
+      await running();
+      const result = await again({});
+      expect(world.instances[0]!.box.settingsRange, 'from the user-data it booted with').to.equal('0.0.0.0/0');
+      expect(world.instances[0]!.box.edgeRange).to.equal(undefined);
+      expect(world.sentScripts.flat().filter((l) => l.includes('PILLBOX_ALLOWED_CIDR='))).to.have.length(1);
+      expect(result.steps.find((s) => s.resource === 'edge-range')?.action, 'counted as kept').to.equal('keep');
     });
 
     it('keeps the range the group has when none is asked for, even at a terminal (no address lookup)', async () => {

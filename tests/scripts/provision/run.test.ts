@@ -84,12 +84,12 @@ describe('provision', () => {
       expect(input.TagSpecifications?.[0]?.Tags).to.deep.include({ Key: 'AmiId', Value: 'ami-0al2023' });
     });
 
-    it('opens only HTTP and HTTPS to the configured CIDR, never 22', async () => {
+    it('opens HTTP to everyone (the ACME challenge) and HTTPS to the configured CIDR only, never 22', async () => {
       await provision(aConfig({ allowedCidr: '198.51.100.0/24' }), depsFor(fake));
       const calls = fake.mocks.ec2.commandCalls(ec2.AuthorizeSecurityGroupIngressCommand);
       expect(calls).to.have.length(1);
       expect(calls[0]!.args[0].input.IpPermissions).to.deep.equal([
-        { IpProtocol: 'tcp', FromPort: 80, ToPort: 80, IpRanges: [{ CidrIp: '198.51.100.0/24', Description: 'pillbox edge' }] },
+        { IpProtocol: 'tcp', FromPort: 80, ToPort: 80, IpRanges: [{ CidrIp: '0.0.0.0/0', Description: 'pillbox edge: ACME challenge and redirect' }] },
         { IpProtocol: 'tcp', FromPort: 443, ToPort: 443, IpRanges: [{ CidrIp: '198.51.100.0/24', Description: 'pillbox edge' }] },
       ]);
       expect(world.rules.map((r) => r.port)).to.deep.equal([80, 443]);
@@ -248,7 +248,7 @@ describe('provision', () => {
     it('on a running environment plans to keep everything, writing again only what converges', async () => {
       await provision(aConfig(), depsFor(fake));
       const plan = await provision(aConfig({ plan: true }), depsFor(fake));
-      expect(plan.steps.filter((s) => s.action !== 'keep').map((s) => `${s.action} ${s.resource}`)).to.deep.equal(['update bucket', 'update source', 'update role-policy']);
+      expect(plan.steps.filter((s) => s.action !== 'keep').map((s) => `${s.action} ${s.resource}`)).to.deep.equal(['update bucket', 'update source', 'update role-policy', 'update edge-range']);
     });
   });
 
@@ -268,10 +268,23 @@ describe('provision', () => {
       expect(new Map([...world.params].map(([k, v]) => [k, v.value]))).to.deep.equal(secrets);
     });
 
-    it('narrows the ingress rule when the CIDR changes', async () => {
+    it('narrows the HTTPS rule when the CIDR changes, and HTTP stays open to everyone', async () => {
       await provision(aConfig(), depsFor(fake));
       await provision(aConfig({ allowedCidr: '203.0.113.7/32' }), depsFor(fake, { runId: 'run00002' }));
-      expect(world.rules.map((r) => `${r.port} ${r.cidr}`)).to.deep.equal(['80 203.0.113.7/32', '443 203.0.113.7/32']);
+      expect(world.rules.map((r) => `${r.port} ${r.cidr}`)).to.deep.equal(['80 0.0.0.0/0', '443 203.0.113.7/32']);
+    });
+
+    it('converges a group of an earlier release (HTTP from the allowed range only) to HTTP from everyone, keeping HTTPS', async () => {
+      await provision(aConfig({ allowedCidr: '203.0.113.7/32' }), depsFor(fake));
+      const groupId = world.rules[0]!.groupId;
+      world.rules = [
+        { id: 'sgr-old80', groupId, port: 80, cidr: '203.0.113.7/32' },
+        { id: 'sgr-old443', groupId, port: 443, cidr: '203.0.113.7/32' },
+      ];
+      const result = await provision(aConfig(), depsFor(fake, { runId: 'run00002' }));
+      expect(result.steps.find((s) => s.resource === 'ingress')).to.deep.include({ action: 'update', name: 'tcp 80 from 0.0.0.0/0, tcp 443 from 203.0.113.7/32' });
+      expect(fake.mocks.ec2.commandCalls(ec2.RevokeSecurityGroupIngressCommand).at(-1)!.args[0].input.SecurityGroupRuleIds).to.deep.equal(['sgr-old80']);
+      expect(world.rules.map((r) => `${r.port} ${r.cidr}`)).to.deep.equal(['443 203.0.113.7/32', '80 0.0.0.0/0']);
     });
   });
 

@@ -133,7 +133,7 @@ describe('status', () => {
     fakeBox(mocks.ssm, (line) => (line.includes('PILLBOX_SITE=') ? { stdout: 'site app.example.com\n' } : ps(line)));
     const [plain] = await collectStatus(deps());
     expect(plain?.url).to.equal('http://app.example.com/');
-    expect(renderStatus([plain!], 'eu-west-1', NOW, 'UTC')).to.include("  edge      plain HTTP: no certificate yet (`npm run logs caddy` says why; Let's Encrypt must reach the box on 80 and 443)\n");
+    expect(renderStatus([plain!], 'eu-west-1', NOW, 'UTC')).to.include("  edge      no certificate yet: plain HTTP answers 503 until one is issued (`npm run logs caddy` says why; Let's Encrypt must reach port 80)\n");
     fakeBox(mocks.ssm, theBox);
     const [expired] = await collectStatus({ ...deps(), now: () => new Date(Date.now() + 30 * 86_400_000) });
     expect((expired?.edge as { summary: string }).summary).to.match(/^HTTPS with an EXPIRED certificate \(Let's Encrypt, ended .* UTC\): renewals fail, see `npm run logs caddy`$/);
