@@ -21,7 +21,7 @@ export type Fields = Record<string, Field>;
 
 /**
  * An operator command's surface: the npm script that runs it, what it does, and the flags it
- * takes. `--help`, the README's flag tables and `.env.example` are all rendered from it.
+ * takes. `--help`, the flag tables of docs/commands.md and `.env.example` are all rendered from it.
  */
 export interface Command {
   name: string;

@@ -1,7 +1,10 @@
 // The files that hold text generated from the commands' field tables, and how each is rendered.
 import { COMMANDS } from './commands.js';
 import { renderEnvExample } from './env-example.js';
-import { renderReadmeFlags } from './flag-tables.js';
+import { renderFlagTables } from './flag-tables.js';
+
+/** The commands reference, which holds every command's flag table. */
+export const COMMANDS_DOC = 'docs/commands.md';
 
 export interface GeneratedDoc {
   /** Path from the repository root. */
@@ -10,6 +13,6 @@ export interface GeneratedDoc {
 }
 
 export const GENERATED_DOCS: readonly GeneratedDoc[] = [
-  { file: 'README.md', render: (text) => renderReadmeFlags(text, COMMANDS) },
+  { file: COMMANDS_DOC, render: (text) => renderFlagTables(text, COMMANDS, COMMANDS_DOC) },
   { file: '.env.example', render: (text) => renderEnvExample(text, COMMANDS) },
 ];
