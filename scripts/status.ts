@@ -1,6 +1,6 @@
 // npm run status [-- --env <name> | --all] [--json]: every pillbox environment in the region, or one.
 import { randomBytes } from 'node:crypto';
-import { EnvironmentNotFound } from './lib/aws/environment.js';
+import { EnvironmentNotFound, listEnvironments } from './lib/aws/environment.js';
 import { createAwsClients, resolveRegion } from './lib/core/aws-clients.js';
 import { everyEnvironmentFields, everyEnvironmentSchema, helpText, parseConfig, processSources } from './lib/core/config.js';
 import { runCli } from './lib/core/operator-error.js';
@@ -14,7 +14,7 @@ await runCli(async (argv) => {
   const region = await resolveRegion(clients);
   const env = cfg.all ? undefined : cfg.env;
   const statuses = await collectStatus({ ec2: clients.ec2, ssm: clients.ssm, now: () => new Date(), newId: () => randomBytes(8).toString('hex') }, env);
-  if (env && statuses.length === 0) throw new EnvironmentNotFound(env, region);
+  if (env && statuses.length === 0) throw new EnvironmentNotFound(env, region, await listEnvironments(clients.ec2));
   const timeZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
   process.stdout.write(cfg.json ? `${JSON.stringify(statuses, null, 2)}\n` : renderStatus(statuses, region, new Date(), timeZone));
 });

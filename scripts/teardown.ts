@@ -2,7 +2,7 @@
 import { hostname, userInfo } from 'node:os';
 import { createAwsClients, createS3Client } from './lib/core/aws-clients.js';
 import { systemClock } from './lib/core/clock.js';
-import { helpText, processSources } from './lib/core/config.js';
+import { envNameFromBranch, helpText, processSources } from './lib/core/config.js';
 import { terminalConfirm } from './lib/core/confirm.js';
 import { systemGit } from './lib/core/git.js';
 import { runCli } from './lib/core/operator-error.js';
@@ -16,12 +16,13 @@ await runCli(async (argv) => {
     process.stdout.write(helpText(teardownCommand));
     return;
   }
-  const cfg = await loadTeardownConfig(processSources(argv), systemGit());
+  const sources = processSources(argv);
+  const cfg = await loadTeardownConfig(sources, systemGit());
   const clients = createAwsClients(cfg.region);
   const data = { finalBackup: !cfg.noBackup, deleteBackups: cfg.deleteBackups };
   const deps = { clients, s3: createS3Client(cfg.region), progress: new Progress(), holder: `${userInfo().username}@${hostname()}`, clock: systemClock, confirm: terminalConfirm('teardown', cfg) };
   if (!cfg.allExpired) {
-    const result = await teardownEnvironment(cfg.env as string, deps, data);
+    const result = await teardownEnvironment(cfg.env as string, deps, data, envNameFromBranch(sources));
     return printResult(cfg.json, [result], teardownRows([result]));
   }
   const sweep = await teardownExpired(deps, data);

@@ -157,6 +157,10 @@ export function parseConfig<S extends z.ZodType>(
   throw new OperatorError(`${shown}: ${issue?.message ?? 'invalid value'}`, field ? `Set ${where}: ${field.description}.` : 'Run with --help to see the options.');
 }
 
+/** Whether the environment name is the git branch's: neither --env nor PILLBOX_ENV names one. */
+export const envNameFromBranch = (sources: Sources): boolean =>
+  !sources.argv.some((a) => a === '--env' || a.startsWith('--env=')) && (sources.env.PILLBOX_ENV ?? '') === '';
+
 /** The environment name default: a slug of the current git branch. */
 export async function defaultEnvName(git: GitRunner): Promise<string | undefined> {
   const branch = await currentBranch(git);

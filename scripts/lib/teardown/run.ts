@@ -7,14 +7,14 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { DeleteParametersCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import { projectStorage } from '../aws/bucket.js';
 import { backupBeforeChange } from '../backup/run.js';
-import { findInstances, observeEnvironment, type ObservedEnvironment } from '../aws/environment.js';
+import { describeEnvironments, findInstances, listEnvironments, observeEnvironment, otherEnvironmentsHint, type ObservedEnvironment } from '../aws/environment.js';
 import { releaseElasticIp } from '../aws/elastic-ip.js';
 import { removeExpirySchedules } from '../aws/expiry-schedule.js';
 import { deleteInstanceProfile, deleteRole } from '../aws/iam.js';
 import { terminateInstances } from '../aws/instance.js';
 import { withLock } from '../aws/lock.js';
 import { deleteSecurityGroup, type RetryOptions } from '../aws/security-group.js';
-import type { AwsClients } from '../core/aws-clients.js';
+import { resolveRegion, type AwsClients } from '../core/aws-clients.js';
 import type { Clock } from '../core/clock.js';
 import { envFilters, envNames, ownerTags, TAG, tagValue } from '../core/names.js';
 import { errorSummary, OperatorError } from '../core/operator-error.js';
@@ -46,6 +46,8 @@ export interface TeardownResult {
   finalBackup?: string;
   /** What stays in the bucket (the backups, unless --delete-backups). */
   kept?: Step[];
+  /** Nothing of the environment exists (never created, or removed with its backups); the ones that do, if any. */
+  absent?: { others: string };
 }
 
 /** DeleteParameters takes at most 10 names per call. */
@@ -70,7 +72,21 @@ async function remove(seen: ObservedEnvironment, { clients, progress, clock, sgR
   if (params.length > 0) await progress.step(`delete ${params.length} parameter(s) under ${n.parameterPath}`, () => deleteParameters(clients.ssm, params));
 }
 
-export async function teardownEnvironment(env: string, deps: TeardownDeps, data: DataOptions = DEFAULT_DATA_OPTIONS): Promise<TeardownResult> {
+/**
+ * An environment of which nothing exists. Named with --env or PILLBOX_ENV, that is success (teardown
+ * converges, and CI may remove an environment twice); a name taken from the git branch while other
+ * environments exist is almost surely the wrong one, and is refused with the ones that do exist.
+ */
+async function absent(env: string, clients: AwsClients, fromBranch: boolean): Promise<TeardownResult> {
+  const [envs, region] = await Promise.all([listEnvironments(clients.ec2), resolveRegion(clients)]);
+  if (fromBranch && envs.size > 0) {
+    throw new OperatorError(`Nothing of environment "${env}" (from the git branch) exists in ${region}; nothing was removed.`, otherEnvironmentsHint(env, region, envs));
+  }
+  return { env, removed: [], aborted: false, kept: [], absent: { others: describeEnvironments(envs) } };
+}
+
+/** `fromBranch`: the name is the git branch's slug, not one the operator gave. */
+export async function teardownEnvironment(env: string, deps: TeardownDeps, data: DataOptions = DEFAULT_DATA_OPTIONS, fromBranch = false): Promise<TeardownResult> {
   const { clients, progress } = deps;
   const storage = await projectStorage(clients, deps.s3);
   const look = async () => {
@@ -80,7 +96,7 @@ export async function teardownEnvironment(env: string, deps: TeardownDeps, data:
   const first = await progress.step(`look for environment ${env}`, look);
   const kept = first.after.filter((s) => !isMutating(s));
   const planned = [...first.before, ...planTeardown(first.seen), ...first.after.filter(isMutating)];
-  if (planned.length === 0) return { env, removed: [], aborted: false, kept };
+  if (planned.length === 0) return kept.length > 0 ? { env, removed: [], aborted: false, kept } : absent(env, clients, fromBranch);
   const removals = planned.filter((s) => s.action === 'delete').length;
   const backupFirst = first.before.length > 0 ? ' after a final backup' : '';
   const backups = first.after.some((s) => s.resource === 'backups' && isMutating(s)) ? ', its backups included' : '';

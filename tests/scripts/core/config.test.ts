@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { parseConfig } from '../../../scripts/lib/core/config.js';
+import { envNameFromBranch, parseConfig } from '../../../scripts/lib/core/config.js';
 import type { GitRunner } from '../../../scripts/lib/core/git.js';
 import { slugEnvName } from '../../../scripts/lib/core/names.js';
 import { OperatorError } from '../../../scripts/lib/core/operator-error.js';
@@ -107,5 +107,15 @@ describe('config', () => {
     expect(slugEnvName('dependabot/npm_and_yarn/zod-4.1')).to.equal('dependabot-npm-and-yarn');
     expect(slugEnvName('123-fix')).to.equal('fix');
     expect(slugEnvName('___')).to.equal('main');
+  });
+});
+
+describe('envNameFromBranch', () => {
+  it('is true only when neither --env nor PILLBOX_ENV names the environment', () => {
+    expect(envNameFromBranch({ argv: ['--yes'], env: {} })).to.equal(true);
+    expect(envNameFromBranch({ argv: ['--yes'], env: { PILLBOX_ENV: '' } }), 'an empty variable names nothing').to.equal(true);
+    expect(envNameFromBranch({ argv: ['--env', 'main'], env: {} })).to.equal(false);
+    expect(envNameFromBranch({ argv: ['--env=main'], env: {} })).to.equal(false);
+    expect(envNameFromBranch({ argv: [], env: { PILLBOX_ENV: 'main' } })).to.equal(false);
   });
 });

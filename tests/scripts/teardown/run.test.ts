@@ -132,6 +132,41 @@ describe('teardown', () => {
     expect(commandNames(fake).filter((n) => /^(Delete|Terminate|Remove|Put)/.test(n))).to.deep.equal([]);
   });
 
+  describe('an environment of which nothing exists', () => {
+    it('is refused, with the environments that do exist, when its name came from the git branch', async () => {
+      await provision(aConfig({ env: 'main' }), depsFor(fake));
+      world.log.length = 0;
+      const deps = teardownDeps(fake);
+      const err = await rejection(teardownEnvironment('feature-add-search', deps, undefined, true));
+      expect(err.message).to.equal('Nothing of environment "feature-add-search" (from the git branch) exists in eu-west-1; nothing was removed.');
+      expect((err as { hint?: string }).hint).to.equal('Here: main (running). Pick one with --env (--env main); without it the name follows the git branch.');
+      expect(deps.questions, 'nothing to confirm').to.deep.equal([]);
+      expect(world.log.filter((n) => MUTATING.test(n))).to.deep.equal([]);
+    });
+
+    it('succeeds when named with --env, and says it never existed or is gone with its backups', async () => {
+      await provision(aConfig({ env: 'main' }), depsFor(fake));
+      const result = await teardownEnvironment('feature-add-search', teardownDeps(fake), undefined, false);
+      expect(result).to.deep.equal({ env: 'feature-add-search', removed: [], aborted: false, kept: [], absent: { others: 'main (running)' } });
+      expect(teardownRows([result])).to.deep.equal([['feature-add-search', 'nothing of it exists (never created, or already removed with its backups); environments here: main (running)']]);
+    });
+
+    it('succeeds from the git branch too when no environment exists at all', async () => {
+      const result = await teardownEnvironment('feature-add-search', teardownDeps(fake), undefined, true);
+      expect(result.absent).to.deep.equal({ others: '' });
+      expect(teardownRows([result])[0]?.[1]).to.equal('nothing of it exists (never created, or already removed with its backups)');
+    });
+
+    it('is not confused with one already gone whose backups are kept', async () => {
+      await provision(aConfig({ env: 'main' }), depsFor(fake));
+      await provision(aConfig(), depsFor(fake));
+      await teardownEnvironment('dev', teardownDeps(fake));
+      const again = await teardownEnvironment('dev', teardownDeps(fake), undefined, true);
+      expect(again.absent).to.equal(undefined);
+      expect(teardownRows([again])[0]?.[1]).to.match(/^nothing left to remove; kept backups envs\/dev\/backups\//);
+    });
+  });
+
   describe('after a provision that crashed', () => {
     it('knows every mutating call a fresh provision makes', async () => {
       await provision(aConfig(), depsFor(fake));
