@@ -1,7 +1,9 @@
-// npm run extend -- --hours N: moves the environment's expiry N hours later, within the TTL cap.
+// npm run extend -- --hours N: moves the environment's expiry N hours later; beyond 72 h from now after a confirmation.
 import { requireRunningInstance } from './lib/aws/environment.js';
 import { ssmRunner } from './lib/box/ssm-output.js';
 import { createAwsClients, resolveRegion } from './lib/core/aws-clients.js';
+import { askOnTerminal } from './lib/core/confirm.js';
+import { LONG_LIVED_MAX_HOURS } from './lib/core/long-lived.js';
 import { helpText, loadConfig, processSources } from './lib/core/config.js';
 import { systemGit } from './lib/core/git.js';
 import { OperatorError, runCli } from './lib/core/operator-error.js';
@@ -9,7 +11,6 @@ import { printResult } from './lib/core/progress.js';
 import { formatLocal, formatTimeLeft, formatUtc } from './lib/core/time.js';
 import { extendCommand, extendFields, extendSchema } from './lib/extend/config.js';
 import { extendEnvironment } from './lib/extend/run.js';
-import { MAX_TTL_HOURS } from './lib/provision/config.js';
 
 await runCli(async (argv) => {
   const cfg = await loadConfig(extendFields, extendSchema, processSources(argv), systemGit());
@@ -19,7 +20,8 @@ await runCli(async (argv) => {
   const clients = createAwsClients(cfg.region);
   const instance = await requireRunningInstance(clients.ec2, cfg.env, await resolveRegion(clients));
   const now = new Date();
-  const moved = await extendEnvironment({ ec2: clients.ec2, scheduler: clients.scheduler, run: ssmRunner(clients.ssm, instance.id), now: () => now }, instance, cfg.hours, MAX_TTL_HOURS);
+  const longLived = { yes: cfg.yes, interactive: process.stdin.isTTY === true, ask: askOnTerminal };
+  const moved = await extendEnvironment({ ec2: clients.ec2, scheduler: clients.scheduler, run: ssmRunner(clients.ssm, instance.id), now: () => now, longLived }, instance, cfg.hours, LONG_LIVED_MAX_HOURS);
   const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
   printResult(cfg.json, { env: cfg.env, instanceId: instance.id, from: moved.from.toISOString(), to: moved.to.toISOString(), timerNext: moved.timerNext, schedule: moved.schedule }, [
     ['environment', cfg.env],

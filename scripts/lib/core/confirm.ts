@@ -3,10 +3,13 @@
 import { question } from 'zx';
 import { OperatorError } from './operator-error.js';
 
+/** Asks on the terminal; only y or yes goes on. */
+export const askOnTerminal = async (q: string): Promise<boolean> => /^y(es)?$/i.test((await question(`${q} [y/N] `)).trim());
+
 export const terminalConfirm =
   (command: string, { yes, ci }: { yes: boolean; ci: boolean }) =>
   async (q: string): Promise<boolean> => {
     if (yes || ci) return true;
     if (!process.stdin.isTTY) throw new OperatorError(`${command} needs a confirmation and there is no terminal to ask.`, 'Pass --yes.');
-    return /^y(es)?$/i.test((await question(`${q} [y/N] `)).trim());
+    return askOnTerminal(q);
   };

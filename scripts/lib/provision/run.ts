@@ -29,7 +29,9 @@ import type { Clock } from '../core/clock.js';
 import { resolveCommit, type GitRunner } from '../core/git.js';
 import { baseTags, envNames, isoSeconds, type Tag } from '../core/names.js';
 import { errorSummary, explainAwsError, OperatorError } from '../core/operator-error.js';
-import { costFor, hourlyCost, isAllowedInstanceType, isBurstable, surplusCeilingHourly } from '../core/pricing.js';
+import { askOnTerminal } from '../core/confirm.js';
+import { confirmLongLived, PREVIEW_MAX_HOURS } from '../core/long-lived.js';
+import { costFor, DEFAULT_INSTANCE_TYPE, hourlyCost, isAllowedInstanceType, isBurstable, surplusCeilingHourly } from '../core/pricing.js';
 import type { Progress } from '../core/progress.js';
 import type { AddressLookup } from '../core/public-address.js';
 import { buildSourceArchive, uncommittedWarning, type ArchiveRunner, type SourceArchive } from '../core/source-archive.js';
@@ -41,7 +43,7 @@ import { restoreDatabase } from '../restore/run.js';
 import { allowedCidrNotes, chooseAllowedCidr, type AllowedCidr } from './allowed-cidr.js';
 import { LOOK, waitAgentOnline, waitAppReady, waitCloudInit, waitRunning, waitStackHealthy } from './boot-wait.js';
 import { budgetText, PROVISION_MIN } from './budget.js';
-import type { ProvisionConfig } from './config.js';
+import { DEFAULT_VOLUME_GB, type ProvisionConfig } from './config.js';
 import { compareSettings, groupCidr, launchSettings, observeBox, replaceRefusal, type Drift, type LaunchSettings, type SettingChange } from './drift.js';
 import { currentInstance, planProvision } from './plan.js';
 import { checkRestoreSource, observeStorage } from './storage.js';
@@ -66,6 +68,8 @@ export interface ProvisionDeps {
   sgRetry?: RetryOptions;
   /** Hex ids for files on the box (a restore). */
   newId?: () => string;
+  /** Asks the operator a yes/no question (a long-lived box); the terminal by default. */
+  ask?: (question: string) => Promise<boolean>;
 }
 
 export interface Preflight {
@@ -410,6 +414,11 @@ async function seedData(deps: ProvisionDeps, storage: Storage, env: string, inst
 
 export async function provision(cfg: ProvisionConfig, deps: ProvisionDeps): Promise<ProvisionResult> {
   const { progress, clients, clock } = deps;
+  if (!cfg.plan) {
+    // Before anything is touched: a long life is a decision, not a default.
+    const box = { env: cfg.env, hours: cfg.ttlHours ?? 0, instanceType: cfg.instanceType ?? DEFAULT_INSTANCE_TYPE, volumeGiB: cfg.volumeGb ?? DEFAULT_VOLUME_GB };
+    await confirmLongLived(box, { yes: cfg.yes, interactive: deps.interactive, ask: deps.ask ?? askOnTerminal }, `--ttl-hours ${PREVIEW_MAX_HOURS} or less`);
+  }
   progress.note(`Time budget: ${budgetText()}.`);
   const pre = await progress.step('preflight: credentials, region, commit, source archive, user-data', () => preflight(cfg, deps));
   if (pre.uncommitted) progress.note(pre.uncommitted);

@@ -48,12 +48,14 @@ describe('config', () => {
 
   it('stops on a bad value with one line naming where it came from and what is expected', () => {
     const err = operatorError(() => provisionWith([], { PILLBOX_TTL_HOURS: 'abc' }));
-    expect(err.message).to.equal('PILLBOX_TTL_HOURS=abc: expected a whole number of hours from 1 to 72');
-    expect(err.hint).to.equal("Set --ttl-hours or PILLBOX_TTL_HOURS: hours until the instance terminates itself; teardown removes the rest (default 8, max 72; moves a running box's expiry later).");
+    expect(err.message).to.equal('PILLBOX_TTL_HOURS=abc: expected a whole number of hours from 1 to 8760');
+    expect(err.hint).to.equal("Set --ttl-hours or PILLBOX_TTL_HOURS: hours until the instance terminates itself; teardown removes the rest (default 8; beyond 72, up to 8760, only after a confirmation that shows the monthly cost; moves a running box's expiry later).");
   });
 
-  it('caps the TTL', () => {
-    expect(operatorError(() => provisionWith(['--ttl-hours', '73'])).message).to.equal('--ttl-hours=73: expected a whole number of hours from 1 to 72');
+  it("takes a TTL beyond the preview's 72 h (provision asks before it acts), and caps it at a year", () => {
+    expect(provisionWith(['--ttl-hours', '720', '--yes'])).to.deep.include({ ttlHours: 720, yes: true });
+    expect(provisionWith(['--ttl-hours', '73']).yes, '--yes is never implied').to.equal(false);
+    expect(operatorError(() => provisionWith(['--ttl-hours', '8761'])).message).to.equal('--ttl-hours=8761: expected a whole number of hours from 1 to 8760');
   });
 
   it('refuses an instance type off the allow-list, naming the allowed ones', () => {
