@@ -104,11 +104,29 @@ export function usage(command: string, summary: string, fields: Fields): string 
 
 export const helpText = (command: Command): string => usage(command.name, command.summary, command.fields);
 
+/**
+ * `--hours -2` as `--hours=-2`: parseArgs takes a value starting with a dash for a forgotten value
+ * ("argument is ambiguous"); a number is a value, and the schema then says what is expected.
+ */
+function joinNegativeNumbers(fields: Fields, argv: string[]): string[] {
+  const valued = new Set(Object.values(fields).filter((f) => !f.boolean).map((f) => `--${f.flag}`));
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i += 1) {
+    const word = argv[i] as string;
+    const next = argv[i + 1];
+    if (valued.has(word) && next !== undefined && /^-\d/.test(next)) {
+      out.push(`${word}=${next}`);
+      i += 1;
+    } else out.push(word);
+  }
+  return out;
+}
+
 function readFlags(fields: Fields, argv: string[]): Record<string, string | boolean | undefined> {
   const options: Record<string, { type: 'string' | 'boolean' }> = {};
   for (const f of Object.values(fields)) options[f.flag] = { type: f.boolean ? 'boolean' : 'string' };
   try {
-    return parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values;
+    return parseArgs({ args: joinNegativeNumbers(fields, argv), options, strict: true, allowPositionals: false }).values;
   } catch (err) {
     // A flag another command takes (--json on session, --plan on deploy) is refused like any unknown one.
     const taken = Object.values(fields).map((f) => `--${f.flag}`);

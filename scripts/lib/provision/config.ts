@@ -39,13 +39,17 @@ const wholeNumber = (min: number, max: number, what: string) =>
     .min(min, { error: `expected ${what} from ${min} to ${max}` })
     .max(max, { error: `expected ${what} from ${min} to ${max}` });
 
-const ipv4Cidr = z.string().refine(
-  (v) => {
-    const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(v);
-    return !!m && m.slice(1, 5).every((o) => Number(o) <= 255) && Number(m[5]) <= 32;
-  },
-  { error: 'expected an IPv4 CIDR such as 203.0.113.7/32 or 0.0.0.0/0' },
-);
+/** An IPv4 CIDR; a bare address means that address alone (`203.0.113.7` → `203.0.113.7/32`). */
+const ipv4Cidr = z
+  .string()
+  .transform((v) => (/^\d{1,3}(\.\d{1,3}){3}$/.test(v) ? `${v}/32` : v))
+  .refine(
+    (v) => {
+      const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(v);
+      return !!m && m.slice(1, 5).every((o) => Number(o) <= 255) && Number(m[5]) <= 32;
+    },
+    { error: 'expected an IPv4 address or CIDR such as 203.0.113.7 (taken as /32) or 0.0.0.0/0' },
+  );
 
 /** A DNS name Let's Encrypt can validate: two or more labels, lowercase; it lands in a shell-sourced env file. */
 const domainName = z

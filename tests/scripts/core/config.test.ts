@@ -69,12 +69,23 @@ describe('config', () => {
   });
 
   it('refuses a malformed CIDR, a domain that is not one, and the flags the bucket and the edge replaced', () => {
-    expect(operatorError(() => provisionWith(['--allowed-cidr', '10.0.0.300/8'])).message).to.match(/expected an IPv4 CIDR/);
+    expect(operatorError(() => provisionWith(['--allowed-cidr', '10.0.0.300/8'])).message).to.equal('--allowed-cidr=10.0.0.300/8: expected an IPv4 address or CIDR such as 203.0.113.7 (taken as /32) or 0.0.0.0/0');
+    expect(operatorError(() => provisionWith(['--allowed-cidr', '10.0.0.300'])).message).to.match(/^--allowed-cidr=10\.0\.0\.300: expected an IPv4 address/);
     for (const bad of ['localhost', '203.0.113.10', 'app.example.com;reboot', 'app-.example.com', 'app..example.com']) {
       expect(operatorError(() => provisionWith(['--domain', bad])).message, bad).to.equal(`--domain=${bad}: expected a domain name such as app.example.com`);
     }
     expect(operatorError(() => provisionWith(['--app-port', '80'])).message, 'the public ports are the edge\'s, 80 and 443').to.equal("Unknown option '--app-port'");
     expect(operatorError(() => provisionWith(['--repo-url', 'https://github.com/acme/pillbox'])).message, 'the source ships through the bucket').to.equal("Unknown option '--repo-url'");
+  });
+
+  it('takes a bare IPv4 address as that address alone (/32)', () => {
+    expect(provisionWith(['--allowed-cidr', '1.2.3.4']).allowedCidr).to.equal('1.2.3.4/32');
+    expect(provisionWith([], { PILLBOX_ALLOWED_CIDR: '198.51.100.0/24' }).allowedCidr).to.equal('198.51.100.0/24');
+  });
+
+  it('reads a negative number as the value it is, and says what is expected (not "argument is ambiguous")', () => {
+    expect(operatorError(() => provisionWith(['--ttl-hours', '-2'])).message).to.equal('--ttl-hours=-2: expected a whole number of hours from 1 to 8760');
+    expect(operatorError(() => provisionWith(['--ttl-hours', '-2', '--plan'])).message).to.equal('--ttl-hours=-2: expected a whole number of hours from 1 to 8760');
   });
 
   it('refuses an unknown flag', () => {
