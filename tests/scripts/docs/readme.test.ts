@@ -90,3 +90,13 @@ describe('STEPS.md', () => {
     for (const phase of phases) expect(toc, phase).to.include(`](#${anchorOf(phase.slice(3))})`);
   });
 });
+
+describe('the Node install command', () => {
+  it('is the same in the README and in the doctor', async () => {
+    const { nodeInstallHint } = await import('../../../scripts/lib/doctor/local-tools.js');
+    const pinned = read('.node-version').trim();
+    const command = /`([^`]+)`/.exec(nodeInstallHint(pinned))?.[1] as string;
+    expect(command).to.equal(`nvm install ${pinned}`);
+    expect(read('README.md')).to.include(`\`${command}\``);
+  });
+});
