@@ -7,7 +7,7 @@ import { requestLog } from '../observability/request-log';
 import { healthRoutes, type Readiness } from './health-routes';
 import { notFoundHandler, problemHandler } from './problem';
 import { problemTypeRoutes } from './problem-pages';
-import { apiSecurityHeaders, pageSecurityHeaders } from './security-headers';
+import { apiSecurityHeaders, hstsOnHttps, pageSecurityHeaders } from './security-headers';
 
 export interface AppDeps {
   repository: MedicationRepository;
@@ -28,6 +28,7 @@ export function createApp({ repository, readiness, logger, bodyLimit, trustProxy
 
   app.use(healthRoutes(readiness));
   app.use(requestLog(logger));
+  app.use(hstsOnHttps());
   // The API's error handler sits under its mount path, where the request log still sees the route.
   app.use(
     '/api/medications',
