@@ -30,7 +30,7 @@ describe('the HTML page in headless Chromium', function () {
     await page.selectOption('#unit', 'mg');
     await page.selectOption('#form', 'tablet');
     await page.fill('#notes', 'with <b>meals</b>');
-    await Promise.all([page.waitForURL(`${app.url}/`), page.click('button[type=submit]')]);
+    await Promise.all([page.waitForURL(`${app.url}/`), page.click('#add button[type=submit]')]);
 
     const cells = await page.locator('tbody tr').first().locator('td').allInnerTexts();
     expect(cells.slice(0, 4)).to.deep.equal(['Metformin', '500 mg', 'tablet', 'with <b>meals</b>']);
@@ -50,7 +50,7 @@ describe('the HTML page in headless Chromium', function () {
     await page.goto(`${app.url}/`);
     await page.fill('#name', '<script>alert(1)</script>');
     await page.fill('#strength', 'a lot');
-    await page.click('button[type=submit]');
+    await page.click('#add button[type=submit]');
 
     expect(await page.locator('#strength-error').innerText()).to.equal('must be a number');
     expect(await page.locator('#unit-error').innerText()).to.equal('is required');
@@ -60,6 +60,47 @@ describe('the HTML page in headless Chromium', function () {
     expect(await page.getAttribute('#strength', 'aria-invalid')).to.equal('true');
     expect(await page.title()).to.match(/^Error: /);
     expect(await app.count(), 'nothing stored').to.equal(0);
+    await context.close();
+  });
+
+  // A returning user comes for the list: it starts above the fold at a laptop's size and at a phone's, after the
+  // search; the form sits beside it on the wide screen and after it on the narrow one.
+  for (const { name, width, height, beside } of [
+    { name: 'a laptop (1200×1000)', width: 1200, height: 1000, beside: true },
+    { name: 'a phone (390×844)', width: 390, height: 844, beside: false },
+  ]) {
+    it(`shows search and the list first, above the fold, on ${name}`, async () => {
+      await app.sequelize.query(
+        "INSERT INTO medications (name, strength, unit, form, notes) SELECT 'Drug ' || n, n, 'mg', 'tablet', NULL FROM generate_series(1, 30) AS n",
+      );
+      const context = await browser.newContext({ javaScriptEnabled: false, viewport: { width, height } });
+      const page = await context.newPage();
+      await page.goto(`${app.url}/`);
+      const box = async (selector: string) => (await page.locator(selector).first().boundingBox()) as { x: number; y: number; width: number; height: number };
+      const [search, firstRow, form] = [await box('form[role=search]'), await box('tbody tr'), await box('form#add')];
+      expect(search.y, 'search above the list').to.be.below(firstRow.y);
+      expect(firstRow.y + firstRow.height, 'the first row is above the fold').to.be.at.most(height);
+      if (beside) {
+        expect(form.x, 'the form beside the list').to.be.greaterThan(firstRow.x + firstRow.width - 1);
+        expect(form.y, 'the form starts above the fold too').to.be.below(height);
+      } else {
+        expect(form.y, 'the form after the list').to.be.greaterThan(firstRow.y);
+      }
+      const scrollWidth = await page.evaluate('document.documentElement.scrollWidth');
+      expect(scrollWidth, 'no sideways scrolling of the page').to.be.at.most(width);
+      await context.close();
+    });
+  }
+
+  it('announces a failed submission at the top, linking down to the form', async () => {
+    const context = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 390, height: 844 } });
+    const page = await context.newPage();
+    await page.goto(`${app.url}/`);
+    await page.fill('#name', 'Aspirin');
+    await page.click('#add button[type=submit]');
+    const alert = page.locator('[role=alert] a[href="#add"]');
+    expect(await alert.innerText()).to.equal('Not added: see the fields marked in the form.');
+    expect(((await alert.boundingBox()) as { y: number }).y).to.be.below(844);
     await context.close();
   });
 });
