@@ -23,6 +23,7 @@ import { isMutating, type Step } from '../core/step.js';
 import { observeData, removeData } from './data.js';
 import { DEFAULT_DATA_OPTIONS, planDataTeardown, type DataOptions } from './data-plan.js';
 import { planTeardown } from './plan.js';
+import { teardownQuestion } from './summary.js';
 
 /** How long teardown waits for the instances to terminate. */
 export const TERMINATE_LIMIT_MS = 10 * 60_000;
@@ -46,6 +47,8 @@ export interface TeardownResult {
   finalBackup?: string;
   /** What stays in the bucket (the backups, unless --delete-backups). */
   kept?: Step[];
+  /** The project bucket, which stays: other environments use it. */
+  bucket?: string;
   /** Nothing of the environment exists (never created, or removed with its backups); the ones that do, if any. */
   absent?: { others: string };
 }
@@ -97,10 +100,11 @@ export async function teardownEnvironment(env: string, deps: TeardownDeps, data:
   const kept = first.after.filter((s) => !isMutating(s));
   const planned = [...first.before, ...planTeardown(first.seen), ...first.after.filter(isMutating)];
   if (planned.length === 0) return kept.length > 0 ? { env, removed: [], aborted: false, kept } : absent(env, clients, fromBranch);
-  const removals = planned.filter((s) => s.action === 'delete').length;
-  const backupFirst = first.before.length > 0 ? ' after a final backup' : '';
-  const backups = first.after.some((s) => s.resource === 'backups' && isMutating(s)) ? ', its backups included' : '';
-  if (!(await deps.confirm(`Remove ${removals} resource group(s) of environment "${env}"${backups}${backupFirst}?`))) return { env, removed: [], aborted: true };
+  const question = teardownQuestion(env, planned.filter((s) => s.action === 'delete'), storage.bucket, {
+    backupFirst: first.before.length > 0,
+    backupsGo: first.after.some((s) => s.resource === 'backups' && isMutating(s)),
+  });
+  if (!(await deps.confirm(question))) return { env, removed: [], aborted: true };
 
   const info = { holder: deps.holder, command: 'teardown', since: new Date(deps.clock.now()).toISOString() };
   return withLock(clients.ssm, env, info, ownerTags(env), async () => {
@@ -112,7 +116,7 @@ export async function teardownEnvironment(env: string, deps: TeardownDeps, data:
     const after = planDataTeardown(now.seen, stored, data).after;
     await remove(now.seen, deps);
     await removeData(storage, after, stored, progress);
-    return { env, removed: [...planTeardown(now.seen), ...after.filter(isMutating)], aborted: false, finalBackup: backup, kept: after.filter((s) => !isMutating(s)) };
+    return { env, removed: [...planTeardown(now.seen), ...after.filter(isMutating)], aborted: false, finalBackup: backup, kept: after.filter((s) => !isMutating(s)), bucket: storage.bucket };
   }, deps.clock.now);
 }
 

@@ -17,6 +17,25 @@ function outcome(r: TeardownResult): string {
   return r.removed.length === 0 ? 'nothing left to remove' : r.removed.map(describeRemoved).join('; ');
 }
 
-const dataNotes = (r: TeardownResult): string[] => [...(r.finalBackup ? [`final backup ${r.finalBackup}`] : []), ...(r.kept ?? []).map((s) => `kept ${s.resource} ${s.name} (${s.detail})`)];
+const dataNotes = (r: TeardownResult): string[] => [
+  ...(r.finalBackup ? [`final backup ${r.finalBackup}`] : []),
+  ...(r.kept ?? []).map((s) => `kept ${s.resource} ${s.name} (${s.detail})`),
+  ...(r.bucket ? [`the bucket ${r.bucket} stays (other environments use it)`] : []),
+];
 
-const describeRemoved = (s: Step): string => `${s.resource} ${s.name}${s.detail ? ` (${s.detail})` : ''}`;
+export const describeRemoved = (s: Step): string => `${s.resource} ${s.name}${s.detail ? ` (${s.detail})` : ''}`;
+
+/**
+ * What teardown asks before it acts: every group it removes, one a line, and what stays (the bucket is
+ * shared by every environment of the account and region, and keeps the backups unless asked).
+ */
+export function teardownQuestion(env: string, deletes: readonly Step[], bucket: string, { backupFirst, backupsGo }: { backupFirst: boolean; backupsGo: boolean }): string {
+  return [
+    `Remove ${deletes.length} resource group(s) of environment "${env}"${backupFirst ? ' after a final backup' : ''}:`,
+    ...deletes.map((s) => `  - ${describeRemoved(s)}`),
+    backupsGo
+      ? `The bucket ${bucket} stays (other environments use it); this environment's backups go.`
+      : `The bucket ${bucket} stays, with this environment's backups (--delete-backups removes them).`,
+    'Go on?',
+  ].join('\n');
+}

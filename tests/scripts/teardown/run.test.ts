@@ -253,9 +253,21 @@ describe('teardown', () => {
 
   it('asks once, naming the environment', async () => {
     await provision(aConfig(), depsFor(fake));
+    const group = world.groups.find((g) => g.name === 'pillbox-dev')!;
     const deps = teardownDeps(fake);
     await teardownEnvironment('dev', deps, { finalBackup: false, deleteBackups: false });
-    expect(deps.questions).to.deep.equal(['Remove 6 resource group(s) of environment "dev"?']);
+    expect(deps.questions).to.have.length(1);
+    expect(deps.questions[0]?.split('\n')).to.deep.equal([
+      'Remove 6 resource group(s) of environment "dev":',
+      `  - instance ${world.instances[0]!.id} (running)`,
+      `  - security-group pillbox-dev (${group.id})`,
+      '  - instance-profile pillbox-dev-instance',
+      '  - role pillbox-dev-instance (and inline pillbox-dev-instance)',
+      '  - secrets /pillbox/dev/ (8 parameter(s))',
+      '  - source envs/dev/source/ (1 archive(s))',
+      'The bucket pillbox-123456789012-eu-west-1 stays, with this environment\'s backups (--delete-backups removes them).',
+      'Go on?',
+    ]);
   });
 
   it('waits its turn: a provision holding the lock stops the teardown with who holds it', async () => {
