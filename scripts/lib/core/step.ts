@@ -12,6 +12,7 @@ export type Resource =
   | 'elastic-ip'
   | 'instance'
   | 'expiry'
+  | 'expiry-schedule'
   | 'bucket'
   | 'source'
   | 'backup'

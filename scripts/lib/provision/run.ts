@@ -279,8 +279,9 @@ async function apply(cfg: ProvisionConfig, pre: Preflight, seen: ObservedEnviron
   const replacing = steps.some((s) => s.resource === 'instance' && s.action === 'replace');
   try {
     for (const step of steps) {
-      // The restore runs once the new box is ready, after the waits.
-      if (step.action === 'keep' || step.resource === 'database') continue;
+      // The restore runs once the new box is ready, after the waits; the expiry schedule is armed once the launch
+      // names its instance (armExpirySchedule below).
+      if (step.action === 'keep' || step.resource === 'database' || step.resource === 'expiry-schedule') continue;
       await deps.progress.step(`${step.action} ${step.resource} ${step.name}`, async () => {
         switch (step.resource) {
           case 'bucket':

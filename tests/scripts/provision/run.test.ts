@@ -213,6 +213,7 @@ describe('provision', () => {
         'create security-group',
         'create ingress',
         'create instance',
+        'create expiry-schedule',
       ]);
       const withDomain = await provision(aConfig({ plan: true, domain: 'app.example.com' }), depsFor(fake));
       expect(withDomain.steps.filter((s) => s.resource === 'elastic-ip').map((s) => `${s.action} ${s.detail}`)).to.deep.equal([
