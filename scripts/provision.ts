@@ -20,12 +20,18 @@ await runCli(async (argv) => {
   }
   const git = systemGit();
   const cfg = await loadProvisionConfig(processSources(argv), git);
+  const progress = new Progress();
+  // Ctrl-C: say which wait was under way and how to pick up again (provision converges; a lock left behind is named on the next run).
+  process.once('SIGINT', () => {
+    process.stderr.write(progress.interruption(`Run \`npx pillbox provision --env ${cfg.env}\` again: it converges from where this stopped (\`npx pillbox status --env ${cfg.env}\` shows the box meanwhile).`));
+    process.exit(130);
+  });
   const result = await provision(cfg, {
     clients: createAwsClients(cfg.region),
     s3: createS3Client(cfg.region),
     git,
     archive: systemArchive(),
-    progress: new Progress(),
+    progress,
     clock: systemClock,
     runId: randomUUID().slice(0, 8),
     holder: `${userInfo().username}@${hostname()}`,

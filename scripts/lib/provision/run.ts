@@ -42,7 +42,7 @@ import { moveExpiry } from '../extend/run.js';
 import { restoreDatabase } from '../restore/run.js';
 import { allowedCidrNotes, chooseAllowedCidr, type AllowedCidr } from './allowed-cidr.js';
 import { LOOK, waitAgentOnline, waitAppReady, waitCloudInit, waitRunning, waitStackHealthy } from './boot-wait.js';
-import { budgetText, PROVISION_MIN } from './budget.js';
+import { BOOT_STEPS_MIN, budgetText, PROVISION_MIN } from './budget.js';
 import { DEFAULT_VOLUME_GB, type ProvisionConfig } from './config.js';
 import { compareSettings, groupCidr, launchSettings, observeBox, replaceRefusal, type Drift, type LaunchSettings, type SettingChange } from './drift.js';
 import { currentInstance, planProvision } from './plan.js';
@@ -369,14 +369,14 @@ async function apply(cfg: ProvisionConfig, pre: Preflight, seen: ObservedEnviron
 /** The boot waits, then standard CPU credits: the box is healthy, the burst is over. */
 async function waitUntilServing(cfg: ProvisionConfig, deps: ProvisionDeps, instanceId: string, result: ProvisionResult): Promise<EnvInstance> {
   const { progress, clients, clock } = deps;
-  const running = await progress.step(`wait: ${instanceId} running`, (report) => waitRunning(clients.ec2, instanceId, clock, report));
+  const running = await progress.step(`wait: ${instanceId} running`, (report) => waitRunning(clients.ec2, instanceId, clock, report), budget('running'));
   result.publicIp = running.publicIp;
   result.appUrl = `http://${cfg.domain ?? running.publicIp}/`;
   if (cfg.noWait) return running;
-  await progress.step('wait: SSM agent online', () => waitAgentOnline(clients.ssm, instanceId, clock));
-  await progress.step('wait: cloud-init finished', () => waitCloudInit(clients.ssm, instanceId, clock));
-  await progress.step('wait: every compose service healthy', (report) => waitStackHealthy(clients.ssm, instanceId, clock, report));
-  await progress.step('wait: the app answers /readyz through the edge', () => waitAppReady(clients.ssm, instanceId, EDGE_LOCAL_PORT, clock));
+  await progress.step('wait: SSM agent online', () => waitAgentOnline(clients.ssm, instanceId, clock), budget('agent'));
+  await progress.step('wait: cloud-init finished', () => waitCloudInit(clients.ssm, instanceId, clock), budget('cloudInit'));
+  await progress.step('wait: every compose service healthy', (report) => waitStackHealthy(clients.ssm, instanceId, clock, report), budget('stack'));
+  await progress.step('wait: the app answers /readyz through the edge', () => waitAppReady(clients.ssm, instanceId, EDGE_LOCAL_PORT, clock), budget('ready'));
   result.edge = await progress.step('read the edge: HTTPS or plain HTTP', () => readEdgeMode(ssmRunner(clients.ssm, instanceId, { clock }), new Date(clock.now())));
   if ('url' in result.edge && result.edge.url) result.appUrl = result.edge.url;
   result.waited = true;
@@ -412,6 +412,9 @@ async function seedData(deps: ProvisionDeps, storage: Storage, env: string, inst
   const done = await restoreDatabase({ run, storage, progress: deps.progress, newId: deps.newId ?? randomHex, confirm: async () => true }, request);
   return done && { key: done.restored.key, rows: done.rows };
 }
+
+/** A boot wait's share of the budget, shown beside its elapsed time. */
+const budget = (step: keyof typeof BOOT_STEPS_MIN) => ({ budgetMs: BOOT_STEPS_MIN[step] * 60_000 });
 
 export async function provision(cfg: ProvisionConfig, deps: ProvisionDeps): Promise<ProvisionResult> {
   const { progress, clients, clock } = deps;
