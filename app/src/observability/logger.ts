@@ -1,5 +1,6 @@
 import { ecsFormat } from '@elastic/ecs-pino-format';
 import pino, { type DestinationStream, type Logger } from 'pino';
+import pinoPretty from 'pino-pretty';
 
 export type { Logger };
 
@@ -10,14 +11,21 @@ export interface LoggerOptions {
   apmIntegration?: boolean;
   /** Where lines go: stdout unless a test passes its own stream. */
   destination?: DestinationStream;
+  /** One readable line per event instead of JSON: by default when stdout is a terminal (`npm start`). */
+  pretty?: boolean;
 }
 
 /**
- * ECS JSON lines on stdout, with trace ids when the APM agent runs in this process.
+ * ECS JSON lines on stdout, with trace ids when the APM agent runs in this process; on a terminal
+ * the same events as readable lines (pino-pretty), since nothing parses a terminal. In the container
+ * stdout is a pipe to Docker's log driver, so the box always gets JSON.
  * Writes are asynchronous: lines logged while a write is in flight go out together in the next
  * one instead of one blocking syscall each. Whatever is pending is written on process exit.
  */
-export function createLogger(level: string, { bindings = {}, apmIntegration = false, destination = stdout() }: LoggerOptions = {}): Logger {
+export function createLogger(
+  level: string,
+  { bindings = {}, apmIntegration = false, pretty = process.stdout.isTTY === true, destination = pretty ? prettyStream(1) : stdout() }: LoggerOptions = {},
+): Logger {
   const logger = pino({
     ...ecsFormat({ apmIntegration }),
     level,
@@ -39,4 +47,19 @@ function stdout(): DestinationStream {
     }
   });
   return destination;
+}
+
+/** The ECS fields pino-pretty shows: the message and level from their ECS keys, and no per-line boilerplate. */
+export function prettyStream(destination: number | NodeJS.WritableStream): DestinationStream {
+  return pinoPretty({
+    destination,
+    sync: true,
+    colorize: typeof destination === 'number' && process.stdout.isTTY === true,
+    singleLine: true,
+    messageKey: 'message',
+    timestampKey: '@timestamp',
+    // A dot inside a key is escaped: pino-pretty reads an unescaped one as nesting.
+    levelKey: 'log\\.level',
+    ignore: 'ecs\\.version,process\\.pid,host\\.hostname',
+  });
 }
