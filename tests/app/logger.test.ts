@@ -1,6 +1,7 @@
 // Logs are JSON for machines and readable lines for a person: the choice follows whether stdout is a terminal.
 import { execFile } from 'node:child_process';
 import { PassThrough } from 'node:stream';
+import { stripVTControlCharacters } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { createLogger, prettyStream } from '../../app/src/observability/logger.js';
@@ -21,7 +22,7 @@ describe('the app logger', () => {
   it('writes one readable line when stdout is a terminal (npm start)', async () => {
     // util-linux `script` runs the command on a pseudo-terminal, as a shell would.
     const out = await run('script', ['-qec', `${process.execPath} -e ${JSON.stringify(SCRIPT)}`, '/dev/null']);
-    const plain = out.replace(/\x1b\[[0-9;]*m/g, '').trim();
+    const plain = stripVTControlCharacters(out).trim();
     expect(plain).to.match(/^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: listening \{"role":"primary"\}$/);
   });
 

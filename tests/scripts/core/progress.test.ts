@@ -63,7 +63,7 @@ describe('progress', () => {
     expect(text.split('\n'), 'one line: no newline until the step ends').to.have.length(2);
     expect(text).to.include('\r\x1b[2K⠋ wait: cloud-init finished — 0s of 8m00s');
     expect(text).to.include(' wait: cloud-init finished — 1m05s of 8m00s · running');
-    expect(text.match(/\r\x1b\[2K/g)?.length, 'redrawn while it waits').to.be.greaterThan(3);
+    expect(text.split('\r\x1b[2K').length - 1, 'redrawn while it waits').to.be.greaterThan(3);
     expect(text.endsWith('\r\x1b[2K✓ wait: cloud-init finished (1m05s)\n')).to.equal(true);
   });
 

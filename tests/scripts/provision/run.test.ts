@@ -54,7 +54,7 @@ describe('provision', () => {
     it('waits through the states AWS really passes: pending, the agent late, every invocation unknown at first', async () => {
       const deps = depsFor(fake);
       await provision(aConfig(), deps);
-      expect(deps.log()).to.match(/▸ wait: i-[0-9a-f]+ running \(budget 4m00s\)\n  … pending \(\d+s of 4m00s\)\n(.*\n)*✓ wait: i-[0-9a-f]+ running/);
+      expect(deps.log()).to.match(/▸ wait: i-[0-9a-f]+ running \(budget 4m00s\)\n {2}… pending \(\d+s of 4m00s\)\n(.*\n)*✓ wait: i-[0-9a-f]+ running/);
       expect(fake.clock.elapsed(), 'at least pending + agent registration').to.be.greaterThan(AWS_TIMING.pendingMs + AWS_TIMING.agentOnlineMs);
       const byId = fake.mocks.ec2.commandCalls(ec2.DescribeInstancesCommand).filter((c) => c.args[0].input.InstanceIds);
       expect(byId.length, 'polled while unknown, then pending').to.be.greaterThan(2);
