@@ -137,43 +137,27 @@ describe('extend', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
-});
+  describe('beyond the preview cap of 72 h', () => {
+    const instance: EnvInstance = { id: 'i-0abc', env: 'main', state: 'running', instanceType: 't3.medium', expiresAt: new Date('2026-11-22T18:00:00Z') };
 
-describe('extend beyond the preview cap', () => {
-  const mocks = useBoxMocks();
-  let scheduler: AwsClientStub<SchedulerClient>;
-  beforeEach(() => {
-    scheduler = mockClient(SchedulerClient);
-    scheduler.on(GetScheduleCommand).resolves({ Name: 'pillbox-main-expiry-i-0abc', Target: { Arn: 'arn:aws:scheduler:::aws-sdk:ec2:terminateInstances', RoleArn: ROLE_ARN } });
-    scheduler.on(UpdateScheduleCommand).resolves({});
-  });
-  afterEach(() => scheduler.restore());
-  const deps = (longLived?: { yes: boolean; interactive: boolean; ask: (q: string) => Promise<boolean> }) => ({
-    ec2: new EC2Client({ region: 'eu-west-1' }),
-    scheduler: new SchedulerClient({ region: 'eu-west-1' }),
-    run: ssmRunner(new SSMClient({ region: 'eu-west-1' }), 'i-0abc', { clock: fakeClock() }),
-    now: () => new Date('2026-11-22T12:00:00Z'),
-    ...(longLived ? { longLived } : {}),
-  });
-  const instance: EnvInstance = { id: 'i-0abc', env: 'main', state: 'running', instanceType: 't3.medium', expiresAt: new Date('2026-11-22T18:00:00Z') };
+    it('refuses a life beyond 72 h from now when nobody confirmed it, before touching anything', async () => {
+      const box = fakeBox(mocks.ssm, () => ({ stdout: '' }));
+      const err = (await extendEnvironment(deps('2026-11-22T12:00:00Z'), instance, 100, 8760).catch((e: unknown) => e)) as OperatorError;
+      expect(err?.message).to.match(/^Environment "main" would live 106 hours, beyond the 72 h of a preview box: about \$36\.42 a month/);
+      expect(err?.hint).to.equal('Pass --yes to keep it that long, or --hours 66 or less.');
+      expect(box.lines()).to.deep.equal([]);
+      expect(scheduler.commandCalls(UpdateScheduleCommand)).to.have.length(0);
+    });
 
-  it('refuses a life beyond 72 h from now when nobody confirmed it, before touching anything', async () => {
-    const box = fakeBox(mocks.ssm, () => ({ stdout: '' }));
-    const err = (await extendEnvironment(deps(), instance, 100, 8760).catch((e: unknown) => e)) as OperatorError;
-    expect(err?.message).to.match(/^Environment "main" would live 106 hours, beyond the 72 h of a preview box: about \$36\.42 a month/);
-    expect(err?.hint).to.equal('Pass --yes to keep it that long, or --hours 66 or less.');
-    expect(box.lines()).to.deep.equal([]);
-    expect(scheduler.commandCalls(UpdateScheduleCommand)).to.have.length(0);
-  });
-
-  it('asks with the monthly cost of the box, its own volume size included, and moves the expiry once confirmed', async () => {
-    fakeBox(mocks.ssm, () => ({ stdout: 'Sun 2026-12-22 18:00:00 UTC\n' }));
-    mocks.ec2.on(CreateTagsCommand).resolves({});
-    mocks.ec2.on(DescribeVolumesCommand).resolves({ Volumes: [{ VolumeId: 'vol-1', Size: 100 }] });
-    const questions: string[] = [];
-    const moved = await extendEnvironment(deps({ yes: false, interactive: true, ask: async (q) => (questions.push(q), true) }), { ...instance, rootVolumeId: 'vol-1' }, 720, 8760);
-    expect(moved.to.toISOString()).to.equal('2026-12-22T18:00:00.000Z');
-    expect(questions).to.have.length(1);
-    expect(questions[0]).to.match(/would live 726 hours, .* about \$42\.02 a month \(on-demand, t3\.medium, 100 GiB gp3/);
+    it('asks with the monthly cost of the box, its own volume size included, and moves the expiry once confirmed', async () => {
+      fakeBox(mocks.ssm, () => ({ stdout: 'Sun 2026-12-22 18:00:00 UTC\n' }));
+      mocks.ec2.on(CreateTagsCommand).resolves({});
+      mocks.ec2.on(DescribeVolumesCommand).resolves({ Volumes: [{ VolumeId: 'vol-1', Size: 100 }] });
+      const questions: string[] = [];
+      const moved = await extendEnvironment({ ...deps('2026-11-22T12:00:00Z'), longLived: { yes: false, interactive: true, ask: async (q: string) => (questions.push(q), true) } }, { ...instance, rootVolumeId: 'vol-1' }, 720, 8760);
+      expect(moved.to.toISOString()).to.equal('2026-12-22T18:00:00.000Z');
+      expect(questions).to.have.length(1);
+      expect(questions[0]).to.match(/would live 726 hours, .* about \$42\.02 a month \(on-demand, t3\.medium, 100 GiB gp3/);
+    });
   });
 });
