@@ -80,7 +80,7 @@ describe('teardown', () => {
     await provision(aConfig(), depsFor(fake));
     const result = await teardownEnvironment('dev', teardownDeps(fake));
     expectEmpty(world);
-    expect(result.removed.map((s) => s.resource)).to.deep.equal(['instance', 'security-group', 'instance-profile', 'role', 'secrets', 'source']);
+    expect(result.removed.map((s) => s.resource)).to.deep.equal(['instance', 'expiry-schedule', 'security-group', 'instance-profile', 'role', 'secrets', 'source']);
     expect(result.removed.find((s) => s.resource === 'secrets')?.detail).to.equal('8 parameter(s)');
   });
 
@@ -258,8 +258,9 @@ describe('teardown', () => {
     await teardownEnvironment('dev', deps, { finalBackup: false, deleteBackups: false });
     expect(deps.questions).to.have.length(1);
     expect(deps.questions[0]?.split('\n')).to.deep.equal([
-      'Remove 6 resource group(s) of environment "dev":',
+      'Remove 7 resource group(s) of environment "dev":',
       `  - instance ${world.instances[0]!.id} (running)`,
+      '  - expiry-schedule pillbox-dev-expiry- (1 schedule(s), role pillbox-dev-scheduler)',
       `  - security-group pillbox-dev (${group.id})`,
       '  - instance-profile pillbox-dev-instance',
       '  - role pillbox-dev-instance (and inline pillbox-dev-instance)',
