@@ -5,6 +5,9 @@
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { register } from 'tsx/esm/api';
 
+// Run from the package's folder, as `npm run` does: `.env` and relative paths are the repository's,
+// not those of the subfolder the operator stands in.
+process.chdir(fileURLToPath(new URL('..', import.meta.url)));
 register();
 const { COMMANDS } = await import('./lib/docs/commands.js');
 const { commandList, pickCommand } = await import('./lib/core/cli-bin.js');

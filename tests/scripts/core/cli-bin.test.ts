@@ -1,6 +1,6 @@
 // `npx pillbox <command> [flags]`: the flags reach the command as typed, with no `--`.
 import { execFile } from 'node:child_process';
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { expect } from 'chai';
 import { commandList, pickCommand } from '../../../scripts/lib/core/cli-bin.js';
 import { COMMANDS } from '../../../scripts/lib/docs/commands.js';
@@ -41,6 +41,19 @@ describe('the pillbox bin', function () {
     const run = await npx(['status', '--help'], `${root}app`);
     expect(run.code, run.stderr).to.equal(0);
     expect(run.stdout).to.match(/^Usage: npm run status -- \[options\]/);
+  });
+
+  it('runs the command from the repository root, as npm run does: from app/ it reads the root .env', async function () {
+    const dotenv = `${root}.env`;
+    if (existsSync(dotenv)) this.skip(); // never touch an operator's own settings
+    writeFileSync(dotenv, 'PILLBOX_LOGS_TAIL=abc\n');
+    try {
+      const run = await npx(['logs'], `${root}app`);
+      expect(run.code).to.equal(1);
+      expect(run.stderr).to.match(/^✖ PILLBOX_LOGS_TAIL=abc: expected a number of lines/);
+    } finally {
+      rmSync(dotenv);
+    }
   });
 
   it('refuses an unknown command in one line naming the commands', () => {
