@@ -25,6 +25,16 @@ const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', 
 /** Erase the terminal line and return to its start. */
 const CLEAR_LINE = '\r\x1b[2K';
 
+/**
+ * The line cut to one character less than the terminal's width: a line that wraps leaves its first
+ * row behind at every redraw, and the wait scrolls instead of standing still. Counted in code points
+ * (the spinner and the dashes are three bytes but one column).
+ */
+export function fitLine(line: string, columns: number): string {
+  const chars = Array.from(line);
+  return chars.length < columns ? line : `${chars.slice(0, Math.max(0, columns - 2)).join('')}…`;
+}
+
 interface Running {
   label: string;
   started: number;
@@ -63,7 +73,9 @@ export class Progress {
 
   private draw(run: Running, frame: number): void {
     const spinner = SPINNER[frame % SPINNER.length] as string;
-    this.stream.write(`${CLEAR_LINE}${spinner} ${run.label} — ${this.spent(run)}${run.detail ? ` · ${run.detail}` : ''}`);
+    const line = `${spinner} ${run.label} — ${this.spent(run)}${run.detail ? ` · ${run.detail}` : ''}`;
+    // Read at every redraw: the window may have been resized.
+    this.stream.write(`${CLEAR_LINE}${fitLine(line, (this.stream as { columns?: number }).columns ?? 80)}`);
   }
 
   /** Runs one step; `report` tells its current state, such as "pending 3/6". */

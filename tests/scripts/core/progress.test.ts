@@ -1,7 +1,7 @@
 // Waits that speak: one live line on a terminal, a line per change and at least one a minute otherwise.
 import { PassThrough } from 'node:stream';
 import { expect } from 'chai';
-import { Progress } from '../../../scripts/lib/core/progress.js';
+import { fitLine, Progress } from '../../../scripts/lib/core/progress.js';
 
 function capture(): { stream: PassThrough; text: () => string } {
   const stream = new PassThrough();
@@ -65,6 +65,25 @@ describe('progress', () => {
     expect(text).to.include(' wait: cloud-init finished — 1m05s of 8m00s · running');
     expect(text.split('\r\x1b[2K').length - 1, 'redrawn while it waits').to.be.greaterThan(3);
     expect(text.endsWith('\r\x1b[2K✓ wait: cloud-init finished (1m05s)\n')).to.equal(true);
+  });
+
+  it('on a terminal cuts the live line to one column less than the window, so it never wraps and scrolls', async () => {
+    const out = capture();
+    Object.assign(out.stream, { columns: 40 });
+    const progress = new Progress({ stream: out.stream, now: () => 0, live: true, tickMs: 5 });
+    const detail = 'app: starting · postgres: healthy · elasticsearch: starting · kibana: starting · apm-server: created';
+    await progress.step('wait: the stack healthy', async (report) => {
+      report(detail);
+      await sleep(30);
+    });
+    const drawn = out.text().split('\r\x1b[2K').filter((l) => l !== '' && !l.startsWith('✓'));
+    expect(drawn.length).to.be.greaterThan(2);
+    for (const line of drawn) expect(Array.from(line).length, line).to.be.at.most(39);
+    const last = drawn.at(-1) as string;
+    expect(Array.from(last).length).to.equal(39);
+    expect(last.slice(1)).to.equal(' wait: the stack healthy — 0s · app: …');
+    expect(fitLine('⠋ short', 80), 'a line that fits is left alone').to.equal('⠋ short');
+    expect(fitLine('é'.repeat(100), 80), 'counted in characters, not bytes').to.equal(`${'é'.repeat(78)}…`);
   });
 
   it('on Ctrl-C says which step was under way, for how long of its budget, and how to resume', async () => {
