@@ -1,17 +1,16 @@
 // npm run unlock [-- --env <name>] [--yes]: removes the environment's run lock after a provision or teardown was killed.
-import { question } from 'zx';
 import { createAwsClients, resolveRegion } from './lib/core/aws-clients.js';
 import { helpText, loadConfig, processSources } from './lib/core/config.js';
+import { askOnTerminal } from './lib/core/confirm.js';
 import { systemGit } from './lib/core/git.js';
 import { OperatorError, runCli } from './lib/core/operator-error.js';
 import { unlockCommand, unlockFields, unlockSchema } from './lib/unlock/config.js';
 import { unlockEnvironment } from './lib/unlock/run.js';
 
 /** y or yes on a terminal; without one the operator must have said --yes. */
-async function askOnTerminal(text: string): Promise<boolean> {
+async function askIfTerminal(text: string): Promise<boolean> {
   if (!process.stdin.isTTY) throw new OperatorError('unlock needs a confirmation and there is no terminal to ask.', 'Pass --yes once you know the run holding the lock has ended.');
-  const answer = await question(`${text} [y/N] `);
-  return /^y(es)?$/i.test(answer.trim());
+  return askOnTerminal(text);
 }
 
 await runCli(async (argv) => {
@@ -20,5 +19,5 @@ await runCli(async (argv) => {
   const clients = createAwsClients(cfg.region);
   const region = await resolveRegion(clients);
   const print = (line: string): void => void process.stdout.write(`${line}\n`);
-  await unlockEnvironment({ ssm: clients.ssm, confirm: askOnTerminal, print, now: Date.now }, cfg.env, region, cfg.yes);
+  await unlockEnvironment({ ssm: clients.ssm, confirm: askIfTerminal, print, now: Date.now }, cfg.env, region, cfg.yes);
 });
