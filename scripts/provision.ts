@@ -10,6 +10,7 @@ import { printResult, Progress } from './lib/core/progress.js';
 import { checkipLookup } from './lib/core/public-address.js';
 import { systemArchive } from './lib/core/source-archive.js';
 import { loadProvisionConfig, provisionCommand } from './lib/provision/config.js';
+import { resumeHint } from './lib/provision/resume-hint.js';
 import { provision } from './lib/provision/run.js';
 import { planText, provisionRows } from './lib/provision/summary.js';
 
@@ -21,9 +22,10 @@ await runCli(async (argv) => {
   const git = systemGit();
   const cfg = await loadProvisionConfig(processSources(argv), git);
   const progress = new Progress();
-  // Ctrl-C: say which wait was under way and how to pick up again (provision converges; a lock left behind is named on the next run).
+  const lock = { held: false };
+  // Ctrl-C: say which wait was under way and how to pick up again (provision converges, once a lock left behind is removed).
   process.once('SIGINT', () => {
-    process.stderr.write(progress.interruption(`Run \`npx pillbox provision --env ${cfg.env}\` again: it converges from where this stopped (\`npx pillbox status --env ${cfg.env}\` shows the box meanwhile).`));
+    process.stderr.write(progress.interruption(resumeHint(cfg.env, lock.held)));
     process.exit(130);
   });
   const result = await provision(cfg, {
@@ -37,6 +39,7 @@ await runCli(async (argv) => {
     holder: `${userInfo().username}@${hostname()}`,
     interactive: process.stdin.isTTY === true && !cfg.ci,
     lookupAddress: checkipLookup(),
+    lock,
   });
   if (result.planned && !cfg.json) process.stdout.write(planText(result));
   printResult(cfg.json, result, provisionRows(result));

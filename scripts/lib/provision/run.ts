@@ -70,6 +70,8 @@ export interface ProvisionDeps {
   newId?: () => string;
   /** Asks the operator a yes/no question (a long-lived box); the terminal by default. */
   ask?: (question: string) => Promise<boolean>;
+  /** Set while this run holds the environment's lock, so an interruption can say it stays behind. */
+  lock?: { held: boolean };
 }
 
 export interface Preflight {
@@ -447,11 +449,14 @@ export async function provision(cfg: ProvisionConfig, deps: ProvisionDeps): Prom
 
   const lockInfo = { holder: `${deps.holder} (${pre.callerArn})`, command: 'provision', since: new Date(clock.now()).toISOString() };
   const { decision, applied } = await withLock(clients.ssm, cfg.env, lockInfo, pre.tags, async () => {
+    if (deps.lock) deps.lock.held = true;
     const { seen, decision: decided } = await observe();
     const refused = replaceRefusal(decided.drift, cfg.replace);
     if (refused) throw refused;
     return { decision: decided, applied: await apply(cfg, pre, seen, decided, storage, deps) };
-  }, clock.now);
+  }, clock.now).finally(() => {
+    if (deps.lock) deps.lock.held = false;
+  });
 
   const { steps, kept } = decision;
   const { instanceId, address, moveAddressLater } = applied;

@@ -155,6 +155,20 @@ describe('provision', () => {
       expect(world.sentScripts).to.deep.equal([]);
       expect(fake.mocks.ssm.commandCalls(PutParameterCommand).length).to.be.greaterThan(0);
     });
+
+    it('says while it holds the lock, for what an interruption tells the operator to type', async () => {
+      const lock = { held: false };
+      const deps = depsFor(fake, { lock });
+      const held: string[] = [];
+      const step = deps.progress.step.bind(deps.progress);
+      deps.progress.step = (label, fn, options) => (held.push(`${lock.held ? 'held' : 'free'} ${label.split(':')[0]}`), step(label, fn, options));
+      await provision(aConfig(), deps);
+      expect(held[0]).to.equal('free preflight');
+      expect(held).to.include('held look at what exists');
+      expect(held.filter((h) => h.includes(' wait')).every((h) => h.startsWith('free')), 'the boot waits come after the release').to.equal(true);
+      expect(lock.held, 'released with the lock').to.equal(false);
+      expect(world.params.has('/pillbox/dev/lock')).to.equal(false);
+    });
   });
 
   describe('CPU credits', () => {
