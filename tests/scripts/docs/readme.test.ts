@@ -81,6 +81,13 @@ describe('links between the docs', () => {
   }
 });
 
+describe('the life of a box in the docs', () => {
+  it('never says 72 hours is a cap: a longer life is allowed after a confirmation', () => {
+    const capped = ['README.md', ...DOCS.filter((f) => f.startsWith('docs/'))].filter((f) => /at most 72\b/i.test(read(f)));
+    expect(capped).to.deep.equal([]);
+  });
+});
+
 describe('STEPS.md', () => {
   it('opens with a table of contents linking every phase', () => {
     const steps = read('STEPS.md');
