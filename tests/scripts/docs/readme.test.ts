@@ -55,6 +55,14 @@ describe('the README', () => {
     expect(readme.split('\n').filter((l) => l.startsWith('## '))[0]).to.equal('## Is this for you?');
   });
 
+  it('says what the box opens: HTTPS from the first boot, port 80 for the ACME challenge and the redirect only, a password for writes', () => {
+    const forYou = readme.slice(readme.indexOf('## Is this for you?'), readme.indexOf('## Quick start'));
+    expect(forYou).to.match(/port 80 is open to everyone for Let's Encrypt's\s+challenge and the redirect to HTTPS only/);
+    expect(forYou).to.match(/enforced at the edge/);
+    expect(forYou).to.include('--show-write-password');
+    expect(readme, 'the API is no longer described as open to writes').to.not.match(/no authentication/);
+  });
+
   it('links every reference file in docs/', () => {
     const missing = readdirSync(`${root}docs`)
       .filter((f) => f.endsWith('.md'))
