@@ -19,6 +19,14 @@ describe('the app logger', () => {
     expect(line).to.include({ 'log.level': 'info', role: 'primary', message: 'listening' });
   });
 
+  it('does not load pino-pretty when it writes JSON (the box pays nothing for a terminal it never has)', async () => {
+    const loaded = `${SCRIPT}; console.error(Object.keys(require.cache).filter((f) => f.includes('/pino-pretty/')).length)`;
+    const counted = await new Promise<string>((resolve, reject) =>
+      execFile(process.execPath, ['-e', loaded], { timeout: 20_000 }, (err, _out, stderr) => (err ? reject(err) : resolve(stderr.trim()))),
+    );
+    expect(counted).to.equal('0');
+  });
+
   it('writes one readable line when stdout is a terminal (npm start)', async () => {
     // util-linux `script` runs the command on a pseudo-terminal, as a shell would.
     const out = await run('script', ['-qec', `${process.execPath} -e ${JSON.stringify(SCRIPT)}`, '/dev/null']);

@@ -1,6 +1,5 @@
 import { ecsFormat } from '@elastic/ecs-pino-format';
 import pino, { type DestinationStream, type Logger } from 'pino';
-import pinoPretty from 'pino-pretty';
 
 export type { Logger };
 
@@ -49,8 +48,16 @@ function stdout(): DestinationStream {
   return destination;
 }
 
-/** The ECS fields pino-pretty shows: the message and level from their ECS keys, and no per-line boilerplate. */
+/**
+ * The ECS fields pino-pretty shows: the message and level from their ECS keys, and no per-line boilerplate.
+ * Loaded only here: a process logging JSON (the box, a pipe) never loads the formatter and its dependencies.
+ * It stays a production dependency because a container's stdout can be a terminal too
+ * (`docker compose run` allocates one by default), and the image holds production dependencies only.
+ */
 export function prettyStream(destination: number | NodeJS.WritableStream): DestinationStream {
+  // A synchronous require: createLogger is synchronous, and the app compiles to CommonJS.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const pinoPretty = require('pino-pretty') as typeof import('pino-pretty');
   return pinoPretty({
     destination,
     sync: true,
