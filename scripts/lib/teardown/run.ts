@@ -76,9 +76,11 @@ async function remove(seen: ObservedEnvironment, { clients, progress, clock, sgR
 }
 
 /**
- * An environment of which nothing exists. Named with --env or PILLBOX_ENV, that is success (teardown
- * converges, and CI may remove an environment twice); a name taken from the git branch while other
- * environments exist is almost surely the wrong one, and is refused with the ones that do exist.
+ * An environment of which nothing exists (no instance, group, role, parameter, schedule or backup):
+ * it never existed, or went with its backups. Named with --env or PILLBOX_ENV, that is success and
+ * says so with the environments that do exist (teardown converges, and CI may remove an environment
+ * twice); a name taken from the git branch while others exist is almost surely the wrong one, and is
+ * refused with them. Any trace at all is "already gone" instead, and removing it is success.
  */
 async function absent(env: string, clients: AwsClients, fromBranch: boolean): Promise<TeardownResult> {
   const [envs, region] = await Promise.all([listEnvironments(clients.ec2), resolveRegion(clients)]);

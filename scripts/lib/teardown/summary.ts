@@ -13,8 +13,8 @@ export function teardownRows(results: readonly TeardownResult[], failures: Sweep
 
 function outcome(r: TeardownResult): string {
   if (r.aborted) return 'aborted, nothing removed';
-  if (r.absent) return `nothing of it exists (never created, or already removed with its backups)${r.absent.others ? `; environments here: ${r.absent.others}` : ''}`;
-  return r.removed.length === 0 ? 'nothing left to remove' : r.removed.map(describeRemoved).join('; ');
+  if (r.absent) return `nothing of "${r.env}" exists here (it never existed, or was removed with its backups); nothing was removed; ${r.absent.others ? `environments here: ${r.absent.others}` : 'no environment exists here'}`;
+  return r.removed.length === 0 ? 'already gone: nothing left to remove' : r.removed.map(describeRemoved).join('; ');
 }
 
 const dataNotes = (r: TeardownResult): string[] => [

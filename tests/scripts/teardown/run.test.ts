@@ -148,13 +148,17 @@ describe('teardown', () => {
       await provision(aConfig({ env: 'main' }), depsFor(fake));
       const result = await teardownEnvironment('feature-add-search', teardownDeps(fake), undefined, false);
       expect(result).to.deep.equal({ env: 'feature-add-search', removed: [], aborted: false, kept: [], absent: { others: 'main (running)' } });
-      expect(teardownRows([result])).to.deep.equal([['feature-add-search', 'nothing of it exists (never created, or already removed with its backups); environments here: main (running)']]);
+      expect(teardownRows([result])).to.deep.equal([
+        ['feature-add-search', 'nothing of "feature-add-search" exists here (it never existed, or was removed with its backups); nothing was removed; environments here: main (running)'],
+      ]);
     });
 
     it('succeeds from the git branch too when no environment exists at all', async () => {
       const result = await teardownEnvironment('feature-add-search', teardownDeps(fake), undefined, true);
       expect(result.absent).to.deep.equal({ others: '' });
-      expect(teardownRows([result])[0]?.[1]).to.equal('nothing of it exists (never created, or already removed with its backups)');
+      expect(teardownRows([result])[0]?.[1]).to.equal(
+        'nothing of "feature-add-search" exists here (it never existed, or was removed with its backups); nothing was removed; no environment exists here',
+      );
     });
 
     it('is not confused with one already gone whose backups are kept', async () => {
@@ -163,7 +167,7 @@ describe('teardown', () => {
       await teardownEnvironment('dev', teardownDeps(fake));
       const again = await teardownEnvironment('dev', teardownDeps(fake), undefined, true);
       expect(again.absent).to.equal(undefined);
-      expect(teardownRows([again])[0]?.[1]).to.match(/^nothing left to remove; kept backups envs\/dev\/backups\//);
+      expect(teardownRows([again])[0]?.[1]).to.match(/^already gone: nothing left to remove; kept backups envs\/dev\/backups\//);
     });
   });
 
