@@ -1,6 +1,8 @@
 // `npx pillbox <command> [flags]`: the flags reach the command as typed, with no `--`.
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { expect } from 'chai';
 import { commandList, pickCommand } from '../../../scripts/lib/core/cli-bin.js';
 import { COMMANDS } from '../../../scripts/lib/docs/commands.js';
@@ -12,10 +14,10 @@ interface Run {
   stderr: string;
 }
 
-/** `npx pillbox ...` from the repository, as an operator types it (npx finds the root package's own bin). */
+/** `npx --no pillbox ...`, as the README advises: the root package's own bin, never the registry's package of that name. */
 const npx = (args: string[], cwd = root): Promise<Run> =>
   new Promise((resolve) => {
-    execFile('npx', ['--no-install', 'pillbox', ...args], { cwd, env: { ...process.env, AWS_REGION: 'eu-west-1', PILLBOX_ENV: '' }, timeout: 90_000 }, (err, stdout, stderr) =>
+    execFile('npx', ['--no', 'pillbox', ...args], { cwd, env: { ...process.env, AWS_REGION: 'eu-west-1', PILLBOX_ENV: '' }, timeout: 90_000 }, (err, stdout, stderr) =>
       resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
   });
@@ -53,6 +55,19 @@ describe('the pillbox bin', function () {
       expect(run.stderr).to.match(/^✖ PILLBOX_LOGS_TAIL=abc: expected a number of lines/);
     } finally {
       rmSync(dotenv);
+    }
+  });
+
+  it('with --no, as the README says, outside the repository stops instead of fetching the registry\'s package "pillbox"', async () => {
+    expect(readFileSync(`${root}README.md`, 'utf8')).to.include('`npx --no pillbox <command>`');
+    const outside = mkdtempSync(join(tmpdir(), 'pillbox-outside-'));
+    try {
+      const run = await npx(['status', '--help'], outside);
+      expect(run.code).to.not.equal(0);
+      expect(run.stderr).to.include('could not determine executable to run');
+      expect(run.stdout).to.equal('');
+    } finally {
+      rmSync(outside, { recursive: true, force: true });
     }
   });
 
