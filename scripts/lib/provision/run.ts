@@ -31,7 +31,7 @@ import { baseTags, envNames, isoSeconds, type Tag } from '../core/names.js';
 import { errorSummary, explainAwsError, OperatorError } from '../core/operator-error.js';
 import { askOnTerminal } from '../core/confirm.js';
 import { confirmLongLived, PREVIEW_MAX_HOURS } from '../core/long-lived.js';
-import { costFor, DEFAULT_INSTANCE_TYPE, hourlyCost, isAllowedInstanceType, isBurstable, surplusCeilingHourly } from '../core/pricing.js';
+import { costFor, hourlyCost, isAllowedInstanceType, isBurstable, surplusCeilingHourly } from '../core/pricing.js';
 import type { Progress } from '../core/progress.js';
 import type { AddressLookup } from '../core/public-address.js';
 import { buildSourceArchive, uncommittedWarning, type ArchiveRunner, type SourceArchive } from '../core/source-archive.js';
@@ -43,7 +43,7 @@ import { restoreDatabase } from '../restore/run.js';
 import { allowedCidrNotes, chooseAllowedCidr, type AllowedCidr } from './allowed-cidr.js';
 import { LOOK, waitAgentOnline, waitAppReady, waitCloudInit, waitRunning, waitStackHealthy } from './boot-wait.js';
 import { BOOT_STEPS_MIN, budgetText, PROVISION_MIN } from './budget.js';
-import { DEFAULT_VOLUME_GB, type ProvisionConfig } from './config.js';
+import type { ProvisionConfig } from './config.js';
 import { compareSettings, groupCidr, launchSettings, observeBox, replaceRefusal, type Drift, type LaunchSettings, type SettingChange } from './drift.js';
 import { currentInstance, planProvision } from './plan.js';
 import { checkRestoreSource, observeStorage } from './storage.js';
@@ -420,11 +420,6 @@ const budget = (step: keyof typeof BOOT_STEPS_MIN) => ({ budgetMs: BOOT_STEPS_MI
 
 export async function provision(cfg: ProvisionConfig, deps: ProvisionDeps): Promise<ProvisionResult> {
   const { progress, clients, clock } = deps;
-  if (!cfg.plan) {
-    // Before anything is touched: a long life is a decision, not a default.
-    const box = { env: cfg.env, hours: cfg.ttlHours ?? 0, instanceType: cfg.instanceType ?? DEFAULT_INSTANCE_TYPE, volumeGiB: cfg.volumeGb ?? DEFAULT_VOLUME_GB };
-    await confirmLongLived(box, { yes: cfg.yes, interactive: deps.interactive, ask: deps.ask ?? askOnTerminal }, `--ttl-hours ${PREVIEW_MAX_HOURS} or less`);
-  }
   progress.note(`Time budget: ${budgetText()}.`);
   const pre = await progress.step('preflight: credentials, region, commit, source archive, user-data', () => preflight(cfg, deps));
   if (pre.uncommitted) progress.note(pre.uncommitted);
@@ -453,6 +448,10 @@ export async function provision(cfg: ProvisionConfig, deps: ProvisionDeps): Prom
     const { seen, decision: decided } = await observe();
     const refused = replaceRefusal(decided.drift, cfg.replace);
     if (refused) throw refused;
+    // A long life is a decision, not a default. Asked once the box is known (a kept box costs what its own
+    // type and volume cost) and before anything changes; an answer of no releases the lock.
+    const life = { env: cfg.env, hours: cfg.ttlHours ?? 0, ...servedSize(decided) };
+    await confirmLongLived(life, { yes: cfg.yes, interactive: deps.interactive, ask: deps.ask ?? askOnTerminal }, `--ttl-hours ${PREVIEW_MAX_HOURS} or less`);
     return { decision: decided, applied: await apply(cfg, pre, seen, decided, storage, deps) };
   }, clock.now).finally(() => {
     if (deps.lock) deps.lock.held = false;
@@ -498,13 +497,19 @@ export async function provision(cfg: ProvisionConfig, deps: ProvisionDeps): Prom
   return result;
 }
 
+/** The type and root volume of the box that serves after this run: the kept one's own, or what a launched one gets. */
+function servedSize(d: Decision): { instanceType: string; volumeGiB: number } {
+  const box = d.kept ? d.drift?.box : undefined;
+  return { instanceType: box?.instanceType ?? d.launch.instanceType, volumeGiB: box?.volumeGb ?? d.launch.volumeGb };
+}
+
 /**
  * The summary's box: the kept one as it is after this run's in-place changes, or what a
  * launched one gets; its cost over its whole life (launch to expiry) and so far.
  */
 function described(cfg: ProvisionConfig, pre: Preflight, d: Decision, now: number, serving = d.kept) {
   const box = d.kept ? d.drift?.box : undefined;
-  const instanceType = box?.instanceType ?? d.launch.instanceType;
+  const { instanceType } = servedSize(d);
   const volumeGb = box ? box.volumeGb : d.launch.volumeGb;
   const expiresAt = box ? (d.drift?.expiryTo ?? box.expiresAt) : pre.expiresAt;
   // A type changed by hand outside the list has no price: the estimate uses the one provision would launch.

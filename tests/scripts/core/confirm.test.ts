@@ -9,12 +9,12 @@ interface Ended {
   output: string;
 }
 
-/** Runs `npx pillbox <args>` on a pseudo-terminal, waits for `prompt`, then types `keys`. */
+/** Runs `node <args>` on a pseudo-terminal, waits for `prompt`, then types `keys`. */
 function onTerminal(args: string[], prompt: RegExp, keys: string): Promise<Ended> {
   return new Promise((resolve, reject) => {
     const env: NodeJS.ProcessEnv = { ...process.env, AWS_REGION: 'eu-west-1', PILLBOX_ENV: '', TERM: 'dumb' };
     delete env.CI;
-    const line = ['node', 'scripts/pillbox.ts', ...args].join(' ');
+    const line = ['node', '--import', 'tsx', ...args].join(' ');
     // -e: script exits with the command's code; -f: output flushed as it comes; the log goes nowhere.
     const child = spawn('script', ['-qefc', line, '/dev/null'], { cwd: root, env, stdio: ['pipe', 'pipe', 'pipe'] });
     let output = '';
@@ -37,24 +37,21 @@ function onTerminal(args: string[], prompt: RegExp, keys: string): Promise<Ended
   });
 }
 
+const ASKS = 'tests/fixtures/ask-on-terminal.ts';
+const PROMPT = /Keep it that long\? \[y\/N\] /;
+
 describe('a question on the terminal', function () {
   this.timeout(90_000);
 
-  it('ends on Ctrl-C with "nothing was changed" and exit 1, not an unsettled await (provision --ttl-hours 720)', async () => {
-    const ended = await onTerminal(['provision', '--env', 'feat-ctrl-c', '--ttl-hours', '720', '--allowed-cidr', '192.0.2.1'], /Keep it that long\? \[y\/N\]/, '\x03');
+  it('ends on Ctrl-C with "nothing was changed" and exit 1, not an unsettled await', async () => {
+    const ended = await onTerminal([ASKS], PROMPT, '\x03');
     expect(ended.output).to.match(/✖ Aborted at the question; nothing was changed\.\r?\n {2}→ /);
     expect(ended.output).to.not.include('unsettled top-level await');
     expect(ended.code, ended.output).to.equal(1);
   });
 
-  it('takes no for an answer on Enter', async () => {
-    const ended = await onTerminal(['provision', '--env', 'feat-ctrl-c', '--ttl-hours', '720', '--allowed-cidr', '192.0.2.1'], /Keep it that long\? \[y\/N\]/, '\r');
-    expect(ended.output).to.match(/✖ Not confirmed; nothing was changed\./);
-    expect(ended.code, ended.output).to.equal(1);
-  });
-
-  it('goes on with y', async () => {
-    const ended = await onTerminal(['provision', '--env', 'feat-ctrl-c', '--ttl-hours', '720', '--allowed-cidr', '192.0.2.1'], /Keep it that long\? \[y\/N\]/, 'y\r');
-    expect(ended.output).to.include('Time budget:').and.not.include('nothing was changed');
+  it('takes Enter as no, and y as yes', async () => {
+    expect((await onTerminal([ASKS], PROMPT, '\r')).output).to.include('answered no');
+    expect((await onTerminal([ASKS], PROMPT, 'y\r')).output).to.include('answered yes');
   });
 });
