@@ -93,13 +93,13 @@ export const everyEnvironmentSchema = commonSchema.extend({ env: envNameSchema.o
 /** How a flag is written on the command line: `--ttl-hours <value>`, `--plan`. */
 export const flagLabel = (f: Field): string => `--${f.flag}${f.boolean ? '' : ' <value>'}`;
 
-/** Usage text for `--help`, from the same field table the parser uses. */
+/** Usage text for `--help`, from the same field table the parser uses; both ways to run it, the flags placed as each needs. */
 export function usage(command: string, summary: string, fields: Fields): string {
   const rows = Object.values(fields).map((f) => {
     const env = f.env ? ` [${f.env}]` : '';
     return `${`  ${flagLabel(f)}`.padEnd(28)} ${f.description}${env}`;
   });
-  return [`Usage: npm run ${command} -- [options]`, '', summary, '', 'Options:', ...rows, ''].join('\n');
+  return [`Usage: npx pillbox ${command} [options]`, `   or: npm run ${command} -- [options]`, '', summary, '', 'Options:', ...rows, ''].join('\n');
 }
 
 export const helpText = (command: Command): string => usage(command.name, command.summary, command.fields);

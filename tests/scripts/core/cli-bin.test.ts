@@ -42,7 +42,7 @@ describe('the pillbox bin', function () {
   it('runs from a workspace folder too, and prints a command\'s --help', async () => {
     const run = await npx(['status', '--help'], `${root}app`);
     expect(run.code, run.stderr).to.equal(0);
-    expect(run.stdout).to.match(/^Usage: npm run status -- \[options\]/);
+    expect(run.stdout).to.match(/^Usage: npx pillbox status \[options\]\n {3}or: npm run status -- \[options\]\n/);
   });
 
   it('runs the command from the repository root, as npm run does: from app/ it reads the root .env', async function () {
