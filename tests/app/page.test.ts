@@ -92,6 +92,21 @@ describe('the HTML page in headless Chromium', function () {
     });
   }
 
+  it('names the list for assistive technology, and a link beside the search skips down to the form on a phone', async () => {
+    const context = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 390, height: 844 } });
+    const page = await context.newPage();
+    await page.goto(`${app.url}/`);
+    expect(await page.getByRole('region', { name: 'Medication list' }).count()).to.equal(1);
+    const skip = page.getByRole('link', { name: 'Add a medication', exact: true });
+    const [search, link] = [await page.locator('form[role=search]').boundingBox(), await skip.boundingBox()];
+    expect(link?.y, 'right after the search, above the fold').to.be.within((search?.y ?? 0) + (search?.height ?? 0), 844);
+    await skip.click();
+    expect(await page.evaluate('location.hash')).to.equal('#add');
+    const form = (await page.locator('form#add').boundingBox()) as { y: number };
+    expect(form.y, 'the form scrolled into view').to.be.within(-1, 844);
+    await context.close();
+  });
+
   it('announces a failed submission at the top, linking down to the form', async () => {
     const context = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 390, height: 844 } });
     const page = await context.newPage();

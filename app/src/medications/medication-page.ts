@@ -75,12 +75,13 @@ export function renderPage({ page, q, values = {}, errors = [], notice }: PageVi
     // on a narrow one, where a failed submission is announced at the top with a link down to its fields.
     `<h1>Medications</h1>
 ${notice ? `<p class="error" role="alert">${h(notice)}</p>\n` : ''}${errors.length ? '<p class="error" role="alert"><a href="#add">Not added: see the fields marked in the form.</a></p>\n' : ''}<div class="layout">
-<section class="list" aria-label="Medications">
+<section class="list" aria-label="Medication list">
 <form method="get" action="/" role="search">
   <label for="q">Search by name</label>
   <input id="q" name="q" type="search" value="${h(q)}">
   <button type="submit">Search</button>
 </form>
+<p class="to-form"><a href="#add">Add a medication</a></p>
 <div class="scroll">
 <table>
 <thead><tr><th>Name</th><th>Strength</th><th>Form</th><th>Notes</th><th>Added (UTC)</th></tr></thead>
@@ -103,6 +104,7 @@ main{max-width:76rem;margin:0 auto;padding:1rem}
 form[role=search]{grid-template-columns:1fr auto;align-items:center;gap:.5rem}
 form[role=search] label{grid-column:1/-1;margin-top:0}
 form[role=search] button{margin-top:0}
+.to-form{margin:0 0 .5rem}
 .scroll{overflow-x:auto}
 form{background:#fff;border:1px solid #d0d7de;border-radius:6px;padding:1rem;margin-bottom:1rem;display:grid;gap:.25rem}
 label{font-weight:600;margin-top:.5rem}
