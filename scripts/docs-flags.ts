@@ -1,4 +1,4 @@
-// npm run docs:flags: rewrites the README's flag tables and the CLI part of .env.example from
+// npm run docs:flags: rewrites the flag tables of docs/commands.md and the CLI part of .env.example from
 // the commands' field tables (the ones --help prints), and the two IAM policy documents from
 // scripts/lib/aws/cli-policy.ts. Run it after changing a flag or the policy.
 import { readFileSync, writeFileSync } from 'node:fs';

@@ -1,15 +1,16 @@
-// npm run extend -- --hours N: moves the environment's expiry N hours later, within the TTL cap.
+// npm run extend -- --hours N: moves the environment's expiry N hours later; beyond 72 h from now after a confirmation.
 import { requireRunningInstance } from './lib/aws/environment.js';
 import { ssmRunner } from './lib/box/ssm-output.js';
 import { resolveRegion } from './lib/core/aws-clients.js';
 import { runWhenEntry, sourcesOf, type CliDeps } from './lib/core/cli.js';
+import { askYesNo } from './lib/core/confirm.js';
+import { LONG_LIVED_MAX_HOURS } from './lib/core/long-lived.js';
 import { helpText, loadConfig } from './lib/core/config.js';
 import { OperatorError } from './lib/core/operator-error.js';
 import { printResult } from './lib/core/progress.js';
 import { formatLocal, formatTimeLeft, formatUtc } from './lib/core/time.js';
 import { extendCommand, extendFields, extendSchema } from './lib/extend/config.js';
 import { extendEnvironment } from './lib/extend/run.js';
-import { MAX_TTL_HOURS } from './lib/provision/config.js';
 
 export async function main(argv: string[], deps: CliDeps): Promise<void> {
   const cfg = await loadConfig(extendFields, extendSchema, sourcesOf(argv, deps), deps.git);
@@ -20,7 +21,8 @@ export async function main(argv: string[], deps: CliDeps): Promise<void> {
   const instance = await requireRunningInstance(clients.ec2, cfg.env, await resolveRegion(clients));
   const now = new Date(deps.clock.now());
   const run = ssmRunner(clients.ssm, instance.id, { clock: deps.clock });
-  const moved = await extendEnvironment({ ec2: clients.ec2, scheduler: clients.scheduler, run, now: () => now }, instance, cfg.hours, MAX_TTL_HOURS);
+  const longLived = { yes: cfg.yes, interactive: deps.tty, ask: askYesNo(deps.ask) };
+  const moved = await extendEnvironment({ ec2: clients.ec2, scheduler: clients.scheduler, run, now: () => now, longLived }, instance, cfg.hours, LONG_LIVED_MAX_HOURS);
   const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
   printResult(
     cfg.json,

@@ -1,5 +1,5 @@
 // npm run status [-- --env <name> | --all] [--json]: every pillbox environment in the region, or one.
-import { EnvironmentNotFound } from './lib/aws/environment.js';
+import { EnvironmentNotFound, listEnvironments } from './lib/aws/environment.js';
 import { resolveRegion } from './lib/core/aws-clients.js';
 import { readWritePasswords } from './lib/aws/write-password.js';
 import { runWhenEntry, sourcesOf, type CliDeps } from './lib/core/cli.js';
@@ -18,7 +18,7 @@ export async function main(argv: string[], deps: CliDeps): Promise<void> {
   const region = await resolveRegion(clients);
   const now = () => new Date(deps.clock.now());
   const statuses = await collectStatus({ ec2: clients.ec2, ssm: clients.ssm, now, newId: deps.newId }, env);
-  if (env && statuses.length === 0) throw new EnvironmentNotFound(env, region);
+  if (env && statuses.length === 0) throw new EnvironmentNotFound(env, region, await listEnvironments(clients.ec2));
   const timeZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
   const passwords = cfg.showWritePassword && env ? await readWritePasswords(clients.ssm, env) : undefined;
   const shown = passwords ? statuses.map((s) => ({ ...s, writePassword: passwords })) : statuses;

@@ -1,6 +1,6 @@
 // npm run teardown: remove every resource of an environment (or of every expired one).
 import { progressOf, runWhenEntry, sourcesOf, type CliDeps } from './lib/core/cli.js';
-import { helpText } from './lib/core/config.js';
+import { envNameFromBranch, helpText } from './lib/core/config.js';
 import { terminalConfirm } from './lib/core/confirm.js';
 import { printResult } from './lib/core/progress.js';
 import { loadTeardownConfig, teardownCommand } from './lib/teardown/config.js';
@@ -12,12 +12,13 @@ export async function main(argv: string[], deps: CliDeps): Promise<void> {
     deps.stdout.write(helpText(teardownCommand));
     return;
   }
-  const cfg = await loadTeardownConfig(sourcesOf(argv, deps), deps.git);
+  const sources = sourcesOf(argv, deps);
+  const cfg = await loadTeardownConfig(sources, deps.git);
   const clients = deps.awsClients(cfg.region);
   const data = { finalBackup: !cfg.noBackup, deleteBackups: cfg.deleteBackups };
   const run = { clients, s3: deps.s3Client(cfg.region), progress: progressOf(deps), holder: deps.holder, clock: deps.clock, confirm: terminalConfirm('teardown', cfg, deps) };
   if (!cfg.allExpired) {
-    const result = await teardownEnvironment(cfg.env as string, run, data);
+    const result = await teardownEnvironment(cfg.env as string, run, data, envNameFromBranch(sources));
     return printResult(cfg.json, [result], teardownRows([result]), deps.stdout);
   }
   const sweep = await teardownExpired(run, data, cfg.prefix);

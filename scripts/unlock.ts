@@ -2,17 +2,17 @@
 import { resolveRegion } from './lib/core/aws-clients.js';
 import { runWhenEntry, sourcesOf, type CliDeps } from './lib/core/cli.js';
 import { helpText, loadConfig } from './lib/core/config.js';
-import type { Terminal } from './lib/core/confirm.js';
+import { askYesNo, type Terminal } from './lib/core/confirm.js';
 import { OperatorError } from './lib/core/operator-error.js';
 import { unlockCommand, unlockFields, unlockSchema } from './lib/unlock/config.js';
 import { unlockEnvironment } from './lib/unlock/run.js';
 
 /** y or yes on a terminal; without one the operator must have said --yes. */
-const askOnTerminal =
+const askIfTerminal =
   (terminal: Terminal) =>
   async (text: string): Promise<boolean> => {
     if (!terminal.tty) throw new OperatorError('unlock needs a confirmation and there is no terminal to ask.', 'Pass --yes once you know the run holding the lock has ended.');
-    return /^y(es)?$/i.test((await terminal.ask(`${text} [y/N] `)).trim());
+    return askYesNo(terminal.ask)(text);
   };
 
 export async function main(argv: string[], deps: CliDeps): Promise<void> {
@@ -21,7 +21,7 @@ export async function main(argv: string[], deps: CliDeps): Promise<void> {
   const clients = deps.awsClients(cfg.region);
   const region = await resolveRegion(clients);
   const print = (line: string): void => void deps.stdout.write(`${line}\n`);
-  await unlockEnvironment({ ssm: clients.ssm, confirm: askOnTerminal(deps), print, now: deps.clock.now }, cfg.env, region, cfg.yes);
+  await unlockEnvironment({ ssm: clients.ssm, confirm: askIfTerminal(deps), print, now: deps.clock.now }, cfg.env, region, cfg.yes);
 }
 
 await runWhenEntry(import.meta.url, main);

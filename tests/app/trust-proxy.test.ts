@@ -30,3 +30,36 @@ describe('trust proxy', () => {
     expect(trusted('172.30.0.2')).to.equal(false);
   });
 });
+
+describe('HSTS', () => {
+  after(() => sequelize.close().catch(() => undefined));
+
+  /** The Strict-Transport-Security header of GET `path` from 127.0.0.1, with the given request headers. */
+  async function hstsOf(trustProxy: string[] | undefined, path: string, headers: Record<string, string> = {}): Promise<string | null> {
+    const app = appOnDatabase(sequelize, pino({ level: 'silent' }), 16384, trustProxy);
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    try {
+      const { port } = server.address() as { port: number };
+      const res = await fetch(`http://127.0.0.1:${port}${path}`, { headers });
+      await res.arrayBuffer();
+      return res.headers.get('strict-transport-security');
+    } finally {
+      server.close();
+    }
+  }
+
+  for (const path of ['/', '/api/medications', '/nowhere']) {
+    it(`is not sent over plain HTTP (http://localhost during development): ${path}`, async () => {
+      expect(await hstsOf(undefined, path)).to.equal(null);
+    });
+
+    it(`is sent when the trusted edge says the request came over HTTPS: ${path}`, async () => {
+      expect(await hstsOf(['127.0.0.1'], path, { 'x-forwarded-proto': 'https' })).to.equal('max-age=31536000; includeSubDomains');
+    });
+  }
+
+  it('is not sent when an untrusted client claims HTTPS', async () => {
+    expect(await hstsOf(undefined, '/', { 'x-forwarded-proto': 'https' })).to.equal(null);
+  });
+});

@@ -195,7 +195,8 @@ describe('the edge: Caddy with the project Caddyfile, pebble as the CA, the app 
       const secure = await httpsGet(ports.https, '/api/medications?limit=1', root);
       expect(secure.status).to.equal(200);
       expect(secure.headers['strict-transport-security']).to.equal('max-age=86400');
-      // The app sends its own HSTS header (helmet); plain HTTP must not pass it on.
+      // On the box Caddy's policy applies: over HTTPS its deferred header replaces the one the app sends
+      // when X-Forwarded-Proto says https (helmet's year); over plain HTTP neither the app nor the edge sends one.
       const local = await httpGet(ports.local, '/api/medications?limit=1');
       expect(local.status).to.equal(200);
       expect(local.headers['strict-transport-security']).to.equal(undefined);

@@ -158,7 +158,7 @@ export function actionsInDoc(text: string, file: string): ActionUse[] {
 }
 
 /** Operator docs whose AWS CLI commands run with the same role as the CLI. */
-export const OPERATOR_DOCS = ['docs/runbook.md', 'README.md'];
+export const OPERATOR_DOCS = ['docs/runbook.md', 'README.md', 'docs/commands.md'];
 
 /** Every AWS action the CLI under `root`/scripts uses, and those the operator docs use. */
 export function cliActionUses(root: string, resolveWaiter: WaiterResolver): ActionUse[] {

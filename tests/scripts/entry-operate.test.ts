@@ -32,7 +32,7 @@ describe('the operate commands', function () {
     const runs = await Promise.all([...names.map((name) => cli(`scripts/${name}.ts`, ['--help'])), cli('scripts/restore.ts', ['--env', 'main'])]);
     names.forEach((name, i) => {
       expect(runs[i]?.code, `${name}: ${runs[i]?.stderr}`).to.equal(0);
-      expect(runs[i]?.stdout).to.match(new RegExp(`^Usage: npm run ${name} -- \\[options\\]`));
+      expect(runs[i]?.stdout).to.match(new RegExp(`^Usage: npx pillbox ${name} \\[options\\]\n {3}or: npm run ${name} -- \\[options\\]\n`));
     });
     expect(runs[2]?.stdout).to.include('--from <value>');
     expect(runs[3]?.code).to.equal(1);

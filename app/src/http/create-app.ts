@@ -8,7 +8,7 @@ import { refuseCrossSiteWrites } from './cross-site-writes';
 import { healthRoutes, type Readiness } from './health-routes';
 import { notFoundHandler, problemHandler } from './problem';
 import { problemTypeRoutes } from './problem-pages';
-import { apiSecurityHeaders, pageSecurityHeaders } from './security-headers';
+import { apiSecurityHeaders, hstsOnHttps, pageSecurityHeaders } from './security-headers';
 import { requireWriteCredential } from './write-credential';
 
 export interface AppDeps {
@@ -32,6 +32,7 @@ export function createApp({ repository, readiness, logger, bodyLimit, trustProxy
 
   app.use(healthRoutes(readiness));
   app.use(requestLog(logger));
+  app.use(hstsOnHttps());
   // Checked before any body is read: a write from another site or without the password costs no parsing.
   const writeGuard = [refuseCrossSiteWrites(), requireWriteCredential(writePasswords)];
   // The API's error handler sits under its mount path, where the request log still sees the route.

@@ -1,3 +1,4 @@
+import type { RequestHandler } from 'express';
 import helmet from 'helmet';
 
 /**
@@ -10,6 +11,7 @@ import helmet from 'helmet';
  */
 export const pageSecurityHeaders = () =>
   helmet({
+    strictTransportSecurity: false,
     contentSecurityPolicy: {
       useDefaults: false,
       directives: {
@@ -27,12 +29,13 @@ export const pageSecurityHeaders = () =>
   });
 
 /**
- * JSON responses: the headers OWASP's REST Security Cheat Sheet lists for APIs (nosniff, HSTS,
- * a deny-all CSP, no framing, no referrer). The rest of helmet's set only matters to documents
+ * JSON responses: the headers OWASP's REST Security Cheat Sheet lists for APIs (nosniff, a deny-all
+ * CSP, no framing, no referrer; HSTS below). The rest of helmet's set only matters to documents
  * a browser renders, and each header costs every request of the hot paths.
  */
 export const apiSecurityHeaders = () =>
   helmet({
+    strictTransportSecurity: false,
     contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
     crossOriginOpenerPolicy: false,
     crossOriginResourcePolicy: { policy: 'same-origin' },
@@ -44,3 +47,13 @@ export const apiSecurityHeaders = () =>
     xPermittedCrossDomainPolicies: false,
     xXssProtection: false,
   });
+
+/**
+ * HSTS on HTTPS responses only (RFC 6797 §7.2: a host must not send it over plain HTTP), so
+ * `http://localhost` never pins a developer's browser to HTTPS. Behind the edge `req.secure` reads
+ * X-Forwarded-Proto, believed from TRUST_PROXY's addresses only.
+ */
+export const hstsOnHttps = (): RequestHandler => {
+  const hsts = helmet.strictTransportSecurity();
+  return (req, res, next) => (req.secure ? hsts(req, res, next) : next());
+};

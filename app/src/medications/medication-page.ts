@@ -39,7 +39,7 @@ function row(m: Medication): string {
 function form(values: FormValues, errors: FieldError[]): string {
   const e = (f: string) => errorFor(errors, f);
   const general = errors.filter((x) => 'pointer' in x && !/^#\/(name|strength|unit|form|notes)$/.test(x.pointer));
-  return `<form method="post" action="/" novalidate>
+  return `<form id="add" method="post" action="/" novalidate>
   <h2>Add a medication</h2>
   ${general.map((x) => `<p class="error">${h(x.detail)}</p>`).join('')}
   <label for="name">Name</label>
@@ -71,25 +71,41 @@ export function renderPage({ page, q, values = {}, errors = [], notice }: PageVi
     : `<tr><td colspan="5">${q ? 'No medication matches.' : 'No medications yet.'}</td></tr>`;
   return htmlDocument(
     `${errors.length || notice ? 'Error: ' : ''}pillbox — medications`,
+    // The list first, which is what a returning user comes for; the form beside it on a wide screen and after it
+    // on a narrow one, where a failed submission is announced at the top with a link down to its fields.
     `<h1>Medications</h1>
-${notice ? `<p class="error" role="alert">${h(notice)}</p>\n` : ''}${form(values, errors)}
+${notice ? `<p class="error" role="alert">${h(notice)}</p>\n` : ''}${errors.length ? '<p class="error" role="alert"><a href="#add">Not added: see the fields marked in the form.</a></p>\n' : ''}<div class="layout">
+<section class="list" aria-label="Medication list">
 <form method="get" action="/" role="search">
   <label for="q">Search by name</label>
   <input id="q" name="q" type="search" value="${h(q)}">
   <button type="submit">Search</button>
 </form>
+<p class="to-form"><a href="#add">Add a medication</a></p>
+<div class="scroll">
 <table>
 <thead><tr><th>Name</th><th>Strength</th><th>Form</th><th>Notes</th><th>Added (UTC)</th></tr></thead>
 <tbody>
 ${rows}
 </tbody>
 </table>
-${older}`,
+</div>
+${older}
+</section>
+${form(values, errors)}
+</div>`,
   );
 }
 
 export const PAGE_CSS = `body{font:16px/1.5 system-ui,sans-serif;margin:0;background:#f6f7f9;color:#1b1f24}
-main{max-width:60rem;margin:0 auto;padding:1rem}
+main{max-width:76rem;margin:0 auto;padding:1rem}
+.layout{display:grid;gap:1rem;align-items:start}
+@media (min-width:56rem){.layout{grid-template-columns:minmax(0,1fr) 20rem}}
+form[role=search]{grid-template-columns:1fr auto;align-items:center;gap:.5rem}
+form[role=search] label{grid-column:1/-1;margin-top:0}
+form[role=search] button{margin-top:0}
+.to-form{margin:0 0 .5rem}
+.scroll{overflow-x:auto}
 form{background:#fff;border:1px solid #d0d7de;border-radius:6px;padding:1rem;margin-bottom:1rem;display:grid;gap:.25rem}
 label{font-weight:600;margin-top:.5rem}
 input,select,textarea{font:inherit;padding:.4rem;border:1px solid #8c959f;border-radius:4px}

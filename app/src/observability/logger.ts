@@ -10,14 +10,21 @@ export interface LoggerOptions {
   apmIntegration?: boolean;
   /** Where lines go: stdout unless a test passes its own stream. */
   destination?: DestinationStream;
+  /** One readable line per event instead of JSON: by default when stdout is a terminal (`npm start`). */
+  pretty?: boolean;
 }
 
 /**
- * ECS JSON lines on stdout, with trace ids when the APM agent runs in this process.
+ * ECS JSON lines on stdout, with trace ids when the APM agent runs in this process; on a terminal
+ * the same events as readable lines (pino-pretty), since nothing parses a terminal. In the container
+ * stdout is a pipe to Docker's log driver, so the box always gets JSON.
  * Writes are asynchronous: lines logged while a write is in flight go out together in the next
  * one instead of one blocking syscall each. Whatever is pending is written on process exit.
  */
-export function createLogger(level: string, { bindings = {}, apmIntegration = false, destination = stdout() }: LoggerOptions = {}): Logger {
+export function createLogger(
+  level: string,
+  { bindings = {}, apmIntegration = false, pretty = process.stdout.isTTY === true, destination = pretty ? prettyStream(1) : stdout() }: LoggerOptions = {},
+): Logger {
   const logger = pino({
     ...ecsFormat({ apmIntegration }),
     level,
@@ -39,4 +46,27 @@ function stdout(): DestinationStream {
     }
   });
   return destination;
+}
+
+/**
+ * The ECS fields pino-pretty shows: the message and level from their ECS keys, and no per-line boilerplate.
+ * Loaded only here: a process logging JSON (the box, a pipe) never loads the formatter and its dependencies.
+ * It stays a production dependency because a container's stdout can be a terminal too
+ * (`docker compose run` allocates one by default), and the image holds production dependencies only.
+ */
+export function prettyStream(destination: number | NodeJS.WritableStream): DestinationStream {
+  // A synchronous require: createLogger is synchronous, and the app compiles to CommonJS.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const pinoPretty = require('pino-pretty') as typeof import('pino-pretty');
+  return pinoPretty({
+    destination,
+    sync: true,
+    colorize: typeof destination === 'number' && process.stdout.isTTY === true,
+    singleLine: true,
+    messageKey: 'message',
+    timestampKey: '@timestamp',
+    // A dot inside a key is escaped: pino-pretty reads an unescaped one as nesting.
+    levelKey: 'log\\.level',
+    ignore: 'ecs\\.version,process\\.pid,host\\.hostname',
+  });
 }

@@ -46,7 +46,8 @@ export const manifestSchema = z.object({
 });
 export type Manifest = z.infer<typeof manifestSchema>;
 
-export function parseManifest(text: string, where: string): Manifest {
+/** `hint`: what to do about it where it was read (restore picks another backup; a backup checks the box). */
+export function parseManifest(text: string, where: string, hint = 'Pick another backup from `npm run backups`.'): Manifest {
   let data: unknown;
   try {
     data = JSON.parse(text);
@@ -54,7 +55,7 @@ export function parseManifest(text: string, where: string): Manifest {
     data = undefined;
   }
   const parsed = manifestSchema.safeParse(data);
-  if (!parsed.success) throw new OperatorError(`The manifest ${where} is not one pillbox wrote: ${JSON.stringify(text.slice(0, 120))}`, 'Pick another backup from `npm run backups`.');
+  if (!parsed.success) throw new OperatorError(`The manifest ${where} is not one pillbox wrote: ${JSON.stringify(text.slice(0, 120))}`, hint);
   return parsed.data;
 }
 

@@ -16,8 +16,9 @@ export type ObjectKind = 'source' | 'backup';
 export const kindTagging = (kind: ObjectKind): string => `${KIND_TAG}=${kind}`;
 
 /**
- * Source archives expire after the longest a box may live (72 h) plus a day, so a box can
- * always fetch its own commit again; a new upload of the same commit restarts the count.
+ * Source archives expire after a preview box's life (72 h) plus a day; a new upload of the same
+ * commit restarts the count. A long-lived box needs its archive at first boot only (source.sh
+ * skips a commit already unpacked), and every deploy uploads its own again.
  */
 export const SOURCE_RETENTION_DAYS = 4;
 export const DEFAULT_BACKUP_RETENTION_DAYS = 14;

@@ -2,7 +2,7 @@
 // deleted in batches. Every call names the expected bucket owner.
 import { createHash } from 'node:crypto';
 import { DeleteObjectsCommand, GetObjectCommand, HeadObjectCommand, paginateListObjectsV2, PutObjectCommand } from '@aws-sdk/client-s3';
-import { isGone } from '../core/aws-errors.js';
+import { isForbidden, isGone } from '../core/aws-errors.js';
 import { OperatorError } from '../core/operator-error.js';
 import { kindTagging, type ObjectKind } from './bucket-keys.js';
 import type { Storage } from './bucket.js';
@@ -84,6 +84,12 @@ export async function headObject(storage: Storage, key: string): Promise<ObjectH
     return { bytes: out.ContentLength ?? 0, recordedSha256: out.Metadata?.sha256, storedSha256: stored };
   } catch (err) {
     if (isGone(err)) return undefined;
+    if (isForbidden(err)) {
+      throw new OperatorError(
+        `S3 answered 403 to HeadObject on s3://${storage.bucket}/${key}, with no reason (a HEAD response has no body).`,
+        'Likely the credentials may not read that prefix (the S3 actions of docs/deploy-role-policy.json), or the bucket belongs to another account; check AWS_PROFILE.',
+      );
+    }
     throw err;
   }
 }

@@ -19,7 +19,7 @@ import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { resolveRegion, type AwsClients } from '../core/aws-clients.js';
 import type { Clock } from '../core/clock.js';
 import { PROJECT, TAG, type Tag } from '../core/names.js';
-import { awsErrorName, isGone } from '../core/aws-errors.js';
+import { awsErrorName, isForbidden, isGone } from '../core/aws-errors.js';
 import { OperatorError } from '../core/operator-error.js';
 import { pollUntil } from '../core/poll.js';
 import { bucketName, ENVS_PREFIX, KIND_TAG, SOURCE_RETENTION_DAYS } from './bucket-keys.js';
@@ -92,11 +92,9 @@ export const bucketTags = (): Tag[] => [
 
 export type BucketState = 'present' | 'missing';
 
-const FORBIDDEN = ['Forbidden', 'AccessDenied', '403'];
-
 function notOurs(storage: Storage): OperatorError {
   return new OperatorError(
-    `S3 refused access to the bucket ${storage.bucket}: another AWS account owns that name, or these credentials may not use it.`,
+    `S3 answered 403 to HeadBucket on ${storage.bucket}: another AWS account owns that name, or these credentials may not use it.`,
     `Give the credentials the S3 actions in docs/deploy-role-policy.json; if ${storage.bucket} belongs to another account, it was taken on purpose: report it to AWS.`,
   );
 }
@@ -108,7 +106,7 @@ export async function observeBucket(storage: Storage): Promise<BucketState> {
     return 'present';
   } catch (err) {
     if (isGone(err)) return 'missing';
-    if (FORBIDDEN.includes(awsErrorName(err))) throw notOurs(storage);
+    if (isForbidden(err)) throw notOurs(storage);
     throw err;
   }
 }
@@ -140,7 +138,7 @@ async function createBucket(storage: Storage, clock: Clock): Promise<void> {
   } catch (err) {
     const name = awsErrorName(err);
     if (name === 'BucketAlreadyExists') throw notOurs(storage);
-    if (FORBIDDEN.includes(name)) throw creationDenied(storage);
+    if (isForbidden(err)) throw creationDenied(storage);
     // A concurrent provision created it first.
     if (name !== 'BucketAlreadyOwnedByYou') throw err;
   }
@@ -162,7 +160,7 @@ export async function convergeBucket(storage: Storage, options: ConvergeOptions)
     await storage.s3.send(new PutPublicAccessBlockCommand({ ...owner, PublicAccessBlockConfiguration: { ...PUBLIC_ACCESS_BLOCK } }));
   } catch (err) {
     // Only a bucket that was already there, as someone allowed to set it up left it.
-    if (found === 'present' && FORBIDDEN.includes(awsErrorName(err))) return { found, settings: 'kept' };
+    if (found === 'present' && isForbidden(err)) return { found, settings: 'kept' };
     throw err;
   }
   await storage.s3.send(new PutBucketEncryptionCommand({ ...owner, ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] } }));

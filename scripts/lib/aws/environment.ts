@@ -30,9 +30,30 @@ export interface EnvInstance {
 /** States in which an instance still exists and costs or may cost money. */
 export const LIVE_STATES = ['pending', 'running', 'stopping', 'stopped', 'shutting-down'];
 
+/** `main (running), feat-a (stopped)`: the environments with a live box, and the state of each. */
+export function describeEnvironments(envs: ReadonlyMap<string, EnvInstance[]>): string {
+  return [...envs.keys()]
+    .sort()
+    .map((name) => `${name} (${envs.get(name)?.[0]?.state ?? 'unknown'})`)
+    .join(', ');
+}
+
+/** How to pick another environment, or that there is none to pick. */
+export function otherEnvironmentsHint(env: string, region: string, envs: ReadonlyMap<string, EnvInstance[]>): string {
+  const others = new Map([...envs].filter(([name]) => name !== env));
+  const first = [...others.keys()].sort()[0];
+  if (first === undefined) return `No environment has a box in ${region}: \`npx pillbox provision\` creates one; if yours is elsewhere, pass --region.`;
+  return `Here: ${describeEnvironments(others)}. Pick one with --env (--env ${first}); without it the name follows the git branch.`;
+}
+
 export class EnvironmentNotFound extends OperatorError {
-  constructor(env: string, region: string) {
-    super(`No running pillbox environment "${env}" in ${region}.`, 'Check --env / PILLBOX_ENV and AWS_REGION; `npm run status -- --all` lists the environments, `npm run provision` creates one.');
+  /** `envs`: every environment with a live box in the region, so the hint can name them. */
+  constructor(env: string, region: string, envs: ReadonlyMap<string, EnvInstance[]> = new Map()) {
+    const state = envs.get(env)?.[0]?.state;
+    super(
+      state ? `Environment "${env}" in ${region} is ${state}, not running.` : `No pillbox environment "${env}" in ${region}.`,
+      state ? `\`npx pillbox status --env ${env}\` shows it; this command needs its box running.` : otherEnvironmentsHint(env, region, envs),
+    );
     this.name = 'EnvironmentNotFound';
   }
 }
@@ -79,10 +100,10 @@ export async function findInstances(ec2: EC2Client, env?: string): Promise<EnvIn
   return found.sort((a, b) => (b.launchTime?.getTime() ?? 0) - (a.launchTime?.getTime() ?? 0));
 }
 
-/** The environment's running instance, or EnvironmentNotFound naming how to list environments. */
+/** The environment's running instance, or EnvironmentNotFound naming the environments that do exist. */
 export async function requireRunningInstance(ec2: EC2Client, env: string, region: string): Promise<EnvInstance> {
   const running = (await findInstances(ec2, env)).find((i) => i.state === 'running');
-  if (!running) throw new EnvironmentNotFound(env, region);
+  if (!running) throw new EnvironmentNotFound(env, region, await listEnvironments(ec2));
   return running;
 }
 

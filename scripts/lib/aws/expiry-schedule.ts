@@ -7,7 +7,7 @@
 // setting-up.html (the execution role's trust policy, aws:SourceAccount), and the
 // CreateSchedule/UpdateSchedule input of @aws-sdk/client-scheduler.
 import type { IAMClient } from '@aws-sdk/client-iam';
-import { PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import { GetRoleCommand, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import {
   CreateScheduleCommand,
   DeleteScheduleCommand,
@@ -17,7 +17,7 @@ import {
   type CreateScheduleCommandInput,
   type SchedulerClient,
 } from '@aws-sdk/client-scheduler';
-import { awsErrorName, ignoreGone } from '../core/aws-errors.js';
+import { awsErrorName, ignoreGone, isGone } from '../core/aws-errors.js';
 import type { Clock } from '../core/clock.js';
 import { isoSeconds, PROJECT, type Tag } from '../core/names.js';
 import { OperatorError } from '../core/operator-error.js';
@@ -149,17 +149,39 @@ export async function moveExpirySchedule(scheduler: SchedulerClient, env: string
   return 'moved';
 }
 
+/** The names of the environment's expiry schedules (one per instance it launched, until each fires). */
+export async function findExpirySchedules(scheduler: SchedulerClient, env: string): Promise<string[]> {
+  const names: string[] = [];
+  for await (const page of paginateListSchedules({ client: scheduler }, { NamePrefix: expiryNames(env).schedulePrefix })) {
+    for (const schedule of page.Schedules ?? []) if (schedule.Name) names.push(schedule.Name);
+  }
+  return names;
+}
+
+/** What teardown finds of the expiry machinery: the schedules, and whether their role exists. */
+export interface ObservedExpiry {
+  schedules: string[];
+  role: boolean;
+}
+
+export async function observeExpiry(clients: { iam: IAMClient; scheduler: SchedulerClient }, env: string): Promise<ObservedExpiry> {
+  const [schedules, role] = await Promise.all([
+    findExpirySchedules(clients.scheduler, env),
+    clients.iam.send(new GetRoleCommand({ RoleName: expiryNames(env).role })).then(
+      () => true,
+      (err: unknown) => (isGone(err) ? false : Promise.reject(err)),
+    ),
+  ]);
+  return { schedules, role };
+}
+
 /**
  * Removes every schedule of the environment (one that fired deleted itself:
  * ActionAfterCompletion DELETE), then their role.
  */
 export async function removeExpirySchedules(clients: { iam: IAMClient; scheduler: SchedulerClient }, env: string): Promise<void> {
   const n = expiryNames(env);
-  const names: string[] = [];
-  for await (const page of paginateListSchedules({ client: clients.scheduler }, { NamePrefix: n.schedulePrefix })) {
-    for (const schedule of page.Schedules ?? []) if (schedule.Name) names.push(schedule.Name);
-  }
-  for (const name of names) {
+  for (const name of await findExpirySchedules(clients.scheduler, env)) {
     await clients.scheduler.send(new DeleteScheduleCommand({ Name: name })).catch(ignoreGone);
   }
   await deleteRole(clients.iam, { name: n.role, arn: '', inlinePolicies: [n.policy] });

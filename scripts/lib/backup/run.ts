@@ -1,7 +1,7 @@
 // Takes a backup on the box and reads back the manifest the box wrote.
 import { paginateDescribeInstanceInformation, type SSMClient } from '@aws-sdk/client-ssm';
 import { parseManifest, type Manifest } from '../aws/backup-catalog.js';
-import { STACK_UNIT } from '../box/layout.js';
+import { BACKUP_SERVICE, STACK_UNIT } from '../box/layout.js';
 import { ssmRunner, type RemoteRunner } from '../box/ssm-output.js';
 import type { Clock } from '../core/clock.js';
 import { OperatorError } from '../core/operator-error.js';
@@ -22,7 +22,11 @@ export async function takeBackup(run: RemoteRunner, reason: BackupReason): Promi
       `Check the stack with \`npm run status\` (the postgres service must be up) and \`journalctl -u ${STACK_UNIT}\` in \`npm run session\`.`,
     );
   }
-  return parseManifest(result.stdout.trim().split('\n').at(-1) ?? '', 'printed by the box');
+  return parseManifest(
+    result.stdout.trim().split('\n').at(-1) ?? '',
+    'printed by the box',
+    `The backup may not have finished: \`npm run backups\` lists what reached the bucket; in \`npm run session\`, \`journalctl -u ${BACKUP_SERVICE}\` shows the backup's log.`,
+  );
 }
 
 /** True when the box's SSM agent is online, so commands can reach it (the answer may come on any page). */

@@ -7,7 +7,7 @@ interface AwsLikeError {
   name?: string;
   code?: string;
   message?: string;
-  $metadata?: { attempts?: number };
+  $metadata?: { attempts?: number; httpStatusCode?: number };
 }
 
 export const asAws = (err: unknown): AwsLikeError => (typeof err === 'object' && err !== null ? (err as AwsLikeError) : {});
@@ -36,6 +36,14 @@ const GONE = new Set([
 ]);
 
 export const isGone = (err: unknown): boolean => GONE.has(awsErrorName(err));
+
+/**
+ * A 403. S3 answers a HEAD with a status and no body, and the SDK's REST-XML protocol then names the
+ * error "Unknown" with the message "UnknownError" (@aws-sdk/core, AwsRestXmlProtocol.handleError), so
+ * the status is the only sign.
+ */
+export const isForbidden = (err: unknown): boolean =>
+  ['Forbidden', 'AccessDenied', '403'].includes(awsErrorName(err)) || asAws(err).$metadata?.httpStatusCode === 403;
 
 /** For `.catch(ignoreGone)` on a delete: already gone is done; anything else still fails. */
 export const ignoreGone = (err: unknown): undefined => {

@@ -5,7 +5,7 @@ import { hostname, userInfo } from 'node:os';
 import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { question } from 'zx';
+import { readAnswer } from './confirm.js';
 import { createAwsClients, createS3Client, type AwsClients } from './aws-clients.js';
 import { systemClock, type Clock } from './clock.js';
 import { processSources, type Sources } from './config.js';
@@ -52,7 +52,7 @@ export function systemDeps(argv: string[]): CliDeps {
     runId: () => randomUUID().slice(0, 8),
     holder: `${userInfo().username}@${hostname()}`,
     tty: process.stdin.isTTY === true,
-    ask: question,
+    ask: readAnswer,
     lookupAddress: checkipLookup(),
   };
 }

@@ -21,7 +21,7 @@ export type Fields = Record<string, Field>;
 
 /**
  * An operator command's surface: the npm script that runs it, what it does, and the flags it
- * takes. `--help`, the README's flag tables and `.env.example` are all rendered from it.
+ * takes. `--help`, the flag tables of docs/commands.md and `.env.example` are all rendered from it.
  */
 export interface Command {
   name: string;
@@ -93,22 +93,40 @@ export const everyEnvironmentSchema = commonSchema.extend({ env: envNameSchema.o
 /** How a flag is written on the command line: `--ttl-hours <value>`, `--plan`. */
 export const flagLabel = (f: Field): string => `--${f.flag}${f.boolean ? '' : ' <value>'}`;
 
-/** Usage text for `--help`, from the same field table the parser uses. */
+/** Usage text for `--help`, from the same field table the parser uses; both ways to run it, the flags placed as each needs. */
 export function usage(command: string, summary: string, fields: Fields): string {
   const rows = Object.values(fields).map((f) => {
     const env = f.env ? ` [${f.env}]` : '';
     return `${`  ${flagLabel(f)}`.padEnd(28)} ${f.description}${env}`;
   });
-  return [`Usage: npm run ${command} -- [options]`, '', summary, '', 'Options:', ...rows, ''].join('\n');
+  return [`Usage: npx pillbox ${command} [options]`, `   or: npm run ${command} -- [options]`, '', summary, '', 'Options:', ...rows, ''].join('\n');
 }
 
 export const helpText = (command: Command): string => usage(command.name, command.summary, command.fields);
+
+/**
+ * `--hours -2` as `--hours=-2`: parseArgs takes a value starting with a dash for a forgotten value
+ * ("argument is ambiguous"); a number is a value, and the schema then says what is expected.
+ */
+function joinNegativeNumbers(fields: Fields, argv: string[]): string[] {
+  const valued = new Set(Object.values(fields).filter((f) => !f.boolean).map((f) => `--${f.flag}`));
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i += 1) {
+    const word = argv[i] as string;
+    const next = argv[i + 1];
+    if (valued.has(word) && next !== undefined && /^-\d/.test(next)) {
+      out.push(`${word}=${next}`);
+      i += 1;
+    } else out.push(word);
+  }
+  return out;
+}
 
 function readFlags(fields: Fields, argv: string[]): Record<string, string | boolean | undefined> {
   const options: Record<string, { type: 'string' | 'boolean' }> = {};
   for (const f of Object.values(fields)) options[f.flag] = { type: f.boolean ? 'boolean' : 'string' };
   try {
-    return parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values;
+    return parseArgs({ args: joinNegativeNumbers(fields, argv), options, strict: true, allowPositionals: false }).values;
   } catch (err) {
     // A flag another command takes (--json on session, --plan on deploy) is refused like any unknown one.
     const taken = Object.values(fields).map((f) => `--${f.flag}`);
@@ -156,6 +174,10 @@ export function parseConfig<S extends z.ZodType>(
   const where = field ? [`--${field.flag}`, field.env].filter(Boolean).join(' or ') : '';
   throw new OperatorError(`${shown}: ${issue?.message ?? 'invalid value'}`, field ? `Set ${where}: ${field.description}.` : 'Run with --help to see the options.');
 }
+
+/** Whether the environment name is the git branch's: neither --env nor PILLBOX_ENV names one. */
+export const envNameFromBranch = (sources: Sources): boolean =>
+  !sources.argv.some((a) => a === '--env' || a.startsWith('--env=')) && (sources.env.PILLBOX_ENV ?? '') === '';
 
 /** The environment name default: a slug of the current git branch. */
 export async function defaultEnvName(git: GitRunner): Promise<string | undefined> {

@@ -5,11 +5,20 @@ import { OperatorError } from './operator-error.js';
 /** Runs `git <args>` and resolves with its trimmed stdout; rejects when git fails. */
 export type GitRunner = (args: string[]) => Promise<string>;
 
+/**
+ * The repository's top level. Git commands run there, wherever the operator stands: from a
+ * subfolder (app/), `git archive` would ship that subfolder only and `ls-files` list only its files.
+ */
+export const repoRoot = async (cwd: string = process.cwd()): Promise<string> => (await $({ cwd, quiet: true })`git rev-parse --show-toplevel`).stdout.trim();
+
 /** zx quotes each argument; quiet keeps git's output off the operator's terminal. */
-export const systemGit =
-  (cwd: string = process.cwd()): GitRunner =>
-  async (args) =>
-    (await $({ cwd, quiet: true })`git ${args}`).stdout.trim();
+export const systemGit = (cwd: string = process.cwd()): GitRunner => {
+  let root: Promise<string> | undefined;
+  return async (args) => {
+    root ??= repoRoot(cwd);
+    return (await $({ cwd: await root, quiet: true })`git ${args}`).stdout.trim();
+  };
+};
 
 export async function currentBranch(git: GitRunner): Promise<string | undefined> {
   try {

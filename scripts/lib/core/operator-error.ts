@@ -60,6 +60,12 @@ export function explainAwsError(err: unknown): OperatorError | undefined {
       'The credentials need the permissions of docs/aws-setup.md "Attach the permission policy"; check AWS_PROFILE.',
     );
   }
+  if (name === 'Unknown' && asAws(err).$metadata?.httpStatusCode === 403) {
+    return new OperatorError(
+      'AWS answered 403 Forbidden with no reason (a HEAD request, such as S3 HeadBucket or HeadObject, has no body to carry one).',
+      'Usually a missing permission (docs/aws-setup.md "Attach the permission policy") or a resource of another account; check AWS_PROFILE, and run again with --debug to see the call.',
+    );
+  }
   if (isThrottling(err)) {
     return new OperatorError(
       `AWS kept throttling requests (${name}) after ${asAws(err).$metadata?.attempts ?? 'several'} attempts.`,

@@ -7,19 +7,19 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { $ } from 'zx';
-import { resolveCommit, type GitRunner } from './git.js';
+import { repoRoot, resolveCommit, type GitRunner } from './git.js';
 
 /** Makes the gzipped tar of a commit (git's own gzip, so the same commit gives the same bytes). */
 export type ArchiveRunner = (sha: string) => Promise<Buffer>;
 
-/** Through a file: zx collects a command's output as text, which would corrupt the gzip. */
+/** Through a file: zx collects a command's output as text, which would corrupt the gzip. From the top level: in a subfolder, git archives only that subfolder. */
 export const systemArchive =
   (cwd: string = process.cwd()): ArchiveRunner =>
   async (sha) => {
     const dir = await mkdtemp(join(tmpdir(), 'pillbox-archive-'));
     try {
       const file = join(dir, 'source.tar.gz');
-      await $({ cwd, quiet: true })`git archive --format=tar.gz --output=${file} ${sha}`;
+      await $({ cwd: await repoRoot(cwd), quiet: true })`git archive --format=tar.gz --output=${file} ${sha}`;
       return await readFile(file);
     } finally {
       await rm(dir, { recursive: true, force: true });

@@ -13,6 +13,7 @@ export type Resource =
   | 'elastic-ip'
   | 'instance'
   | 'expiry'
+  | 'expiry-schedule'
   | 'bucket'
   | 'source'
   | 'backup'

@@ -1,6 +1,6 @@
-// Every operator command, in the order the README presents them. `--help`, the README's flag
+// Every operator command, in the order docs/commands.md presents them. `--help`, its flag
 // tables and the CLI part of `.env.example` are rendered from these tables; a new command is
-// one entry here (tests/scripts/docs/ fails until it is, and until the README has its block).
+// one entry here (tests/scripts/docs/ fails until it is, and until docs/commands.md has its block).
 import { backupCommand } from '../backup/config.js';
 import { backupsCommand } from '../backups/config.js';
 import type { Command } from '../core/config.js';

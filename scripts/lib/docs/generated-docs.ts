@@ -3,7 +3,10 @@
 import { CI_REACH, cliPolicy, OPERATOR_REACH, renderPolicy } from '../aws/cli-policy.js';
 import { COMMANDS } from './commands.js';
 import { renderEnvExample } from './env-example.js';
-import { renderReadmeFlags } from './flag-tables.js';
+import { renderFlagTables } from './flag-tables.js';
+
+/** The commands reference, which holds every command's flag table. */
+export const COMMANDS_DOC = 'docs/commands.md';
 
 export interface GeneratedDoc {
   /** Path from the repository root. */
@@ -12,7 +15,7 @@ export interface GeneratedDoc {
 }
 
 export const GENERATED_DOCS: readonly GeneratedDoc[] = [
-  { file: 'README.md', render: (text) => renderReadmeFlags(text, COMMANDS) },
+  { file: COMMANDS_DOC, render: (text) => renderFlagTables(text, COMMANDS, COMMANDS_DOC) },
   { file: '.env.example', render: (text) => renderEnvExample(text, COMMANDS) },
   { file: 'docs/deploy-role-policy.json', render: () => renderPolicy(cliPolicy(CI_REACH)) },
   { file: 'docs/operator-policy.json', render: () => renderPolicy(cliPolicy(OPERATOR_REACH)) },

@@ -1,6 +1,7 @@
 // The programs pillbox runs on the operator's machine: Node (the CLI itself), git (env
 // name and source archive), and the AWS CLI v2 with its Session Manager plugin (session,
-// kibana). Probed through the same zx probe the session commands use.
+// kibana). Probed through the same zx probe the session commands use. Only session and kibana
+// need the AWS CLI and its plugin, so their absence warns: every other command works without them.
 import { AWS_CLI_INSTALL_URL, SESSION_PLUGIN_INSTALL_URL, type Probe } from '../box/session-manager.js';
 import { CHECK, fail, guarded, ok, warn, type CheckResult } from './check.js';
 
@@ -25,12 +26,15 @@ function compareVersions(a: string, b: string): number {
   return 0;
 }
 
+/** The one way the docs and the doctor tell to install Node (README "Quick start on AWS" shows it too). */
+export const nodeInstallHint = (version: string): string => `Install Node ${version}: \`nvm install ${version}\`, then npm ci.`;
+
 /** The running Node against `.node-version`: another major fails, an older release of the same major warns. */
 export function checkNode(running: string, pinned: string | undefined): CheckResult {
   const have = running.replace(/^v/, '');
   if (!pinned?.trim()) return warn(CHECK.node, `${have}; no .node-version to compare with`, 'Restore .node-version from the repository (it pins the Node release).');
   const want = pinned.trim().replace(/^v/, '');
-  const install = `Install Node ${want}: \`fnm use\` (reads .node-version) or \`nvm install ${want}\`, then npm ci.`;
+  const install = nodeInstallHint(want);
   if (versionParts(have)[0] !== versionParts(want)[0]) {
     return fail(CHECK.node, `Node ${have} runs this; pillbox needs Node ${versionParts(want)[0]} (.node-version pins ${want})`, install);
   }
@@ -48,18 +52,18 @@ export async function checkGit(probe: Probe): Promise<CheckResult> {
 export async function checkAwsCli(probe: Probe): Promise<CheckResult> {
   const cli = await probe('aws', ['--version']);
   const fix = `Install AWS CLI v2: ${AWS_CLI_INSTALL_URL}`;
-  if (!cli.found) return fail(CHECK.awsCli, '`aws` is not on PATH; session and kibana need AWS CLI v2', fix);
+  if (!cli.found) return warn(CHECK.awsCli, '`aws` is not on PATH; only session and kibana need AWS CLI v2', fix);
   const said = firstLine(cli.output);
   const version = /aws-cli\/(\d+)\.\S*/.exec(said);
   if (version?.[1] === '2') return ok(CHECK.awsCli, version[0]);
   const what = version ? `${version[0]} is on PATH` : `\`aws --version\` printed "${said}"`;
-  return fail(CHECK.awsCli, `${what}; session and kibana need AWS CLI v2`, fix);
+  return warn(CHECK.awsCli, `${what}; only session and kibana need AWS CLI v2`, fix);
 }
 
 export async function checkSessionPlugin(probe: Probe): Promise<CheckResult> {
   const plugin = await probe('session-manager-plugin', ['--version']);
   if (!plugin.found) {
-    return fail(CHECK.sessionPlugin, '`session-manager-plugin` is not on PATH; session and kibana need it', `Install it: ${SESSION_PLUGIN_INSTALL_URL}`);
+    return warn(CHECK.sessionPlugin, '`session-manager-plugin` is not on PATH; only session and kibana need it', `Install it: ${SESSION_PLUGIN_INSTALL_URL}`);
   }
   return ok(CHECK.sessionPlugin, firstLine(plugin.output) || 'installed');
 }

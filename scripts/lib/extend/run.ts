@@ -5,6 +5,9 @@ import { CreateTagsCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import type { SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { EnvInstance } from '../aws/environment.js';
 import { moveExpirySchedule } from '../aws/expiry-schedule.js';
+import { volumeSizeGb } from '../aws/volume.js';
+import { confirmLongLived, PREVIEW_MAX_HOURS, type ConfirmOptions } from '../core/long-lived.js';
+import { DEFAULT_VOLUME_GB } from '../provision/config.js';
 import { EXPIRE_TIMER } from '../box/layout.js';
 import type { RemoteRunner } from '../box/ssm-output.js';
 import { isoSeconds, TAG } from '../core/names.js';
@@ -16,7 +19,11 @@ export interface ExtendDeps {
   scheduler: SchedulerClient;
   run: RemoteRunner;
   now: () => Date;
+  /** How a long life (beyond the preview's 72 h) is confirmed; without it, one is refused. */
+  longLived?: ConfirmOptions;
 }
+
+const REFUSE: ConfirmOptions = { yes: false, interactive: false, ask: async () => false };
 
 export interface Extended {
   from: Date;
@@ -30,7 +37,15 @@ export interface Extended {
 /** `npm run extend`: the current expiry plus `hours`, within the cap, moved by moveExpiry. */
 export async function extendEnvironment(deps: ExtendDeps, instance: EnvInstance, hours: number, capHours: number): Promise<Extended> {
   const from = requireExpiry(instance.expiresAt, instance.id);
-  const to = extendExpiry({ current: from, now: deps.now(), hours, capHours });
+  const now = deps.now();
+  const to = extendExpiry({ current: from, now, hours, capHours });
+  const lifeHours = Math.ceil((to.getTime() - now.getTime()) / 3_600_000);
+  if (lifeHours > PREVIEW_MAX_HOURS) {
+    const volumeGiB = (instance.rootVolumeId ? await volumeSizeGb(deps.ec2, instance.rootVolumeId) : undefined) ?? DEFAULT_VOLUME_GB;
+    const room = Math.floor((now.getTime() + PREVIEW_MAX_HOURS * 3_600_000 - Math.max(from.getTime(), now.getTime())) / 3_600_000);
+    const shorter = room >= 1 ? `--hours ${room} or less` : 'a later extend';
+    await confirmLongLived({ env: instance.env, hours: lifeHours, instanceType: instance.instanceType, volumeGiB }, deps.longLived ?? REFUSE, shorter);
+  }
   return { from, to, ...(await moveExpiry(deps, instance, to)) };
 }
 

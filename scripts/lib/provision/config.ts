@@ -3,16 +3,16 @@ import { z } from 'zod';
 import { commonFields, commonSchema, flagSchema, loadConfig, type Command, type Fields, type Sources } from '../core/config.js';
 import { DEFAULT_BACKUP_RETENTION_DAYS } from '../aws/bucket-keys.js';
 import type { GitRunner } from '../core/git.js';
+import { LONG_LIVED_MAX_HOURS, PREVIEW_MAX_HOURS } from '../core/long-lived.js';
 import { DEFAULT_INSTANCE_TYPE, INSTANCE_TYPES, isAllowedInstanceType } from '../core/pricing.js';
 
-export const MAX_TTL_HOURS = 72;
 export const DEFAULT_TTL_HOURS = 8;
 export const DEFAULT_VOLUME_GB = 30;
 
 export const provisionFields = {
   ...commonFields,
   instanceType: { flag: 'instance-type', env: 'PILLBOX_INSTANCE_TYPE', description: `instance type (default ${DEFAULT_INSTANCE_TYPE}; a running box keeps its own)` },
-  ttlHours: { flag: 'ttl-hours', env: 'PILLBOX_TTL_HOURS', description: `hours until the instance terminates itself; teardown removes the rest (default ${DEFAULT_TTL_HOURS}, max ${MAX_TTL_HOURS}; moves a running box's expiry later)` },
+  ttlHours: { flag: 'ttl-hours', env: 'PILLBOX_TTL_HOURS', description: `hours until the instance terminates itself; teardown removes the rest (default ${DEFAULT_TTL_HOURS}; beyond ${PREVIEW_MAX_HOURS}, up to ${LONG_LIVED_MAX_HOURS}, only after a confirmation that shows the monthly cost; moves a running box's expiry later)` },
   allowedCidr: {
     flag: 'allowed-cidr',
     env: 'PILLBOX_ALLOWED_CIDR',
@@ -27,6 +27,7 @@ export const provisionFields = {
   restore: { flag: 'restore', description: 'seed the new box from a backup: latest, or a key from `npm run backups`' },
   noBackup: { flag: 'no-backup', boolean: true, description: 'with --replace: do not back up the old box first' },
   backupRetentionDays: { flag: 'backup-retention-days', env: 'PILLBOX_BACKUP_RETENTION_DAYS', description: `days the bucket keeps backups, for every environment (default ${DEFAULT_BACKUP_RETENTION_DAYS})` },
+  yes: { flag: 'yes', boolean: true, description: `confirm a long-lived box (--ttl-hours beyond ${PREVIEW_MAX_HOURS}) without asking` },
   plan: { flag: 'plan', boolean: true, description: 'print what would be created or reused and the cost, change nothing' },
   noWait: { flag: 'no-wait', boolean: true, description: 'return after launch instead of waiting for the app' },
   ci: { flag: 'ci', env: 'CI', boolean: true, description: 'not interactive (set by CI systems): no address lookup, 0.0.0.0/0 unless --allowed-cidr' },
@@ -39,13 +40,17 @@ const wholeNumber = (min: number, max: number, what: string) =>
     .min(min, { error: `expected ${what} from ${min} to ${max}` })
     .max(max, { error: `expected ${what} from ${min} to ${max}` });
 
-const ipv4Cidr = z.string().refine(
-  (v) => {
-    const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(v);
-    return !!m && m.slice(1, 5).every((o) => Number(o) <= 255) && Number(m[5]) <= 32;
-  },
-  { error: 'expected an IPv4 CIDR such as 203.0.113.7/32 or 0.0.0.0/0' },
-);
+/** An IPv4 CIDR; a bare address means that address alone (`203.0.113.7` → `203.0.113.7/32`). */
+const ipv4Cidr = z
+  .string()
+  .transform((v) => (/^\d{1,3}(\.\d{1,3}){3}$/.test(v) ? `${v}/32` : v))
+  .refine(
+    (v) => {
+      const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(v);
+      return !!m && m.slice(1, 5).every((o) => Number(o) <= 255) && Number(m[5]) <= 32;
+    },
+    { error: 'expected an IPv4 address or CIDR such as 203.0.113.7 (taken as /32) or 0.0.0.0/0' },
+  );
 
 /** A DNS name Let's Encrypt can validate: two or more labels, lowercase; it lands in a shell-sourced env file. */
 const domainName = z
@@ -63,7 +68,8 @@ export const provisionSchema = commonSchema.extend({
     .string()
     .refine(isAllowedInstanceType, { error: `expected one of ${Object.keys(INSTANCE_TYPES).join(', ')}` })
     .optional(),
-  ttlHours: wholeNumber(1, MAX_TTL_HOURS, 'a whole number of hours').optional(),
+  ttlHours: wholeNumber(1, LONG_LIVED_MAX_HOURS, 'a whole number of hours').optional(),
+  yes: flagSchema.default(false),
   allowedCidr: ipv4Cidr.optional(),
   domain: domainName.optional(),
   ref: z.string().min(1).default('HEAD'),

@@ -1,5 +1,6 @@
 // What provision will do, worked out from its settings and what exists. Pure: no clients, no I/O.
 import type { EnvInstance, ObservedEnvironment } from '../aws/environment.js';
+import { expiryNames } from '../aws/expiry-schedule.js';
 import { SECRET_NAMES } from '../aws/secrets.js';
 import { edgeIngress } from '../aws/security-group.js';
 import { envNames } from '../core/names.js';
@@ -71,6 +72,11 @@ export function planProvision(intent: ProvisionIntent, seen: ObservedEnvironment
   }
   // A new instance, or one the address is not on, gets it once running.
   const launched = !instance || intent.replace;
+  if (launched) {
+    // The one-shot that terminates the box from outside at ExpiresAt, even if it never boots.
+    const expiry = expiryNames(intent.env);
+    steps.push(step('create', 'expiry-schedule', `${expiry.schedulePrefix}<instance-id>`, `EventBridge Scheduler one-shot that terminates the box at its ExpiresAt, with its role ${expiry.role}`));
+  }
   if ((address || intent.domain) && (launched || address?.instanceId !== instance?.id)) {
     const when = intent.replace && instance ? 'move to the new instance once it serves, before the old one retires' : 'attach to the instance once it runs';
     steps.push(step('update', 'elastic-ip', address?.publicIp ?? n.instance, when));

@@ -31,6 +31,8 @@ import type { Clock } from '../core/clock.js';
 import { resolveCommit, type GitRunner } from '../core/git.js';
 import { baseTags, envNames, isoSeconds, type Tag } from '../core/names.js';
 import { errorSummary, explainAwsError, OperatorError } from '../core/operator-error.js';
+import { askOnTerminal } from '../core/confirm.js';
+import { confirmLongLived, PREVIEW_MAX_HOURS } from '../core/long-lived.js';
 import { costFor, hourlyCost, isAllowedInstanceType, isBurstable, surplusCeilingHourly } from '../core/pricing.js';
 import type { Progress } from '../core/progress.js';
 import type { AddressLookup } from '../core/public-address.js';
@@ -42,7 +44,7 @@ import { moveExpiry } from '../extend/run.js';
 import { restoreDatabase } from '../restore/run.js';
 import { allowedCidrNotes, chooseAllowedCidr, type AllowedCidr } from './allowed-cidr.js';
 import { LOOK, waitAgentOnline, waitAppReady, waitCloudInit, waitRunning, waitStackHealthy } from './boot-wait.js';
-import { budgetText, PROVISION_MIN } from './budget.js';
+import { BOOT_STEPS_MIN, budgetText, PROVISION_MIN } from './budget.js';
 import type { ProvisionConfig } from './config.js';
 import { compareSettings, groupCidr, launchSettings, observeBox, replaceRefusal, type Drift, type LaunchSettings, type SettingChange } from './drift.js';
 import { currentInstance, planProvision } from './plan.js';
@@ -68,6 +70,10 @@ export interface ProvisionDeps {
   sgRetry?: RetryOptions;
   /** Hex ids for files on the box (a restore). */
   newId?: () => string;
+  /** Asks the operator a yes/no question (a long-lived box); the terminal by default. */
+  ask?: (question: string) => Promise<boolean>;
+  /** Set while this run holds the environment's lock, so an interruption can say it stays behind. */
+  lock?: { held: boolean };
 }
 
 export interface Preflight {
@@ -304,8 +310,9 @@ async function apply(cfg: ProvisionConfig, pre: Preflight, seen: ObservedEnviron
   const replacing = steps.some((s) => s.resource === 'instance' && s.action === 'replace');
   try {
     for (const step of steps) {
-      // The restore runs once the new box is ready, after the waits.
-      if (step.action === 'keep' || step.resource === 'database') continue;
+      // The restore runs once the new box is ready, after the waits; the expiry schedule is armed once the launch
+      // names its instance (armExpirySchedule below).
+      if (step.action === 'keep' || step.resource === 'database' || step.resource === 'expiry-schedule') continue;
       await deps.progress.step(`${step.action} ${step.resource} ${step.name}`, async () => {
         switch (step.resource) {
           case 'bucket':
@@ -400,14 +407,14 @@ async function apply(cfg: ProvisionConfig, pre: Preflight, seen: ObservedEnviron
 /** The boot waits, then standard CPU credits: the box is healthy, the burst is over. */
 async function waitUntilServing(cfg: ProvisionConfig, deps: ProvisionDeps, instanceId: string, result: ProvisionResult): Promise<EnvInstance> {
   const { progress, clients, clock } = deps;
-  const running = await progress.step(`wait: ${instanceId} running`, (report) => waitRunning(clients.ec2, instanceId, clock, report));
+  const running = await progress.step(`wait: ${instanceId} running`, (report) => waitRunning(clients.ec2, instanceId, clock, report), budget('running'));
   result.publicIp = running.publicIp;
   result.appUrl = `http://${cfg.domain ?? running.publicIp}/`;
   if (cfg.noWait) return running;
-  await progress.step('wait: SSM agent online', () => waitAgentOnline(clients.ssm, instanceId, clock));
-  await progress.step('wait: cloud-init finished', () => waitCloudInit(clients.ssm, instanceId, clock));
-  await progress.step('wait: every compose service healthy', (report) => waitStackHealthy(clients.ssm, instanceId, clock, report));
-  await progress.step('wait: the app answers /readyz through the edge', () => waitAppReady(clients.ssm, instanceId, EDGE_LOCAL_PORT, clock));
+  await progress.step('wait: SSM agent online', () => waitAgentOnline(clients.ssm, instanceId, clock), budget('agent'));
+  await progress.step('wait: cloud-init finished', () => waitCloudInit(clients.ssm, instanceId, clock), budget('cloudInit'));
+  await progress.step('wait: every compose service healthy', (report) => waitStackHealthy(clients.ssm, instanceId, clock, report), budget('stack'));
+  await progress.step('wait: the app answers /readyz through the edge', () => waitAppReady(clients.ssm, instanceId, EDGE_LOCAL_PORT, clock), budget('ready'));
   result.edge = await progress.step('read the edge: HTTPS or plain HTTP', () => readEdgeMode(ssmRunner(clients.ssm, instanceId, { clock }), new Date(clock.now())));
   if ('url' in result.edge && result.edge.url) result.appUrl = result.edge.url;
   result.waited = true;
@@ -444,6 +451,9 @@ async function seedData(deps: ProvisionDeps, storage: Storage, env: string, inst
   return done && { key: done.restored.key, rows: done.rows };
 }
 
+/** A boot wait's share of the budget, shown beside its elapsed time. */
+const budget = (step: keyof typeof BOOT_STEPS_MIN) => ({ budgetMs: BOOT_STEPS_MIN[step] * 60_000 });
+
 export async function provision(cfg: ProvisionConfig, deps: ProvisionDeps): Promise<ProvisionResult> {
   const { progress, clients, clock } = deps;
   progress.note(`Time budget: ${budgetText()}.`);
@@ -470,11 +480,18 @@ export async function provision(cfg: ProvisionConfig, deps: ProvisionDeps): Prom
 
   const lockInfo = { holder: `${deps.holder} (${pre.callerArn})`, command: 'provision', since: new Date(clock.now()).toISOString() };
   const { decision, applied } = await withLock(clients.ssm, cfg.env, lockInfo, pre.tags, async () => {
+    if (deps.lock) deps.lock.held = true;
     const { seen, decision: decided } = await observe();
     const refused = replaceRefusal(decided.drift, cfg.replace);
     if (refused) throw refused;
+    // A long life is a decision, not a default. Asked once the box is known (a kept box costs what its own
+    // type and volume cost) and before anything changes; an answer of no releases the lock.
+    const life = { env: cfg.env, hours: cfg.ttlHours ?? 0, ...servedSize(decided) };
+    await confirmLongLived(life, { yes: cfg.yes, interactive: deps.interactive, ask: deps.ask ?? askOnTerminal }, `--ttl-hours ${PREVIEW_MAX_HOURS} or less`);
     return { decision: decided, applied: await apply(cfg, pre, seen, decided, storage, deps) };
-  }, clock.now);
+  }, clock.now).finally(() => {
+    if (deps.lock) deps.lock.held = false;
+  });
 
   const { steps, kept } = decision;
   const { instanceId, address, moveAddressLater } = applied;
@@ -516,13 +533,19 @@ export async function provision(cfg: ProvisionConfig, deps: ProvisionDeps): Prom
   return result;
 }
 
+/** The type and root volume of the box that serves after this run: the kept one's own, or what a launched one gets. */
+function servedSize(d: Decision): { instanceType: string; volumeGiB: number } {
+  const box = d.kept ? d.drift?.box : undefined;
+  return { instanceType: box?.instanceType ?? d.launch.instanceType, volumeGiB: box?.volumeGb ?? d.launch.volumeGb };
+}
+
 /**
  * The summary's box: the kept one as it is after this run's in-place changes, or what a
  * launched one gets; its cost over its whole life (launch to expiry) and so far.
  */
 function described(cfg: ProvisionConfig, pre: Preflight, d: Decision, now: number, serving = d.kept) {
   const box = d.kept ? d.drift?.box : undefined;
-  const instanceType = box?.instanceType ?? d.launch.instanceType;
+  const { instanceType } = servedSize(d);
   const volumeGb = box ? box.volumeGb : d.launch.volumeGb;
   const expiresAt = box ? (d.drift?.expiryTo ?? box.expiresAt) : pre.expiresAt;
   // A type changed by hand outside the list has no price: the estimate uses the one provision would launch.

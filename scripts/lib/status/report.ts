@@ -9,6 +9,7 @@ import { runWithFullOutput, ssmRunner } from '../box/ssm-output.js';
 import { awsErrorName } from '../core/aws-errors.js';
 import type { Clock } from '../core/clock.js';
 import { OperatorError } from '../core/operator-error.js';
+import { HOURS_PER_MONTH } from '../core/long-lived.js';
 import { costFor, hourlyCost, isAllowedInstanceType, stoppedCostFor, storageHourly, usd } from '../core/pricing.js';
 import { formatDuration, formatLocal, formatTimeLeft, formatUtc } from '../core/time.js';
 
@@ -25,6 +26,8 @@ export interface EnvStatus {
   timeLeftMs?: number;
   volumeGiB?: number;
   hourlyUsd?: number;
+  /** The hourly rate over a month (730 h): what keeping the box costs. */
+  monthlyUsd?: number;
   costSoFarUsd?: number;
   services?: ServiceHealth[];
   /** Why services are missing (box not running, SSM agent offline, ...). */
@@ -92,7 +95,8 @@ export async function collectStatus(deps: StatusDeps, env?: string): Promise<Env
 }
 
 function appUrl(i: EnvInstance): string | undefined {
-  const host = i.publicDns ?? i.publicIp;
+  // The address provision prints; the EC2 DNS name only when there is no public IPv4 to show.
+  const host = i.publicIp ?? i.publicDns;
   return host ? `http://${host}/` : undefined;
 }
 
@@ -119,7 +123,12 @@ function describe(i: EnvInstance, now: Date, volumeGiB: number | undefined): Env
  * stop): running from launch until it stopped, storage since. Types off pillbox's list, or
  * a stop time EC2 did not state, show no figure rather than a wrong one.
  */
-function cost(i: EnvInstance, now: Date, volumeGiB: number | undefined): Pick<EnvStatus, 'hourlyUsd' | 'costSoFarUsd'> {
+function cost(i: EnvInstance, now: Date, volumeGiB: number | undefined): Pick<EnvStatus, 'hourlyUsd' | 'monthlyUsd' | 'costSoFarUsd'> {
+  const sofar = costSoFar(i, now, volumeGiB);
+  return sofar.hourlyUsd === undefined ? sofar : { ...sofar, monthlyUsd: sofar.hourlyUsd * HOURS_PER_MONTH };
+}
+
+function costSoFar(i: EnvInstance, now: Date, volumeGiB: number | undefined): Pick<EnvStatus, 'hourlyUsd' | 'costSoFarUsd'> {
   if (volumeGiB === undefined || !isAllowedInstanceType(i.instanceType) || !i.launchTime) return {};
   const launched = i.launchTime.getTime();
   if (i.state !== 'stopped') return { hourlyUsd: hourlyCost(i.instanceType, volumeGiB), costSoFarUsd: costFor(i.instanceType, volumeGiB, now.getTime() - launched) };
@@ -152,6 +161,7 @@ export function renderStatus(statuses: EnvStatus[], region: string, now: Date, t
       rows.push(['expires', 'no ExpiresAt tag']);
     }
     rows.push(['cost', costText(s)]);
+    if (s.monthlyUsd !== undefined) rows.push(['monthly', `${usd(s.monthlyUsd)} a month at this rate${s.state === 'stopped' ? ' (stopped: the volume only)' : ''}`]);
     rows.push(['services', s.services ? s.services.map((x) => `${x.service} ${healthWord(x)}`).join(' · ') || 'none running' : `— ${s.servicesNote ?? ''}`]);
     const width = Math.max(...rows.map(([k]) => k.length));
     return [`${s.env}  ${s.instanceId}  ${s.state}  ${s.instanceType}`, ...rows.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`)].join('\n');

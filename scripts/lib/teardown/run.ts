@@ -7,14 +7,14 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { DeleteParametersCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import { projectStorage } from '../aws/bucket.js';
 import { backupBeforeChange } from '../backup/run.js';
-import { findInstances, observeEnvironment, type ObservedEnvironment } from '../aws/environment.js';
+import { describeEnvironments, findInstances, listEnvironments, observeEnvironment, otherEnvironmentsHint, type ObservedEnvironment } from '../aws/environment.js';
 import { releaseElasticIp } from '../aws/elastic-ip.js';
-import { removeExpirySchedules } from '../aws/expiry-schedule.js';
+import { observeExpiry, removeExpirySchedules } from '../aws/expiry-schedule.js';
 import { deleteInstanceProfile, deleteRole } from '../aws/iam.js';
 import { terminateInstances } from '../aws/instance.js';
 import { withLock } from '../aws/lock.js';
 import { deleteSecurityGroup, type RetryOptions } from '../aws/security-group.js';
-import type { AwsClients } from '../core/aws-clients.js';
+import { resolveRegion, type AwsClients } from '../core/aws-clients.js';
 import type { Clock } from '../core/clock.js';
 import { envFilters, envNames, ownerTags, TAG, tagValue } from '../core/names.js';
 import { errorSummary, OperatorError } from '../core/operator-error.js';
@@ -23,6 +23,7 @@ import { isMutating, type Step } from '../core/step.js';
 import { observeData, removeData } from './data.js';
 import { DEFAULT_DATA_OPTIONS, planDataTeardown, type DataOptions } from './data-plan.js';
 import { planTeardown } from './plan.js';
+import { teardownQuestion } from './summary.js';
 
 /** How long teardown waits for the instances to terminate. */
 export const TERMINATE_LIMIT_MS = 10 * 60_000;
@@ -46,6 +47,10 @@ export interface TeardownResult {
   finalBackup?: string;
   /** What stays in the bucket (the backups, unless --delete-backups). */
   kept?: Step[];
+  /** The project bucket, which stays: other environments use it. */
+  bucket?: string;
+  /** Nothing of the environment exists (never created, or removed with its backups); the ones that do, if any. */
+  absent?: { others: string };
 }
 
 /** DeleteParameters takes at most 10 names per call. */
@@ -70,21 +75,38 @@ async function remove(seen: ObservedEnvironment, { clients, progress, clock, sgR
   if (params.length > 0) await progress.step(`delete ${params.length} parameter(s) under ${n.parameterPath}`, () => deleteParameters(clients.ssm, params));
 }
 
-export async function teardownEnvironment(env: string, deps: TeardownDeps, data: DataOptions = DEFAULT_DATA_OPTIONS): Promise<TeardownResult> {
+/**
+ * An environment of which nothing exists (no instance, group, role, parameter, schedule or backup):
+ * it never existed, or went with its backups. Named with --env or PILLBOX_ENV, that is success and
+ * says so with the environments that do exist (teardown converges, and CI may remove an environment
+ * twice); a name taken from the git branch while others exist is almost surely the wrong one, and is
+ * refused with them. Any trace at all is "already gone" instead, and removing it is success.
+ */
+async function absent(env: string, clients: AwsClients, fromBranch: boolean): Promise<TeardownResult> {
+  const [envs, region] = await Promise.all([listEnvironments(clients.ec2), resolveRegion(clients)]);
+  if (fromBranch && envs.size > 0) {
+    throw new OperatorError(`Nothing of environment "${env}" (from the git branch) exists in ${region}; nothing was removed.`, otherEnvironmentsHint(env, region, envs));
+  }
+  return { env, removed: [], aborted: false, kept: [], absent: { others: describeEnvironments(envs) } };
+}
+
+/** `fromBranch`: the name is the git branch's slug, not one the operator gave. */
+export async function teardownEnvironment(env: string, deps: TeardownDeps, data: DataOptions = DEFAULT_DATA_OPTIONS, fromBranch = false): Promise<TeardownResult> {
   const { clients, progress } = deps;
   const storage = await projectStorage(clients, deps.s3);
   const look = async () => {
-    const [seen, stored] = await Promise.all([observeEnvironment(clients, env), observeData(storage, env)]);
-    return { seen, stored, ...planDataTeardown(seen, stored, data) };
+    const [seen, stored, expiry] = await Promise.all([observeEnvironment(clients, env), observeData(storage, env), observeExpiry(clients, env)]);
+    return { seen, stored, expiry, ...planDataTeardown(seen, stored, data) };
   };
   const first = await progress.step(`look for environment ${env}`, look);
   const kept = first.after.filter((s) => !isMutating(s));
-  const planned = [...first.before, ...planTeardown(first.seen), ...first.after.filter(isMutating)];
-  if (planned.length === 0) return { env, removed: [], aborted: false, kept };
-  const removals = planned.filter((s) => s.action === 'delete').length;
-  const backupFirst = first.before.length > 0 ? ' after a final backup' : '';
-  const backups = first.after.some((s) => s.resource === 'backups' && isMutating(s)) ? ', its backups included' : '';
-  if (!(await deps.confirm(`Remove ${removals} resource group(s) of environment "${env}"${backups}${backupFirst}?`))) return { env, removed: [], aborted: true };
+  const planned = [...first.before, ...planTeardown(first.seen, first.expiry), ...first.after.filter(isMutating)];
+  if (planned.length === 0) return kept.length > 0 ? { env, removed: [], aborted: false, kept } : absent(env, clients, fromBranch);
+  const question = teardownQuestion(env, planned.filter((s) => s.action === 'delete'), storage.bucket, {
+    backupFirst: first.before.length > 0,
+    backupsGo: first.after.some((s) => s.resource === 'backups' && isMutating(s)),
+  });
+  if (!(await deps.confirm(question))) return { env, removed: [], aborted: true };
 
   const info = { holder: deps.holder, command: 'teardown', since: new Date(deps.clock.now()).toISOString() };
   return withLock(clients.ssm, env, info, ownerTags(env), async () => {
@@ -96,7 +118,7 @@ export async function teardownEnvironment(env: string, deps: TeardownDeps, data:
     const after = planDataTeardown(now.seen, stored, data).after;
     await remove(now.seen, deps);
     await removeData(storage, after, stored, progress);
-    return { env, removed: [...planTeardown(now.seen), ...after.filter(isMutating)], aborted: false, finalBackup: backup, kept: after.filter((s) => !isMutating(s)) };
+    return { env, removed: [...planTeardown(now.seen, now.expiry), ...after.filter(isMutating)], aborted: false, finalBackup: backup, kept: after.filter((s) => !isMutating(s)), bucket: storage.bucket };
   }, deps.clock.now);
 }
 

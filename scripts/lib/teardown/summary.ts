@@ -6,11 +6,36 @@ import type { SweepResult, TeardownResult } from './run.js';
 export function teardownRows(results: readonly TeardownResult[], failures: SweepResult['failures'] = []): Row[] {
   if (results.length === 0 && failures.length === 0) return [['Teardown', 'no environment matched']];
   return [
-    ...results.map((r): Row => [r.env, [r.aborted ? 'aborted, nothing removed' : r.removed.length === 0 ? 'nothing left to remove' : r.removed.map(describeRemoved).join('; '), ...dataNotes(r)].join('; ')]),
+    ...results.map((r): Row => [r.env, [outcome(r), ...dataNotes(r)].join('; ')]),
     ...failures.map((f): Row => [f.env, `FAILED: ${f.reason}`]),
   ];
 }
 
-const dataNotes = (r: TeardownResult): string[] => [...(r.finalBackup ? [`final backup ${r.finalBackup}`] : []), ...(r.kept ?? []).map((s) => `kept ${s.resource} ${s.name} (${s.detail})`)];
+function outcome(r: TeardownResult): string {
+  if (r.aborted) return 'aborted, nothing removed';
+  if (r.absent) return `nothing of "${r.env}" exists here (it never existed, or was removed with its backups); nothing was removed; ${r.absent.others ? `environments here: ${r.absent.others}` : 'no environment exists here'}`;
+  return r.removed.length === 0 ? 'already gone: nothing left to remove' : r.removed.map(describeRemoved).join('; ');
+}
 
-const describeRemoved = (s: Step): string => `${s.resource} ${s.name}${s.detail ? ` (${s.detail})` : ''}`;
+const dataNotes = (r: TeardownResult): string[] => [
+  ...(r.finalBackup ? [`final backup ${r.finalBackup}`] : []),
+  ...(r.kept ?? []).map((s) => `kept ${s.resource} ${s.name} (${s.detail})`),
+  ...(r.bucket ? [`the bucket ${r.bucket} stays (other environments use it)`] : []),
+];
+
+export const describeRemoved = (s: Step): string => `${s.resource} ${s.name}${s.detail ? ` (${s.detail})` : ''}`;
+
+/**
+ * What teardown asks before it acts: every group it removes, one a line, and what stays (the bucket is
+ * shared by every environment of the account and region, and keeps the backups unless asked).
+ */
+export function teardownQuestion(env: string, deletes: readonly Step[], bucket: string, { backupFirst, backupsGo }: { backupFirst: boolean; backupsGo: boolean }): string {
+  return [
+    `Remove ${deletes.length} resource group(s) of environment "${env}"${backupFirst ? ' after a final backup' : ''}:`,
+    ...deletes.map((s) => `  - ${describeRemoved(s)}`),
+    backupsGo
+      ? `The bucket ${bucket} stays (other environments use it); this environment's backups go.`
+      : `The bucket ${bucket} stays, with this environment's backups (--delete-backups removes them).`,
+    'Go on?',
+  ].join('\n');
+}

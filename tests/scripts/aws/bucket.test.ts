@@ -5,6 +5,7 @@ import { convergeBucket, lifecycleRules, observeBucket, storageFor, type Storage
 import { aWorld, AWS_TIMING, awsError, failNext, fakeAws, rejection, throttleBurst, type FakeAws, type World } from '../fakes/fake-aws.js';
 import { aBucket } from '../fakes/fake-s3.js';
 import { OperatorError } from '../../../scripts/lib/core/operator-error.js';
+import { headObject } from '../../../scripts/lib/aws/bucket-objects.js';
 
 describe('the project bucket', () => {
   let world: World;
@@ -141,8 +142,15 @@ describe('the project bucket', () => {
   it('refuses a bucket of that name owned by another account, naming the cause', async () => {
     aBucket(world, storage.bucket, '999999999999');
     const err = await rejection(converge());
-    expect(err.message).to.equal('S3 refused access to the bucket pillbox-123456789012-eu-west-1: another AWS account owns that name, or these credentials may not use it.');
+    expect(err.message).to.equal('S3 answered 403 to HeadBucket on pillbox-123456789012-eu-west-1: another AWS account owns that name, or these credentials may not use it.');
     expect(fake!.mocks.s3.commandCalls(s3.PutBucketPolicyCommand)).to.have.length(0);
+  });
+
+  it('names the call, the object and the likely cause when a HeadObject gets a 403 with no body', async () => {
+    aBucket(world, storage.bucket, '999999999999');
+    const err = await rejection(headObject(storage, 'envs/dev/source/abc.tar.gz'));
+    expect(err.message).to.equal('S3 answered 403 to HeadObject on s3://pillbox-123456789012-eu-west-1/envs/dev/source/abc.tar.gz, with no reason (a HEAD response has no body).');
+    expect(err.hint).to.match(/^Likely the credentials may not read that prefix .*docs\/deploy-role-policy\.json.*another account; check AWS_PROFILE\.$/);
   });
 
   it('refuses when the name is taken between looking and creating (BucketAlreadyExists)', async () => {

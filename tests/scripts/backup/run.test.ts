@@ -31,6 +31,9 @@ describe('a backup on the box', () => {
   });
 
   it('refuses an answer that is not a manifest', async () => {
-    expect((await rejection(takeBackup(answering(0, 'done\n'), 'manual'))).message).to.match(/is not one pillbox wrote/);
+    const err = await rejection(takeBackup(answering(0, 'done\n'), 'manual'));
+    expect(err.message).to.match(/is not one pillbox wrote/);
+    // A backup's advice, not a restore's ("Pick another backup").
+    expect(err.hint).to.equal('The backup may not have finished: `npm run backups` lists what reached the bucket; in `npm run session`, `journalctl -u pillbox-backup.service` shows the backup\'s log.');
   });
 });

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { parseConfig } from '../../../scripts/lib/core/config.js';
+import { envNameFromBranch, parseConfig } from '../../../scripts/lib/core/config.js';
 import type { GitRunner } from '../../../scripts/lib/core/git.js';
 import { slugEnvName } from '../../../scripts/lib/core/names.js';
 import { OperatorError } from '../../../scripts/lib/core/operator-error.js';
@@ -48,12 +48,14 @@ describe('config', () => {
 
   it('stops on a bad value with one line naming where it came from and what is expected', () => {
     const err = operatorError(() => provisionWith([], { PILLBOX_TTL_HOURS: 'abc' }));
-    expect(err.message).to.equal('PILLBOX_TTL_HOURS=abc: expected a whole number of hours from 1 to 72');
-    expect(err.hint).to.equal("Set --ttl-hours or PILLBOX_TTL_HOURS: hours until the instance terminates itself; teardown removes the rest (default 8, max 72; moves a running box's expiry later).");
+    expect(err.message).to.equal('PILLBOX_TTL_HOURS=abc: expected a whole number of hours from 1 to 8760');
+    expect(err.hint).to.equal("Set --ttl-hours or PILLBOX_TTL_HOURS: hours until the instance terminates itself; teardown removes the rest (default 8; beyond 72, up to 8760, only after a confirmation that shows the monthly cost; moves a running box's expiry later).");
   });
 
-  it('caps the TTL', () => {
-    expect(operatorError(() => provisionWith(['--ttl-hours', '73'])).message).to.equal('--ttl-hours=73: expected a whole number of hours from 1 to 72');
+  it("takes a TTL beyond the preview's 72 h (provision asks before it acts), and caps it at a year", () => {
+    expect(provisionWith(['--ttl-hours', '720', '--yes'])).to.deep.include({ ttlHours: 720, yes: true });
+    expect(provisionWith(['--ttl-hours', '73']).yes, '--yes is never implied').to.equal(false);
+    expect(operatorError(() => provisionWith(['--ttl-hours', '8761'])).message).to.equal('--ttl-hours=8761: expected a whole number of hours from 1 to 8760');
   });
 
   it('refuses an instance type off the allow-list, naming the allowed ones', () => {
@@ -67,12 +69,23 @@ describe('config', () => {
   });
 
   it('refuses a malformed CIDR, a domain that is not one, and the flags the bucket and the edge replaced', () => {
-    expect(operatorError(() => provisionWith(['--allowed-cidr', '10.0.0.300/8'])).message).to.match(/expected an IPv4 CIDR/);
+    expect(operatorError(() => provisionWith(['--allowed-cidr', '10.0.0.300/8'])).message).to.equal('--allowed-cidr=10.0.0.300/8: expected an IPv4 address or CIDR such as 203.0.113.7 (taken as /32) or 0.0.0.0/0');
+    expect(operatorError(() => provisionWith(['--allowed-cidr', '10.0.0.300'])).message).to.match(/^--allowed-cidr=10\.0\.0\.300: expected an IPv4 address/);
     for (const bad of ['localhost', '203.0.113.10', 'app.example.com;reboot', 'app-.example.com', 'app..example.com']) {
       expect(operatorError(() => provisionWith(['--domain', bad])).message, bad).to.equal(`--domain=${bad}: expected a domain name such as app.example.com`);
     }
     expect(operatorError(() => provisionWith(['--app-port', '80'])).message, 'the public ports are the edge\'s, 80 and 443').to.equal("Unknown option '--app-port'");
     expect(operatorError(() => provisionWith(['--repo-url', 'https://github.com/acme/pillbox'])).message, 'the source ships through the bucket').to.equal("Unknown option '--repo-url'");
+  });
+
+  it('takes a bare IPv4 address as that address alone (/32)', () => {
+    expect(provisionWith(['--allowed-cidr', '1.2.3.4']).allowedCidr).to.equal('1.2.3.4/32');
+    expect(provisionWith([], { PILLBOX_ALLOWED_CIDR: '198.51.100.0/24' }).allowedCidr).to.equal('198.51.100.0/24');
+  });
+
+  it('reads a negative number as the value it is, and says what is expected (not "argument is ambiguous")', () => {
+    expect(operatorError(() => provisionWith(['--ttl-hours', '-2'])).message).to.equal('--ttl-hours=-2: expected a whole number of hours from 1 to 8760');
+    expect(operatorError(() => provisionWith(['--ttl-hours', '-2', '--plan'])).message).to.equal('--ttl-hours=-2: expected a whole number of hours from 1 to 8760');
   });
 
   it('refuses an unknown flag', () => {
@@ -114,5 +127,15 @@ describe('config', () => {
     expect(slugEnvName('dependabot/npm_and_yarn/zod-4.1')).to.equal('dependabot-npm-and-yarn');
     expect(slugEnvName('123-fix')).to.equal('fix');
     expect(slugEnvName('___')).to.equal('main');
+  });
+});
+
+describe('envNameFromBranch', () => {
+  it('is true only when neither --env nor PILLBOX_ENV names the environment', () => {
+    expect(envNameFromBranch({ argv: ['--yes'], env: {} })).to.equal(true);
+    expect(envNameFromBranch({ argv: ['--yes'], env: { PILLBOX_ENV: '' } }), 'an empty variable names nothing').to.equal(true);
+    expect(envNameFromBranch({ argv: ['--env', 'main'], env: {} })).to.equal(false);
+    expect(envNameFromBranch({ argv: ['--env=main'], env: {} })).to.equal(false);
+    expect(envNameFromBranch({ argv: [], env: { PILLBOX_ENV: 'main' } })).to.equal(false);
   });
 });

@@ -59,6 +59,14 @@ describe('operator errors', () => {
     expect(explainAwsError(awsError('InvalidParameterValue', 'Region eu-west-9 is not valid for this request'))).to.equal(undefined);
   });
 
+  it('explains a 403 without a body (an S3 HEAD: the SDK names it Unknown) instead of "Unknown: UnknownError"', () => {
+    const head403 = Object.assign(new Error('UnknownError'), { name: 'Unknown', $metadata: { httpStatusCode: 403 } });
+    const explained = explainAwsError(head403);
+    expect(explained?.message).to.equal('AWS answered 403 Forbidden with no reason (a HEAD request, such as S3 HeadBucket or HeadObject, has no body to carry one).');
+    expect(explained?.hint).to.match(/^Usually a missing permission \(docs\/aws-setup\.md "Attach the permission policy"\)/);
+    expect(explainAwsError(Object.assign(new Error('UnknownError'), { name: 'Unknown', $metadata: { httpStatusCode: 500 } })), 'only the 403').to.equal(undefined);
+  });
+
   it('marks unknown errors as unexpected and points at --debug', () => {
     expect(formatError(new TypeError('x is undefined'), false)).to.equal('✖ TypeError: x is undefined\n  → This is unexpected; run again with --debug for the stack trace and report it.\n');
   });

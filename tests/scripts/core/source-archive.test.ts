@@ -1,6 +1,6 @@
 // `git archive` and the uncommitted-changes warning against a real repository.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -62,5 +62,17 @@ describe('the source archive', function () {
     git('commit', '--quiet', '-am', 'second');
     writeFileSync(join(repo, 'app.txt'), 'dirty\n');
     expect(await uncommittedWarning(systemGit(repo), first)).to.equal(undefined);
+  });
+
+  it('ships the whole commit and sees every change when run from a subfolder (app/)', async () => {
+    mkdirSync(join(repo, 'app'));
+    writeFileSync(join(repo, 'app', 'server.ts'), 'served\n');
+    git('add', '.');
+    git('commit', '--quiet', '-m', 'app');
+    writeFileSync(join(repo, 'scratch.txt'), 'untracked at the top\n');
+    const sha = git('rev-parse', 'HEAD');
+    const archive = await buildSourceArchive(systemArchive(join(repo, 'app')), sha);
+    expect(tarNames(gunzipSync(archive.body))).to.deep.equal(['app.txt', 'app/', 'app/server.ts']);
+    expect(await uncommittedWarning(systemGit(join(repo, 'app')), sha)).to.equal(`⚠ 1 uncommitted change(s) do NOT ship, only commit ${sha.slice(0, 7)} does: scratch.txt. Commit them to ship them.`);
   });
 });

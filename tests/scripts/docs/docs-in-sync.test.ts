@@ -1,4 +1,4 @@
-// The README's flag tables and the CLI part of .env.example are generated from the same field
+// The flag tables of docs/commands.md and the CLI part of .env.example are generated from the same field
 // tables as --help; these checks fail when a flag changed and `npm run docs:flags` was not run.
 import { existsSync, readFileSync } from 'node:fs';
 import { expect } from 'chai';

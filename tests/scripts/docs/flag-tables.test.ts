@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import type { Command } from '../../../scripts/lib/core/config.js';
 import { envLines, renderEnvExample } from '../../../scripts/lib/docs/env-example.js';
 import { replaceBlock } from '../../../scripts/lib/docs/generated-block.js';
-import { flagTable, renderReadmeFlags } from '../../../scripts/lib/docs/flag-tables.js';
+import { flagTable, renderFlagTables } from '../../../scripts/lib/docs/flag-tables.js';
 import { OperatorError } from '../../../scripts/lib/core/operator-error.js';
 
 const aCommand = (name: string, fields: Command['fields']): Command => ({ name, summary: `${name} things`, fields });
@@ -33,21 +33,21 @@ describe('the generated flag tables', () => {
 
   it("rewrite only the text between each command's markers", () => {
     const readme = ['# Title', '<!-- flags:launch -->', 'stale', '<!-- /flags:launch -->', 'prose', '<!-- flags:look -->', '<!-- /flags:look -->', ''].join('\n');
-    const out = renderReadmeFlags(readme, [launch, look]);
+    const out = renderFlagTables(readme, [launch, look], 'docs/commands.md');
     expect(out).to.equal(['# Title', '<!-- flags:launch -->', flagTable(launch) + '<!-- /flags:launch -->', 'prose', '<!-- flags:look -->', flagTable(look) + '<!-- /flags:look -->', ''].join('\n'));
-    expect(renderReadmeFlags(out, [launch, look]), 'a second run changes nothing').to.equal(out);
+    expect(renderFlagTables(out, [launch, look], 'docs/commands.md'), 'a second run changes nothing').to.equal(out);
   });
 
   it('stop when a command has no block, naming the markers to add', () => {
-    expect(() => renderReadmeFlags('<!-- flags:launch -->\n<!-- /flags:launch -->\n', [launch, look]))
-      .to.throw(OperatorError, /^README.md has no <!-- flags:look --> … <!-- \/flags:look --> block\.$/)
+    expect(() => renderFlagTables('<!-- flags:launch -->\n<!-- /flags:launch -->\n', [launch, look], 'docs/commands.md'))
+      .to.throw(OperatorError, /^docs\/commands.md has no <!-- flags:look --> … <!-- \/flags:look --> block\.$/)
       .with.property('hint')
       .that.matches(/^Add the two marker lines where the block belongs, then run `npm run docs:flags` again/);
   });
 
   it('stop when a block names no command (a command removed or renamed)', () => {
     const readme = '<!-- flags:launch -->\n<!-- /flags:launch -->\n<!-- flags:gone -->\n<!-- /flags:gone -->\n';
-    expect(() => renderReadmeFlags(readme, [launch])).to.throw(OperatorError, /^README.md has a flags block for gone, which is no command\.$/);
+    expect(() => renderFlagTables(readme, [launch], 'docs/commands.md')).to.throw(OperatorError, /^docs\/commands.md has a flags block for gone, which is no command\.$/);
   });
 
   it('stop when a block is opened and never closed', () => {

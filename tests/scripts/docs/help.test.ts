@@ -1,9 +1,10 @@
-// Each command's --help, run as an operator runs it, against its table and the README's.
+// Each command's --help, run as an operator runs it, against its table and the one in docs/commands.md.
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
 import { helpText, type Command } from '../../../scripts/lib/core/config.js';
 import { COMMANDS } from '../../../scripts/lib/docs/commands.js';
+import { COMMANDS_DOC } from '../../../scripts/lib/docs/generated-docs.js';
 import { cliScripts, root } from './cli-scripts.js';
 
 interface Run {
@@ -31,10 +32,10 @@ async function helpOfEach(commands: readonly Command[]): Promise<Map<string, Run
   return out;
 }
 
-/** The flags of a README block: the first cell of each row. */
-function readmeFlags(command: string): string[] {
-  const readme = readFileSync(`${root}README.md`, 'utf8');
-  const block = readme.slice(readme.indexOf(`<!-- flags:${command} -->`), readme.indexOf(`<!-- /flags:${command} -->`));
+/** The flags of a block in the commands reference: the first cell of each row. */
+function documentedFlags(command: string): string[] {
+  const doc = readFileSync(`${root}${COMMANDS_DOC}`, 'utf8');
+  const block = doc.slice(doc.indexOf(`<!-- flags:${command} -->`), doc.indexOf(`<!-- /flags:${command} -->`));
   return [...block.matchAll(/^\| `(--[\w-]+)/gm)].map((m) => m[1] as string);
 }
 
@@ -53,11 +54,11 @@ describe("every command's --help", function () {
     }
   });
 
-  it("lists the flags of the command's README table, in the same order", () => {
+  it("lists the flags of the command's table in docs/commands.md, in the same order", () => {
     for (const command of COMMANDS) {
       const listed = [...(helps.get(command.name) as Run).stdout.matchAll(/^ {2}(--[\w-]+)/gm)].map((m) => m[1]);
       expect(listed.length, command.name).to.be.greaterThan(0);
-      expect(readmeFlags(command.name), command.name).to.deep.equal(listed);
+      expect(documentedFlags(command.name), command.name).to.deep.equal(listed);
     }
   });
 });

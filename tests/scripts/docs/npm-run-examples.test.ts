@@ -32,8 +32,9 @@ function flagsBeforeSeparator(words: string[]): string[] {
 function exampleFaults(text: string, commands: readonly Command[]): string[] {
   const faults: string[] = [];
   // An example ends at a closing backtick, a line end, a shell comment or a table cell.
-  for (const [example, name = '', rest = ''] of text.matchAll(/npm run ([\w:-]+)([^`\n#|]*)/g)) {
-    const raw = rest.split(/\s+/).filter(Boolean);
+  // `npx pillbox <command> flags` hands every flag to the command, as `npm run <command> -- flags` does.
+  for (const [example, runner = '', name = '', rest = ''] of text.matchAll(/(npm run|npx pillbox) ([\w:-]+)([^`\n#|]*)/g)) {
+    const raw = [...(runner === 'npx pillbox' ? ['--'] : []), ...rest.split(/\s+/).filter(Boolean)];
     const early = flagsBeforeSeparator(raw);
     if (early.length > 0) faults.push(`${example.trim()}: ${early.join(' ')} before \`--\`, where npm takes it`);
     const fields = commands.find((c) => c.name === name)?.fields;
@@ -61,6 +62,8 @@ describe('the npm run examples in the docs', () => {
     expect(exampleFaults('npm run logs [service] [-- --tail 200 --follow]', COMMANDS)).to.deep.equal([]);
     expect(exampleFaults('$ npm run session -- --env main --json', COMMANDS)).to.deep.equal(['npm run session -- --env main --json: session takes no --json']);
     expect(exampleFaults('npm run exec -- --env main -- exec app node --version', COMMANDS), 'compose words are not its flags').to.deep.equal([]);
+    expect(exampleFaults('npx pillbox provision --plan', COMMANDS)).to.deep.equal([]);
+    expect(exampleFaults('npx pillbox session --json', COMMANDS)).to.deep.equal(['npx pillbox session --json: session takes no --json']);
   });
 
   it('name only npm scripts package.json has, in the docs, .env.example and the CLI\'s own messages', () => {

@@ -82,8 +82,8 @@ describe('doctor: the whole run', () => {
     expect(lines(results)).to.deep.equal([
       'fail node',
       'ok git',
-      'fail aws cli',
-      'fail session-manager-plugin',
+      'warn aws cli',
+      'warn session-manager-plugin',
       'ok region',
       'ok credentials',
       'ok default vpc',
@@ -91,6 +91,12 @@ describe('doctor: the whole run', () => {
       'ok permissions',
     ]);
     expect(doctorFailed(results)).to.equal(true);
+  });
+
+  it('passes without the AWS CLI and its plugin: only session and kibana need them', async () => {
+    const results = await doctor(anAccount(), { probe: probeOf({ git: TOOLS.git as string }) });
+    expect(lines(results).slice(2, 4)).to.deep.equal(['warn aws cli', 'warn session-manager-plugin']);
+    expect(doctorFailed(results)).to.equal(false);
   });
 
   it('fails only the check whose call AWS refused, with its cause and fix, and runs the others', async () => {

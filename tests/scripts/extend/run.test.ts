@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateTagsCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { CreateTagsCommand, DescribeVolumesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { GetScheduleCommand, SchedulerClient, UpdateScheduleCommand } from '@aws-sdk/client-scheduler';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
@@ -136,5 +136,28 @@ describe('extend', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+  describe('beyond the preview cap of 72 h', () => {
+    const instance: EnvInstance = { id: 'i-0abc', env: 'main', state: 'running', instanceType: 't3.medium', expiresAt: new Date('2026-11-22T18:00:00Z') };
+
+    it('refuses a life beyond 72 h from now when nobody confirmed it, before touching anything', async () => {
+      const box = fakeBox(mocks.ssm, () => ({ stdout: '' }));
+      const err = (await extendEnvironment(deps('2026-11-22T12:00:00Z'), instance, 100, 8760).catch((e: unknown) => e)) as OperatorError;
+      expect(err?.message).to.match(/^Environment "main" would live 106 hours, beyond the 72 h of a preview box: about \$36\.42 a month/);
+      expect(err?.hint).to.equal('Pass --yes to keep it that long, or --hours 66 or less.');
+      expect(box.lines()).to.deep.equal([]);
+      expect(scheduler.commandCalls(UpdateScheduleCommand)).to.have.length(0);
+    });
+
+    it('asks with the monthly cost of the box, its own volume size included, and moves the expiry once confirmed', async () => {
+      fakeBox(mocks.ssm, () => ({ stdout: 'Sun 2026-12-22 18:00:00 UTC\n' }));
+      mocks.ec2.on(CreateTagsCommand).resolves({});
+      mocks.ec2.on(DescribeVolumesCommand).resolves({ Volumes: [{ VolumeId: 'vol-1', Size: 100 }] });
+      const questions: string[] = [];
+      const moved = await extendEnvironment({ ...deps('2026-11-22T12:00:00Z'), longLived: { yes: false, interactive: true, ask: async (q: string) => (questions.push(q), true) } }, { ...instance, rootVolumeId: 'vol-1' }, 720, 8760);
+      expect(moved.to.toISOString()).to.equal('2026-12-22T18:00:00.000Z');
+      expect(questions).to.have.length(1);
+      expect(questions[0]).to.match(/would live 726 hours, .* about \$42\.02 a month \(on-demand, t3\.medium, 100 GiB gp3/);
+    });
   });
 });

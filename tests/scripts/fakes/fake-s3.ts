@@ -95,6 +95,11 @@ function validateLifecycle(rules: s3.LifecycleRule[]): void {
 const noSuchBucket = () => new s3.NoSuchBucket({ message: 'The specified bucket does not exist', $metadata: { httpStatusCode: 404 } });
 /** HEAD requests have no body, so S3's 404 reaches the SDK as a bare NotFound. */
 const notFound = () => new s3.NotFound({ message: 'Not Found', $metadata: { httpStatusCode: 404 } });
+/**
+ * A 403 to a HEAD, as SDK v3 raises it: the response has no body, so the REST-XML protocol finds no
+ * error code and names it "Unknown" (@aws-sdk/core 3.981, AwsRestXmlProtocol.handleError).
+ */
+const headForbidden = () => Object.assign(new Error('UnknownError'), { name: 'Unknown', $fault: 'client', $metadata: { httpStatusCode: 403, attempts: 1 } });
 
 /** Answers every S3 command pillbox sends from `world`, each handler wrapped by `h`. */
 export function answerS3(mock: S3Mock, world: S3State, now: () => number, h: Wrap): void {
@@ -110,7 +115,7 @@ export function answerS3(mock: S3Mock, world: S3State, now: () => number, h: Wra
     h('HeadBucket', (input: s3.HeadBucketCommandInput) => {
       const b = world.buckets.get(input.Bucket ?? '');
       if (!b || now() < b.visibleAt) throw notFound();
-      if (input.ExpectedBucketOwner && input.ExpectedBucketOwner !== b.owner) throw awsError('Forbidden');
+      if (input.ExpectedBucketOwner && input.ExpectedBucketOwner !== b.owner) throw headForbidden();
       return { BucketRegion: b.region };
     }),
   );
@@ -184,6 +189,8 @@ export function answerS3(mock: S3Mock, world: S3State, now: () => number, h: Wra
   };
   mock.on(s3.HeadObjectCommand).callsFake(
     h('HeadObject', (i: s3.HeadObjectCommandInput) => {
+      const b = world.buckets.get(i.Bucket ?? '');
+      if (b && i.ExpectedBucketOwner && i.ExpectedBucketOwner !== b.owner) throw headForbidden();
       const o = objectOf(i, notFound);
       return { ContentLength: o.body.length, Metadata: o.metadata, ...(i.ChecksumMode === 'ENABLED' && o.checksumSha256 ? { ChecksumSHA256: o.checksumSha256 } : {}) };
     }),

@@ -55,7 +55,7 @@ describe('provision', () => {
     it('waits through the states AWS really passes: pending, the agent late, every invocation unknown at first', async () => {
       const deps = depsFor(fake);
       await provision(aConfig(), deps);
-      expect(deps.log()).to.match(/… pending \(\d+s\)\n(.*\n)*✓ wait: i-[0-9a-f]+ running/);
+      expect(deps.log()).to.match(/▸ wait: i-[0-9a-f]+ running \(budget 4m00s\)\n {2}… pending \(\d+s of 4m00s\)\n(.*\n)*✓ wait: i-[0-9a-f]+ running/);
       expect(fake.clock.elapsed(), 'at least pending + agent registration').to.be.greaterThan(AWS_TIMING.pendingMs + AWS_TIMING.agentOnlineMs);
       const byId = fake.mocks.ec2.commandCalls(ec2.DescribeInstancesCommand).filter((c) => c.args[0].input.InstanceIds);
       expect(byId.length, 'polled while unknown, then pending').to.be.greaterThan(2);
@@ -157,6 +157,20 @@ describe('provision', () => {
       expect(world.sentScripts).to.deep.equal([]);
       expect(fake.mocks.ssm.commandCalls(PutParameterCommand).length).to.be.greaterThan(0);
     });
+
+    it('says while it holds the lock, for what an interruption tells the operator to type', async () => {
+      const lock = { held: false };
+      const deps = depsFor(fake, { lock });
+      const held: string[] = [];
+      const step = deps.progress.step.bind(deps.progress);
+      deps.progress.step = (label, fn, options) => (held.push(`${lock.held ? 'held' : 'free'} ${label.split(':')[0]}`), step(label, fn, options));
+      await provision(aConfig(), deps);
+      expect(held[0]).to.equal('free preflight');
+      expect(held).to.include('held look at what exists');
+      expect(held.filter((h) => h.includes(' wait')).every((h) => h.startsWith('free')), 'the boot waits come after the release').to.equal(true);
+      expect(lock.held, 'released with the lock').to.equal(false);
+      expect(world.params.has('/pillbox/dev/lock')).to.equal(false);
+    });
   });
 
   describe('CPU credits', () => {
@@ -215,6 +229,7 @@ describe('provision', () => {
         'create security-group',
         'create ingress',
         'create instance',
+        'create expiry-schedule',
       ]);
       const withDomain = await provision(aConfig({ plan: true, domain: 'app.example.com' }), depsFor(fake));
       expect(withDomain.steps.filter((s) => s.resource === 'elastic-ip').map((s) => `${s.action} ${s.detail}`)).to.deep.equal([

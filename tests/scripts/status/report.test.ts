@@ -99,7 +99,8 @@ describe('status', () => {
     const [main] = await collectStatus(deps());
     expect(main?.services).to.equal(undefined);
     expect(main?.servicesNote).to.match(/SSM agent not online/);
-    expect(main?.url).to.equal('http://ec2-3-250-1-1.eu-west-1.compute.amazonaws.com/');
+    // The address provision prints, not the EC2 DNS name.
+    expect(main?.url).to.equal('http://3.250.1.1/');
   });
 
   it('renders one block per environment with times in UTC and in the operator zone', async () => {
@@ -121,6 +122,7 @@ describe('status', () => {
         '  age       3h 00m (launched 2026-11-22 09:00:00 UTC)',
         '  expires   in 21h 00m — 2026-11-23 09:00:00 UTC (Mon 23 Nov 14:30 GMT+5:30)',
         '  cost      $0.1497 so far (on-demand estimate, $0.0499/h with the volume and public IPv4)',
+        '  monthly   $36.42 a month at this rate',
         '  services  app healthy · elasticsearch healthy · kibana starting · setup exited(0)',
         '',
       ].join('\n'),
@@ -152,7 +154,7 @@ describe('status', () => {
     const volumeHourly = (20 * 0.08) / 730;
     expect(feature?.hourlyUsd).to.be.closeTo(volumeHourly, 1e-12);
     expect(feature?.costSoFarUsd).to.be.closeTo(12 * (0.0416 + volumeHourly + 0.005) + 12 * volumeHourly, 1e-9);
-    expect(renderStatus([feature!], 'eu-west-1', NOW, 'UTC')).to.include('  cost      $0.6118 so far (on-demand estimate, $0.0022/h while stopped: the volume only)');
+    expect(renderStatus([feature!], 'eu-west-1', NOW, 'UTC')).to.include('  cost      $0.6118 so far (on-demand estimate, $0.0022/h while stopped: the volume only)\n  monthly   $1.60 a month at this rate (stopped: the volume only)\n');
   });
 
   it('shows no cost so far for a stopped box whose stop time EC2 does not state, rather than a wrong one', async () => {

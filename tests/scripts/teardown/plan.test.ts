@@ -16,3 +16,14 @@ describe('teardown plan', () => {
     expect(planTeardown(nothing())).to.deep.equal([]);
   });
 });
+
+describe('teardown plan of the expiry machinery', () => {
+  it('lists the schedules and their role, and a role left alone (a crash between creating it and the schedule)', () => {
+    const seen = { env: 'dev', instances: [], parameters: [] };
+    expect(planTeardown(seen, { schedules: ['pillbox-dev-expiry-i-1'], role: true })).to.deep.equal([
+      { action: 'delete', resource: 'expiry-schedule', name: 'pillbox-dev-expiry-', detail: '1 schedule(s), role pillbox-dev-scheduler' },
+    ]);
+    expect(planTeardown(seen, { schedules: [], role: true })[0]?.detail).to.equal('0 schedule(s), role pillbox-dev-scheduler');
+    expect(planTeardown(seen, { schedules: [], role: false })).to.deep.equal([]);
+  });
+});

@@ -45,7 +45,7 @@ describe('teardown', () => {
     await provision(aConfig(), depsFor(fake));
     const result = await teardownEnvironment('dev', teardownDeps(fake));
     expectEmpty(world);
-    expect(result.removed.map((s) => s.resource)).to.deep.equal(['instance', 'security-group', 'instance-profile', 'role', 'secrets', 'source']);
+    expect(result.removed.map((s) => s.resource)).to.deep.equal(['instance', 'expiry-schedule', 'security-group', 'instance-profile', 'role', 'secrets', 'source']);
     expect(result.removed.find((s) => s.resource === 'secrets')?.detail).to.equal(`${SECRET_NAMES.length} parameter(s)`);
   });
 
@@ -95,6 +95,45 @@ describe('teardown', () => {
     // The final backup stays: only --delete-backups removes it.
     expect(again).to.deep.equal({ env: 'dev', removed: [], aborted: false, kept: [{ action: 'keep', resource: 'backups', name: 'envs/dev/backups/', detail: '2 object(s); --delete-backups removes them' }] });
     expect(commandNames(fake).filter((n) => /^(Delete|Terminate|Remove|Put)/.test(n))).to.deep.equal([]);
+  });
+
+  describe('an environment of which nothing exists', () => {
+    it('is refused, with the environments that do exist, when its name came from the git branch', async () => {
+      await provision(aConfig({ env: 'main' }), depsFor(fake));
+      world.log.length = 0;
+      const deps = teardownDeps(fake);
+      const err = await rejection(teardownEnvironment('feature-add-search', deps, undefined, true));
+      expect(err.message).to.equal('Nothing of environment "feature-add-search" (from the git branch) exists in eu-west-1; nothing was removed.');
+      expect((err as { hint?: string }).hint).to.equal('Here: main (running). Pick one with --env (--env main); without it the name follows the git branch.');
+      expect(deps.questions, 'nothing to confirm').to.deep.equal([]);
+      expect(world.log.filter((n) => MUTATING.test(n))).to.deep.equal([]);
+    });
+
+    it('succeeds when named with --env, and says it never existed or is gone with its backups', async () => {
+      await provision(aConfig({ env: 'main' }), depsFor(fake));
+      const result = await teardownEnvironment('feature-add-search', teardownDeps(fake), undefined, false);
+      expect(result).to.deep.equal({ env: 'feature-add-search', removed: [], aborted: false, kept: [], absent: { others: 'main (running)' } });
+      expect(teardownRows([result])).to.deep.equal([
+        ['feature-add-search', 'nothing of "feature-add-search" exists here (it never existed, or was removed with its backups); nothing was removed; environments here: main (running)'],
+      ]);
+    });
+
+    it('succeeds from the git branch too when no environment exists at all', async () => {
+      const result = await teardownEnvironment('feature-add-search', teardownDeps(fake), undefined, true);
+      expect(result.absent).to.deep.equal({ others: '' });
+      expect(teardownRows([result])[0]?.[1]).to.equal(
+        'nothing of "feature-add-search" exists here (it never existed, or was removed with its backups); nothing was removed; no environment exists here',
+      );
+    });
+
+    it('is not confused with one already gone whose backups are kept', async () => {
+      await provision(aConfig({ env: 'main' }), depsFor(fake));
+      await provision(aConfig(), depsFor(fake));
+      await teardownEnvironment('dev', teardownDeps(fake));
+      const again = await teardownEnvironment('dev', teardownDeps(fake), undefined, true);
+      expect(again.absent).to.equal(undefined);
+      expect(teardownRows([again])[0]?.[1]).to.match(/^already gone: nothing left to remove; kept backups envs\/dev\/backups\//);
+    });
   });
 
   describe('after a provision that crashed', () => {
@@ -183,9 +222,22 @@ describe('teardown', () => {
 
   it('asks once, naming the environment', async () => {
     await provision(aConfig(), depsFor(fake));
+    const group = world.groups.find((g) => g.name === 'pillbox-dev')!;
     const deps = teardownDeps(fake);
     await teardownEnvironment('dev', deps, { finalBackup: false, deleteBackups: false });
-    expect(deps.questions).to.deep.equal(['Remove 6 resource group(s) of environment "dev"?']);
+    expect(deps.questions).to.have.length(1);
+    expect(deps.questions[0]?.split('\n')).to.deep.equal([
+      'Remove 7 resource group(s) of environment "dev":',
+      `  - instance ${world.instances[0]!.id} (running)`,
+      '  - expiry-schedule pillbox-dev-expiry- (1 schedule(s), role pillbox-dev-scheduler)',
+      `  - security-group pillbox-dev (${group.id})`,
+      '  - instance-profile pillbox-dev-instance',
+      '  - role pillbox-dev-instance (and inline pillbox-dev-instance)',
+      `  - secrets /pillbox/dev/ (${SECRET_NAMES.length} parameter(s))`,
+      '  - source envs/dev/source/ (1 archive(s))',
+      'The bucket pillbox-123456789012-eu-west-1 stays, with this environment\'s backups (--delete-backups removes them).',
+      'Go on?',
+    ]);
   });
 
   it('waits its turn: a provision holding the lock stops the teardown with who holds it', async () => {
