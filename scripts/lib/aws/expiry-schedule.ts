@@ -1,5 +1,6 @@
 // The expiry guard outside the box: an EventBridge Scheduler one-shot per instance that
-// terminates it at its ExpiresAt even if the box never booted far enough to arm its own
+// terminates it after its ExpiresAt (core/expiry-guards.ts: once the box's own timer and last
+// backup can have finished) even if the box never booted far enough to arm its own
 // timer. One per instance, so a replacement that fails keeps the old box's guard in place.
 // It acts through the environment's own role, which may only terminate its instances.
 // References: https://docs.aws.amazon.com/scheduler/latest/UserGuide/managing-targets-universal.html
@@ -19,6 +20,7 @@ import {
 } from '@aws-sdk/client-scheduler';
 import { awsErrorName, ignoreGone } from '../core/aws-errors.js';
 import type { Clock } from '../core/clock.js';
+import { offBoxGuardAt } from '../core/expiry-guards.js';
 import { isoSeconds, PROJECT, type Tag } from '../core/names.js';
 import { OperatorError } from '../core/operator-error.js';
 import { pollUntil } from '../core/poll.js';
@@ -65,9 +67,9 @@ export interface ExpiryTarget {
 export function expirySchedule({ env, instanceId, expiresAt, roleArn, partition = 'aws' }: ExpiryTarget): CreateScheduleCommandInput {
   return {
     Name: expiryNames(env).schedule(instanceId),
-    Description: `pillbox ${env}: terminate ${instanceId} at its ExpiresAt`,
+    Description: `pillbox ${env}: terminate ${instanceId} after its ExpiresAt, once its last backup can have finished`,
     // at(yyyy-mm-ddThh:mm:ss) takes no zone and no fraction; the zone is given apart.
-    ScheduleExpression: `at(${isoSeconds(expiresAt).slice(0, 19)})`,
+    ScheduleExpression: `at(${isoSeconds(offBoxGuardAt(expiresAt)).slice(0, 19)})`,
     ScheduleExpressionTimezone: 'UTC',
     FlexibleTimeWindow: { Mode: 'OFF' },
     ActionAfterCompletion: 'DELETE',

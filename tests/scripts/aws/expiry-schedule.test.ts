@@ -27,12 +27,12 @@ describe('expiry schedule', () => {
   });
 
   describe('arming', () => {
-    it('creates a one-shot at ExpiresAt (UTC, whole seconds) that terminates the instance through the universal target, then deletes itself', async () => {
+    it('creates a one-shot 26 min after ExpiresAt (UTC, whole seconds), once the box’s last backup can have finished, that terminates the instance through the universal target, then deletes itself', async () => {
       await armExpirySchedule(clients(), spec, fakeClock());
       expect(scheduler.commandCalls(CreateScheduleCommand)[0]?.args[0].input).to.deep.equal({
         Name: 'pillbox-dev-expiry-i-0abc',
-        Description: 'pillbox dev: terminate i-0abc at its ExpiresAt',
-        ScheduleExpression: 'at(2026-11-22T06:30:00)',
+        Description: 'pillbox dev: terminate i-0abc after its ExpiresAt, once its last backup can have finished',
+        ScheduleExpression: 'at(2026-11-22T06:56:00)',
         ScheduleExpressionTimezone: 'UTC',
         FlexibleTimeWindow: { Mode: 'OFF' },
         ActionAfterCompletion: 'DELETE',

@@ -56,13 +56,13 @@ describe('extend', () => {
     expect(moved.schedule).to.equal('moved');
   });
 
-  it('moves the expiry schedule first, sending its whole definition with the new time', async () => {
+  it('moves the expiry schedule first, sending its whole definition with the new time plus the last backup’s allowance', async () => {
     fakeBox(mocks.ssm, () => ({ stdout: 'x' }));
     mocks.ec2.on(CreateTagsCommand).resolves({});
     await extendEnvironment(deps('2026-11-22T20:00:00Z'), anInstance('2026-11-22T22:30:00Z'), 3, 72);
     // UpdateSchedule replaces the whole schedule: the new time, with the instance and role kept.
     const update = scheduler.commandCalls(UpdateScheduleCommand)[0]?.args[0].input;
-    expect(update).to.include({ Name: 'pillbox-main-expiry-i-0abc', ScheduleExpression: 'at(2026-11-23T01:30:00)', ScheduleExpressionTimezone: 'UTC', ActionAfterCompletion: 'DELETE' });
+    expect(update).to.include({ Name: 'pillbox-main-expiry-i-0abc', ScheduleExpression: 'at(2026-11-23T01:56:00)', ScheduleExpressionTimezone: 'UTC', ActionAfterCompletion: 'DELETE' });
     expect(update?.FlexibleTimeWindow).to.deep.equal({ Mode: 'OFF' });
     expect(update?.Target).to.deep.equal({ Arn: 'arn:aws:scheduler:::aws-sdk:ec2:terminateInstances', RoleArn: ROLE_ARN, Input: '{"InstanceIds":["i-0abc"]}' });
   });

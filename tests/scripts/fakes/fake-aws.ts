@@ -51,6 +51,10 @@ export interface BoxState {
   data: BoxData;
   /** The SSM agent stopped answering (the box hangs, or its network is gone). */
   agentLost?: boolean;
+  /** How long the expiry service's last backup runs before the box powers off (fireExpiryGuards); unset: the box never armed its timer. */
+  expiryBackupMs?: number;
+  /** What became of the last backup at expiry: taken, or cut by a terminate while it ran. */
+  lastBackup?: 'taken' | 'cut';
 }
 
 export interface FakeInstance {
@@ -207,9 +211,53 @@ function page<T>(world: World, items: T[], token: string | undefined, emptyFirst
   return { items: items.slice(from, to), next: to < items.length ? `page-${to}` : undefined };
 }
 
-/** States follow the clock: pending → running, shutting-down → terminated. */
+/** The time an `at(yyyy-mm-ddThh:mm:ss)` schedule fires (UTC, as the CLI sets its zone). */
+const scheduleTime = (s: scheduler.CreateScheduleCommandInput): number | undefined => {
+  const at = /^at\((.+)\)$/.exec(s.ScheduleExpression ?? '')?.[1];
+  return at === undefined ? undefined : Date.parse(`${at}Z`);
+};
+
+/** When the box's expiry timer fires: its drop-in as last moved, else the ExpiresAt it booted with. */
+const timerTime = (i: FakeInstance): number | undefined => {
+  const at = i.box.expiryTimer ? i.box.expiryTimer.replace(' UTC', 'Z').replace(' ', 'T') : tagOf(i.tags, 'ExpiresAt');
+  return at === undefined ? undefined : Date.parse(at);
+};
+
+/**
+ * The two expiry guards in fake time. The box's timer starts the expiry service: a last
+ * backup taking expiryBackupMs, then poweroff (shutdown behaviour terminate). The Scheduler's
+ * one-shot terminates its target at its time and deletes itself (ActionAfterCompletion
+ * DELETE); if that lands while the backup runs, the backup is cut.
+ */
+export function fireExpiryGuards(world: World): void {
+  const now = world.clock.now();
+  for (const [name, s] of world.schedules) {
+    const at = scheduleTime(s);
+    if (at === undefined || at > now || s.State === 'DISABLED') continue;
+    const ids = (JSON.parse(s.Target?.Input ?? '{}') as { InstanceIds?: string[] }).InstanceIds ?? [];
+    for (const i of world.instances.filter((x) => ids.includes(x.id) && x.terminatingAt === undefined)) {
+      const timer = timerTime(i);
+      const backupEnds = timer === undefined || i.box.expiryBackupMs === undefined ? Infinity : timer + i.box.expiryBackupMs;
+      if (backupEnds <= at) continue;
+      i.terminatingAt = at;
+      if (timer !== undefined && timer <= at) i.box.lastBackup = 'cut';
+    }
+    world.schedules.delete(name);
+  }
+  for (const i of world.instances) {
+    const timer = timerTime(i);
+    if (i.terminatingAt !== undefined || timer === undefined || i.box.expiryBackupMs === undefined || i.state === 'stopped') continue;
+    const poweroff = timer + i.box.expiryBackupMs;
+    if (poweroff > now) continue;
+    i.terminatingAt = poweroff;
+    i.box.lastBackup = 'taken';
+  }
+}
+
+/** States follow the clock: pending → running, shutting-down → terminated; expiry guards fire. */
 export function tick(world: World): void {
   const now = world.clock.now();
+  fireExpiryGuards(world);
   for (const i of world.instances) {
     if (i.terminatingAt !== undefined) i.state = now >= i.terminatingAt + world.timing.shuttingDownMs ? 'terminated' : 'shutting-down';
     else if (i.state === 'pending' && now >= i.launchedAt + world.timing.pendingMs) i.state = 'running';

@@ -95,8 +95,8 @@ describe('teardown and the data', () => {
       await provision(aConfig({ env: 'bravo', ttlHours: 1 }), depsFor(fake, { runId: 'run00003' }));
       const [alpha, bravo] = world.instances.slice(1);
       alpha!.box.data.failing.backup = { exitCode: 1, stderr: 'pg_dump: error: connection to server failed\n' };
-      // dev (8 h) is still alive two hours later; alpha and bravo (1 h) are past their ExpiresAt.
-      await settle(world, 2 * 3_600_000);
+      // Past ExpiresAt (1 h) but before the off-box guard fires: the boxes still run.
+      await settle(world, 3_600_000 + 10 * 60_000);
       const sweep = await teardownExpired(teardownDeps(fake));
       expect(sweep.results.map((r) => r.env)).to.deep.equal(['bravo']);
       expect(sweep.results[0]!.finalBackup).to.match(/^envs\/bravo\/backups\/\d{8}T\d{6}Z\.dump$/);

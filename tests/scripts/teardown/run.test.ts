@@ -273,7 +273,8 @@ describe('teardown', () => {
       for (const [i, env] of ['alpha', 'bravo', 'charlie', 'delta'].entries()) await provision(aConfig({ env, ttlHours: 1 }), depsFor(fake, { runId: `run0000${i}` }));
       world.params.set('/pillbox/bravo/lock', { value: JSON.stringify({ holder: 'bob@ci', command: 'provision', since: '2026-11-21T10:30:00Z' }), type: 'String', tags: [] });
       failNext(world, 'DeleteRole', new DeleteConflictException({ message: 'Cannot delete entity, must detach all policies first.', $metadata: {} }));
-      await settle(world, 2 * 3_600_000);
+      // Past ExpiresAt (1 h) but before the off-box guard fires: the boxes still run.
+      await settle(world, 3_600_000 + 10 * 60_000);
       const deps = teardownDeps(fake);
       const sweep = await teardownExpired(deps);
       expect(sweep.results.map((r) => r.env)).to.deep.equal(['charlie', 'delta']);
