@@ -1,7 +1,10 @@
 // npm run extend -- --hours N: moves the environment's expiry N hours later, within the TTL cap.
+import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { requireRunningInstance } from './lib/aws/environment.js';
+import { schedulerRoleArn } from './lib/aws/expiry-schedule.js';
 import { ssmRunner } from './lib/box/ssm-output.js';
 import { createAwsClients, resolveRegion } from './lib/core/aws-clients.js';
+import { systemClock } from './lib/core/clock.js';
 import { helpText, loadConfig, processSources } from './lib/core/config.js';
 import { systemGit } from './lib/core/git.js';
 import { OperatorError, runCli } from './lib/core/operator-error.js';
@@ -19,13 +22,16 @@ await runCli(async (argv) => {
   const clients = createAwsClients(cfg.region);
   const instance = await requireRunningInstance(clients.ec2, cfg.env, await resolveRegion(clients));
   const now = new Date();
-  const moved = await extendEnvironment({ ec2: clients.ec2, scheduler: clients.scheduler, run: ssmRunner(clients.ssm, instance.id), now: () => now }, instance, cfg.hours, MAX_TTL_HOURS);
+  const caller = await clients.sts.send(new GetCallerIdentityCommand({}));
+  const roleArn = schedulerRoleArn({ env: cfg.env, accountId: caller.Account ?? '', partition: caller.Arn?.split(':')[1] });
+  const deps = { ec2: clients.ec2, scheduler: clients.scheduler, schedulerRoleArn: roleArn, run: ssmRunner(clients.ssm, instance.id), now: () => now, clock: systemClock };
+  const moved = await extendEnvironment(deps, instance, cfg.hours, MAX_TTL_HOURS);
   const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
   printResult(cfg.json, { env: cfg.env, instanceId: instance.id, from: moved.from.toISOString(), to: moved.to.toISOString(), timerNext: moved.timerNext, schedule: moved.schedule }, [
     ['environment', cfg.env],
     ['was', formatUtc(moved.from)],
     ['now expires', `${formatUtc(moved.to)} (${formatLocal(moved.to, zone)}), in ${formatTimeLeft(moved.to, now)}`],
     ['box timer', moved.timerNext || '(not reported)'],
-    ['schedule', moved.schedule === 'moved' ? 'moved (EventBridge Scheduler)' : 'none (made before schedules existed); `npm run provision -- --replace` adds one'],
+    ['schedule', moved.schedule === 'moved' ? 'moved (EventBridge Scheduler)' : 'armed: the box had no off-box guard (EventBridge Scheduler)'],
   ]);
 });

@@ -13,7 +13,7 @@ await runCli(async (argv) => {
   const clients = createAwsClients(cfg.region);
   const region = await resolveRegion(clients);
   const env = cfg.all ? undefined : cfg.env;
-  const statuses = await collectStatus({ ec2: clients.ec2, ssm: clients.ssm, now: () => new Date(), newId: () => randomBytes(8).toString('hex') }, env);
+  const statuses = await collectStatus({ ec2: clients.ec2, ssm: clients.ssm, scheduler: clients.scheduler, now: () => new Date(), newId: () => randomBytes(8).toString('hex') }, env);
   if (env && statuses.length === 0) throw new EnvironmentNotFound(env, region);
   const timeZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
   process.stdout.write(cfg.json ? `${JSON.stringify(statuses, null, 2)}\n` : renderStatus(statuses, region, new Date(), timeZone));

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { isWildcardOnlyAction } from '@cloud-copilot/iam-simulate';
 import { expect } from 'chai';
 import { findInstances } from '../../scripts/lib/aws/environment.js';
+import { schedulerRoleArn } from '../../scripts/lib/aws/expiry-schedule.js';
 import { tagDeployedCommit } from '../../scripts/lib/aws/instance.js';
 import { portForwardArgs, shellSessionArgs } from '../../scripts/lib/box/session-manager.js';
 import { ssmRunner } from '../../scripts/lib/box/ssm-output.js';
@@ -41,10 +42,10 @@ async function recordedCalls(): Promise<SentCall[]> {
     const [box] = await findInstances(fake.clients.ec2, 'dev');
     const clock = world.clock;
     const run = ssmRunner(fake.clients.ssm, box!.id, { clock });
-    await collectStatus({ ec2: fake.clients.ec2, ssm: fake.clients.ssm, now: () => new Date(clock.now()), newId: () => 'a1b2c3d4', clock }, 'dev');
+    await collectStatus({ ec2: fake.clients.ec2, ssm: fake.clients.ssm, scheduler: fake.clients.scheduler, now: () => new Date(clock.now()), newId: () => 'a1b2c3d4', clock }, 'dev');
     // What a deploy does in AWS besides SendCommand: record the commit the box now serves.
     await tagDeployedCommit(fake.clients.ec2, box!.id, 'b'.repeat(40));
-    await extendEnvironment({ ec2: fake.clients.ec2, scheduler: fake.clients.scheduler, run, now: () => new Date(clock.now()) }, box!, 2, 72);
+    await extendEnvironment({ ec2: fake.clients.ec2, scheduler: fake.clients.scheduler, schedulerRoleArn: schedulerRoleArn({ env: 'dev', accountId: world.accountId }), run, now: () => new Date(clock.now()), clock }, box!, 2, 72);
     // Someone attached a managed policy to the role by hand; teardown detaches it.
     world.roles.get('pillbox-dev-instance')?.attached.push('arn:aws:iam::aws:policy/ReadOnlyAccess');
     // A final backup, then the source archives go (the backups stay).

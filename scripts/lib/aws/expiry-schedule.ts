@@ -8,7 +8,7 @@
 // setting-up.html (the execution role's trust policy, aws:SourceAccount), and the
 // CreateSchedule/UpdateSchedule input of @aws-sdk/client-scheduler.
 import type { IAMClient } from '@aws-sdk/client-iam';
-import { PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import { PutRolePermissionsBoundaryCommand, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import {
   CreateScheduleCommand,
   DeleteScheduleCommand,
@@ -97,7 +97,7 @@ async function putSchedule(scheduler: SchedulerClient, input: CreateScheduleComm
   const timeout = () =>
     new OperatorError(
       `EventBridge Scheduler still cannot assume ${input.Target?.RoleArn} after ${Math.round(limitMs / 1000)} s (IAM changes take a while to arrive).`,
-      'Run provision again: it keeps the role and creates the schedule.',
+      `Run provision again (or \`npm run extend\`): either re-arms a missing schedule, keeping the box.`,
     );
   await pollUntil(clock, { deadline: clock.now() + limitMs, intervalMs: options.delayMs ?? 5000, timeout }, async () => {
     try {
@@ -111,40 +111,63 @@ async function putSchedule(scheduler: SchedulerClient, input: CreateScheduleComm
   });
 }
 
-export interface ArmSpec extends PolicyScope {
-  instanceId: string;
-  expiresAt: Date;
-  tags: Tag[];
-}
+/** The schedule's execution role's ARN, from the deterministic name (it need not exist yet). */
+export const schedulerRoleArn = (scope: Pick<PolicyScope, 'env' | 'accountId' | 'partition'>): string =>
+  `arn:${scope.partition ?? 'aws'}:iam::${scope.accountId}:role/${expiryNames(scope.env).role}`;
 
-/** The schedule's role (bounded, least privilege), then the one-shot for this instance. */
-export async function armExpirySchedule(clients: { iam: IAMClient; scheduler: SchedulerClient }, spec: ArmSpec, clock: Clock, options: ArmOptions = {}): Promise<void> {
+/**
+ * The schedule's role (bounded, least privilege), written every time so its policy converges.
+ * Provision makes it with the instance's role, before the launch: by the time the schedule
+ * is created the scheduler can assume it (IAM is eventually consistent).
+ */
+export async function ensureSchedulerRole(iam: IAMClient, spec: PolicyScope & { tags: Tag[] }, exists = false): Promise<void> {
   const n = expiryNames(spec.env);
-  const partition = spec.partition ?? 'aws';
-  await ensureRole(clients.iam, {
+  if (exists) await iam.send(new PutRolePermissionsBoundaryCommand({ RoleName: n.role, PermissionsBoundary: boundaryArn(spec) }));
+  else await ensureRole(iam, {
     name: n.role,
     trust: schedulerTrustPolicy(spec.accountId),
     description: `pillbox ${spec.env} expiry schedule: terminate the environment's instance`,
     tags: spec.tags,
     boundary: boundaryArn(spec),
   });
-  await clients.iam.send(new PutRolePolicyCommand({ RoleName: n.role, PolicyName: n.policy, PolicyDocument: JSON.stringify(schedulerPolicy(spec)) }));
-  const roleArn = `arn:${partition}:iam::${spec.accountId}:role/${n.role}`;
-  await putSchedule(clients.scheduler, expirySchedule({ env: spec.env, instanceId: spec.instanceId, expiresAt: spec.expiresAt, roleArn, partition }), clock, options);
+  await iam.send(new PutRolePolicyCommand({ RoleName: n.role, PolicyName: n.policy, PolicyDocument: JSON.stringify(schedulerPolicy(spec)) }));
+}
+
+/** The one-shot for this instance, through the environment's scheduler role (ensureSchedulerRole). */
+export async function armExpirySchedule(scheduler: SchedulerClient, target: ExpiryTarget, clock: Clock, options: ArmOptions = {}): Promise<void> {
+  await putSchedule(scheduler, expirySchedule(target), clock, options);
 }
 
 /**
- * Moves the instance's one-shot to a new time, keeping its role (UpdateSchedule needs the
- * whole definition). 'missing': the instance has no schedule (made before schedules existed).
+ * Moves the instance's one-shot to a new time (UpdateSchedule needs the whole definition);
+ * 'armed': it had none (its arming failed, or it fired early), so it is created now.
  */
-export async function moveExpirySchedule(scheduler: SchedulerClient, env: string, instanceId: string, to: Date): Promise<'moved' | 'missing'> {
-  const name = expiryNames(env).schedule(instanceId);
-  const current = await scheduler.send(new GetScheduleCommand({ Name: name })).catch(ignoreGone);
-  if (!current) return 'missing';
-  const roleArn = current.Target?.RoleArn;
-  if (!roleArn) throw new OperatorError(`The expiry schedule ${name} has no target role.`, 'Run `npm run provision -- --replace` to recreate the environment with a fresh schedule, or delete the schedule in the EventBridge console.');
-  await scheduler.send(new UpdateScheduleCommand(expirySchedule({ env, instanceId, expiresAt: to, roleArn, partition: roleArn.split(':')[1] })));
-  return 'moved';
+export async function moveExpirySchedule(scheduler: SchedulerClient, target: ExpiryTarget, clock: Clock): Promise<'moved' | 'armed'> {
+  const input = expirySchedule(target);
+  try {
+    await scheduler.send(new UpdateScheduleCommand(input));
+    return 'moved';
+  } catch (err) {
+    if (awsErrorName(err) !== 'ResourceNotFoundException') throw err;
+  }
+  await putSchedule(scheduler, input, clock, {});
+  return 'armed';
+}
+
+/** Names of the environment's expiry schedules (one per instance that still has one). */
+export async function findExpirySchedules(scheduler: SchedulerClient, env: string): Promise<string[]> {
+  const names: string[] = [];
+  for await (const page of paginateListSchedules({ client: scheduler }, { NamePrefix: expiryNames(env).schedulePrefix })) {
+    for (const schedule of page.Schedules ?? []) if (schedule.Name) names.push(schedule.Name);
+  }
+  return names;
+}
+
+/** When the instance's one-shot fires, or undefined when it has none. */
+export async function expiryScheduleTime(scheduler: SchedulerClient, env: string, instanceId: string): Promise<Date | undefined> {
+  const found = await scheduler.send(new GetScheduleCommand({ Name: expiryNames(env).schedule(instanceId) })).catch(ignoreGone);
+  const at = /^at\((.+)\)$/.exec(found?.ScheduleExpression ?? '')?.[1];
+  return at === undefined ? undefined : new Date(`${at}Z`);
 }
 
 /**
@@ -153,11 +176,7 @@ export async function moveExpirySchedule(scheduler: SchedulerClient, env: string
  */
 export async function removeExpirySchedules(clients: { iam: IAMClient; scheduler: SchedulerClient }, env: string): Promise<void> {
   const n = expiryNames(env);
-  const names: string[] = [];
-  for await (const page of paginateListSchedules({ client: clients.scheduler }, { NamePrefix: n.schedulePrefix })) {
-    for (const schedule of page.Schedules ?? []) if (schedule.Name) names.push(schedule.Name);
-  }
-  for (const name of names) {
+  for (const name of await findExpirySchedules(clients.scheduler, env)) {
     await clients.scheduler.send(new DeleteScheduleCommand({ Name: name })).catch(ignoreGone);
   }
   await deleteRole(clients.iam, { name: n.role, arn: '', inlinePolicies: [n.policy] });

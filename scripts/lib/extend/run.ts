@@ -1,5 +1,6 @@
 // `npm run extend`: moves an environment's expiry in the scheduler (the one-shot that
-// terminates the instance), on the box (timer drop-in) and in AWS (ExpiresAt tag).
+// terminates the instance, armed again if it is missing), on the box (timer drop-in) and in
+// AWS (ExpiresAt tag).
 
 import { CreateTagsCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import type { SchedulerClient } from '@aws-sdk/client-scheduler';
@@ -7,6 +8,7 @@ import type { EnvInstance } from '../aws/environment.js';
 import { moveExpirySchedule } from '../aws/expiry-schedule.js';
 import { EXPIRE_TIMER } from '../box/layout.js';
 import type { RemoteRunner } from '../box/ssm-output.js';
+import type { Clock } from '../core/clock.js';
 import { isoSeconds, TAG } from '../core/names.js';
 import { OperatorError } from '../core/operator-error.js';
 import { extendExpiry, moveTimerCommand, requireExpiry } from './plan.js';
@@ -14,8 +16,11 @@ import { extendExpiry, moveTimerCommand, requireExpiry } from './plan.js';
 export interface ExtendDeps {
   ec2: EC2Client;
   scheduler: SchedulerClient;
+  /** The environment's expiry schedule role (schedulerRoleArn): a missing schedule is armed with it. */
+  schedulerRoleArn: string;
   run: RemoteRunner;
   now: () => Date;
+  clock: Clock;
 }
 
 export interface Extended {
@@ -23,8 +28,8 @@ export interface Extended {
   to: Date;
   /** What systemd on the box says, e.g. `Mon 2026-11-23 01:30:00 UTC`. */
   timerNext: string;
-  /** 'missing': the environment predates the expiry schedule; only the box's timer guards it. */
-  schedule: 'moved' | 'missing';
+  /** 'armed': the box had no off-box guard (its arming failed, or it predates schedules); it has one now. */
+  schedule: 'moved' | 'armed';
 }
 
 /** `npm run extend`: the current expiry plus `hours`, within the cap, moved by moveExpiry. */
@@ -41,11 +46,12 @@ export async function extendEnvironment(deps: ExtendDeps, instance: EnvInstance,
  * failure converges.
  */
 export async function moveExpiry(
-  { ec2, scheduler, run }: Pick<ExtendDeps, 'ec2' | 'scheduler' | 'run'>,
+  { ec2, scheduler, run, clock, schedulerRoleArn }: Pick<ExtendDeps, 'ec2' | 'scheduler' | 'run' | 'clock' | 'schedulerRoleArn'>,
   instance: Pick<EnvInstance, 'id' | 'env'>,
   to: Date,
 ): Promise<Pick<Extended, 'timerNext' | 'schedule'>> {
-  const schedule = await moveExpirySchedule(scheduler, instance.env, instance.id, to);
+  const partition = schedulerRoleArn.split(':')[1];
+  const schedule = await moveExpirySchedule(scheduler, { env: instance.env, instanceId: instance.id, expiresAt: to, roleArn: schedulerRoleArn, partition }, clock);
   const result = await run(moveTimerCommand(to), { timeoutSeconds: 60 });
   if (result.exitCode !== 0) {
     throw new OperatorError(

@@ -1,5 +1,6 @@
 // What provision will do, worked out from its settings and what exists. Pure: no clients, no I/O.
 import type { EnvInstance, ObservedEnvironment } from '../aws/environment.js';
+import { expiryNames } from '../aws/expiry-schedule.js';
 import { SECRET_NAMES } from '../aws/secrets.js';
 import { EDGE_PORTS } from '../aws/security-group.js';
 import { envNames } from '../core/names.js';
@@ -42,6 +43,8 @@ export function planProvision(intent: ProvisionIntent, seen: ObservedEnvironment
     seen.instanceProfile?.roles.includes(n.role)
       ? step('keep', 'instance-profile', n.instanceProfile)
       : step(seen.instanceProfile ? 'update' : 'create', 'instance-profile', n.instanceProfile, `with role ${n.role}`),
+    // With the IAM phase, so it has propagated by the time the launched box's schedule needs it.
+    step(seen.schedulerRole ? 'update' : 'create', 'scheduler-role', expiryNames(intent.env).role, 'EventBridge Scheduler: terminate the instance after its expiry'),
     missing.length > 0
       ? step('create', 'secrets', n.secretsTree, `${missing.length} new SecureString (${missing.join(', ')}); ${SECRET_NAMES.length - missing.length} kept`)
       : step('keep', 'secrets', n.secretsTree, `${SECRET_NAMES.length} SecureString`),
@@ -61,7 +64,10 @@ export function planProvision(intent: ProvisionIntent, seen: ObservedEnvironment
   } else {
     steps.push(step('keep', 'instance', instance.id, instanceDrift(intent.drift, false) ?? `${instance.state}; \`npm run deploy\` ships new commits, --replace recreates`));
     const expiry = expiryStep(intent.drift);
+    const schedule = expiryNames(intent.env).schedule(instance.id);
+    // Moving the expiry re-arms a missing schedule too; otherwise a box that lost its guard gets it back.
     if (expiry) steps.push(expiry);
+    if (expiry?.action !== 'update' && !seen.schedules.includes(schedule)) steps.push(step('create', 'expiry', schedule, 'the off-box expiry guard was missing: re-armed'));
   }
   // A new instance, or one the address is not on, gets it once running.
   const launched = !instance || intent.replace;

@@ -11,7 +11,7 @@ import { allocateElasticIp, associateElasticIp, releaseElasticIp, type ElasticIp
 import { bucketName } from '../aws/bucket-keys.js';
 import { convergeBucket, storageFor, type Storage } from '../aws/bucket.js';
 import { observeEnvironment, type EnvInstance, type ObservedEnvironment } from '../aws/environment.js';
-import { armExpirySchedule } from '../aws/expiry-schedule.js';
+import { armExpirySchedule, ensureSchedulerRole, expiryNames, schedulerRoleArn } from '../aws/expiry-schedule.js';
 import { createInstanceProfile, createRole, deleteInstanceProfile, deleteRole, putInstancePolicy } from '../aws/iam.js';
 import { assertInstanceTypeOffered, launchInstance, requestTermination, resolveAmi, useStandardCredits, type Ami, type LaunchOptions } from '../aws/instance.js';
 import { withLock } from '../aws/lock.js';
@@ -171,6 +171,7 @@ export interface ProvisionResult {
 interface Created {
   role?: boolean;
   profile?: boolean;
+  schedulerRole?: boolean;
   securityGroupId?: string;
   elasticIp?: string;
   secrets: string[];
@@ -194,6 +195,8 @@ async function undo(deps: ProvisionDeps, env: string, created: Created): Promise
   if (sg) await attempt(`security group ${sg}`, () => deleteSecurityGroup(ec2, sg, deps.clock, deps.sgRetry));
   if (created.profile) await attempt(`instance profile ${n.instanceProfile}`, () => deleteInstanceProfile(iam, { name: n.instanceProfile, arn: '', roles: [n.role] }));
   if (created.role) await attempt(`role ${n.role}`, () => deleteRole(iam, { name: n.role, arn: '', inlinePolicies: [n.inlinePolicy] }));
+  const scheduler = expiryNames(env);
+  if (created.schedulerRole) await attempt(`role ${scheduler.role}`, () => deleteRole(iam, { name: scheduler.role, arn: '', inlinePolicies: [scheduler.policy] }));
   if (created.secrets.length > 0) {
     await attempt(`${created.secrets.length} secret(s) under ${n.secretsTree}`, () => ssm.send(new DeleteParametersCommand({ Names: created.secrets.map((s) => n.secretParameter(s)) })));
   }
@@ -240,11 +243,17 @@ async function decide(cfg: ProvisionConfig, pre: Preflight, seen: ObservedEnviro
   return { steps, data, allowed, launch, drift, kept: cfg.replace ? undefined : instance };
 }
 
+/** The kept box's off-box guard, armed again at its ExpiresAt (its arming failed on an earlier run). */
+async function rearmKeptSchedule(deps: ProvisionDeps, pre: Preflight, env: string, instance: EnvInstance | undefined): Promise<void> {
+  if (!instance?.expiresAt) throw new OperatorError(`The instance ${instance?.id ?? '(none)'} has no valid ExpiresAt tag, so its expiry schedule cannot be armed.`, 'Set ExpiresAt (ISO 8601 UTC) on the instance, or `npm run provision -- --replace`.');
+  await armExpirySchedule(deps.clients.scheduler, { env, instanceId: instance.id, expiresAt: instance.expiresAt, roleArn: schedulerRoleArn({ env, accountId: pre.accountId }) }, deps.clock);
+}
+
 /** The kept box's expiry, moved the way `npm run extend` moves it; its SSM agent must be online. */
-async function moveKeptExpiry(deps: ProvisionDeps, instance: { id: string; env: string }, to: Date): Promise<void> {
+async function moveKeptExpiry(deps: ProvisionDeps, pre: Preflight, instance: { id: string; env: string }, to: Date): Promise<void> {
   const run = ssmRunner(deps.clients.ssm, instance.id, { clock: deps.clock });
   try {
-    await moveExpiry({ ec2: deps.clients.ec2, scheduler: deps.clients.scheduler, run }, instance, to);
+    await moveExpiry({ ec2: deps.clients.ec2, scheduler: deps.clients.scheduler, run, clock: deps.clock, schedulerRoleArn: schedulerRoleArn({ env: instance.env, accountId: pre.accountId }) }, instance, to);
   } catch (err) {
     if (awsErrorName(err) !== 'InvalidInstanceId') throw err;
     throw new OperatorError(
@@ -299,6 +308,10 @@ async function apply(cfg: ProvisionConfig, pre: Preflight, seen: ObservedEnviron
             await createInstanceProfile(iam, cfg.env, pre.tags, seen.instanceProfile);
             created.profile = !seen.instanceProfile;
             break;
+          case 'scheduler-role':
+            await ensureSchedulerRole(iam, { env: cfg.env, region: pre.region, accountId: pre.accountId, tags: pre.tags }, !!seen.schedulerRole);
+            created.schedulerRole = !seen.schedulerRole;
+            break;
           case 'secrets':
             created.secrets = await createSecrets(ssm, cfg.env, missingSecrets(cfg.env, seen.parameters), pre.tags);
             break;
@@ -321,7 +334,8 @@ async function apply(cfg: ProvisionConfig, pre: Preflight, seen: ObservedEnviron
             }
             break;
           case 'expiry':
-            if (drift?.expiryTo) await moveKeptExpiry(deps, { id: step.name, env: cfg.env }, drift.expiryTo);
+            if (step.action === 'create') await rearmKeptSchedule(deps, pre, cfg.env, currentInstance(seen.instances));
+            else if (drift?.expiryTo) await moveKeptExpiry(deps, pre, { id: step.name, env: cfg.env }, drift.expiryTo);
             break;
           case 'instance':
             // A stopped leftover goes; a running box being replaced stays until its successor is healthy.
@@ -342,8 +356,8 @@ async function apply(cfg: ProvisionConfig, pre: Preflight, seen: ObservedEnviron
                 deps.clock,
                 deps.launch,
               );
-              // The guard outside the box: terminates it at ExpiresAt even if it never boots.
-              await armExpirySchedule(deps.clients, { env: cfg.env, region: pre.region, accountId: pre.accountId, instanceId: launched, expiresAt: pre.expiresAt, tags: pre.tags }, deps.clock);
+              // The guard outside the box: terminates it after ExpiresAt even if it never boots.
+              await armExpirySchedule(deps.clients.scheduler, { env: cfg.env, instanceId: launched, expiresAt: pre.expiresAt, roleArn: schedulerRoleArn({ env: cfg.env, accountId: pre.accountId }) }, deps.clock);
             }
             break;
         }

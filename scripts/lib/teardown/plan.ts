@@ -10,6 +10,9 @@ export function planTeardown(seen: ObservedEnvironment): Step[] {
   for (const i of seen.instances) steps.push({ action: 'delete', resource: 'instance', name: i.id, detail: i.state });
   // Released once its instance is gone; a DNS record that still points at it must go too.
   if (seen.elasticIp) steps.push({ action: 'delete', resource: 'elastic-ip', name: seen.elasticIp.publicIp, detail: 'remove any DNS record pointing at it' });
+  for (const schedule of seen.schedules) steps.push({ action: 'delete', resource: 'expiry', name: schedule });
+  // Found on its own too: provision makes it before the launch, so a crash can leave it alone.
+  if (seen.schedulerRole) steps.push({ action: 'delete', resource: 'scheduler-role', name: seen.schedulerRole });
   if (seen.securityGroup) steps.push({ action: 'delete', resource: 'security-group', name: `${n.securityGroup} (${seen.securityGroup.id})` });
   if (seen.instanceProfile) steps.push({ action: 'delete', resource: 'instance-profile', name: n.instanceProfile });
   if (seen.role) steps.push({ action: 'delete', resource: 'role', name: n.role, detail: seen.role.inlinePolicies.length ? `and inline ${seen.role.inlinePolicies.join(', ')}` : undefined });

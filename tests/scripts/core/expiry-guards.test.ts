@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { expect } from 'chai';
-import { expirySchedule } from '../../../scripts/lib/aws/expiry-schedule.js';
+import { expirySchedule, schedulerRoleArn } from '../../../scripts/lib/aws/expiry-schedule.js';
 import { ssmRunner } from '../../../scripts/lib/box/ssm-output.js';
 import { CLOUD_INIT_DIR, fillPlaceholders, placeholders } from '../../../scripts/lib/box/user-data.js';
 import { OFF_BOX_DELAY_MIN, POWEROFF_MARGIN_MIN } from '../../../scripts/lib/core/expiry-guards.js';
@@ -62,7 +62,8 @@ describe('the expiry guards', () => {
       const box = await aBox();
       const instance = { id: box.id, env: 'dev', state: 'running', expiresAt: new Date(box.tags.find((t) => t.Key === 'ExpiresAt')!.Value!) };
       const run = ssmRunner(fake.clients.ssm as SSMClient, box.id, { clock: fake.clock });
-      await extendEnvironment({ ec2: fake.clients.ec2, scheduler: fake.clients.scheduler, run, now: () => new Date(fake.clock.now()) }, instance as never, 2, 72);
+      const roleArn = schedulerRoleArn({ env: 'dev', accountId: world.accountId });
+      await extendEnvironment({ ec2: fake.clients.ec2, scheduler: fake.clients.scheduler, schedulerRoleArn: roleArn, run, now: () => new Date(fake.clock.now()), clock: fake.clock }, instance as never, 2, 72);
       await settle(world, 2 * 3_600_000);
       expect(box.state, 'still up: the guards moved 2 h later').to.equal('running');
       await settle(world, 2 * 3_600_000);

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateTagsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { SSMClient } from '@aws-sdk/client-ssm';
-import { GetScheduleCommand, SchedulerClient, UpdateScheduleCommand } from '@aws-sdk/client-scheduler';
+import { CreateScheduleCommand, GetScheduleCommand, SchedulerClient, UpdateScheduleCommand } from '@aws-sdk/client-scheduler';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import { expect } from 'chai';
 import { fakeClock } from '../fakes/fake-clock.js';
@@ -38,8 +38,10 @@ describe('extend', () => {
   const deps = (now: string) => ({
     ec2: new EC2Client({ region: 'eu-west-1' }),
     scheduler: new SchedulerClient({ region: 'eu-west-1' }),
+    schedulerRoleArn: ROLE_ARN,
     run: ssmRunner(new SSMClient({ region: 'eu-west-1' }), 'i-0abc', { clock: fakeClock() }),
     now: () => new Date(now),
+    clock: fakeClock(),
   });
 
   it('rewrites the timer drop-in on the box, then moves the ExpiresAt tag, across midnight', async () => {
@@ -76,14 +78,16 @@ describe('extend', () => {
     expect(mocks.ec2.commandCalls(CreateTagsCommand)).to.have.length(0);
   });
 
-  it('says so when the environment has no schedule, and still moves the box', async () => {
-    scheduler.on(GetScheduleCommand).rejects(Object.assign(new Error('Schedule pillbox-main-expiry-i-0abc does not exist.'), { name: 'ResourceNotFoundException' }));
+  it('re-arms the off-box guard when the environment has no schedule (its arming failed), and still moves the box', async () => {
+    scheduler.on(UpdateScheduleCommand).rejects(Object.assign(new Error('Schedule pillbox-main-expiry-i-0abc does not exist.'), { name: 'ResourceNotFoundException' }));
+    scheduler.on(CreateScheduleCommand).resolves({ ScheduleArn: 'x' });
     const box = fakeBox(mocks.ssm, () => ({ stdout: 'x' }));
     mocks.ec2.on(CreateTagsCommand).resolves({});
     const moved = await extendEnvironment(deps('2026-11-22T12:00:00Z'), anInstance('2026-11-22T18:00:00Z'), 2, 72);
-    expect(moved.schedule).to.equal('missing');
+    expect(moved.schedule).to.equal('armed');
     expect(box.lines()).to.have.length(1);
-    expect(scheduler.commandCalls(UpdateScheduleCommand)).to.have.length(0);
+    expect(scheduler.commandCalls(CreateScheduleCommand)[0]?.args[0].input).to.include({ Name: 'pillbox-main-expiry-i-0abc', ScheduleExpression: 'at(2026-11-22T20:26:00)' });
+    expect(scheduler.commandCalls(CreateScheduleCommand)[0]?.args[0].input.Target?.RoleArn).to.equal(ROLE_ARN);
   });
 
   it('touches neither box nor tag when the extension would pass the cap', async () => {

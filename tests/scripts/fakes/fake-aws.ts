@@ -223,6 +223,12 @@ const timerTime = (i: FakeInstance): number | undefined => {
   return at === undefined ? undefined : Date.parse(at);
 };
 
+/** What systemd prints for the expiry timer's next run (`n/a` when it has none). */
+function expiryTimerNext(i: FakeInstance): string {
+  const at = timerTime(i);
+  return at === undefined ? 'n/a' : `${new Date(at).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
+}
+
 /**
  * The two expiry guards in fake time. The box's timer starts the expiry service: a last
  * backup taking expiryBackupMs, then poweroff (shutdown behaviour terminate). The Scheduler's
@@ -293,6 +299,7 @@ function boxLine(world: World, instance: FakeInstance, line: string): Reply {
   if (line === 'systemctl show --property=ActiveState --value pillbox.service') return { stdout: `${box.unitState}\n` };
   if (/^docker compose .* ps --all --format /.test(line)) return { stdout: `${renderComposePs(box.services, line)}\n` };
   if (line.endsWith('/readyz')) return { stdout: box.readyz };
+  if (line === 'systemctl show --property=NextElapseUSecRealtime --value pillbox-expire.timer') return { stdout: `${expiryTimerNext(instance)}\n` };
   if (line.includes('PILLBOX_SITE=')) return { stdout: box.edge };
   if (line.includes(` ${BOOTSTRAP_STATUS} `) && box.bootstrapReport !== undefined) return { stdout: box.bootstrapReport };
   // The expiry move (extend, provision --ttl-hours) rewrites the drop-in; the last OnCalendar= wins, as in systemd.

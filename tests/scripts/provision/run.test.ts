@@ -209,6 +209,7 @@ describe('provision', () => {
         'create role',
         'create role-policy',
         'create instance-profile',
+        'create scheduler-role',
         'create secrets',
         'create security-group',
         'create ingress',
@@ -246,7 +247,7 @@ describe('provision', () => {
     it('on a running environment plans to keep everything, writing again only what converges', async () => {
       await provision(aConfig(), depsFor(fake));
       const plan = await provision(aConfig({ plan: true }), depsFor(fake));
-      expect(plan.steps.filter((s) => s.action !== 'keep').map((s) => `${s.action} ${s.resource}`)).to.deep.equal(['update bucket', 'update source', 'update role-policy']);
+      expect(plan.steps.filter((s) => s.action !== 'keep').map((s) => `${s.action} ${s.resource}`)).to.deep.equal(['update bucket', 'update source', 'update role-policy', 'update scheduler-role']);
     });
   });
 

@@ -33,14 +33,14 @@ describe('teardown and the data', () => {
     expect(timeOfStamp(parseBackupKey(result.finalBackup!)!.stamp).getTime()).to.be.at.most(box.terminatingAt!);
     expect(under(sourcePrefix('dev'))).to.deep.equal([]);
     expect(under(backupsPrefix('dev'))).to.have.length(2);
-    expect(result.removed.map((s) => s.resource)).to.deep.equal(['instance', 'security-group', 'instance-profile', 'role', 'secrets', 'source']);
+    expect(result.removed.map((s) => s.resource)).to.deep.equal(['instance', 'expiry', 'scheduler-role', 'security-group', 'instance-profile', 'role', 'secrets', 'source']);
     expect(teardownRows([result])[0]![1]).to.match(/; final backup envs\/dev\/backups\/\d{8}T\d{6}Z\.dump; kept backups envs\/dev\/backups\/ \(2 object\(s\); --delete-backups removes them\)$/);
   });
 
   it('asks once, naming the final backup', async () => {
     const deps = teardownDeps(fake);
     await teardownEnvironment('dev', deps);
-    expect(deps.questions).to.deep.equal(['Remove 6 resource group(s) of environment "dev" after a final backup?']);
+    expect(deps.questions).to.deep.equal(['Remove 8 resource group(s) of environment "dev" after a final backup?']);
   });
 
   it('deletes the backups too with --delete-backups (taking no final backup to delete), and says so when asking', async () => {
@@ -49,7 +49,7 @@ describe('teardown and the data', () => {
     const deps = teardownDeps(fake);
     const result = await teardownEnvironment('dev', deps, { finalBackup: true, deleteBackups: true });
     expect(box.box.data.steps).to.deep.equal([]);
-    expect(deps.questions).to.deep.equal(['Remove 7 resource group(s) of environment "dev", its backups included?']);
+    expect(deps.questions).to.deep.equal(['Remove 9 resource group(s) of environment "dev", its backups included?']);
     expect(result.removed.map((s) => `${s.resource} ${s.detail ?? ''}`).slice(-2)).to.deep.equal(['source 1 archive(s)', 'backups 2 object(s)']);
     expect(under('envs/')).to.deep.equal([]);
   });

@@ -53,12 +53,12 @@ const PROVISION_MUTATIONS = [
   'PutRolePolicy',
   'CreateInstanceProfile',
   'AddRoleToInstanceProfile',
+  'CreateRole', // the expiry schedule's role, in the IAM phase: it propagates while the box boots
+  'PutRolePolicy',
   ...Array.from({ length: 8 }, () => 'PutParameter'), // the secrets
   'CreateSecurityGroup',
   'AuthorizeSecurityGroupIngress',
   ...Array.from({ length: 4 }, () => 'RunInstances'), // refused until the profile reaches EC2 (12 s, retried every 5 s)
-  'CreateRole', // the expiry schedule's role
-  'PutRolePolicy',
   'CreateSchedule',
   'DeleteParameter', // the lock, released
   'SendCommand', // cloud-init
@@ -80,7 +80,7 @@ describe('teardown', () => {
     await provision(aConfig(), depsFor(fake));
     const result = await teardownEnvironment('dev', teardownDeps(fake));
     expectEmpty(world);
-    expect(result.removed.map((s) => s.resource)).to.deep.equal(['instance', 'security-group', 'instance-profile', 'role', 'secrets', 'source']);
+    expect(result.removed.map((s) => s.resource)).to.deep.equal(['instance', 'expiry', 'scheduler-role', 'security-group', 'instance-profile', 'role', 'secrets', 'source']);
     expect(result.removed.find((s) => s.resource === 'secrets')?.detail).to.equal('8 parameter(s)');
   });
 
@@ -220,7 +220,7 @@ describe('teardown', () => {
     await provision(aConfig(), depsFor(fake));
     const deps = teardownDeps(fake);
     await teardownEnvironment('dev', deps, { finalBackup: false, deleteBackups: false });
-    expect(deps.questions).to.deep.equal(['Remove 6 resource group(s) of environment "dev"?']);
+    expect(deps.questions).to.deep.equal(['Remove 8 resource group(s) of environment "dev"?']);
   });
 
   it('waits its turn: a provision holding the lock stops the teardown with who holds it', async () => {
