@@ -45,4 +45,13 @@ systemctl enable --now {{ BACKUP_TIMER }}
 # --no-block: cloud-init finishes now; provision then watches the stack become healthy.
 systemctl start --no-block {{ STACK_UNIT }}
 
-status state=done step=stack-unit
+# The agent checks its role with ssm:UpdateInstanceInformation when it starts; if the role's
+# policy had not reached SSM yet, it logs this line and sleeps 25-30 min before trying again
+# (amazon-ssm-agent 3.3.987.0, core/app/credentialrefresher). By now this boot's S3 reads
+# have passed with the same role, so a restart registers it at once.
+step ssm-agent
+if grep -qs 'before retrying retrieve credentials' {{ SSM_AGENT_LOG }}; then
+  systemctl restart {{ SSM_AGENT_UNIT }}
+fi
+
+status state=done step=ssm-agent

@@ -1,8 +1,9 @@
 #!/bin/sh
 # Moves one object between this box and the project bucket, checked by SHA-256 end to end.
 # The instance role reaches this environment's prefix only.
-#   {{ S3_BIN }} get <key> <sha256> <file>   downloads; keeps the file only when its SHA-256
-#                                           matches, else removes it and exits 65
+#   {{ S3_BIN }} get <key> <sha256> <file>   downloads (retrying a 403 while the role propagates);
+#                                           keeps the file only when its SHA-256 matches, else
+#                                           removes it and exits 65
 #   {{ S3_BIN }} put <file> <key> <kind>     one PutObject (S3 never shows a partial object),
 #                                           which S3 refuses unless the body matches the
 #                                           SHA-256 sent; tagged for the lifecycle rule of
@@ -12,13 +13,35 @@ set -eu
 s3api() {
   aws s3api "$@" --region "$AWS_REGION" --bucket "$PILLBOX_BUCKET" --expected-bucket-owner "$PILLBOX_ACCOUNT_ID"
 }
+# A read with the instance role as it boots: a role written seconds before the launch may not
+# be in effect yet (IAM is eventually consistent), so a 403 is retried with back-off for about
+# five minutes; any other failure stops at once.
+read_retrying() {
+  delay=5
+  waited=0
+  while ! out=$(s3api "$@" 2>&1); do
+    case "$out" in
+      *AccessDenied* | *Forbidden* | *"(403)"*) ;;
+      *) echo "$out" >&2; return 1 ;;
+    esac
+    if [ "$waited" -ge 300 ]; then
+      echo "$out" >&2
+      echo "still denied after ${waited}s: check the instance role's policy for s3://$PILLBOX_BUCKET" >&2
+      return 1
+    fi
+    echo "s3: access denied, retrying in ${delay}s (the instance role may still be propagating)" >&2
+    sleep "$delay"
+    waited=$((waited + delay))
+    delay=$((delay * 2 > 60 ? 60 : delay * 2))
+  done
+}
 case "${1:-}" in
   get)
     [ $# -eq 4 ] || { echo "usage: $0 get <key> <sha256> <file>" >&2; exit 64; }
     mkdir -p "$(dirname "$4")"
     part="$4.part"
     trap 'rm -f "$part"' EXIT
-    s3api get-object --key "$2" "$part" >/dev/null
+    read_retrying get-object --key "$2" "$part"
     got=$(sha256sum "$part" | cut -d ' ' -f 1)
     if [ "$got" != "$3" ]; then
       echo "checksum mismatch: s3://$PILLBOX_BUCKET/$2 has SHA-256 $got, expected $3" >&2

@@ -25,6 +25,10 @@ export const BOOTSTRAP_LOG = '/var/log/pillbox-bootstrap.log';
 /** Must equal `name:` in compose/compose.yaml (a test checks): compose names images and containers after it. */
 export const COMPOSE_PROJECT = 'pillbox';
 
+/** The SSM agent's own log on AL2023 (amazon-ssm-agent's seelog config); the bootstrap reads it. */
+export const SSM_AGENT_LOG = '/var/log/amazon/ssm/amazon-ssm-agent.log';
+export const SSM_AGENT_UNIT = 'amazon-ssm-agent';
+
 export const SYSTEMD_DIR = '/etc/systemd/system';
 export const STACK_UNIT = 'pillbox.service';
 export const EXPIRE_SERVICE = 'pillbox-expire.service';
@@ -73,6 +77,8 @@ export const BOX_LAYOUT = {
   STATE_DIR,
   BOOTSTRAP_STATUS,
   BOOTSTRAP_LOG,
+  SSM_AGENT_LOG,
+  SSM_AGENT_UNIT,
   SYSTEMD_DIR,
   STACK_UNIT,
   EXPIRE_SERVICE,

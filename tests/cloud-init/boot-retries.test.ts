@@ -1,0 +1,100 @@
+// What the first boot does when AWS or the network is not ready yet, run for real in a box
+// root with stand-in programs: the S3 read retried while the instance role propagates, the
+// SSM agent restarted after it backed off, the plugin downloads retried and named.
+import { expect } from 'chai';
+import { BOOTSTRAP_STATUS, INSTALL_PLUGINS_BIN, S3_BIN, SETTINGS_ENV, SOURCE_BIN, SSM_AGENT_LOG } from '../../scripts/lib/box/layout.js';
+import { parseBootstrapStatus } from '../../scripts/lib/box/bootstrap-status.js';
+import { BoxRoot, rendered, type CloudConfig } from './box-root.js';
+
+/** A stand-in that fails `times` calls with `failure`, then runs `then`; counted in a file. */
+const failingFirst = (counter: string, times: number, failure: string, then: string) =>
+  `n=$(cat '${counter}' 2>/dev/null || echo 0); echo $((n + 1)) > '${counter}'; if [ "$n" -lt ${times} ]; then ${failure}; fi; ${then}`;
+
+describe('the first boot while AWS is not ready yet', () => {
+  let box: BoxRoot;
+  let cfg: CloudConfig;
+  beforeEach(() => {
+    box = new BoxRoot();
+    cfg = rendered();
+    box.writeFiles(cfg);
+    box.write(SETTINGS_ENV, 'AWS_REGION=eu-west-1\nPILLBOX_BUCKET=pillbox-123456789012-eu-west-1\nPILLBOX_ACCOUNT_ID=123456789012\n');
+    box.standIn('sleep');
+  });
+  afterEach(() => box.remove());
+
+  describe('an S3 read with a role that is not in effect yet', () => {
+    const EMPTY_SHA = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
+    const get = () => box.run('sh', `${box.path(S3_BIN)} get envs/dev/source/a.tar.gz ${EMPTY_SHA} ${box.path('/tmp/a.tar.gz')}`);
+    const denied = 'echo "An error occurred (AccessDenied) when calling the GetObject operation: Access Denied" >&2; exit 254';
+    const writes = 'for a; do case "$a" in *.part) : > "$a" ;; esac; done';
+
+    it('retries a 403 with back-off until the role works', () => {
+      box.standIn('aws', failingFirst(box.path('/tmp/count'), 3, denied, writes));
+      const run = get();
+      expect(run.status).to.equal(0);
+      expect(box.loggedCalls().filter((c) => c.startsWith('sleep '))).to.deep.equal(['sleep 5', 'sleep 10', 'sleep 20']);
+      expect(box.exists('/tmp/a.tar.gz')).to.equal(true);
+    });
+
+    it('gives up after about five minutes, naming the role to check', () => {
+      box.standIn('aws', denied);
+      const run = get();
+      expect(run.status).to.equal(1);
+      expect(run.stderr).to.match(/still denied after 3\d\ds: check the instance role's policy for s3:\/\/pillbox-123456789012-eu-west-1\n$/);
+    });
+
+    it('stops at once on any other failure', () => {
+      box.standIn('aws', 'echo "An error occurred (NoSuchKey) when calling the GetObject operation" >&2; exit 254');
+      const run = get();
+      expect(run.status).to.equal(1);
+      expect(run.stderr).to.include('NoSuchKey');
+      expect(box.loggedCalls().filter((c) => c.startsWith('sleep '))).to.deep.equal([]);
+    });
+  });
+
+  describe('the SSM agent', () => {
+    const bootstrap = () => {
+      box.standIn('sysctl');
+      box.standIn('systemctl');
+      box.program(INSTALL_PLUGINS_BIN);
+      box.program(SOURCE_BIN);
+      return box.run('bash', box.read('/usr/local/sbin/pillbox-bootstrap'));
+    };
+
+    it('is restarted at the end of the bootstrap when it backed off after its role was refused', () => {
+      box.write(SSM_AGENT_LOG, '2026-11-22 06:31:02 ERROR [credentialRefresher] Retrieve credentials produced error: AccessDeniedException\n2026-11-22 06:31:02 INFO [credentialRefresher] Sleeping for 27m13s before retrying retrieve credentials\n');
+      expect(bootstrap().status).to.equal(0);
+      expect(box.loggedCalls().at(-1)).to.equal('systemctl restart amazon-ssm-agent');
+      expect(parseBootstrapStatus(box.read(BOOTSTRAP_STATUS))).to.deep.equal({ state: 'done', step: 'ssm-agent' });
+    });
+
+    it('is left alone when it registered (a restart would cut the commands it runs)', () => {
+      box.write(SSM_AGENT_LOG, '2026-11-22 06:31:02 INFO [CredentialRefresher] credentialRefresher has started\n');
+      expect(bootstrap().status).to.equal(0);
+      expect(box.loggedCalls()).to.not.include('systemctl restart amazon-ssm-agent');
+    });
+  });
+
+  describe('the docker plugins', () => {
+    const install = () => {
+      box.standIn('docker');
+      return box.run('sh', box.read(INSTALL_PLUGINS_BIN));
+    };
+
+    it('retries each download with back-off on every error, and names the one that failed', () => {
+      box.standIn('curl', 'exit 7');
+      const run = install();
+      expect(run.status).to.equal(1);
+      expect(box.loggedCalls()[0]).to.match(/^curl .*--retry 5 --retry-all-errors --retry-max-time 300 /);
+      expect(run.stderr).to.match(/^download of docker-compose failed: https:\/\/github\.com\/docker\/compose\/releases\/download\/v[\d.]+\/docker-compose-linux-x86_64 \(retried 5 times\)/m);
+    });
+
+    it('names a download whose checksum does not match, and installs nothing', () => {
+      box.standIn('curl', 'while [ $# -gt 0 ]; do [ "$1" = --output ] && echo tampered > "$2"; shift; done');
+      const run = install();
+      expect(run.status).to.equal(1);
+      expect(run.stderr).to.match(/^download of docker-compose does not match its pinned sha256 [0-9a-f]{64}: https:/m);
+      expect(box.exists('/usr/local/lib/docker/cli-plugins/docker-compose')).to.equal(false);
+    });
+  });
+});
