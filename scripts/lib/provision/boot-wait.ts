@@ -12,7 +12,8 @@ import { runOnBox, SSM_MARGIN_SECONDS, wholeStdout, type Argv } from '../box/ssm
 import type { Clock } from '../core/clock.js';
 import { OperatorError } from '../core/operator-error.js';
 import { pollUntil } from '../core/poll.js';
-import { BOOT_STEPS_MIN } from './budget.js';
+import { AGENT_AND_CLOUD_INIT_MIN, BOOT_STEPS_MIN } from './budget.js';
+import { readConsoleTail } from '../aws/console-output.js';
 
 export const LOOK = 'Look with `npm run session` (a shell on the box) or `npm run logs`.';
 
@@ -28,23 +29,45 @@ export async function waitRunning(ec2: EC2Client, instanceId: string, clock: Clo
   return toEnvInstance(await waitInstanceRunning(ec2, instanceId, { clock, limitMs: BOOT_STEPS_MIN.running * MINUTE, report }));
 }
 
-export async function waitAgentOnline(ssm: SSMClient, instanceId: string, clock: Clock): Promise<void> {
+/**
+ * The agent and cloud-init share one window: an agent refused while the role propagated
+ * registers only when the bootstrap restarts it at its end (cloud-init/bootstrap.sh), so it
+ * may take as long as the bootstrap; cloud-init then has what is left.
+ */
+export const agentAndCloudInitDeadline = (clock: Clock): number => clock.now() + AGENT_AND_CLOUD_INIT_MIN * MINUTE;
+
+export async function waitAgentOnline(clients: { ssm: SSMClient; ec2: EC2Client }, instanceId: string, clock: Clock, deadline: number): Promise<void> {
   const filter = { Filters: [{ Key: 'InstanceIds', Values: [instanceId] }] };
-  await pollUntil(clock, { ...stepLimit(clock, BOOT_STEPS_MIN.agent, 'the SSM agent to come online'), intervalMs: 5000 }, async () => {
-    for await (const page of paginateDescribeInstanceInformation({ client: ssm }, filter)) {
-      if (page.InstanceInformationList?.some((i) => i.InstanceId === instanceId && i.PingStatus === 'Online')) return true;
-    }
-    return undefined;
-  });
+  const timeout = () => new Error('agent timeout');
+  try {
+    await pollUntil(clock, { deadline, intervalMs: 5000, timeout }, async () => {
+      for await (const page of paginateDescribeInstanceInformation({ client: clients.ssm }, filter)) {
+        if (page.InstanceInformationList?.some((i) => i.InstanceId === instanceId && i.PingStatus === 'Online')) return true;
+      }
+      return undefined;
+    });
+  } catch (err) {
+    if (!(err instanceof Error) || err.message !== 'agent timeout') throw err;
+    throw await agentTimeout(clients.ec2, instanceId, AGENT_AND_CLOUD_INIT_MIN);
+  }
+}
+
+/** Without the agent nothing reaches the box through SSM: the instance's console output is what is left to read. */
+async function agentTimeout(ec2: EC2Client, instanceId: string, minutes: number): Promise<OperatorError> {
+  const console = await readConsoleTail(ec2, instanceId);
+  return new OperatorError(
+    `Timed out after ${minutes} min waiting for the SSM agent of ${instanceId} to come online.\n${console}`,
+    `The agent never reached SSM, so \`npm run session\` and \`npm run logs\` cannot reach the box either. Read the full console with \`aws ec2 get-console-output --latest --instance-id ${instanceId} --output text\`, then \`npm run provision -- --replace\`.`,
+  );
 }
 
 const tail = (text: string, lines = 15): string => text.trim().split('\n').slice(-lines).join('\n');
 
 export const cloudInitWait: Argv = ['cloud-init', 'status', '--wait', '--long'];
 
-export async function waitCloudInit(ssm: SSMClient, instanceId: string, clock: Clock): Promise<void> {
-  // The command's own timeout leaves SSM's reporting margin inside the step's limit.
-  const timeoutSeconds = BOOT_STEPS_MIN.cloudInit * 60 - SSM_MARGIN_SECONDS;
+export async function waitCloudInit(ssm: SSMClient, instanceId: string, clock: Clock, deadline: number): Promise<void> {
+  // The command's own timeout leaves SSM's reporting margin inside what is left of the window.
+  const timeoutSeconds = Math.max(Math.floor((deadline - clock.now()) / 1000) - SSM_MARGIN_SECONDS, 60);
   const result = await runOnBox(ssm, instanceId, [cloudInitWait], { timeoutSeconds, clock, pollMs: 5000, comment: 'pillbox: wait for cloud-init' });
   if (result.exitCode !== 0) throw await cloudInitFailure(ssm, instanceId, clock, tail(result.stdout + '\n' + result.stderr));
 }

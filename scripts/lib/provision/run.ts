@@ -39,7 +39,7 @@ import { DEFAULT_HEALTH_TIMEOUT_SECONDS } from '../deploy/plan.js';
 import { moveExpiry } from '../extend/run.js';
 import { restoreDatabase } from '../restore/run.js';
 import { allowedCidrNotes, chooseAllowedCidr, type AllowedCidr } from './allowed-cidr.js';
-import { LOOK, waitAgentOnline, waitAppReady, waitCloudInit, waitRunning, waitStackHealthy } from './boot-wait.js';
+import { agentAndCloudInitDeadline, LOOK, waitAgentOnline, waitAppReady, waitCloudInit, waitRunning, waitStackHealthy } from './boot-wait.js';
 import { budgetText, PROVISION_MIN } from './budget.js';
 import type { ProvisionConfig } from './config.js';
 import { compareSettings, groupCidr, launchSettings, observeBox, replaceRefusal, type Drift, type LaunchSettings, type SettingChange } from './drift.js';
@@ -243,6 +243,19 @@ async function decide(cfg: ProvisionConfig, pre: Preflight, seen: ObservedEnviro
   return { steps, data, allowed, launch, drift, kept: cfg.replace ? undefined : instance };
 }
 
+/**
+ * IAM is eventually consistent and nothing outside shows when a written policy has reached
+ * SSM; the new box's agent checks it seconds after boot, and a refusal costs it a 25-30 min
+ * sleep (amazon-ssm-agent core/app/credentialrefresher). So the launch comes at least this
+ * long after the policy was written; the bootstrap's agent restart covers a slower change.
+ */
+export const POLICY_SETTLE_MS = 15_000;
+
+async function policySettled(clock: Clock, writtenAt: number | undefined): Promise<void> {
+  const left = writtenAt === undefined ? 0 : writtenAt + POLICY_SETTLE_MS - clock.now();
+  if (left > 0) await clock.sleep(left);
+}
+
 /** The kept box's off-box guard, armed again at its ExpiresAt (its arming failed on an earlier run). */
 async function rearmKeptSchedule(deps: ProvisionDeps, pre: Preflight, env: string, instance: EnvInstance | undefined): Promise<void> {
   if (!instance?.expiresAt) throw new OperatorError(`The instance ${instance?.id ?? '(none)'} has no valid ExpiresAt tag, so its expiry schedule cannot be armed.`, 'Set ExpiresAt (ISO 8601 UTC) on the instance, or `npm run provision -- --replace`.');
@@ -281,6 +294,7 @@ async function apply(cfg: ProvisionConfig, pre: Preflight, seen: ObservedEnviron
   let securityGroupId = seen.securityGroup?.id;
   let launched: string | undefined;
   let address = seen.elasticIp;
+  let policyWrittenAt: number | undefined;
   const replacing = steps.some((s) => s.resource === 'instance' && s.action === 'replace');
   try {
     for (const step of steps) {
@@ -303,6 +317,7 @@ async function apply(cfg: ProvisionConfig, pre: Preflight, seen: ObservedEnviron
             break;
           case 'role-policy':
             await putInstancePolicy(iam, { env: cfg.env, region: pre.region, accountId: pre.accountId });
+            policyWrittenAt = deps.clock.now();
             break;
           case 'instance-profile':
             await createInstanceProfile(iam, cfg.env, pre.tags, seen.instanceProfile);
@@ -341,6 +356,7 @@ async function apply(cfg: ProvisionConfig, pre: Preflight, seen: ObservedEnviron
             // A stopped leftover goes; a running box being replaced stays until its successor is healthy.
             if (step.action === 'delete') await requestTermination(ec2, [step.name]);
             if (step.action === 'create' || step.action === 'replace') {
+              await policySettled(deps.clock, policyWrittenAt);
               launched = await launchInstance(
                 ec2,
                 {
@@ -382,8 +398,9 @@ async function waitUntilServing(cfg: ProvisionConfig, deps: ProvisionDeps, insta
   result.publicIp = running.publicIp;
   result.appUrl = `http://${cfg.domain ?? running.publicIp}/`;
   if (cfg.noWait) return running;
-  await progress.step('wait: SSM agent online', () => waitAgentOnline(clients.ssm, instanceId, clock));
-  await progress.step('wait: cloud-init finished', () => waitCloudInit(clients.ssm, instanceId, clock));
+  const bootstrapped = agentAndCloudInitDeadline(clock);
+  await progress.step('wait: SSM agent online', () => waitAgentOnline(clients, instanceId, clock, bootstrapped));
+  await progress.step('wait: cloud-init finished', () => waitCloudInit(clients.ssm, instanceId, clock, bootstrapped));
   await progress.step('wait: every compose service healthy', (report) => waitStackHealthy(clients.ssm, instanceId, clock, report));
   await progress.step('wait: the app answers /readyz through the edge', () => waitAppReady(clients.ssm, instanceId, EDGE_LOCAL_PORT, clock));
   result.edge = await progress.step('read the edge: HTTPS or plain HTTP', () => readEdgeMode(ssmRunner(clients.ssm, instanceId, { clock }), new Date(clock.now())));

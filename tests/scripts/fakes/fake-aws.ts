@@ -19,6 +19,7 @@ import * as ssm from '@aws-sdk/client-ssm';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import * as scheduler from '@aws-sdk/client-scheduler';
+import { gunzipSync } from 'node:zlib';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { AwsClients } from '../../../scripts/lib/core/aws-clients.js';
 import { BOOTSTRAP_STATUS, EXPIRE_DROP_IN } from '../../../scripts/lib/box/layout.js';
@@ -51,6 +52,8 @@ export interface BoxState {
   data: BoxData;
   /** The SSM agent stopped answering (the box hangs, or its network is gone). */
   agentLost?: boolean;
+  /** What the instance's serial console shows (GetConsoleOutput). */
+  consoleOutput?: string;
   /** How long the expiry service's last backup runs before the box powers off (fireExpiryGuards); unset: the box never armed its timer. */
   expiryBackupMs?: number;
   /** What became of the last backup at expiry: taken, or cut by a terminate while it ran. */
@@ -89,6 +92,10 @@ export interface Timing {
   agentOnlineMs: number;
   /** After CreateBucket, HeadBucket answers NotFound this long. */
   bucketVisibleMs: number;
+  /** After PutRolePolicy, the role's callers still get AccessDenied from SSM this long (agentRegisteredAt). */
+  policyEffectiveMs?: number;
+  /** From running to the end of the first boot's bootstrap (where it may restart the agent). */
+  bootstrapMs?: number;
 }
 
 export const AWS_TIMING: Timing = { pendingMs: 30_000, describeLagMs: 3_000, shuttingDownMs: 40_000, eniDetachMs: 20_000, profileVisibleMs: 12_000, agentOnlineMs: 45_000, bucketVisibleMs: 3_000 };
@@ -136,6 +143,8 @@ export interface World {
   log: string[];
   /** Runs before each command is answered: another actor changing the account meanwhile. */
   onCall?: (command: string) => void;
+  /** What the SSM agent model needs (noteForAgent): when each role's policy was last written, each instance's role and user-data. */
+  agentFacts?: { policyAt: Map<string, number[]>; instances: Map<string, { role?: string; restartsAgent: boolean }> };
 }
 
 /** Healthy services as compose prints them, labels and all (the Elastic images carry many). */
@@ -260,6 +269,45 @@ export function fireExpiryGuards(world: World): void {
   }
 }
 
+/** The agent's long sleep after AccessDenied: 25 min plus up to 5 min of jitter (getLongSleepDuration); the fake takes the shortest. */
+const AGENT_LONG_SLEEP_MS = 25 * 60_000;
+
+/** Records what the agent model reads: policy writes, and each launch's role and whether its bootstrap restarts the agent. */
+function noteForAgent(world: World, name: string, input: unknown, out: unknown): void {
+  const facts = (world.agentFacts ??= { policyAt: new Map(), instances: new Map() });
+  if (name === 'PutRolePolicy') {
+    const role = (input as iam.PutRolePolicyCommandInput).RoleName ?? '';
+    facts.policyAt.set(role, [...(facts.policyAt.get(role) ?? []), world.clock.now()]);
+  }
+  if (name === 'RunInstances') {
+    const run = input as ec2.RunInstancesCommandInput;
+    const id = (out as ec2.RunInstancesCommandOutput).Instances?.[0]?.InstanceId ?? '';
+    const userData = run.UserData ? gunzipSync(Buffer.from(run.UserData, 'base64')).toString() : '';
+    const role = world.profiles.get(run.IamInstanceProfile?.Name ?? '')?.roles[0];
+    facts.instances.set(id, { role, restartsAgent: /systemctl restart amazon-ssm-agent\b/.test(userData) });
+  }
+}
+
+/**
+ * When the SSM agent registers (amazon-ssm-agent 3.3.987.0): it checks its role's credentials
+ * with UpdateInstanceInformation as it starts (ec2roleprovider); while the role's policy is not
+ * in effect that is AccessDenied and it sleeps 25-30 min (credentialrefresher), unless the
+ * bootstrap restarts it first.
+ */
+export function agentRegisteredAt(world: World, i: FakeInstance): number {
+  const first = i.launchedAt + world.timing.pendingMs + world.timing.agentOnlineMs;
+  const facts = world.agentFacts?.instances.get(i.id);
+  // The policy the box launched with; a later rewrite leaves credentials already checked alone.
+  const written = (facts?.role === undefined ? [] : (world.agentFacts?.policyAt.get(facts.role) ?? [])).filter((t) => t <= i.launchedAt).at(-1);
+  const effective = written === undefined ? -Infinity : written + (world.timing.policyEffectiveMs ?? 0);
+  if (first >= effective) return first;
+  const restart = i.launchedAt + world.timing.pendingMs + (world.timing.bootstrapMs ?? 180_000);
+  if (facts?.restartsAgent && restart >= effective) return restart;
+  let retry = first + AGENT_LONG_SLEEP_MS;
+  while (retry < effective) retry += AGENT_LONG_SLEEP_MS;
+  return retry;
+}
+
 /** States follow the clock: pending → running, shutting-down → terminated; expiry guards fire. */
 export function tick(world: World): void {
   const now = world.clock.now();
@@ -365,7 +413,9 @@ export function fakeAws(world: World) {
         }
         throw awsError('ProcessKilled', `the process died during ${name}`);
       }
-      return fn(input);
+      const out = fn(input);
+      noteForAgent(world, name, input, out);
+      return out;
     };
   const ec2h = <I, O>(name: string, fn: (input: I) => O) => h('ec2', name, fn);
   const ssmh = <I, O>(name: string, fn: (input: I) => O) => h('ssm', name, fn);
@@ -563,6 +613,12 @@ export function fakeAws(world: World) {
       return { TerminatingInstances: targets.map((i) => ({ InstanceId: i.id, CurrentState: { Name: i.state as ec2.InstanceStateName } })) };
     }),
   );
+  mocks.ec2.on(ec2.GetConsoleOutputCommand).callsFake(
+    ec2h('GetConsoleOutput', (input: ec2.GetConsoleOutputCommandInput) => {
+      const target = instance(input.InstanceId ?? '');
+      return { InstanceId: target.id, Timestamp: new Date(now()), Output: Buffer.from(target.box.consoleOutput ?? '').toString('base64') };
+    }),
+  );
   mocks.ec2.on(ec2.ModifyInstanceCreditSpecificationCommand).callsFake(
     ec2h('ModifyInstanceCreditSpecification', (input: ec2.ModifyInstanceCreditSpecificationCommandInput) => {
       const ok: { InstanceId: string }[] = [];
@@ -631,7 +687,7 @@ export function fakeAws(world: World) {
       return { DeletedParameters: deleted, InvalidParameters: (input.Names ?? []).filter((n) => !deleted.includes(n)) };
     }),
   );
-  const agentRegistered = (i: FakeInstance) => i.state === 'running' && now() >= i.launchedAt + world.timing.pendingMs + world.timing.agentOnlineMs;
+  const agentRegistered = (i: FakeInstance) => i.state === 'running' && now() >= agentRegisteredAt(world, i);
   const agentOnline = (i: FakeInstance) => agentRegistered(i) && !i.box.agentLost;
   mocks.ssm.on(ssm.DescribeInstanceInformationCommand).callsFake(
     ssmh('DescribeInstanceInformation', (input: ssm.DescribeInstanceInformationCommandInput) => {

@@ -385,6 +385,8 @@ describe('provision', () => {
 
   describe('AWS edges', () => {
     it('retries RunInstances while EC2 does not see the new instance profile yet, with the same ClientToken', async () => {
+      // Longer than the wait for the instance policy to settle before the launch.
+      world.timing.profileVisibleMs = 30_000;
       await provision(aConfig(), depsFor(fake));
       const calls = fake.mocks.ec2.commandCalls(ec2.RunInstancesCommand);
       expect(calls.length).to.be.greaterThan(1);

@@ -58,7 +58,7 @@ const PROVISION_MUTATIONS = [
   ...Array.from({ length: 8 }, () => 'PutParameter'), // the secrets
   'CreateSecurityGroup',
   'AuthorizeSecurityGroupIngress',
-  ...Array.from({ length: 4 }, () => 'RunInstances'), // refused until the profile reaches EC2 (12 s, retried every 5 s)
+  'RunInstances', // after the instance policy settled (15 s), by when the profile has reached EC2 (12 s)
   'CreateSchedule',
   'DeleteParameter', // the lock, released
   'SendCommand', // cloud-init
