@@ -51,7 +51,7 @@ systemctl start --no-block {{ STACK_UNIT }}
 # have passed with the same role, so a restart registers it at once.
 step ssm-agent
 if grep -qs 'before retrying retrieve credentials' {{ SSM_AGENT_LOG }}; then
-  systemctl restart {{ SSM_AGENT_UNIT }}
+  systemctl restart amazon-ssm-agent
 fi
 
 status state=done step=ssm-agent

@@ -27,7 +27,6 @@ export const COMPOSE_PROJECT = 'pillbox';
 
 /** The SSM agent's own log on AL2023 (amazon-ssm-agent's seelog config); the bootstrap reads it. */
 export const SSM_AGENT_LOG = '/var/log/amazon/ssm/amazon-ssm-agent.log';
-export const SSM_AGENT_UNIT = 'amazon-ssm-agent';
 
 export const SYSTEMD_DIR = '/etc/systemd/system';
 export const STACK_UNIT = 'pillbox.service';
@@ -78,7 +77,6 @@ export const BOX_LAYOUT = {
   BOOTSTRAP_STATUS,
   BOOTSTRAP_LOG,
   SSM_AGENT_LOG,
-  SSM_AGENT_UNIT,
   SYSTEMD_DIR,
   STACK_UNIT,
   EXPIRE_SERVICE,

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { GetCommandInvocationCommand, SendCommandCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { CancelCommandCommand, GetCommandInvocationCommand, SendCommandCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { composeArgv } from '../../../scripts/lib/box/compose.js';
 import { runOnBox, shellQuote, toScript, toShellLine } from '../../../scripts/lib/box/ssm-run.js';
@@ -40,18 +40,49 @@ describe('commands on the box', () => {
         DocumentName: 'AWS-RunShellScript',
         InstanceIds: ['i-1'],
         Parameters: { commands: ['set -eu', "echo 'hello world'"], executionTimeout: ['30'] },
+        TimeoutSeconds: 60,
         Comment: 'pillbox',
       });
       expect(mock.commandCalls(GetCommandInvocationCommand)).to.have.length(3);
     });
 
-    it('gives up after the command timeout plus a margin, saying where to look', async () => {
+    it('gives up after the command timeout plus a margin, cancelling the command so it cannot run later', async () => {
       mock.on(SendCommandCommand).resolves({ Command: { CommandId: 'cmd-2' } });
       mock.on(GetCommandInvocationCommand).resolves({ Status: 'InProgress' });
+      mock.on(CancelCommandCommand).resolves({});
       const clock = fakeClock();
       const err = await rejection(runOnBox(ssm, 'i-1', [['sleep', '999']], { timeoutSeconds: 10, clock }));
-      expect(err.message).to.equal('The command cmd-2 on i-1 did not finish in time.');
+      expect(err.message).to.equal('The command cmd-2 on i-1 did not finish within 70 s; it was cancelled, so it will not run later.');
+      expect(mock.commandCalls(CancelCommandCommand)[0]!.args[0].input).to.deep.equal({ CommandId: 'cmd-2', InstanceIds: ['i-1'] });
       expect(clock.elapsed()).to.be.within(70_000, 75_000);
     });
+
+    it('says when cancelling failed, so the operator cancels it before the agent comes back', async () => {
+      mock.on(SendCommandCommand).resolves({ Command: { CommandId: 'cmd-3' } });
+      mock.on(GetCommandInvocationCommand).resolves({ Status: 'Pending' });
+      mock.on(CancelCommandCommand).rejects(awsError('ThrottlingException', 'Rate exceeded'));
+      const err = await rejection(runOnBox(ssm, 'i-1', [['true']], { timeoutSeconds: 10, clock: fakeClock() }));
+      expect(err.message).to.match(/; cancelling it failed \(ThrottlingException: Rate exceeded\): cancel it in the Run Command console before the agent comes back\.$/);
+    });
+
+    for (const [status, details, cancels] of [
+      ['Delayed', 'Delayed', true],
+      ['TimedOut', 'DeliveryTimedOut', false],
+      ['TimedOut', 'ExecutionTimedOut', false],
+      ['Cancelled', 'Cancelled', false],
+    ] as const) {
+      it(`ends on ${status} (${details}), naming SSM's StatusDetails${cancels ? ' and cancelling it first' : ''}`, async () => {
+        mock.on(SendCommandCommand).resolves({ Command: { CommandId: 'cmd-4' } });
+        mock.on(GetCommandInvocationCommand).resolves({ Status: status, StatusDetails: details, ResponseCode: -1, StandardErrorContent: 'partial\nlast words\n' });
+        mock.on(CancelCommandCommand).resolves({});
+        const clock = fakeClock();
+        const err = await rejection(runOnBox(ssm, 'i-1', [['true']], { timeoutSeconds: 600, clock }));
+        const cancelled = cancels ? '; it was cancelled, so it will not run later' : '';
+        expect(err.message).to.equal(`The command cmd-4 on i-1 ended ${status} (${details})${cancelled}: last words.`);
+        expect(err.hint).to.include('npm run status');
+        expect(mock.commandCalls(CancelCommandCommand)).to.have.length(cancels ? 1 : 0);
+        expect(clock.elapsed(), 'at the first answer, not the deadline').to.be.below(10_000);
+      });
+    }
   });
 });

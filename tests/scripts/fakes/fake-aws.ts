@@ -52,6 +52,8 @@ export interface BoxState {
   data: BoxData;
   /** The SSM agent stopped answering (the box hangs, or its network is gone). */
   agentLost?: boolean;
+  /** Until then (fake ms) the agent still looks Online but cannot be reached: commands are accepted and wait (deferredAnswer). */
+  agentUnreachableUntil?: number;
   /** What the instance's serial console shows (GetConsoleOutput). */
   consoleOutput?: string;
   /** How long the expiry service's last backup runs before the box powers off (fireExpiryGuards); unset: the box never armed its timer. */
@@ -139,6 +141,10 @@ export interface World {
   crash?: { command: string; occurrence: number };
   dead: boolean;
   calls: Map<string, number>;
+  /** Scripts an agent ran after it came back, long after they were sent (deferredAnswer). */
+  ranLate?: string[][];
+  /** Commands waiting for an agent that cannot be reached, by CommandId; delivered as the clock runs (tick). */
+  deferredCommands?: Map<string, DeferredCommand>;
   /** Every command the world answered or refused, in order across the services. */
   log: string[];
   /** Runs before each command is answered: another actor changing the account meanwhile. */
@@ -312,6 +318,8 @@ export function agentRegisteredAt(world: World, i: FakeInstance): number {
 export function tick(world: World): void {
   const now = world.clock.now();
   fireExpiryGuards(world);
+  // An agent that came back picks up what is still waiting for it, whether or not anyone polls.
+  for (const command of world.deferredCommands?.values() ?? []) deferredAnswer(world, command);
   for (const i of world.instances) {
     if (i.terminatingAt !== undefined) i.state = now >= i.terminatingAt + world.timing.shuttingDownMs ? 'terminated' : 'shutting-down';
     else if (i.state === 'pending' && now >= i.launchedAt + world.timing.pendingMs) i.state = 'running';
@@ -356,6 +364,43 @@ function boxLine(world: World, instance: FakeInstance, line: string): Reply {
     return { stdout: `${box.expiryTimer}\n` };
   }
   return { exitCode: 127, stderr: `fake box: no answer for ${line}` };
+}
+
+/** A command sent to an agent that cannot be reached, as SSM keeps it. */
+interface DeferredCommand {
+  lines: string[];
+  sentAt: number;
+  /** SendCommand's TimeoutSeconds (3600 when not given). */
+  deliveryMs: number;
+  target: FakeInstance;
+  cancelledAt?: number;
+  /** Runs the script on the box, once, when the agent picks it up. */
+  run: () => Required<Reply>;
+  reply?: Required<Reply>;
+}
+
+/**
+ * Pending for its first 30 s, then Delayed while the agent cannot be reached; delivered (late)
+ * if the agent comes back before the delivery timeout and nobody cancelled it, else
+ * TimedOut with StatusDetails DeliveryTimedOut; Cancelled once CancelCommand reached it.
+ */
+function deferredAnswer(world: World, d: DeferredCommand) {
+  const now = world.clock.now();
+  const back = d.target.box.agentUnreachableUntil ?? 0;
+  const expires = d.sentAt + d.deliveryMs;
+  const deliveredAt = Math.max(back, d.sentAt);
+  const cancelled = d.cancelledAt !== undefined && d.cancelledAt <= Math.min(deliveredAt, now);
+  const empty = { ResponseCode: -1, StandardOutputContent: '', StandardErrorContent: '' };
+  if (cancelled) return { ...empty, Status: 'Cancelled', StatusDetails: 'Cancelled' };
+  if (deliveredAt <= Math.min(now, expires)) {
+    if (!d.reply) {
+      d.reply = d.run();
+      if (deliveredAt > d.sentAt) (world.ranLate ??= []).push(d.lines);
+    }
+    return invocationAnswer(d.reply, 2);
+  }
+  if (now >= expires) return { ...empty, Status: 'TimedOut', StatusDetails: 'DeliveryTimedOut' };
+  return { ...empty, Status: now < d.sentAt + 30_000 ? 'Pending' : 'Delayed', StatusDetails: now < d.sentAt + 30_000 ? 'Pending' : 'Delayed' };
 }
 
 export function fakeAws(world: World) {
@@ -700,29 +745,51 @@ export function fakeAws(world: World) {
     }),
   );
   const invocations = new Map<string, { reply: Reply; polls: number }>();
+  const deferred = (world.deferredCommands ??= new Map<string, DeferredCommand>());
   mocks.ssm.on(ssm.SendCommandCommand).callsFake(
     ssmh('SendCommand', (input: ssm.SendCommandCommandInput) => {
       const target = world.instances.find((i) => i.id === input.InstanceIds?.[0]);
       if (!target || !agentOnline(target)) throw new ssm.InvalidInstanceId({ message: 'Instances not in a valid state for account', $metadata: {} });
       const lines = input.Parameters?.commands ?? [];
-      world.sentScripts.push(lines);
-      const answer = boxReplies((line) => boxLine(world, target, line));
-      // `set -eu`: the lines run in order and the first failure ends the script.
-      const reply: Required<Reply> = { exitCode: 0, stdout: '', stderr: '' };
-      for (const line of lines.slice(1)) {
-        const r = answer(line, target.id);
-        reply.stdout += r.stdout ?? '';
-        reply.stderr += r.stderr ?? '';
-        reply.exitCode = r.exitCode ?? 0;
-        if (reply.exitCode !== 0) break;
+      if ((target.box.agentUnreachableUntil ?? 0) > now()) {
+        const id = nextId('cmd');
+        const run = () => runScript(target, lines);
+        deferred.set(id, { lines, sentAt: now(), deliveryMs: (input.TimeoutSeconds ?? 3600) * 1000, target, run });
+        return { Command: { CommandId: id } };
       }
+      const reply = runScript(target, lines);
       const id = nextId('cmd');
       invocations.set(id, { reply, polls: 0 });
       return { Command: { CommandId: id } };
     }),
   );
+  /** Runs a script on the box the way the agent would, recording it. */
+  function runScript(target: FakeInstance, lines: string[]): Required<Reply> {
+    world.sentScripts.push(lines);
+    const answer = boxReplies((line) => boxLine(world, target, line));
+    // `set -eu`: the lines run in order and the first failure ends the script.
+    const reply: Required<Reply> = { exitCode: 0, stdout: '', stderr: '' };
+    for (const line of lines.slice(1)) {
+      const r = answer(line, target.id);
+      reply.stdout += r.stdout ?? '';
+      reply.stderr += r.stderr ?? '';
+      reply.exitCode = r.exitCode ?? 0;
+      if (reply.exitCode !== 0) break;
+    }
+    return reply;
+  }
+  mocks.ssm.on(ssm.CancelCommandCommand).callsFake(
+    ssmh('CancelCommand', (input: ssm.CancelCommandCommandInput) => {
+      const command = deferred.get(input.CommandId ?? '');
+      if (!command && !invocations.has(input.CommandId ?? '')) throw new ssm.InvalidCommandId({ message: 'Invalid command id', $metadata: {} });
+      if (command) command.cancelledAt ??= now();
+      return {};
+    }),
+  );
   mocks.ssm.on(ssm.GetCommandInvocationCommand).callsFake(
     ssmh('GetCommandInvocation', (input: ssm.GetCommandInvocationCommandInput) => {
+      const waiting = deferred.get(input.CommandId ?? '');
+      if (waiting) return deferredAnswer(world, waiting);
       const invocation = invocations.get(input.CommandId ?? '');
       if (!invocation) throw new ssm.InvocationDoesNotExist({ message: 'Invocation does not exist', $metadata: {} });
       invocation.polls += 1;
