@@ -4,6 +4,7 @@ import { hostname, userInfo } from 'node:os';
 import { createAwsClients, createS3Client } from './lib/core/aws-clients.js';
 import { systemClock } from './lib/core/clock.js';
 import { helpText, processSources } from './lib/core/config.js';
+import { interruptOn } from './lib/core/interrupt.js';
 import { systemGit } from './lib/core/git.js';
 import { runCli } from './lib/core/operator-error.js';
 import { printResult, Progress } from './lib/core/progress.js';
@@ -20,6 +21,7 @@ await runCli(async (argv) => {
   }
   const git = systemGit();
   const cfg = await loadProvisionConfig(processSources(argv), git);
+  const interrupt = interruptOn();
   const result = await provision(cfg, {
     clients: createAwsClients(cfg.region),
     s3: createS3Client(cfg.region),
@@ -31,7 +33,8 @@ await runCli(async (argv) => {
     holder: `${userInfo().username}@${hostname()}`,
     interactive: process.stdin.isTTY === true && !cfg.ci,
     lookupAddress: checkipLookup(),
-  });
+    signal: interrupt.signal,
+  }).finally(interrupt.dispose);
   if (result.planned && !cfg.json) process.stdout.write(planText(result));
   printResult(cfg.json, result, provisionRows(result));
 });

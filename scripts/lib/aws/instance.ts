@@ -122,6 +122,24 @@ export async function launchInstance(ec2: EC2Client, spec: LaunchSpec, clock: Cl
   });
 }
 
+/**
+ * The instance a RunInstances call with this ClientToken launched, if any: the call may have
+ * succeeded with its answer lost, and undoing the run must not pull the role from under it.
+ * EC2 keeps a token's launch for its idempotency window (the client-token filter of
+ * DescribeInstances; RunInstances idempotency in the EC2 API guide).
+ */
+export async function findByClientToken(ec2: EC2Client, clientToken: string): Promise<string | undefined> {
+  const filters = [
+    { Name: 'client-token', Values: [clientToken] },
+    { Name: 'instance-state-name', Values: ['pending', 'running'] },
+  ];
+  for await (const page of paginateDescribeInstances({ client: ec2 }, { Filters: filters })) {
+    const id = page.Reservations?.flatMap((r) => r.Instances ?? [])[0]?.InstanceId;
+    if (id) return id;
+  }
+  return undefined;
+}
+
 /** The instances with these ids, as EC2 describes them now (ids it does not know are left out). */
 export async function describeInstances(ec2: EC2Client, ids: string[]): Promise<Instance[]> {
   const found: Instance[] = [];

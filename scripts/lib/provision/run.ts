@@ -13,7 +13,7 @@ import { convergeBucket, storageFor, type Storage } from '../aws/bucket.js';
 import { observeEnvironment, type EnvInstance, type ObservedEnvironment } from '../aws/environment.js';
 import { armExpirySchedule, ensureSchedulerRole, expiryNames, schedulerRoleArn } from '../aws/expiry-schedule.js';
 import { createInstanceProfile, createRole, deleteInstanceProfile, deleteRole, putInstancePolicy } from '../aws/iam.js';
-import { assertInstanceTypeOffered, launchInstance, requestTermination, resolveAmi, useStandardCredits, type Ami, type LaunchOptions } from '../aws/instance.js';
+import { assertInstanceTypeOffered, findByClientToken, launchInstance, requestTermination, resolveAmi, useStandardCredits, type Ami, type LaunchOptions } from '../aws/instance.js';
 import { withLock } from '../aws/lock.js';
 import { createSecrets, missingSecrets } from '../aws/secrets.js';
 import { createSecurityGroup, deleteSecurityGroup, EDGE_PORTS, findDefaultVpc, setIngress, type RetryOptions } from '../aws/security-group.js';
@@ -29,7 +29,8 @@ import type { Clock } from '../core/clock.js';
 import { resolveCommit, type GitRunner } from '../core/git.js';
 import { baseTags, envNames, isoSeconds, type Tag } from '../core/names.js';
 import { errorSummary, explainAwsError, OperatorError } from '../core/operator-error.js';
-import { costFor, hourlyCost, isAllowedInstanceType, isBurstable, surplusCeilingHourly } from '../core/pricing.js';
+import { costFor, hourlyCost, isAllowedInstanceType, isBurstable, surplusCeilingHourly, usd } from '../core/pricing.js';
+import { formatUtc } from '../core/time.js';
 import type { Progress } from '../core/progress.js';
 import type { AddressLookup } from '../core/public-address.js';
 import { buildSourceArchive, uncommittedWarning, type ArchiveRunner, type SourceArchive } from '../core/source-archive.js';
@@ -66,6 +67,8 @@ export interface ProvisionDeps {
   sgRetry?: RetryOptions;
   /** Hex ids for files on the box (a restore). */
   newId?: () => string;
+  /** Aborted on SIGINT/SIGTERM (core/interrupt.ts): the run stops at the next step and undoes what it made. */
+  signal?: AbortSignal;
 }
 
 export interface Preflight {
@@ -203,6 +206,28 @@ async function undo(deps: ProvisionDeps, env: string, created: Created): Promise
   return left;
 }
 
+/** The run stops between steps once interrupted; what it made is undone by the caller's catch. */
+function stopIfInterrupted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new OperatorError(`Interrupted (${String(signal.reason ?? 'signal')}).`, 'Run provision again when ready: it converges on what exists.');
+}
+
+export interface LaunchedBox {
+  env: string;
+  instanceId: string;
+  hourlyUsd: number;
+  expiresAt: Date;
+}
+
+/** A failure once the box exists: it runs and bills, so the operator learns which one, what it costs, and what next. */
+function afterLaunch(err: unknown, box: LaunchedBox): OperatorError {
+  const hint = err instanceof OperatorError ? err.hint : explainAwsError(err)?.hint;
+  const env = box.env;
+  return new OperatorError(
+    `${errorSummary(err)}\nThe box ${box.instanceId} was launched and keeps running: ${usd(box.hourlyUsd)}/h until it expires at ${formatUtc(box.expiresAt)}.`,
+    `${hint ? `${hint} ` : ''}Meanwhile \`npm run status -- --env ${env}\` shows it and \`npm run teardown -- --env ${env}\` removes it.`,
+  );
+}
+
 /** The failure that stopped the run, plus what undoing it left behind (if anything). */
 function withLeftovers(err: unknown, env: string, region: string, left: string[]): unknown {
   if (left.length === 0) return err;
@@ -296,10 +321,13 @@ async function apply(cfg: ProvisionConfig, pre: Preflight, seen: ObservedEnviron
   let address = seen.elasticIp;
   let policyWrittenAt: number | undefined;
   const replacing = steps.some((s) => s.resource === 'instance' && s.action === 'replace');
+  const clientToken = `pillbox-${cfg.env}-${deps.runId}`;
+  let launching = false;
   try {
     for (const step of steps) {
       // The restore runs once the new box is ready, after the waits.
       if (step.action === 'keep' || step.resource === 'database') continue;
+      stopIfInterrupted(deps.signal);
       await deps.progress.step(`${step.action} ${step.resource} ${step.name}`, async () => {
         switch (step.resource) {
           case 'bucket':
@@ -357,6 +385,8 @@ async function apply(cfg: ProvisionConfig, pre: Preflight, seen: ObservedEnviron
             if (step.action === 'delete') await requestTermination(ec2, [step.name]);
             if (step.action === 'create' || step.action === 'replace') {
               await policySettled(deps.clock, policyWrittenAt);
+              stopIfInterrupted(deps.signal);
+              launching = true;
               launched = await launchInstance(
                 ec2,
                 {
@@ -367,7 +397,7 @@ async function apply(cfg: ProvisionConfig, pre: Preflight, seen: ObservedEnviron
                   securityGroupId: securityGroupId as string,
                   userData: pre.userData,
                   tags: pre.tags,
-                  clientToken: `pillbox-${cfg.env}-${deps.runId}`,
+                  clientToken,
                 },
                 deps.clock,
                 deps.launch,
@@ -380,8 +410,10 @@ async function apply(cfg: ProvisionConfig, pre: Preflight, seen: ObservedEnviron
       });
     }
   } catch (err) {
+    // A launch whose answer was lost still made a box: look it up by its token before undoing anything.
+    launched ??= launching ? await findByClientToken(ec2, clientToken).catch(() => undefined) : undefined;
+    if (launched !== undefined) throw afterLaunch(err, { env: cfg.env, instanceId: launched, hourlyUsd: hourlyCost(launch.instanceType, launch.volumeGb), expiresAt: pre.expiresAt });
     // Nothing half-made: without a new instance, remove what this run created.
-    if (launched !== undefined) throw err;
     const left = await deps.progress.step('undo what this run created', () => undo(deps, cfg.env, created));
     throw withLeftovers(err, cfg.env, await deps.clients.ssm.config.region(), left);
   }
@@ -401,6 +433,7 @@ async function waitUntilServing(cfg: ProvisionConfig, deps: ProvisionDeps, insta
   const bootstrapped = agentAndCloudInitDeadline(clock);
   await progress.step('wait: SSM agent online', () => waitAgentOnline(clients, instanceId, clock, bootstrapped));
   await progress.step('wait: cloud-init finished', () => waitCloudInit(clients.ssm, instanceId, clock, bootstrapped));
+  stopIfInterrupted(deps.signal);
   await progress.step('wait: every compose service healthy', (report) => waitStackHealthy(clients.ssm, instanceId, clock, report));
   await progress.step('wait: the app answers /readyz through the edge', () => waitAppReady(clients.ssm, instanceId, EDGE_LOCAL_PORT, clock));
   result.edge = await progress.step('read the edge: HTTPS or plain HTTP', () => readEdgeMode(ssmRunner(clients.ssm, instanceId, { clock }), new Date(clock.now())));
@@ -495,8 +528,9 @@ export async function provision(cfg: ProvisionConfig, deps: ProvisionDeps): Prom
     stage = `could not be seeded from ${seedFrom}`;
     if (seedFrom) result.restored = await seedData(deps, storage, cfg.env, instanceId, seedFrom);
   } catch (err) {
-    if (!retiring) throw err;
-    throw await abandonReplacement(deps, instanceId, retiring, stage, err);
+    if (retiring) throw await abandonReplacement(deps, instanceId, retiring, stage, err);
+    if (!launch) throw err;
+    throw afterLaunch(err, { env: cfg.env, instanceId, hourlyUsd: result.hourlyUsd, expiresAt: pre.expiresAt });
   }
   if (retiring) {
     if (moveAddressLater && address) {

@@ -141,6 +141,8 @@ export interface World {
   crash?: { command: string; occurrence: number };
   dead: boolean;
   calls: Map<string, number>;
+  /** Commands whose next call takes effect but loses its answer (loseAnswer). */
+  lostAnswers?: string[];
   /** Scripts an agent ran after it came back, long after they were sent (deferredAnswer). */
   ranLate?: string[][];
   /** Commands waiting for an agent that cannot be reached, by CommandId; delivered as the clock runs (tick). */
@@ -193,6 +195,17 @@ export function aWorld(overrides: Partial<World> = {}): World {
 /** The next `times` calls of `command` (e.g. 'RunInstances') fail with `error`. */
 export function failNext(world: World, command: string, error: Error, times = 1): void {
   world.faults.set(command, [...(world.faults.get(command) ?? []), ...Array.from({ length: times }, () => error)]);
+}
+
+/** The next call of `command` takes effect in AWS, but its answer never reaches the CLI. */
+export function loseAnswer(world: World, command: string): void {
+  (world.lostAnswers ??= []).push(command);
+}
+
+function takeLostAnswer(world: World, command: string): boolean {
+  const at = world.lostAnswers?.indexOf(command) ?? -1;
+  if (at >= 0) world.lostAnswers?.splice(at, 1);
+  return at >= 0;
 }
 
 /** The throttling error each service answers with once the SDK's retries are spent. */
@@ -449,6 +462,10 @@ export function fakeAws(world: World) {
       }
       const fault = world.faults.get(name)?.shift();
       if (fault) throw fault;
+      if (takeLostAnswer(world, name)) {
+        fn(input);
+        throw awsError('TimeoutError', `the answer to ${name} was lost (socket hang up)`);
+      }
       if (world.crash?.command === name && world.crash.occurrence === n) {
         world.dead = true;
         try {
@@ -493,7 +510,7 @@ export function fakeAws(world: World) {
   mocks.ec2.on(ec2.DescribeInstancesCommand).callsFake(
     ec2h('DescribeInstances', (input: ec2.DescribeInstancesCommandInput) => {
       if (input.InstanceIds) return { Reservations: input.InstanceIds.map((id) => ({ Instances: [describe(instance(id))] })) };
-      const found = world.instances.filter((i) => matchesFilters(i.tags, input.Filters, { 'instance-state-name': i.state }));
+      const found = world.instances.filter((i) => matchesFilters(i.tags, input.Filters, { 'instance-state-name': i.state, 'client-token': i.clientToken ?? '' }));
       const { items, next } = page(world, found, input.NextToken, true);
       return { Reservations: items.map((i) => ({ Instances: [describe(i)] })), NextToken: next };
     }),

@@ -1,0 +1,83 @@
+// The windows where a provision dies or fails half-way: a RunInstances whose answer is lost,
+// a Ctrl-C or a cancelled CI job (a real signal delivered to this process mid-run), and a
+// failure once the box exists.
+import { expect } from 'chai';
+import { interruptOn } from '../../../scripts/lib/core/interrupt.js';
+import { provision } from '../../../scripts/lib/provision/run.js';
+import { awsError, failNext, liveInstances, loseAnswer, rejection, useFakeAws, type FakeAws, type World } from '../fakes/fake-aws.js';
+import { aConfig, depsFor } from './fixtures.js';
+
+/** The environment's resources outside the bucket (the source archive is kept for the next run). */
+const leftInAws = (world: World): string[] => [
+  ...liveInstances(world).map((i) => `instance ${i.id}`),
+  ...world.groups.map((g) => `group ${g.id}`),
+  ...[...world.roles.keys()].map((r) => `role ${r}`),
+  ...[...world.profiles.keys()].map((p) => `profile ${p}`),
+  ...[...world.params.keys()].map((p) => `parameter ${p}`),
+  ...[...world.schedules.keys()].map((s) => `schedule ${s}`),
+];
+
+describe('provision’s crash windows', () => {
+  let world: World;
+  let fake: FakeAws;
+  useFakeAws((w, f) => ((world = w), (fake = f)));
+
+  it('finds the box a RunInstances with a lost answer launched, by its ClientToken, and undoes nothing under it', async () => {
+    loseAnswer(world, 'RunInstances');
+    const err = await rejection(provision(aConfig(), depsFor(fake)));
+    const [box] = liveInstances(world);
+    expect(box, 'the launch took effect').to.not.equal(undefined);
+    expect(err.message).to.include(`The box ${box!.id} was launched and keeps running`);
+    expect(world.roles.has('pillbox-dev-instance'), 'its role stays').to.equal(true);
+    expect(world.profiles.has('pillbox-dev-instance'), 'its profile stays').to.equal(true);
+    expect(world.log).to.include('DescribeInstances');
+    // A re-run with another token keeps that box rather than launching a second one.
+    await provision(aConfig(), depsFor(fake, { runId: 'run00002' }));
+    expect(liveInstances(world)).to.have.length(1);
+  });
+
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    it(`on ${signal} before the launch, undoes what this run made and releases the lock`, async () => {
+      const interrupt = interruptOn(process, [signal]);
+      world.onCall = (command) => {
+        if (command === 'CreateSecurityGroup') process.emit(signal);
+      };
+      try {
+        const err = await rejection(provision(aConfig(), depsFor(fake, { signal: interrupt.signal })));
+        expect(err.message).to.equal(`Interrupted (${signal}).`);
+      } finally {
+        interrupt.dispose();
+      }
+      expect(world.log).to.not.include('RunInstances');
+      expect(leftInAws(world)).to.deep.equal([]);
+      expect(world.params.has('/pillbox/dev/lock'), 'the lock is released').to.equal(false);
+    });
+  }
+
+  it('on a signal after the launch, stops waiting and says which box runs, what it costs, until when, and what to run', async () => {
+    const interrupt = interruptOn(process, ['SIGTERM']);
+    let sent = false;
+    world.onCall = (command) => {
+      // Once: a second signal ends the process at once.
+      if (command === 'DescribeInstanceInformation' && !sent) sent = process.emit('SIGTERM');
+    };
+    let err: Error & { hint?: string };
+    try {
+      err = await rejection(provision(aConfig(), depsFor(fake, { signal: interrupt.signal })));
+    } finally {
+      interrupt.dispose();
+    }
+    const [box] = liveInstances(world);
+    expect(err.message).to.match(new RegExp(`^Interrupted \\(SIGTERM\\)\\.\\nThe box ${box!.id} was launched and keeps running: \\$0\\.\\d{4}/h until it expires at \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d UTC\\.$`));
+    expect(err.hint).to.include('`npm run teardown -- --env dev` removes it');
+    expect(world.params.has('/pillbox/dev/lock')).to.equal(false);
+  });
+
+  it('names the running box, its hourly cost and expiry when arming its schedule fails after the launch', async () => {
+    failNext(world, 'CreateSchedule', awsError('InternalServerException', 'Unexpected error'));
+    const err = await rejection(provision(aConfig(), depsFor(fake)));
+    const [box] = liveInstances(world);
+    expect(err.message).to.match(new RegExp(`\\nThe box ${box!.id} was launched and keeps running: \\$0\\.0\\d{3}/h until it expires at `));
+    expect(err.hint).to.include('`npm run status -- --env dev` shows it');
+  });
+});
