@@ -4,7 +4,6 @@
 import {
   CreateTagsCommand,
   DescribeImagesCommand,
-  ModifyInstanceCreditSpecificationCommand,
   paginateDescribeInstances,
   paginateDescribeInstanceTypeOfferings,
   RunInstancesCommand,
@@ -77,8 +76,9 @@ export function runInstancesInput(spec: LaunchSpec): RunInstancesCommandInput {
     BlockDeviceMappings: [
       { DeviceName: spec.ami.rootDeviceName, Ebs: { VolumeSize: spec.volumeGb, VolumeType: 'gp3', Encrypted: true, DeleteOnTermination: true } },
     ],
-    // Unlimited for the first boot: T3 has no launch credits, and in standard mode the boot
-    // would crawl at the baseline. Provision (or the box) switches to standard once healthy.
+    // Unlimited for the box's whole life: T3 has no launch credits, and standard mode holds
+    // a near-empty balance to a 20% baseline that Elasticsearch and Kibana outrun. The TTL
+    // bounds the surplus; --plan prints the worst case.
     ...(isBurstable(spec.instanceType) ? { CreditSpecification: { CpuCredits: 'unlimited' } } : {}),
     InstanceInitiatedShutdownBehavior: 'terminate',
     TagSpecifications: [
@@ -225,21 +225,6 @@ export async function terminateInstances(ec2: EC2Client, ids: string[], { clock,
     report?.(left.map((i) => `${i.InstanceId} ${i.State?.Name ?? '?'}`).join(', '));
     return undefined;
   });
-}
-
-export type CreditSwitch = { switched: true } | { switched: false; reason: string };
-
-/**
- * Standard CPU credits from now on: a box that runs away later stays at its baseline
- * instead of billing surplus. The box may have switched itself already, which is fine:
- * asking again for the mode it has succeeds. A refusal comes back per instance in the
- * answer, not as an exception, so it is returned for the caller to report.
- */
-export async function useStandardCredits(ec2: EC2Client, instanceId: string): Promise<CreditSwitch> {
-  const out = await ec2.send(new ModifyInstanceCreditSpecificationCommand({ InstanceCreditSpecifications: [{ InstanceId: instanceId, CpuCredits: 'standard' }] }));
-  if (out.SuccessfulInstanceCreditSpecifications?.some((s) => s.InstanceId === instanceId)) return { switched: true };
-  const refused = out.UnsuccessfulInstanceCreditSpecifications?.find((u) => u.InstanceId === instanceId)?.Error;
-  return { switched: false, reason: refused ? `${refused.Code ?? 'error'}: ${refused.Message ?? ''}`.trim() : 'EC2 did not report the instance' };
 }
 
 /** The commit the box serves, on its GitSha tag, so `npm run status` shows it. */

@@ -50,7 +50,6 @@ export const BOOTSTRAP_BIN = '/usr/local/sbin/pillbox-bootstrap';
 export const SOURCE_BIN = '/usr/local/sbin/pillbox-source';
 export const S3_BIN = '/usr/local/sbin/pillbox-s3';
 export const BACKUP_BIN = '/usr/local/sbin/pillbox-backup';
-export const STANDARD_CREDITS_BIN = '/usr/local/sbin/pillbox-standard-credits';
 export const FETCH_SECRETS_BIN = '/usr/local/sbin/pillbox-fetch-secrets';
 /** Writes PILLBOX_SITE (the domain, or the public IPv4) before every start of the stack. */
 export const EDGE_SITE_BIN = '/usr/local/sbin/pillbox-edge-site';
@@ -91,7 +90,6 @@ export const BOX_LAYOUT = {
   SOURCE_BIN,
   S3_BIN,
   BACKUP_BIN,
-  STANDARD_CREDITS_BIN,
   FETCH_SECRETS_BIN,
   EDGE_SITE_BIN,
   INSTALL_PLUGINS_BIN,

@@ -56,7 +56,7 @@ export function planProvision(intent: ProvisionIntent, seen: ObservedEnvironment
   if (address) steps.push(step('keep', 'elastic-ip', address.publicIp));
   else if (intent.domain) steps.push(step('create', 'elastic-ip', n.instance, `for ${intent.domain}`));
   for (const old of stale) steps.push(step('delete', 'instance', old.id, `${old.state}, replaced`));
-  const credits = isBurstable(intent.instanceType) ? ', CPU credits unlimited until healthy, then standard' : '';
+  const credits = isBurstable(intent.instanceType) ? ', CPU credits unlimited' : '';
   if (!instance) steps.push(step('create', 'instance', n.instance, `${intent.instanceType}${credits}`));
   else if (intent.replace) {
     const changed = instanceDrift(intent.drift, true);

@@ -1,8 +1,7 @@
 // provision: preflight (read-only), observe, plan, then, under the environment's lock,
 // apply the plan in one place; a failure before a new instance exists undoes what this run
 // created and names anything it could not remove. Then wait for the box with bounded,
-// visible steps, switch it to standard CPU credits, seed its data, and only then retire a
-// replaced box.
+// visible steps, seed its data, and only then retire a replaced box.
 import { randomBytes } from 'node:crypto';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
@@ -13,7 +12,7 @@ import { convergeBucket, storageFor, type Storage } from '../aws/bucket.js';
 import { observeEnvironment, type EnvInstance, type ObservedEnvironment } from '../aws/environment.js';
 import { armExpirySchedule, ensureSchedulerRole, expiryNames, schedulerRoleArn } from '../aws/expiry-schedule.js';
 import { createInstanceProfile, createRole, deleteInstanceProfile, deleteRole, putInstancePolicy } from '../aws/iam.js';
-import { assertInstanceTypeOffered, findByClientToken, launchInstance, requestTermination, resolveAmi, useStandardCredits, type Ami, type LaunchOptions } from '../aws/instance.js';
+import { assertInstanceTypeOffered, findByClientToken, launchInstance, requestTermination, resolveAmi, type Ami, type LaunchOptions } from '../aws/instance.js';
 import { withLock } from '../aws/lock.js';
 import { createSecrets, missingSecrets } from '../aws/secrets.js';
 import { createSecurityGroup, deleteSecurityGroup, EDGE_PORTS, findDefaultVpc, setIngress, type RetryOptions } from '../aws/security-group.js';
@@ -161,8 +160,6 @@ export interface ProvisionResult {
   ttlUsd: number;
   /** T-family only: what surplus CPU credits could add if the box never left unlimited mode. */
   creditCeiling?: { hourlyUsd: number; ttlUsd: number };
-  /** standard once switched; unlimited (and why) when the switch did not happen. */
-  cpuCredits?: string;
   costSoFarUsd: number;
   waited: boolean;
   /** The box a --replace retired, once its successor was healthy. */
@@ -423,7 +420,7 @@ async function apply(cfg: ProvisionConfig, pre: Preflight, seen: ObservedEnviron
   return { instanceId: serving, moveAddressLater, backedUp, ...(address ? { address } : {}) };
 }
 
-/** The boot waits, then standard CPU credits: the box is healthy, the burst is over. */
+/** The boot waits: running, the agent, cloud-init, the stack, /readyz, then which mode the edge serves. */
 async function waitUntilServing(cfg: ProvisionConfig, deps: ProvisionDeps, instanceId: string, result: ProvisionResult): Promise<EnvInstance> {
   const { progress, clients, clock } = deps;
   const running = await progress.step(`wait: ${instanceId} running`, (report) => waitRunning(clients.ec2, instanceId, clock, report));
@@ -439,25 +436,7 @@ async function waitUntilServing(cfg: ProvisionConfig, deps: ProvisionDeps, insta
   result.edge = await progress.step('read the edge: HTTPS or plain HTTP', () => readEdgeMode(ssmRunner(clients.ssm, instanceId, { clock }), new Date(clock.now())));
   if ('url' in result.edge && result.edge.url) result.appUrl = result.edge.url;
   result.waited = true;
-  if (isBurstable(running.instanceType)) result.cpuCredits = await progress.step('switch to standard CPU credits', () => switchCredits(clients, instanceId, progress));
   return running;
-}
-
-/**
- * Whoever sees the stack healthy first (this run or the box itself) switches; a refusal or
- * an error is reported, not fatal: the box serves either way, and stays under the worst
- * case --plan shows.
- */
-async function switchCredits(clients: AwsClients, instanceId: string, progress: Progress): Promise<string> {
-  let outcome: string;
-  try {
-    const answer = await useStandardCredits(clients.ec2, instanceId);
-    outcome = answer.switched ? 'standard' : `unlimited (EC2 refused the switch: ${answer.reason})`;
-  } catch (err) {
-    outcome = `unlimited (the switch failed: ${describeAwsError(err)})`;
-  }
-  if (outcome !== 'standard') progress.note(`  ! CPU credits stay ${outcome}; the box switches itself once its stack is healthy.`);
-  return outcome;
 }
 
 /**

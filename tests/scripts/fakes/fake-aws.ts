@@ -132,8 +132,6 @@ export interface World {
   pageSize: number;
   /** What a newly launched box answers. */
   box: BoxState;
-  /** ModifyInstanceCreditSpecification reports this error for the instance instead of switching it. */
-  creditRefusal?: { Code: string; Message: string };
   sentScripts: string[][];
   faults: Map<string, Error[]>;
   bursts: Burst[];
@@ -688,7 +686,6 @@ export function fakeAws(world: World) {
       for (const spec of input.InstanceCreditSpecifications ?? []) {
         const target = world.instances.find((i) => i.id === spec.InstanceId && i.state !== 'terminated');
         if (!target) refused.push({ InstanceId: spec.InstanceId ?? '', Error: { Code: 'InvalidInstanceID.NotFound', Message: `The instance ID '${spec.InstanceId}' does not exist` } });
-        else if (world.creditRefusal) refused.push({ InstanceId: target.id, Error: world.creditRefusal });
         else {
           target.creditMode = spec.CpuCredits;
           ok.push({ InstanceId: target.id });

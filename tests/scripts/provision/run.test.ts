@@ -158,43 +158,17 @@ describe('provision', () => {
   });
 
   describe('CPU credits', () => {
-    it('switches the box to standard once the stack is healthy and /readyz answers, not before', async () => {
-      const result = await provision(aConfig(), depsFor(fake));
-      expect(world.instances[0]!.creditMode).to.equal('standard');
-      expect(result.cpuCredits).to.equal('standard');
-      const lastProbe = world.log.lastIndexOf('SendCommand');
-      expect(world.log.indexOf('ModifyInstanceCreditSpecification')).to.be.greaterThan(lastProbe);
-      const [call] = fake.mocks.ec2.commandCalls(ec2.ModifyInstanceCreditSpecificationCommand);
-      expect(call!.args[0].input).to.deep.equal({ InstanceCreditSpecifications: [{ InstanceId: world.instances[0]!.id, CpuCredits: 'standard' }] });
-    });
-
-    it('asks again on a re-provision of a box already in standard (the box may have switched itself first), and that is fine', async () => {
+    it('keeps a T-family box in unlimited mode for its whole life: launched unlimited, never switched to standard', async () => {
       await provision(aConfig(), depsFor(fake));
-      const again = await provision(aConfig(), depsFor(fake, { runId: 'run00002' }));
-      expect(again.cpuCredits).to.equal('standard');
-      expect(fake.mocks.ec2.commandCalls(ec2.ModifyInstanceCreditSpecificationCommand)).to.have.length(2);
+      await provision(aConfig(), depsFor(fake, { runId: 'run00002' }));
+      expect(fake.mocks.ec2.commandCalls(ec2.RunInstancesCommand)[0]!.args[0].input.CreditSpecification).to.deep.equal({ CpuCredits: 'unlimited' });
+      expect(world.instances[0]!.creditMode).to.equal('unlimited');
+      expect(world.log).to.not.include('ModifyInstanceCreditSpecification');
     });
 
-    it('reports a switch EC2 refuses for the instance (an item in the answer, not an exception) and still succeeds', async () => {
-      world.creditRefusal = { Code: 'IncorrectInstanceState', Message: 'The instance is not in a state to modify.' };
-      const deps = depsFor(fake);
-      const result = await provision(aConfig(), deps);
-      expect(result.cpuCredits).to.equal('unlimited (EC2 refused the switch: IncorrectInstanceState: The instance is not in a state to modify.)');
-      expect(deps.log()).to.include('! CPU credits stay unlimited');
-      expect(provisionRows(result).find(([k]) => k === 'CPU credits')?.[1]).to.include('worst case if never switched: +$0.0800/h');
-    });
-
-    it('reports a switch the credentials may not make and still succeeds', async () => {
-      failNext(world, 'ModifyInstanceCreditSpecification', awsError('UnauthorizedOperation', 'You are not authorized to perform this operation.'));
-      const result = await provision(aConfig(), depsFor(fake));
-      expect(result.cpuCredits).to.equal('unlimited (the switch failed: UnauthorizedOperation: You are not authorized to perform this operation.)');
-    });
-
-    it('sends no credit specification and no switch for a type without credits', async () => {
-      const result = await provision(aConfig({ instanceType: 'm6i.large' }), depsFor(fake));
+    it('sends no credit specification for a type without credits', async () => {
+      await provision(aConfig({ instanceType: 'm6i.large' }), depsFor(fake));
       expect(fake.mocks.ec2.commandCalls(ec2.RunInstancesCommand)[0]!.args[0].input.CreditSpecification).to.equal(undefined);
-      expect(fake.mocks.ec2.commandCalls(ec2.ModifyInstanceCreditSpecificationCommand)).to.have.length(0);
-      expect(result.cpuCredits).to.equal(undefined);
     });
   });
 
@@ -229,8 +203,8 @@ describe('provision', () => {
       // t3.medium: 2 vCPUs, 20% baseline each, so 1.6 vCPU of surplus at $0.05 per vCPU-hour.
       expect(result.creditCeiling?.hourlyUsd).to.be.closeTo(0.08, 1e-9);
       expect(result.creditCeiling?.ttlUsd).to.be.closeTo(0.64, 1e-9);
-      expect(provisionRows(result)).to.deep.include(['CPU credits', 'unlimited while booting, standard once healthy; worst case if never switched: +$0.0800/h, $0.6400 over the TTL']);
-      expect(planText(result)).to.include('t3.medium, CPU credits unlimited until healthy, then standard');
+      expect(provisionRows(result)).to.deep.include(['CPU credits', "unlimited for the box's life; worst case: +$0.0800/h, $0.6400 over the TTL"]);
+      expect(planText(result)).to.include('t3.medium, CPU credits unlimited');
       const m6i = await provision(aConfig({ plan: true, instanceType: 'm6i.large' }), depsFor(fake));
       expect(m6i.creditCeiling).to.equal(undefined);
     });

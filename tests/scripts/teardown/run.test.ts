@@ -65,7 +65,6 @@ const PROVISION_MUTATIONS = [
   'SendCommand', // the stack
   'SendCommand', // /readyz
   'SendCommand', // the edge's mode
-  'ModifyInstanceCreditSpecification',
 ];
 
 /** ['PutParameter', 1], ['CreateRole', 1], ..., ['PutParameter', 2], ...: each call by its occurrence. */
