@@ -65,11 +65,17 @@ const tail = (text: string, lines = 15): string => text.trim().split('\n').slice
 
 export const cloudInitWait: Argv = ['cloud-init', 'status', '--wait', '--long'];
 
-export async function waitCloudInit(ssm: SSMClient, instanceId: string, clock: Clock, deadline: number): Promise<void> {
+/** `cloud-init status` from 23.4 on: 0 done, 1 error, 2 done with recoverable errors (docs: explanation/return_codes). */
+const CLOUD_INIT_DEGRADED = 2;
+
+/** Waits for cloud-init; returns its recoverable errors when it finished with some (exit 2), to be shown, not fatal. */
+export async function waitCloudInit(ssm: SSMClient, instanceId: string, clock: Clock, deadline: number): Promise<string | undefined> {
   // The command's own timeout leaves SSM's reporting margin inside what is left of the window.
   const timeoutSeconds = Math.max(Math.floor((deadline - clock.now()) / 1000) - SSM_MARGIN_SECONDS, 60);
   const result = await runOnBox(ssm, instanceId, [cloudInitWait], { timeoutSeconds, clock, pollMs: 5000, comment: 'pillbox: wait for cloud-init' });
+  if (result.exitCode === CLOUD_INIT_DEGRADED) return tail(result.stdout);
   if (result.exitCode !== 0) throw await cloudInitFailure(ssm, instanceId, clock, tail(result.stdout + '\n' + result.stderr));
+  return undefined;
 }
 
 /** The bootstrap's own status names the step that failed; without one, cloud-init failed before it. */

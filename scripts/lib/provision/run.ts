@@ -130,6 +130,8 @@ export interface ProvisionResult {
   planned: boolean;
   steps: Step[];
   instanceId?: string;
+  /** cloud-init's recoverable errors, when it finished with some (`cloud-init status` exit 2). */
+  cloudInitWarnings?: string;
   /** What the box has (a kept one) or gets (a new one): type, root volume, allowed range. */
   instanceType: string;
   volumeGb?: number;
@@ -429,7 +431,11 @@ async function waitUntilServing(cfg: ProvisionConfig, deps: ProvisionDeps, insta
   if (cfg.noWait) return running;
   const bootstrapped = agentAndCloudInitDeadline(clock);
   await progress.step('wait: SSM agent online', () => waitAgentOnline(clients, instanceId, clock, bootstrapped));
-  await progress.step('wait: cloud-init finished', () => waitCloudInit(clients.ssm, instanceId, clock, bootstrapped));
+  const warnings = await progress.step('wait: cloud-init finished', () => waitCloudInit(clients.ssm, instanceId, clock, bootstrapped));
+  if (warnings) {
+    result.cloudInitWarnings = warnings;
+    progress.note(`  ! cloud-init finished with recoverable errors (exit 2); the box went on:\n${warnings}`);
+  }
   stopIfInterrupted(deps.signal);
   await progress.step('wait: every compose service healthy', (report) => waitStackHealthy(clients.ssm, instanceId, clock, report));
   await progress.step('wait: the app answers /readyz through the edge', () => waitAppReady(clients.ssm, instanceId, EDGE_LOCAL_PORT, clock));

@@ -357,12 +357,19 @@ export function renderComposePs(services: PsEntry[], line: string): string {
     .join('\n');
 }
 
+/** What `cloud-init status --long` prints for its exit code (23.4 on: 2 is done with recoverable errors). */
+function cloudInitStatus(exit: number): string {
+  if (exit === 0) return 'status: done\n';
+  if (exit !== 2) return 'status: error\n';
+  return 'status: done\nextended_status: degraded done\nboot_status_code: enabled-by-generator\ndetail:\nDataSourceEc2Local\nerrors: []\nrecoverable_errors:\nWARNING:\n\t- Deprecated cloud-config provided: chpasswd.list\n';
+}
+
 /** One line of a script on a fake box: its data commands first, then what the waits and moves ask. */
 function boxLine(world: World, instance: FakeInstance, line: string): Reply {
   const box = instance.box;
   const data = answerData(world, tagOf(instance.tags, 'Env') ?? '', box.data, line);
   if (data) return data;
-  if (line === 'cloud-init status --wait --long') return { exitCode: box.cloudInitExit, stdout: box.cloudInitExit === 0 ? 'status: done\n' : 'status: error\n' };
+  if (line === 'cloud-init status --wait --long') return { exitCode: box.cloudInitExit, stdout: cloudInitStatus(box.cloudInitExit) };
   if (line === 'systemctl show --property=ActiveState --value pillbox.service') return { stdout: `${box.unitState}\n` };
   if (/^docker compose .* ps --all --format /.test(line)) return { stdout: `${renderComposePs(box.services, line)}\n` };
   if (line.endsWith('/readyz')) return { stdout: box.readyz };

@@ -45,3 +45,24 @@ describe('provision and the SSM agent', () => {
     expect(err.hint).to.include(`aws ec2 get-console-output --latest --instance-id ${id} --output text`);
   });
 });
+
+describe('provision and cloud-init 23.4+', () => {
+  let world: World;
+  let fake: FakeAws;
+  useFakeAws((w, f) => ((world = w), (fake = f)));
+
+  it('takes `cloud-init status` exit 2 as done with recoverable errors, and prints them', async () => {
+    world.box.cloudInitExit = 2;
+    const deps = depsFor(fake);
+    const result = await provision(aConfig(), deps);
+    expect(result.waited).to.equal(true);
+    expect(result.cloudInitWarnings).to.match(/recoverable_errors:\nWARNING:\n\t- Deprecated cloud-config provided: chpasswd\.list$/);
+    expect(deps.log()).to.include('! cloud-init finished with recoverable errors (exit 2); the box went on:');
+  });
+
+  it('still stops on exit 1', async () => {
+    world.box.cloudInitExit = 1;
+    const err = await rejection(provision(aConfig(), depsFor(fake)));
+    expect(err.message).to.match(/^cloud-init failed on the box/);
+  });
+});
