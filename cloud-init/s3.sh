@@ -4,7 +4,9 @@
 #   {{ S3_BIN }} get <key> <sha256> <file>   downloads (retrying a 403 while the role propagates);
 #                                           keeps the file only when its SHA-256 matches, else
 #                                           removes it and exits 65
-#   {{ S3_BIN }} put <file> <key> <kind>     one PutObject (S3 never shows a partial object),
+#   {{ S3_BIN }} put <file> <key> <kind>     one PutObject (S3 never shows a partial object; at
+#                                           most 5 GiB, S3's cap for one PUT: a larger file
+#                                           is refused before anything is sent, exit 66),
 #                                           which S3 refuses unless the body matches the
 #                                           SHA-256 sent; tagged for the lifecycle rule of
 #                                           <kind>; prints the SHA-256
@@ -51,6 +53,11 @@ case "${1:-}" in
     ;;
   put)
     [ $# -eq 4 ] || { echo "usage: $0 put <file> <key> <kind>" >&2; exit 64; }
+    size=$(stat -c %s "$2")
+    if [ "$size" -gt 5368709120 ]; then
+      echo "$2 is $size bytes, over S3's 5 GiB cap for one PutObject: s3://$PILLBOX_BUCKET/$3 was not written" >&2
+      exit 66
+    fi
     sha=$(sha256sum "$2" | cut -d ' ' -f 1)
     # S3 takes the raw digest, base64-encoded; a checksum header given here is sent as is.
     b64=$(openssl dgst -sha256 -binary "$2" | base64)

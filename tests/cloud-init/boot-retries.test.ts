@@ -1,6 +1,7 @@
 // What the first boot does when AWS or the network is not ready yet, run for real in a box
 // root with stand-in programs: the S3 read retried while the instance role propagates, the
 // SSM agent restarted after it backed off, the plugin downloads retried and named.
+import { truncateSync } from 'node:fs';
 import { expect } from 'chai';
 import { BOOTSTRAP_STATUS, INSTALL_PLUGINS_BIN, S3_BIN, SETTINGS_ENV, SOURCE_BIN, SSM_AGENT_LOG } from '../../scripts/lib/box/layout.js';
 import { parseBootstrapStatus } from '../../scripts/lib/box/bootstrap-status.js';
@@ -49,6 +50,29 @@ describe('the first boot while AWS is not ready yet', () => {
       expect(run.status).to.equal(1);
       expect(run.stderr).to.include('NoSuchKey');
       expect(box.loggedCalls().filter((c) => c.startsWith('sleep '))).to.deep.equal([]);
+    });
+  });
+
+  describe('an upload over S3’s single-PUT cap', () => {
+    it('is refused before anything is read or sent, naming the cap (a backup stays uncommitted, with no manifest)', () => {
+      box.standIn('aws');
+      box.standIn('sha256sum');
+      box.write('/tmp/big.dump', '');
+      truncateSync(box.path('/tmp/big.dump'), 5 * 1024 ** 3 + 1);
+      const run = box.run('sh', `${box.path(S3_BIN)} put ${box.path('/tmp/big.dump')} envs/dev/backups/x.dump backup`);
+      expect(run.status).to.equal(66);
+      expect(run.stderr).to.match(/big\.dump is 5368709121 bytes, over S3's 5 GiB cap for one PutObject: s3:\/\/pillbox-123456789012-eu-west-1\/envs\/dev\/backups\/x\.dump was not written\n$/);
+      expect(box.loggedCalls()).to.deep.equal([]);
+    });
+
+    it('lets exactly 5 GiB through', () => {
+      box.standIn('aws');
+      box.standIn('sha256sum', 'echo "abc  $1"');
+      box.standIn('openssl', 'echo x');
+      box.write('/tmp/edge.dump', '');
+      truncateSync(box.path('/tmp/edge.dump'), 5 * 1024 ** 3);
+      expect(box.run('sh', `${box.path(S3_BIN)} put ${box.path('/tmp/edge.dump')} envs/dev/backups/x.dump backup`).status).to.equal(0);
+      expect(box.loggedCalls().some((c) => c.startsWith('aws s3api put-object'))).to.equal(true);
     });
   });
 
