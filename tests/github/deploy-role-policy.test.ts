@@ -170,9 +170,11 @@ describe('deploy role policy', () => {
       ]);
     });
 
-    it('grants IAM only under the pillbox role and profile names', () => {
+    it('grants IAM only under the pillbox role and profile names (and reading the boundary policy)', () => {
       for (const statement of allows.filter((s) => list(s.Action).some((a) => a.startsWith('iam:')))) {
-        for (const resource of list(statement.Resource)) expect(resource, statement.Sid).to.match(/^arn:aws:iam::\*:(role\/pillbox-\*-(instance|scheduler)|instance-profile\/pillbox-\*-instance)$/);
+        for (const resource of list(statement.Resource).filter((r) => r.startsWith('arn:aws:iam:'))) {
+          expect(resource, statement.Sid).to.match(/^arn:aws:iam::\*:(role\/pillbox-\*-(instance|scheduler)|instance-profile\/pillbox-\*-instance|policy\/pillbox-boundary)$/);
+        }
       }
     });
 

@@ -13,6 +13,7 @@ import { schedulerRoleArn } from '../../scripts/lib/aws/expiry-schedule.js';
 import { tagDeployedCommit } from '../../scripts/lib/aws/instance.js';
 import { portForwardArgs, shellSessionArgs } from '../../scripts/lib/box/session-manager.js';
 import { ssmRunner } from '../../scripts/lib/box/ssm-output.js';
+import { checkSessionPreferences } from '../../scripts/lib/doctor/account-guardrails.js';
 import { extendEnvironment } from '../../scripts/lib/extend/run.js';
 import { provision } from '../../scripts/lib/provision/run.js';
 import { collectStatus } from '../../scripts/lib/status/report.js';
@@ -46,6 +47,8 @@ async function recordedCalls(): Promise<SentCall[]> {
     // What a deploy does in AWS besides SendCommand: record the commit the box now serves.
     await tagDeployedCommit(fake.clients.ec2, box!.id, 'b'.repeat(40));
     await extendEnvironment({ ec2: fake.clients.ec2, scheduler: fake.clients.scheduler, schedulerRoleArn: schedulerRoleArn({ env: 'dev', accountId: world.accountId }), run, now: () => new Date(clock.now()), clock }, box!, 2, 72);
+    // The doctor reads the Session Manager preferences (the fake account has none to answer with).
+    await checkSessionPreferences(fake.clients.ssm).catch(() => undefined);
     // Someone attached a managed policy to the role by hand; teardown detaches it.
     world.roles.get('pillbox-dev-instance')?.attached.push('arn:aws:iam::aws:policy/ReadOnlyAccess');
     // A final backup, then the source archives go (the backups stay).

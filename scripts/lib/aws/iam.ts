@@ -16,6 +16,7 @@ import {
   PutRolePolicyCommand,
   RemoveRoleFromInstanceProfileCommand,
   type IAMClient,
+  GetPolicyCommand,
 } from '@aws-sdk/client-iam';
 import { envNames, type Tag } from '../core/names.js';
 import { awsErrorName, ignoreGone } from '../core/aws-errors.js';
@@ -34,6 +35,17 @@ const missingBoundary = (arn: string) =>
     `The permissions boundary ${arn} does not exist; every role pillbox creates must carry it.`,
     `An administrator creates it once: \`aws iam create-policy --policy-name ${BOUNDARY_POLICY} --policy-document file://docs/permissions-boundary.json\` (docs/aws-setup.md, step 4).`,
   );
+
+/** Provision checks this before creating anything: without the boundary it would stop at CreateRole, after the bucket and the upload. */
+export async function assertBoundaryExists(iam: IAMClient, scope: Pick<PolicyScope, 'accountId' | 'partition'>): Promise<void> {
+  const arn = boundaryArn(scope);
+  try {
+    await iam.send(new GetPolicyCommand({ PolicyArn: arn }));
+  } catch (err) {
+    if (awsErrorName(err) === 'NoSuchEntityException') throw missingBoundary(arn);
+    throw err;
+  }
+}
 
 export interface RoleSpec {
   name: string;

@@ -11,7 +11,7 @@ import { bucketName } from '../aws/bucket-keys.js';
 import { convergeBucket, storageFor, type Storage } from '../aws/bucket.js';
 import { observeEnvironment, type EnvInstance, type ObservedEnvironment } from '../aws/environment.js';
 import { armExpirySchedule, ensureSchedulerRole, expiryNames, schedulerRoleArn } from '../aws/expiry-schedule.js';
-import { createInstanceProfile, createRole, deleteInstanceProfile, deleteRole, putInstancePolicy } from '../aws/iam.js';
+import { assertBoundaryExists, createInstanceProfile, createRole, deleteInstanceProfile, deleteRole, putInstancePolicy } from '../aws/iam.js';
 import { assertInstanceTypeOffered, findByClientToken, launchInstance, requestTermination, resolveAmi, type Ami, type LaunchOptions } from '../aws/instance.js';
 import { withLock } from '../aws/lock.js';
 import { createSecrets, missingSecrets } from '../aws/secrets.js';
@@ -98,6 +98,7 @@ export async function preflight(cfg: ProvisionConfig, deps: ProvisionDeps): Prom
   const region = await resolveRegion(clients);
   const identity = await clients.sts.send(new GetCallerIdentityCommand({}));
   const accountId = identity.Account ?? '';
+  await assertBoundaryExists(clients.iam, { accountId, partition: identity.Arn?.split(':')[1] });
   const gitSha = await resolveCommit(git, cfg.ref);
   const archive = await buildSourceArchive(deps.archive, gitSha);
   const source = shippedSource(cfg.env, archive);

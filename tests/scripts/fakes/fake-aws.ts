@@ -20,7 +20,7 @@ import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import * as scheduler from '@aws-sdk/client-scheduler';
 import { gunzipSync } from 'node:zlib';
-import { mockClient } from 'aws-sdk-client-mock';
+import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import type { AwsClients } from '../../../scripts/lib/core/aws-clients.js';
 import { BOOTSTRAP_STATUS, EXPIRE_DROP_IN } from '../../../scripts/lib/box/layout.js';
 import { awsError } from './aws-error.js';
@@ -139,6 +139,8 @@ export interface World {
   crash?: { command: string; occurrence: number };
   dead: boolean;
   calls: Map<string, number>;
+  /** pillbox-boundary was never created (answerBoundary). */
+  boundaryMissing?: boolean;
   /** Commands whose next call takes effect but loses its answer (loseAnswer). */
   lostAnswers?: string[];
   /** Scripts an agent ran after it came back, long after they were sent (deferredAnswer). */
@@ -382,6 +384,18 @@ function boxLine(world: World, instance: FakeInstance, line: string): Reply {
     return { stdout: `${box.expiryTimer}\n` };
   }
   return { exitCode: 127, stderr: `fake box: no answer for ${line}` };
+}
+
+/** GetPolicy of the permissions boundary: provision checks it exists before creating anything. */
+function answerBoundary(world: World, mock: AwsClientStub<IAMClient>, iamh: <I, O>(name: string, fn: (input: I) => O) => (input: I) => Promise<O>): void {
+  mock.on(iam.GetPolicyCommand).callsFake(
+    iamh('GetPolicy', (input: iam.GetPolicyCommandInput) => {
+      if (world.boundaryMissing || input.PolicyArn !== `arn:aws:iam::${world.accountId}:policy/pillbox-boundary`) {
+        throw new iam.NoSuchEntityException({ message: `Policy ${input.PolicyArn} was not found.`, $metadata: {} });
+      }
+      return { Policy: { PolicyName: 'pillbox-boundary', Arn: input.PolicyArn } };
+    }),
+  );
 }
 
 /** A command sent to an agent that cannot be reached, as SSM keeps it. */
@@ -835,6 +849,7 @@ export function fakeAws(world: World) {
     const { items: slice, next } = page(world, items, marker);
     return { items: slice, IsTruncated: next !== undefined, Marker: next };
   };
+  answerBoundary(world, mocks.iam, iamh);
   mocks.iam.on(iam.GetRoleCommand).callsFake(iamh('GetRole', (i: iam.GetRoleCommandInput) => (role(i.RoleName ?? ''), { Role: { RoleName: i.RoleName, Arn: `arn:aws:iam::${world.accountId}:role/${i.RoleName}` } })));
   mocks.iam.on(iam.ListRolePoliciesCommand).callsFake(
     iamh('ListRolePolicies', (i: iam.ListRolePoliciesCommandInput) => {

@@ -81,3 +81,18 @@ describe('provision’s crash windows', () => {
     expect(err.hint).to.include('`npm run status -- --env dev` shows it');
   });
 });
+
+describe('provision before it creates anything', () => {
+  let world: World;
+  let fake: FakeAws;
+  useFakeAws((w, f) => ((world = w), (fake = f)));
+
+  it('stops when the permissions boundary does not exist, naming how to create it, with no bucket, upload or role made', async () => {
+    world.boundaryMissing = true;
+    const err = await rejection(provision(aConfig(), depsFor(fake)));
+    expect(err.message).to.equal('The permissions boundary arn:aws:iam::123456789012:policy/pillbox-boundary does not exist; every role pillbox creates must carry it.');
+    expect(err.hint).to.include('aws iam create-policy --policy-name pillbox-boundary --policy-document file://docs/permissions-boundary.json');
+    expect(world.log.filter((c) => /^(Create|Put)/.test(c))).to.deep.equal([]);
+    expect(world.buckets.size).to.equal(0);
+  });
+});
