@@ -28,7 +28,7 @@ import type { Clock } from '../core/clock.js';
 import { resolveCommit, type GitRunner } from '../core/git.js';
 import { baseTags, envNames, isoSeconds, type Tag } from '../core/names.js';
 import { errorSummary, explainAwsError, OperatorError } from '../core/operator-error.js';
-import { costFor, hourlyCost, isAllowedInstanceType, isBurstable, surplusCeilingHourly, usd } from '../core/pricing.js';
+import { costFor, hourlyCost, isAllowedInstanceType, surplusCeilingHourly, usd } from '../core/pricing.js';
 import { formatUtc } from '../core/time.js';
 import type { Progress } from '../core/progress.js';
 import type { AddressLookup } from '../core/public-address.js';
