@@ -38,16 +38,16 @@ export const agentAndCloudInitDeadline = (clock: Clock): number => clock.now() +
 
 export async function waitAgentOnline(clients: { ssm: SSMClient; ec2: EC2Client }, instanceId: string, clock: Clock, deadline: number): Promise<void> {
   const filter = { Filters: [{ Key: 'InstanceIds', Values: [instanceId] }] };
-  const timeout = () => new Error('agent timeout');
+  const overdue = new Error('agent timeout');
   try {
-    await pollUntil(clock, { deadline, intervalMs: 5000, timeout }, async () => {
+    await pollUntil(clock, { deadline, intervalMs: 5000, timeout: () => overdue }, async () => {
       for await (const page of paginateDescribeInstanceInformation({ client: clients.ssm }, filter)) {
         if (page.InstanceInformationList?.some((i) => i.InstanceId === instanceId && i.PingStatus === 'Online')) return true;
       }
       return undefined;
     });
   } catch (err) {
-    if (!(err instanceof Error) || err.message !== 'agent timeout') throw err;
+    if (err !== overdue) throw err;
     throw await agentTimeout(clients.ec2, instanceId, AGENT_AND_CLOUD_INIT_MIN);
   }
 }

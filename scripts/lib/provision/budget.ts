@@ -22,7 +22,7 @@ export const AGENT_AND_CLOUD_INIT_MIN = BOOT_STEPS_MIN.agent + BOOT_STEPS_MIN.cl
 
 export const BOOT_WAIT_MIN = Object.values(BOOT_STEPS_MIN).reduce((sum, min) => sum + min, 0);
 
-/** Before the boot wait: preflight, the resources, up to 2 minutes of IAM propagation retries, the credit switch. */
+/** Before the boot wait: preflight, the resources, the instance policy settling, up to 2 minutes of IAM propagation retries. */
 export const LAUNCH_MIN = 5;
 
 /** The longest `npm run provision` runs. */
