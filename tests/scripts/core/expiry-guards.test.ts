@@ -29,6 +29,13 @@ function minutes(unit: string, key: string): number {
   return Number(value);
 }
 
+/** The last backup's own limit: the `timeout` expire.service runs it under, in minutes. */
+function backupLimit(unit: string): number {
+  const value = /^ExecStartPre=-\/usr\/bin\/timeout --kill-after=(\d+)s (\d+)m \S+ expiry$/m.exec(unit);
+  if (!value) throw new Error('the backup does not run under timeout');
+  return Number(value[2]) + Math.ceil(Number(value[1]) / 60);
+}
+
 const scheduledAt = (expression: string | undefined): number => Date.parse(`${/^at\((.+)\)$/.exec(expression ?? '')?.[1]}Z`);
 
 describe('the expiry guards', () => {
@@ -39,17 +46,44 @@ describe('the expiry guards', () => {
     expect(OFF_BOX_DELAY_MIN).to.equal(onBox);
   });
 
+  it('bound the last backup inside the unit’s start timeout, and power off even if the unit fails', () => {
+    const unit = rendered('expire.service');
+    expect(backupLimit(unit), 'timeout and its kill grace end before systemd would fail the unit').to.be.at.most(minutes(unit, 'TimeoutStartSec'));
+    expect(/^\[Unit\][^[]*^FailureAction=poweroff$/m.test(unit), 'FailureAction=poweroff in [Unit]').to.equal(true);
+  });
+
+  it('wait at expiry for another backup’s lock only a fraction of the last backup’s limit', () => {
+    const wait = Number(/^\[ "\$reason" = expiry \] && wait=(\d+)$/m.exec(rendered('backup.sh'))?.[1]);
+    expect(wait).to.be.above(0);
+    expect(wait).to.be.at.most((backupLimit(rendered('expire.service')) * 60) / 3);
+  });
+
   describe('through the fakes', () => {
     let world: World;
     let fake: FakeAws;
     useFakeAws((w, f) => ((world = w), (fake = f)));
 
-    /** A box whose expiry service's backup runs its whole allowance. */
-    async function aBox(): Promise<World['instances'][number]> {
-      world.box.expiryBackupMs = minutes(rendered('expire.service'), 'TimeoutStartSec') * MINUTE;
+    /** A box whose expiry service's backup runs this long (default: its whole allowance). */
+    async function aBox(backupMin = backupLimit(rendered('expire.service')) - 1): Promise<World['instances'][number]> {
+      world.box.expiryBackupMs = backupMin * MINUTE;
       await provision(aConfig({ ttlHours: 1 }), depsFor(fake));
       return world.instances[0]!;
     }
+
+    it('powers the box off before the Scheduler one-shot fires even when the last backup outruns its limit', async () => {
+      const box = await aBox(90);
+      await settle(world, 2 * 3_600_000);
+      expect(box.box.lastBackup, 'stopped by its own limit, not cut by a terminate').to.equal('timed-out');
+      expect(box.state).to.equal('terminated');
+    });
+
+    it('powers the box off through FailureAction when the unit itself times out', async () => {
+      const box = await aBox(90);
+      box.box.expireUnit = box.box.expireUnit?.replace(/\/usr\/bin\/timeout \S+ \S+ /, '');
+      await settle(world, 2 * 3_600_000);
+      expect(box.box.lastBackup).to.equal('timed-out');
+      expect(box.state).to.equal('terminated');
+    });
 
     it('lets the box’s last backup finish before the Scheduler one-shot fires', async () => {
       const box = await aBox();

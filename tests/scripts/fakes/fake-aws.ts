@@ -21,6 +21,7 @@ import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import * as scheduler from '@aws-sdk/client-scheduler';
 import { gunzipSync } from 'node:zlib';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
+import { parse as parseYaml } from 'yaml';
 import type { AwsClients } from '../../../scripts/lib/core/aws-clients.js';
 import { BOOTSTRAP_STATUS, EXPIRE_DROP_IN } from '../../../scripts/lib/box/layout.js';
 import { awsError } from './aws-error.js';
@@ -58,8 +59,10 @@ export interface BoxState {
   consoleOutput?: string;
   /** How long the expiry service's last backup runs before the box powers off (fireExpiryGuards); unset: the box never armed its timer. */
   expiryBackupMs?: number;
-  /** What became of the last backup at expiry: taken, or cut by a terminate while it ran. */
-  lastBackup?: 'taken' | 'cut';
+  /** What became of the last backup at expiry: taken, stopped by its own limit, or cut by a terminate while it ran. */
+  lastBackup?: 'taken' | 'timed-out' | 'cut';
+  /** pillbox-expire.service as the user-data's bootcmd writes it (RunInstances); the fake runs what it says. */
+  expireUnit?: string;
 }
 
 export interface FakeInstance {
@@ -257,6 +260,36 @@ function expiryTimerNext(i: FakeInstance): string {
   return at === undefined ? 'n/a' : `${new Date(at).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
 }
 
+/** The expiry service's unit, from the heredoc in the user-data's bootcmd (as cloud-init hands it to sh). */
+function expireUnitOf(userData: string): string | undefined {
+  const bootcmd = userData ? ((parseYaml(userData) as { bootcmd?: unknown[] } | null)?.bootcmd ?? []) : [];
+  const script = bootcmd.filter((c): c is string => typeof c === 'string').join('\n');
+  return /cat >\S*pillbox-expire\.service <<'UNIT'\n([\s\S]*?)\nUNIT\n/.exec(script)?.[1];
+}
+
+const unitMinutes = (unit: string, pattern: RegExp): number | undefined => {
+  const m = pattern.exec(unit)?.[1];
+  return m === undefined ? undefined : Number(m) * 60_000;
+};
+
+/**
+ * How the expiry service ends, as systemd runs its unit: `timeout N m` stops the backup
+ * (ExecStartPre's "-" ignores that exit); past TimeoutStartSec systemd fails the unit, so
+ * ExecStart's poweroff never runs, and only FailureAction=poweroff powers the box off then.
+ * Undefined when the box never armed its timer.
+ */
+function expiryRun(i: FakeInstance, timer: number): { poweroffAt: number; backup: 'taken' | 'timed-out' } | undefined {
+  const unit = i.box.expireUnit;
+  const backupMs = i.box.expiryBackupMs;
+  if (unit === undefined || backupMs === undefined) return undefined;
+  const limit = unitMinutes(unit, /^ExecStartPre=-?\/usr\/bin\/timeout (?:--kill-after=\d+s )?(\d+)m /m) ?? Infinity;
+  const startTimeout = unitMinutes(unit, /^TimeoutStartSec=(\d+)min$/m) ?? 90_000;
+  const ran = Math.min(backupMs, limit);
+  const backup = ran < backupMs ? 'timed-out' : 'taken';
+  if (ran <= startTimeout) return { poweroffAt: timer + ran, backup };
+  return { poweroffAt: /^FailureAction=poweroff$/m.test(unit) ? timer + startTimeout : Infinity, backup: 'timed-out' };
+}
+
 /**
  * The two expiry guards in fake time. The box's timer starts the expiry service: a last
  * backup taking expiryBackupMs, then poweroff (shutdown behaviour terminate). The Scheduler's
@@ -271,8 +304,8 @@ export function fireExpiryGuards(world: World): void {
     const ids = (JSON.parse(s.Target?.Input ?? '{}') as { InstanceIds?: string[] }).InstanceIds ?? [];
     for (const i of world.instances.filter((x) => ids.includes(x.id) && x.terminatingAt === undefined)) {
       const timer = timerTime(i);
-      const backupEnds = timer === undefined || i.box.expiryBackupMs === undefined ? Infinity : timer + i.box.expiryBackupMs;
-      if (backupEnds <= at) continue;
+      const poweroff = timer === undefined ? undefined : expiryRun(i, timer)?.poweroffAt;
+      if (poweroff !== undefined && poweroff <= at) continue;
       i.terminatingAt = at;
       if (timer !== undefined && timer <= at) i.box.lastBackup = 'cut';
     }
@@ -280,16 +313,19 @@ export function fireExpiryGuards(world: World): void {
   }
   for (const i of world.instances) {
     const timer = timerTime(i);
-    if (i.terminatingAt !== undefined || timer === undefined || i.box.expiryBackupMs === undefined || i.state === 'stopped') continue;
-    const poweroff = timer + i.box.expiryBackupMs;
-    if (poweroff > now) continue;
-    i.terminatingAt = poweroff;
-    i.box.lastBackup = 'taken';
+    if (i.terminatingAt !== undefined || timer === undefined || i.state === 'stopped') continue;
+    const run = expiryRun(i, timer);
+    if (run === undefined || run.poweroffAt > now) continue;
+    i.terminatingAt = run.poweroffAt;
+    i.box.lastBackup = run.backup;
   }
 }
 
 /** The agent's long sleep after AccessDenied: 25 min plus up to 5 min of jitter (getLongSleepDuration); the fake takes the shortest. */
 const AGENT_LONG_SLEEP_MS = 25 * 60_000;
+
+/** RunInstances' user-data as cloud-init reads it (base64 of gzip). */
+const userDataText = (run: ec2.RunInstancesCommandInput): string => (run.UserData ? gunzipSync(Buffer.from(run.UserData, 'base64')).toString() : '');
 
 /** Records what the agent model reads: policy writes, and each launch's role and whether its bootstrap restarts the agent. */
 function noteForAgent(world: World, name: string, input: unknown, out: unknown): void {
@@ -301,7 +337,7 @@ function noteForAgent(world: World, name: string, input: unknown, out: unknown):
   if (name === 'RunInstances') {
     const run = input as ec2.RunInstancesCommandInput;
     const id = (out as ec2.RunInstancesCommandOutput).Instances?.[0]?.InstanceId ?? '';
-    const userData = run.UserData ? gunzipSync(Buffer.from(run.UserData, 'base64')).toString() : '';
+    const userData = userDataText(run);
     const role = world.profiles.get(run.IamInstanceProfile?.Name ?? '')?.roles[0];
     facts.instances.set(id, { role, restartsAgent: /systemctl restart amazon-ssm-agent\b/.test(userData) });
   }
@@ -645,7 +681,7 @@ export function fakeAws(world: World) {
         creditMode: input.CreditSpecification?.CpuCredits,
         clientToken: input.ClientToken,
         launchedAt: now(),
-        box: structuredClone(world.box),
+        box: { ...structuredClone(world.box), expireUnit: expireUnitOf(userDataText(input)) },
       };
       if (!again) world.instances.push(launched);
       return { Instances: [describe(launched)] };
