@@ -34,6 +34,7 @@ await runCli(async (argv) => {
     interactive: process.stdin.isTTY === true && !cfg.ci,
     lookupAddress: checkipLookup(),
     signal: interrupt.signal,
+    onForcedExit: interrupt.onForcedExit,
   }).finally(interrupt.dispose);
   if (result.planned && !cfg.json) process.stdout.write(planText(result));
   printResult(cfg.json, result, provisionRows(result));

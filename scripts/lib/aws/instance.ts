@@ -159,19 +159,21 @@ export interface WaitLimit {
   limitMs: number;
   /** Called with a short state line on each poll, e.g. `pending`. */
   report?: (detail: string) => void;
+  signal?: AbortSignal;
 }
 
 /** States from which an instance never comes back to running. */
 const ENDED = new Set(['shutting-down', 'terminated', 'stopping', 'stopped']);
 
 /** Polls until the instance is running; fails at once if it ends instead (capacity, a bad AMI). */
-export async function waitInstanceRunning(ec2: EC2Client, instanceId: string, { clock, limitMs, report }: WaitLimit): Promise<Instance> {
+export async function waitInstanceRunning(ec2: EC2Client, instanceId: string, { clock, limitMs, report, signal }: WaitLimit): Promise<Instance> {
   let last = 'not visible yet';
   return pollUntil(
     clock,
     {
       deadline: clock.now() + limitMs,
       intervalMs: 5000,
+      signal,
       timeout: () =>
         new OperatorError(
           `Instance ${instanceId} did not reach "running" within ${Math.round(limitMs / 60_000)} min (last seen: ${last}).`,

@@ -46,12 +46,32 @@ export interface RunOptions {
   pollMs?: number;
   comment?: string;
   clock?: Clock;
+  /** Aborted (Ctrl-C, a cancelled CI job): the wait stops and the command is cancelled. */
+  signal?: AbortSignal;
 }
 
 /** The script ran to its end, whatever its exit code. */
 const FINISHED = new Set(['Success', 'Failed']);
-/** It never ran, or was stopped: Delayed means the agent cannot be reached, and SSM would deliver it later. */
-const CUT_SHORT = new Set(['Cancelled', 'TimedOut', 'Delayed']);
+/**
+ * It never ran, or was stopped, and never will. Not Delayed: SSM failed to deliver it and
+ * "will try to send the command again" (monitor-commands.html), so the wait goes on.
+ */
+const CUT_SHORT = new Set(['Cancelled', 'TimedOut']);
+
+const LOOK_ON_BOX = 'Check the box with `npm run status` (is its SSM agent online?) and `npm run session`, then run the command again.';
+
+/** A command that ended without running to its end: SSM's TimedOut or Cancelled, or 'overdue' when the CLI's own deadline passed. */
+export class CommandCutShort extends OperatorError {
+  constructor(
+    message: string,
+    readonly status: string,
+  ) {
+    super(message, LOOK_ON_BOX);
+  }
+}
+
+/** For a probe polled again and again: a command that never got an answer is "no answer yet", not a failure. */
+export const unanswered = (err: unknown): boolean => err instanceof CommandCutShort && (err.status === 'TimedOut' || err.status === 'overdue');
 
 /**
  * Sends the script. SendCommand has a low rate limit; a throttled send did not run, so it is
@@ -76,23 +96,43 @@ export async function sendShell(ssm: SSMClient, instanceId: string, argvs: reado
   });
 }
 
-/** Cancels a command the CLI stopped waiting for, so it cannot run later; a failure to cancel is named, not thrown. */
-async function cancel(ssm: SSMClient, commandId: string, instanceId: string): Promise<string> {
+/** How long after CancelCommand the CLI reads the command's status again (it may be Cancelling a while). */
+const CANCEL_SETTLE_MS = 10_000;
+
+/**
+ * Cancels a command the CLI stopped waiting for, then reads what became of it: SSM gives no
+ * guarantee that a cancel stops it (CancelCommand), so the words follow the status it shows.
+ * A failure to cancel is named, not thrown.
+ */
+async function cancel(ssm: SSMClient, commandId: string, instanceId: string, clock: Clock): Promise<string> {
   try {
     await ssm.send(new CancelCommandCommand({ CommandId: commandId, InstanceIds: [instanceId] }));
-    return 'it was cancelled, so it will not run later';
   } catch (err) {
     return `cancelling it failed (${describeAwsError(err)}): cancel it in the Run Command console before the agent comes back`;
   }
+  let status = 'unknown';
+  const settled = async () => {
+    try {
+      const inv = await ssm.send(new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: instanceId }));
+      status = inv.Status ?? status;
+    } catch {
+      // Unreadable for now: the words below say what was last seen.
+    }
+    return FINISHED.has(status) || CUT_SHORT.has(status) ? true : undefined;
+  };
+  await pollUntil(clock, { deadline: clock.now() + CANCEL_SETTLE_MS, intervalMs: 2000, timeout: () => new Error('unsettled') }, settled).catch(() => undefined);
+  if (status === 'Cancelled') return 'it was cancelled, so it will not run later';
+  if (status === 'TimedOut') return 'its delivery timed out, so it will not run later';
+  if (FINISHED.has(status)) return `it ran to its end after all (${status}): check the box before running it again`;
+  return `a cancel was asked, but SSM still shows it ${status} and does not guarantee the cancel: check the Run Command history before the agent comes back`;
 }
-
-const LOOK_ON_BOX = 'Check the box with `npm run status` (is its SSM agent online?) and `npm run session`, then run the command again.';
 
 /**
  * Polls until the invocation ends, bounded by the command's own timeout plus a margin, then
- * cancels it. Right after SendCommand the invocation is often not registered yet
- * (InvocationDoesNotExist). Cancelled, TimedOut and Delayed end the wait with SSM's
- * StatusDetails; Delayed is cancelled first, since SSM would deliver it later.
+ * cancels it; an interrupt cancels it at once. Right after SendCommand the invocation is
+ * often not registered yet (InvocationDoesNotExist). Pending, InProgress and Delayed (SSM
+ * retries delivery) are waited through; Cancelled and TimedOut end the wait with SSM's
+ * StatusDetails.
  */
 export async function waitForCommand(ssm: SSMClient, commandId: string, instanceId: string, options: RunOptions = {}): Promise<CommandResult> {
   const clock = options.clock ?? systemClock;
@@ -101,7 +141,7 @@ export async function waitForCommand(ssm: SSMClient, commandId: string, instance
   const overdue = new Error('overdue');
   let result: CommandResult;
   try {
-    result = await pollUntil(clock, { deadline, intervalMs: options.pollMs ?? 2000, timeout: () => overdue }, async () => {
+    result = await pollUntil(clock, { deadline, intervalMs: options.pollMs ?? 2000, timeout: () => overdue, signal: options.signal }, async () => {
       try {
         const inv = await ssm.send(new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: instanceId }));
         const status = inv.Status ?? 'Pending';
@@ -113,14 +153,17 @@ export async function waitForCommand(ssm: SSMClient, commandId: string, instance
       }
     });
   } catch (err) {
+    if (options.signal?.aborted) {
+      await cancel(ssm, commandId, instanceId, clock);
+      throw err;
+    }
     if (err !== overdue) throw err;
-    const cancelled = await cancel(ssm, commandId, instanceId);
-    throw new OperatorError(`The command ${commandId} on ${instanceId} did not finish within ${limit} s; ${cancelled}.`, LOOK_ON_BOX);
+    const cancelled = await cancel(ssm, commandId, instanceId, clock);
+    throw new CommandCutShort(`The command ${commandId} on ${instanceId} did not finish within ${limit} s; ${cancelled}.`, 'overdue');
   }
   if (FINISHED.has(result.status)) return result;
-  const cancelled = result.status === 'Delayed' ? `; ${await cancel(ssm, commandId, instanceId)}` : '';
   const said = result.stderr.trim().split('\n').at(-1);
-  throw new OperatorError(`The command ${commandId} on ${instanceId} ended ${result.status} (${result.statusDetails ?? 'no details'})${cancelled}${said ? `: ${said}` : ''}.`, LOOK_ON_BOX);
+  throw new CommandCutShort(`The command ${commandId} on ${instanceId} ended ${result.status} (${result.statusDetails ?? 'no details'})${said ? `: ${said}` : ''}.`, result.status);
 }
 
 /** For readers of one SSM answer: a stdout that reached the cap was cut, so it must not be parsed as if whole. */

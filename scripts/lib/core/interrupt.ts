@@ -1,23 +1,61 @@
-// Ctrl-C or a cancelled CI job: the first SIGINT/SIGTERM asks the running command to stop at
-// its next step and undo what it made; a second one ends the process at once.
+// Ctrl-C or a cancelled CI job: the first SIGINT/SIGTERM aborts the running command's signal
+// (its waits stop at once, it undoes what it made); a second one runs the registered
+// last-moment work (releasing a lock this run holds), bounded, then ends the process. GitHub
+// cancels a step with SIGINT, then SIGTERM 7.5 s later, then kills it 2.5 s after that
+// (actions/runner, ProcessInvoker), so the bound stays under 2.5 s.
+import { OperatorError } from './operator-error.js';
+
 type Signal = 'SIGINT' | 'SIGTERM';
+
+/** How long a second signal waits for the last-moment work before the process exits. */
+export const FORCED_EXIT_MS = 2_000;
 
 export interface Interrupt {
   signal: AbortSignal;
+  /** Registers work a second signal runs before exiting; returns its removal. */
+  onForcedExit: (work: () => Promise<unknown>) => () => void;
   /** Removes the handlers (the command finished). */
   dispose: () => void;
 }
 
-export function interruptOn(proc: Pick<NodeJS.Process, 'on' | 'off' | 'exit' | 'stderr'> = process, signals: readonly Signal[] = ['SIGINT', 'SIGTERM']): Interrupt {
+/** The error a run stops with once interrupted. */
+export const interrupted = (signal: AbortSignal): OperatorError =>
+  new OperatorError(`Interrupted (${String(signal.reason ?? 'signal')}).`, 'Run the command again when ready: it converges on what exists.');
+
+export function throwIfInterrupted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw interrupted(signal);
+}
+
+export function interruptOn(
+  proc: Pick<NodeJS.Process, 'on' | 'off' | 'exit' | 'stderr'> = process,
+  signals: readonly Signal[] = ['SIGINT', 'SIGTERM'],
+  boundMs = FORCED_EXIT_MS,
+): Interrupt {
   const controller = new AbortController();
+  const lastWork = new Set<() => Promise<unknown>>();
+  let exiting = false;
   const handlers = signals.map((name) => {
     const handler = () => {
-      if (controller.signal.aborted) return proc.exit(130);
-      proc.stderr.write(`\n${name}: stopping after this step and undoing what this run made (again to quit at once)\n`);
-      controller.abort(name);
+      if (!controller.signal.aborted) {
+        proc.stderr.write(`\n${name}: stopping now and undoing what this run made (again to quit at once)\n`);
+        controller.abort(name);
+        return;
+      }
+      if (exiting) return;
+      exiting = true;
+      proc.stderr.write(`\n${name}: quitting${lastWork.size ? ' after releasing the lock' : ''}\n`);
+      const bound = new Promise((resolve) => setTimeout(resolve, boundMs).unref());
+      void Promise.race([Promise.allSettled([...lastWork].map((work) => work())), bound]).then(() => proc.exit(130));
     };
     proc.on(name, handler);
     return [name, handler] as const;
   });
-  return { signal: controller.signal, dispose: () => handlers.forEach(([name, handler]) => proc.off(name, handler)) };
+  return {
+    signal: controller.signal,
+    onForcedExit: (work) => {
+      lastWork.add(work);
+      return () => lastWork.delete(work);
+    },
+    dispose: () => handlers.forEach(([name, handler]) => proc.off(name, handler)),
+  };
 }

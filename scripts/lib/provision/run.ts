@@ -25,6 +25,7 @@ import { renderCheckedUserData } from '../box/user-data.js';
 import { resolveRegion, type AwsClients } from '../core/aws-clients.js';
 import { awsErrorName, describeAwsError } from '../core/aws-errors.js';
 import type { Clock } from '../core/clock.js';
+import { throwIfInterrupted, type Interrupt } from '../core/interrupt.js';
 import { resolveCommit, type GitRunner } from '../core/git.js';
 import { baseTags, envNames, isoSeconds, type Tag } from '../core/names.js';
 import { errorSummary, explainAwsError, OperatorError } from '../core/operator-error.js';
@@ -66,8 +67,10 @@ export interface ProvisionDeps {
   sgRetry?: RetryOptions;
   /** Hex ids for files on the box (a restore). */
   newId?: () => string;
-  /** Aborted on SIGINT/SIGTERM (core/interrupt.ts): the run stops at the next step and undoes what it made. */
+  /** Aborted on SIGINT/SIGTERM (core/interrupt.ts): the run stops at once (waits included) and undoes what it made. */
   signal?: AbortSignal;
+  /** A second signal ends the process: what it must still do first (release the lock), core/interrupt.ts. */
+  onForcedExit?: Interrupt['onForcedExit'];
 }
 
 export interface Preflight {
@@ -206,11 +209,6 @@ async function undo(deps: ProvisionDeps, env: string, created: Created): Promise
   return left;
 }
 
-/** The run stops between steps once interrupted; what it made is undone by the caller's catch. */
-function stopIfInterrupted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw new OperatorError(`Interrupted (${String(signal.reason ?? 'signal')}).`, 'Run provision again when ready: it converges on what exists.');
-}
-
 export interface LaunchedBox {
   env: string;
   instanceId: string;
@@ -276,9 +274,9 @@ async function decide(cfg: ProvisionConfig, pre: Preflight, seen: ObservedEnviro
  */
 export const POLICY_SETTLE_MS = 15_000;
 
-async function policySettled(clock: Clock, writtenAt: number | undefined): Promise<void> {
+async function policySettled(clock: Clock, writtenAt: number | undefined, signal: AbortSignal | undefined): Promise<void> {
   const left = writtenAt === undefined ? 0 : writtenAt + POLICY_SETTLE_MS - clock.now();
-  if (left > 0) await clock.sleep(left);
+  if (left > 0) await clock.sleep(left, signal);
 }
 
 /** The kept box's off-box guard, armed again at its ExpiresAt (its arming failed on an earlier run). */
@@ -327,7 +325,7 @@ async function apply(cfg: ProvisionConfig, pre: Preflight, seen: ObservedEnviron
     for (const step of steps) {
       // The restore runs once the new box is ready, after the waits.
       if (step.action === 'keep' || step.resource === 'database') continue;
-      stopIfInterrupted(deps.signal);
+      throwIfInterrupted(deps.signal);
       await deps.progress.step(`${step.action} ${step.resource} ${step.name}`, async () => {
         switch (step.resource) {
           case 'bucket':
@@ -384,8 +382,8 @@ async function apply(cfg: ProvisionConfig, pre: Preflight, seen: ObservedEnviron
             // A stopped leftover goes; a running box being replaced stays until its successor is healthy.
             if (step.action === 'delete') await requestTermination(ec2, [step.name]);
             if (step.action === 'create' || step.action === 'replace') {
-              await policySettled(deps.clock, policyWrittenAt);
-              stopIfInterrupted(deps.signal);
+              await policySettled(deps.clock, policyWrittenAt, deps.signal);
+              throwIfInterrupted(deps.signal);
               launching = true;
               launched = await launchInstance(
                 ec2,
@@ -426,20 +424,20 @@ async function apply(cfg: ProvisionConfig, pre: Preflight, seen: ObservedEnviron
 /** The boot waits: running, the agent, cloud-init, the stack, /readyz, then which mode the edge serves. */
 async function waitUntilServing(cfg: ProvisionConfig, deps: ProvisionDeps, instanceId: string, result: ProvisionResult): Promise<EnvInstance> {
   const { progress, clients, clock } = deps;
-  const running = await progress.step(`wait: ${instanceId} running`, (report) => waitRunning(clients.ec2, instanceId, clock, report));
+  const { signal } = deps;
+  const running = await progress.step(`wait: ${instanceId} running`, (report) => waitRunning(clients.ec2, instanceId, clock, report, signal));
   result.publicIp = running.publicIp;
   result.appUrl = `http://${cfg.domain ?? running.publicIp}/`;
   if (cfg.noWait) return running;
   const bootstrapped = agentAndCloudInitDeadline(clock);
-  await progress.step('wait: SSM agent online', () => waitAgentOnline(clients, instanceId, clock, bootstrapped));
-  const warnings = await progress.step('wait: cloud-init finished', () => waitCloudInit(clients.ssm, instanceId, clock, bootstrapped));
+  await progress.step('wait: SSM agent online', () => waitAgentOnline(clients, instanceId, clock, bootstrapped, signal));
+  const warnings = await progress.step('wait: cloud-init finished', () => waitCloudInit(clients.ssm, instanceId, clock, bootstrapped, signal));
   if (warnings) {
     result.cloudInitWarnings = warnings;
     progress.note(`  ! cloud-init finished with recoverable errors (exit 2); the box went on:\n${warnings}`);
   }
-  stopIfInterrupted(deps.signal);
-  await progress.step('wait: every compose service healthy', (report) => waitStackHealthy(clients.ssm, instanceId, clock, report));
-  await progress.step('wait: the app answers /readyz through the edge', () => waitAppReady(clients.ssm, instanceId, EDGE_LOCAL_PORT, clock));
+  await progress.step('wait: every compose service healthy', (report) => waitStackHealthy(clients.ssm, instanceId, clock, report, signal));
+  await progress.step('wait: the app answers /readyz through the edge', () => waitAppReady(clients.ssm, instanceId, EDGE_LOCAL_PORT, clock, signal));
   result.edge = await progress.step('read the edge: HTTPS or plain HTTP', () => readEdgeMode(ssmRunner(clients.ssm, instanceId, { clock }), new Date(clock.now())));
   if ('url' in result.edge && result.edge.url) result.appUrl = result.edge.url;
   result.waited = true;
@@ -488,7 +486,7 @@ export async function provision(cfg: ProvisionConfig, deps: ProvisionDeps): Prom
     const refused = replaceRefusal(decided.drift, cfg.replace);
     if (refused) throw refused;
     return { decision: decided, applied: await apply(cfg, pre, seen, decided, storage, deps) };
-  }, clock.now);
+  }, clock.now, deps.onForcedExit);
 
   const { steps, kept } = decision;
   const { instanceId, address, moveAddressLater } = applied;

@@ -448,10 +448,14 @@ interface DeferredCommand {
 }
 
 /**
- * Pending for its first 30 s, then Delayed while the agent cannot be reached; delivered (late)
- * if the agent comes back before the delivery timeout and nobody cancelled it, else
- * TimedOut with StatusDetails DeliveryTimedOut; Cancelled once CancelCommand reached it.
+ * While the agent cannot be reached: Pending, then Delayed once a delivery attempt failed
+ * (the fake says so after 30 s; SSM documents no time). Neither is an end: SSM tries again
+ * ("Understanding command statuses", monitor-commands.html), so it is delivered, late, if
+ * the agent comes back before the delivery timeout and nobody cancelled it first; else
+ * TimedOut (DeliveryTimedOut). A cancel shows Cancelling a few seconds, then Cancelled.
  */
+const CANCEL_LAG_MS = 3_000;
+
 function deferredAnswer(world: World, d: DeferredCommand) {
   const now = world.clock.now();
   const back = d.target.box.agentUnreachableUntil ?? 0;
@@ -459,7 +463,10 @@ function deferredAnswer(world: World, d: DeferredCommand) {
   const deliveredAt = Math.max(back, d.sentAt);
   const cancelled = d.cancelledAt !== undefined && d.cancelledAt <= Math.min(deliveredAt, now);
   const empty = { ResponseCode: -1, StandardOutputContent: '', StandardErrorContent: '' };
-  if (cancelled) return { ...empty, Status: 'Cancelled', StatusDetails: 'Cancelled' };
+  if (cancelled) {
+    const status = now < (d.cancelledAt ?? 0) + CANCEL_LAG_MS ? 'Cancelling' : 'Cancelled';
+    return { ...empty, Status: status, StatusDetails: status };
+  }
   if (deliveredAt <= Math.min(now, expires)) {
     if (!d.reply) {
       d.reply = d.run();

@@ -73,6 +73,26 @@ describe('provision’s crash windows', () => {
     expect(world.params.has('/pillbox/dev/lock')).to.equal(false);
   });
 
+  it('stops a wait at once on the first signal: the agent’s (up to 13 min) does not hold Ctrl-C', async () => {
+    world.timing.agentOnlineMs = 3_600_000;
+    const interrupt = interruptOn(process, ['SIGINT']);
+    let at: number | undefined;
+    world.onCall = (command) => {
+      if (command === 'DescribeInstanceInformation' && at === undefined) {
+        at = fake.clock.now();
+        process.emit('SIGINT');
+      }
+    };
+    let err: Error;
+    try {
+      err = await rejection(provision(aConfig(), depsFor(fake, { signal: interrupt.signal })));
+    } finally {
+      interrupt.dispose();
+    }
+    expect(err.message).to.match(/^Interrupted \(SIGINT\)\.\nThe box i-\w+ was launched/);
+    expect(fake.clock.now() - at!, 'no further 5 s poll').to.be.below(5_000);
+  });
+
   it('names the running box, its hourly cost and expiry when arming its schedule fails after the launch', async () => {
     failNext(world, 'CreateSchedule', awsError('InternalServerException', 'Unexpected error'));
     const err = await rejection(provision(aConfig(), depsFor(fake)));
