@@ -126,19 +126,31 @@ export async function launchInstance(ec2: EC2Client, spec: LaunchSpec, clock: Cl
  * The instance a RunInstances call with this ClientToken launched, if any: the call may have
  * succeeded with its answer lost, and undoing the run must not pull the role from under it.
  * EC2 keeps a token's launch for its idempotency window (the client-token filter of
- * DescribeInstances; RunInstances idempotency in the EC2 API guide).
+ * DescribeInstances; "Ensuring idempotency" in the EC2 API guide), but DescribeInstances is
+ * eventually consistent, so "none" is only believed after looking for `limitMs`. A lookup
+ * that fails throws: the caller must then not assume there is no box.
  */
-export async function findByClientToken(ec2: EC2Client, clientToken: string): Promise<string | undefined> {
+export async function findByClientToken(ec2: EC2Client, clientToken: string, clock: Clock, limitMs = TOKEN_LOOKUP_MS): Promise<string | undefined> {
   const filters = [
     { Name: 'client-token', Values: [clientToken] },
     { Name: 'instance-state-name', Values: ['pending', 'running'] },
   ];
-  for await (const page of paginateDescribeInstances({ client: ec2 }, { Filters: filters })) {
-    const id = page.Reservations?.flatMap((r) => r.Instances ?? [])[0]?.InstanceId;
-    if (id) return id;
-  }
-  return undefined;
+  const none = new Error('none');
+  const lookup = async () => {
+    for await (const page of paginateDescribeInstances({ client: ec2 }, { Filters: filters })) {
+      const id = page.Reservations?.flatMap((r) => r.Instances ?? [])[0]?.InstanceId;
+      if (id) return id;
+    }
+    return undefined;
+  };
+  return pollUntil(clock, { deadline: clock.now() + limitMs, intervalMs: 5000, timeout: () => none }, lookup).catch((err: unknown) => {
+    if (err === none) return undefined;
+    throw err;
+  });
 }
+
+/** How long a launch whose outcome is unknown is looked for before "none" is believed. */
+export const TOKEN_LOOKUP_MS = 60_000;
 
 /** The instances with these ids, as EC2 describes them now (ids it does not know are left out). */
 export async function describeInstances(ec2: EC2Client, ids: string[]): Promise<Instance[]> {

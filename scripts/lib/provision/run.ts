@@ -226,6 +226,28 @@ function afterLaunch(err: unknown, box: LaunchedBox): OperatorError {
   );
 }
 
+/** What this run created, by name, for an operator who must remove it. */
+function createdNames(env: string, created: Created): string[] {
+  const n = envNames(env);
+  return [
+    ...(created.elasticIp ? [`Elastic IP ${created.elasticIp}`] : []),
+    ...(created.securityGroupId ? [`security group ${created.securityGroupId}`] : []),
+    ...(created.profile ? [`instance profile ${n.instanceProfile}`] : []),
+    ...(created.role ? [`role ${n.role}`] : []),
+    ...(created.schedulerRole ? [`role ${expiryNames(env).role}`] : []),
+    ...(created.secrets.length > 0 ? [`${created.secrets.length} secret(s) under ${n.secretsTree}`] : []),
+  ];
+}
+
+/** The launch failed and EC2 could not be asked whether it made a box anyway: nothing is undone (a box may use the role). */
+function unknownLaunch(err: unknown, env: string, region: string, created: Created, why: string): OperatorError {
+  const made = createdNames(env, created);
+  return new OperatorError(
+    `${errorSummary(err)}\nWhether a box was launched anyway could not be checked (${why}), so nothing was undone${made.length ? `; this run made: ${made.join('; ')}` : ''}.`,
+    `\`npm run status -- --env ${env} --region ${region}\` shows whether a box runs; \`npm run teardown -- --env ${env} --region ${region}\` removes everything, or run provision again to converge.`,
+  );
+}
+
 /** The failure that stopped the run, plus what undoing it left behind (if anything). */
 function withLeftovers(err: unknown, env: string, region: string, left: string[]): unknown {
   if (left.length === 0) return err;
@@ -408,8 +430,16 @@ async function apply(cfg: ProvisionConfig, pre: Preflight, seen: ObservedEnviron
       });
     }
   } catch (err) {
-    // A launch whose answer was lost still made a box: look it up by its token before undoing anything.
-    launched ??= launching ? await findByClientToken(ec2, clientToken).catch(() => undefined) : undefined;
+    if (launched === undefined && launching) {
+      // A launch whose answer was lost still made a box: look it up by its token before undoing anything.
+      const found = await deps.progress
+        .step('look for the launch by its ClientToken', () => findByClientToken(ec2, clientToken, deps.clock))
+        .then((id) => ({ id }), (lookupErr: unknown) => ({ id: undefined, failed: describeAwsError(lookupErr) }));
+      if ('failed' in found) throw unknownLaunch(err, cfg.env, await deps.clients.ssm.config.region(), created, found.failed);
+      launched = found.id;
+      // Its schedule was never armed: the guard outside the box comes before the error.
+      if (launched !== undefined) await armExpirySchedule(deps.clients.scheduler, { env: cfg.env, instanceId: launched, expiresAt: pre.expiresAt, roleArn: schedulerRoleArn({ env: cfg.env, accountId: pre.accountId }) }, deps.clock).catch(() => undefined);
+    }
     if (launched !== undefined) throw afterLaunch(err, { env: cfg.env, instanceId: launched, hourlyUsd: hourlyCost(launch.instanceType, launch.volumeGb), expiresAt: pre.expiresAt });
     // Nothing half-made: without a new instance, remove what this run created.
     const left = await deps.progress.step('undo what this run created', () => undo(deps, cfg.env, created));

@@ -572,7 +572,9 @@ export function fakeAws(world: World) {
   mocks.ec2.on(ec2.DescribeInstancesCommand).callsFake(
     ec2h('DescribeInstances', (input: ec2.DescribeInstancesCommandInput) => {
       if (input.InstanceIds) return { Reservations: input.InstanceIds.map((id) => ({ Instances: [describe(instance(id))] })) };
-      const found = world.instances.filter((i) => matchesFilters(i.tags, input.Filters, { 'instance-state-name': i.state, 'client-token': i.clientToken ?? '' }));
+      // A fresh launch is invisible to filters too for the describe lag (eventual consistency).
+      const visible = world.instances.filter((i) => now() >= i.launchedAt + world.timing.describeLagMs);
+      const found = visible.filter((i) => matchesFilters(i.tags, input.Filters, { 'instance-state-name': i.state, 'client-token': i.clientToken ?? '' }));
       const { items, next } = page(world, found, input.NextToken, true);
       return { Reservations: items.map((i) => ({ Instances: [describe(i)] })), NextToken: next };
     }),

@@ -31,9 +31,30 @@ describe('provision’s crash windows', () => {
     expect(world.roles.has('pillbox-dev-instance'), 'its role stays').to.equal(true);
     expect(world.profiles.has('pillbox-dev-instance'), 'its profile stays').to.equal(true);
     expect(world.log).to.include('DescribeInstances');
+    expect([...world.schedules.keys()], 'its off-box guard is armed before the error').to.deep.equal([`pillbox-dev-expiry-${box!.id}`]);
     // A re-run with another token keeps that box rather than launching a second one.
     await provision(aConfig(), depsFor(fake, { runId: 'run00002' }));
     expect(liveInstances(world)).to.have.length(1);
+  });
+
+  it('finds a lost launch that DescribeInstances shows only after its lag', async () => {
+    world.timing.describeLagMs = 20_000;
+    loseAnswer(world, 'RunInstances');
+    const err = await rejection(provision(aConfig(), depsFor(fake)));
+    expect(err.message).to.include(`The box ${liveInstances(world)[0]!.id} was launched and keeps running`);
+    expect(world.roles.has('pillbox-dev-instance')).to.equal(true);
+  });
+
+  it('undoes nothing when EC2 cannot say whether the lost launch made a box, and lists what the run made', async () => {
+    loseAnswer(world, 'RunInstances');
+    world.onCall = (command) => {
+      if (command === 'RunInstances') failNext(world, 'DescribeInstances', awsError('UnauthorizedOperation', 'You are not authorized to perform this operation.'));
+    };
+    const err = await rejection(provision(aConfig(), depsFor(fake)));
+    expect(err.message).to.match(/\nWhether a box was launched anyway could not be checked \(UnauthorizedOperation: You are not authorized to perform this operation\.\), so nothing was undone; this run made: security group sg-\w+; instance profile pillbox-dev-instance; role pillbox-dev-instance; role pillbox-dev-scheduler; \d+ secret\(s\) under \/pillbox\/dev\/secrets\.$/);
+    expect(err.hint).to.include('npm run teardown -- --env dev');
+    expect(world.roles.has('pillbox-dev-instance'), 'IAM left alone').to.equal(true);
+    expect(world.profiles.has('pillbox-dev-instance')).to.equal(true);
   });
 
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {

@@ -23,6 +23,7 @@ describe('provision and the off-box expiry guard', () => {
     await rejection(provision(aConfig(), depsFor(fake)));
     const id = world.instances[0]!.id;
     expect(world.schedules.size).to.equal(0);
+    fake.clock.advance(world.timing.describeLagMs);
     const again = await provision(aConfig(), depsFor(fake, { runId: 'run00002' }));
     expect(again.instanceId).to.equal(id);
     expect(again.steps).to.deep.include({ action: 'create', resource: 'expiry', name: `pillbox-dev-expiry-${id}`, detail: 'the off-box expiry guard was missing: re-armed' });

@@ -145,8 +145,9 @@ describe('teardown', () => {
         expect(world.dead, 'the crash point was reached').to.equal(true);
         world.dead = false;
         expect(leftOf(world), 'what the crash left behind').to.not.deep.equal([]);
-        // The operator removes the crashed run's lock, as the lock message says.
+        // The operator removes the crashed run's lock, as the lock message says, after EC2's describe lag.
         world.params.delete('/pillbox/dev/lock');
+        fake.clock.advance(world.timing.describeLagMs);
         await teardownEnvironment('dev', teardownDeps(fake));
         expectEmpty(world);
       });
