@@ -63,13 +63,22 @@ export interface ExpiryTarget {
   partition?: string;
 }
 
+/** How far ahead a schedule re-armed late fires: Scheduler refuses an at() time already past. */
+export const LATE_ARM_LEAD_MS = 2 * 60_000;
+
+/**
+ * When the one-shot fires: after the box's own guard (offBoxGuardAt), or, for a box whose
+ * time has already passed (re-armed late), shortly from now.
+ */
+export const scheduleTime = (expiresAt: Date, now: number): Date => new Date(Math.max(offBoxGuardAt(expiresAt).getTime(), now + LATE_ARM_LEAD_MS));
+
 /** The whole schedule: UpdateSchedule replaces every field, so create and update send the same. */
-export function expirySchedule({ env, instanceId, expiresAt, roleArn, partition = 'aws' }: ExpiryTarget): CreateScheduleCommandInput {
+export function expirySchedule({ env, instanceId, expiresAt, roleArn, partition = 'aws' }: ExpiryTarget, now = 0): CreateScheduleCommandInput {
   return {
     Name: expiryNames(env).schedule(instanceId),
     Description: `pillbox ${env}: terminate ${instanceId} after its ExpiresAt, once its last backup can have finished`,
     // at(yyyy-mm-ddThh:mm:ss) takes no zone and no fraction; the zone is given apart.
-    ScheduleExpression: `at(${isoSeconds(offBoxGuardAt(expiresAt)).slice(0, 19)})`,
+    ScheduleExpression: `at(${isoSeconds(scheduleTime(expiresAt, now)).slice(0, 19)})`,
     ScheduleExpressionTimezone: 'UTC',
     FlexibleTimeWindow: { Mode: 'OFF' },
     ActionAfterCompletion: 'DELETE',
@@ -135,7 +144,7 @@ export async function ensureSchedulerRole(iam: IAMClient, spec: PolicyScope & { 
 
 /** The one-shot for this instance, through the environment's scheduler role (ensureSchedulerRole). */
 export async function armExpirySchedule(scheduler: SchedulerClient, target: ExpiryTarget, clock: Clock, options: ArmOptions = {}): Promise<void> {
-  await putSchedule(scheduler, expirySchedule(target), clock, options);
+  await putSchedule(scheduler, expirySchedule(target, clock.now()), clock, options);
 }
 
 /**
@@ -143,7 +152,7 @@ export async function armExpirySchedule(scheduler: SchedulerClient, target: Expi
  * 'armed': it had none (its arming failed, or it fired early), so it is created now.
  */
 export async function moveExpirySchedule(scheduler: SchedulerClient, target: ExpiryTarget, clock: Clock): Promise<'moved' | 'armed'> {
-  const input = expirySchedule(target);
+  const input = expirySchedule(target, clock.now());
   try {
     await scheduler.send(new UpdateScheduleCommand(input));
     return 'moved';

@@ -994,8 +994,15 @@ export function fakeAws(world: World) {
     return found;
   };
   const scheduleArn = (name: string | undefined) => `arn:aws:scheduler:${world.region}:${world.accountId}:schedule/default/${name}`;
+  /** A one-time schedule must fire in the future. */
+  const refusePast = (i: scheduler.CreateScheduleCommandInput) => {
+    const at = scheduleTime(i);
+    const message = `The schedule expression ${i.ScheduleExpression} must be in the future.`;
+    if (at !== undefined && at <= now()) throw new scheduler.ValidationException({ message, Message: message, $metadata: {} });
+  };
   mocks.scheduler.on(scheduler.CreateScheduleCommand).callsFake(
     schedh('CreateSchedule', (i: scheduler.CreateScheduleCommandInput) => {
+      refusePast(i);
       const message = `Schedule ${i.Name} already exists.`;
       if (world.schedules.has(i.Name ?? '')) throw new scheduler.ConflictException({ message, Message: message, $metadata: {} });
       world.schedules.set(i.Name ?? '', i);
@@ -1005,6 +1012,7 @@ export function fakeAws(world: World) {
   mocks.scheduler.on(scheduler.UpdateScheduleCommand).callsFake(
     schedh('UpdateSchedule', (i: scheduler.UpdateScheduleCommandInput) => {
       scheduleNamed(i.Name);
+      refusePast(i);
       world.schedules.set(i.Name ?? '', i);
       return { ScheduleArn: scheduleArn(i.Name) };
     }),
