@@ -85,17 +85,43 @@ describe('the first boot while AWS is not ready yet', () => {
       return box.run('bash', box.read('/usr/local/sbin/pillbox-bootstrap'));
     };
 
-    it('is restarted at the end of the bootstrap when it backed off after its role was refused', () => {
-      box.write(SSM_AGENT_LOG, '2026-11-22 06:31:02 ERROR [credentialRefresher] Retrieve credentials produced error: AccessDeniedException\n2026-11-22 06:31:02 INFO [credentialRefresher] Sleeping for 27m13s before retrying retrieve credentials\n');
+    // The agent's own format strings (aws/amazon-ssm-agent 3.3.1142.0, same lines at 3.3.987.0):
+    // core/app/credentialrefresher/credentialrefresher.go:253 and
+    // common/identity/credentialproviders/ec2roleprovider/ec2_role_provider.go:137,148.
+    const BACKOFF = 'Sleeping for %v before retrying retrieve credentials';
+    const CONNECTED = ['Successfully connected with instance profile role credentials', 'Successfully connected with Systems Manager role credentials'];
+    const line = (level: string, text: string) => `2026-11-22 06:31:02 ${level} [credentialRefresher] ${text}\n`;
+    const backedOff = line('ERROR', 'Retrieve credentials produced error: AccessDeniedException') + line('INFO', BACKOFF.replace('%v', '27m13s'));
+
+    it('is restarted at the end of the bootstrap when its last word on credentials is the back-off', () => {
+      box.write(SSM_AGENT_LOG, backedOff);
       expect(bootstrap().status).to.equal(0);
       expect(box.loggedCalls().at(-1)).to.equal('systemctl restart amazon-ssm-agent');
-      expect(parseBootstrapStatus(box.read(BOOTSTRAP_STATUS))).to.deep.equal({ state: 'done', step: 'ssm-agent' });
+      expect(parseBootstrapStatus(box.read(BOOTSTRAP_STATUS))).to.deep.equal({ state: 'done', step: 'stack-unit' });
     });
 
-    it('is left alone when it registered (a restart would cut the commands it runs)', () => {
-      box.write(SSM_AGENT_LOG, '2026-11-22 06:31:02 INFO [CredentialRefresher] credentialRefresher has started\n');
+    for (const connected of CONNECTED) {
+      it(`is left alone when it connected after backing off ("${connected}"): a restart would cut its commands`, () => {
+        box.write(SSM_AGENT_LOG, backedOff + line('INFO', connected));
+        expect(bootstrap().status).to.equal(0);
+        expect(box.loggedCalls()).to.not.include('systemctl restart amazon-ssm-agent');
+      });
+    }
+
+    it('is left alone when its log says nothing about credentials (or is missing)', () => {
       expect(bootstrap().status).to.equal(0);
       expect(box.loggedCalls()).to.not.include('systemctl restart amazon-ssm-agent');
+    });
+
+    it('is restarted even when the bootstrap fails, so the operator can still reach the box', () => {
+      box.write(SSM_AGENT_LOG, backedOff);
+      box.standIn('sysctl');
+      box.standIn('systemctl');
+      box.program(INSTALL_PLUGINS_BIN, 'exit 3');
+      const run = box.run('bash', box.read('/usr/local/sbin/pillbox-bootstrap'));
+      expect(run.status).to.not.equal(0);
+      expect(parseBootstrapStatus(box.read(BOOTSTRAP_STATUS))).to.deep.include({ state: 'failed', step: 'docker-plugins' });
+      expect(box.loggedCalls().at(-1)).to.equal('systemctl restart amazon-ssm-agent');
     });
   });
 

@@ -67,7 +67,7 @@ describe('boot scripts on a box', () => {
         'systemctl enable --now pillbox-backup.timer',
         'systemctl start --no-block pillbox.service',
       ]);
-      expect(status()).to.deep.equal({ state: 'done', step: 'ssm-agent' });
+      expect(status()).to.deep.equal({ state: 'done', step: 'stack-unit' });
       expect(box.read(BOOTSTRAP_LOG)).to.include('== pillbox-bootstrap: source\n');
     });
 

@@ -19,11 +19,15 @@ import * as ssm from '@aws-sdk/client-ssm';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import * as scheduler from '@aws-sdk/client-scheduler';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import { parse as parseYaml } from 'yaml';
 import type { AwsClients } from '../../../scripts/lib/core/aws-clients.js';
-import { BOOTSTRAP_STATUS, EXPIRE_DROP_IN } from '../../../scripts/lib/box/layout.js';
+import { BOOTSTRAP_BIN, BOOTSTRAP_STATUS, EXPIRE_DROP_IN, SSM_AGENT_LOG } from '../../../scripts/lib/box/layout.js';
 import { awsError } from './aws-error.js';
 import { boxReplies, invocationAnswer, type Reply } from './fake-box.js';
 import { fakeClock, type FakeClock } from './fake-clock.js';
@@ -155,7 +159,7 @@ export interface World {
   /** Runs before each command is answered: another actor changing the account meanwhile. */
   onCall?: (command: string) => void;
   /** What the SSM agent model needs (noteForAgent): when each role's policy was last written, each instance's role and user-data. */
-  agentFacts?: { policyAt: Map<string, number[]>; instances: Map<string, { role?: string; restartsAgent: boolean }> };
+  agentFacts?: { policyAt: Map<string, number[]>; instances: Map<string, { role?: string; restartsAgent: (log: string) => boolean }> };
 }
 
 /** Healthy services as compose prints them, labels and all (the Elastic images carry many). */
@@ -339,12 +343,40 @@ function noteForAgent(world: World, name: string, input: unknown, out: unknown):
     const id = (out as ec2.RunInstancesCommandOutput).Instances?.[0]?.InstanceId ?? '';
     const userData = userDataText(run);
     const role = world.profiles.get(run.IamInstanceProfile?.Name ?? '')?.roles[0];
-    facts.instances.set(id, { role, restartsAgent: /systemctl restart amazon-ssm-agent\b/.test(userData) });
+    facts.instances.set(id, { role, restartsAgent: agentWakeCheck(userData) });
   }
 }
 
 /**
- * When the SSM agent registers (amazon-ssm-agent 3.3.987.0): it checks its role's credentials
+ * The bootstrap's own test of the agent's log (its agent_backed_off function), run by bash on
+ * a log the fake writes: true means the bootstrap restarts the agent at its end.
+ */
+function agentWakeCheck(userData: string): (log: string) => boolean {
+  const files = userData ? ((parseYaml(userData) as { write_files?: { path: string; content: string }[] } | null)?.write_files ?? []) : [];
+  const script = files.find((f) => f.path === BOOTSTRAP_BIN)?.content ?? '';
+  const fn = /^agent_backed_off\(\) \{\n[\s\S]*?\n\}$/m.exec(script)?.[0];
+  const seen = new Map<string, boolean>();
+  return (log) => {
+    if (fn === undefined) return false;
+    if (!seen.has(log)) {
+      const dir = mkdtempSync(join(tmpdir(), 'agent-log-'));
+      writeFileSync(join(dir, 'agent.log'), log);
+      const run = spawnSync('bash', ['-c', `${fn.split(SSM_AGENT_LOG).join(join(dir, 'agent.log'))}\nagent_backed_off`]);
+      rmSync(dir, { recursive: true, force: true });
+      seen.set(log, run.status === 0);
+    }
+    return seen.get(log) ?? false;
+  };
+}
+
+/** Lines as the agent logs them (amazon-ssm-agent 3.3.1142.0: credentialrefresher.go:253, ec2_role_provider.go:137). */
+const agentLog = {
+  backoff: '2026-11-21 10:01:15 INFO [credentialRefresher] Sleeping for 27m13s before retrying retrieve credentials\n',
+  connected: '2026-11-21 10:28:28 INFO [EC2RoleProvider] Successfully connected with instance profile role credentials\n',
+};
+
+/**
+ * When the SSM agent registers (amazon-ssm-agent 3.3.1142.0, as at 3.3.987.0): it checks its role's credentials
  * with UpdateInstanceInformation as it starts (ec2roleprovider); while the role's policy is not
  * in effect that is AccessDenied and it sleeps 25-30 min (credentialrefresher), unless the
  * bootstrap restarts it first.
@@ -356,10 +388,13 @@ export function agentRegisteredAt(world: World, i: FakeInstance): number {
   const written = (facts?.role === undefined ? [] : (world.agentFacts?.policyAt.get(facts.role) ?? [])).filter((t) => t <= i.launchedAt).at(-1);
   const effective = written === undefined ? -Infinity : written + (world.timing.policyEffectiveMs ?? 0);
   if (first >= effective) return first;
-  const restart = i.launchedAt + world.timing.pendingMs + (world.timing.bootstrapMs ?? 180_000);
-  if (facts?.restartsAgent && restart >= effective) return restart;
   let retry = first + AGENT_LONG_SLEEP_MS;
   while (retry < effective) retry += AGENT_LONG_SLEEP_MS;
+  const bootstrapEnd = i.launchedAt + world.timing.pendingMs + (world.timing.bootstrapMs ?? 180_000);
+  // Its log as the bootstrap ends: a back-off per refused try, then the success if a retry came in time.
+  const tries = Math.floor((Math.min(retry, bootstrapEnd + 1) - first) / AGENT_LONG_SLEEP_MS);
+  const log = agentLog.backoff.repeat(tries + (retry <= bootstrapEnd ? 0 : 1)) + (retry <= bootstrapEnd ? agentLog.connected : '');
+  if (retry > bootstrapEnd && bootstrapEnd >= effective && facts?.restartsAgent(log)) return bootstrapEnd;
   return retry;
 }
 

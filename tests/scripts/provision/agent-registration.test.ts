@@ -1,4 +1,4 @@
-// Provision against the SSM agent's real retry schedule (amazon-ssm-agent 3.3.987.0,
+// Provision against the SSM agent’s real retry schedule (amazon-ssm-agent 3.3.1142.0,
 // core/app/credentialrefresher): an agent refused while the role propagates sleeps 25-30 min
 // unless the bootstrap restarts it; one that never registers leaves only the console to read.
 import { expect } from 'chai';
