@@ -6,12 +6,12 @@ import { CreateTagsCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import type { SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { EnvInstance } from '../aws/environment.js';
 import { moveExpirySchedule } from '../aws/expiry-schedule.js';
-import { EXPIRE_TIMER } from '../box/layout.js';
+import { EXPIRE_SERVICE, EXPIRE_TIMER } from '../box/layout.js';
 import type { RemoteRunner } from '../box/ssm-output.js';
 import type { Clock } from '../core/clock.js';
 import { isoSeconds, TAG } from '../core/names.js';
 import { OperatorError } from '../core/operator-error.js';
-import { extendExpiry, moveTimerCommand, requireExpiry } from './plan.js';
+import { EXPIRING_STATES, expiryServiceStateCommand, extendExpiry, moveTimerCommand, requireExpiry } from './plan.js';
 
 export interface ExtendDeps {
   ec2: EC2Client;
@@ -50,6 +50,14 @@ export async function moveExpiry(
   instance: Pick<EnvInstance, 'id' | 'env'>,
   to: Date,
 ): Promise<Pick<Extended, 'timerNext' | 'schedule'>> {
+  // A box already expiring (its last backup, then poweroff) is left to finish: nothing moves.
+  const state = (await run(expiryServiceStateCommand(), { timeoutSeconds: 30 })).stdout.trim();
+  if (EXPIRING_STATES.has(state)) {
+    throw new OperatorError(
+      `${instance.id} is expiring now (${EXPIRE_SERVICE} is ${state}: its last backup, then poweroff), so its expiry cannot move.`,
+      'Let it finish: its last backup lands in the bucket, and `npm run provision -- --restore latest` brings the environment back from it.',
+    );
+  }
   const partition = schedulerRoleArn.split(':')[1];
   const schedule = await moveExpirySchedule(scheduler, { env: instance.env, instanceId: instance.id, expiresAt: to, roleArn: schedulerRoleArn, partition }, clock);
   const result = await run(moveTimerCommand(to), { timeoutSeconds: 60 });

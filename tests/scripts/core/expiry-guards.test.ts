@@ -10,7 +10,7 @@ import { CLOUD_INIT_DIR, fillPlaceholders, placeholders } from '../../../scripts
 import { OFF_BOX_DELAY_MIN, POWEROFF_MARGIN_MIN } from '../../../scripts/lib/core/expiry-guards.js';
 import { extendEnvironment } from '../../../scripts/lib/extend/run.js';
 import { provision } from '../../../scripts/lib/provision/run.js';
-import { settle, useFakeAws, type FakeAws, type World } from '../fakes/fake-aws.js';
+import { rejection, settle, useFakeAws, type FakeAws, type World } from '../fakes/fake-aws.js';
 import { aConfig, depsFor } from '../provision/fixtures.js';
 
 const MINUTE = 60_000;
@@ -90,6 +90,22 @@ describe('the expiry guards', () => {
       await settle(world, 2 * 3_600_000);
       expect(box.box.lastBackup).to.equal('taken');
       expect(box.state).to.equal('terminated');
+    });
+
+    it('refuses `extend` while the box is already expiring, moving nothing', async () => {
+      const box = await aBox(15);
+      const expires = Date.parse(box.tags.find((t) => t.Key === 'ExpiresAt')!.Value!);
+      await settle(world, expires + 5 * MINUTE - fake.clock.now());
+      const instance = { id: box.id, env: 'dev', state: 'running', expiresAt: new Date(expires) };
+      const run = ssmRunner(fake.clients.ssm as SSMClient, box.id, { clock: fake.clock });
+      const roleArn = schedulerRoleArn({ env: 'dev', accountId: world.accountId });
+      const schedule = world.schedules.get(`pillbox-dev-expiry-${box.id}`)?.ScheduleExpression;
+      const err = await rejection(extendEnvironment({ ec2: fake.clients.ec2, scheduler: fake.clients.scheduler, schedulerRoleArn: roleArn, run, now: () => new Date(fake.clock.now()), clock: fake.clock }, instance as never, 2, 72));
+      expect(err.message).to.equal(`${box.id} is expiring now (pillbox-expire.service is activating: its last backup, then poweroff), so its expiry cannot move.`);
+      expect(world.schedules.get(`pillbox-dev-expiry-${box.id}`)?.ScheduleExpression).to.equal(schedule);
+      expect(box.box.expiryTimer).to.equal(undefined);
+      await settle(world, 30 * MINUTE);
+      expect(box.box.lastBackup).to.equal('taken');
     });
 
     it('keeps that order after `extend` moves both guards', async () => {

@@ -50,8 +50,9 @@ describe('extend', () => {
     const moved = await extendEnvironment(deps('2026-11-22T20:00:00Z'), anInstance('2026-11-22T22:30:00Z'), 3, 72);
     expect(moved.to.toISOString()).to.equal('2026-11-23T01:30:00.000Z');
     expect(moved.timerNext).to.equal('Mon 2026-11-23 01:30:00 UTC');
-    expect(box.lines()).to.have.length(1);
-    expect(box.lines()[0]).to.match(
+    expect(box.lines()).to.have.length(2);
+    expect(box.lines()[0], 'first: is the box expiring already?').to.equal('systemctl show --property=ActiveState --value pillbox-expire.service');
+    expect(box.lines()[1]).to.match(
       /' sh \/etc\/systemd\/system\/pillbox-expire\.timer\.d\/expires-at\.conf '\[Timer\]\nOnCalendar=\nOnCalendar=2026-11-23 01:30:00 UTC\n' pillbox-expire\.timer$/,
     );
     expect(mocks.ec2.commandCalls(CreateTagsCommand)[0]?.args[0].input).to.deep.equal({ Resources: ['i-0abc'], Tags: [{ Key: 'ExpiresAt', Value: '2026-11-23T01:30:00Z' }] });
@@ -74,7 +75,7 @@ describe('extend', () => {
     scheduler.on(UpdateScheduleCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
     const caught = await extendEnvironment(deps('2026-11-22T12:00:00Z'), anInstance('2026-11-22T18:00:00Z'), 2, 72).catch((err: unknown) => err as Error);
     expect(caught).to.have.property('name', 'ThrottlingException');
-    expect(box.lines()).to.deep.equal([]);
+    expect(box.lines(), 'only the read-only state check').to.deep.equal(['systemctl show --property=ActiveState --value pillbox-expire.service']);
     expect(mocks.ec2.commandCalls(CreateTagsCommand)).to.have.length(0);
   });
 
@@ -85,7 +86,7 @@ describe('extend', () => {
     mocks.ec2.on(CreateTagsCommand).resolves({});
     const moved = await extendEnvironment(deps('2026-11-22T12:00:00Z'), anInstance('2026-11-22T18:00:00Z'), 2, 72);
     expect(moved.schedule).to.equal('armed');
-    expect(box.lines()).to.have.length(1);
+    expect(box.lines()).to.have.length(2);
     expect(scheduler.commandCalls(CreateScheduleCommand)[0]?.args[0].input).to.include({ Name: 'pillbox-main-expiry-i-0abc', ScheduleExpression: 'at(2026-11-22T20:26:00)' });
     expect(scheduler.commandCalls(CreateScheduleCommand)[0]?.args[0].input.Target?.RoleArn).to.equal(ROLE_ARN);
   });

@@ -258,6 +258,14 @@ const timerTime = (i: FakeInstance): number | undefined => {
   return at === undefined ? undefined : Date.parse(at);
 };
 
+/** pillbox-expire.service as systemd shows it: activating from its timer until the poweroff. */
+function expiryServiceState(world: World, i: FakeInstance): string {
+  const timer = timerTime(i);
+  const run = timer === undefined ? undefined : expiryRun(i, timer);
+  const now = world.clock.now();
+  return timer !== undefined && run !== undefined && timer <= now && now < run.poweroffAt ? 'activating' : 'inactive';
+}
+
 /** What systemd prints for the expiry timer's next run (`n/a` when it has none). */
 function expiryTimerNext(i: FakeInstance): string {
   const at = timerTime(i);
@@ -444,6 +452,7 @@ function boxLine(world: World, instance: FakeInstance, line: string): Reply {
   if (data) return data;
   if (line === 'cloud-init status --wait --long') return { exitCode: box.cloudInitExit, stdout: cloudInitStatus(box.cloudInitExit) };
   if (line === 'systemctl show --property=ActiveState --value pillbox.service') return { stdout: `${box.unitState}\n` };
+  if (line === 'systemctl show --property=ActiveState --value pillbox-expire.service') return { stdout: `${expiryServiceState(world, instance)}\n` };
   if (/^docker compose .* ps --all --format /.test(line)) return { stdout: `${renderComposePs(box.services, line)}\n` };
   if (line.endsWith('/readyz')) return { stdout: box.readyz };
   if (line === 'systemctl show --property=NextElapseUSecRealtime --value pillbox-expire.timer') return { stdout: `${expiryTimerNext(instance)}\n` };
