@@ -1,8 +1,8 @@
 // Ctrl-C or a cancelled CI job: the first SIGINT/SIGTERM aborts the running command's signal
 // (its waits stop at once, it undoes what it made); a second one runs the registered
-// last-moment work (releasing a lock this run holds), bounded, then ends the process. GitHub
-// cancels a step with SIGINT, then SIGTERM 7.5 s later, then kills it 2.5 s after that
-// (actions/runner, ProcessInvoker), so the bound stays under 2.5 s.
+// last-moment work (releasing a lock this run holds), bounded, then ends the process. The bound
+// stays under the 2.5 s a GitHub runner leaves between its SIGTERM and killing the process tree
+// (actions/runner v2.336.0, src/Runner.Sdk/ProcessInvoker.cs).
 import { OperatorError } from './operator-error.js';
 
 type Signal = 'SIGINT' | 'SIGTERM';
