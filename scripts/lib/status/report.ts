@@ -39,7 +39,7 @@ export interface EnvStatus {
 }
 
 export interface Guards {
-  /** The Scheduler one-shot's time (ISO 8601), or 'missing'. */
+  /** The Scheduler one-shot's time (ISO 8601), 'missing', or `unknown (<error>)` when it could not be read. */
   offBox: string;
   /** What systemd on the box says of its expiry timer's next run, or why it is unknown. */
   onBox: string;
@@ -94,6 +94,16 @@ async function onBoxGuard(deps: StatusDeps, instanceId: string): Promise<string>
 }
 
 /** Every live environment in the region (or the one named), newest first. */
+/** The Scheduler one-shot's time; a caller without scheduler:GetSchedule still gets the rest of the status. */
+async function offBoxGuard(scheduler: StatusDeps['scheduler'], env: string, instanceId: string): Promise<string> {
+  try {
+    const at = await expiryScheduleTime(scheduler, env, instanceId);
+    return at ? at.toISOString() : 'missing';
+  } catch (err) {
+    return `unknown (${awsErrorName(err) || 'error'})`;
+  }
+}
+
 export async function collectStatus(deps: StatusDeps, env?: string): Promise<EnvStatus[]> {
   const instances = await findInstances(deps.ec2, env);
   const sizes = await volumeSizes(
@@ -103,8 +113,7 @@ export async function collectStatus(deps: StatusDeps, env?: string): Promise<Env
   const now = deps.now();
   return Promise.all(
     instances.map(async (i) => {
-      const at = await expiryScheduleTime(deps.scheduler, i.env, i.id);
-      const offBox = at ? at.toISOString() : 'missing';
+      const offBox = await offBoxGuard(deps.scheduler, i.env, i.id);
       const base = describe(i, now, sizes.get(i.id));
       if (i.state !== 'running') return { ...base, guards: { offBox, onBox: `unknown (instance is ${i.state})` }, servicesNote: `instance is ${i.state}` };
       const box = await boxServices(deps, i.id);
@@ -179,7 +188,12 @@ export function renderStatus(statuses: EnvStatus[], region: string, now: Date, t
       rows.push(['expires', 'no ExpiresAt tag']);
     }
     if (s.guards) {
-      const offBox = s.guards.offBox === 'missing' ? 'off-box MISSING (`npm run extend -- --hours 1` or `npm run provision` re-arms it)' : `off-box ${formatUtc(new Date(s.guards.offBox))}`;
+      const offBox =
+        s.guards.offBox === 'missing'
+          ? 'off-box MISSING (`npm run extend -- --hours 1` or `npm run provision` re-arms it)'
+          : s.guards.offBox.startsWith('unknown')
+            ? `off-box ${s.guards.offBox}`
+            : `off-box ${formatUtc(new Date(s.guards.offBox))}`;
       rows.push(['guards', `box timer ${s.guards.onBox} · ${offBox}`]);
     }
     rows.push(['cost', costText(s)]);

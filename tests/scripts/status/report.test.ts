@@ -9,7 +9,7 @@ import { collectStatus, renderStatus } from '../../../scripts/lib/status/report.
 import { formatUtc } from '../../../scripts/lib/core/time.js';
 import { tagDeployedCommit } from '../../../scripts/lib/aws/instance.js';
 import { provision } from '../../../scripts/lib/provision/run.js';
-import { renderComposePs, useFakeAws, type FakeAws, type World } from '../fakes/fake-aws.js';
+import { awsError, failNext, renderComposePs, useFakeAws, type FakeAws, type World } from '../fakes/fake-aws.js';
 import { aConfig, depsFor } from '../provision/fixtures.js';
 import { fakeBox, useBoxMocks } from '../fakes/fake-box.js';
 import { aLeafCertificate } from '../../support/certificate.js';
@@ -238,5 +238,14 @@ describe('status of the expiry guards', () => {
     const [box] = await collectStatus(statusDeps(fake));
     expect(box?.guards?.offBox).to.equal('missing');
     expect(renderStatus([box!], 'eu-west-1', new Date(fake.clock.now()), 'UTC')).to.include('· off-box MISSING (`npm run extend -- --hours 1` or `npm run provision` re-arms it)\n');
+  });
+
+  it('shows the off-box guard as unknown, and the rest of the status, to a caller without scheduler:GetSchedule', async () => {
+    await provision(aConfig(), depsFor(fake));
+    failNext(world, 'GetSchedule', awsError('AccessDeniedException', 'User is not authorized to perform: scheduler:GetSchedule'));
+    const [box] = await collectStatus(statusDeps(fake));
+    expect(box?.guards?.offBox).to.equal('unknown (AccessDeniedException)');
+    expect(box?.services).to.not.equal(undefined);
+    expect(renderStatus([box!], 'eu-west-1', new Date(fake.clock.now()), 'UTC')).to.match(/ · off-box unknown \(AccessDeniedException\)\n/);
   });
 });
