@@ -7,10 +7,14 @@ set -eu
 umask 077
 tmp=$(mktemp {{ ETC_DIR }}/.secrets.XXXXXX)
 trap 'rm -f "$tmp"' EXIT
-aws ssm get-parameters-by-path --region "$AWS_REGION" --path "$PILLBOX_SECRETS_PATH" \
-  --with-decryption --query 'Parameters[].[Name,Value]' --output text |
+# Retried while the role propagates; a call that still fails stops here with its own error,
+# so a denied read is never reported as "no secrets found".
+params=$({{ AWS_RETRY_BIN }} "$PILLBOX_SECRETS_PATH" \
+  aws ssm get-parameters-by-path --region "$AWS_REGION" --path "$PILLBOX_SECRETS_PATH" \
+  --with-decryption --query 'Parameters[].[Name,Value]' --output text)
+printf '%s\n' "$params" |
   while IFS="$(printf '\t')" read -r name value; do
-    printf '%s=%s\n' "${name##*/}" "$value"
+    if [ -n "$name" ]; then printf '%s=%s\n' "${name##*/}" "$value"; fi
   done >"$tmp"
 if [ ! -s "$tmp" ]; then
   echo "no secrets found under $PILLBOX_SECRETS_PATH" >&2

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Moves one object between this box and the project bucket, checked by SHA-256 end to end.
 # The instance role reaches this environment's prefix only.
-#   {{ S3_BIN }} get <key> <sha256> <file>   downloads (retrying a 403 while the role propagates);
+#   {{ S3_BIN }} get <key> <sha256> <file>   downloads (retried while the role propagates);
 #                                           keeps the file only when its SHA-256 matches, else
 #                                           removes it and exits 65
 #   {{ S3_BIN }} put <file> <key> <kind>     one PutObject (S3 never shows a partial object; at
@@ -15,27 +15,10 @@ set -eu
 s3api() {
   aws s3api "$@" --region "$AWS_REGION" --bucket "$PILLBOX_BUCKET" --expected-bucket-owner "$PILLBOX_ACCOUNT_ID"
 }
-# A read with the instance role as it boots: a role written seconds before the launch may not
-# be in effect yet (IAM is eventually consistent), so a 403 is retried with back-off for about
-# five minutes; any other failure stops at once.
+# A read with the instance role as it boots, which may not be in effect yet: {{ AWS_RETRY_BIN }}
+# retries the failures of a role still propagating; any other stops at once.
 read_retrying() {
-  delay=5
-  waited=0
-  while ! out=$(s3api "$@" 2>&1); do
-    case "$out" in
-      *AccessDenied* | *Forbidden* | *"(403)"*) ;;
-      *) echo "$out" >&2; return 1 ;;
-    esac
-    if [ "$waited" -ge 300 ]; then
-      echo "$out" >&2
-      echo "still denied after ${waited}s: check the instance role's policy for s3://$PILLBOX_BUCKET" >&2
-      return 1
-    fi
-    echo "s3: access denied, retrying in ${delay}s (the instance role may still be propagating)" >&2
-    sleep "$delay"
-    waited=$((waited + delay))
-    delay=$((delay * 2 > 60 ? 60 : delay * 2))
-  done
+  {{ AWS_RETRY_BIN }} "s3://$PILLBOX_BUCKET" aws s3api "$@" --region "$AWS_REGION" --bucket "$PILLBOX_BUCKET" --expected-bucket-owner "$PILLBOX_ACCOUNT_ID" >/dev/null
 }
 case "${1:-}" in
   get)

@@ -3,7 +3,7 @@
 // SSM agent restarted after it backed off, the plugin downloads retried and named.
 import { truncateSync } from 'node:fs';
 import { expect } from 'chai';
-import { BOOTSTRAP_STATUS, INSTALL_PLUGINS_BIN, S3_BIN, SETTINGS_ENV, SOURCE_BIN, SSM_AGENT_LOG } from '../../scripts/lib/box/layout.js';
+import { BOOTSTRAP_STATUS, FETCH_SECRETS_BIN, INSTALL_PLUGINS_BIN, S3_BIN, SECRETS_ENV, SETTINGS_ENV, SOURCE_BIN, SSM_AGENT_LOG } from '../../scripts/lib/box/layout.js';
 import { parseBootstrapStatus } from '../../scripts/lib/box/bootstrap-status.js';
 import { BoxRoot, rendered, type CloudConfig } from './box-root.js';
 
@@ -44,12 +44,59 @@ describe('the first boot while AWS is not ready yet', () => {
       expect(run.stderr).to.match(/still denied after 3\d\ds: check the instance role's policy for s3:\/\/pillbox-123456789012-eu-west-1\n$/);
     });
 
+    for (const [code, said] of [
+      ['InvalidAccessKeyId', 'An error occurred (InvalidAccessKeyId) when calling the GetObject operation: The AWS Access Key Id you provided does not exist in our records.'],
+      ['ExpiredToken', 'An error occurred (ExpiredToken) when calling the GetObject operation: The provided token has expired.'],
+      ['no credentials', 'Unable to locate credentials. You can configure credentials by running "aws configure".'],
+    ] as const) {
+      it(`retries while the role's credentials are not usable yet (${code})`, () => {
+        box.standIn('aws', failingFirst(box.path('/tmp/count'), 2, `echo '${said}' >&2; exit 253`, writes));
+        const run = get();
+        expect(run.status).to.equal(0);
+        expect(box.loggedCalls().filter((c) => c.startsWith('sleep '))).to.deep.equal(['sleep 5', 'sleep 10']);
+      });
+    }
+
     it('stops at once on any other failure', () => {
       box.standIn('aws', 'echo "An error occurred (NoSuchKey) when calling the GetObject operation" >&2; exit 254');
       const run = get();
       expect(run.status).to.equal(1);
       expect(run.stderr).to.include('NoSuchKey');
       expect(box.loggedCalls().filter((c) => c.startsWith('sleep '))).to.deep.equal([]);
+    });
+  });
+
+  describe('the secrets, read with a role that is not in effect yet', () => {
+    const fetch = () => {
+      box.write(SETTINGS_ENV, 'AWS_REGION=eu-west-1\nPILLBOX_SECRETS_PATH=/pillbox/dev/secrets\n');
+      box.write('/tmp/.keep', '');
+      return box.run('sh', box.read(FETCH_SECRETS_BIN));
+    };
+    const denied = 'echo "An error occurred (AccessDeniedException) when calling the GetParametersByPath operation: User is not authorized" >&2; exit 254';
+    const secrets = "printf '/pillbox/dev/secrets/POSTGRES_PASSWORD\\tpw1\\n/pillbox/dev/secrets/ELASTIC_PASSWORD\\tpw2\\n'";
+
+    it('are retried with back-off until the role works, then written', () => {
+      box.standIn('aws', failingFirst(box.path('/tmp/count'), 2, denied, secrets));
+      const run = fetch();
+      expect(run.status, run.stderr).to.equal(0);
+      expect(box.loggedCalls().filter((c) => c.startsWith('sleep '))).to.deep.equal(['sleep 5', 'sleep 10']);
+      expect(box.read(SECRETS_ENV)).to.equal('POSTGRES_PASSWORD=pw1\nELASTIC_PASSWORD=pw2\n');
+    });
+
+    it('say a denied read is denied, never "no secrets found"', () => {
+      box.standIn('aws', denied);
+      const run = fetch();
+      expect(run.status).to.equal(1);
+      expect(run.stderr).to.include('AccessDeniedException');
+      expect(run.stderr).to.include("still denied after 3");
+      expect(run.stderr).to.not.include('no secrets found');
+    });
+
+    it('still say when the path holds none', () => {
+      box.standIn('aws', 'exit 0');
+      const run = fetch();
+      expect(run.status).to.equal(1);
+      expect(run.stderr).to.equal('no secrets found under /pillbox/dev/secrets\n');
     });
   });
 

@@ -49,6 +49,8 @@ export const WORK_DIR = '/var/lib/pillbox/work';
 export const BOOTSTRAP_BIN = '/usr/local/sbin/pillbox-bootstrap';
 export const SOURCE_BIN = '/usr/local/sbin/pillbox-source';
 export const S3_BIN = '/usr/local/sbin/pillbox-s3';
+/** Runs one AWS CLI call, retried while the instance role comes into effect (s3.sh, fetch-secrets.sh). */
+export const AWS_RETRY_BIN = '/usr/local/sbin/pillbox-aws-retry';
 export const BACKUP_BIN = '/usr/local/sbin/pillbox-backup';
 export const FETCH_SECRETS_BIN = '/usr/local/sbin/pillbox-fetch-secrets';
 /** Writes PILLBOX_SITE (the domain, or the public IPv4) before every start of the stack. */
@@ -89,6 +91,7 @@ export const BOX_LAYOUT = {
   BOOTSTRAP_BIN,
   SOURCE_BIN,
   S3_BIN,
+  AWS_RETRY_BIN,
   BACKUP_BIN,
   FETCH_SECRETS_BIN,
   EDGE_SITE_BIN,
