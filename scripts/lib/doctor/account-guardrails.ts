@@ -45,7 +45,8 @@ interface SessionInputs {
 export async function checkSessionPreferences(ssm: SSMClient): Promise<CheckResult> {
   let content: string | undefined;
   try {
-    content = (await ssm.send(new GetDocumentCommand({ Name: 'SSM-SessionManagerRunShell' }))).Content;
+    // JSON whatever format the document was written in (GetDocument DocumentFormat).
+    content = (await ssm.send(new GetDocumentCommand({ Name: 'SSM-SessionManagerRunShell', DocumentFormat: 'JSON' }))).Content;
   } catch (err) {
     if (awsErrorName(err) !== 'InvalidDocument') throw err;
     return ok(CHECK.sessionPreferences, 'Session Manager uses its defaults (no preferences document)');

@@ -27,6 +27,7 @@ import { GetDocumentCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { runSimulation, runUnsafeSimulation, type Simulation } from '@cloud-copilot/iam-simulate';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
+import { stringify as stringifyYaml } from 'yaml';
 
 export interface FakeRole {
   path: string;
@@ -194,10 +195,14 @@ function answerGuardrails(account: Account, sent: Sent, mocks: { ec2: AwsClientS
     received(account, sent, 'GetEbsDefaultKmsKeyId', input);
     return { KmsKeyId: account.ebsDefaultKey ?? 'alias/aws/ebs' };
   });
-  mocks.ssm.on(GetDocumentCommand).callsFake(async (input: { Name?: string }) => {
+  // The preferences document as an account may hold it, in YAML: SSM answers in the document's
+  // own format unless DocumentFormat asks for another (GetDocument).
+  mocks.ssm.on(GetDocumentCommand).callsFake(async (input: { Name?: string; DocumentFormat?: string }) => {
     received(account, sent, 'GetDocument', input);
     if (!account.sessionPreferences) throw awsError('InvalidDocument', `Document with name ${input.Name} does not exist.`);
-    return { Name: input.Name, DocumentType: 'Session', Content: JSON.stringify({ schemaVersion: '1.0', sessionType: 'Standard_Stream', inputs: account.sessionPreferences }) };
+    const doc = { schemaVersion: '1.0', sessionType: 'Standard_Stream', inputs: account.sessionPreferences };
+    const format = input.DocumentFormat ?? 'YAML';
+    return { Name: input.Name, DocumentType: 'Session', DocumentFormat: format, Content: format === 'JSON' ? JSON.stringify(doc) : stringifyYaml(doc) };
   });
 }
 
