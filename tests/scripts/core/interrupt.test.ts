@@ -26,13 +26,14 @@ const until = async (done: () => boolean, ms = 2_000): Promise<void> => {
 
 describe('interrupts', () => {
   it('abort the run on the first signal and exit 130 on the second, after the registered work', async () => {
-    const { proc, exits } = aProcess();
+    const { proc, exits, written } = aProcess();
     const interrupt = interruptOn(proc as never);
     let released = false;
     interrupt.onForcedExit(async () => void (released = true));
     proc.emit('SIGINT');
     expect(interrupt.signal.aborted).to.equal(true);
     expect(exits).to.deep.equal([]);
+    expect(written()).to.equal('\nSIGINT: stopping now and undoing what this run made (again to quit within 2 s, releasing the lock)\n');
     proc.emit('SIGTERM');
     await until(() => exits.length > 0);
     expect(released).to.equal(true);
