@@ -37,7 +37,7 @@ export function interruptOn(
   const handlers = signals.map((name) => {
     const handler = () => {
       if (!controller.signal.aborted) {
-        proc.stderr.write(`\n${name}: stopping now and undoing what this run made (again to quit within 2 s, releasing the lock)\n`);
+        proc.stderr.write(`\n${name}: stopping now and undoing what this run made (again to quit within ${boundMs / 1000} s, releasing the lock)\n`);
         controller.abort(name);
         return;
       }
