@@ -14,7 +14,11 @@ esac
 umask 077
 mkdir -p {{ WORK_DIR }}
 exec 9>{{ WORK_DIR }}/backup.lock
-flock --wait 900 9 || { echo "another backup has run for 15 minutes; not starting a second one" >&2; exit 75; }
+# At expiry the box powers off within minutes whatever happens: a short wait leaves the rest of
+# the expiry service's limit to this backup.
+wait=900
+[ "$reason" = expiry ] && wait={{ EXPIRY_LOCK_WAIT_S }}
+flock --wait "$wait" 9 || { echo "another backup has run for ${wait}s; not starting a second one" >&2; exit 75; }
 commit=$(cat {{ BOX_DIR }}/{{ COMMIT_FILE }} 2>/dev/null || echo unknown)
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 dump={{ WORK_DIR }}/backup-$stamp.dump

@@ -20,10 +20,30 @@ failed() {
   echo "== pillbox-bootstrap: $current failed (exit $code)" >&2
 }
 
+# The agent checks its role with ssm:UpdateInstanceInformation when it starts; if the role's
+# policy had not reached SSM yet, it logs the back-off line below and sleeps 25-30 min before
+# trying again (amazon-ssm-agent 3.3.1142.0, core/app/credentialrefresher/credentialrefresher.go:
+# "Sleeping for %v before retrying retrieve credentials"; a later success logs "Successfully
+# connected with ..." from common/identity/credentialproviders/ec2roleprovider/ec2_role_provider.go).
+# Only when its LAST word on credentials is the back-off is it restarted: a registered agent
+# may be running commands a restart would cut.
+agent_backed_off() {
+  [ "$(awk '/before retrying retrieve credentials/ { last = "backoff" } /Successfully connected with/ { last = "connected" } END { print last }' {{ SSM_AGENT_LOG }} 2>/dev/null)" = backoff ]
+}
+# On EXIT, so a failed bootstrap still brings the agent back and reaches the operator through SSM;
+# by then this boot's S3 reads have run with the same role.
+wake_agent() {
+  if agent_backed_off; then
+    echo "== pillbox-bootstrap: the SSM agent backed off after its role was refused; restarting it"
+    systemctl restart amazon-ssm-agent || echo "== pillbox-bootstrap: restarting amazon-ssm-agent failed" >&2
+  fi
+}
+
 mkdir -p {{ STATE_DIR }} "$(dirname {{ BOOTSTRAP_LOG }})"
 exec > >(tee -a {{ BOOTSTRAP_LOG }}) 2>&1
 current=start
 trap failed ERR
+trap wake_agent EXIT
 
 step kernel-settings
 sysctl --system

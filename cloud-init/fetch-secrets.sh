@@ -9,9 +9,14 @@ umask 077
 tmp=$(mktemp {{ ETC_DIR }}/.secrets.XXXXXX)
 pw=$(mktemp {{ ETC_DIR }}/.elastic.XXXXXX)
 trap 'rm -f "$tmp" "$pw"' EXIT
-aws ssm get-parameters-by-path --region "$AWS_REGION" --path "$PILLBOX_SECRETS_PATH" \
-  --with-decryption --query 'Parameters[].[Name,Value]' --output text |
+# Retried while the role propagates; a call that still fails stops here with its own error,
+# so a denied read is never reported as "no secrets found".
+params=$({{ AWS_RETRY_BIN }} "$PILLBOX_SECRETS_PATH" \
+  aws ssm get-parameters-by-path --region "$AWS_REGION" --path "$PILLBOX_SECRETS_PATH" \
+  --with-decryption --query 'Parameters[].[Name,Value]' --output text)
+printf '%s\n' "$params" |
   while IFS="$(printf '\t')" read -r name value; do
+    if [ -z "$name" ]; then continue; fi
     printf '%s=%s\n' "${name##*/}" "$value"
     if [ "${name##*/}" = ELASTIC_PASSWORD ]; then printf '%s' "$value" >"$pw"; fi
   done >"$tmp"

@@ -28,6 +28,7 @@ await runCli(async (argv) => {
       sts: clients.sts,
       ec2: clients.ec2,
       iam: clients.iam,
+      ssm: clients.ssm,
       policy: parsePolicyDocument(readFileSync(repoFile(POLICY_FILE), 'utf8'), POLICY_FILE),
     },
     { instanceType: cfg.instanceType },

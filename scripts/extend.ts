@@ -1,5 +1,7 @@
 // npm run extend -- --hours N: moves the environment's expiry N hours later; beyond 72 h from now after a confirmation.
+import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { requireRunningInstance } from './lib/aws/environment.js';
+import { schedulerRoleArn } from './lib/aws/expiry-schedule.js';
 import { ssmRunner } from './lib/box/ssm-output.js';
 import { resolveRegion } from './lib/core/aws-clients.js';
 import { runWhenEntry, sourcesOf, type CliDeps } from './lib/core/cli.js';
@@ -20,9 +22,16 @@ export async function main(argv: string[], deps: CliDeps): Promise<void> {
   const clients = deps.awsClients(cfg.region);
   const instance = await requireRunningInstance(clients.ec2, cfg.env, await resolveRegion(clients));
   const now = new Date(deps.clock.now());
+  const caller = await clients.sts.send(new GetCallerIdentityCommand({}));
+  const roleArn = schedulerRoleArn({ env: cfg.env, accountId: caller.Account ?? '', partition: caller.Arn?.split(':')[1] });
   const run = ssmRunner(clients.ssm, instance.id, { clock: deps.clock });
   const longLived = { yes: cfg.yes, interactive: deps.tty, ask: askYesNo(deps.ask) };
-  const moved = await extendEnvironment({ ec2: clients.ec2, scheduler: clients.scheduler, run, now: () => now, longLived }, instance, cfg.hours, LONG_LIVED_MAX_HOURS);
+  const moved = await extendEnvironment(
+    { ec2: clients.ec2, scheduler: clients.scheduler, schedulerRoleArn: roleArn, run, now: () => now, clock: deps.clock, longLived },
+    instance,
+    cfg.hours,
+    LONG_LIVED_MAX_HOURS,
+  );
   const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
   printResult(
     cfg.json,
@@ -32,7 +41,7 @@ export async function main(argv: string[], deps: CliDeps): Promise<void> {
       ['was', formatUtc(moved.from)],
       ['now expires', `${formatUtc(moved.to)} (${formatLocal(moved.to, zone)}), in ${formatTimeLeft(moved.to, now)}`],
       ['box timer', moved.timerNext || '(not reported)'],
-      ['schedule', moved.schedule === 'moved' ? 'moved (EventBridge Scheduler)' : 'none (made before schedules existed); `npm run provision -- --replace` adds one'],
+      ['schedule', moved.schedule === 'moved' ? 'moved (EventBridge Scheduler)' : 'armed: the box had no off-box guard (EventBridge Scheduler)'],
     ],
     deps.stdout,
   );

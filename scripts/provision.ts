@@ -2,6 +2,7 @@
 import { progressOf, runWhenEntry, sourcesOf, type CliDeps } from './lib/core/cli.js';
 import { helpText } from './lib/core/config.js';
 import { askYesNo } from './lib/core/confirm.js';
+import { interruptOn } from './lib/core/interrupt.js';
 import { printResult } from './lib/core/progress.js';
 import { loadProvisionConfig, provisionCommand } from './lib/provision/config.js';
 import { resumeHint } from './lib/provision/resume-hint.js';
@@ -16,12 +17,10 @@ export async function main(argv: string[], deps: CliDeps): Promise<void> {
   const cfg = await loadProvisionConfig(sourcesOf(argv, deps), deps.git);
   const progress = progressOf(deps);
   const lock = { held: false };
-  // Ctrl-C: say which wait was under way and how to pick up again (provision converges, once a lock left behind is removed).
-  const onInterrupt = () => {
-    deps.stderr.write(progress.interruption(resumeHint(cfg.env, lock.held)));
-    process.exit(130);
-  };
-  process.once('SIGINT', onInterrupt);
+  // A first Ctrl-C stops the run and undoes what it made; a second one quits at once, saying which wait was under
+  // way and how to pick up again (provision converges, once a lock left behind is removed).
+  const interrupt = interruptOn();
+  interrupt.onForcedExit(async () => void deps.stderr.write(progress.interruption(resumeHint(cfg.env, lock.held))));
   const result = await provision(cfg, {
     clients: deps.awsClients(cfg.region),
     s3: deps.s3Client(cfg.region),
@@ -36,7 +35,9 @@ export async function main(argv: string[], deps: CliDeps): Promise<void> {
     lookupAddress: deps.lookupAddress,
     ask: askYesNo(deps.ask),
     lock,
-  }).finally(() => process.off('SIGINT', onInterrupt));
+    signal: interrupt.signal,
+    onForcedExit: interrupt.onForcedExit,
+  }).finally(interrupt.dispose);
   if (result.planned && !cfg.json) deps.stdout.write(planText(result));
   printResult(cfg.json, result, provisionRows(result), deps.stdout);
 }

@@ -17,7 +17,7 @@ export async function main(argv: string[], deps: CliDeps): Promise<void> {
   const clients = deps.awsClients(cfg.region);
   const region = await resolveRegion(clients);
   const now = () => new Date(deps.clock.now());
-  const statuses = await collectStatus({ ec2: clients.ec2, ssm: clients.ssm, now, newId: deps.newId }, env);
+  const statuses = await collectStatus({ ec2: clients.ec2, ssm: clients.ssm, scheduler: clients.scheduler, now, newId: deps.newId }, env);
   if (env && statuses.length === 0) throw new EnvironmentNotFound(env, region, await listEnvironments(clients.ec2));
   const timeZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
   const passwords = cfg.showWritePassword && env ? await readWritePasswords(clients.ssm, env) : undefined;

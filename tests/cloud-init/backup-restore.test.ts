@@ -114,7 +114,7 @@ describe('the box data path, for real (PostgreSQL, pg_dump, pg_restore, psql, th
     const dir = mkdtempSync(join(tmpdir(), 'pillbox-box-'));
     const bin = join(dir, 'bin');
     mkdirSync(bin);
-    const paths = { box: join(dir, 'opt-pillbox'), work: join(dir, 'work'), s3Bin: join(bin, 'pillbox-s3'), sourceBin: join(bin, 'pillbox-source'), backupBin: join(bin, 'pillbox-backup') };
+    const paths = { box: join(dir, 'opt-pillbox'), work: join(dir, 'work'), s3Bin: join(bin, 'pillbox-s3'), retryBin: join(bin, 'pillbox-aws-retry'), sourceBin: join(bin, 'pillbox-source'), backupBin: join(bin, 'pillbox-backup') };
     const values = {
       ...placeholders({ env: ENV, region: 'eu-west-1', allowedCidr: '203.0.113.7/32', accountId: ACCOUNT, gitSha: '0'.repeat(40), source: { key: sourceKey(ENV, '0'.repeat(40)), sha256: '0'.repeat(64) }, expiresAt: new Date('2026-11-22T06:30:00Z') }),
       SETTINGS_ENV: join(dir, 'pillbox.env'),
@@ -122,6 +122,7 @@ describe('the box data path, for real (PostgreSQL, pg_dump, pg_restore, psql, th
       RELEASES_DIR: join(dir, 'releases'),
       WORK_DIR: paths.work,
       S3_BIN: paths.s3Bin,
+      AWS_RETRY_BIN: paths.retryBin,
       SOURCE_BIN: paths.sourceBin,
       BACKUP_BIN: paths.backupBin,
     };
@@ -131,6 +132,7 @@ describe('the box data path, for real (PostgreSQL, pg_dump, pg_restore, psql, th
     };
     render('settings.env', values.SETTINGS_ENV);
     render('s3.sh', paths.s3Bin);
+    render('aws-retry.sh', paths.retryBin);
     render('source.sh', paths.sourceBin);
     render('backup.sh', paths.backupBin);
     writeFileSync(join(bin, 'docker'), DOCKER);

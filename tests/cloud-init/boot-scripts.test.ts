@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readdirSync, symlinkSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { BOOTSTRAP_LOG, BOOTSTRAP_STATUS, BOX_DIR, COMMIT_FILE, EDGE_CHECK_SERVICE, EDGE_CHECK_TIMER, EDGE_DATA_VOLUME, EDGE_EXPIRED_DIR, EDGE_ROUTE_PATH, EDGE_SITE_BIN, EXPIRE_DROP_IN, FETCH_SECRETS_BIN, INSTALL_PLUGINS_BIN, RELEASES_DIR, S3_BIN, SETTINGS_ENV, SOURCE_BIN, STANDARD_CREDITS_BIN, SYSTEMD_DIR } from '../../scripts/lib/box/layout.js';
+import { BOOTSTRAP_LOG, BOOTSTRAP_STATUS, BOX_DIR, COMMIT_FILE, EDGE_CHECK_SERVICE, EDGE_CHECK_TIMER, EDGE_DATA_VOLUME, EDGE_EXPIRED_DIR, EDGE_ROUTE_PATH, EDGE_SITE_BIN, EXPIRE_DROP_IN, FETCH_SECRETS_BIN, INSTALL_PLUGINS_BIN, RELEASES_DIR, S3_BIN, SETTINGS_ENV, SOURCE_BIN, SYSTEMD_DIR } from '../../scripts/lib/box/layout.js';
 import { parseBootstrapStatus } from '../../scripts/lib/box/bootstrap-status.js';
 import { aCertificateValidBetween, aLeafCertificate } from '../support/certificate.js';
 import { BoxRoot, fileIn, rendered, type CloudConfig } from './box-root.js';
@@ -92,41 +92,6 @@ describe('boot scripts on a box', () => {
       expect(bootstrap().status).to.equal(1);
       expect(status()).to.deep.equal({ state: 'failed', step: 'docker-plugins', exitCode: 1 });
       expect(box.loggedCalls()).to.not.include(SOURCE_BIN);
-    });
-  });
-
-  describe('switching to standard CPU credits once the stack is healthy', () => {
-    beforeEach(() => box.writeFiles(cfg));
-    const credits = (type: string, refused = '') => {
-      box.standIn('curl', `case "$*" in *api/token*) echo tok;; *instance-type*) echo ${type};; *instance-id*) echo i-0abc;; *) exit 22;; esac`);
-      box.standIn('aws', refused ? `echo "${refused}"` : 'echo');
-      return box.run('sh', box.read(STANDARD_CREDITS_BIN));
-    };
-
-    it('switches its own instance, found through IMDSv2, in the region of its settings', () => {
-      const run = credits('t3.medium');
-      expect(run.status).to.equal(0);
-      const calls = box.loggedCalls();
-      expect(calls[0]).to.match(/^curl .*-X PUT -H X-aws-ec2-metadata-token-ttl-seconds: 60 http:\/\/169\.254\.169\.254\/latest\/api\/token$/);
-      expect(calls.at(-1)).to.equal(
-        "aws ec2 modify-instance-credit-specification --region eu-west-1 --instance-credit-specifications InstanceId=i-0abc,CpuCredits=standard --query UnsuccessfulInstanceCreditSpecifications[].Error.[Code,Message] --output text",
-      );
-      expect(box.read(SETTINGS_ENV)).to.include('AWS_REGION=eu-west-1');
-    });
-
-    it('leaves a type without CPU credits alone', () => {
-      expect(credits('m6i.large').status).to.equal(0);
-      expect(box.loggedCalls().some((c) => c.startsWith('aws '))).to.equal(false);
-    });
-
-    it('fails, naming the reason, when EC2 refuses the switch (the call itself succeeds)', () => {
-      const run = credits('t3.medium', 'IncorrectInstanceState\tThe instance is not in a valid state');
-      expect(run.status).to.equal(1);
-      expect(run.stderr).to.include('could not switch i-0abc to standard credits: IncorrectInstanceState');
-    });
-
-    it('is run by the stack unit after a healthy start, and a failure there does not fail the stack', () => {
-      expect(fileIn(cfg, `${SYSTEMD_DIR}/pillbox.service`)).to.match(new RegExp(`^ExecStartPost=-${STANDARD_CREDITS_BIN}$`, 'm'));
     });
   });
 

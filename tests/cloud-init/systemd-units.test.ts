@@ -21,7 +21,7 @@ function unitsOnTheBox(box: BoxRoot, cfg: CloudConfig): string[] {
 function prepareRoot(box: BoxRoot): void {
   cpSync('/usr/lib/systemd/system', box.path('/usr/lib/systemd/system'), { recursive: true });
   box.write(`${SYSTEMD_DIR}/docker.service`, '[Unit]\nDescription=docker stand-in\n[Service]\nExecStart=/usr/bin/dockerd\n');
-  for (const program of ['/usr/bin/docker', '/usr/bin/dockerd', '/usr/bin/systemctl']) box.write(program, '#!/bin/sh\n', 0o755);
+  for (const program of ['/usr/bin/docker', '/usr/bin/dockerd', '/usr/bin/systemctl', '/usr/bin/timeout']) box.write(program, '#!/bin/sh\n', 0o755);
 }
 
 function verify(box: BoxRoot, units: string[]): string {

@@ -155,7 +155,7 @@ describe('cloud-init user-data', () => {
     expect(file(cfg, '/etc/systemd/system/pillbox-backup.timer')).to.match(/^OnCalendar=\*-\*-\* 03:00:00 UTC$/m);
     expect(file(cfg, '/etc/systemd/system/pillbox-backup.service')).to.match(/^ExecStart=\/usr\/local\/sbin\/pillbox-backup nightly$/m);
     // The expiry service is written by bootcmd's script (see above), with the backup first.
-    expect(cfg.bootcmd[0]).to.match(/^ExecStartPre=-\/usr\/local\/sbin\/pillbox-backup expiry$/m);
+    expect(cfg.bootcmd[0]).to.match(/^ExecStartPre=-\/usr\/bin\/timeout --kill-after=30s 19m \/usr\/local\/sbin\/pillbox-backup expiry$/m);
   });
 
   it('dumps inside the PostgreSQL container with the one compose invocation of the contract', () => {

@@ -231,10 +231,10 @@ describe('deploy role policy', () => {
         ]);
       });
 
-      it(`grants IAM only under the role and profile names of ${reach.envs}`, () => {
-        const names = new RegExp(`^arn:aws:iam::\\*:(role/pillbox-${envs}-(instance|scheduler)|instance-profile/pillbox-${envs}-instance)$`);
+      it(`grants IAM only under the role and profile names of ${reach.envs} (and reading the boundary policy)`, () => {
+        const names = new RegExp(`^arn:aws:iam::\\*:(role/pillbox-${envs}-(instance|scheduler)|instance-profile/pillbox-${envs}-instance|policy/pillbox-boundary)$`);
         for (const statement of allows.filter((s) => list(s.Action).some((a) => a.startsWith('iam:')))) {
-          for (const resource of list(statement.Resource)) expect(resource, statement.Sid).to.match(names);
+          for (const resource of list(statement.Resource).filter((r) => r.startsWith('arn:aws:iam:'))) expect(resource, statement.Sid).to.match(names);
         }
       });
 

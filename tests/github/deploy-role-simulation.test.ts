@@ -14,9 +14,11 @@ import { expect } from 'chai';
 import { bucketName } from '../../scripts/lib/aws/bucket-keys.js';
 import { BUCKET_SETTING_ACTIONS, withAccountValues } from '../../scripts/lib/aws/cli-policy.js';
 import { findInstances } from '../../scripts/lib/aws/environment.js';
+import { schedulerRoleArn } from '../../scripts/lib/aws/expiry-schedule.js';
 import { tagDeployedCommit } from '../../scripts/lib/aws/instance.js';
 import { portForwardArgs, shellSessionArgs } from '../../scripts/lib/box/session-manager.js';
 import { ssmRunner } from '../../scripts/lib/box/ssm-output.js';
+import { checkSessionPreferences } from '../../scripts/lib/doctor/account-guardrails.js';
 import { extendEnvironment } from '../../scripts/lib/extend/run.js';
 import { provision } from '../../scripts/lib/provision/run.js';
 import { collectStatus } from '../../scripts/lib/status/report.js';
@@ -56,10 +58,12 @@ async function recordedCalls(env: string): Promise<SentCall[]> {
     const [box] = await findInstances(fake.clients.ec2, env);
     const clock = world.clock;
     const run = ssmRunner(fake.clients.ssm, box!.id, { clock });
-    await collectStatus({ ec2: fake.clients.ec2, ssm: fake.clients.ssm, now: () => new Date(clock.now()), newId: () => 'a1b2c3d4', clock }, env);
+    await collectStatus({ ec2: fake.clients.ec2, ssm: fake.clients.ssm, scheduler: fake.clients.scheduler, now: () => new Date(clock.now()), newId: () => 'a1b2c3d4', clock }, env);
     // What a deploy does in AWS besides SendCommand: record the commit the box now serves.
     await tagDeployedCommit(fake.clients.ec2, box!.id, 'b'.repeat(40));
-    await extendEnvironment({ ec2: fake.clients.ec2, scheduler: fake.clients.scheduler, run, now: () => new Date(clock.now()) }, box!, 2, 72);
+    await extendEnvironment({ ec2: fake.clients.ec2, scheduler: fake.clients.scheduler, schedulerRoleArn: schedulerRoleArn({ env, accountId: world.accountId }), run, now: () => new Date(clock.now()), clock }, box!, 2, 72);
+    // The doctor reads the Session Manager preferences (the fake account has none to answer with).
+    await checkSessionPreferences(fake.clients.ssm).catch(() => undefined);
     // Someone attached a managed policy to the role by hand; teardown detaches it.
     world.roles.get(`pillbox-${env}-instance`)?.attached.push('arn:aws:iam::aws:policy/ReadOnlyAccess');
     // A final backup, then the source archives and, as the owner asked, the backups go.
@@ -102,8 +106,16 @@ const describeRequest = (r: IamRequest) => `${r.action} on ${r.resource} ${JSON.
 const asCi = (r: IamRequest): Promise<Verdict> => evaluate(r, { identity: [ciPolicy] });
 const asOperator = (r: IamRequest): Promise<Verdict> => evaluate(r, { identity: [operatorPolicy] });
 const isBucketSetting = (r: IamRequest) => BUCKET_SETTING_ACTIONS.includes(r.action);
-/** Actions that touch no environment's resource: describing, the public AMI, the documents, one's own sessions. */
+/**
+ * Actions that touch no environment's resource: describing, the public AMI, the documents, one's own sessions, the
+ * account's guardrails (its default EBS key, the boundary, the Session Manager preferences), and CancelCommand, which
+ * IAM scopes to no resource type at all (a command id; the service reference lists none).
+ */
 const ENV_FREE = [
+  'ec2:GetEbsDefaultKmsKeyId',
+  'iam:GetPolicy',
+  'ssm:CancelCommand',
+  'ssm:GetDocument',
   'ec2:DescribeAddresses',
   'ec2:DescribeImages',
   'ec2:DescribeInstanceTypeOfferings',

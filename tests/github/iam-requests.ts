@@ -167,6 +167,10 @@ export function iamRequests(call: SentCall, a: Account): IamRequest[] {
     case 'PutRolePolicyCommand':
       // The key is the boundary the role already carries.
       return [req('iam:PutRolePolicy', role(str('RoleName')), { 'iam:PermissionsBoundary': a.boundaryArn })];
+    case 'GetPolicyCommand':
+      return [req('iam:GetPolicy', str('PolicyArn'))];
+    case 'GetDocumentCommand':
+      return [req('ssm:GetDocument', `arn:aws:ssm:${region}:${accountId}:document/${str('Name')}`)];
     case 'GetRoleCommand':
     case 'ListRolePoliciesCommand':
     case 'ListAttachedRolePoliciesCommand':

@@ -149,6 +149,15 @@ describe('workflows (ci.yml, ephemeral.yml)', () => {
       }
     });
 
+    it('releases the environment’s lock when its provision or teardown step was cancelled or failed (killed), and only then', () => {
+      for (const [job, id] of [['provision', 'provision'], ['teardown', 'teardown']] as const) {
+        const all = eph.jobs[job]!.steps as { id?: string; if?: string; run?: string }[];
+        const at = all.findIndex((s) => s.id === id);
+        const unlock = all.slice(at + 1).find((s) => /npm run unlock -- --env "\$ENV_NAME" --yes/.test(s.run ?? ''));
+        expect(unlock?.if, job).to.equal(`always() && (steps.${id}.outcome == 'cancelled' || steps.${id}.outcome == 'failure')`);
+      }
+    });
+
     it('sweeps expired environments on schedule with --all-expired', () => {
       expect(read('.github/workflows/ephemeral.yml')).to.contain('npm run teardown -- --all-expired --prefix feat- --yes');
     });

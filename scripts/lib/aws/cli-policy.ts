@@ -90,11 +90,19 @@ export function cliPolicy({ envs, bucketSettings }: PolicyReach): PolicyDocument
         'ec2:DescribeSubnets',
         'ec2:DescribeVolumes',
         'ec2:DescribeVpcs',
+        'ec2:GetEbsDefaultKmsKeyId',
+        'ssm:CancelCommand',
         'ssm:DescribeInstanceInformation',
         'ssm:GetCommandInvocation',
         'scheduler:ListSchedules',
       ],
       Resource: '*',
+    },
+    {
+      Sid: 'ReadAccountGuardrails',
+      Effect: 'Allow',
+      Action: ['iam:GetPolicy', 'ssm:GetDocument'],
+      Resource: ['arn:aws:iam::*:policy/pillbox-boundary', 'arn:aws:ssm:*:*:document/SSM-SessionManagerRunShell'],
     },
     {
       Sid: 'LaunchTaggedInstances',
@@ -141,7 +149,7 @@ export function cliPolicy({ envs, bucketSettings }: PolicyReach): PolicyDocument
     {
       Sid: 'ChangeOwnResources',
       Effect: 'Allow',
-      Action: ['ec2:AuthorizeSecurityGroupIngress', 'ec2:DeleteSecurityGroup', 'ec2:ModifyInstanceCreditSpecification', 'ec2:RevokeSecurityGroupIngress', 'ec2:TerminateInstances'],
+      Action: ['ec2:AuthorizeSecurityGroupIngress', 'ec2:DeleteSecurityGroup', 'ec2:RevokeSecurityGroupIngress', 'ec2:TerminateInstances'],
       Resource: [ec2('instance'), ec2('security-group'), ec2('security-group-rule')],
       Condition: owned,
     },

@@ -8,6 +8,7 @@ import { ignoreGone } from '../core/aws-errors.js';
 import { envFilters, envNames, TAG, tagValue } from '../core/names.js';
 import { OperatorError } from '../core/operator-error.js';
 import { findElasticIp, type ElasticIp } from './elastic-ip.js';
+import { expiryNames, findExpirySchedules } from './expiry-schedule.js';
 import { defaultVpcId } from './security-group.js';
 
 export interface EnvInstance {
@@ -121,6 +122,10 @@ export interface ObservedEnvironment {
   role?: { name: string; arn: string; inlinePolicies: string[] };
   instanceProfile?: { name: string; arn: string; roles: string[] };
   parameters: string[];
+  /** The execution role of the expiry schedules, made in provision's IAM phase. */
+  schedulerRole?: string;
+  /** Names of the environment's expiry schedules, one per instance still guarded. */
+  schedules: string[];
   /** Only an environment that was given a domain has one. */
   elasticIp?: ElasticIp;
 }
@@ -157,6 +162,12 @@ export async function findInstanceProfile(iam: IAMClient, env: string): Promise<
   return { name, arn: out.InstanceProfile.Arn ?? '', roles: (out.InstanceProfile.Roles ?? []).map((r) => r.RoleName ?? '') };
 }
 
+export async function findSchedulerRole(iam: IAMClient, env: string): Promise<string | undefined> {
+  const name = expiryNames(env).role;
+  const role = await iam.send(new GetRoleCommand({ RoleName: name })).catch(ignoreGone);
+  return role?.Role ? name : undefined;
+}
+
 /** Names of every parameter under the environment's path (values are not read). */
 export async function findParameters(ssm: SSMClient, env: string): Promise<string[]> {
   const names: string[] = [];
@@ -169,13 +180,15 @@ export async function findParameters(ssm: SSMClient, env: string): Promise<strin
 
 /** Everything that exists for an environment, found the way teardown needs it. */
 export async function observeEnvironment(clients: AwsClients, env: string): Promise<ObservedEnvironment> {
-  const [instances, securityGroup, role, instanceProfile, parameters, elasticIp] = await Promise.all([
+  const [instances, securityGroup, role, instanceProfile, parameters, elasticIp, schedulerRole, schedules] = await Promise.all([
     findInstances(clients.ec2, env),
     defaultVpcId(clients.ec2).then((vpcId) => (vpcId ? findSecurityGroup(clients.ec2, env, vpcId) : undefined)),
     findRole(clients.iam, env),
     findInstanceProfile(clients.iam, env),
     findParameters(clients.ssm, env),
     findElasticIp(clients.ec2, env),
+    findSchedulerRole(clients.iam, env),
+    findExpirySchedules(clients.scheduler, env),
   ]);
-  return { env, instances, securityGroup, role, instanceProfile, parameters, ...(elasticIp ? { elasticIp } : {}) };
+  return { env, instances, securityGroup, role, instanceProfile, parameters, schedules, ...(schedulerRole ? { schedulerRole } : {}), ...(elasticIp ? { elasticIp } : {}) };
 }

@@ -1,5 +1,6 @@
 // The expiry guard outside the box: an EventBridge Scheduler one-shot per instance that
-// terminates it at its ExpiresAt even if the box never booted far enough to arm its own
+// terminates it after its ExpiresAt (core/expiry-guards.ts: once the box's own timer and last
+// backup can have finished) even if the box never booted far enough to arm its own
 // timer. One per instance, so a replacement that fails keeps the old box's guard in place.
 // It acts through the environment's own role, which may only terminate its instances.
 // References: https://docs.aws.amazon.com/scheduler/latest/UserGuide/managing-targets-universal.html
@@ -7,7 +8,7 @@
 // setting-up.html (the execution role's trust policy, aws:SourceAccount), and the
 // CreateSchedule/UpdateSchedule input of @aws-sdk/client-scheduler.
 import type { IAMClient } from '@aws-sdk/client-iam';
-import { GetRoleCommand, PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import { PutRolePermissionsBoundaryCommand, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import {
   CreateScheduleCommand,
   DeleteScheduleCommand,
@@ -17,8 +18,9 @@ import {
   type CreateScheduleCommandInput,
   type SchedulerClient,
 } from '@aws-sdk/client-scheduler';
-import { awsErrorName, ignoreGone, isGone } from '../core/aws-errors.js';
+import { awsErrorName, ignoreGone } from '../core/aws-errors.js';
 import type { Clock } from '../core/clock.js';
+import { offBoxGuardAt } from '../core/expiry-guards.js';
 import { isoSeconds, PROJECT, type Tag } from '../core/names.js';
 import { OperatorError } from '../core/operator-error.js';
 import { pollUntil } from '../core/poll.js';
@@ -65,13 +67,22 @@ export interface ExpiryTarget {
   partition?: string;
 }
 
+/** How far ahead a schedule re-armed late fires: Scheduler refuses an at() time already past. */
+export const LATE_ARM_LEAD_MS = 2 * 60_000;
+
+/**
+ * When the one-shot fires: after the box's own guard (offBoxGuardAt), or, for a box whose
+ * time has already passed (re-armed late), shortly from now.
+ */
+export const scheduleTime = (expiresAt: Date, now: number): Date => new Date(Math.max(offBoxGuardAt(expiresAt).getTime(), now + LATE_ARM_LEAD_MS));
+
 /** The whole schedule: UpdateSchedule replaces every field, so create and update send the same. */
-export function expirySchedule({ env, instanceId, expiresAt, roleArn, partition = 'aws' }: ExpiryTarget): CreateScheduleCommandInput {
+export function expirySchedule({ env, instanceId, expiresAt, roleArn, partition = 'aws' }: ExpiryTarget, now = 0): CreateScheduleCommandInput {
   return {
     Name: expiryNames(env).schedule(instanceId),
-    Description: `pillbox ${env}: terminate ${instanceId} at its ExpiresAt`,
+    Description: `pillbox ${env}: terminate ${instanceId} after its ExpiresAt, once its last backup can have finished`,
     // at(yyyy-mm-ddThh:mm:ss) takes no zone and no fraction; the zone is given apart.
-    ScheduleExpression: `at(${isoSeconds(expiresAt).slice(0, 19)})`,
+    ScheduleExpression: `at(${isoSeconds(scheduleTime(expiresAt, now)).slice(0, 19)})`,
     ScheduleExpressionTimezone: 'UTC',
     FlexibleTimeWindow: { Mode: 'OFF' },
     ActionAfterCompletion: 'DELETE',
@@ -99,7 +110,7 @@ async function putSchedule(scheduler: SchedulerClient, input: CreateScheduleComm
   const timeout = () =>
     new OperatorError(
       `EventBridge Scheduler still cannot assume ${input.Target?.RoleArn} after ${Math.round(limitMs / 1000)} s (IAM changes take a while to arrive).`,
-      'Run provision again: it keeps the role and creates the schedule.',
+      `Run provision again (or \`npm run extend\`): either re-arms a missing schedule, keeping the box.`,
     );
   await pollUntil(clock, { deadline: clock.now() + limitMs, intervalMs: options.delayMs ?? 5000, timeout }, async () => {
     try {
@@ -113,43 +124,50 @@ async function putSchedule(scheduler: SchedulerClient, input: CreateScheduleComm
   });
 }
 
-export interface ArmSpec extends PolicyScope {
-  instanceId: string;
-  expiresAt: Date;
-  tags: Tag[];
-}
+/** The schedule's execution role's ARN, from the deterministic name (it need not exist yet). */
+export const schedulerRoleArn = (scope: Pick<PolicyScope, 'env' | 'accountId' | 'partition'>): string =>
+  `arn:${scope.partition ?? 'aws'}:iam::${scope.accountId}:role/${expiryNames(scope.env).role}`;
 
-/** The schedule's role (bounded, least privilege), then the one-shot for this instance. */
-export async function armExpirySchedule(clients: { iam: IAMClient; scheduler: SchedulerClient }, spec: ArmSpec, clock: Clock, options: ArmOptions = {}): Promise<void> {
+/**
+ * The schedule's role (bounded, least privilege), written every time so its policy converges.
+ * Provision makes it with the instance's role, before the launch: by the time the schedule
+ * is created the scheduler can assume it (IAM is eventually consistent).
+ */
+export async function ensureSchedulerRole(iam: IAMClient, spec: PolicyScope & { tags: Tag[] }, exists = false): Promise<void> {
   const n = expiryNames(spec.env);
-  const partition = spec.partition ?? 'aws';
-  await ensureRole(clients.iam, {
+  if (exists) await iam.send(new PutRolePermissionsBoundaryCommand({ RoleName: n.role, PermissionsBoundary: boundaryArn(spec) }));
+  else await ensureRole(iam, {
     name: n.role,
     trust: schedulerTrustPolicy(spec),
     description: `pillbox ${spec.env} expiry schedule: terminate the environment's instance`,
     tags: spec.tags,
     boundary: boundaryArn(spec),
   });
-  await clients.iam.send(new PutRolePolicyCommand({ RoleName: n.role, PolicyName: n.policy, PolicyDocument: JSON.stringify(schedulerPolicy(spec)) }));
-  const roleArn = `arn:${partition}:iam::${spec.accountId}:role/${n.role}`;
-  await putSchedule(clients.scheduler, expirySchedule({ env: spec.env, instanceId: spec.instanceId, expiresAt: spec.expiresAt, roleArn, partition }), clock, options);
+  await iam.send(new PutRolePolicyCommand({ RoleName: n.role, PolicyName: n.policy, PolicyDocument: JSON.stringify(schedulerPolicy(spec)) }));
+}
+
+/** The one-shot for this instance, through the environment's scheduler role (ensureSchedulerRole). */
+export async function armExpirySchedule(scheduler: SchedulerClient, target: ExpiryTarget, clock: Clock, options: ArmOptions = {}): Promise<void> {
+  await putSchedule(scheduler, expirySchedule(target, clock.now()), clock, options);
 }
 
 /**
- * Moves the instance's one-shot to a new time, keeping its role (UpdateSchedule needs the
- * whole definition). 'missing': the instance has no schedule (made before schedules existed).
+ * Moves the instance's one-shot to a new time (UpdateSchedule needs the whole definition);
+ * 'armed': it had none (its arming failed, or it fired early), so it is created now.
  */
-export async function moveExpirySchedule(scheduler: SchedulerClient, env: string, instanceId: string, to: Date): Promise<'moved' | 'missing'> {
-  const name = expiryNames(env).schedule(instanceId);
-  const current = await scheduler.send(new GetScheduleCommand({ Name: name })).catch(ignoreGone);
-  if (!current) return 'missing';
-  const roleArn = current.Target?.RoleArn;
-  if (!roleArn) throw new OperatorError(`The expiry schedule ${name} has no target role.`, 'Run `npm run provision -- --replace` to recreate the environment with a fresh schedule, or delete the schedule in the EventBridge console.');
-  await scheduler.send(new UpdateScheduleCommand(expirySchedule({ env, instanceId, expiresAt: to, roleArn, partition: roleArn.split(':')[1] })));
-  return 'moved';
+export async function moveExpirySchedule(scheduler: SchedulerClient, target: ExpiryTarget, clock: Clock): Promise<'moved' | 'armed'> {
+  const input = expirySchedule(target, clock.now());
+  try {
+    await scheduler.send(new UpdateScheduleCommand(input));
+    return 'moved';
+  } catch (err) {
+    if (awsErrorName(err) !== 'ResourceNotFoundException') throw err;
+  }
+  await putSchedule(scheduler, input, clock, {});
+  return 'armed';
 }
 
-/** The names of the environment's expiry schedules (one per instance it launched, until each fires). */
+/** Names of the environment's expiry schedules (one per instance that still has one). */
 export async function findExpirySchedules(scheduler: SchedulerClient, env: string): Promise<string[]> {
   const names: string[] = [];
   for await (const page of paginateListSchedules({ client: scheduler }, { NamePrefix: expiryNames(env).schedulePrefix })) {
@@ -158,21 +176,11 @@ export async function findExpirySchedules(scheduler: SchedulerClient, env: strin
   return names;
 }
 
-/** What teardown finds of the expiry machinery: the schedules, and whether their role exists. */
-export interface ObservedExpiry {
-  schedules: string[];
-  role: boolean;
-}
-
-export async function observeExpiry(clients: { iam: IAMClient; scheduler: SchedulerClient }, env: string): Promise<ObservedExpiry> {
-  const [schedules, role] = await Promise.all([
-    findExpirySchedules(clients.scheduler, env),
-    clients.iam.send(new GetRoleCommand({ RoleName: expiryNames(env).role })).then(
-      () => true,
-      (err: unknown) => (isGone(err) ? false : Promise.reject(err)),
-    ),
-  ]);
-  return { schedules, role };
+/** When the instance's one-shot fires, or undefined when it has none. */
+export async function expiryScheduleTime(scheduler: SchedulerClient, env: string, instanceId: string): Promise<Date | undefined> {
+  const found = await scheduler.send(new GetScheduleCommand({ Name: expiryNames(env).schedule(instanceId) })).catch(ignoreGone);
+  const at = /^at\((.+)\)$/.exec(found?.ScheduleExpression ?? '')?.[1];
+  return at === undefined ? undefined : new Date(`${at}Z`);
 }
 
 /**

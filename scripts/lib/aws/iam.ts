@@ -17,6 +17,7 @@ import {
   PutRolePolicyCommand,
   RemoveRoleFromInstanceProfileCommand,
   type IAMClient,
+  GetPolicyCommand,
 } from '@aws-sdk/client-iam';
 import { isDeepStrictEqual } from 'node:util';
 import { envNames, TAG, type Tag } from '../core/names.js';
@@ -31,11 +32,21 @@ export const BOUNDARY_POLICY = 'pillbox-boundary';
 export const boundaryArn = ({ accountId, partition = 'aws' }: Pick<PolicyScope, 'accountId' | 'partition'>): string =>
   `arn:${partition}:iam::${accountId}:policy/${BOUNDARY_POLICY}`;
 
-const missingBoundary = (arn: string) =>
-  new OperatorError(
-    `The permissions boundary ${arn} does not exist; every role pillbox creates must carry it.`,
-    `An administrator creates it once from docs/permissions-boundary.json with the project bucket's name filled in: \`aws iam create-policy --policy-name ${BOUNDARY_POLICY} --policy-document file://permissions-boundary.json\` (docs/aws-setup.md, step 2).`,
-  );
+/** How the boundary comes to exist: the fix both provision and the doctor give. */
+export const CREATE_BOUNDARY_HINT = `An administrator creates it once from docs/permissions-boundary.json with the project bucket's name filled in: \`aws iam create-policy --policy-name ${BOUNDARY_POLICY} --policy-document file://permissions-boundary.json\` (docs/aws-setup.md, step 2).`;
+
+const missingBoundary = (arn: string) => new OperatorError(`The permissions boundary ${arn} does not exist; every role pillbox creates must carry it.`, CREATE_BOUNDARY_HINT);
+
+/** Provision checks this before creating anything: without the boundary it would stop at CreateRole, after the bucket and the upload. */
+export async function assertBoundaryExists(iam: IAMClient, scope: Pick<PolicyScope, 'accountId' | 'partition'>): Promise<void> {
+  const arn = boundaryArn(scope);
+  try {
+    await iam.send(new GetPolicyCommand({ PolicyArn: arn }));
+  } catch (err) {
+    if (awsErrorName(err) === 'NoSuchEntityException') throw missingBoundary(arn);
+    throw err;
+  }
+}
 
 export interface RoleSpec {
   name: string;

@@ -1,8 +1,7 @@
 // The instance role's documents. Not AmazonSSMManagedInstanceCore: that one reads every
 // parameter in the account. This allows what the SSM agent needs for Session Manager and
-// Run Command, reading the environment's own parameter path, reaching its own prefix of the
-// project bucket, and switching the box's own CPU credits to standard once its stack is
-// healthy (cloud-init/standard-credits.sh).
+// Run Command, reading the environment's own parameter path, and reaching its own prefix of
+// the project bucket.
 // SecureStrings use the AWS managed key aws/ssm, whose key policy already lets principals
 // of the account decrypt through SSM, so no kms:Decrypt statement is needed.
 import { PROJECT, TAG } from '../core/names.js';
@@ -68,8 +67,6 @@ export function instancePolicy(scope: PolicyScope): PolicyDocument {
       // GetParametersByPath is authorised against the path itself, the others against each name.
       { Sid: 'OwnParameters', Effect: 'Allow', Action: PARAMETER_READ_ACTIONS, Resource: [base, `${base}/*`] },
       ...bucketStatements({ env, region, accountId, partition }),
-      // Its environment's instances only; the tags cannot be changed from the box.
-      { Sid: 'OwnCreditSpecification', Effect: 'Allow', Action: 'ec2:ModifyInstanceCreditSpecification', ...ownInstances(scope) },
     ],
   };
 }

@@ -4,7 +4,6 @@
 import {
   CreateTagsCommand,
   DescribeImagesCommand,
-  ModifyInstanceCreditSpecificationCommand,
   paginateDescribeInstances,
   paginateDescribeInstanceTypeOfferings,
   RunInstancesCommand,
@@ -77,8 +76,9 @@ export function runInstancesInput(spec: LaunchSpec): RunInstancesCommandInput {
     BlockDeviceMappings: [
       { DeviceName: spec.ami.rootDeviceName, Ebs: { VolumeSize: spec.volumeGb, VolumeType: 'gp3', Encrypted: true, DeleteOnTermination: true } },
     ],
-    // Unlimited for the first boot: T3 has no launch credits, and in standard mode the boot
-    // would crawl at the baseline. Provision (or the box) switches to standard once healthy.
+    // Unlimited for the box's whole life: T3 has no launch credits, and standard mode holds
+    // a near-empty balance to a 20% baseline that Elasticsearch and Kibana outrun. The TTL
+    // bounds the surplus; --plan prints the worst case.
     ...(isBurstable(spec.instanceType) ? { CreditSpecification: { CpuCredits: 'unlimited' } } : {}),
     InstanceInitiatedShutdownBehavior: 'terminate',
     TagSpecifications: [
@@ -122,6 +122,36 @@ export async function launchInstance(ec2: EC2Client, spec: LaunchSpec, clock: Cl
   });
 }
 
+/**
+ * The instance a RunInstances call with this ClientToken launched, if any: the call may have
+ * succeeded with its answer lost, and undoing the run must not pull the role from under it.
+ * EC2 keeps a token's launch for its idempotency window (the client-token filter of
+ * DescribeInstances; "Ensuring idempotency" in the EC2 API guide), but DescribeInstances is
+ * eventually consistent, so "none" is only believed after looking for `limitMs`. A lookup
+ * that fails throws: the caller must then not assume there is no box.
+ */
+export async function findByClientToken(ec2: EC2Client, clientToken: string, clock: Clock, limitMs = TOKEN_LOOKUP_MS): Promise<string | undefined> {
+  const filters = [
+    { Name: 'client-token', Values: [clientToken] },
+    { Name: 'instance-state-name', Values: ['pending', 'running'] },
+  ];
+  const none = new Error('none');
+  const lookup = async () => {
+    for await (const page of paginateDescribeInstances({ client: ec2 }, { Filters: filters })) {
+      const id = page.Reservations?.flatMap((r) => r.Instances ?? [])[0]?.InstanceId;
+      if (id) return id;
+    }
+    return undefined;
+  };
+  return pollUntil(clock, { deadline: clock.now() + limitMs, intervalMs: 5000, timeout: () => none }, lookup).catch((err: unknown) => {
+    if (err === none) return undefined;
+    throw err;
+  });
+}
+
+/** How long a launch whose outcome is unknown is looked for before "none" is believed. */
+export const TOKEN_LOOKUP_MS = 60_000;
+
 /** The instances with these ids, as EC2 describes them now (ids it does not know are left out). */
 export async function describeInstances(ec2: EC2Client, ids: string[]): Promise<Instance[]> {
   const found: Instance[] = [];
@@ -141,19 +171,21 @@ export interface WaitLimit {
   limitMs: number;
   /** Called with a short state line on each poll, e.g. `pending`. */
   report?: (detail: string) => void;
+  signal?: AbortSignal;
 }
 
 /** States from which an instance never comes back to running. */
 const ENDED = new Set(['shutting-down', 'terminated', 'stopping', 'stopped']);
 
 /** Polls until the instance is running; fails at once if it ends instead (capacity, a bad AMI). */
-export async function waitInstanceRunning(ec2: EC2Client, instanceId: string, { clock, limitMs, report }: WaitLimit): Promise<Instance> {
+export async function waitInstanceRunning(ec2: EC2Client, instanceId: string, { clock, limitMs, report, signal }: WaitLimit): Promise<Instance> {
   let last = 'not visible yet';
   return pollUntil(
     clock,
     {
       deadline: clock.now() + limitMs,
       intervalMs: 5000,
+      signal,
       timeout: () =>
         new OperatorError(
           `Instance ${instanceId} did not reach "running" within ${Math.round(limitMs / 60_000)} min (last seen: ${last}).`,
@@ -207,21 +239,6 @@ export async function terminateInstances(ec2: EC2Client, ids: string[], { clock,
     report?.(left.map((i) => `${i.InstanceId} ${i.State?.Name ?? '?'}`).join(', '));
     return undefined;
   });
-}
-
-export type CreditSwitch = { switched: true } | { switched: false; reason: string };
-
-/**
- * Standard CPU credits from now on: a box that runs away later stays at its baseline
- * instead of billing surplus. The box may have switched itself already, which is fine:
- * asking again for the mode it has succeeds. A refusal comes back per instance in the
- * answer, not as an exception, so it is returned for the caller to report.
- */
-export async function useStandardCredits(ec2: EC2Client, instanceId: string): Promise<CreditSwitch> {
-  const out = await ec2.send(new ModifyInstanceCreditSpecificationCommand({ InstanceCreditSpecifications: [{ InstanceId: instanceId, CpuCredits: 'standard' }] }));
-  if (out.SuccessfulInstanceCreditSpecifications?.some((s) => s.InstanceId === instanceId)) return { switched: true };
-  const refused = out.UnsuccessfulInstanceCreditSpecifications?.find((u) => u.InstanceId === instanceId)?.Error;
-  return { switched: false, reason: refused ? `${refused.Code ?? 'error'}: ${refused.Message ?? ''}`.trim() : 'EC2 did not report the instance' };
 }
 
 /** The commit the box serves, on its GitSha tag, so `npm run status` shows it. */

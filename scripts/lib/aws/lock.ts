@@ -75,12 +75,25 @@ export async function releaseLock(ssm: SSMClient, env: string): Promise<void> {
   await ssm.send(new DeleteParameterCommand({ Name: envNames(env).lockParameter })).catch(ignoreGone);
 }
 
-/** Runs fn holding the environment's lock, releasing it however fn ends. */
-export async function withLock<T>(ssm: SSMClient, env: string, info: LockInfo, tags: Tag[], fn: () => Promise<T>, now: () => number = Date.now): Promise<T> {
+/**
+ * Runs fn holding the environment's lock, releasing it however fn ends, and, when given
+ * onForcedExit (core/interrupt.ts), also when a second signal ends the process mid-way.
+ */
+export async function withLock<T>(
+  ssm: SSMClient,
+  env: string,
+  info: LockInfo,
+  tags: Tag[],
+  fn: () => Promise<T>,
+  now: () => number = Date.now,
+  onForcedExit?: (work: () => Promise<unknown>) => () => void,
+): Promise<T> {
   await acquireLock(ssm, env, info, tags, now);
+  const unregister = onForcedExit?.(() => releaseLock(ssm, env));
   try {
     return await fn();
   } finally {
+    unregister?.();
     await releaseLock(ssm, env);
   }
 }

@@ -36,6 +36,8 @@ export const EDGE_DATA_VOLUME = `${COMPOSE_PROJECT}_caddy-data`;
 export const EDGE_ROUTE_PATH = 'pillbox/route-app-next';
 /** Where an expired certificate is set aside, relative to Caddy's data directory: outside its storage (caddy/), which its cleaner prunes. */
 export const EDGE_EXPIRED_DIR = 'pillbox/expired-certificates';
+/** The SSM agent's own log on AL2023 (amazon-ssm-agent's seelog config); the bootstrap reads it. */
+export const SSM_AGENT_LOG = '/var/log/amazon/ssm/amazon-ssm-agent.log';
 
 export const SYSTEMD_DIR = '/etc/systemd/system';
 export const STACK_UNIT = 'pillbox.service';
@@ -62,8 +64,9 @@ export const WORK_DIR = '/var/lib/pillbox/work';
 export const BOOTSTRAP_BIN = '/usr/local/sbin/pillbox-bootstrap';
 export const SOURCE_BIN = '/usr/local/sbin/pillbox-source';
 export const S3_BIN = '/usr/local/sbin/pillbox-s3';
+/** Runs one AWS CLI call, retried while the instance role comes into effect (s3.sh, fetch-secrets.sh). */
+export const AWS_RETRY_BIN = '/usr/local/sbin/pillbox-aws-retry';
 export const BACKUP_BIN = '/usr/local/sbin/pillbox-backup';
-export const STANDARD_CREDITS_BIN = '/usr/local/sbin/pillbox-standard-credits';
 export const FETCH_SECRETS_BIN = '/usr/local/sbin/pillbox-fetch-secrets';
 /** Refuses to start the stack, in one line, when a secret file breaks the rule of the images that read it. */
 export const CHECK_SECRETS_BIN = '/usr/local/sbin/pillbox-check-secrets';
@@ -92,6 +95,7 @@ export const BOX_LAYOUT = {
   STATE_DIR,
   BOOTSTRAP_STATUS,
   BOOTSTRAP_LOG,
+  SSM_AGENT_LOG,
   SYSTEMD_DIR,
   STACK_UNIT,
   EXPIRE_SERVICE,
@@ -105,8 +109,8 @@ export const BOX_LAYOUT = {
   BOOTSTRAP_BIN,
   SOURCE_BIN,
   S3_BIN,
+  AWS_RETRY_BIN,
   BACKUP_BIN,
-  STANDARD_CREDITS_BIN,
   FETCH_SECRETS_BIN,
   CHECK_SECRETS_BIN,
   EDGE_SITE_BIN,

@@ -9,6 +9,7 @@ import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { parseDocument, visit } from 'yaml';
 import { backupsPrefix, bucketName, KIND_TAG } from '../aws/bucket-keys.js';
+import { BACKUP_KILL_AFTER_S, EXPIRY_BACKUP_MIN, EXPIRY_LOCK_WAIT_S, EXPIRY_SERVICE_MIN, TIMER_ACCURACY_MIN } from '../core/expiry-guards.js';
 import { envNames, isoSeconds } from '../core/names.js';
 import { OperatorError } from '../core/operator-error.js';
 import { DEPLOY_PROFILE, stackComposeArgv } from './compose.js';
@@ -61,6 +62,11 @@ export function placeholders(input: UserDataInput): Record<string, string> {
     SECRETS_PATH: envNames(input.env).secretsTree,
     EXPIRES_AT: isoSeconds(input.expiresAt),
     EXPIRY_DROP_IN: expiryDropIn(input.expiresAt).trimEnd(),
+    EXPIRY_BACKUP_MIN: String(EXPIRY_BACKUP_MIN),
+    BACKUP_KILL_AFTER_S: String(BACKUP_KILL_AFTER_S),
+    EXPIRY_SERVICE_MIN: String(EXPIRY_SERVICE_MIN),
+    EXPIRY_LOCK_WAIT_S: String(EXPIRY_LOCK_WAIT_S),
+    TIMER_ACCURACY_MIN: String(TIMER_ACCURACY_MIN),
     APP_IMAGE: input.appImage ?? '',
     COMPOSE_UP: systemdLine(stackComposeArgv(input.appImage !== undefined, 'up', '-d', '--wait')),
     // With the deploy profile: compose loads only active profiles' services (v5.1.0 cmd/compose/stop.go), so a

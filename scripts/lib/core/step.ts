@@ -6,6 +6,7 @@ export type Resource =
   | 'role'
   | 'role-policy'
   | 'instance-profile'
+  | 'scheduler-role'
   | 'secrets'
   | 'security-group'
   | 'ingress'

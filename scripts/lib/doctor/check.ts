@@ -25,6 +25,9 @@ export const CHECK = {
   defaultVpc: 'default vpc',
   instanceType: 'instance type',
   permissions: 'permissions',
+  boundary: 'permissions boundary',
+  ebsKey: 'default ebs key',
+  sessionPreferences: 'session preferences',
 } as const;
 
 export const ok = (name: string, detail: string, data?: unknown): CheckResult => ({ name, status: 'ok', detail, ...(data === undefined ? {} : { data }) });

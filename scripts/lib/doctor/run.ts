@@ -3,7 +3,9 @@
 // without them rather than failing for the same reason three more times.
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { IAMClient } from '@aws-sdk/client-iam';
+import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { STSClient } from '@aws-sdk/client-sts';
+import { checkBoundary, checkEbsDefaultKey, checkSessionPreferences } from './account-guardrails.js';
 import { CHECK, guarded, skipped, type CheckResult } from './check.js';
 import { checkCredentials, checkRegion } from './credentials.js';
 import { checkDefaultVpc } from './default-vpc.js';
@@ -18,6 +20,7 @@ export interface DoctorDeps extends LocalTools {
   sts: STSClient;
   ec2: EC2Client;
   iam: IAMClient;
+  ssm: SSMClient;
   /** The documented policy: what the CLI needs. */
   policy: PolicyDocument;
 }
@@ -26,7 +29,7 @@ export interface DoctorSettings {
   instanceType: string;
 }
 
-const AFTER_CREDENTIALS = [CHECK.defaultVpc, CHECK.instanceType, CHECK.permissions];
+const AFTER_CREDENTIALS = [CHECK.defaultVpc, CHECK.instanceType, CHECK.permissions, CHECK.boundary, CHECK.ebsKey, CHECK.sessionPreferences];
 
 export async function runDoctor(deps: DoctorDeps, settings: DoctorSettings): Promise<CheckResult[]> {
   const local = await checkLocalTools(deps);
@@ -39,6 +42,11 @@ export async function runDoctor(deps: DoctorDeps, settings: DoctorSettings): Pro
   // The permissions are asked with the default VPC the policy is pinned to, so that check goes first.
   const [vpc, instanceType] = await Promise.all([guarded(CHECK.defaultVpc, () => checkDefaultVpc(deps.ec2, region)), guarded(CHECK.instanceType, () => checkInstanceType(deps.ec2, region, settings.instanceType))]);
   const defaultVpcId = (vpc.data as { vpcId?: string } | undefined)?.vpcId;
-  const permissions = await guarded(CHECK.permissions, () => checkPermissions({ iam: deps.iam, identity, region, policy: deps.policy, ...(defaultVpcId ? { defaultVpcId } : {}) }));
-  return [...local, regionResult, credentialsResult, vpc, instanceType, permissions];
+  const rest = await Promise.all([
+    guarded(CHECK.permissions, () => checkPermissions({ iam: deps.iam, identity, region, policy: deps.policy, ...(defaultVpcId ? { defaultVpcId } : {}) })),
+    guarded(CHECK.boundary, () => checkBoundary(deps.iam, { accountId: identity.account, partition: identity.arn.split(':')[1] })),
+    guarded(CHECK.ebsKey, () => checkEbsDefaultKey(deps.ec2)),
+    guarded(CHECK.sessionPreferences, () => checkSessionPreferences(deps.ssm)),
+  ]);
+  return [...local, regionResult, credentialsResult, vpc, instanceType, ...rest];
 }

@@ -1,7 +1,7 @@
 // What `npm run extend` works out: the new expiry (pure arithmetic on epoch milliseconds,
 // UTC) and the command that moves the box's timer to it.
 import { expiryDropIn } from '../box/expiry-timer.js';
-import { EXPIRE_DROP_IN, EXPIRE_TIMER } from '../box/layout.js';
+import { EXPIRE_DROP_IN, EXPIRE_SERVICE, EXPIRE_TIMER } from '../box/layout.js';
 import { OperatorError } from '../core/operator-error.js';
 import { formatUtc } from '../core/time.js';
 
@@ -65,3 +65,9 @@ const TIMER_SCRIPT = [
 ].join('\n');
 
 export const moveTimerCommand = (at: Date, dropIn: string = EXPIRE_DROP_IN): string[] => ['sh', '-c', TIMER_SCRIPT, 'sh', dropIn, expiryDropIn(at), EXPIRE_TIMER];
+
+/** The expiry service's state: `activating` while it takes the last backup before powering off. */
+export const expiryServiceStateCommand = (): string[] => ['systemctl', 'show', '--property=ActiveState', '--value', EXPIRE_SERVICE];
+
+/** States in which the box is already expiring: moving the timer now would not stop the poweroff. */
+export const EXPIRING_STATES = new Set(['activating', 'active', 'deactivating']);

@@ -1,5 +1,6 @@
 // `npm run extend`: moves an environment's expiry in the scheduler (the one-shot that
-// terminates the instance), on the box (timer drop-in) and in AWS (ExpiresAt tag).
+// terminates the instance, armed again if it is missing), on the box (timer drop-in) and in
+// AWS (ExpiresAt tag).
 
 import { CreateTagsCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import type { SchedulerClient } from '@aws-sdk/client-scheduler';
@@ -8,19 +9,23 @@ import { moveExpirySchedule } from '../aws/expiry-schedule.js';
 import { volumeSizeGb } from '../aws/volume.js';
 import { confirmLongLived, PREVIEW_MAX_HOURS, type ConfirmOptions } from '../core/long-lived.js';
 import { DEFAULT_VOLUME_GB } from '../provision/config.js';
-import { EXPIRE_TIMER } from '../box/layout.js';
+import { EXPIRE_SERVICE, EXPIRE_TIMER } from '../box/layout.js';
 import type { RemoteRunner } from '../box/ssm-output.js';
+import type { Clock } from '../core/clock.js';
 import { isoSeconds, TAG } from '../core/names.js';
 import { OperatorError } from '../core/operator-error.js';
-import { extendExpiry, moveTimerCommand, requireExpiry } from './plan.js';
+import { EXPIRING_STATES, expiryServiceStateCommand, extendExpiry, moveTimerCommand, requireExpiry } from './plan.js';
 
 export interface ExtendDeps {
   ec2: EC2Client;
   scheduler: SchedulerClient;
+  /** The environment's expiry schedule role (schedulerRoleArn): a missing schedule is armed with it. */
+  schedulerRoleArn: string;
   run: RemoteRunner;
   now: () => Date;
   /** How a long life (beyond the preview's 72 h) is confirmed; without it, one is refused. */
   longLived?: ConfirmOptions;
+  clock: Clock;
 }
 
 const REFUSE: ConfirmOptions = { yes: false, interactive: false, ask: async () => false };
@@ -30,8 +35,8 @@ export interface Extended {
   to: Date;
   /** What systemd on the box says, e.g. `Mon 2026-11-23 01:30:00 UTC`. */
   timerNext: string;
-  /** 'missing': the environment predates the expiry schedule; only the box's timer guards it. */
-  schedule: 'moved' | 'missing';
+  /** 'armed': the box had no off-box guard (its arming failed, or it predates schedules); it has one now. */
+  schedule: 'moved' | 'armed';
 }
 
 /** `npm run extend`: the current expiry plus `hours`, within the cap, moved by moveExpiry. */
@@ -56,11 +61,20 @@ export async function extendEnvironment(deps: ExtendDeps, instance: EnvInstance,
  * failure converges.
  */
 export async function moveExpiry(
-  { ec2, scheduler, run }: Pick<ExtendDeps, 'ec2' | 'scheduler' | 'run'>,
+  { ec2, scheduler, run, clock, schedulerRoleArn }: Pick<ExtendDeps, 'ec2' | 'scheduler' | 'run' | 'clock' | 'schedulerRoleArn'>,
   instance: Pick<EnvInstance, 'id' | 'env'>,
   to: Date,
 ): Promise<Pick<Extended, 'timerNext' | 'schedule'>> {
-  const schedule = await moveExpirySchedule(scheduler, instance.env, instance.id, to);
+  // A box already expiring (its last backup, then poweroff) is left to finish: nothing moves.
+  const state = (await run(expiryServiceStateCommand(), { timeoutSeconds: 30 })).stdout.trim();
+  if (EXPIRING_STATES.has(state)) {
+    throw new OperatorError(
+      `${instance.id} is expiring now (${EXPIRE_SERVICE} is ${state}: its last backup, then poweroff), so its expiry cannot move.`,
+      'Let it finish: its last backup lands in the bucket, and `npm run provision -- --restore latest` brings the environment back from it.',
+    );
+  }
+  const partition = schedulerRoleArn.split(':')[1];
+  const schedule = await moveExpirySchedule(scheduler, { env: instance.env, instanceId: instance.id, expiresAt: to, roleArn: schedulerRoleArn, partition }, clock);
   const result = await run(moveTimerCommand(to), { timeoutSeconds: 60 });
   if (result.exitCode !== 0) {
     throw new OperatorError(

@@ -8,11 +8,12 @@ import { waitInstanceRunning } from '../aws/instance.js';
 import { bootstrapReport, parseBootstrapReport } from '../box/bootstrap-status.js';
 import { composePsCommand, healthWord, isServiceHealthy, parseComposePs, type ServiceHealth } from '../box/compose-health.js';
 import { BOOTSTRAP_LOG, STACK_UNIT } from '../box/layout.js';
-import { runOnBox, SSM_MARGIN_SECONDS, wholeStdout, type Argv } from '../box/ssm-run.js';
+import { runOnBox, SSM_MARGIN_SECONDS, unanswered, wholeStdout, type Argv } from '../box/ssm-run.js';
 import type { Clock } from '../core/clock.js';
 import { OperatorError } from '../core/operator-error.js';
 import { pollUntil } from '../core/poll.js';
-import { BOOT_STEPS_MIN } from './budget.js';
+import { AGENT_AND_CLOUD_INIT_MIN, BOOT_STEPS_MIN } from './budget.js';
+import { readConsoleTail } from '../aws/console-output.js';
 
 export const LOOK = 'Look with `npm run session` (a shell on the box) or `npm run logs`.';
 
@@ -24,29 +25,57 @@ const stepLimit = (clock: Clock, minutes: number, what: string) => ({
   timeout: () => new OperatorError(`Timed out after ${minutes} min waiting for ${what}.`, LOOK),
 });
 
-export async function waitRunning(ec2: EC2Client, instanceId: string, clock: Clock, report: (detail: string) => void): Promise<EnvInstance> {
-  return toEnvInstance(await waitInstanceRunning(ec2, instanceId, { clock, limitMs: BOOT_STEPS_MIN.running * MINUTE, report }));
+export async function waitRunning(ec2: EC2Client, instanceId: string, clock: Clock, report: (detail: string) => void, signal?: AbortSignal): Promise<EnvInstance> {
+  return toEnvInstance(await waitInstanceRunning(ec2, instanceId, { clock, limitMs: BOOT_STEPS_MIN.running * MINUTE, report, signal }));
 }
 
-export async function waitAgentOnline(ssm: SSMClient, instanceId: string, clock: Clock): Promise<void> {
+/**
+ * The agent and cloud-init share one window: an agent refused while the role propagated
+ * registers only when the bootstrap restarts it at its end (cloud-init/bootstrap.sh), so it
+ * may take as long as the bootstrap; cloud-init then has what is left.
+ */
+export const agentAndCloudInitDeadline = (clock: Clock): number => clock.now() + AGENT_AND_CLOUD_INIT_MIN * MINUTE;
+
+export async function waitAgentOnline(clients: { ssm: SSMClient; ec2: EC2Client }, instanceId: string, clock: Clock, deadline: number, signal?: AbortSignal): Promise<void> {
   const filter = { Filters: [{ Key: 'InstanceIds', Values: [instanceId] }] };
-  await pollUntil(clock, { ...stepLimit(clock, BOOT_STEPS_MIN.agent, 'the SSM agent to come online'), intervalMs: 5000 }, async () => {
-    for await (const page of paginateDescribeInstanceInformation({ client: ssm }, filter)) {
-      if (page.InstanceInformationList?.some((i) => i.InstanceId === instanceId && i.PingStatus === 'Online')) return true;
-    }
-    return undefined;
-  });
+  const overdue = new Error('agent timeout');
+  try {
+    await pollUntil(clock, { deadline, intervalMs: 5000, timeout: () => overdue, signal }, async () => {
+      for await (const page of paginateDescribeInstanceInformation({ client: clients.ssm }, filter)) {
+        if (page.InstanceInformationList?.some((i) => i.InstanceId === instanceId && i.PingStatus === 'Online')) return true;
+      }
+      return undefined;
+    });
+  } catch (err) {
+    if (err !== overdue) throw err;
+    throw await agentTimeout(clients.ec2, instanceId, AGENT_AND_CLOUD_INIT_MIN);
+  }
+}
+
+/** Without the agent nothing reaches the box through SSM: the instance's console output is what is left to read. */
+async function agentTimeout(ec2: EC2Client, instanceId: string, minutes: number): Promise<OperatorError> {
+  const console = await readConsoleTail(ec2, instanceId);
+  return new OperatorError(
+    `Timed out after ${minutes} min waiting for the SSM agent of ${instanceId} to come online.\n${console}`,
+    `The agent never reached SSM, so \`npm run session\` and \`npm run logs\` cannot reach the box either. Read the full console with \`aws ec2 get-console-output --latest --instance-id ${instanceId} --output text\`, then \`npm run provision -- --replace\`.`,
+  );
 }
 
 const tail = (text: string, lines = 15): string => text.trim().split('\n').slice(-lines).join('\n');
 
 export const cloudInitWait: Argv = ['cloud-init', 'status', '--wait', '--long'];
 
-export async function waitCloudInit(ssm: SSMClient, instanceId: string, clock: Clock): Promise<void> {
-  // The command's own timeout leaves SSM's reporting margin inside the step's limit.
-  const timeoutSeconds = BOOT_STEPS_MIN.cloudInit * 60 - SSM_MARGIN_SECONDS;
-  const result = await runOnBox(ssm, instanceId, [cloudInitWait], { timeoutSeconds, clock, pollMs: 5000, comment: 'pillbox: wait for cloud-init' });
+/** `cloud-init status` from 23.4 on: 0 done, 1 error, 2 done with recoverable errors (docs: explanation/return_codes). */
+const CLOUD_INIT_DEGRADED = 2;
+
+/** Waits for cloud-init; returns its recoverable errors when it finished with some (exit 2), to be shown, not fatal. */
+export async function waitCloudInit(ssm: SSMClient, instanceId: string, clock: Clock, deadline: number, signal?: AbortSignal): Promise<string | undefined> {
+  // The command's own timeout leaves SSM's reporting margin inside what is left of the window.
+  const timeoutSeconds = Math.max(Math.floor((deadline - clock.now()) / 1000) - SSM_MARGIN_SECONDS, 60);
+  const result = await runOnBox(ssm, instanceId, [cloudInitWait], { timeoutSeconds, clock, pollMs: 5000, comment: 'pillbox: wait for cloud-init', signal });
+  if (result.exitCode === CLOUD_INIT_DEGRADED) return tail(result.stdout);
   if (result.exitCode !== 0) throw await cloudInitFailure(ssm, instanceId, clock, tail(result.stdout + '\n' + result.stderr));
+  return undefined;
 }
 
 /** The bootstrap's own status names the step that failed; without one, cloud-init failed before it. */
@@ -68,10 +97,21 @@ async function cloudInitFailure(ssm: SSMClient, instanceId: string, clock: Clock
 /** ActiveState of the stack unit, then one compact line per compose service. */
 export const stackProbe: Argv[] = [['systemctl', 'show', '--property=ActiveState', '--value', STACK_UNIT], composePsCommand()];
 
-export async function waitStackHealthy(ssm: SSMClient, instanceId: string, clock: Clock, report: (detail: string) => void): Promise<ServiceHealth[]> {
-  return pollUntil(clock, { ...stepLimit(clock, BOOT_STEPS_MIN.stack, 'every compose service to be healthy'), intervalMs: 15_000 }, async () => {
+/** One probe of a polling wait: a command that got no answer (SSM's TimedOut, or past the CLI's own deadline) is "not yet". */
+const probe = (ssm: SSMClient, instanceId: string, argvs: Argv[], options: { clock: Clock; comment: string; signal?: AbortSignal }) =>
+  runOnBox(ssm, instanceId, argvs, { timeoutSeconds: 30, ...options }).catch((err: unknown) => {
+    if (unanswered(err)) return undefined;
+    throw err;
+  });
+
+export async function waitStackHealthy(ssm: SSMClient, instanceId: string, clock: Clock, report: (detail: string) => void, signal?: AbortSignal): Promise<ServiceHealth[]> {
+  return pollUntil(clock, { ...stepLimit(clock, BOOT_STEPS_MIN.stack, 'every compose service to be healthy'), intervalMs: 15_000, signal }, async () => {
     // The unit state comes first, so it is read even while `compose ps` still fails.
-    const result = await runOnBox(ssm, instanceId, stackProbe, { timeoutSeconds: 30, clock, comment: 'pillbox: stack status' });
+    const result = await probe(ssm, instanceId, stackProbe, { clock, comment: 'pillbox: stack status', signal });
+    if (!result) {
+      report('no answer from the box yet');
+      return undefined;
+    }
     const [unitState = '', ...rest] = wholeStdout(result, 'the stack probe').split('\n');
     if (unitState.trim() === 'failed') {
       throw new OperatorError(`${STACK_UNIT} failed on the box.`, `See why with \`npm run logs\` or, in \`npm run session\`, \`journalctl -u ${STACK_UNIT}\`.`);
@@ -85,9 +125,9 @@ export async function waitStackHealthy(ssm: SSMClient, instanceId: string, clock
 
 export const readyzProbe = (port: number): Argv => ['curl', '--silent', '--output', '/dev/null', '--write-out', '%{http_code}', '--max-time', '5', `http://127.0.0.1:${port}/readyz`];
 
-export async function waitAppReady(ssm: SSMClient, instanceId: string, port: number, clock: Clock): Promise<void> {
-  await pollUntil(clock, { ...stepLimit(clock, BOOT_STEPS_MIN.ready, 'the app to answer /readyz'), intervalMs: 5000 }, async () => {
-    const result = await runOnBox(ssm, instanceId, [readyzProbe(port)], { timeoutSeconds: 30, clock, comment: 'pillbox: readyz' });
-    return result.stdout.trim() === '200' ? true : undefined;
+export async function waitAppReady(ssm: SSMClient, instanceId: string, port: number, clock: Clock, signal?: AbortSignal): Promise<void> {
+  await pollUntil(clock, { ...stepLimit(clock, BOOT_STEPS_MIN.ready, 'the app to answer /readyz'), intervalMs: 5000, signal }, async () => {
+    const result = await probe(ssm, instanceId, [readyzProbe(port)], { clock, comment: 'pillbox: readyz', signal });
+    return result?.stdout.trim() === '200' ? true : undefined;
   });
 }

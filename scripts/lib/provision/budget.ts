@@ -13,9 +13,16 @@ import { deployBudgetSeconds, DEFAULT_HEALTH_TIMEOUT_SECONDS } from '../deploy/p
  */
 export const BOOT_STEPS_MIN = { running: 4, agent: 5, cloudInit: 8, stack: 20, ready: 3, edge: 2 } as const;
 
+/**
+ * The SSM agent and cloud-init share one window: an agent whose role was refused while it
+ * propagated sleeps 25-30 min (amazon-ssm-agent core/app/credentialrefresher), beyond any
+ * budget, so the bootstrap restarts it at its end and the agent may come online only then.
+ */
+export const AGENT_AND_CLOUD_INIT_MIN = BOOT_STEPS_MIN.agent + BOOT_STEPS_MIN.cloudInit;
+
 export const BOOT_WAIT_MIN = Object.values(BOOT_STEPS_MIN).reduce((sum, min) => sum + min, 0);
 
-/** Before the boot wait: preflight, the resources, up to 2 minutes of IAM propagation retries, the credit switch. */
+/** Before the boot wait: preflight, the resources, the instance policy settling, up to 2 minutes of IAM propagation retries. */
 export const LAUNCH_MIN = 5;
 
 /** The longest `npm run provision` runs. */

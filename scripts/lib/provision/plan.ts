@@ -46,6 +46,8 @@ export function planProvision(intent: ProvisionIntent, seen: ObservedEnvironment
     seen.instanceProfile?.roles.includes(n.role)
       ? step('keep', 'instance-profile', n.instanceProfile)
       : step(seen.instanceProfile ? 'update' : 'create', 'instance-profile', n.instanceProfile, `with role ${n.role}`),
+    // With the IAM phase, so it has propagated by the time the launched box's schedule needs it.
+    step(seen.schedulerRole ? 'update' : 'create', 'scheduler-role', expiryNames(intent.env).role, 'EventBridge Scheduler: terminate the instance after its expiry'),
     missing.length > 0
       ? step('create', 'secrets', n.secretsTree, `${missing.length} new SecureString (${missing.join(', ')}); ${SECRET_NAMES.length - missing.length} kept`)
       : step('keep', 'secrets', n.secretsTree, `${SECRET_NAMES.length} SecureString`),
@@ -57,7 +59,7 @@ export function planProvision(intent: ProvisionIntent, seen: ObservedEnvironment
   if (address) steps.push(step('keep', 'elastic-ip', address.publicIp));
   else if (intent.domain) steps.push(step('create', 'elastic-ip', n.instance, `for ${intent.domain}`));
   for (const old of stale) steps.push(step('delete', 'instance', old.id, `${old.state}, replaced`));
-  const credits = isBurstable(intent.instanceType) ? ', CPU credits unlimited until healthy, then standard' : '';
+  const credits = isBurstable(intent.instanceType) ? ', CPU credits unlimited' : '';
   if (!instance) steps.push(step('create', 'instance', n.instance, `${intent.instanceType}${credits}`));
   else if (intent.replace) {
     const changed = instanceDrift(intent.drift, true);
@@ -65,7 +67,10 @@ export function planProvision(intent: ProvisionIntent, seen: ObservedEnvironment
   } else {
     steps.push(step('keep', 'instance', instance.id, instanceDrift(intent.drift, false) ?? `${instance.state}; \`npm run deploy\` ships new commits, --replace recreates`));
     const expiry = expiryStep(intent.drift);
+    const schedule = expiryNames(intent.env).schedule(instance.id);
+    // Moving the expiry re-arms a missing schedule too; otherwise a box that lost its guard gets it back.
     if (expiry) steps.push(expiry);
+    if (expiry?.action !== 'update' && !seen.schedules.includes(schedule)) steps.push(step('create', 'expiry', schedule, 'the off-box expiry guard was missing: re-armed'));
     // Whatever the group step says: a box from before the edge knew the range has none in its settings, and its
     // group may already match (a world-open box). The box is asked, and changes only when its range differs.
     steps.push(step('update', 'edge-range', intent.allowedCidr, "the box's settings and its running edge, when they say another range (checked on the box)"));
@@ -75,7 +80,7 @@ export function planProvision(intent: ProvisionIntent, seen: ObservedEnvironment
   if (launched) {
     // The one-shot that terminates the box from outside at ExpiresAt, even if it never boots.
     const expiry = expiryNames(intent.env);
-    steps.push(step('create', 'expiry-schedule', `${expiry.schedulePrefix}<instance-id>`, `EventBridge Scheduler one-shot that terminates the box at its ExpiresAt, with its role ${expiry.role}`));
+    steps.push(step('create', 'expiry-schedule', `${expiry.schedulePrefix}<instance-id>`, 'EventBridge Scheduler one-shot that terminates the box after its ExpiresAt (once the launch names it)'));
   }
   if ((address || intent.domain) && (launched || address?.instanceId !== instance?.id)) {
     const when = intent.replace && instance ? 'move to the new instance once it serves, before the old one retires' : 'attach to the instance once it runs';

@@ -1,8 +1,7 @@
 // provision: preflight (read-only), observe, plan, then, under the environment's lock,
 // apply the plan in one place; a failure before a new instance exists undoes what this run
 // created and names anything it could not remove. Then wait for the box with bounded,
-// visible steps, switch it to standard CPU credits, seed its data, and only then retire a
-// replaced box.
+// visible steps, seed its data, and only then retire a replaced box.
 import { randomBytes } from 'node:crypto';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
@@ -11,9 +10,9 @@ import { allocateElasticIp, associateElasticIp, releaseElasticIp, type ElasticIp
 import { bucketName } from '../aws/bucket-keys.js';
 import { convergeBucket, storageFor, type Storage } from '../aws/bucket.js';
 import { observeEnvironment, type EnvInstance, type ObservedEnvironment } from '../aws/environment.js';
-import { armExpirySchedule } from '../aws/expiry-schedule.js';
-import { createInstanceProfile, createRole, deleteInstanceProfile, deleteRole, putInstancePolicy } from '../aws/iam.js';
-import { assertInstanceTypeOffered, launchInstance, requestTermination, resolveAmi, useStandardCredits, type Ami, type LaunchOptions } from '../aws/instance.js';
+import { armExpirySchedule, ensureSchedulerRole, expiryNames, schedulerRoleArn } from '../aws/expiry-schedule.js';
+import { assertBoundaryExists, createInstanceProfile, createRole, deleteInstanceProfile, deleteRole, putInstancePolicy } from '../aws/iam.js';
+import { assertInstanceTypeOffered, findByClientToken, launchInstance, requestTermination, resolveAmi, type Ami, type LaunchOptions } from '../aws/instance.js';
 import { withLock } from '../aws/lock.js';
 import { createSecrets, missingSecrets } from '../aws/secrets.js';
 import { createSecurityGroup, deleteSecurityGroup, edgeIngress, findDefaultVpc, setIngress, type RetryOptions } from '../aws/security-group.js';
@@ -28,12 +27,14 @@ import { renderCheckedUserData, type UserDataInput } from '../box/user-data.js';
 import { resolveRegion, type AwsClients } from '../core/aws-clients.js';
 import { awsErrorName, describeAwsError } from '../core/aws-errors.js';
 import type { Clock } from '../core/clock.js';
+import { throwIfInterrupted, type Interrupt } from '../core/interrupt.js';
 import { resolveCommit, type GitRunner } from '../core/git.js';
 import { baseTags, envNames, isoSeconds, type Tag } from '../core/names.js';
 import { errorSummary, explainAwsError, OperatorError } from '../core/operator-error.js';
 import { askOnTerminal } from '../core/confirm.js';
 import { confirmLongLived, PREVIEW_MAX_HOURS } from '../core/long-lived.js';
-import { costFor, hourlyCost, isAllowedInstanceType, isBurstable, surplusCeilingHourly } from '../core/pricing.js';
+import { costFor, hourlyCost, isAllowedInstanceType, surplusCeilingHourly, usd } from '../core/pricing.js';
+import { formatUtc } from '../core/time.js';
 import type { Progress } from '../core/progress.js';
 import type { AddressLookup } from '../core/public-address.js';
 import { buildSourceArchive, uncommittedWarning, type ArchiveRunner, type SourceArchive } from '../core/source-archive.js';
@@ -43,7 +44,7 @@ import { DEFAULT_HEALTH_TIMEOUT_SECONDS } from '../deploy/plan.js';
 import { moveExpiry } from '../extend/run.js';
 import { restoreDatabase } from '../restore/run.js';
 import { allowedCidrNotes, chooseAllowedCidr, type AllowedCidr } from './allowed-cidr.js';
-import { LOOK, waitAgentOnline, waitAppReady, waitCloudInit, waitRunning, waitStackHealthy } from './boot-wait.js';
+import { agentAndCloudInitDeadline, LOOK, waitAgentOnline, waitAppReady, waitCloudInit, waitRunning, waitStackHealthy } from './boot-wait.js';
 import { BOOT_STEPS_MIN, budgetText, PROVISION_MIN } from './budget.js';
 import type { ProvisionConfig } from './config.js';
 import { compareSettings, groupCidr, launchSettings, observeBox, replaceRefusal, type Drift, type LaunchSettings, type SettingChange } from './drift.js';
@@ -74,6 +75,10 @@ export interface ProvisionDeps {
   ask?: (question: string) => Promise<boolean>;
   /** Set while this run holds the environment's lock, so an interruption can say it stays behind. */
   lock?: { held: boolean };
+  /** Aborted on SIGINT/SIGTERM (core/interrupt.ts): the run stops at once (waits included) and undoes what it made. */
+  signal?: AbortSignal;
+  /** A second signal ends the process: what it must still do first (release the lock), core/interrupt.ts. */
+  onForcedExit?: Interrupt['onForcedExit'];
 }
 
 export interface Preflight {
@@ -104,6 +109,7 @@ export async function preflight(cfg: ProvisionConfig, deps: ProvisionDeps): Prom
   const region = await resolveRegion(clients);
   const identity = await clients.sts.send(new GetCallerIdentityCommand({}));
   const accountId = identity.Account ?? '';
+  await assertBoundaryExists(clients.iam, { accountId, partition: identity.Arn?.split(':')[1] });
   const gitSha = await resolveCommit(git, cfg.ref);
   await assertSecretFiles(git, gitSha);
   const archive = await buildSourceArchive(deps.archive, gitSha);
@@ -136,6 +142,8 @@ export interface ProvisionResult {
   planned: boolean;
   steps: Step[];
   instanceId?: string;
+  /** cloud-init's recoverable errors, when it finished with some (`cloud-init status` exit 2). */
+  cloudInitWarnings?: string;
   /** What the box has (a kept one) or gets (a new one): type, root volume, allowed range. */
   instanceType: string;
   volumeGb?: number;
@@ -166,8 +174,6 @@ export interface ProvisionResult {
   ttlUsd: number;
   /** T-family only: what surplus CPU credits could add if the box never left unlimited mode. */
   creditCeiling?: { hourlyUsd: number; ttlUsd: number };
-  /** standard once switched; unlimited (and why) when the switch did not happen. */
-  cpuCredits?: string;
   costSoFarUsd: number;
   waited: boolean;
   /** The box a --replace retired, once its successor was healthy. */
@@ -179,6 +185,7 @@ export interface ProvisionResult {
 interface Created {
   role?: boolean;
   profile?: boolean;
+  schedulerRole?: boolean;
   securityGroupId?: string;
   elasticIp?: string;
   secrets: string[];
@@ -202,10 +209,51 @@ async function undo(deps: ProvisionDeps, env: string, created: Created): Promise
   if (sg) await attempt(`security group ${sg}`, () => deleteSecurityGroup(ec2, sg, deps.clock, deps.sgRetry));
   if (created.profile) await attempt(`instance profile ${n.instanceProfile}`, () => deleteInstanceProfile(iam, { name: n.instanceProfile, arn: '', roles: [n.role] }));
   if (created.role) await attempt(`role ${n.role}`, () => deleteRole(iam, { name: n.role, arn: '', inlinePolicies: [n.inlinePolicy] }));
+  const scheduler = expiryNames(env);
+  if (created.schedulerRole) await attempt(`role ${scheduler.role}`, () => deleteRole(iam, { name: scheduler.role, arn: '', inlinePolicies: [scheduler.policy] }));
   if (created.secrets.length > 0) {
     await attempt(`${created.secrets.length} secret(s) under ${n.secretsTree}`, () => ssm.send(new DeleteParametersCommand({ Names: created.secrets.map((s) => n.secretParameter(s)) })));
   }
   return left;
+}
+
+export interface LaunchedBox {
+  env: string;
+  instanceId: string;
+  hourlyUsd: number;
+  expiresAt: Date;
+}
+
+/** A failure once the box exists: it runs and bills, so the operator learns which one, what it costs, and what next. */
+function afterLaunch(err: unknown, box: LaunchedBox): OperatorError {
+  const hint = err instanceof OperatorError ? err.hint : explainAwsError(err)?.hint;
+  const env = box.env;
+  return new OperatorError(
+    `${errorSummary(err)}\nThe box ${box.instanceId} was launched and keeps running: ${usd(box.hourlyUsd)}/h until it expires at ${formatUtc(box.expiresAt)}.`,
+    `${hint ? `${hint} ` : ''}Meanwhile \`npm run status -- --env ${env}\` shows it and \`npm run teardown -- --env ${env}\` removes it.`,
+  );
+}
+
+/** What this run created, by name, for an operator who must remove it. */
+function createdNames(env: string, created: Created): string[] {
+  const n = envNames(env);
+  return [
+    ...(created.elasticIp ? [`Elastic IP ${created.elasticIp}`] : []),
+    ...(created.securityGroupId ? [`security group ${created.securityGroupId}`] : []),
+    ...(created.profile ? [`instance profile ${n.instanceProfile}`] : []),
+    ...(created.role ? [`role ${n.role}`] : []),
+    ...(created.schedulerRole ? [`role ${expiryNames(env).role}`] : []),
+    ...(created.secrets.length > 0 ? [`${created.secrets.length} secret(s) under ${n.secretsTree}`] : []),
+  ];
+}
+
+/** The launch failed and EC2 could not be asked whether it made a box anyway: nothing is undone (a box may use the role). */
+function unknownLaunch(err: unknown, env: string, region: string, created: Created, why: string): OperatorError {
+  const made = createdNames(env, created);
+  return new OperatorError(
+    `${errorSummary(err)}\nWhether a box was launched anyway could not be checked (${why}), so nothing was undone${made.length ? `; this run made: ${made.join('; ')}` : ''}.`,
+    `\`npm run status -- --env ${env} --region ${region}\` shows whether a box runs; \`npm run teardown -- --env ${env} --region ${region}\` removes everything, or run provision again to converge.`,
+  );
 }
 
 /** The failure that stopped the run, plus what undoing it left behind (if anything). */
@@ -252,11 +300,30 @@ async function decide(cfg: ProvisionConfig, pre: Preflight, seen: ObservedEnviro
   return { steps, data, allowed, launch, drift, kept: cfg.replace ? undefined : instance, userData };
 }
 
+/**
+ * IAM is eventually consistent and nothing outside shows when a written policy has reached
+ * SSM; the new box's agent checks it seconds after boot, and a refusal costs it a 25-30 min
+ * sleep (amazon-ssm-agent core/app/credentialrefresher). So the launch comes at least this
+ * long after the policy was written; the bootstrap's agent restart covers a slower change.
+ */
+export const POLICY_SETTLE_MS = 15_000;
+
+async function policySettled(clock: Clock, writtenAt: number | undefined, signal: AbortSignal | undefined): Promise<void> {
+  const left = writtenAt === undefined ? 0 : writtenAt + POLICY_SETTLE_MS - clock.now();
+  if (left > 0) await clock.sleep(left, signal);
+}
+
+/** The kept box's off-box guard, armed again at its ExpiresAt (its arming failed on an earlier run). */
+async function rearmKeptSchedule(deps: ProvisionDeps, pre: Preflight, env: string, instance: EnvInstance | undefined): Promise<void> {
+  if (!instance?.expiresAt) throw new OperatorError(`The instance ${instance?.id ?? '(none)'} has no valid ExpiresAt tag, so its expiry schedule cannot be armed.`, 'Set ExpiresAt (ISO 8601 UTC) on the instance, or `npm run provision -- --replace`.');
+  await armExpirySchedule(deps.clients.scheduler, { env, instanceId: instance.id, expiresAt: instance.expiresAt, roleArn: schedulerRoleArn({ env, accountId: pre.accountId }) }, deps.clock);
+}
+
 /** The kept box's expiry, moved the way `npm run extend` moves it; its SSM agent must be online. */
-async function moveKeptExpiry(deps: ProvisionDeps, instance: { id: string; env: string }, to: Date): Promise<void> {
+async function moveKeptExpiry(deps: ProvisionDeps, pre: Preflight, instance: { id: string; env: string }, to: Date): Promise<void> {
   const run = ssmRunner(deps.clients.ssm, instance.id, { clock: deps.clock });
   try {
-    await moveExpiry({ ec2: deps.clients.ec2, scheduler: deps.clients.scheduler, run }, instance, to);
+    await moveExpiry({ ec2: deps.clients.ec2, scheduler: deps.clients.scheduler, run, clock: deps.clock, schedulerRoleArn: schedulerRoleArn({ env: instance.env, accountId: pre.accountId }) }, instance, to);
   } catch (err) {
     if (awsErrorName(err) !== 'InvalidInstanceId') throw err;
     throw new OperatorError(
@@ -273,7 +340,7 @@ async function applyKeptRange(deps: ProvisionDeps, instanceId: string, cidr: str
   // A box still booting (a re-run right after a launch) has no agent yet: wait for it as the boot wait would.
   const result = await send().catch(async (err: unknown) => {
     if (awsErrorName(err) !== 'InvalidInstanceId') throw err;
-    const online = await waitAgentOnline(deps.clients.ssm, instanceId, deps.clock).then(() => true, () => false);
+    const online = await waitAgentOnline(deps.clients, instanceId, deps.clock, agentAndCloudInitDeadline(deps.clock), deps.signal).then(() => true, () => false);
     return online ? send() : undefined;
   });
   if (result?.exitCode === 0) {
@@ -307,12 +374,16 @@ async function apply(cfg: ProvisionConfig, pre: Preflight, seen: ObservedEnviron
   let securityGroupId = seen.securityGroup?.id;
   let launched: string | undefined;
   let address = seen.elasticIp;
+  let policyWrittenAt: number | undefined;
   const replacing = steps.some((s) => s.resource === 'instance' && s.action === 'replace');
+  const clientToken = `pillbox-${cfg.env}-${deps.runId}`;
+  let launching = false;
   try {
     for (const step of steps) {
       // The restore runs once the new box is ready, after the waits; the expiry schedule is armed once the launch
       // names its instance (armExpirySchedule below).
       if (step.action === 'keep' || step.resource === 'database' || step.resource === 'expiry-schedule') continue;
+      throwIfInterrupted(deps.signal);
       await deps.progress.step(`${step.action} ${step.resource} ${step.name}`, async () => {
         switch (step.resource) {
           case 'bucket':
@@ -331,11 +402,16 @@ async function apply(cfg: ProvisionConfig, pre: Preflight, seen: ObservedEnviron
             break;
           case 'role-policy':
             await putInstancePolicy(iam, { env: cfg.env, region: pre.region, accountId: pre.accountId });
+            policyWrittenAt = deps.clock.now();
             break;
           case 'instance-profile':
             // Marked first: a failure adding the role still undoes the empty profile.
             created.profile = !seen.instanceProfile;
             await createInstanceProfile(iam, cfg.env, pre.tags, seen.instanceProfile);
+            break;
+          case 'scheduler-role':
+            await ensureSchedulerRole(iam, { env: cfg.env, region: pre.region, accountId: pre.accountId, tags: pre.tags }, !!seen.schedulerRole);
+            created.schedulerRole = !seen.schedulerRole;
             break;
           case 'secrets':
             // One at a time, so a failure part way undoes the secrets already written.
@@ -364,12 +440,16 @@ async function apply(cfg: ProvisionConfig, pre: Preflight, seen: ObservedEnviron
             }
             break;
           case 'expiry':
-            if (drift?.expiryTo) await moveKeptExpiry(deps, { id: step.name, env: cfg.env }, drift.expiryTo);
+            if (step.action === 'create') await rearmKeptSchedule(deps, pre, cfg.env, currentInstance(seen.instances));
+            else if (drift?.expiryTo) await moveKeptExpiry(deps, pre, { id: step.name, env: cfg.env }, drift.expiryTo);
             break;
           case 'instance':
             // A stopped leftover goes; a running box being replaced stays until its successor is healthy.
             if (step.action === 'delete') await requestTermination(ec2, [step.name]);
             if (step.action === 'create' || step.action === 'replace') {
+              await policySettled(deps.clock, policyWrittenAt, deps.signal);
+              throwIfInterrupted(deps.signal);
+              launching = true;
               launched = await launchInstance(
                 ec2,
                 {
@@ -380,21 +460,31 @@ async function apply(cfg: ProvisionConfig, pre: Preflight, seen: ObservedEnviron
                   securityGroupId: securityGroupId as string,
                   userData,
                   tags: pre.tags,
-                  clientToken: `pillbox-${cfg.env}-${deps.runId}`,
+                  clientToken,
                 },
                 deps.clock,
                 deps.launch,
               );
-              // The guard outside the box: terminates it at ExpiresAt even if it never boots.
-              await armExpirySchedule(deps.clients, { env: cfg.env, region: pre.region, accountId: pre.accountId, instanceId: launched, expiresAt: pre.expiresAt, tags: pre.tags }, deps.clock);
+              // The guard outside the box: terminates it after ExpiresAt even if it never boots.
+              await armExpirySchedule(deps.clients.scheduler, { env: cfg.env, instanceId: launched, expiresAt: pre.expiresAt, roleArn: schedulerRoleArn({ env: cfg.env, accountId: pre.accountId }) }, deps.clock);
             }
             break;
         }
       });
     }
   } catch (err) {
+    if (launched === undefined && launching) {
+      // A launch whose answer was lost still made a box: look it up by its token before undoing anything.
+      const found = await deps.progress
+        .step('look for the launch by its ClientToken', () => findByClientToken(ec2, clientToken, deps.clock))
+        .then((id) => ({ id }), (lookupErr: unknown) => ({ id: undefined, failed: describeAwsError(lookupErr) }));
+      if ('failed' in found) throw unknownLaunch(err, cfg.env, await deps.clients.ssm.config.region(), created, found.failed);
+      launched = found.id;
+      // Its schedule was never armed: the guard outside the box comes before the error.
+      if (launched !== undefined) await armExpirySchedule(deps.clients.scheduler, { env: cfg.env, instanceId: launched, expiresAt: pre.expiresAt, roleArn: schedulerRoleArn({ env: cfg.env, accountId: pre.accountId }) }, deps.clock).catch(() => undefined);
+    }
+    if (launched !== undefined) throw afterLaunch(err, { env: cfg.env, instanceId: launched, hourlyUsd: hourlyCost(launch.instanceType, launch.volumeGb), expiresAt: pre.expiresAt });
     // Nothing half-made: without a new instance, remove what this run created.
-    if (launched !== undefined) throw err;
     const left = await deps.progress.step('undo what this run created', () => undo(deps, cfg.env, created));
     throw withLeftovers(err, cfg.env, await deps.clients.ssm.config.region(), left);
   }
@@ -404,39 +494,27 @@ async function apply(cfg: ProvisionConfig, pre: Preflight, seen: ObservedEnviron
   return { instanceId: serving, moveAddressLater, backedUp, ...(address ? { address } : {}) };
 }
 
-/** The boot waits, then standard CPU credits: the box is healthy, the burst is over. */
+/** The boot waits: running, the agent, cloud-init, the stack, /readyz, then which mode the edge serves. */
 async function waitUntilServing(cfg: ProvisionConfig, deps: ProvisionDeps, instanceId: string, result: ProvisionResult): Promise<EnvInstance> {
   const { progress, clients, clock } = deps;
-  const running = await progress.step(`wait: ${instanceId} running`, (report) => waitRunning(clients.ec2, instanceId, clock, report), budget('running'));
+  const { signal } = deps;
+  const running = await progress.step(`wait: ${instanceId} running`, (report) => waitRunning(clients.ec2, instanceId, clock, report, signal), budget('running'));
   result.publicIp = running.publicIp;
   result.appUrl = `http://${cfg.domain ?? running.publicIp}/`;
   if (cfg.noWait) return running;
-  await progress.step('wait: SSM agent online', () => waitAgentOnline(clients.ssm, instanceId, clock), budget('agent'));
-  await progress.step('wait: cloud-init finished', () => waitCloudInit(clients.ssm, instanceId, clock), budget('cloudInit'));
-  await progress.step('wait: every compose service healthy', (report) => waitStackHealthy(clients.ssm, instanceId, clock, report), budget('stack'));
-  await progress.step('wait: the app answers /readyz through the edge', () => waitAppReady(clients.ssm, instanceId, EDGE_LOCAL_PORT, clock), budget('ready'));
+  const bootstrapped = agentAndCloudInitDeadline(clock);
+  await progress.step('wait: SSM agent online', () => waitAgentOnline(clients, instanceId, clock, bootstrapped, signal), budget('agent'));
+  const warnings = await progress.step('wait: cloud-init finished', () => waitCloudInit(clients.ssm, instanceId, clock, bootstrapped, signal), budget('cloudInit'));
+  if (warnings) {
+    result.cloudInitWarnings = warnings;
+    progress.note(`  ! cloud-init finished with recoverable errors (exit 2); the box went on:\n${warnings}`);
+  }
+  await progress.step('wait: every compose service healthy', (report) => waitStackHealthy(clients.ssm, instanceId, clock, report, signal), budget('stack'));
+  await progress.step('wait: the app answers /readyz through the edge', () => waitAppReady(clients.ssm, instanceId, EDGE_LOCAL_PORT, clock, signal), budget('ready'));
   result.edge = await progress.step('read the edge: HTTPS or plain HTTP', () => readEdgeMode(ssmRunner(clients.ssm, instanceId, { clock }), new Date(clock.now())));
   if ('url' in result.edge && result.edge.url) result.appUrl = result.edge.url;
   result.waited = true;
-  if (isBurstable(running.instanceType)) result.cpuCredits = await progress.step('switch to standard CPU credits', () => switchCredits(clients, instanceId, progress));
   return running;
-}
-
-/**
- * Whoever sees the stack healthy first (this run or the box itself) switches; a refusal or
- * an error is reported, not fatal: the box serves either way, and stays under the worst
- * case --plan shows.
- */
-async function switchCredits(clients: AwsClients, instanceId: string, progress: Progress): Promise<string> {
-  let outcome: string;
-  try {
-    const answer = await useStandardCredits(clients.ec2, instanceId);
-    outcome = answer.switched ? 'standard' : `unlimited (EC2 refused the switch: ${answer.reason})`;
-  } catch (err) {
-    outcome = `unlimited (the switch failed: ${describeAwsError(err)})`;
-  }
-  if (outcome !== 'standard') progress.note(`  ! CPU credits stay ${outcome}; the box switches itself once its stack is healthy.`);
-  return outcome;
 }
 
 /**
@@ -489,7 +567,7 @@ export async function provision(cfg: ProvisionConfig, deps: ProvisionDeps): Prom
     const life = { env: cfg.env, hours: cfg.ttlHours ?? 0, ...servedSize(decided) };
     await confirmLongLived(life, { yes: cfg.yes, interactive: deps.interactive, ask: deps.ask ?? askOnTerminal }, `--ttl-hours ${PREVIEW_MAX_HOURS} or less`);
     return { decision: decided, applied: await apply(cfg, pre, seen, decided, storage, deps) };
-  }, clock.now).finally(() => {
+  }, clock.now, deps.onForcedExit).finally(() => {
     if (deps.lock) deps.lock.held = false;
   });
 
@@ -517,8 +595,9 @@ export async function provision(cfg: ProvisionConfig, deps: ProvisionDeps): Prom
     stage = `could not be seeded from ${seedFrom}`;
     if (seedFrom) result.restored = await seedData(deps, storage, cfg.env, instanceId, seedFrom);
   } catch (err) {
-    if (!retiring) throw err;
-    throw await abandonReplacement(deps, instanceId, retiring, stage, err);
+    if (retiring) throw await abandonReplacement(deps, instanceId, retiring, stage, err);
+    if (!launch) throw err;
+    throw afterLaunch(err, { env: cfg.env, instanceId, hourlyUsd: result.hourlyUsd, expiresAt: pre.expiresAt });
   }
   if (retiring) {
     if (moveAddressLater && address) {

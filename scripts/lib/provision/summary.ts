@@ -38,18 +38,16 @@ export function provisionRows(r: ProvisionResult): Row[] {
     ['Cost', `${usd(r.hourlyUsd)}/hour, ${usd(r.ttlUsd)} for the full TTL (on-demand estimate with the volume and public IPv4)`],
     ['Storage', storageLine(r.storage)],
   );
-  if (r.creditCeiling) rows.push(['CPU credits', creditsText(r, r.creditCeiling)]);
+  if (r.creditCeiling) rows.push(['CPU credits', creditsText(r.creditCeiling)]);
   rows.push(['Time budget', r.budget]);
   if (r.replaced) rows.push(['Replaced', `${r.replaced} (terminated once the new box was healthy${r.restored ? ' and seeded' : ''})`]);
   if (!r.planned && !r.waited) rows.push(['Status', 'launched; not waited for (`npm run status` shows progress)']);
   return rows;
 }
 
-/** Unlimited while booting, then standard: the ceiling is what surplus could add if the switch never happened. */
-function creditsText(r: ProvisionResult, ceiling: NonNullable<ProvisionResult['creditCeiling']>): string {
-  const now = r.cpuCredits ?? 'unlimited while booting, standard once healthy';
-  const worst = `worst case if never switched: +${usd(ceiling.hourlyUsd)}/h, ${usd(ceiling.ttlUsd)} over the TTL`;
-  return r.cpuCredits === 'standard' ? `${now} (switched after the boot)` : `${now}; ${worst}`;
+/** Unlimited for the box's whole life: the ceiling is what surplus could add at 100% CPU until the expiry. */
+function creditsText(ceiling: NonNullable<ProvisionResult['creditCeiling']>): string {
+  return `unlimited for the box's life; worst case: +${usd(ceiling.hourlyUsd)}/h, ${usd(ceiling.ttlUsd)} over the TTL`;
 }
 
 /** `--plan`: every resource with what would happen to it, then the cost. */

@@ -2,13 +2,16 @@
 
 import { paginateDescribeVolumes, type EC2Client } from '@aws-sdk/client-ec2';
 import type { SSMClient } from '@aws-sdk/client-ssm';
+import type { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { findInstances, type EnvInstance } from '../aws/environment.js';
+import { expiryScheduleTime } from '../aws/expiry-schedule.js';
 import { composePsCommand, healthWord, parseComposePs, type ServiceHealth } from '../box/compose-health.js';
 import { readEdgeMode, type EdgeMode } from '../box/edge-certificate.js';
+import { EXPIRE_TIMER } from '../box/layout.js';
 import { runWithFullOutput, ssmRunner } from '../box/ssm-output.js';
 import { awsErrorName } from '../core/aws-errors.js';
 import type { Clock } from '../core/clock.js';
-import { OperatorError } from '../core/operator-error.js';
+import { errorSummary, OperatorError } from '../core/operator-error.js';
 import { HOURS_PER_MONTH } from '../core/long-lived.js';
 import { costFor, hourlyCost, isAllowedInstanceType, stoppedCostFor, storageHourly, usd } from '../core/pricing.js';
 import { formatDuration, formatLocal, formatTimeLeft, formatUtc } from '../core/time.js';
@@ -34,11 +37,21 @@ export interface EnvStatus {
   servicesNote?: string;
   /** HTTPS with the certificate's expiry, or plain HTTP and why; read when the services were. */
   edge?: EdgeMode | { error: string };
+  /** The two expiry guards: when each fires, or why it is not known to be armed. */
+  guards?: Guards;
+}
+
+export interface Guards {
+  /** The Scheduler one-shot's time (ISO 8601), 'missing', or `unknown (<error>)` when it could not be read. */
+  offBox: string;
+  /** What systemd on the box says of its expiry timer's next run, or why it is unknown. */
+  onBox: string;
 }
 
 export interface StatusDeps {
   ec2: EC2Client;
   ssm: SSMClient;
+  scheduler: SchedulerClient;
   now: () => Date;
   /** Hex ids for the output files on the boxes. */
   newId: () => string;
@@ -72,7 +85,28 @@ async function boxServices(deps: StatusDeps, instanceId: string): Promise<Pick<E
   }
 }
 
+/** The box's expiry timer's next run, as systemd prints it (empty when the timer is not armed). */
+export const expiryTimerProbe = ['systemctl', 'show', '--property=NextElapseUSecRealtime', '--value', EXPIRE_TIMER];
+
+async function onBoxGuard(deps: StatusDeps, instanceId: string): Promise<string> {
+  const run = ssmRunner(deps.ssm, instanceId, { timeoutSeconds: 60, ...(deps.clock ? { clock: deps.clock } : {}) });
+  const result = await run(expiryTimerProbe, { timeoutSeconds: 60 }).catch((err: unknown) => ({ exitCode: 1, stdout: '', stderr: errorSummary(err) }));
+  const next = result.stdout.trim();
+  if (result.exitCode !== 0) return `unknown (${result.stderr.trim().split('\n').at(-1) ?? `exit ${result.exitCode}`})`;
+  return next && next !== 'n/a' ? next : `NOT armed: ${EXPIRE_TIMER} has no next run`;
+}
+
 /** Every live environment in the region (or the one named), newest first. */
+/** The Scheduler one-shot's time; a caller without scheduler:GetSchedule still gets the rest of the status. */
+async function offBoxGuard(scheduler: StatusDeps['scheduler'], env: string, instanceId: string): Promise<string> {
+  try {
+    const at = await expiryScheduleTime(scheduler, env, instanceId);
+    return at ? at.toISOString() : 'missing';
+  } catch (err) {
+    return `unknown (${awsErrorName(err) || 'error'})`;
+  }
+}
+
 export async function collectStatus(deps: StatusDeps, env?: string): Promise<EnvStatus[]> {
   const instances = await findInstances(deps.ec2, env);
   const sizes = await volumeSizes(
@@ -82,14 +116,16 @@ export async function collectStatus(deps: StatusDeps, env?: string): Promise<Env
   const now = deps.now();
   return Promise.all(
     instances.map(async (i) => {
+      const offBox = await offBoxGuard(deps.scheduler, i.env, i.id);
       const base = describe(i, now, sizes.get(i.id));
-      if (i.state !== 'running') return { ...base, servicesNote: `instance is ${i.state}` };
+      if (i.state !== 'running') return { ...base, guards: { offBox, onBox: `unknown (instance is ${i.state})` }, servicesNote: `instance is ${i.state}` };
       const box = await boxServices(deps, i.id);
-      if (!box.services) return { ...base, ...box };
+      if (!box.services) return { ...base, ...box, guards: { offBox, onBox: 'unknown (the SSM agent does not answer)' } };
+      const guards = { offBox, onBox: await onBoxGuard(deps, i.id) };
       const run = ssmRunner(deps.ssm, i.id, { timeoutSeconds: 60, ...(deps.clock ? { clock: deps.clock } : {}) });
       const edge = await readEdgeMode(run, now);
       // The site the edge serves (the domain, or the IP its certificate names), in the scheme it serves it.
-      return { ...base, ...box, edge, url: ('url' in edge && edge.url) || base.url };
+      return { ...base, ...box, edge, guards, url: ('url' in edge && edge.url) || base.url };
     }),
   );
 }
@@ -159,6 +195,15 @@ export function renderStatus(statuses: EnvStatus[], region: string, now: Date, t
       rows.push(['expires', `${left === 'expired' ? 'expired' : `in ${left}`} — ${formatUtc(at)} (${formatLocal(at, timeZone)})`]);
     } else {
       rows.push(['expires', 'no ExpiresAt tag']);
+    }
+    if (s.guards) {
+      const offBox =
+        s.guards.offBox === 'missing'
+          ? 'off-box MISSING (`npm run extend -- --hours 1` or `npm run provision` re-arms it)'
+          : s.guards.offBox.startsWith('unknown')
+            ? `off-box ${s.guards.offBox}`
+            : `off-box ${formatUtc(new Date(s.guards.offBox))}`;
+      rows.push(['guards', `box timer ${s.guards.onBox} · ${offBox}`]);
     }
     rows.push(['cost', costText(s)]);
     if (s.monthlyUsd !== undefined) rows.push(['monthly', `${usd(s.monthlyUsd)} a month at this rate${s.state === 'stopped' ? ' (stopped: the volume only)' : ''}`]);

@@ -9,7 +9,7 @@ import { projectStorage } from '../aws/bucket.js';
 import { backupBeforeChange } from '../backup/run.js';
 import { describeEnvironments, findInstances, listEnvironments, observeEnvironment, otherEnvironmentsHint, type ObservedEnvironment } from '../aws/environment.js';
 import { releaseElasticIp } from '../aws/elastic-ip.js';
-import { observeExpiry, removeExpirySchedules } from '../aws/expiry-schedule.js';
+import { removeExpirySchedules } from '../aws/expiry-schedule.js';
 import { deleteInstanceProfile, deleteRole } from '../aws/iam.js';
 import { terminateInstances } from '../aws/instance.js';
 import { withLock } from '../aws/lock.js';
@@ -95,12 +95,12 @@ export async function teardownEnvironment(env: string, deps: TeardownDeps, data:
   const { clients, progress } = deps;
   const storage = await projectStorage(clients, deps.s3);
   const look = async () => {
-    const [seen, stored, expiry] = await Promise.all([observeEnvironment(clients, env), observeData(storage, env), observeExpiry(clients, env)]);
-    return { seen, stored, expiry, ...planDataTeardown(seen, stored, data) };
+    const [seen, stored] = await Promise.all([observeEnvironment(clients, env), observeData(storage, env)]);
+    return { seen, stored, ...planDataTeardown(seen, stored, data) };
   };
   const first = await progress.step(`look for environment ${env}`, look);
   const kept = first.after.filter((s) => !isMutating(s));
-  const planned = [...first.before, ...planTeardown(first.seen, first.expiry), ...first.after.filter(isMutating)];
+  const planned = [...first.before, ...planTeardown(first.seen), ...first.after.filter(isMutating)];
   if (planned.length === 0) return kept.length > 0 ? { env, removed: [], aborted: false, kept } : absent(env, clients, fromBranch);
   const question = teardownQuestion(env, planned.filter((s) => s.action === 'delete'), storage.bucket, {
     backupFirst: first.before.length > 0,
@@ -118,7 +118,7 @@ export async function teardownEnvironment(env: string, deps: TeardownDeps, data:
     const after = planDataTeardown(now.seen, stored, data).after;
     await remove(now.seen, deps);
     await removeData(storage, after, stored, progress);
-    return { env, removed: [...planTeardown(now.seen, now.expiry), ...after.filter(isMutating)], aborted: false, finalBackup: backup, kept: after.filter((s) => !isMutating(s)), bucket: storage.bucket };
+    return { env, removed: [...planTeardown(now.seen), ...after.filter(isMutating)], aborted: false, finalBackup: backup, kept: after.filter((s) => !isMutating(s)), bucket: storage.bucket };
   }, deps.clock.now);
 }
 

@@ -2,13 +2,14 @@ import { CreateRoleCommand, DeleteRoleCommand, DeleteRolePolicyCommand, IAMClien
 import { CreateScheduleCommand, DeleteScheduleCommand, ListSchedulesCommand, SchedulerClient, UpdateScheduleCommand } from '@aws-sdk/client-scheduler';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import { expect } from 'chai';
-import { armExpirySchedule, removeExpirySchedules } from '../../../scripts/lib/aws/expiry-schedule.js';
+import { armExpirySchedule, ensureSchedulerRole, removeExpirySchedules, schedulerRoleArn } from '../../../scripts/lib/aws/expiry-schedule.js';
 import { OperatorError } from '../../../scripts/lib/core/operator-error.js';
 import { fakeClock } from '../fakes/fake-clock.js';
 
 const awsError = (name: string, message = name) => Object.assign(new Error(message), { name });
 const TAGS = [{ Key: 'Project', Value: 'pillbox' }];
-const spec = { env: 'dev', region: 'eu-west-1', accountId: '123456789012', instanceId: 'i-0abc', expiresAt: new Date('2026-11-22T06:30:00.400Z'), tags: TAGS };
+const scope = { env: 'dev', region: 'eu-west-1', accountId: '123456789012', tags: TAGS };
+const spec = { env: 'dev', instanceId: 'i-0abc', expiresAt: new Date('2026-11-22T06:30:00.400Z'), roleArn: schedulerRoleArn(scope) };
 
 describe('expiry schedule', () => {
   let iam: AwsClientStub<IAMClient>;
@@ -27,12 +28,12 @@ describe('expiry schedule', () => {
   });
 
   describe('arming', () => {
-    it('creates a one-shot at ExpiresAt (UTC, whole seconds) that terminates the instance through the universal target, then deletes itself', async () => {
-      await armExpirySchedule(clients(), spec, fakeClock());
+    it('creates a one-shot 26 min after ExpiresAt (UTC, whole seconds), once the box’s last backup can have finished, that terminates the instance through the universal target, then deletes itself', async () => {
+      await armExpirySchedule(clients().scheduler, spec, fakeClock());
       expect(scheduler.commandCalls(CreateScheduleCommand)[0]?.args[0].input).to.deep.equal({
         Name: 'pillbox-dev-expiry-i-0abc',
-        Description: 'pillbox dev: terminate i-0abc at its ExpiresAt',
-        ScheduleExpression: 'at(2026-11-22T06:30:00)',
+        Description: 'pillbox dev: terminate i-0abc after its ExpiresAt, once its last backup can have finished',
+        ScheduleExpression: 'at(2026-11-22T06:56:00)',
         ScheduleExpressionTimezone: 'UTC',
         FlexibleTimeWindow: { Mode: 'OFF' },
         ActionAfterCompletion: 'DELETE',
@@ -46,7 +47,7 @@ describe('expiry schedule', () => {
     });
 
     it('gives the schedule its own bounded role, assumable only by the scheduler for this account', async () => {
-      await armExpirySchedule(clients(), spec, fakeClock());
+      await ensureSchedulerRole(clients().iam, scope);
       const role = iam.commandCalls(CreateRoleCommand)[0]!.args[0].input;
       expect(role).to.include({ RoleName: 'pillbox-dev-scheduler', PermissionsBoundary: 'arn:aws:iam::123456789012:policy/pillbox-boundary' });
       expect(role.Tags).to.deep.equal(TAGS);
@@ -64,7 +65,7 @@ describe('expiry schedule', () => {
     });
 
     it('lets that role terminate only instances tagged with its environment', async () => {
-      await armExpirySchedule(clients(), spec, fakeClock());
+      await ensureSchedulerRole(clients().iam, scope);
       const put = iam.commandCalls(PutRolePolicyCommand)[0]!.args[0].input;
       expect(put).to.include({ RoleName: 'pillbox-dev-scheduler', PolicyName: 'pillbox-dev-scheduler' });
       expect(JSON.parse(put.PolicyDocument!)).to.deep.equal({
@@ -84,7 +85,7 @@ describe('expiry schedule', () => {
     it('replaces the instance\'s schedule when a rerun finds the same launch (ConflictException)', async () => {
       scheduler.on(CreateScheduleCommand).rejects(awsError('ConflictException', 'Schedule pillbox-dev-expiry-i-0abc already exists.'));
       scheduler.on(UpdateScheduleCommand).resolves({ ScheduleArn: 'x' });
-      await armExpirySchedule(clients(), spec, fakeClock());
+      await armExpirySchedule(clients().scheduler, spec, fakeClock());
       const update = scheduler.commandCalls(UpdateScheduleCommand)[0]?.args[0].input;
       expect(update).to.deep.equal(scheduler.commandCalls(CreateScheduleCommand)[0]?.args[0].input);
     });
@@ -95,7 +96,7 @@ describe('expiry schedule', () => {
         .on(CreateScheduleCommand)
         .rejectsOnce(awsError('ValidationException', 'The execution role you provide must allow AWS EventBridge Scheduler to assume the role.'))
         .resolves({ ScheduleArn: 'x' });
-      await armExpirySchedule(clients(), spec, clock);
+      await armExpirySchedule(clients().scheduler, spec, clock);
       expect(scheduler.commandCalls(CreateScheduleCommand)).to.have.length(2);
       expect(clock.elapsed()).to.equal(5000);
     });
@@ -103,16 +104,16 @@ describe('expiry schedule', () => {
     it('gives up on the propagation error after its budget, saying a rerun finishes the job', async () => {
       scheduler.on(CreateScheduleCommand).rejects(awsError('ValidationException', 'The execution role you provide must allow AWS EventBridge Scheduler to assume the role.'));
       const clock = fakeClock();
-      const err = (await armExpirySchedule(clients(), spec, clock, { propagationMs: 20_000 }).catch((e: unknown) => e)) as OperatorError;
+      const err = (await armExpirySchedule(clients().scheduler, spec, clock, { propagationMs: 20_000 }).catch((e: unknown) => e)) as OperatorError;
       expect(err).to.be.instanceOf(OperatorError);
       expect(err.message).to.equal('EventBridge Scheduler still cannot assume arn:aws:iam::123456789012:role/pillbox-dev-scheduler after 20 s (IAM changes take a while to arrive).');
-      expect(err.hint).to.equal('Run provision again: it keeps the role and creates the schedule.');
+      expect(err.hint).to.equal('Run provision again (or `npm run extend`): either re-arms a missing schedule, keeping the box.');
       expect(clock.elapsed()).to.equal(20_000);
     });
 
     it('fails at once on any other validation error', async () => {
       scheduler.on(CreateScheduleCommand).rejects(awsError('ValidationException', 'The ScheduleExpression is in the past.'));
-      const err = await armExpirySchedule(clients(), spec, fakeClock()).catch((e: unknown) => e as Error);
+      const err = await armExpirySchedule(clients().scheduler, spec, fakeClock()).catch((e: unknown) => e as Error);
       expect(err).to.have.property('message', 'The ScheduleExpression is in the past.');
       expect(scheduler.commandCalls(CreateScheduleCommand)).to.have.length(1);
     });

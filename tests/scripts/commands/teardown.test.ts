@@ -83,7 +83,8 @@ describe('npm run teardown', () => {
   });
 
   it('with --all-expired fails, after the rest, when one environment could not be removed', async () => {
-    await settle(world, 9 * 3_600_000);
+    // Past the 8-hour expiry, before the off-box guard fires (it would terminate the box itself).
+    await settle(world, 8 * 3_600_000 + 10 * 60_000);
     failNext(world, 'TerminateInstances', awsError('AccessDenied', 'not authorized to perform: ec2:TerminateInstances'));
     const cli = cliDeps(fake);
     const err = await rejection(teardown(['--all-expired', '--yes', '--no-backup'], cli));

@@ -43,7 +43,7 @@ describe('npm run doctor (the entry, with no AWS account configured)', function 
     expect(checks.get('node')?.status).to.be.oneOf(['ok', 'warn']);
     expect(checks.get('git')?.status).to.equal('ok');
     expect(checks.get('region')).to.include({ status: 'fail', detail: 'No AWS region configured' });
-    expect([...checks.values()].slice(5).map((c) => `${c.name} ${c.status}`)).to.deep.equal(['credentials skip', 'default vpc skip', 'instance type skip', 'permissions skip']);
+    expect([...checks.values()].slice(5).map((c) => `${c.name} ${c.status}`)).to.deep.equal(['credentials skip', 'default vpc skip', 'instance type skip', 'permissions skip', 'permissions boundary skip', 'default ebs key skip', 'session preferences skip']);
   });
 
   it('exits 1 on a machine without credentials, naming the fix', async () => {

@@ -8,11 +8,13 @@ import {
   DescribeSubnetsCommand,
   DescribeVpcsCommand,
   EC2Client,
+  GetEbsDefaultKmsKeyIdCommand,
   type Filter,
   type InstanceTypeOffering,
   type Subnet,
 } from '@aws-sdk/client-ec2';
 import {
+  GetPolicyCommand,
   GetRoleCommand,
   IAMClient,
   NoSuchEntityException,
@@ -21,9 +23,11 @@ import {
   type EvaluationResult,
   type SimulatePrincipalPolicyCommandInput,
 } from '@aws-sdk/client-iam';
+import { GetDocumentCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { runSimulation, runUnsafeSimulation, type Simulation } from '@cloud-copilot/iam-simulate';
-import { mockClient } from 'aws-sdk-client-mock';
+import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
+import { stringify as stringifyYaml } from 'yaml';
 
 export interface FakeRole {
   path: string;
@@ -46,6 +50,12 @@ export interface Account {
   pageSize: number;
   /** The next answers of a command, by command name, thrown instead of answering. */
   faults: Record<string, Error[]>;
+  /** pillbox-boundary has not been created (false by default: it exists). */
+  noBoundary?: boolean;
+  /** What GetEbsDefaultKmsKeyId answers (`alias/aws/ebs` unless the account chose a key). */
+  ebsDefaultKey?: string;
+  /** The SSM-SessionManagerRunShell document's inputs, when preferences were saved. */
+  sessionPreferences?: Record<string, unknown>;
 }
 
 export function awsError(name: string, message = name): Error {
@@ -172,11 +182,37 @@ async function simulatePrincipalPolicy(account: Account, input: SimulatePrincipa
 }
 
 /** The doctor's clients over one account. */
+/** The boundary policy, the default EBS key and the Session Manager preferences document, as the account has them. */
+function answerGuardrails(account: Account, sent: Sent, mocks: { ec2: AwsClientStub<EC2Client>; iam: AwsClientStub<IAMClient>; ssm: AwsClientStub<SSMClient> }): void {
+  mocks.iam.on(GetPolicyCommand).callsFake(async (input: { PolicyArn?: string }) => {
+    received(account, sent, 'GetPolicy', input);
+    if (account.noBoundary || input.PolicyArn !== `arn:aws:iam::${account.accountId}:policy/pillbox-boundary`) {
+      throw new NoSuchEntityException({ message: `Policy ${input.PolicyArn} was not found.`, $metadata: {} });
+    }
+    return { Policy: { PolicyName: 'pillbox-boundary', Arn: input.PolicyArn } };
+  });
+  mocks.ec2.on(GetEbsDefaultKmsKeyIdCommand).callsFake(async (input: object) => {
+    received(account, sent, 'GetEbsDefaultKmsKeyId', input);
+    return { KmsKeyId: account.ebsDefaultKey ?? 'alias/aws/ebs' };
+  });
+  // The preferences document as an account may hold it, in YAML: SSM answers in the document's
+  // own format unless DocumentFormat asks for another (GetDocument).
+  mocks.ssm.on(GetDocumentCommand).callsFake(async (input: { Name?: string; DocumentFormat?: string }) => {
+    received(account, sent, 'GetDocument', input);
+    if (!account.sessionPreferences) throw awsError('InvalidDocument', `Document with name ${input.Name} does not exist.`);
+    const doc = { schemaVersion: '1.0', sessionType: 'Standard_Stream', inputs: account.sessionPreferences };
+    const format = input.DocumentFormat ?? 'YAML';
+    return { Name: input.Name, DocumentType: 'Session', DocumentFormat: format, Content: format === 'JSON' ? JSON.stringify(doc) : stringifyYaml(doc) };
+  });
+}
+
 export function fakeClients(account: Account) {
   const sts = mockClient(STSClient);
   const ec2 = mockClient(EC2Client);
   const iam = mockClient(IAMClient);
+  const ssm = mockClient(SSMClient);
   const sent: Sent = {};
+  answerGuardrails(account, sent, { ec2, iam, ssm });
 
   sts.on(GetCallerIdentityCommand).callsFake(async (input) => {
     received(account, sent, 'GetCallerIdentity', input);
@@ -211,8 +247,8 @@ export function fakeClients(account: Account) {
   });
 
   return {
-    clients: { sts: new STSClient({ region: account.region }), ec2: new EC2Client({ region: account.region }), iam: new IAMClient({ region: account.region }) },
-    mocks: { sts, ec2, iam },
+    clients: { sts: new STSClient({ region: account.region }), ec2: new EC2Client({ region: account.region }), iam: new IAMClient({ region: account.region }), ssm: new SSMClient({ region: account.region }) },
+    mocks: { sts, ec2, iam, ssm },
     /** Inputs by command name (`DescribeSubnets`), in the order sent, undefined members left out. */
     sent,
     restore: () => [sts, ec2, iam].forEach((m) => m.restore()),

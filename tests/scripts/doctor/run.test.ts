@@ -55,6 +55,9 @@ describe('doctor: the whole run', () => {
       'ok default vpc',
       'ok instance type',
       'ok permissions',
+      'ok permissions boundary',
+      'ok default ebs key',
+      'ok session preferences',
     ]);
     expect(doctorFailed(results)).to.equal(false);
   });
@@ -62,7 +65,7 @@ describe('doctor: the whole run', () => {
   it('reports the AWS checks as skipped after a credentials failure, and asks AWS nothing more', async () => {
     const account = anAccount({ faults: { GetCallerIdentity: [awsError('CredentialsProviderError', 'Could not load credentials from any providers')] } });
     const results = await doctor(account);
-    expect(lines(results).slice(5)).to.deep.equal(['fail credentials', 'skip default vpc', 'skip instance type', 'skip permissions']);
+    expect(lines(results).slice(5)).to.deep.equal(['fail credentials', 'skip default vpc', 'skip instance type', 'skip permissions', 'skip permissions boundary', 'skip default ebs key', 'skip session preferences']);
     expect(results[6]?.detail).to.equal('skipped: needs working credentials');
     expect(Object.keys(fake.sent)).to.deep.equal(['GetCallerIdentity']);
   });
@@ -73,7 +76,7 @@ describe('doctor: the whole run', () => {
         throw new Error('Region is missing');
       },
     });
-    expect(lines(results).slice(4)).to.deep.equal(['fail region', 'skip credentials', 'skip default vpc', 'skip instance type', 'skip permissions']);
+    expect(lines(results).slice(4)).to.deep.equal(['fail region', 'skip credentials', 'skip default vpc', 'skip instance type', 'skip permissions', 'skip permissions boundary', 'skip default ebs key', 'skip session preferences']);
     expect(fake.sent).to.deep.equal({});
   });
 
@@ -89,6 +92,9 @@ describe('doctor: the whole run', () => {
       'ok default vpc',
       'ok instance type',
       'ok permissions',
+      'ok permissions boundary',
+      'ok default ebs key',
+      'ok session preferences',
     ]);
     expect(doctorFailed(results)).to.equal(true);
   });
@@ -101,9 +107,36 @@ describe('doctor: the whole run', () => {
 
   it('fails only the check whose call AWS refused, with its cause and fix, and runs the others', async () => {
     const results = await doctor(anAccount({ faults: { DescribeVpcs: [awsError('UnauthorizedOperation', 'You are not authorized to perform this operation.')] } }), {}, 'm6i.large');
-    expect(lines(results).slice(6)).to.deep.equal(['fail default vpc', 'fail instance type', 'ok permissions']);
+    expect(lines(results).slice(6)).to.deep.equal(['fail default vpc', 'fail instance type', 'ok permissions', 'ok permissions boundary', 'ok default ebs key', 'ok session preferences']);
     expect(results[6]?.detail).to.equal('AWS denied the request: You are not authorized to perform this operation');
     expect(results[7]?.detail).to.equal('eu-west-1 does not offer m6i.large');
+  });
+
+  describe('account guardrails', () => {
+    it('fails when pillbox-boundary does not exist, naming how an administrator creates it', async () => {
+      const results = await doctor(anAccount({ noBoundary: true }));
+      const boundary = results.find((r) => r.name === 'permissions boundary');
+      expect(boundary).to.include({ status: 'fail', detail: 'arn:aws:iam::123456789012:policy/pillbox-boundary does not exist: provision would stop at CreateRole' });
+      expect(boundary?.fix).to.include('aws iam create-policy --policy-name pillbox-boundary');
+      expect(doctorFailed(results)).to.equal(true);
+    });
+
+    it('warns when the default EBS key is a customer-managed KMS key, naming the launch symptom', async () => {
+      const key = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+      const ebs = (await doctor(anAccount({ ebsDefaultKey: key }))).find((r) => r.name === 'default ebs key');
+      expect(ebs?.status).to.equal('warn');
+      expect(ebs?.detail).to.equal(`the account's default EBS key is ${key}: a launch fails (pending, then terminated with Client.InternalError) unless EC2 may use it`);
+      expect(ebs?.fix).to.include('aws ec2 reset-ebs-default-kms-key-id');
+    });
+
+    it('warns when Session Manager preferences require KMS or logging the instance role does not grant', async () => {
+      const prefs = { kmsKeyId: 'alias/sessions', s3BucketName: 'audit-logs', cloudWatchLogGroupName: '', s3EncryptionEnabled: true };
+      const session = (await doctor(anAccount({ sessionPreferences: prefs }))).find((r) => r.name === 'session preferences');
+      expect(session?.status).to.equal('warn');
+      expect(session?.detail).to.match(/^Session Manager preferences require KMS encryption with alias\/sessions, logging to s3:\/\/audit-logs, which the pillbox instance role does not grant/);
+      const plain = (await doctor(anAccount({ sessionPreferences: { kmsKeyId: '', s3BucketName: '', cloudWatchLogGroupName: '' } }))).find((r) => r.name === 'session preferences');
+      expect(plain?.status).to.equal('ok');
+    });
   });
 
   describe('the report', () => {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateTagsCommand, DescribeVolumesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { SSMClient } from '@aws-sdk/client-ssm';
-import { GetScheduleCommand, SchedulerClient, UpdateScheduleCommand } from '@aws-sdk/client-scheduler';
+import { CreateScheduleCommand, GetScheduleCommand, SchedulerClient, UpdateScheduleCommand } from '@aws-sdk/client-scheduler';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import { expect } from 'chai';
 import { fakeClock } from '../fakes/fake-clock.js';
@@ -38,8 +38,10 @@ describe('extend', () => {
   const deps = (now: string) => ({
     ec2: new EC2Client({ region: 'eu-west-1' }),
     scheduler: new SchedulerClient({ region: 'eu-west-1' }),
+    schedulerRoleArn: ROLE_ARN,
     run: ssmRunner(new SSMClient({ region: 'eu-west-1' }), 'i-0abc', { clock: fakeClock() }),
     now: () => new Date(now),
+    clock: fakeClock(),
   });
 
   it('rewrites the timer drop-in on the box, then moves the ExpiresAt tag, across midnight', async () => {
@@ -48,21 +50,22 @@ describe('extend', () => {
     const moved = await extendEnvironment(deps('2026-11-22T20:00:00Z'), anInstance('2026-11-22T22:30:00Z'), 3, 72);
     expect(moved.to.toISOString()).to.equal('2026-11-23T01:30:00.000Z');
     expect(moved.timerNext).to.equal('Mon 2026-11-23 01:30:00 UTC');
-    expect(box.lines()).to.have.length(1);
-    expect(box.lines()[0]).to.match(
+    expect(box.lines()).to.have.length(2);
+    expect(box.lines()[0], 'first: is the box expiring already?').to.equal('systemctl show --property=ActiveState --value pillbox-expire.service');
+    expect(box.lines()[1]).to.match(
       /' sh \/etc\/systemd\/system\/pillbox-expire\.timer\.d\/expires-at\.conf '\[Timer\]\nOnCalendar=\nOnCalendar=2026-11-23 01:30:00 UTC\n' pillbox-expire\.timer$/,
     );
     expect(mocks.ec2.commandCalls(CreateTagsCommand)[0]?.args[0].input).to.deep.equal({ Resources: ['i-0abc'], Tags: [{ Key: 'ExpiresAt', Value: '2026-11-23T01:30:00Z' }] });
     expect(moved.schedule).to.equal('moved');
   });
 
-  it('moves the expiry schedule first, sending its whole definition with the new time', async () => {
+  it('moves the expiry schedule first, sending its whole definition with the new time plus the last backup’s allowance', async () => {
     fakeBox(mocks.ssm, () => ({ stdout: 'x' }));
     mocks.ec2.on(CreateTagsCommand).resolves({});
     await extendEnvironment(deps('2026-11-22T20:00:00Z'), anInstance('2026-11-22T22:30:00Z'), 3, 72);
     // UpdateSchedule replaces the whole schedule: the new time, with the instance and role kept.
     const update = scheduler.commandCalls(UpdateScheduleCommand)[0]?.args[0].input;
-    expect(update).to.include({ Name: 'pillbox-main-expiry-i-0abc', ScheduleExpression: 'at(2026-11-23T01:30:00)', ScheduleExpressionTimezone: 'UTC', ActionAfterCompletion: 'DELETE' });
+    expect(update).to.include({ Name: 'pillbox-main-expiry-i-0abc', ScheduleExpression: 'at(2026-11-23T01:56:00)', ScheduleExpressionTimezone: 'UTC', ActionAfterCompletion: 'DELETE' });
     expect(update?.FlexibleTimeWindow).to.deep.equal({ Mode: 'OFF' });
     expect(update?.Target).to.deep.equal({ Arn: 'arn:aws:scheduler:::aws-sdk:ec2:terminateInstances', RoleArn: ROLE_ARN, Input: '{"InstanceIds":["i-0abc"]}' });
   });
@@ -72,18 +75,20 @@ describe('extend', () => {
     scheduler.on(UpdateScheduleCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
     const caught = await extendEnvironment(deps('2026-11-22T12:00:00Z'), anInstance('2026-11-22T18:00:00Z'), 2, 72).catch((err: unknown) => err as Error);
     expect(caught).to.have.property('name', 'ThrottlingException');
-    expect(box.lines()).to.deep.equal([]);
+    expect(box.lines(), 'only the read-only state check').to.deep.equal(['systemctl show --property=ActiveState --value pillbox-expire.service']);
     expect(mocks.ec2.commandCalls(CreateTagsCommand)).to.have.length(0);
   });
 
-  it('says so when the environment has no schedule, and still moves the box', async () => {
-    scheduler.on(GetScheduleCommand).rejects(Object.assign(new Error('Schedule pillbox-main-expiry-i-0abc does not exist.'), { name: 'ResourceNotFoundException' }));
+  it('re-arms the off-box guard when the environment has no schedule (its arming failed), and still moves the box', async () => {
+    scheduler.on(UpdateScheduleCommand).rejects(Object.assign(new Error('Schedule pillbox-main-expiry-i-0abc does not exist.'), { name: 'ResourceNotFoundException' }));
+    scheduler.on(CreateScheduleCommand).resolves({ ScheduleArn: 'x' });
     const box = fakeBox(mocks.ssm, () => ({ stdout: 'x' }));
     mocks.ec2.on(CreateTagsCommand).resolves({});
     const moved = await extendEnvironment(deps('2026-11-22T12:00:00Z'), anInstance('2026-11-22T18:00:00Z'), 2, 72);
-    expect(moved.schedule).to.equal('missing');
-    expect(box.lines()).to.have.length(1);
-    expect(scheduler.commandCalls(UpdateScheduleCommand)).to.have.length(0);
+    expect(moved.schedule).to.equal('armed');
+    expect(box.lines()).to.have.length(2);
+    expect(scheduler.commandCalls(CreateScheduleCommand)[0]?.args[0].input).to.include({ Name: 'pillbox-main-expiry-i-0abc', ScheduleExpression: 'at(2026-11-22T20:26:00)' });
+    expect(scheduler.commandCalls(CreateScheduleCommand)[0]?.args[0].input.Target?.RoleArn).to.equal(ROLE_ARN);
   });
 
   it('touches neither box nor tag when the extension would pass the cap', async () => {

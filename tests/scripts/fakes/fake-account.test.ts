@@ -86,6 +86,8 @@ describe('the fake account', () => {
     it('lists a terminated instance for about an hour, then no more', async () => {
       await provision(['--env', 'dev', '--ci', '--no-wait'], cliDeps(fake));
       const id = world.instances[0]!.id;
+      // EC2 knows a fresh launch by id only once its describe lag has passed.
+      await settle(world, world.timing.describeLagMs);
       await fake.clients.ec2.send(new ec2.TerminateInstancesCommand({ InstanceIds: [id] }));
       await settle(world, 30 * 60_000);
       const during = await fake.clients.ec2.send(new ec2.DescribeInstancesCommand({ InstanceIds: [id] }));

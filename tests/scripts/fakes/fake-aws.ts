@@ -19,10 +19,15 @@ import * as ssm from '@aws-sdk/client-ssm';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import * as scheduler from '@aws-sdk/client-scheduler';
-import { mockClient } from 'aws-sdk-client-mock';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
+import { parse as parseYaml } from 'yaml';
 import type { AwsClients } from '../../../scripts/lib/core/aws-clients.js';
-import { BOOTSTRAP_STATUS, EXPIRE_DROP_IN } from '../../../scripts/lib/box/layout.js';
+import { BOOTSTRAP_BIN, BOOTSTRAP_STATUS, EXPIRE_DROP_IN, SSM_AGENT_LOG } from '../../../scripts/lib/box/layout.js';
 import { awsError } from './aws-error.js';
 import { boxReplies, invocationAnswer, type Reply } from './fake-box.js';
 import { fakeClock, type FakeClock } from './fake-clock.js';
@@ -60,6 +65,16 @@ export interface BoxState {
   data: BoxData;
   /** The SSM agent stopped answering (the box hangs, or its network is gone). */
   agentLost?: boolean;
+  /** Until then (fake ms) the agent still looks Online but cannot be reached: commands are accepted and wait (deferredAnswer). */
+  agentUnreachableUntil?: number;
+  /** What the instance's serial console shows (GetConsoleOutput). */
+  consoleOutput?: string;
+  /** How long the expiry service's last backup runs before the box powers off (fireExpiryGuards); unset: the box never armed its timer. */
+  expiryBackupMs?: number;
+  /** What became of the last backup at expiry: taken, stopped by its own limit, or cut by a terminate while it ran. */
+  lastBackup?: 'taken' | 'timed-out' | 'cut';
+  /** pillbox-expire.service as the user-data's bootcmd writes it (RunInstances); the fake runs what it says. */
+  expireUnit?: string;
 }
 
 /** The range a launched box's settings carry: the line its user-data (base64 of gzip) writes. */
@@ -106,6 +121,10 @@ export interface Timing {
   roleAssumableMs: number;
   /** After terminated, DescribeInstances still lists the instance this long (about an hour on EC2). */
   terminatedVisibleMs: number;
+  /** After PutRolePolicy, the role's callers still get AccessDenied from SSM this long (agentRegisteredAt). */
+  policyEffectiveMs?: number;
+  /** From running to the end of the first boot's bootstrap (where it may restart the agent). */
+  bootstrapMs?: number;
 }
 
 export const AWS_TIMING: Timing = { pendingMs: 30_000, describeLagMs: 3_000, shuttingDownMs: 40_000, eniDetachMs: 20_000, profileVisibleMs: 12_000, agentOnlineMs: 45_000, bucketVisibleMs: 3_000, roleAssumableMs: 8_000, terminatedVisibleMs: 3_600_000 };
@@ -153,8 +172,6 @@ export interface World {
   pageSize: number;
   /** What a newly launched box answers. */
   box: BoxState;
-  /** ModifyInstanceCreditSpecification reports this error for the instance instead of switching it. */
-  creditRefusal?: { Code: string; Message: string };
   sentScripts: string[][];
   faults: Map<string, Error[]>;
   bursts: Burst[];
@@ -162,12 +179,22 @@ export interface World {
   crash?: { command: string; occurrence: number };
   dead: boolean;
   calls: Map<string, number>;
+  /** pillbox-boundary was never created (answerBoundary). */
+  boundaryMissing?: boolean;
+  /** Commands whose next call takes effect but loses its answer (loseAnswer). */
+  lostAnswers?: string[];
+  /** Scripts an agent ran after it came back, long after they were sent (deferredAnswer). */
+  ranLate?: string[][];
+  /** Commands waiting for an agent that cannot be reached, by CommandId; delivered as the clock runs (tick). */
+  deferredCommands?: Map<string, DeferredCommand>;
   /** Every command the world answered or refused, in order across the services. */
   log: string[];
   /** Runs before each command is answered: another actor changing the account meanwhile. */
   onCall?: (command: string) => void;
   /** More of what a box answers (e.g. fake-app-box.ts: the app's release and its swap), asked before the fallback. */
   boxAnswers?: ((instance: FakeInstance, line: string) => Reply | undefined)[];
+  /** What the SSM agent model needs (noteForAgent): when each role's policy was last written, each instance's role and user-data. */
+  agentFacts?: { policyAt: Map<string, number[]>; instances: Map<string, { role?: string; restartsAgent: (log: string) => boolean }> };
 }
 
 /** Healthy services as compose prints them, labels and all (the Elastic images carry many). */
@@ -212,6 +239,17 @@ export function failNext(world: World, command: string, error: Error, times = 1)
   world.faults.set(command, [...(world.faults.get(command) ?? []), ...Array.from({ length: times }, () => error)]);
 }
 
+/** The next call of `command` takes effect in AWS, but its answer never reaches the CLI. */
+export function loseAnswer(world: World, command: string): void {
+  (world.lostAnswers ??= []).push(command);
+}
+
+function takeLostAnswer(world: World, command: string): boolean {
+  const at = world.lostAnswers?.indexOf(command) ?? -1;
+  if (at >= 0) world.lostAnswers?.splice(at, 1);
+  return at >= 0;
+}
+
 /** The throttling error each service answers with once the SDK's retries are spent. */
 const THROTTLED: Record<string, string> = { ec2: 'RequestLimitExceeded', ssm: 'ThrottlingException', iam: 'Throttling', sts: 'Throttling', scheduler: 'ThrottlingException', s3: 'SlowDown' };
 
@@ -243,9 +281,172 @@ function page<T>(world: World, items: T[], token: string | undefined, emptyFirst
   return { items: items.slice(from, to), next: to < items.length ? `page-${to}` : undefined };
 }
 
-/** States follow the clock: pending → running, shutting-down → terminated. */
+/** The time an `at(yyyy-mm-ddThh:mm:ss)` schedule fires (UTC, as the CLI sets its zone). */
+const scheduleTime = (s: scheduler.CreateScheduleCommandInput): number | undefined => {
+  const at = /^at\((.+)\)$/.exec(s.ScheduleExpression ?? '')?.[1];
+  return at === undefined ? undefined : Date.parse(`${at}Z`);
+};
+
+/** When the box's expiry timer fires: its drop-in as last moved, else the ExpiresAt it booted with. */
+const timerTime = (i: FakeInstance): number | undefined => {
+  const at = i.box.expiryTimer ? i.box.expiryTimer.replace(' UTC', 'Z').replace(' ', 'T') : tagOf(i.tags, 'ExpiresAt');
+  return at === undefined ? undefined : Date.parse(at);
+};
+
+/** pillbox-expire.service as systemd shows it: activating from its timer until the poweroff. */
+function expiryServiceState(world: World, i: FakeInstance): string {
+  const timer = timerTime(i);
+  const run = timer === undefined ? undefined : expiryRun(i, timer);
+  const now = world.clock.now();
+  return timer !== undefined && run !== undefined && timer <= now && now < run.poweroffAt ? 'activating' : 'inactive';
+}
+
+/** What systemd prints for the expiry timer's next run (`n/a` when it has none). */
+function expiryTimerNext(i: FakeInstance): string {
+  const at = timerTime(i);
+  return at === undefined ? 'n/a' : `${new Date(at).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
+}
+
+/** The expiry service's unit, from the heredoc in the user-data's bootcmd (as cloud-init hands it to sh). */
+function expireUnitOf(userData: string): string | undefined {
+  const bootcmd = userData ? ((parseYaml(userData) as { bootcmd?: unknown[] } | null)?.bootcmd ?? []) : [];
+  const script = bootcmd.filter((c): c is string => typeof c === 'string').join('\n');
+  return /cat >\S*pillbox-expire\.service <<'UNIT'\n([\s\S]*?)\nUNIT\n/.exec(script)?.[1];
+}
+
+const unitMinutes = (unit: string, pattern: RegExp): number | undefined => {
+  const m = pattern.exec(unit)?.[1];
+  return m === undefined ? undefined : Number(m) * 60_000;
+};
+
+/**
+ * How the expiry service ends, as systemd runs its unit: `timeout N m` stops the backup
+ * (ExecStartPre's "-" ignores that exit); past TimeoutStartSec systemd fails the unit, so
+ * ExecStart's poweroff never runs, and only FailureAction=poweroff powers the box off then.
+ * Undefined when the box never armed its timer.
+ */
+function expiryRun(i: FakeInstance, timer: number): { poweroffAt: number; backup: 'taken' | 'timed-out' } | undefined {
+  const unit = i.box.expireUnit;
+  const backupMs = i.box.expiryBackupMs;
+  if (unit === undefined || backupMs === undefined) return undefined;
+  const limit = unitMinutes(unit, /^ExecStartPre=-?\/usr\/bin\/timeout (?:--kill-after=\d+s )?(\d+)m /m) ?? Infinity;
+  const startTimeout = unitMinutes(unit, /^TimeoutStartSec=(\d+)min$/m) ?? 90_000;
+  const ran = Math.min(backupMs, limit);
+  const backup = ran < backupMs ? 'timed-out' : 'taken';
+  if (ran <= startTimeout) return { poweroffAt: timer + ran, backup };
+  return { poweroffAt: /^FailureAction=poweroff$/m.test(unit) ? timer + startTimeout : Infinity, backup: 'timed-out' };
+}
+
+/**
+ * The two expiry guards in fake time. The box's timer starts the expiry service: a last
+ * backup taking expiryBackupMs, then poweroff (shutdown behaviour terminate). The Scheduler's
+ * one-shot terminates its target at its time and deletes itself (ActionAfterCompletion
+ * DELETE); if that lands while the backup runs, the backup is cut.
+ */
+export function fireExpiryGuards(world: World): void {
+  const now = world.clock.now();
+  for (const [name, s] of world.schedules) {
+    const at = scheduleTime(s);
+    if (at === undefined || at > now || s.State === 'DISABLED') continue;
+    const ids = (JSON.parse(s.Target?.Input ?? '{}') as { InstanceIds?: string[] }).InstanceIds ?? [];
+    for (const i of world.instances.filter((x) => ids.includes(x.id) && x.terminatingAt === undefined)) {
+      const timer = timerTime(i);
+      const poweroff = timer === undefined ? undefined : expiryRun(i, timer)?.poweroffAt;
+      if (poweroff !== undefined && poweroff <= at) continue;
+      i.terminatingAt = at;
+      if (timer !== undefined && timer <= at) i.box.lastBackup = 'cut';
+    }
+    world.schedules.delete(name);
+  }
+  for (const i of world.instances) {
+    const timer = timerTime(i);
+    if (i.terminatingAt !== undefined || timer === undefined || i.state === 'stopped') continue;
+    const run = expiryRun(i, timer);
+    if (run === undefined || run.poweroffAt > now) continue;
+    i.terminatingAt = run.poweroffAt;
+    i.box.lastBackup = run.backup;
+  }
+}
+
+/** The agent's long sleep after AccessDenied: 25 min plus up to 5 min of jitter (getLongSleepDuration); the fake takes the shortest. */
+const AGENT_LONG_SLEEP_MS = 25 * 60_000;
+
+/** RunInstances' user-data as cloud-init reads it (base64 of gzip). */
+const userDataText = (run: ec2.RunInstancesCommandInput): string => (run.UserData ? gunzipSync(Buffer.from(run.UserData, 'base64')).toString() : '');
+
+/** Records what the agent model reads: policy writes, and each launch's role and whether its bootstrap restarts the agent. */
+function noteForAgent(world: World, name: string, input: unknown, out: unknown): void {
+  const facts = (world.agentFacts ??= { policyAt: new Map(), instances: new Map() });
+  if (name === 'PutRolePolicy') {
+    const role = (input as iam.PutRolePolicyCommandInput).RoleName ?? '';
+    facts.policyAt.set(role, [...(facts.policyAt.get(role) ?? []), world.clock.now()]);
+  }
+  if (name === 'RunInstances') {
+    const run = input as ec2.RunInstancesCommandInput;
+    const id = (out as ec2.RunInstancesCommandOutput).Instances?.[0]?.InstanceId ?? '';
+    const userData = userDataText(run);
+    const role = world.profiles.get(run.IamInstanceProfile?.Name ?? '')?.roles[0];
+    facts.instances.set(id, { role, restartsAgent: agentWakeCheck(userData) });
+  }
+}
+
+/**
+ * The bootstrap's own test of the agent's log (its agent_backed_off function), run by bash on
+ * a log the fake writes: true means the bootstrap restarts the agent at its end.
+ */
+function agentWakeCheck(userData: string): (log: string) => boolean {
+  const files = userData ? ((parseYaml(userData) as { write_files?: { path: string; content: string }[] } | null)?.write_files ?? []) : [];
+  const script = files.find((f) => f.path === BOOTSTRAP_BIN)?.content ?? '';
+  const fn = /^agent_backed_off\(\) \{\n[\s\S]*?\n\}$/m.exec(script)?.[0];
+  const seen = new Map<string, boolean>();
+  return (log) => {
+    if (fn === undefined) return false;
+    if (!seen.has(log)) {
+      const dir = mkdtempSync(join(tmpdir(), 'agent-log-'));
+      writeFileSync(join(dir, 'agent.log'), log);
+      const run = spawnSync('bash', ['-c', `${fn.split(SSM_AGENT_LOG).join(join(dir, 'agent.log'))}\nagent_backed_off`]);
+      rmSync(dir, { recursive: true, force: true });
+      seen.set(log, run.status === 0);
+    }
+    return seen.get(log) ?? false;
+  };
+}
+
+/** Lines as the agent logs them (amazon-ssm-agent 3.3.1142.0: credentialrefresher.go:253, ec2_role_provider.go:137). */
+const agentLog = {
+  backoff: '2026-11-21 10:01:15 INFO [credentialRefresher] Sleeping for 27m13s before retrying retrieve credentials\n',
+  connected: '2026-11-21 10:28:28 INFO [EC2RoleProvider] Successfully connected with instance profile role credentials\n',
+};
+
+/**
+ * When the SSM agent registers (amazon-ssm-agent 3.3.1142.0, as at 3.3.987.0): it checks its role's credentials
+ * with UpdateInstanceInformation as it starts (ec2roleprovider); while the role's policy is not
+ * in effect that is AccessDenied and it sleeps 25-30 min (credentialrefresher), unless the
+ * bootstrap restarts it first.
+ */
+export function agentRegisteredAt(world: World, i: FakeInstance): number {
+  const first = i.launchedAt + world.timing.pendingMs + world.timing.agentOnlineMs;
+  const facts = world.agentFacts?.instances.get(i.id);
+  // The policy the box launched with; a later rewrite leaves credentials already checked alone.
+  const written = (facts?.role === undefined ? [] : (world.agentFacts?.policyAt.get(facts.role) ?? [])).filter((t) => t <= i.launchedAt).at(-1);
+  const effective = written === undefined ? -Infinity : written + (world.timing.policyEffectiveMs ?? 0);
+  if (first >= effective) return first;
+  let retry = first + AGENT_LONG_SLEEP_MS;
+  while (retry < effective) retry += AGENT_LONG_SLEEP_MS;
+  const bootstrapEnd = i.launchedAt + world.timing.pendingMs + (world.timing.bootstrapMs ?? 180_000);
+  // Its log as the bootstrap ends: a back-off per refused try, then the success if a retry came in time.
+  const tries = Math.floor((Math.min(retry, bootstrapEnd + 1) - first) / AGENT_LONG_SLEEP_MS);
+  const log = agentLog.backoff.repeat(tries + (retry <= bootstrapEnd ? 0 : 1)) + (retry <= bootstrapEnd ? agentLog.connected : '');
+  if (retry > bootstrapEnd && bootstrapEnd >= effective && facts?.restartsAgent(log)) return bootstrapEnd;
+  return retry;
+}
+
+/** States follow the clock: pending → running, shutting-down → terminated; expiry guards fire. */
 export function tick(world: World): void {
   const now = world.clock.now();
+  fireExpiryGuards(world);
+  // An agent that came back picks up what is still waiting for it, whether or not anyone polls.
+  for (const command of world.deferredCommands?.values() ?? []) deferredAnswer(world, command);
   for (const i of world.instances) {
     if (i.terminatingAt !== undefined) i.state = now >= i.terminatingAt + world.timing.shuttingDownMs ? 'terminated' : 'shutting-down';
     else if (i.state === 'pending' && now >= i.launchedAt + world.timing.pendingMs) i.state = 'running';
@@ -272,15 +473,24 @@ export function renderComposePs(services: PsEntry[], line: string): string {
     .join('\n');
 }
 
+/** What `cloud-init status --long` prints for its exit code (23.4 on: 2 is done with recoverable errors). */
+function cloudInitStatus(exit: number): string {
+  if (exit === 0) return 'status: done\n';
+  if (exit !== 2) return 'status: error\n';
+  return 'status: done\nextended_status: degraded done\nboot_status_code: enabled-by-generator\ndetail:\nDataSourceEc2Local\nerrors: []\nrecoverable_errors:\nWARNING:\n\t- Deprecated cloud-config provided: chpasswd.list\n';
+}
+
 /** One line of a script on a fake box: its data commands first, then what the waits and moves ask. */
 function boxLine(world: World, instance: FakeInstance, line: string): Reply {
   const box = instance.box;
   const data = answerData(world, tagOf(instance.tags, 'Env') ?? '', box.data, line);
   if (data) return data;
-  if (line === 'cloud-init status --wait --long') return { exitCode: box.cloudInitExit, stdout: box.cloudInitExit === 0 ? 'status: done\n' : 'status: error\n' };
+  if (line === 'cloud-init status --wait --long') return { exitCode: box.cloudInitExit, stdout: cloudInitStatus(box.cloudInitExit) };
   if (line === 'systemctl show --property=ActiveState --value pillbox.service') return { stdout: `${box.unitState}\n` };
+  if (line === 'systemctl show --property=ActiveState --value pillbox-expire.service') return { stdout: `${expiryServiceState(world, instance)}\n` };
   if (/^docker compose .* ps --all --format /.test(line)) return { stdout: `${renderComposePs(box.services, line)}\n` };
   if (line.endsWith('/readyz')) return { stdout: box.readyz };
+  if (line === 'systemctl show --property=NextElapseUSecRealtime --value pillbox-expire.timer') return { stdout: `${expiryTimerNext(instance)}\n` };
   if (line.includes('PILLBOX_SITE=')) return { stdout: box.edge };
   if (line.includes(` ${BOOTSTRAP_STATUS} `) && box.bootstrapReport !== undefined) return { stdout: box.bootstrapReport };
   // The expiry move (extend, provision --ttl-hours) rewrites the drop-in; the last OnCalendar= wins, as in systemd.
@@ -305,6 +515,62 @@ function boxLine(world: World, instance: FakeInstance, line: string): Reply {
     if (reply) return reply;
   }
   return { exitCode: 127, stderr: `fake box: no answer for ${line}` };
+}
+
+/** GetPolicy of the permissions boundary: provision checks it exists before creating anything. */
+function answerBoundary(world: World, mock: AwsClientStub<IAMClient>, iamh: <I, O>(name: string, fn: (input: I) => O) => (input: I) => Promise<O>): void {
+  mock.on(iam.GetPolicyCommand).callsFake(
+    iamh('GetPolicy', (input: iam.GetPolicyCommandInput) => {
+      if (world.boundaryMissing || input.PolicyArn !== `arn:aws:iam::${world.accountId}:policy/pillbox-boundary`) {
+        throw new iam.NoSuchEntityException({ message: `Policy ${input.PolicyArn} was not found.`, $metadata: {} });
+      }
+      return { Policy: { PolicyName: 'pillbox-boundary', Arn: input.PolicyArn } };
+    }),
+  );
+}
+
+/** A command sent to an agent that cannot be reached, as SSM keeps it. */
+interface DeferredCommand {
+  lines: string[];
+  sentAt: number;
+  /** SendCommand's TimeoutSeconds (3600 when not given). */
+  deliveryMs: number;
+  target: FakeInstance;
+  cancelledAt?: number;
+  /** Runs the script on the box, once, when the agent picks it up. */
+  run: () => Required<Reply>;
+  reply?: Required<Reply>;
+}
+
+/**
+ * While the agent cannot be reached: Pending, then Delayed once a delivery attempt failed
+ * (the fake says so after 30 s; SSM documents no time). Neither is an end: SSM tries again
+ * ("Understanding command statuses", monitor-commands.html), so it is delivered, late, if
+ * the agent comes back before the delivery timeout and nobody cancelled it first; else
+ * TimedOut (DeliveryTimedOut). A cancel shows Cancelling a few seconds, then Cancelled.
+ */
+const CANCEL_LAG_MS = 3_000;
+
+function deferredAnswer(world: World, d: DeferredCommand) {
+  const now = world.clock.now();
+  const back = d.target.box.agentUnreachableUntil ?? 0;
+  const expires = d.sentAt + d.deliveryMs;
+  const deliveredAt = Math.max(back, d.sentAt);
+  const cancelled = d.cancelledAt !== undefined && d.cancelledAt <= Math.min(deliveredAt, now);
+  const empty = { ResponseCode: -1, StandardOutputContent: '', StandardErrorContent: '' };
+  if (cancelled) {
+    const status = now < (d.cancelledAt ?? 0) + CANCEL_LAG_MS ? 'Cancelling' : 'Cancelled';
+    return { ...empty, Status: status, StatusDetails: status };
+  }
+  if (deliveredAt <= Math.min(now, expires)) {
+    if (!d.reply) {
+      d.reply = d.run();
+      if (deliveredAt > d.sentAt) (world.ranLate ??= []).push(d.lines);
+    }
+    return invocationAnswer(d.reply, 2);
+  }
+  if (now >= expires) return { ...empty, Status: 'TimedOut', StatusDetails: 'DeliveryTimedOut' };
+  return { ...empty, Status: now < d.sentAt + 30_000 ? 'Pending' : 'Delayed', StatusDetails: now < d.sentAt + 30_000 ? 'Pending' : 'Delayed' };
 }
 
 export function fakeAws(world: World) {
@@ -353,6 +619,10 @@ export function fakeAws(world: World) {
       }
       const fault = world.faults.get(name)?.shift();
       if (fault) throw fault;
+      if (takeLostAnswer(world, name)) {
+        fn(input);
+        throw awsError('TimeoutError', `the answer to ${name} was lost (socket hang up)`);
+      }
       if (world.crash?.command === name && world.crash.occurrence === n) {
         world.dead = true;
         try {
@@ -362,7 +632,9 @@ export function fakeAws(world: World) {
         }
         throw awsError('ProcessKilled', `the process died during ${name}`);
       }
-      return fn(input);
+      const out = fn(input);
+      noteForAgent(world, name, input, out);
+      return out;
     };
   const ec2h = <I, O>(name: string, fn: (input: I) => O) => h('ec2', name, fn);
   const ssmh = <I, O>(name: string, fn: (input: I) => O) => h('ssm', name, fn);
@@ -397,7 +669,9 @@ export function fakeAws(world: World) {
   mocks.ec2.on(ec2.DescribeInstancesCommand).callsFake(
     ec2h('DescribeInstances', (input: ec2.DescribeInstancesCommandInput) => {
       if (input.InstanceIds) return { Reservations: input.InstanceIds.map((id) => ({ Instances: [describe(instance(id))] })) };
-      const found = world.instances.filter((i) => listed(i) && matchesFilters(i.tags, input.Filters, { 'instance-state-name': i.state }));
+      // A fresh launch is invisible to filters too for the describe lag (eventual consistency); a terminated one stays listed about an hour.
+      const visible = world.instances.filter((i) => listed(i) && now() >= i.launchedAt + world.timing.describeLagMs);
+      const found = visible.filter((i) => matchesFilters(i.tags, input.Filters, { 'instance-state-name': i.state, 'client-token': i.clientToken ?? '' }));
       const { items, next } = page(world, found, input.NextToken, true);
       return { Reservations: items.map((i) => ({ Instances: [describe(i)] })), NextToken: next };
     }),
@@ -517,7 +791,7 @@ export function fakeAws(world: World) {
         clientToken: input.ClientToken,
         profile: name,
         launchedAt: now(),
-        box: { ...structuredClone(world.box), settingsRange: launchedRange(input.UserData) },
+        box: { ...structuredClone(world.box), settingsRange: launchedRange(input.UserData), expireUnit: expireUnitOf(userDataText(input)) },
       };
       if (!again) world.instances.push(launched);
       return { Instances: [describe(launched)] };
@@ -566,6 +840,12 @@ export function fakeAws(world: World) {
       return { TerminatingInstances: targets.map((i) => ({ InstanceId: i.id, CurrentState: { Name: i.state as ec2.InstanceStateName } })) };
     }),
   );
+  mocks.ec2.on(ec2.GetConsoleOutputCommand).callsFake(
+    ec2h('GetConsoleOutput', (input: ec2.GetConsoleOutputCommandInput) => {
+      const target = instance(input.InstanceId ?? '');
+      return { InstanceId: target.id, Timestamp: new Date(now()), Output: Buffer.from(target.box.consoleOutput ?? '').toString('base64') };
+    }),
+  );
   mocks.ec2.on(ec2.ModifyInstanceCreditSpecificationCommand).callsFake(
     ec2h('ModifyInstanceCreditSpecification', (input: ec2.ModifyInstanceCreditSpecificationCommandInput) => {
       const ok: { InstanceId: string }[] = [];
@@ -573,7 +853,6 @@ export function fakeAws(world: World) {
       for (const spec of input.InstanceCreditSpecifications ?? []) {
         const target = world.instances.find((i) => i.id === spec.InstanceId && i.state !== 'terminated');
         if (!target) refused.push({ InstanceId: spec.InstanceId ?? '', Error: { Code: 'InvalidInstanceID.NotFound', Message: `The instance ID '${spec.InstanceId}' does not exist` } });
-        else if (world.creditRefusal) refused.push({ InstanceId: target.id, Error: world.creditRefusal });
         else {
           target.creditMode = spec.CpuCredits;
           ok.push({ InstanceId: target.id });
@@ -645,7 +924,8 @@ export function fakeAws(world: World) {
     if (!role) return false;
     return (await agentActionsDenied(`arn:aws:iam::${world.accountId}:role/${roleName}`, world.accountId, [...role.policies.values()])).length === 0;
   };
-  const agentRegistered = async (i: FakeInstance) => i.state === 'running' && now() >= i.launchedAt + world.timing.pendingMs + world.timing.agentOnlineMs && (await agentPermitted(i));
+  // Registered once its credentials work (agentRegisteredAt: policy propagation, the agent's back-off) and only if the role allows the agent's actions.
+  const agentRegistered = async (i: FakeInstance) => i.state === 'running' && now() >= agentRegisteredAt(world, i) && (await agentPermitted(i));
   const agentOnline = async (i: FakeInstance) => (await agentRegistered(i)) && !i.box.agentLost;
   mocks.ssm.on(ssm.DescribeInstanceInformationCommand).callsFake(
     ssmh('DescribeInstanceInformation', async (input: ssm.DescribeInstanceInformationCommandInput) => {
@@ -658,29 +938,51 @@ export function fakeAws(world: World) {
     }),
   );
   const invocations = new Map<string, { reply: Reply; polls: number }>();
+  const deferred = (world.deferredCommands ??= new Map<string, DeferredCommand>());
   mocks.ssm.on(ssm.SendCommandCommand).callsFake(
     ssmh('SendCommand', async (input: ssm.SendCommandCommandInput) => {
       const target = world.instances.find((i) => i.id === input.InstanceIds?.[0]);
       if (!target || !(await agentOnline(target))) throw new ssm.InvalidInstanceId({ message: 'Instances not in a valid state for account', $metadata: {} });
       const lines = input.Parameters?.commands ?? [];
-      world.sentScripts.push(lines);
-      const answer = boxReplies((line) => boxLine(world, target, line));
-      // `set -eu`: the lines run in order and the first failure ends the script.
-      const reply: Required<Reply> = { exitCode: 0, stdout: '', stderr: '' };
-      for (const line of lines.slice(1)) {
-        const r = answer(line, target.id);
-        reply.stdout += r.stdout ?? '';
-        reply.stderr += r.stderr ?? '';
-        reply.exitCode = r.exitCode ?? 0;
-        if (reply.exitCode !== 0) break;
+      if ((target.box.agentUnreachableUntil ?? 0) > now()) {
+        const id = nextId('cmd');
+        const run = () => runScript(target, lines);
+        deferred.set(id, { lines, sentAt: now(), deliveryMs: (input.TimeoutSeconds ?? 3600) * 1000, target, run });
+        return { Command: { CommandId: id } };
       }
+      const reply = runScript(target, lines);
       const id = nextId('cmd');
       invocations.set(id, { reply, polls: 0 });
       return { Command: { CommandId: id } };
     }),
   );
+  /** Runs a script on the box the way the agent would, recording it. */
+  function runScript(target: FakeInstance, lines: string[]): Required<Reply> {
+    world.sentScripts.push(lines);
+    const answer = boxReplies((line) => boxLine(world, target, line));
+    // `set -eu`: the lines run in order and the first failure ends the script.
+    const reply: Required<Reply> = { exitCode: 0, stdout: '', stderr: '' };
+    for (const line of lines.slice(1)) {
+      const r = answer(line, target.id);
+      reply.stdout += r.stdout ?? '';
+      reply.stderr += r.stderr ?? '';
+      reply.exitCode = r.exitCode ?? 0;
+      if (reply.exitCode !== 0) break;
+    }
+    return reply;
+  }
+  mocks.ssm.on(ssm.CancelCommandCommand).callsFake(
+    ssmh('CancelCommand', (input: ssm.CancelCommandCommandInput) => {
+      const command = deferred.get(input.CommandId ?? '');
+      if (!command && !invocations.has(input.CommandId ?? '')) throw new ssm.InvalidCommandId({ message: 'Invalid command id', $metadata: {} });
+      if (command) command.cancelledAt ??= now();
+      return {};
+    }),
+  );
   mocks.ssm.on(ssm.GetCommandInvocationCommand).callsFake(
     ssmh('GetCommandInvocation', (input: ssm.GetCommandInvocationCommandInput) => {
+      const waiting = deferred.get(input.CommandId ?? '');
+      if (waiting) return deferredAnswer(world, waiting);
       const invocation = invocations.get(input.CommandId ?? '');
       if (!invocation) throw new ssm.InvocationDoesNotExist({ message: 'Invocation does not exist', $metadata: {} });
       invocation.polls += 1;
@@ -705,6 +1007,7 @@ export function fakeAws(world: World) {
     const { items: slice, next } = page(world, items, marker);
     return { items: slice, IsTruncated: next !== undefined, Marker: next };
   };
+  answerBoundary(world, mocks.iam, iamh);
   mocks.iam.on(iam.GetRoleCommand).callsFake(
     iamh('GetRole', (i: iam.GetRoleCommandInput) => {
       const r = role(i.RoleName ?? '');
@@ -825,8 +1128,15 @@ export function fakeAws(world: World) {
     return now() >= (r.createdAt ?? -Infinity) + world.timing.roleAssumableMs;
   };
   const scheduleArn = (name: string | undefined) => `arn:aws:scheduler:${world.region}:${world.accountId}:schedule/default/${name}`;
+  /** A one-time schedule must fire in the future. */
+  const refusePast = (i: scheduler.CreateScheduleCommandInput) => {
+    const at = scheduleTime(i);
+    const message = `The schedule expression ${i.ScheduleExpression} must be in the future.`;
+    if (at !== undefined && at <= now()) throw new scheduler.ValidationException({ message, Message: message, $metadata: {} });
+  };
   mocks.scheduler.on(scheduler.CreateScheduleCommand).callsFake(
     schedh('CreateSchedule', (i: scheduler.CreateScheduleCommandInput) => {
+      refusePast(i);
       const message = `Schedule ${i.Name} already exists.`;
       if (world.schedules.has(i.Name ?? '')) throw new scheduler.ConflictException({ message, Message: message, $metadata: {} });
       checkSchedule(i, assumableByScheduler);
@@ -838,6 +1148,7 @@ export function fakeAws(world: World) {
     schedh('UpdateSchedule', (i: scheduler.UpdateScheduleCommandInput) => {
       scheduleNamed(i.Name);
       checkSchedule(i, assumableByScheduler);
+      refusePast(i);
       world.schedules.set(i.Name ?? '', i);
       return { ScheduleArn: scheduleArn(i.Name) };
     }),

@@ -10,5 +10,6 @@ export type FakeClock = Clock & {
 
 export function fakeClock(start = Date.parse('2026-11-21T10:00:00Z')): FakeClock {
   let t = start;
-  return { now: () => t, sleep: async (ms) => void (t += ms), elapsed: () => t - start, advance: (ms) => void (t += ms) };
+  // A sleep whose signal is already aborted ends at once, as the system clock's would.
+  return { now: () => t, sleep: async (ms, signal) => void (signal?.aborted ? 0 : (t += ms)), elapsed: () => t - start, advance: (ms) => void (t += ms) };
 }

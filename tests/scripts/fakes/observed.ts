@@ -2,7 +2,7 @@
 import type { EnvInstance, ObservedEnvironment } from '../../../scripts/lib/aws/environment.js';
 import { SECRET_NAMES } from '../../../scripts/lib/aws/secrets.js';
 
-export const nothing = (env = 'dev'): ObservedEnvironment => ({ env, instances: [], parameters: [] });
+export const nothing = (env = 'dev'): ObservedEnvironment => ({ env, instances: [], parameters: [], schedules: [] });
 export const anInstance = (overrides: Partial<EnvInstance> = {}): EnvInstance => ({ id: 'i-1', env: 'dev', state: 'running', instanceType: 't3.medium', ...overrides });
 export const everything = (): ObservedEnvironment => ({
   env: 'dev',
@@ -11,4 +11,6 @@ export const everything = (): ObservedEnvironment => ({
   role: { name: 'pillbox-dev-instance', arn: 'arn', inlinePolicies: ['pillbox-dev-instance'] },
   instanceProfile: { name: 'pillbox-dev-instance', arn: 'arn', roles: ['pillbox-dev-instance'] },
   parameters: [...SECRET_NAMES.map((n) => `/pillbox/dev/secrets/${n}`), '/pillbox/dev/lock'],
+  schedulerRole: 'pillbox-dev-scheduler',
+  schedules: ['pillbox-dev-expiry-i-1'],
 });

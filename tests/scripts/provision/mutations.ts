@@ -24,19 +24,18 @@ export const PROVISION_MUTATIONS = [
   'PutRolePolicy',
   'CreateInstanceProfile',
   'AddRoleToInstanceProfile',
+  'CreateRole', // the expiry schedule's role, in the IAM phase: it propagates while the box boots
+  'PutRolePolicy',
   ...SECRET_NAMES.map(() => 'PutParameter'), // the secrets
   'CreateSecurityGroup',
   'AuthorizeSecurityGroupIngress',
-  ...Array.from({ length: 4 }, () => 'RunInstances'), // refused until the profile reaches EC2 (12 s, retried every 5 s)
-  'CreateRole', // the expiry schedule's role
-  'PutRolePolicy',
-  ...Array.from({ length: 3 }, () => 'CreateSchedule'), // refused until Scheduler can assume the new role (8 s, retried every 5 s)
+  'RunInstances', // after the instance policy settled (15 s), by when the profile has reached EC2 (12 s)
+  'CreateSchedule',
   'DeleteParameter', // the lock, released
   'SendCommand', // cloud-init
   'SendCommand', // the stack
   'SendCommand', // /readyz
   'SendCommand', // the edge's mode
-  'ModifyInstanceCreditSpecification',
 ];
 
 /** ['PutParameter', 1], ['CreateRole', 1], ..., ['PutParameter', 2], ...: each call by its occurrence. */

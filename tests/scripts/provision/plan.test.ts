@@ -48,17 +48,17 @@ describe('provision plan', () => {
 
 describe('the provision plan and the expiry schedule', () => {
   const intent = { env: 'dev', instanceType: 't3.medium', allowedCidr: '0.0.0.0/0', replace: false };
-  const empty = { env: 'dev', instances: [], parameters: [] };
+  const empty = { env: 'dev', instances: [], parameters: [], schedules: [] };
 
   it('lists the expiry schedule and its role for a new box', () => {
     const steps = planProvision(intent, empty).filter((s) => s.resource === 'expiry-schedule');
     expect(steps).to.deep.equal([
-      { action: 'create', resource: 'expiry-schedule', name: 'pillbox-dev-expiry-<instance-id>', detail: 'EventBridge Scheduler one-shot that terminates the box at its ExpiresAt, with its role pillbox-dev-scheduler' },
+      { action: 'create', resource: 'expiry-schedule', name: 'pillbox-dev-expiry-<instance-id>', detail: 'EventBridge Scheduler one-shot that terminates the box after its ExpiresAt (once the launch names it)' },
     ]);
   });
 
   it('lists none for a running box it keeps (its schedule exists and stays)', () => {
-    const running = { ...empty, instances: [{ id: 'i-1', env: 'dev', state: 'running', instanceType: 't3.medium' }] };
+    const running = { ...empty, instances: [{ id: 'i-1', env: 'dev', state: 'running', instanceType: 't3.medium' }], schedules: ['pillbox-dev-expiry-i-1'] };
     expect(planProvision(intent, running).filter((s) => s.resource === 'expiry-schedule')).to.deep.equal([]);
   });
 });

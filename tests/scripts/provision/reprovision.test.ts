@@ -126,6 +126,8 @@ describe('re-provision of a running box', () => {
 
     it('says to wait when the box is still booting (InvalidInstanceId: its SSM agent is not online), leaving the tag alone', async () => {
       await provision(aConfig({ noWait: true }), depsFor(fake, { runId: 'first000' }));
+      // The operator's next command comes after EC2's describe lag, before the agent is up.
+      fake.clock.advance(world.timing.describeLagMs);
       const err = await rejection(again({ ttlHours: 24 }));
       expect(err.message).to.equal(`The SSM agent of ${world.instances[0]!.id} is not online, so its expiry timer cannot move yet.`);
       expect(err.hint).to.match(/^Wait until `npm run status` shows its services, then run provision again/);

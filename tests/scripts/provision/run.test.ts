@@ -174,43 +174,17 @@ describe('provision', () => {
   });
 
   describe('CPU credits', () => {
-    it('switches the box to standard once the stack is healthy and /readyz answers, not before', async () => {
-      const result = await provision(aConfig(), depsFor(fake));
-      expect(world.instances[0]!.creditMode).to.equal('standard');
-      expect(result.cpuCredits).to.equal('standard');
-      const lastProbe = world.log.lastIndexOf('SendCommand');
-      expect(world.log.indexOf('ModifyInstanceCreditSpecification')).to.be.greaterThan(lastProbe);
-      const [call] = fake.mocks.ec2.commandCalls(ec2.ModifyInstanceCreditSpecificationCommand);
-      expect(call!.args[0].input).to.deep.equal({ InstanceCreditSpecifications: [{ InstanceId: world.instances[0]!.id, CpuCredits: 'standard' }] });
-    });
-
-    it('asks again on a re-provision of a box already in standard (the box may have switched itself first), and that is fine', async () => {
+    it('keeps a T-family box in unlimited mode for its whole life: launched unlimited, never switched to standard', async () => {
       await provision(aConfig(), depsFor(fake));
-      const again = await provision(aConfig(), depsFor(fake, { runId: 'run00002' }));
-      expect(again.cpuCredits).to.equal('standard');
-      expect(fake.mocks.ec2.commandCalls(ec2.ModifyInstanceCreditSpecificationCommand)).to.have.length(2);
+      await provision(aConfig(), depsFor(fake, { runId: 'run00002' }));
+      expect(fake.mocks.ec2.commandCalls(ec2.RunInstancesCommand)[0]!.args[0].input.CreditSpecification).to.deep.equal({ CpuCredits: 'unlimited' });
+      expect(world.instances[0]!.creditMode).to.equal('unlimited');
+      expect(world.log).to.not.include('ModifyInstanceCreditSpecification');
     });
 
-    it('reports a switch EC2 refuses for the instance (an item in the answer, not an exception) and still succeeds', async () => {
-      world.creditRefusal = { Code: 'IncorrectInstanceState', Message: 'The instance is not in a state to modify.' };
-      const deps = depsFor(fake);
-      const result = await provision(aConfig(), deps);
-      expect(result.cpuCredits).to.equal('unlimited (EC2 refused the switch: IncorrectInstanceState: The instance is not in a state to modify.)');
-      expect(deps.log()).to.include('! CPU credits stay unlimited');
-      expect(provisionRows(result).find(([k]) => k === 'CPU credits')?.[1]).to.include('worst case if never switched: +$0.0800/h');
-    });
-
-    it('reports a switch the credentials may not make and still succeeds', async () => {
-      failNext(world, 'ModifyInstanceCreditSpecification', awsError('UnauthorizedOperation', 'You are not authorized to perform this operation.'));
-      const result = await provision(aConfig(), depsFor(fake));
-      expect(result.cpuCredits).to.equal('unlimited (the switch failed: UnauthorizedOperation: You are not authorized to perform this operation.)');
-    });
-
-    it('sends no credit specification and no switch for a type without credits', async () => {
-      const result = await provision(aConfig({ instanceType: 'm6i.large' }), depsFor(fake));
+    it('sends no credit specification for a type without credits', async () => {
+      await provision(aConfig({ instanceType: 'm6i.large' }), depsFor(fake));
       expect(fake.mocks.ec2.commandCalls(ec2.RunInstancesCommand)[0]!.args[0].input.CreditSpecification).to.equal(undefined);
-      expect(fake.mocks.ec2.commandCalls(ec2.ModifyInstanceCreditSpecificationCommand)).to.have.length(0);
-      expect(result.cpuCredits).to.equal(undefined);
     });
   });
 
@@ -225,6 +199,7 @@ describe('provision', () => {
         'create role',
         'create role-policy',
         'create instance-profile',
+        'create scheduler-role',
         'create secrets',
         'create security-group',
         'create ingress',
@@ -245,8 +220,8 @@ describe('provision', () => {
       // t3.medium: 2 vCPUs, 20% baseline each, so 1.6 vCPU of surplus at $0.05 per vCPU-hour.
       expect(result.creditCeiling?.hourlyUsd).to.be.closeTo(0.08, 1e-9);
       expect(result.creditCeiling?.ttlUsd).to.be.closeTo(0.64, 1e-9);
-      expect(provisionRows(result)).to.deep.include(['CPU credits', 'unlimited while booting, standard once healthy; worst case if never switched: +$0.0800/h, $0.6400 over the TTL']);
-      expect(planText(result)).to.include('t3.medium, CPU credits unlimited until healthy, then standard');
+      expect(provisionRows(result)).to.deep.include(['CPU credits', "unlimited for the box's life; worst case: +$0.0800/h, $0.6400 over the TTL"]);
+      expect(planText(result)).to.include('t3.medium, CPU credits unlimited');
       const m6i = await provision(aConfig({ plan: true, instanceType: 'm6i.large' }), depsFor(fake));
       expect(m6i.creditCeiling).to.equal(undefined);
     });
@@ -263,7 +238,7 @@ describe('provision', () => {
     it('on a running environment plans to keep everything, writing again only what converges', async () => {
       await provision(aConfig(), depsFor(fake));
       const plan = await provision(aConfig({ plan: true }), depsFor(fake));
-      expect(plan.steps.filter((s) => s.action !== 'keep').map((s) => `${s.action} ${s.resource}`)).to.deep.equal(['update bucket', 'update source', 'update role-policy', 'update edge-range']);
+      expect(plan.steps.filter((s) => s.action !== 'keep').map((s) => `${s.action} ${s.resource}`)).to.deep.equal(['update bucket', 'update source', 'update role-policy', 'update scheduler-role', 'update edge-range']);
     });
   });
 
@@ -414,6 +389,8 @@ describe('provision', () => {
 
   describe('AWS edges', () => {
     it('retries RunInstances while EC2 does not see the new instance profile yet, with the same ClientToken', async () => {
+      // Longer than the wait for the instance policy to settle before the launch.
+      world.timing.profileVisibleMs = 30_000;
       await provision(aConfig(), depsFor(fake));
       const calls = fake.mocks.ec2.commandCalls(ec2.RunInstancesCommand);
       expect(calls.length).to.be.greaterThan(1);
@@ -531,13 +508,13 @@ describe('provision', () => {
     it('refuses a probe answer that reached the cap instead of reading a cut list as fewer services', async () => {
       world.box.services = labelledServices(400, 10);
       const err = await rejection(provision(aConfig(), depsFor(fake)));
-      expect(err.message).to.equal("The box's answer to the stack probe reached SSM's 24,000-character cap and was cut.");
+      expect(err.message.split('\nThe box ')[0]).to.equal("The box's answer to the stack probe reached SSM's 24,000-character cap and was cut.");
     });
 
     it('says where to look when a compose service never becomes healthy, within its time budget', async () => {
       world.box.services = [{ Service: 'kibana', State: 'running', Health: 'starting', ExitCode: 0 }];
       const err = await rejection(provision(aConfig(), depsFor(fake)));
-      expect(err.message).to.equal(`Timed out after ${BOOT_STEPS_MIN.stack} min waiting for every compose service to be healthy.`);
+      expect(err.message.split('\nThe box ')[0]).to.equal(`Timed out after ${BOOT_STEPS_MIN.stack} min waiting for every compose service to be healthy.`);
       expect(err.hint).to.include('npm run session');
       expect(err.hint).to.include('npm run logs');
       expect(fake.clock.elapsed()).to.be.at.most(PROVISION_MIN * 60_000);
@@ -545,7 +522,7 @@ describe('provision', () => {
 
     it('stops waiting at once when pillbox.service failed', async () => {
       world.box.unitState = 'failed';
-      expect((await rejection(provision(aConfig(), depsFor(fake)))).message).to.equal('pillbox.service failed on the box.');
+      expect((await rejection(provision(aConfig(), depsFor(fake)))).message.split('\nThe box ')[0]).to.equal('pillbox.service failed on the box.');
     });
 
     it('reports a cloud-init failure with the log location', async () => {
@@ -559,10 +536,10 @@ describe('provision', () => {
       world.box.cloudInitExit = 1;
       world.box.bootstrapReport = `state=failed\nstep=source\nexit=65\n${REPORT_SEPARATOR}\n== pillbox-bootstrap: source\nchecksum mismatch: s3://pillbox-123456789012-eu-west-1/envs/dev/source/3f2a1c0.tar.gz has SHA-256 aa, expected bb\n`;
       const err = await rejection(provision(aConfig(), depsFor(fake)));
-      expect(err.message).to.equal(
+      expect(err.message.split('\nThe box ')[0]).to.equal(
         'cloud-init failed on the box: the first boot stopped at step "source" (exit 65):\n== pillbox-bootstrap: source\nchecksum mismatch: s3://pillbox-123456789012-eu-west-1/envs/dev/source/3f2a1c0.tar.gz has SHA-256 aa, expected bb',
       );
-      expect(err.hint).to.equal('Read /var/log/pillbox-bootstrap.log on the box (`npm run session`), fix, then `npm run provision -- --replace`.');
+      expect(err.hint).to.match(/^Read \/var\/log\/pillbox-bootstrap\.log on the box \(`npm run session`\), fix, then `npm run provision -- --replace`\. /);
     });
   });
 });

@@ -1,12 +1,15 @@
 import { DescribeInstancesCommand, DescribeVolumesCommand, EC2Client, type Instance } from '@aws-sdk/client-ec2';
+import { GetScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SendCommandCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import { expect } from 'chai';
 import { fakeClock } from '../fakes/fake-clock.js';
 import { PS_TEMPLATE } from '../../../scripts/lib/box/compose-health.js';
 import { collectStatus, renderStatus } from '../../../scripts/lib/status/report.js';
+import { formatUtc } from '../../../scripts/lib/core/time.js';
 import { tagDeployedCommit } from '../../../scripts/lib/aws/instance.js';
 import { provision } from '../../../scripts/lib/provision/run.js';
-import { renderComposePs, useFakeAws, type FakeAws, type World } from '../fakes/fake-aws.js';
+import { awsError, failNext, renderComposePs, useFakeAws, type FakeAws, type World } from '../fakes/fake-aws.js';
 import { aConfig, depsFor } from '../provision/fixtures.js';
 import { fakeBox, useBoxMocks } from '../fakes/fake-box.js';
 import { aLeafCertificate } from '../../support/certificate.js';
@@ -47,8 +50,21 @@ const RUNNING_HOURLY = 0.0416 + (30 * 0.08) / 730 + 0.005;
 
 describe('status', () => {
   const mocks = useBoxMocks();
+  let scheduler: AwsClientStub<SchedulerClient>;
+  beforeEach(() => {
+    scheduler = mockClient(SchedulerClient);
+    scheduler.on(GetScheduleCommand).resolves({ ScheduleExpression: 'at(2026-11-23T09:26:00)' });
+  });
+  afterEach(() => scheduler.restore());
 
-  const deps = () => ({ ec2: new EC2Client({ region: 'eu-west-1' }), ssm: new SSMClient({ region: 'eu-west-1' }), now: () => NOW, newId: () => 'abcdef01', clock: fakeClock() });
+  const deps = () => ({
+    ec2: new EC2Client({ region: 'eu-west-1' }),
+    ssm: new SSMClient({ region: 'eu-west-1' }),
+    scheduler: new SchedulerClient({ region: 'eu-west-1' }),
+    now: () => NOW,
+    newId: () => 'abcdef01',
+    clock: fakeClock(),
+  });
 
   it('reports state, URL, age, time left, cost and service health of each environment', async () => {
     mocks.ec2.on(DescribeInstancesCommand).resolves({
@@ -77,8 +93,10 @@ describe('status', () => {
       ['setup', 'exited', ''],
     ]);
     expect(feature).to.deep.include({ env: 'feature-x', state: 'stopped', url: undefined, servicesNote: 'instance is stopped' });
-    expect(box.lines()).to.have.length(2);
-    expect(box.lines()[1]).to.match(/^sh -c '.*PILLBOX_SITE=.*' sh \/etc\/pillbox\/pillbox.env docker compose /s);
+    expect(box.lines()).to.have.length(3);
+    expect(box.lines()[1]).to.equal('systemctl show --property=NextElapseUSecRealtime --value pillbox-expire.timer');
+    expect(main?.guards).to.deep.equal({ offBox: '2026-11-23T09:26:00.000Z', onBox: 'unknown (unexpected: systemctl show --property=NextElapseUSecRealtime --value pillbox-expire.timer)' });
+    expect(box.lines()[2]).to.match(/^sh -c '.*PILLBOX_SITE=.*' sh \/etc\/pillbox\/pillbox.env docker compose /s);
     expect(box.lines()[0]).to.contain(
       `docker compose --project-directory /opt/pillbox/compose --file /opt/pillbox/compose/compose.yaml --env-file /opt/pillbox/compose/.env --env-file /etc/pillbox/pillbox.env --env-file /etc/pillbox/secrets.env ps --all --format '${PS_TEMPLATE}'`,
     );
@@ -121,6 +139,7 @@ describe('status', () => {
         '  commit    3f2a1c0',
         '  age       3h 00m (launched 2026-11-22 09:00:00 UTC)',
         '  expires   in 21h 00m — 2026-11-23 09:00:00 UTC (Mon 23 Nov 14:30 GMT+5:30)',
+        '  guards    box timer NOT armed: pillbox-expire.timer has no next run · off-box 2026-11-23 09:26:00 UTC',
         '  cost      $0.1497 so far (on-demand estimate, $0.0499/h with the volume and public IPv4)',
         '  monthly   $36.42 a month at this rate',
         '  services  app healthy · elasticsearch healthy · kibana starting · setup exited(0)',
@@ -189,10 +208,46 @@ describe('status of a provisioned box', () => {
     await provision(aConfig(), depsFor(fake));
     const deployed = '9be41d7a0000000000000000000000000000beef';
     await tagDeployedCommit(fake.clients.ec2, world.instances[0]!.id, deployed);
-    const [box] = await collectStatus({ ec2: fake.clients.ec2, ssm: fake.clients.ssm, now: () => new Date(fake.clock.now()), newId: () => 'abcdef01', clock: fake.clock });
+    const [box] = await collectStatus(statusDeps(fake));
     expect(box?.gitSha).to.equal(deployed);
     expect(box?.volumeGiB).to.equal(30);
     expect(box?.services?.map((x) => x.service)).to.deep.equal(['app', 'elasticsearch', 'setup']);
     expect(renderStatus([box!], 'eu-west-1', new Date(fake.clock.now()), 'UTC')).to.include('  commit    9be41d7\n');
+  });
+});
+
+function statusDeps(fake: FakeAws) {
+  return { ec2: fake.clients.ec2, ssm: fake.clients.ssm, scheduler: fake.clients.scheduler, now: () => new Date(fake.clock.now()), newId: () => 'abcdef01', clock: fake.clock };
+}
+
+describe('status of the expiry guards', () => {
+  let world: World;
+  let fake: FakeAws;
+  useFakeAws((w, f) => ((world = w), (fake = f)));
+
+  it('shows when each guard fires: the box’s timer at ExpiresAt, the Scheduler one-shot after the last backup', async () => {
+    const result = await provision(aConfig(), depsFor(fake));
+    const [box] = await collectStatus(statusDeps(fake));
+    const expires = new Date(result.expiresAt);
+    expect(box?.guards).to.deep.equal({ offBox: new Date(expires.getTime() + 26 * 60_000).toISOString(), onBox: formatUtc(expires) });
+    const text = renderStatus([box!], 'eu-west-1', new Date(fake.clock.now()), 'UTC');
+    expect(text).to.include(`  guards    box timer ${formatUtc(expires)} · off-box ${formatUtc(new Date(expires.getTime() + 26 * 60_000))}\n`);
+  });
+
+  it('names a box whose schedule is missing (its arming failed) and how to re-arm it', async () => {
+    await provision(aConfig(), depsFor(fake));
+    world.schedules.clear();
+    const [box] = await collectStatus(statusDeps(fake));
+    expect(box?.guards?.offBox).to.equal('missing');
+    expect(renderStatus([box!], 'eu-west-1', new Date(fake.clock.now()), 'UTC')).to.include('· off-box MISSING (`npm run extend -- --hours 1` or `npm run provision` re-arms it)\n');
+  });
+
+  it('shows the off-box guard as unknown, and the rest of the status, to a caller without scheduler:GetSchedule', async () => {
+    await provision(aConfig(), depsFor(fake));
+    failNext(world, 'GetSchedule', awsError('AccessDeniedException', 'User is not authorized to perform: scheduler:GetSchedule'));
+    const [box] = await collectStatus(statusDeps(fake));
+    expect(box?.guards?.offBox).to.equal('unknown (AccessDeniedException)');
+    expect(box?.services).to.not.equal(undefined);
+    expect(renderStatus([box!], 'eu-west-1', new Date(fake.clock.now()), 'UTC')).to.match(/ · off-box unknown \(AccessDeniedException\)\n/);
   });
 });

@@ -33,14 +33,14 @@ describe('teardown and the data', () => {
     expect(timeOfStamp(parseBackupKey(result.finalBackup!)!.stamp).getTime()).to.be.at.most(box.terminatingAt!);
     expect(under(sourcePrefix('dev'))).to.deep.equal([]);
     expect(under(backupsPrefix('dev'))).to.have.length(2);
-    expect(result.removed.map((s) => s.resource)).to.deep.equal(['instance', 'expiry-schedule', 'security-group', 'instance-profile', 'role', 'secrets', 'source']);
+    expect(result.removed.map((s) => s.resource)).to.deep.equal(['instance', 'expiry', 'scheduler-role', 'security-group', 'instance-profile', 'role', 'secrets', 'source']);
     expect(teardownRows([result])[0]![1]).to.match(/; final backup envs\/dev\/backups\/\d{8}T\d{6}Z\.dump; kept backups envs\/dev\/backups\/ \(2 object\(s\); --delete-backups removes them\); the bucket pillbox-123456789012-eu-west-1 stays \(other environments use it\)$/);
   });
 
   it('asks once, naming the final backup', async () => {
     const deps = teardownDeps(fake);
     await teardownEnvironment('dev', deps);
-    expect(deps.questions[0]?.split('\n')[0]).to.equal('Remove 7 resource group(s) of environment "dev" after a final backup:');
+    expect(deps.questions[0]?.split('\n')[0]).to.equal('Remove 8 resource group(s) of environment "dev" after a final backup:');
   });
 
   it('deletes the backups too with --delete-backups (taking no final backup to delete), and says so when asking', async () => {
@@ -50,7 +50,7 @@ describe('teardown and the data', () => {
     const result = await teardownEnvironment('dev', deps, { finalBackup: true, deleteBackups: true });
     expect(box.box.data.steps).to.deep.equal([]);
     const lines = deps.questions[0]?.split('\n') ?? [];
-    expect(lines[0]).to.equal('Remove 8 resource group(s) of environment "dev":');
+    expect(lines[0]).to.equal('Remove 9 resource group(s) of environment "dev":');
     expect(lines.at(-3)).to.equal('  - backups envs/dev/backups/ (2 object(s))');
     expect(lines.at(-2)).to.equal("The bucket pillbox-123456789012-eu-west-1 stays (other environments use it); this environment's backups go.");
     expect(result.removed.map((s) => `${s.resource} ${s.detail ?? ''}`).slice(-2)).to.deep.equal(['source 1 archive(s)', 'backups 2 object(s)']);
@@ -98,8 +98,8 @@ describe('teardown and the data', () => {
       await provision(aConfig({ env: 'bravo', ttlHours: 1 }), depsFor(fake, { runId: 'run00003' }));
       const [alpha, bravo] = world.instances.slice(1);
       alpha!.box.data.failing.backup = { exitCode: 1, stderr: 'pg_dump: error: connection to server failed\n' };
-      // dev (8 h) is still alive two hours later; alpha and bravo (1 h) are past their ExpiresAt.
-      await settle(world, 2 * 3_600_000);
+      // Past ExpiresAt (1 h) but before the off-box guard fires: the boxes still run.
+      await settle(world, 3_600_000 + 10 * 60_000);
       const sweep = await teardownExpired(teardownDeps(fake));
       expect(sweep.results.map((r) => r.env)).to.deep.equal(['bravo']);
       expect(sweep.results[0]!.finalBackup).to.match(/^envs\/bravo\/backups\/\d{8}T\d{6}Z\.dump$/);

@@ -8,6 +8,8 @@ describe('teardown plan', () => {
   it('tears down instances first and IAM after the profile, skipping the lock', () => {
     expect(planTeardown(everything()).map(formatStep)).to.deep.equal([
       '- delete  instance         i-1  (running)',
+      '- delete  expiry           pillbox-dev-expiry-i-1',
+      '- delete  scheduler-role   pillbox-dev-scheduler',
       '- delete  security-group   pillbox-dev (sg-1)',
       '- delete  instance-profile pillbox-dev-instance',
       '- delete  role             pillbox-dev-instance  (and inline pillbox-dev-instance)',
@@ -18,12 +20,13 @@ describe('teardown plan', () => {
 });
 
 describe('teardown plan of the expiry machinery', () => {
-  it('lists the schedules and their role, and a role left alone (a crash between creating it and the schedule)', () => {
+  it('lists each schedule, and the scheduler role also when it was left alone (a crash between creating it and the schedule)', () => {
     const seen = { env: 'dev', instances: [], parameters: [] };
-    expect(planTeardown(seen, { schedules: ['pillbox-dev-expiry-i-1'], role: true })).to.deep.equal([
-      { action: 'delete', resource: 'expiry-schedule', name: 'pillbox-dev-expiry-', detail: '1 schedule(s), role pillbox-dev-scheduler' },
+    expect(planTeardown({ ...seen, schedules: ['pillbox-dev-expiry-i-1'], schedulerRole: 'pillbox-dev-scheduler' })).to.deep.equal([
+      { action: 'delete', resource: 'expiry', name: 'pillbox-dev-expiry-i-1' },
+      { action: 'delete', resource: 'scheduler-role', name: 'pillbox-dev-scheduler' },
     ]);
-    expect(planTeardown(seen, { schedules: [], role: true })[0]?.detail).to.equal('0 schedule(s), role pillbox-dev-scheduler');
-    expect(planTeardown(seen, { schedules: [], role: false })).to.deep.equal([]);
+    expect(planTeardown({ ...seen, schedules: [], schedulerRole: 'pillbox-dev-scheduler' })).to.deep.equal([{ action: 'delete', resource: 'scheduler-role', name: 'pillbox-dev-scheduler' }]);
+    expect(planTeardown({ ...seen, schedules: [] })).to.deep.equal([]);
   });
 });

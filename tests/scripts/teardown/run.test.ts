@@ -45,7 +45,7 @@ describe('teardown', () => {
     await provision(aConfig(), depsFor(fake));
     const result = await teardownEnvironment('dev', teardownDeps(fake));
     expectEmpty(world);
-    expect(result.removed.map((s) => s.resource)).to.deep.equal(['instance', 'expiry-schedule', 'security-group', 'instance-profile', 'role', 'secrets', 'source']);
+    expect(result.removed.map((s) => s.resource)).to.deep.equal(['instance', 'expiry', 'scheduler-role', 'security-group', 'instance-profile', 'role', 'secrets', 'source']);
     expect(result.removed.find((s) => s.resource === 'secrets')?.detail).to.equal(`${SECRET_NAMES.length} parameter(s)`);
   });
 
@@ -150,8 +150,9 @@ describe('teardown', () => {
         expect(world.dead, 'the crash point was reached').to.equal(true);
         world.dead = false;
         expect(leftOf(world), 'what the crash left behind').to.not.deep.equal([]);
-        // The operator removes the crashed run's lock, as the lock message says.
+        // The operator removes the crashed run's lock, as the lock message says, after EC2's describe lag.
         world.params.delete('/pillbox/dev/lock');
+        fake.clock.advance(world.timing.describeLagMs);
         await teardownEnvironment('dev', teardownDeps(fake));
         expectEmpty(world);
       });
@@ -227,9 +228,10 @@ describe('teardown', () => {
     await teardownEnvironment('dev', deps, { finalBackup: false, deleteBackups: false });
     expect(deps.questions).to.have.length(1);
     expect(deps.questions[0]?.split('\n')).to.deep.equal([
-      'Remove 7 resource group(s) of environment "dev":',
+      'Remove 8 resource group(s) of environment "dev":',
       `  - instance ${world.instances[0]!.id} (running)`,
-      '  - expiry-schedule pillbox-dev-expiry- (1 schedule(s), role pillbox-dev-scheduler)',
+      `  - expiry pillbox-dev-expiry-${world.instances[0]!.id}`,
+      '  - scheduler-role pillbox-dev-scheduler',
       `  - security-group pillbox-dev (${group.id})`,
       '  - instance-profile pillbox-dev-instance',
       '  - role pillbox-dev-instance (and inline pillbox-dev-instance)',
@@ -290,7 +292,8 @@ describe('teardown', () => {
       for (const [i, env] of ['alpha', 'bravo', 'charlie', 'delta'].entries()) await provision(aConfig({ env, ttlHours: 1 }), depsFor(fake, { runId: `run0000${i}` }));
       world.params.set('/pillbox/bravo/lock', { value: JSON.stringify({ holder: 'bob@ci', command: 'provision', since: '2026-11-21T10:30:00Z' }), type: 'String', tags: [] });
       failNext(world, 'DeleteRole', new DeleteConflictException({ message: 'Cannot delete entity, must detach all policies first.', $metadata: {} }));
-      await settle(world, 2 * 3_600_000);
+      // Past ExpiresAt (1 h) but before the off-box guard fires: the boxes still run.
+      await settle(world, 3_600_000 + 10 * 60_000);
       const deps = teardownDeps(fake);
       const sweep = await teardownExpired(deps);
       expect(sweep.results.map((r) => r.env)).to.deep.equal(['charlie', 'delta']);
