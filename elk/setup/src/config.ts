@@ -8,12 +8,14 @@ export interface SetupConfig {
   elasticsearchUrl: string;
   kibanaUrl: string;
   elasticPassword: string;
-  /** Only the elasticsearch phase needs these three. */
+  /** Only the elasticsearch phase needs these four. */
   kibanaSystemPassword: string;
   apmServerPassword: string;
   heartbeatPassword: string;
+  filebeatPassword: string;
   apmRetentionDays: number;
   heartbeatRetentionDays: number;
+  logsRetentionDays: number;
   elasticsearchTimeoutMs: number;
   kibanaTimeoutMs: number;
 }
@@ -94,8 +96,10 @@ export function parseConfig(phase: Phase, env: Env, readFile: ReadSecretFile = n
     kibanaSystemPassword: needsWriters ? password(env, 'KIBANA_SYSTEM_PASSWORD', readFile) : '',
     apmServerPassword: needsWriters ? password(env, 'APM_SERVER_ES_PASSWORD', readFile) : '',
     heartbeatPassword: needsWriters ? password(env, 'HEARTBEAT_ES_PASSWORD', readFile) : '',
+    filebeatPassword: needsWriters ? password(env, 'FILEBEAT_ES_PASSWORD', readFile) : '',
     apmRetentionDays: wholeNumber(env, 'APM_RETENTION_DAYS', 7, 1, 365, 'days'),
     heartbeatRetentionDays: wholeNumber(env, 'HEARTBEAT_RETENTION_DAYS', 7, 1, 365, 'days'),
+    logsRetentionDays: wholeNumber(env, 'LOGS_RETENTION_DAYS', 7, 1, 365, 'days'),
     elasticsearchTimeoutMs: wholeNumber(env, 'SETUP_ES_TIMEOUT_SECONDS', 180, 1, 3600, 'seconds') * 1000,
     kibanaTimeoutMs: wholeNumber(env, 'SETUP_KIBANA_TIMEOUT_SECONDS', 300, 1, 3600, 'seconds') * 1000,
   };

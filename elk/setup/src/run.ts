@@ -10,11 +10,15 @@ import {
   APM_POLICY,
   APM_REPLICA_ONLY_DATASETS,
   HEARTBEAT_POLICY,
+  LOGS_POLICY,
+  LOGS_TEMPLATE,
   attachPolicyToExistingStreams,
   ensureCustomTemplate,
+  ensureIndexTemplate,
   ensurePolicy,
+  logsIndexTemplate,
 } from './retention.js';
-import { APM_SERVER_USER, HEARTBEAT_USER, ROLES, ensureBuiltinPassword, ensureRole, ensureUser, type VerifyPassword } from './security.js';
+import { APM_SERVER_USER, FILEBEAT_USER, HEARTBEAT_USER, LOGS_STREAM, ROLES, ensureBuiltinPassword, ensureRole, ensureUser, type VerifyPassword } from './security.js';
 
 export interface Timing {
   intervalMs: number;
@@ -29,8 +33,11 @@ export async function runElasticsearchPhase(client: Client, verify: VerifyPasswo
   changes.push(
     await ensureUser(client, verify, { username: APM_SERVER_USER, password: cfg.apmServerPassword, roles: ['pillbox_apm_server_writer'], fullName: 'APM Server writer' }),
     await ensureUser(client, verify, { username: HEARTBEAT_USER, password: cfg.heartbeatPassword, roles: ['pillbox_heartbeat_writer'], fullName: 'Heartbeat writer' }),
+    await ensureUser(client, verify, { username: FILEBEAT_USER, password: cfg.filebeatPassword, roles: ['pillbox_filebeat_writer'], fullName: 'Filebeat writer' }),
     await ensurePolicy(client, APM_POLICY, cfg.apmRetentionDays),
     await ensurePolicy(client, HEARTBEAT_POLICY, cfg.heartbeatRetentionDays),
+    await ensurePolicy(client, LOGS_POLICY, cfg.logsRetentionDays),
+    await ensureIndexTemplate(client, LOGS_TEMPLATE, logsIndexTemplate(LOGS_STREAM, LOGS_POLICY)),
   );
   for (const dataset of APM_DATASETS) changes.push(await ensureCustomTemplate(client, dataset, APM_POLICY));
   for (const dataset of APM_REPLICA_ONLY_DATASETS) changes.push(await ensureCustomTemplate(client, dataset));

@@ -23,6 +23,7 @@ import { readEdgeMode, type EdgeMode } from '../box/edge-certificate.js';
 import { EDGE_LOCAL_PORT } from '../box/layout.js';
 import { assertSecretFiles } from '../box/secret-files.js';
 import { ssmRunner } from '../box/ssm-output.js';
+import { cheapestFullSetType, LOGS_PROFILE, stackProfiles } from '../box/stack-profiles.js';
 import { renderCheckedUserData } from '../box/user-data.js';
 import { resolveRegion, type AwsClients } from '../core/aws-clients.js';
 import { awsErrorName, describeAwsError } from '../core/aws-errors.js';
@@ -30,7 +31,7 @@ import type { Clock } from '../core/clock.js';
 import { resolveCommit, type GitRunner } from '../core/git.js';
 import { baseTags, envNames, isoSeconds, type Tag } from '../core/names.js';
 import { errorSummary, explainAwsError, OperatorError } from '../core/operator-error.js';
-import { costFor, hourlyCost, isAllowedInstanceType, isBurstable, surplusCeilingHourly } from '../core/pricing.js';
+import { costFor, hourlyCost, instanceTypeInfo, isAllowedInstanceType, isBurstable, surplusCeilingHourly } from '../core/pricing.js';
 import type { Progress } from '../core/progress.js';
 import type { AddressLookup } from '../core/public-address.js';
 import { buildSourceArchive, uncommittedWarning, type ArchiveRunner, type SourceArchive } from '../core/source-archive.js';
@@ -83,6 +84,8 @@ export interface Preflight {
   expiresAt: Date;
   /** Gzip-compressed cloud-config, as RunInstances sends it. */
   userData: Buffer;
+  /** The optional compose profiles that user-data starts (box/stack-profiles.ts). */
+  profiles: string[];
   tags: Tag[];
 }
 
@@ -106,7 +109,10 @@ export async function preflight(cfg: ProvisionConfig, deps: ProvisionDeps): Prom
   await assertInstanceTypeOffered(clients.ec2, fresh.instanceType, region);
   const [vpcId, ami] = await Promise.all([findDefaultVpc(clients.ec2), resolveAmi(clients.ssm, clients.ec2)]);
   const expiresAt = new Date(Math.floor(deps.clock.now() / 1000) * 1000 + fresh.ttlHours * 3_600_000);
-  const userData = renderCheckedUserData({ env: cfg.env, region, domain: cfg.domain, accountId, gitSha, source, expiresAt, appImage: cfg.appImage }).packed;
+  // From the type a new box gets when none is asked for, the smallest: a replacement inheriting a larger type runs
+  // without the logs profile rather than a 4 GiB box with it.
+  const profiles = stackProfiles(instanceTypeInfo(fresh.instanceType).memoryGiB);
+  const userData = renderCheckedUserData({ env: cfg.env, region, domain: cfg.domain, accountId, gitSha, source, expiresAt, appImage: cfg.appImage, profiles }).packed;
   return {
     accountId,
     callerArn: identity.Arn ?? '',
@@ -119,6 +125,7 @@ export async function preflight(cfg: ProvisionConfig, deps: ProvisionDeps): Prom
     ami,
     expiresAt,
     userData,
+    profiles,
     tags: baseTags({ env: cfg.env, expiresAt, gitSha }),
   };
 }
@@ -158,6 +165,8 @@ export interface ProvisionResult {
   budget: string;
   hourlyUsd: number;
   ttlUsd: number;
+  /** Whether Filebeat ships container logs; if not, the cheapest type that would, priced like the box. */
+  containerLogs: { shipped: boolean; fullSet?: { instanceType: string; hourlyUsd: number; ttlUsd: number } };
   /** T-family only: what surplus CPU credits could add if the box never left unlimited mode. */
   creditCeiling?: { hourlyUsd: number; ttlUsd: number };
   /** standard once switched; unlimited (and why) when the switch did not happen. */
@@ -499,6 +508,10 @@ function described(cfg: ProvisionConfig, pre: Preflight, d: Decision, now: numbe
   const hourlyUsd = hourlyCost(priced, volumeGb ?? d.launch.volumeGb);
   const lifeHours = expiresAt ? Math.max(expiresAt.getTime() - (d.kept?.launchTime?.getTime() ?? now), 0) / 3_600_000 : d.launch.ttlHours;
   const surplus = surplusCeilingHourly(priced);
+  // A kept box runs the profiles its type got at launch; a new one those its user-data names.
+  const shipped = box ? isAllowedInstanceType(instanceType) && stackProfiles(instanceTypeInfo(instanceType).memoryGiB).includes(LOGS_PROFILE) : pre.profiles.includes(LOGS_PROFILE);
+  const fullSetType = cheapestFullSetType();
+  const fullSetHourly = hourlyCost(fullSetType, volumeGb ?? d.launch.volumeGb);
   return {
     env: cfg.env,
     region: pre.region,
@@ -521,6 +534,7 @@ function described(cfg: ProvisionConfig, pre: Preflight, d: Decision, now: numbe
     budget: budgetText(),
     hourlyUsd,
     ttlUsd: hourlyUsd * lifeHours,
+    containerLogs: shipped ? { shipped } : { shipped, fullSet: { instanceType: fullSetType, hourlyUsd: fullSetHourly, ttlUsd: fullSetHourly * lifeHours } },
     ...(surplus > 0 ? { creditCeiling: { hourlyUsd: surplus, ttlUsd: surplus * lifeHours } } : {}),
     costSoFarUsd: serving?.launchTime ? costFor(priced, volumeGb ?? d.launch.volumeGb, now - serving.launchTime.getTime()) : 0,
   };

@@ -236,6 +236,20 @@ describe('provision', () => {
       expect(m6i.creditCeiling).to.equal(undefined);
     });
 
+    it('prices the type that ships container logs on a 4 GiB box, and starts Filebeat on an 8 GiB one', async () => {
+      const medium = await provision(aConfig({ plan: true, ttlHours: 8 }), depsFor(fake));
+      // t3a.large is the cheapest listed 8 GiB type; the volume and the public IPv4 are priced as for the box.
+      const fullSet = 0.0752 + (30 * 0.08) / 730 + 0.005;
+      expect(medium.containerLogs.shipped).to.equal(false);
+      expect(medium.containerLogs.fullSet?.instanceType).to.equal('t3a.large');
+      expect(medium.containerLogs.fullSet?.hourlyUsd).to.be.closeTo(fullSet, 1e-9);
+      expect(medium.containerLogs.fullSet?.ttlUsd).to.be.closeTo(fullSet * 8, 1e-9);
+      const large = await provision(aConfig({ instanceType: 't3.large' }), depsFor(fake));
+      expect(large.containerLogs).to.deep.equal({ shipped: true });
+      const userData = gunzipSync(Buffer.from(fake.mocks.ec2.commandCalls(ec2.RunInstancesCommand)[0]!.args[0].input.UserData ?? '', 'base64')).toString('utf8');
+      expect(userData).to.match(/ExecStart=\/usr\/bin\/docker compose .* --profile logs up -d --wait/);
+    });
+
     it('prints its time budget, the one the waits use', async () => {
       const deps = depsFor(fake);
       const result = await provision(aConfig({ plan: true }), deps);
