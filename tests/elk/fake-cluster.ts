@@ -20,6 +20,8 @@ export interface FakeCluster {
   builtinPasswords: Map<string, string>;
   policies: Map<string, Record<string, unknown>>;
   templates: Map<string, Record<string, unknown>>;
+  /** Composable index templates (PUT _index_template), by name. */
+  indexTemplates: Map<string, Record<string, unknown>>;
   streams: FakeStream[];
   /** Concrete indices (data stream backing indices included) with their index.number_of_replicas. */
   replicas: Map<string, string>;
@@ -46,6 +48,7 @@ export function aFakeCluster(init: Partial<Pick<FakeCluster, 'streams' | 'health
     builtinPasswords: new Map([['kibana_system', 'bootstrap-default']]),
     policies: new Map(),
     templates: new Map(),
+    indexTemplates: new Map(),
     streams: init.streams ?? [],
     replicas: init.replicas ?? new Map(),
     writes: [],
@@ -128,6 +131,23 @@ export function aFakeCluster(init: Partial<Pick<FakeCluster, 'streams' | 'health
   mock.add({ method: ['PUT', 'POST'], path: '/_component_template/:name' }, (p) =>
     write(p as { method: string; path: string }, () => {
       fake.templates.set(lastSegment(p.path as string), p.body as Record<string, unknown>);
+      return { acknowledged: true };
+    }),
+  );
+
+  mock.add({ method: 'GET', path: '/_index_template/:name' }, (p) => {
+    const name = lastSegment(p.path as string);
+    const body = fake.indexTemplates.get(name);
+    return body ? { index_templates: [{ name, index_template: body }] } : notFound();
+  });
+  mock.add({ method: ['PUT', 'POST'], path: '/_index_template/:name' }, (p) =>
+    write(p as { method: string; path: string }, () => {
+      const body = p.body as { index_patterns?: string[] };
+      // Elasticsearch refuses a template without patterns.
+      if (!body.index_patterns?.length) {
+        return new errors.ResponseError({ body: { error: 'index_patterns missing' }, statusCode: 400, headers: {}, warnings: null, meta: {} as never }) as never;
+      }
+      fake.indexTemplates.set(lastSegment(p.path as string), p.body as Record<string, unknown>);
       return { acknowledged: true };
     }),
   );

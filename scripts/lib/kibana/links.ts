@@ -28,7 +28,7 @@ export const kibanaPages = (baseUrl: string): KibanaPage[] => [
   { title: `APM, service ${APM_SERVICE_NAME}`, url: `${baseUrl}/app/apm/services/${APM_SERVICE_NAME}/overview?rangeFrom=now-1h&rangeTo=now` },
   { title: 'Uptime monitors', url: `${baseUrl}/app/uptime` },
   {
-    title: 'Container logs (Discover)',
+    title: 'Container logs',
     url: `${baseUrl}/app/discover#/?_g=(time:(from:now-1h,to:now))&_a=(dataSource:(dataViewId:'${LOGS_DATA_VIEW_ID}',type:dataView))`,
   },
 ];
