@@ -40,7 +40,7 @@ export function provisionRows(r: ProvisionResult): Row[] {
     ['Storage', storageLine(r.storage)],
   );
   if (r.creditCeiling) rows.push(['CPU credits', creditsText(r, r.creditCeiling)]);
-  rows.push(['Container logs', logsText(r.containerLogs)]);
+  rows.push(['Logs', logsText(r.containerLogs)]);
   rows.push(['Time budget', r.budget]);
   if (r.replaced) rows.push(['Replaced', `${r.replaced} (terminated once the new box was healthy${r.restored ? ' and seeded' : ''})`]);
   if (!r.planned && !r.waited) rows.push(['Status', 'launched; not waited for (`npm run status` shows progress)']);
@@ -49,9 +49,9 @@ export function provisionRows(r: ProvisionResult): Row[] {
 
 /** Filebeat runs on 8 GiB types only (box/stack-profiles.ts): say so, with what the type that runs it costs. */
 function logsText(logs: ProvisionResult['containerLogs']): string {
-  if (!logs.fullSet) return 'shipped to Elasticsearch by Filebeat (Kibana: Discover, data view "Container logs")';
+  if (!logs.fullSet) return 'container logs shipped to Elasticsearch by Filebeat (Kibana: Discover, data view "Container logs")';
   const { instanceType, hourlyUsd, ttlUsd } = logs.fullSet;
-  return `not shipped: Filebeat needs ${LOGS_MIN_MEMORY_GIB} GiB; --instance-type ${instanceType} runs it for ${usd(hourlyUsd)}/hour, ${usd(ttlUsd)} for the full TTL`;
+  return `container logs not shipped: Filebeat needs ${LOGS_MIN_MEMORY_GIB} GiB; --instance-type ${instanceType} runs it for ${usd(hourlyUsd)}/hour, ${usd(ttlUsd)} for the full TTL`;
 }
 
 /** Unlimited while booting, then standard: the ceiling is what surplus could add if the switch never happened. */

@@ -31,8 +31,8 @@ const rows = (r: ProvisionResult) => Object.fromEntries(provisionRows(r));
 
 describe('provision summary', () => {
   it('says a 4 GiB box ships no container logs, and prices the cheapest type that would', () => {
-    expect(rows(aResult())['Container logs']).to.equal('not shipped: Filebeat needs 8 GiB; --instance-type t3a.large runs it for $0.0827/hour, $0.6600 for the full TTL');
-    expect(rows(aResult({ containerLogs: { shipped: true } }))['Container logs']).to.match(/^shipped to Elasticsearch by Filebeat/);
+    expect(rows(aResult())['Logs']).to.equal('container logs not shipped: Filebeat needs 8 GiB; --instance-type t3a.large runs it for $0.0827/hour, $0.6600 for the full TTL');
+    expect(rows(aResult({ containerLogs: { shipped: true } }))['Logs']).to.match(/^container logs shipped to Elasticsearch by Filebeat/);
   });
 
   it('says which mode the edge serves in, or that it could not be read', () => {
