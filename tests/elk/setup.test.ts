@@ -7,7 +7,7 @@ import { APM_DATASETS, APM_POLICY, APM_REPLICA_ONLY_DATASETS, HEARTBEAT_POLICY, 
 import { runElasticsearchPhase, runKibanaPhase } from '../../elk/setup/src/run.js';
 import { APM_SERVER_USER, FILEBEAT_USER, HEARTBEAT_USER, LOGS_STREAM } from '../../elk/setup/src/security.js';
 import { LOGS_DATA_VIEW_ID } from '../../scripts/lib/kibana/links.js';
-import { aFakeCluster } from './fake-cluster.js';
+import { aFakeCluster, STACK_COMPONENT_TEMPLATES } from './fake-cluster.js';
 import { aFakeKibana } from './fake-kibana.js';
 
 const secrets = {
@@ -69,6 +69,30 @@ describe('elk/setup, elasticsearch phase', () => {
     expect(es.policies.get(LOGS_POLICY)).to.nested.include({ 'phases.delete.min_age': '7d' });
     const changes = await runElasticsearchPhase(es.client, es.verify, aConfig({ LOGS_RETENTION_DAYS: '3' }), fast);
     expect(changed(changes)).to.deep.equal([{ action: 'updated', kind: 'lifecycle policy', name: LOGS_POLICY }]);
+  });
+
+  it('waits for the built-in component templates Elasticsearch installs after it turns yellow before composing the logs template', async () => {
+    const es = aFakeCluster({ stackTemplatesAfterMs: 150 });
+    const started = Date.now();
+    await runElasticsearchPhase(es.client, es.verify, aConfig(), fast);
+    expect(Date.now() - started).to.be.at.least(150);
+    expect(es.indexTemplates.get(LOGS_TEMPLATE)?.['composed_of']).to.deep.equal([...STACK_COMPONENT_TEMPLATES]);
+    expect(es.writes.filter((w) => w.includes('_index_template'))).to.have.length(1);
+  });
+
+  it('gives up at the deadline naming the built-in component templates that never appeared', async () => {
+    const es = aFakeCluster({ stackTemplatesAfterMs: Infinity });
+    const err = await rejection(runElasticsearchPhase(es.client, es.verify, impatient(aConfig()), fast));
+    expect(err).to.be.instanceOf(SetupError);
+    expect(err.message).to.match(/did not install its built-in component templates within 0s \(missing logs@mappings, logs@settings, ecs@mappings\)/);
+    expect((err as SetupError).hint).to.include('SETUP_ES_TIMEOUT_SECONDS');
+    expect(es.indexTemplates.size).to.equal(0);
+  });
+
+  it('keeps the failure store of logs@settings off, so nothing outlives the pillbox-logs policy', async () => {
+    const es = aFakeCluster();
+    await runElasticsearchPhase(es.client, es.verify, aConfig(), fast);
+    expect(es.indexTemplates.get(LOGS_TEMPLATE)).to.nested.include({ 'template.data_stream_options.failure_store.enabled': false });
   });
 
   it('changes nothing on a second run and still succeeds', async () => {

@@ -27,7 +27,8 @@ export interface Timing {
 }
 
 export async function runElasticsearchPhase(client: Client, verify: VerifyPassword, cfg: SetupConfig, timing: Timing): Promise<Change[]> {
-  await waitForElasticsearch(client, cfg.elasticsearchUrl, { timeoutMs: cfg.elasticsearchTimeoutMs, ...timing });
+  const wait = { timeoutMs: cfg.elasticsearchTimeoutMs, ...timing };
+  await waitForElasticsearch(client, cfg.elasticsearchUrl, wait);
   const changes: Change[] = [await ensureBuiltinPassword(client, verify, 'kibana_system', cfg.kibanaSystemPassword)];
   for (const [name, definition] of Object.entries(ROLES)) changes.push(await ensureRole(client, name, definition));
   changes.push(
@@ -37,7 +38,7 @@ export async function runElasticsearchPhase(client: Client, verify: VerifyPasswo
     await ensurePolicy(client, APM_POLICY, cfg.apmRetentionDays),
     await ensurePolicy(client, HEARTBEAT_POLICY, cfg.heartbeatRetentionDays),
     await ensurePolicy(client, LOGS_POLICY, cfg.logsRetentionDays),
-    await ensureIndexTemplate(client, LOGS_TEMPLATE, logsIndexTemplate(LOGS_STREAM, LOGS_POLICY)),
+    await ensureIndexTemplate(client, LOGS_TEMPLATE, logsIndexTemplate(LOGS_STREAM, LOGS_POLICY), wait),
   );
   for (const dataset of APM_DATASETS) changes.push(await ensureCustomTemplate(client, dataset, APM_POLICY));
   for (const dataset of APM_REPLICA_ONLY_DATASETS) changes.push(await ensureCustomTemplate(client, dataset));
