@@ -1,14 +1,17 @@
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
 import { parse } from 'yaml';
 import { LOGS_POLICY } from '../../elk/setup/src/retention.js';
 import { FILEBEAT_USER, LOGS_STREAM, ROLES } from '../../elk/setup/src/security.js';
-import { loadCompose, type Service } from '../compose/compose-files.js';
+import { SECRET_NAMES } from '../../scripts/lib/aws/secrets.js';
+import { containerEnvironment, loadCompose, parseEnvFile, readText, type Service } from '../compose/compose-files.js';
 import { getPath, runPipeline, type DockerLabels, type Event } from './filebeat-processors.js';
 
 const text = readFileSync('elk/filebeat/filebeat.yml', 'utf8');
 const config = parse(text) as Record<string, unknown> & { processors: Record<string, unknown>[] };
 const compose = loadCompose('compose/compose.yaml');
+const composeText = readText('compose/compose.yaml');
 const filebeat = compose.services['filebeat'] as Service;
 
 const APP = 'a'.repeat(64);
@@ -174,5 +177,29 @@ describe('the filebeat service in compose.yaml', () => {
     expect(filebeat.depends_on).to.deep.equal({ elasticsearch: { condition: 'service_healthy' }, setup: { condition: 'service_completed_successfully' } });
     expect(Object.keys(filebeat.environment ?? {})).to.deep.equal(['FILEBEAT_ES_PASSWORD']);
     expect(compose.services['setup']?.environment).to.have.property('FILEBEAT_ES_PASSWORD');
+  });
+
+  it('lets every compose command run on a box whose secrets predate FILEBEAT_ES_PASSWORD (compose interpolates inactive profiles too)', () => {
+    const secretsBefore = { ...parseEnvFile(readText('compose/.env')), ...Object.fromEntries(SECRET_NAMES.map((n) => [n, `${n.toLowerCase()}-value`])) };
+    delete (secretsBefore as Record<string, string>)['FILEBEAT_ES_PASSWORD'];
+    const required = [...composeText.matchAll(/(?<!\$)\$\{([A-Z_0-9]+):\?/g)].map((m) => m[1]);
+    expect(required).to.include('HEARTBEAT_ES_PASSWORD');
+    expect(required.filter((name) => !(name in secretsBefore))).to.deep.equal([]);
+    expect(containerEnvironment(compose.services['setup'] as Service, secretsBefore)['FILEBEAT_ES_PASSWORD']).to.equal('');
+    expect(containerEnvironment(filebeat, secretsBefore)['FILEBEAT_ES_PASSWORD']).to.equal('');
+  });
+
+  it('stops at start with the fix when its password is empty, and otherwise runs the beat with its command', () => {
+    const entrypoint = (filebeat.entrypoint ?? []).map((part) => part.replaceAll('$$', '$'));
+    expect(entrypoint.slice(0, 2)).to.deep.equal(['bash', '-c']);
+    const start = (password: string) =>
+      spawnSync(entrypoint[0] as string, [...entrypoint.slice(1), ...(filebeat.command ?? [])], { env: { PATH: process.env['PATH'], HOME: '/nonexistent', FILEBEAT_ES_PASSWORD: password }, encoding: 'utf8' });
+    const empty = start('');
+    expect(empty.status).to.equal(1);
+    expect(empty.stderr.trim()).to.equal('FILEBEAT_ES_PASSWORD is not set; add it to /etc/pillbox/secrets.env (npm run provision creates it)');
+    // Here the beat's binary does not exist: bash reaching the exec (127, naming it) is the proof it got past the check.
+    const set = start('filebeat-password-012345678');
+    expect(set.status).to.equal(127);
+    expect(set.stderr).to.include('/usr/share/filebeat/filebeat');
   });
 });

@@ -95,6 +95,18 @@ describe('elk/setup, elasticsearch phase', () => {
     expect(es.indexTemplates.get(LOGS_TEMPLATE)).to.nested.include({ 'template.data_stream_options.failure_store.enabled': false });
   });
 
+  it('sets up everything but the Filebeat user when the secrets predate FILEBEAT_ES_PASSWORD, and says so', async () => {
+    const es = aFakeCluster();
+    const changes = await runElasticsearchPhase(es.client, es.verify, aConfig({ FILEBEAT_ES_PASSWORD: '' }), fast);
+    expect(es.users.has(FILEBEAT_USER)).to.equal(false);
+    expect(es.users.has(HEARTBEAT_USER)).to.equal(true);
+    expect(es.indexTemplates.has(LOGS_TEMPLATE)).to.equal(true);
+    expect(changes.filter((c) => c.action === 'skipped')).to.deep.equal([
+      { action: 'skipped', kind: 'user', name: FILEBEAT_USER, reason: "FILEBEAT_ES_PASSWORD is not set: no container logs until the box's secrets hold it" },
+    ]);
+    expect(changed(changes).map((c) => c.name)).to.not.include(FILEBEAT_USER);
+  });
+
   it('changes nothing on a second run and still succeeds', async () => {
     const es = aFakeCluster();
     await runElasticsearchPhase(es.client, es.verify, aConfig(), fast);

@@ -1,6 +1,6 @@
 // The two phases of the setup job, in order. Every step converges, so a rerun only completes what is missing.
 import type { Client } from '@elastic/elasticsearch';
-import type { Change } from './change.js';
+import { skipped, type Change } from './change.js';
 import type { SetupConfig } from './config.js';
 import { waitForElasticsearch } from './elasticsearch-ready.js';
 import { ensureDataViews, ensureSettings, waitForKibana, type Fetch } from './kibana.js';
@@ -34,7 +34,9 @@ export async function runElasticsearchPhase(client: Client, verify: VerifyPasswo
   changes.push(
     await ensureUser(client, verify, { username: APM_SERVER_USER, password: cfg.apmServerPassword, roles: ['pillbox_apm_server_writer'], fullName: 'APM Server writer' }),
     await ensureUser(client, verify, { username: HEARTBEAT_USER, password: cfg.heartbeatPassword, roles: ['pillbox_heartbeat_writer'], fullName: 'Heartbeat writer' }),
-    await ensureUser(client, verify, { username: FILEBEAT_USER, password: cfg.filebeatPassword, roles: ['pillbox_filebeat_writer'], fullName: 'Filebeat writer' }),
+    cfg.filebeatPassword === ''
+      ? skipped('user', FILEBEAT_USER, 'FILEBEAT_ES_PASSWORD is not set: no container logs until the box\'s secrets hold it')
+      : await ensureUser(client, verify, { username: FILEBEAT_USER, password: cfg.filebeatPassword, roles: ['pillbox_filebeat_writer'], fullName: 'Filebeat writer' }),
     await ensurePolicy(client, APM_POLICY, cfg.apmRetentionDays),
     await ensurePolicy(client, HEARTBEAT_POLICY, cfg.heartbeatRetentionDays),
     await ensurePolicy(client, LOGS_POLICY, cfg.logsRetentionDays),
