@@ -182,7 +182,7 @@ describe('the filebeat service in compose.yaml', () => {
   it('lets every compose command run on a box whose secrets predate FILEBEAT_ES_PASSWORD (compose interpolates inactive profiles too)', () => {
     const secretsBefore = { ...parseEnvFile(readText('compose/.env')), ...Object.fromEntries(SECRET_NAMES.map((n) => [n, `${n.toLowerCase()}-value`])) };
     delete (secretsBefore as Record<string, string>)['FILEBEAT_ES_PASSWORD'];
-    const required = [...composeText.matchAll(/(?<!\$)\$\{([A-Z_0-9]+):\?/g)].map((m) => m[1]);
+    const required = [...composeText.matchAll(/(?<!\$)\$\{([A-Z_0-9]+):\?/g)].map((m) => m[1] as string);
     expect(required).to.include('HEARTBEAT_ES_PASSWORD');
     expect(required.filter((name) => !(name in secretsBefore))).to.deep.equal([]);
     expect(containerEnvironment(compose.services['setup'] as Service, secretsBefore)['FILEBEAT_ES_PASSWORD']).to.equal('');

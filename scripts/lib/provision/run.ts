@@ -24,7 +24,7 @@ import { EDGE_LOCAL_PORT } from '../box/layout.js';
 import { assertSecretFiles } from '../box/secret-files.js';
 import { ssmRunner } from '../box/ssm-output.js';
 import { cheapestFullSetType, LOGS_PROFILE, stackProfiles } from '../box/stack-profiles.js';
-import { renderCheckedUserData } from '../box/user-data.js';
+import { renderCheckedUserData, type UserDataInput } from '../box/user-data.js';
 import { resolveRegion, type AwsClients } from '../core/aws-clients.js';
 import { awsErrorName, describeAwsError } from '../core/aws-errors.js';
 import type { Clock } from '../core/clock.js';
@@ -82,10 +82,8 @@ export interface Preflight {
   vpcId: string;
   ami: Ami;
   expiresAt: Date;
-  /** Gzip-compressed cloud-config, as RunInstances sends it. */
-  userData: Buffer;
-  /** The optional compose profiles that user-data starts (box/stack-profiles.ts). */
-  profiles: string[];
+  /** Everything user-data needs but the profiles, which depend on the type decide() settles on. */
+  userDataInput: Omit<UserDataInput, 'profiles'>;
   tags: Tag[];
 }
 
@@ -109,10 +107,7 @@ export async function preflight(cfg: ProvisionConfig, deps: ProvisionDeps): Prom
   await assertInstanceTypeOffered(clients.ec2, fresh.instanceType, region);
   const [vpcId, ami] = await Promise.all([findDefaultVpc(clients.ec2), resolveAmi(clients.ssm, clients.ec2)]);
   const expiresAt = new Date(Math.floor(deps.clock.now() / 1000) * 1000 + fresh.ttlHours * 3_600_000);
-  // From the type a new box gets when none is asked for, the smallest: a replacement inheriting a larger type runs
-  // without the logs profile rather than a 4 GiB box with it.
-  const profiles = stackProfiles(instanceTypeInfo(fresh.instanceType).memoryGiB);
-  const userData = renderCheckedUserData({ env: cfg.env, region, domain: cfg.domain, accountId, gitSha, source, expiresAt, appImage: cfg.appImage, profiles }).packed;
+  const userDataInput = { env: cfg.env, region, domain: cfg.domain, accountId, gitSha, source, expiresAt, appImage: cfg.appImage };
   return {
     accountId,
     callerArn: identity.Arn ?? '',
@@ -124,8 +119,7 @@ export async function preflight(cfg: ProvisionConfig, deps: ProvisionDeps): Prom
     vpcId,
     ami,
     expiresAt,
-    userData,
-    profiles,
+    userDataInput,
     tags: baseTags({ env: cfg.env, expiresAt, gitSha }),
   };
 }
@@ -228,6 +222,10 @@ interface Decision {
   allowed: AllowedCidr;
   /** What a box this run launches gets. */
   launch: LaunchSettings;
+  /** The optional compose profiles a launched box starts, from its type once decided (an inherited one included). */
+  profiles: string[];
+  /** Gzip-compressed cloud-config naming those profiles, as RunInstances sends it. */
+  userData: Buffer;
   /** The running box against the asked-for settings, when there is one. */
   drift?: Drift;
   /** The running box this run keeps (none when it launches or replaces one). */
@@ -248,7 +246,11 @@ async function decide(cfg: ProvisionConfig, pre: Preflight, seen: ObservedEnviro
   const intent = { env: cfg.env, instanceType: launch.instanceType, allowedCidr: allowed.cidr, replace: cfg.replace, drift, domain: cfg.domain };
   const steps = withData(planProvision(intent, seen), planStorage(storage.bucket, pre.source, data), { env: cfg.env, noBackup: cfg.noBackup, restore: cfg.restore });
   await checkRestoreSource(storage, cfg.env, cfg.restore, steps);
-  return { steps, data, allowed, launch, drift, kept: cfg.replace ? undefined : instance };
+  // Rendered here, before anything is created, from the type a launched box really gets (--replace inherits the old
+  // box's). A type outside the list (changed by hand) gets none; RunInstances refuses it anyway.
+  const profiles = isAllowedInstanceType(launch.instanceType) ? stackProfiles(instanceTypeInfo(launch.instanceType).memoryGiB) : [];
+  const userData = renderCheckedUserData({ ...pre.userDataInput, profiles }).packed;
+  return { steps, data, allowed, launch, profiles, userData, drift, kept: cfg.replace ? undefined : instance };
 }
 
 /** The kept box's expiry, moved the way `npm run extend` moves it; its SSM agent must be online. */
@@ -276,7 +278,7 @@ interface Applied {
 }
 
 /** Acts on the plan: the bucket, the source, the backup of a replaced box, then the environment's resources. */
-async function apply(cfg: ProvisionConfig, pre: Preflight, seen: ObservedEnvironment, { steps, allowed, launch, drift }: Decision, storage: Storage, deps: ProvisionDeps): Promise<Applied> {
+async function apply(cfg: ProvisionConfig, pre: Preflight, seen: ObservedEnvironment, { steps, allowed, launch, profiles, userData, drift }: Decision, storage: Storage, deps: ProvisionDeps): Promise<Applied> {
   const { iam, ec2, ssm } = deps.clients;
   const created: Created = { secrets: [] };
   let backedUp: string | undefined;
@@ -349,7 +351,8 @@ async function apply(cfg: ProvisionConfig, pre: Preflight, seen: ObservedEnviron
                   instanceType: launch.instanceType,
                   volumeGb: launch.volumeGb,
                   securityGroupId: securityGroupId as string,
-                  userData: pre.userData,
+                  userData,
+                  profiles,
                   tags: pre.tags,
                   clientToken: `pillbox-${cfg.env}-${deps.runId}`,
                 },
@@ -425,7 +428,7 @@ async function seedData(deps: ProvisionDeps, storage: Storage, env: string, inst
 export async function provision(cfg: ProvisionConfig, deps: ProvisionDeps): Promise<ProvisionResult> {
   const { progress, clients, clock } = deps;
   progress.note(`Time budget: ${budgetText()}.`);
-  const pre = await progress.step('preflight: credentials, region, commit, source archive, user-data', () => preflight(cfg, deps));
+  const pre = await progress.step('preflight: credentials, region, commit, source archive', () => preflight(cfg, deps));
   if (pre.uncommitted) progress.note(pre.uncommitted);
   const storage = storageFor(deps.s3, pre.accountId, pre.region);
   const observe = async () => {
@@ -508,8 +511,8 @@ function described(cfg: ProvisionConfig, pre: Preflight, d: Decision, now: numbe
   const hourlyUsd = hourlyCost(priced, volumeGb ?? d.launch.volumeGb);
   const lifeHours = expiresAt ? Math.max(expiresAt.getTime() - (d.kept?.launchTime?.getTime() ?? now), 0) / 3_600_000 : d.launch.ttlHours;
   const surplus = surplusCeilingHourly(priced);
-  // A kept box runs the profiles its type got at launch; a new one those its user-data names.
-  const shipped = box ? isAllowedInstanceType(instanceType) && stackProfiles(instanceTypeInfo(instanceType).memoryGiB).includes(LOGS_PROFILE) : pre.profiles.includes(LOGS_PROFILE);
+  // A kept box runs what its StackProfiles tag records; a new one what its user-data names.
+  const shipped = (box ? box.profiles : d.profiles).includes(LOGS_PROFILE);
   const fullSetType = cheapestFullSetType();
   const fullSetHourly = hourlyCost(fullSetType, volumeGb ?? d.launch.volumeGb);
   return {
