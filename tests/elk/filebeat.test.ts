@@ -5,7 +5,7 @@ import { parse } from 'yaml';
 import { LOGS_POLICY } from '../../elk/setup/src/retention.js';
 import { FILEBEAT_USER, LOGS_STREAM, ROLES } from '../../elk/setup/src/security.js';
 import { SECRET_NAMES } from '../../scripts/lib/aws/secrets.js';
-import { containerEnvironment, loadCompose, parseEnvFile, readText, type Service } from '../compose/compose-files.js';
+import { containerEnvironment, loadCompose, mebibytes, parseEnvFile, readText, type Service } from '../compose/compose-files.js';
 import { getPath, runPipeline, type DockerLabels, type Event } from './filebeat-processors.js';
 
 const text = readFileSync('elk/filebeat/filebeat.yml', 'utf8');
@@ -175,8 +175,20 @@ describe('the filebeat service in compose.yaml', () => {
 
   it('waits for setup (its user, template and policy) and gets only its own password', () => {
     expect(filebeat.depends_on).to.deep.equal({ elasticsearch: { condition: 'service_healthy' }, setup: { condition: 'service_completed_successfully' } });
-    expect(Object.keys(filebeat.environment ?? {})).to.deep.equal(['FILEBEAT_ES_PASSWORD']);
+    expect(Object.keys(filebeat.environment ?? {}).filter((name) => /PASSWORD|SECRET|TOKEN|KEY/.test(name))).to.deep.equal(['FILEBEAT_ES_PASSWORD']);
     expect(compose.services['setup']?.environment).to.have.property('FILEBEAT_ES_PASSWORD');
+  });
+
+  it('bounds its memory under a backlog: a small queue and batches, few files at once, and a Go soft limit under the hard one', () => {
+    const queue = (config['queue.mem'] ?? {}) as Record<string, number | string>;
+    const output = config['output.elasticsearch'] as Record<string, unknown>;
+    const [input] = config['filebeat.inputs'] as Record<string, unknown>[];
+    expect(queue['events']).to.equal(512);
+    expect(queue['flush.min_events']).to.be.at.most(queue['events'] as number);
+    expect(output['bulk_max_size']).to.equal(128);
+    expect(input?.['harvester_limit']).to.equal(32);
+    const soft = (filebeat.environment?.['GOMEMLIMIT'] ?? '').match(/^(\d+)MiB$/)?.[1];
+    expect(Number(soft)).to.be.within(64, mebibytes(filebeat.deploy?.resources?.limits?.memory ?? '0m') - 16);
   });
 
   it('lets every compose command run on a box whose secrets predate FILEBEAT_ES_PASSWORD (compose interpolates inactive profiles too)', () => {
