@@ -346,9 +346,12 @@ describe('compose.dev.yaml', () => {
 
   it('makes the whole Elastic Stack optional behind the elastic profile, and the app independent of it', () => {
     for (const name of Object.keys(compose.services)) {
-      if (['app', 'app-next', 'postgres', 'caddy'].includes(name)) continue;
+      if (['app', 'app-next', 'postgres', 'caddy', 'filebeat'].includes(name)) continue;
       expect(dev.services[name]?.profiles, name).to.deep.equal(['elastic']);
     }
+    // Filebeat reads the engine's log files from the host: not under `elastic`, only under its own `logs`.
+    expect(dev.services).to.not.have.property('filebeat');
+    expect(compose.services['filebeat']?.profiles).to.deep.equal(['logs']);
     // The dev app is served on loopback directly, without the edge; app-next is behind the deploy profile already.
     expect(dev.services['caddy']?.profiles).to.deep.equal(['edge']);
     expect(compose.services['app-next']?.profiles).to.deep.equal(['deploy']);
