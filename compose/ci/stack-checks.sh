@@ -21,6 +21,18 @@ es_count() {
   echo "$count"
 }
 
+# traced_log_line: an app log line in the container logs stream (Filebeat) carries a trace id that APM Server also
+# stored a transaction under: a trace in Kibana shows its log lines. Prints the trace id.
+traced_log_line() {
+  local body id
+  body="$(es_get '/logs-pillbox-default/_search' -G --data-urlencode 'q=container.labels.com_docker_compose_service:app AND _exists_:trace.id' \
+    --data-urlencode 'size=1' --data-urlencode '_source=trace.id')" || return 1
+  id="$(sed -nE 's/.*"trace":\{"id":"([0-9a-f]{32})".*/\1/p' <<< "$body")"
+  [[ -n $id ]] || return 1
+  has_documents 'traces-apm*' "processor.event:transaction AND trace.id:$id" || return 1
+  echo "$id"
+}
+
 # retry ATTEMPTS DELAY_SECONDS COMMAND...: runs COMMAND until it succeeds; the last failure ends it.
 retry() {
   local attempts=$1 delay=$2 attempt

@@ -38,6 +38,7 @@ export interface Service {
   volumes?: string[];
   ulimits?: Record<string, { soft: number; hard: number }>;
   profiles?: string[];
+  user?: string;
   networks?: Record<string, { aliases?: string[] } | null>;
 }
 export interface ComposeFile {

@@ -89,15 +89,17 @@ describe('healthchecks run with only what each 9.5 image contains', () => {
     });
   });
 
-  describe('heartbeat (UBI minimal: bash builtins only)', () => {
-    const stats = (status: number): Handler => (_req, res) => json(res, status, { beat: { info: { name: 'heartbeat' } } });
-    const script = (port: number) => scriptOf('heartbeat').replace('/dev/tcp/127.0.0.1/5066', `/dev/tcp/127.0.0.1/${port}`);
+  for (const beat of ['heartbeat', 'filebeat']) {
+    describe(`${beat} (UBI minimal: bash builtins only)`, () => {
+      const stats = (status: number): Handler => (_req, res) => json(res, status, { beat: { info: { name: beat } } });
+      const script = (port: number) => scriptOf(beat).replace('/dev/tcp/127.0.0.1/5066', `/dev/tcp/127.0.0.1/${port}`);
 
-    it('is healthy when the stats endpoint answers 200, and unhealthy otherwise', async () => {
-      expect(await withServer(stats(200), (port) => runCheck(script(port), bare))).to.equal(0);
-      expect(await withServer(stats(503), (port) => runCheck(script(port), bare))).to.not.equal(0);
+      it('is healthy when the stats endpoint answers 200, and unhealthy otherwise', async () => {
+        expect(await withServer(stats(200), (port) => runCheck(script(port), bare))).to.equal(0);
+        expect(await withServer(stats(503), (port) => runCheck(script(port), bare))).to.not.equal(0);
+      });
     });
-  });
+  }
 
   describe('kibana (curl and bash in every image variant)', () => {
     // As Kibana's /api/status for an anonymous caller: the redacted overall level, 503 only when unavailable.

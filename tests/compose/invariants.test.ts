@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { parse } from 'yaml';
 import { ELASTIC_PASSWORD_FILE } from '../../scripts/lib/box/layout.js';
 import { APP_BUILDER, BUILT_APP_IMAGE } from '../../scripts/lib/deploy/plan.js';
+import { LOGS_MIN_MEMORY_GIB, LOGS_PROFILE } from '../../scripts/lib/box/stack-profiles.js';
 import {
   dependenciesOf,
   grantedSecrets,
@@ -20,6 +21,8 @@ const compose = loadCompose('compose/compose.yaml');
 const dev = loadCompose('compose/compose.dev.yaml');
 const pinned = parseEnvFile(readText('compose/.env'));
 const services = Object.entries(compose.services);
+// Filebeat runs on 8 GiB types only (scripts/lib/box/stack-profiles.ts): the t3.medium budget leaves it out.
+const onLargeTypesOnly = (s: Service) => s.profiles?.includes(LOGS_PROFILE) === true;
 const longRunning = services.filter(([, s]) => !isOneShot(s));
 const oneShots = services.filter(([, s]) => isOneShot(s));
 // The second app color runs only while a deploy swaps the app; `up` never starts it.
@@ -29,6 +32,8 @@ const DURING_DEPLOY_ONLY = 'app-next';
 // booted t3.medium as 264,945,664 bytes (aws/karpenter-provider-aws, pkg/providers/instancetype/
 // zz_generated.memory_overhead.go, from kubelet capacity = MemTotal, on Bottlerocket, the AMI with the largest gap).
 const T3_MEDIUM_MEMTOTAL_MIB = Math.floor((4 * 1024 ** 3 - 264_945_664) / 1024 ** 2);
+// An 8 GiB type, estimated with twice the t3.medium's gap (the kernel's share grows with memory); not measured.
+const EIGHT_GIB_MEMTOTAL_MIB = Math.floor((LOGS_MIN_MEMORY_GIB * 1024 ** 3 - 2 * 264_945_664) / 1024 ** 2);
 // dockerd, containerd, one shim per container, the SSM agent, the rest of Amazon Linux 2023, and page cache.
 const HOST_RESERVE_MIB = 512;
 // Services that converge something, then idle; their healthcheck proves the work is done, not that a port answers.
@@ -42,12 +47,13 @@ const option = (args: string, flag: RegExp) => args.match(flag)?.[1];
  * but app-next's, plus the one set-up job that runs at a time. During a deploy: no set-up job, and first the app
  * build in its capped builder, then (the builder stopped) both app colors.
  */
-function memoryBudget() {
+function memoryBudget({ withLogs }: { withLogs: boolean }) {
   const sum = (entries: [string, Service][]) => entries.reduce((total, [, s]) => total + limitOf(s), 0);
-  const atRestServices = longRunning.filter(([name]) => name !== DURING_DEPLOY_ONLY);
+  const running = longRunning.filter(([, s]) => withLogs || !onLargeTypesOnly(s));
+  const atRestServices = running.filter(([name]) => name !== DURING_DEPLOY_ONLY);
   const largestOneShot = Math.max(...oneShots.map(([, s]) => limitOf(s)));
   const build = sum(atRestServices) + mebibytes(APP_BUILDER.memory);
-  const swap = sum(longRunning);
+  const swap = sum(running);
   return { atRest: sum(atRestServices) + largestOneShot, duringDeploy: Math.max(build, swap), largestOneShot };
 }
 
@@ -165,7 +171,18 @@ describe('compose.yaml invariants', () => {
   });
 
   describe(`memory budget for a t3.medium (MemTotal ${T3_MEDIUM_MEMTOTAL_MIB} MiB)`, () => {
-    const budget = memoryBudget();
+    const budget = memoryBudget({ withLogs: false });
+    const full = memoryBudget({ withLogs: true });
+
+    it(`keeps Filebeat off a t3.medium: with it the host would keep less than ${HOST_RESERVE_MIB} MiB during a deploy`, () => {
+      expect(services.filter(([, s]) => onLargeTypesOnly(s)).map(([n]) => n)).to.deep.equal(['filebeat']);
+      expect(T3_MEDIUM_MEMTOTAL_MIB - full.duringDeploy).to.be.below(HOST_RESERVE_MIB);
+    });
+
+    it(`leaves the host at least ${HOST_RESERVE_MIB} MiB with Filebeat on an ${LOGS_MIN_MEMORY_GIB} GiB type, at rest and during a deploy`, () => {
+      expect(EIGHT_GIB_MEMTOTAL_MIB - full.atRest).to.be.at.least(HOST_RESERVE_MIB);
+      expect(EIGHT_GIB_MEMTOTAL_MIB - full.duringDeploy).to.be.at.least(HOST_RESERVE_MIB);
+    });
 
     it(`leaves the host at least ${HOST_RESERVE_MIB} MiB at rest: every long-running limit and the largest set-up job`, () => {
       expect(T3_MEDIUM_MEMTOTAL_MIB - budget.atRest).to.be.at.least(HOST_RESERVE_MIB);
@@ -229,6 +246,7 @@ describe('compose.yaml invariants', () => {
       expect(row('**total during a deploy**')).to.include(`**${budget.duringDeploy} MiB**`);
       expect(row('**host during a deploy**')).to.include(`**${T3_MEDIUM_MEMTOTAL_MIB - budget.duringDeploy} MiB**`);
       expect(row('app build (deploy only)')).to.include(`| ${APP_BUILDER.memory} |`);
+      expect(row(`**host during a deploy with filebeat**`)).to.include(`**${T3_MEDIUM_MEMTOTAL_MIB - full.duringDeploy} MiB**`);
     });
 
     it(`itemises the host's share in compose/README.md (kernel, docker, shims, SSM agent, compose CLI, page cache), adding up, with ${HOST_PAGE_CACHE_MIB} MiB or more of page cache`, () => {
@@ -280,7 +298,9 @@ describe('compose.yaml invariants', () => {
             expect(grantedSecrets(s), `${name}.${key} names a secret the service is granted`).to.include(granted);
             continue;
           }
-          expect(value, `${name}.${key}`).to.match(/^\$\{[A-Z_]+:\?[^}]+\}$/);
+          // Filebeat's arrived after boxes were provisioned: optional, and checked where it is used (tests/elk).
+          if (key === 'FILEBEAT_ES_PASSWORD') expect(value, `${name}.${key}`).to.equal('${FILEBEAT_ES_PASSWORD:-}');
+          else expect(value, `${name}.${key}`).to.match(/^\$\{[A-Z_]+:\?[^}]+\}$/);
         }
       }
     });
@@ -326,9 +346,12 @@ describe('compose.dev.yaml', () => {
 
   it('makes the whole Elastic Stack optional behind the elastic profile, and the app independent of it', () => {
     for (const name of Object.keys(compose.services)) {
-      if (['app', 'app-next', 'postgres', 'caddy'].includes(name)) continue;
+      if (['app', 'app-next', 'postgres', 'caddy', 'filebeat'].includes(name)) continue;
       expect(dev.services[name]?.profiles, name).to.deep.equal(['elastic']);
     }
+    // Filebeat reads the engine's log files from the host: not under `elastic`, only under its own `logs`.
+    expect(dev.services).to.not.have.property('filebeat');
+    expect(compose.services['filebeat']?.profiles).to.deep.equal(['logs']);
     // The dev app is served on loopback directly, without the edge; app-next is behind the deploy profile already.
     expect(dev.services['caddy']?.profiles).to.deep.equal(['edge']);
     expect(compose.services['app-next']?.profiles).to.deep.equal(['deploy']);

@@ -60,6 +60,21 @@ describe('compose/ci/stack-checks.sh (sourced by stack.yml)', () => {
     expect(bin.calls()).to.equal(4);
   });
 
+  it("finds an app log line's trace id among APM's transactions, and not before both have arrived", async () => {
+    const TRACE = '0af7651916cd43dd8448eb211c80319c';
+    // The fake answers the logs search with a hit, then the transaction count from its second argument onwards.
+    const search = `{"hits":{"hits":[{"_source":{"trace":{"id":"${TRACE}"}}}]}}`;
+    const answer = (count: number) => `args="$*"; if [[ $args == *_search* ]]; then echo '${search}'; else echo '{"count":${count}}'; fi`;
+    const found = await run(fakeBin(answer(2)).dir, 'traced_log_line');
+    expect(found.code, found.stderr).to.equal(0);
+    expect(found.stdout.trim()).to.equal(TRACE);
+    expect(found.stderr).to.include(`trace.id:${TRACE}`);
+    const noTransaction = await run(fakeBin(answer(0)).dir, 'if traced_log_line 2>/dev/null; then echo found; else echo not-yet; fi');
+    expect(noTransaction.stdout.trim()).to.equal('not-yet');
+    const noHit = await run(fakeBin(`echo '{"hits":{"hits":[]}}'`).dir, 'if traced_log_line 2>/dev/null; then echo found; else echo not-yet; fi');
+    expect(noHit.stdout.trim()).to.equal('not-yet');
+  });
+
   it('treats an answer without a count as not yet, not as a number', async () => {
     const bin = fakeBin(`echo '{"error":"index_not_found_exception"}'`);
     const result = await run(bin.dir, `if es_count 'heartbeat-*' 'x'; then echo counted; else echo not-yet; fi`);

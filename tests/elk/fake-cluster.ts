@@ -20,6 +20,8 @@ export interface FakeCluster {
   builtinPasswords: Map<string, string>;
   policies: Map<string, Record<string, unknown>>;
   templates: Map<string, Record<string, unknown>>;
+  /** Composable index templates (PUT _index_template), by name. */
+  indexTemplates: Map<string, Record<string, unknown>>;
   streams: FakeStream[];
   /** Concrete indices (data stream backing indices included) with their index.number_of_replicas. */
   replicas: Map<string, string>;
@@ -30,13 +32,29 @@ export interface FakeCluster {
   failingWrites: Set<string>;
 }
 
+/**
+ * The built-in component templates Elasticsearch's StackTemplateRegistry installs by itself, some time after the
+ * cluster answers (on a cluster-state change once the node is master); until then they answer 404.
+ */
+export const STACK_COMPONENT_TEMPLATES = ['logs@mappings', 'logs@settings', 'ecs@mappings'] as const;
+const STACK_TEMPLATES_DELAY_MS = 40;
+
 const notFound = () =>
   new errors.ResponseError({ body: { error: 'not found' }, statusCode: 404, headers: {}, warnings: null, meta: {} as never });
 
 const lastSegment = (path: string, fromEnd = 0) => decodeURIComponent(path.split('/').filter(Boolean).at(-1 - fromEnd) ?? '');
 
-export function aFakeCluster(init: Partial<Pick<FakeCluster, 'streams' | 'health' | 'replicas'>> = {}): FakeCluster {
+interface FakeClusterInit extends Partial<Pick<FakeCluster, 'streams' | 'health' | 'replicas'>> {
+  /** When the stack's component templates appear, after the fake is made (Infinity: never). */
+  stackTemplatesAfterMs?: number;
+}
+
+export function aFakeCluster(init: FakeClusterInit = {}): FakeCluster {
   const mock = new Mock();
+  const stackTemplatesAt = Date.now() + (init.stackTemplatesAfterMs ?? STACK_TEMPLATES_DELAY_MS);
+  const componentTemplate = (name: string): Record<string, unknown> | undefined =>
+    fake.templates.get(name) ??
+    ((STACK_COMPONENT_TEMPLATES as readonly string[]).includes(name) && Date.now() >= stackTemplatesAt ? { template: {}, _meta: { managed: true } } : undefined);
   const fake: FakeCluster = {
     // Same runtime class as the setup job's CommonJS import; only the ESM and CJS typings differ.
     client: new EsmClient({ node: 'http://fake-es:9200', Connection: mock.getConnection() as never, maxRetries: 0 }) as unknown as Client,
@@ -46,6 +64,7 @@ export function aFakeCluster(init: Partial<Pick<FakeCluster, 'streams' | 'health
     builtinPasswords: new Map([['kibana_system', 'bootstrap-default']]),
     policies: new Map(),
     templates: new Map(),
+    indexTemplates: new Map(),
     streams: init.streams ?? [],
     replicas: init.replicas ?? new Map(),
     writes: [],
@@ -122,12 +141,34 @@ export function aFakeCluster(init: Partial<Pick<FakeCluster, 'streams' | 'health
 
   mock.add({ method: 'GET', path: '/_component_template/:name' }, (p) => {
     const name = lastSegment(p.path as string);
-    const body = fake.templates.get(name);
+    const body = componentTemplate(name);
     return body ? { component_templates: [{ name, component_template: body }] } : notFound();
   });
   mock.add({ method: ['PUT', 'POST'], path: '/_component_template/:name' }, (p) =>
     write(p as { method: string; path: string }, () => {
       fake.templates.set(lastSegment(p.path as string), p.body as Record<string, unknown>);
+      return { acknowledged: true };
+    }),
+  );
+
+  mock.add({ method: 'GET', path: '/_index_template/:name' }, (p) => {
+    const name = lastSegment(p.path as string);
+    const body = fake.indexTemplates.get(name);
+    return body ? { index_templates: [{ name, index_template: body }] } : notFound();
+  });
+  mock.add({ method: ['PUT', 'POST'], path: '/_index_template/:name' }, (p) =>
+    write(p as { method: string; path: string }, () => {
+      const body = p.body as { index_patterns?: string[]; composed_of?: string[] };
+      // Elasticsearch refuses a template without patterns, or composed of component templates it does not hold.
+      if (!body.index_patterns?.length) {
+        return new errors.ResponseError({ body: { error: 'index_patterns missing' }, statusCode: 400, headers: {}, warnings: null, meta: {} as never }) as never;
+      }
+      const missing = (body.composed_of ?? []).filter((name) => componentTemplate(name) === undefined);
+      if (missing.length > 0) {
+        const reason = `index template [${lastSegment(p.path as string)}] specifies component templates [${missing.join(', ')}] that do not exist`;
+        return new errors.ResponseError({ body: { error: { type: 'invalid_index_template_exception', reason } }, statusCode: 400, headers: {}, warnings: null, meta: {} as never }) as never;
+      }
+      fake.indexTemplates.set(lastSegment(p.path as string), p.body as Record<string, unknown>);
       return { acknowledged: true };
     }),
   );

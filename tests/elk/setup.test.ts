@@ -3,10 +3,11 @@ import { changed } from '../../elk/setup/src/change.js';
 import { parseConfig, parsePhase, type SetupConfig } from '../../elk/setup/src/config.js';
 import { SetupError } from '../../elk/setup/src/errors.js';
 import { DATA_VIEWS } from '../../elk/setup/src/kibana.js';
-import { APM_DATASETS, APM_POLICY, APM_REPLICA_ONLY_DATASETS, HEARTBEAT_POLICY } from '../../elk/setup/src/retention.js';
+import { APM_DATASETS, APM_POLICY, APM_REPLICA_ONLY_DATASETS, HEARTBEAT_POLICY, LOGS_POLICY, LOGS_TEMPLATE } from '../../elk/setup/src/retention.js';
 import { runElasticsearchPhase, runKibanaPhase } from '../../elk/setup/src/run.js';
-import { APM_SERVER_USER, HEARTBEAT_USER } from '../../elk/setup/src/security.js';
-import { aFakeCluster } from './fake-cluster.js';
+import { APM_SERVER_USER, FILEBEAT_USER, HEARTBEAT_USER, LOGS_STREAM } from '../../elk/setup/src/security.js';
+import { LOGS_DATA_VIEW_ID } from '../../scripts/lib/kibana/links.js';
+import { aFakeCluster, STACK_COMPONENT_TEMPLATES } from './fake-cluster.js';
 import { aFakeKibana } from './fake-kibana.js';
 
 const secrets = {
@@ -14,6 +15,7 @@ const secrets = {
   KIBANA_SYSTEM_PASSWORD: 'kibana-system-password-0123',
   APM_SERVER_ES_PASSWORD: 'apm-server-password-012345',
   HEARTBEAT_ES_PASSWORD: 'heartbeat-password-01234567',
+  FILEBEAT_ES_PASSWORD: 'filebeat-password-012345678',
 };
 const aConfig = (env: Record<string, string> = {}, phase: 'elasticsearch' | 'kibana' = 'elasticsearch'): SetupConfig =>
   parseConfig(phase, { ...secrets, SETUP_ES_TIMEOUT_SECONDS: '1', SETUP_KIBANA_TIMEOUT_SECONDS: '1', ...env });
@@ -36,13 +38,73 @@ describe('elk/setup, elasticsearch phase', () => {
     const changes = await runElasticsearchPhase(es.client, es.verify, aConfig(), fast);
 
     expect(es.builtinPasswords.get('kibana_system')).to.equal(secrets.KIBANA_SYSTEM_PASSWORD);
-    expect([...es.roles.keys()].sort()).to.deep.equal(['pillbox_apm_server_writer', 'pillbox_heartbeat_writer']);
+    expect([...es.roles.keys()].sort()).to.deep.equal(['pillbox_apm_server_writer', 'pillbox_filebeat_writer', 'pillbox_heartbeat_writer']);
     expect(es.users.get(APM_SERVER_USER)).to.include({ password: secrets.APM_SERVER_ES_PASSWORD, enabled: true });
     expect(es.users.get(HEARTBEAT_USER)?.roles).to.deep.equal(['pillbox_heartbeat_writer']);
-    expect([...es.policies.keys()].sort()).to.deep.equal([APM_POLICY, HEARTBEAT_POLICY]);
+    expect([...es.policies.keys()].sort()).to.deep.equal([APM_POLICY, HEARTBEAT_POLICY, LOGS_POLICY]);
+    expect([...es.indexTemplates.keys()]).to.deep.equal([LOGS_TEMPLATE]);
     expect(es.templates.size).to.equal(APM_DATASETS.length + APM_REPLICA_ONLY_DATASETS.length);
     expect(es.templates.get('traces-apm@custom')).to.nested.include({ 'template.settings.index.lifecycle.name': APM_POLICY });
     expect(changes.filter((c) => c.action === 'unchanged')).to.deep.equal([]);
+  });
+
+  it("gives Filebeat a writer that may only append to the logs stream, with no template, policy or read privilege", async () => {
+    const es = aFakeCluster();
+    await runElasticsearchPhase(es.client, es.verify, aConfig(), fast);
+    expect(es.users.get(FILEBEAT_USER)).to.deep.equal({ roles: ['pillbox_filebeat_writer'], password: secrets.FILEBEAT_ES_PASSWORD, enabled: true });
+    expect(es.roles.get('pillbox_filebeat_writer')).to.deep.include({
+      cluster: ['monitor'],
+      indices: [{ names: [LOGS_STREAM], privileges: ['auto_configure', 'create_doc'] }],
+    });
+  });
+
+  it('templates the logs stream as ECS, over the built-in logs template, with the pillbox-logs lifecycle and no replica', async () => {
+    const es = aFakeCluster();
+    await runElasticsearchPhase(es.client, es.verify, aConfig({ LOGS_RETENTION_DAYS: '7' }), fast);
+    const template = es.indexTemplates.get(LOGS_TEMPLATE);
+    expect(template).to.deep.include({ index_patterns: [LOGS_STREAM], data_stream: {}, composed_of: ['logs@mappings', 'logs@settings', 'ecs@mappings'] });
+    // The built-in `logs` template (logs-*-*) has priority 100: equal priorities with overlapping patterns are refused.
+    expect(template?.['priority']).to.be.greaterThan(100);
+    expect(template).to.nested.include({ 'template.settings.index.lifecycle.name': LOGS_POLICY, 'template.settings.index.number_of_replicas': 0 });
+    expect(es.policies.get(LOGS_POLICY)).to.nested.include({ 'phases.delete.min_age': '7d' });
+    const changes = await runElasticsearchPhase(es.client, es.verify, aConfig({ LOGS_RETENTION_DAYS: '3' }), fast);
+    expect(changed(changes)).to.deep.equal([{ action: 'updated', kind: 'lifecycle policy', name: LOGS_POLICY }]);
+  });
+
+  it('waits for the built-in component templates Elasticsearch installs after it turns yellow before composing the logs template', async () => {
+    const es = aFakeCluster({ stackTemplatesAfterMs: 150 });
+    const started = Date.now();
+    await runElasticsearchPhase(es.client, es.verify, aConfig(), fast);
+    expect(Date.now() - started).to.be.at.least(150);
+    expect(es.indexTemplates.get(LOGS_TEMPLATE)?.['composed_of']).to.deep.equal([...STACK_COMPONENT_TEMPLATES]);
+    expect(es.writes.filter((w) => w.includes('_index_template'))).to.have.length(1);
+  });
+
+  it('gives up at the deadline naming the built-in component templates that never appeared', async () => {
+    const es = aFakeCluster({ stackTemplatesAfterMs: Infinity });
+    const err = await rejection(runElasticsearchPhase(es.client, es.verify, impatient(aConfig()), fast));
+    expect(err).to.be.instanceOf(SetupError);
+    expect(err.message).to.match(/did not install its built-in component templates within 0s \(missing logs@mappings, logs@settings, ecs@mappings\)/);
+    expect((err as SetupError).hint).to.include('SETUP_ES_TIMEOUT_SECONDS');
+    expect(es.indexTemplates.size).to.equal(0);
+  });
+
+  it('keeps the failure store of logs@settings off, so nothing outlives the pillbox-logs policy', async () => {
+    const es = aFakeCluster();
+    await runElasticsearchPhase(es.client, es.verify, aConfig(), fast);
+    expect(es.indexTemplates.get(LOGS_TEMPLATE)).to.nested.include({ 'template.data_stream_options.failure_store.enabled': false });
+  });
+
+  it('sets up everything but the Filebeat user when the secrets predate FILEBEAT_ES_PASSWORD, and says so', async () => {
+    const es = aFakeCluster();
+    const changes = await runElasticsearchPhase(es.client, es.verify, aConfig({ FILEBEAT_ES_PASSWORD: '' }), fast);
+    expect(es.users.has(FILEBEAT_USER)).to.equal(false);
+    expect(es.users.has(HEARTBEAT_USER)).to.equal(true);
+    expect(es.indexTemplates.has(LOGS_TEMPLATE)).to.equal(true);
+    expect(changes.filter((c) => c.action === 'skipped')).to.deep.equal([
+      { action: 'skipped', kind: 'user', name: FILEBEAT_USER, reason: "FILEBEAT_ES_PASSWORD is not set: no container logs until the box's secrets hold it" },
+    ]);
+    expect(changed(changes).map((c) => c.name)).to.not.include(FILEBEAT_USER);
   });
 
   it('changes nothing on a second run and still succeeds', async () => {
@@ -175,13 +237,16 @@ describe('elk/setup, elasticsearch phase', () => {
 });
 
 describe('elk/setup, kibana phase', () => {
-  it('enables the legacy Uptime app and creates the APM and Heartbeat data views, then changes nothing on a rerun', async () => {
+  it('enables the legacy Uptime app and creates the APM, Heartbeat and container logs data views, then changes nothing on a rerun', async () => {
     const kibana = aFakeKibana();
     const first = await runKibanaPhase(kibana.fetch, aConfig({}, 'kibana'), fast);
     expect(kibana.settings).to.deep.equal({ 'observability:enableLegacyUptimeApp': true });
     expect([...kibana.dataViews.keys()]).to.deep.equal(DATA_VIEWS.map((v) => v.id));
+    // The Discover link of `npm run kibana` opens this one; its title matches the stream Filebeat writes.
+    expect(kibana.dataViews.get(LOGS_DATA_VIEW_ID)).to.include({ title: 'logs-pillbox-*' });
+    expect(LOGS_STREAM).to.match(/^logs-pillbox-/);
     expect(kibana.dataViews.get('pillbox-heartbeat')).to.include({ title: 'heartbeat-*', timeFieldName: '@timestamp' });
-    expect(changed(first)).to.have.length(3);
+    expect(changed(first)).to.have.length(DATA_VIEWS.length + 1);
 
     const writes = kibana.writes.length;
     const second = await runKibanaPhase(kibana.fetch, aConfig({}, 'kibana'), fast);
@@ -201,7 +266,7 @@ describe('elk/setup, kibana phase', () => {
   it('configures a degraded Kibana: it still serves, and a busy Task Manager on a small box is enough to degrade it', async () => {
     const kibana = aFakeKibana('degraded');
     const changes = await runKibanaPhase(kibana.fetch, impatient(aConfig({}, 'kibana')), fast);
-    expect(changed(changes)).to.have.length(3);
+    expect(changed(changes)).to.have.length(DATA_VIEWS.length + 1);
   });
 
   it('gives up on an unreachable or unavailable Kibana at the deadline, naming it', async () => {

@@ -8,12 +8,14 @@ export interface SetupConfig {
   elasticsearchUrl: string;
   kibanaUrl: string;
   elasticPassword: string;
-  /** Only the elasticsearch phase needs these three. */
+  /** Only the elasticsearch phase needs these four; filebeatPassword is '' on a box provisioned before it existed. */
   kibanaSystemPassword: string;
   apmServerPassword: string;
   heartbeatPassword: string;
+  filebeatPassword: string;
   apmRetentionDays: number;
   heartbeatRetentionDays: number;
+  logsRetentionDays: number;
   elasticsearchTimeoutMs: number;
   kibanaTimeoutMs: number;
 }
@@ -41,9 +43,10 @@ function secretValue(env: Env, name: string, readFile: ReadSecretFile): string |
   }
 }
 
-function password(env: Env, name: string, readFile: ReadSecretFile): string {
+function password(env: Env, name: string, readFile: ReadSecretFile, optional = false): string {
   const value = secretValue(env, name, readFile);
   if (value === undefined || value === '') {
+    if (optional) return '';
     throw new SetupError(`${name} is not set.`, `Add ${name} to the secrets env file (see .env.example).`);
   }
   if (value.length < MIN_PASSWORD_LENGTH) {
@@ -94,8 +97,11 @@ export function parseConfig(phase: Phase, env: Env, readFile: ReadSecretFile = n
     kibanaSystemPassword: needsWriters ? password(env, 'KIBANA_SYSTEM_PASSWORD', readFile) : '',
     apmServerPassword: needsWriters ? password(env, 'APM_SERVER_ES_PASSWORD', readFile) : '',
     heartbeatPassword: needsWriters ? password(env, 'HEARTBEAT_ES_PASSWORD', readFile) : '',
+    // Optional: a box whose secrets predate Filebeat still sets up everything else.
+    filebeatPassword: needsWriters ? password(env, 'FILEBEAT_ES_PASSWORD', readFile, true) : '',
     apmRetentionDays: wholeNumber(env, 'APM_RETENTION_DAYS', 7, 1, 365, 'days'),
     heartbeatRetentionDays: wholeNumber(env, 'HEARTBEAT_RETENTION_DAYS', 7, 1, 365, 'days'),
+    logsRetentionDays: wholeNumber(env, 'LOGS_RETENTION_DAYS', 7, 1, 365, 'days'),
     elasticsearchTimeoutMs: wholeNumber(env, 'SETUP_ES_TIMEOUT_SECONDS', 180, 1, 3600, 'seconds') * 1000,
     kibanaTimeoutMs: wholeNumber(env, 'SETUP_KIBANA_TIMEOUT_SECONDS', 300, 1, 3600, 'seconds') * 1000,
   };

@@ -25,6 +25,7 @@ export const SETTINGS: Record<string, unknown> = {
 export const DATA_VIEWS = [
   { id: 'pillbox-apm', name: 'APM (traces, logs, metrics)', title: 'traces-apm*,logs-apm*,metrics-apm*', timeFieldName: '@timestamp' },
   { id: 'pillbox-heartbeat', name: 'Heartbeat (uptime)', title: 'heartbeat-*', timeFieldName: '@timestamp' },
+  { id: 'pillbox-logs', name: 'Container logs', title: 'logs-pillbox-*', timeFieldName: '@timestamp' },
 ] as const;
 
 async function call(api: KibanaApi, method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }> {

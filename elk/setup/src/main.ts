@@ -16,8 +16,11 @@ function clientFor(node: string, username: string, password: string): Client {
 }
 
 function report(changes: Change[]): void {
-  for (const c of changes) console.log(`${c.action === 'unchanged' ? '·' : '✔'} ${c.action.padEnd(9)} ${c.kind} ${c.name}`);
-  console.log(`${changed(changes).length} changed, ${changes.length - changed(changes).length} already in place.`);
+  const mark = { created: '✔', updated: '✔', unchanged: '·', skipped: '-' } as const;
+  for (const c of changes) console.log(`${mark[c.action]} ${c.action.padEnd(9)} ${c.kind} ${c.name}${c.reason ? ` (${c.reason})` : ''}`);
+  const done = changed(changes).length;
+  const skips = changes.filter((c) => c.action === 'skipped').length;
+  console.log(`${done} changed, ${changes.length - done - skips} already in place${skips ? `, ${skips} skipped` : ''}.`);
 }
 
 async function main(): Promise<void> {

@@ -1,8 +1,10 @@
-// Retention: ILM policies with a delete phase, attached to every APM data stream so the disk never fills.
+// Retention: ILM policies with a delete phase, attached to every APM data stream and the logs stream so the disk never fills.
 import type { Client } from '@elastic/elasticsearch';
 import { change, type Change } from './change.js';
+import { waitForComponentTemplates } from './component-templates.js';
 import { isNotFound } from './es-errors.js';
 import { fingerprint } from './fingerprint.js';
+import type { WaitOptions } from './wait.js';
 
 export const APM_POLICY = 'pillbox-apm';
 // Named in elk/heartbeat/heartbeat.yml (setup.ilm.policy_name), which loads Heartbeat's own template.
@@ -98,4 +100,43 @@ export async function attachPolicyToExistingStreams(client: Client, policyName: 
     changes.push(change('updated', 'data stream policy', stream.name));
   }
   return changes;
+}
+
+// Container logs (Filebeat): one data stream with its own template, so the writer needs no template privileges.
+export const LOGS_POLICY = 'pillbox-logs';
+export const LOGS_TEMPLATE = 'pillbox-logs';
+
+/**
+ * Elasticsearch's own logs@mappings, logs@settings and ecs@mappings (x-pack template-resources) map the ECS fields
+ * the app and Filebeat send; the template's own settings win over theirs: our policy instead of logs@lifecycle, and
+ * no replica on one node. Priority above the built-in `logs` template (100, pattern logs-*-*), which also matches.
+ * logs@settings turns the failure store on; its indices would sit outside the pillbox-logs policy, so it is off here
+ * (documents Elasticsearch cannot index are refused to Filebeat, which logs them, instead of kept).
+ */
+export function logsIndexTemplate(stream: string, policyName: string) {
+  return {
+    index_patterns: [stream],
+    data_stream: {},
+    priority: 200,
+    composed_of: ['logs@mappings', 'logs@settings', 'ecs@mappings'],
+    template: { ...customTemplate(policyName), data_stream_options: { failure_store: { enabled: false } } },
+  };
+}
+
+/** `wait` bounds how long the built-in component templates the index template composes may take to appear. */
+export async function ensureIndexTemplate(client: Client, name: string, template: ReturnType<typeof logsIndexTemplate>, wait: WaitOptions): Promise<Change> {
+  const print = fingerprint(template);
+  let meta: Record<string, unknown> | undefined;
+  let exists = false;
+  try {
+    const found = (await client.indices.getIndexTemplate({ name })).index_templates[0];
+    exists = found !== undefined;
+    meta = found?.index_template._meta as Record<string, unknown> | undefined;
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+  }
+  if (meta?.['pillbox_fingerprint'] === print) return change('unchanged', 'index template', name);
+  await waitForComponentTemplates(client, template.composed_of, wait);
+  await client.indices.putIndexTemplate({ name, ...template, _meta: { managed_by: 'pillbox', pillbox_fingerprint: print } });
+  return change(exists ? 'updated' : 'created', 'index template', name);
 }

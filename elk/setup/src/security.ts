@@ -12,9 +12,12 @@ export interface RoleDefinition {
   indices: { names: string[]; privileges: string[]; allow_restricted_indices?: boolean }[];
 }
 
-// Usernames also appear in elk/apm-server/apm-server.yml and elk/heartbeat/heartbeat.yml.
+// Usernames also appear in elk/apm-server/apm-server.yml, elk/heartbeat/heartbeat.yml and elk/filebeat/filebeat.yml.
 export const APM_SERVER_USER = 'pillbox_apm_server';
 export const HEARTBEAT_USER = 'pillbox_heartbeat';
+export const FILEBEAT_USER = 'pillbox_filebeat';
+/** The one data stream Filebeat writes every container's log lines to (elk/filebeat/filebeat.yml). */
+export const LOGS_STREAM = 'logs-pillbox-default';
 
 export const ROLES: Record<string, RoleDefinition> = {
   // Write APM events into its data streams and read agent central configuration; nothing else.
@@ -29,6 +32,12 @@ export const ROLES: Record<string, RoleDefinition> = {
   pillbox_heartbeat_writer: {
     cluster: ['monitor'],
     indices: [{ names: ['heartbeat-*'], privileges: ['auto_configure', 'create_doc'] }],
+  },
+  // Append container log lines to its one data stream (its template comes from this job); `monitor` answers
+  // Filebeat's version and license check at start.
+  pillbox_filebeat_writer: {
+    cluster: ['monitor'],
+    indices: [{ names: [LOGS_STREAM], privileges: ['auto_configure', 'create_doc'] }],
   },
 };
 

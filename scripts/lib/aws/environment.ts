@@ -24,6 +24,8 @@ export interface EnvInstance {
   expiresAt?: Date;
   gitSha?: string;
   amiId?: string;
+  /** From the StackProfiles tag; undefined on a box launched before provision wrote it (it ran no optional profile). */
+  profiles?: string[];
   /** The EBS volume at the root device, whose size provision compares on a re-provision. */
   rootVolumeId?: string;
 }
@@ -87,6 +89,7 @@ export function toEnvInstance(i: Instance): EnvInstance {
     expiresAt: toDate(tagValue(i.Tags, TAG.expiresAt)),
     gitSha: tagValue(i.Tags, TAG.gitSha),
     amiId: tagValue(i.Tags, TAG.amiId),
+    profiles: tagValue(i.Tags, TAG.stackProfiles)?.split(',').filter(Boolean),
     rootVolumeId: i.BlockDeviceMappings?.find((m) => m.DeviceName === i.RootDeviceName)?.Ebs?.VolumeId,
   };
 }

@@ -55,6 +55,8 @@ export interface LaunchSpec {
   securityGroupId: string;
   /** The bytes the box receives (gzip-compressed cloud-config, see box/user-data.ts). */
   userData: Buffer;
+  /** The optional compose profiles that user-data starts, recorded as a tag so a re-provision can say what runs. */
+  profiles: readonly string[];
   tags: Tag[];
   clientToken: string;
 }
@@ -82,7 +84,10 @@ export function runInstancesInput(spec: LaunchSpec): RunInstancesCommandInput {
     ...(isBurstable(spec.instanceType) ? { CreditSpecification: { CpuCredits: 'unlimited' } } : {}),
     InstanceInitiatedShutdownBehavior: 'terminate',
     TagSpecifications: [
-      { ResourceType: 'instance', Tags: [...named, { Key: TAG.amiId, Value: spec.ami.id }] },
+      {
+        ResourceType: 'instance',
+        Tags: [...named, { Key: TAG.amiId, Value: spec.ami.id }, { Key: TAG.stackProfiles, Value: spec.profiles.join(',') }],
+      },
       { ResourceType: 'volume', Tags: named },
       { ResourceType: 'network-interface', Tags: named },
     ],

@@ -14,6 +14,7 @@ export const SECRET_NAMES = [
   'KIBANA_SYSTEM_PASSWORD',
   'APM_SERVER_ES_PASSWORD',
   'HEARTBEAT_ES_PASSWORD',
+  'FILEBEAT_ES_PASSWORD',
   'ELASTIC_APM_SECRET_TOKEN',
   'KIBANA_ENCRYPTION_KEY',
   // The app's write password (WRITE_PASSWORDS in compose.yaml); `status --show-write-password` shows it, `deploy --write-password` rotates it.

@@ -17,6 +17,7 @@ import { expiryDropIn } from './expiry-timer.js';
 import { BOX_LAYOUT } from './layout.js';
 import { inPostgres, pgDumpArgv, pgListArgv } from './postgres-commands.js';
 import { secretFilePlaceholders } from './secret-files.js';
+import { profileArgs } from './stack-profiles.js';
 import { toShellLine } from './ssm-run.js';
 
 export const CLOUD_INIT_DIR = fileURLToPath(new URL('../../../cloud-init/', import.meta.url));
@@ -37,6 +38,8 @@ export interface UserDataInput {
   source: { key: string; sha256: string };
   expiresAt: Date;
   appImage?: string;
+  /** Optional compose profiles the stack runs with (stack-profiles.ts: logs on 8 GiB types). */
+  profiles?: string[];
 }
 
 /** systemd needs an absolute path for the executable. */
@@ -68,10 +71,10 @@ export function placeholders(input: UserDataInput): Record<string, string> {
     EXPIRY_LOCK_WAIT_S: String(EXPIRY_LOCK_WAIT_S),
     TIMER_ACCURACY_MIN: String(TIMER_ACCURACY_MIN),
     APP_IMAGE: input.appImage ?? '',
-    COMPOSE_UP: systemdLine(stackComposeArgv(input.appImage !== undefined, 'up', '-d', '--wait')),
+    COMPOSE_UP: systemdLine(stackComposeArgv(input.appImage !== undefined, ...profileArgs(input.profiles ?? []), 'up', '-d', '--wait')),
     // With the deploy profile: compose loads only active profiles' services (v5.1.0 cmd/compose/stop.go), so a
     // second color a deploy left running would otherwise outlive the stop and be killed without its grace period.
-    COMPOSE_STOP: systemdLine(stackComposeArgv(input.appImage !== undefined, '--profile', DEPLOY_PROFILE, 'stop')),
+    COMPOSE_STOP: systemdLine(stackComposeArgv(input.appImage !== undefined, ...profileArgs(input.profiles ?? []), '--profile', DEPLOY_PROFILE, 'stop')),
     PG_DUMP: toShellLine(inPostgres(pgDumpArgv())),
     PG_LIST: toShellLine(inPostgres(pgListArgv())),
   };

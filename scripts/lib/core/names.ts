@@ -62,6 +62,8 @@ export const TAG = {
   gitSha: 'GitSha',
   name: 'Name',
   amiId: 'AmiId',
+  /** The optional compose profiles the box's user-data starts, comma-separated (box/stack-profiles.ts). */
+  stackProfiles: 'StackProfiles',
 } as const;
 
 export interface Tag {

@@ -51,14 +51,21 @@ export const INFRA_SERVICES: Readonly<Record<string, ServiceInputs>> = {
   'apm-server': { mounts: ['elk/apm-server/apm-server.yml'], build: [] },
   'heartbeat-setup': { mounts: ['elk/heartbeat/heartbeat.yml'], build: [] },
   heartbeat: { mounts: ['elk/heartbeat/heartbeat.yml'], build: [] },
+  filebeat: { mounts: ['elk/filebeat/filebeat.yml'], build: [] },
   [EDGE_SERVICE]: { mounts: [EDGE_CONFIG], build: [] },
 };
+
+/**
+ * In a profile only some boxes start (box/stack-profiles.ts). Naming a service on compose's command line starts it
+ * whatever the profiles, so a deploy never names these: a change reaches them at the stack's next start.
+ */
+const PROFILED_SERVICES: readonly string[] = ['filebeat'];
 
 /** The database: its model is compared, never applied by a deploy. */
 export const DATABASE_SERVICE = 'postgres';
 const BACKENDS = Object.keys(INFRA_SERVICES).filter((s) => s !== EDGE_SERVICE);
-/** What a deploy converges: every backend but the database. */
-const CONVERGED = BACKENDS.filter((s) => s !== DATABASE_SERVICE);
+/** What a deploy converges: every backend but the database and the profiled services. */
+const CONVERGED = BACKENDS.filter((s) => s !== DATABASE_SERVICE && !PROFILED_SERVICES.includes(s));
 
 /** Every release path a deploy compares, once each. */
 export const WATCHED_INPUTS: readonly string[] = [...new Set([...MODEL_INPUTS, ...Object.values(INFRA_SERVICES).flatMap((s) => [...s.mounts, ...s.build])])];
@@ -189,7 +196,9 @@ export function planInfrastructure(changed: readonly string[], models?: ModelCha
   const touches = (paths: readonly string[]) => paths.some((p) => changed.includes(p));
   const build = CONVERGED.filter((s) => touches(INFRA_SERVICES[s]!.build));
   const recreate = CONVERGED.filter((s) => touches(INFRA_SERVICES[s]!.mounts));
-  const { envChanged, notes } = models ? planModels(models) : { envChanged: false, notes: [] };
+  const { envChanged, notes: modelNotes } = models ? planModels(models) : { envChanged: false, notes: [] };
+  const profiled = PROFILED_SERVICES.filter((s) => touches(INFRA_SERVICES[s]!.mounts)).map((s) => `${s} changed: applied at the stack's next start (${RESTART}), on a box whose type runs it.`);
+  const notes = [...modelNotes, ...profiled];
   const reload = touches(INFRA_SERVICES[EDGE_SERVICE]!.mounts) || envChanged;
   return {
     build,

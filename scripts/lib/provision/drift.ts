@@ -21,6 +21,8 @@ export interface BoxSettings {
   expiresAt?: Date;
   /** The one range the environment's group opens HTTPS to, if there is one. */
   allowedCidr?: string;
+  /** The optional compose profiles it runs (its StackProfiles tag; none when launched before the tag existed). */
+  profiles: string[];
 }
 
 /** What this run asks for: flags, environment or .env. Left out, a setting keeps what exists. */
@@ -69,6 +71,7 @@ export async function observeBox(ec2: EC2Client, instance: EnvInstance, group: O
     volumeGb: instance.rootVolumeId ? await volumeSizeGb(ec2, instance.rootVolumeId) : undefined,
     expiresAt: instance.expiresAt,
     allowedCidr: groupCidr(group),
+    profiles: instance.profiles ?? [],
   };
 }
 

@@ -23,6 +23,7 @@ import { EDGE_LOCAL_PORT } from '../box/layout.js';
 import { assertSecretFiles } from '../box/secret-files.js';
 import { ssmRunner } from '../box/ssm-output.js';
 import { edgeRangeCommand, parseRangeOutcome, type RangeOutcome } from '../box/edge-reload.js';
+import { cheapestFullSetType, LOGS_PROFILE, stackProfiles } from '../box/stack-profiles.js';
 import { renderCheckedUserData, type UserDataInput } from '../box/user-data.js';
 import { resolveRegion, type AwsClients } from '../core/aws-clients.js';
 import { awsErrorName, describeAwsError } from '../core/aws-errors.js';
@@ -33,7 +34,7 @@ import { baseTags, envNames, isoSeconds, type Tag } from '../core/names.js';
 import { errorSummary, explainAwsError, OperatorError } from '../core/operator-error.js';
 import { askOnTerminal } from '../core/confirm.js';
 import { confirmLongLived, PREVIEW_MAX_HOURS } from '../core/long-lived.js';
-import { costFor, hourlyCost, isAllowedInstanceType, surplusCeilingHourly, usd } from '../core/pricing.js';
+import { costFor, hourlyCost, instanceTypeInfo, isAllowedInstanceType, surplusCeilingHourly, usd } from '../core/pricing.js';
 import { formatUtc } from '../core/time.js';
 import type { Progress } from '../core/progress.js';
 import type { AddressLookup } from '../core/public-address.js';
@@ -93,8 +94,8 @@ export interface Preflight {
   vpcId: string;
   ami: Ami;
   expiresAt: Date;
-  /** What the user-data says, but the allowed range, which decide() picks. */
-  userDataInput: Omit<UserDataInput, 'allowedCidr'>;
+  /** What the user-data says, but the allowed range and the profiles, which decide() picks (the range, and the type a launch gets). */
+  userDataInput: Omit<UserDataInput, 'allowedCidr' | 'profiles'>;
   tags: Tag[];
 }
 
@@ -119,6 +120,7 @@ export async function preflight(cfg: ProvisionConfig, deps: ProvisionDeps): Prom
   await assertInstanceTypeOffered(clients.ec2, fresh.instanceType, region);
   const [vpcId, ami] = await Promise.all([findDefaultVpc(clients.ec2), resolveAmi(clients.ssm, clients.ec2)]);
   const expiresAt = new Date(Math.floor(deps.clock.now() / 1000) * 1000 + fresh.ttlHours * 3_600_000);
+  const userDataInput = { env: cfg.env, region, domain: cfg.domain, accountId, gitSha, source, expiresAt, appImage: cfg.appImage };
   return {
     accountId,
     callerArn: identity.Arn ?? '',
@@ -130,7 +132,7 @@ export async function preflight(cfg: ProvisionConfig, deps: ProvisionDeps): Prom
     vpcId,
     ami,
     expiresAt,
-    userDataInput: { env: cfg.env, region, domain: cfg.domain, accountId, gitSha, source, expiresAt, appImage: cfg.appImage },
+    userDataInput,
     tags: baseTags({ env: cfg.env, expiresAt, gitSha }),
   };
 }
@@ -172,6 +174,8 @@ export interface ProvisionResult {
   budget: string;
   hourlyUsd: number;
   ttlUsd: number;
+  /** Whether Filebeat ships container logs; if not, the cheapest type that would, priced like the box. */
+  containerLogs: { shipped: boolean; fullSet?: { instanceType: string; hourlyUsd: number; ttlUsd: number } };
   /** T-family only: what surplus CPU credits could add if the box never left unlimited mode. */
   creditCeiling?: { hourlyUsd: number; ttlUsd: number };
   costSoFarUsd: number;
@@ -273,12 +277,14 @@ interface Decision {
   allowed: AllowedCidr;
   /** What a box this run launches gets. */
   launch: LaunchSettings;
+  /** The optional compose profiles a launched box starts, from its type once decided (an inherited one included). */
+  profiles: string[];
+  /** Gzip-compressed cloud-config for a box this run launches (its range and profiles), as RunInstances sends it. */
+  userData: Buffer;
   /** The running box against the asked-for settings, when there is one. */
   drift?: Drift;
   /** The running box this run keeps (none when it launches or replaces one). */
   kept?: EnvInstance;
-  /** Gzip-compressed cloud-config for a box this run launches, as RunInstances sends it. */
-  userData: Buffer;
 }
 
 /**
@@ -295,9 +301,12 @@ async function decide(cfg: ProvisionConfig, pre: Preflight, seen: ObservedEnviro
   const intent = { env: cfg.env, instanceType: launch.instanceType, allowedCidr: allowed.cidr, replace: cfg.replace, drift, domain: cfg.domain };
   const steps = withData(planProvision(intent, seen), planStorage(storage.bucket, pre.source, data), { env: cfg.env, noBackup: cfg.noBackup, restore: cfg.restore });
   await checkRestoreSource(storage, cfg.env, cfg.restore, steps);
-  // Rendered and size-checked here, before anything is created: the box's edge enforces the range too.
-  const userData = renderCheckedUserData({ ...pre.userDataInput, allowedCidr: allowed.cidr }).packed;
-  return { steps, data, allowed, launch, drift, kept: cfg.replace ? undefined : instance, userData };
+  // Rendered and size-checked here, before anything is created: the box's edge enforces the range too, and the profiles
+  // follow the type a launched box really gets (--replace inherits the old box's). A type outside the list (changed by
+  // hand) gets none; RunInstances refuses it anyway.
+  const profiles = isAllowedInstanceType(launch.instanceType) ? stackProfiles(instanceTypeInfo(launch.instanceType).memoryGiB) : [];
+  const userData = renderCheckedUserData({ ...pre.userDataInput, allowedCidr: allowed.cidr, profiles }).packed;
+  return { steps, data, allowed, launch, profiles, drift, kept: cfg.replace ? undefined : instance, userData };
 }
 
 /**
@@ -367,7 +376,7 @@ interface Applied {
 }
 
 /** Acts on the plan: the bucket, the source, the backup of a replaced box, then the environment's resources. */
-async function apply(cfg: ProvisionConfig, pre: Preflight, seen: ObservedEnvironment, { steps, allowed, launch, drift, userData, kept }: Decision, storage: Storage, deps: ProvisionDeps): Promise<Applied> {
+async function apply(cfg: ProvisionConfig, pre: Preflight, seen: ObservedEnvironment, { steps, allowed, launch, profiles, drift, userData, kept }: Decision, storage: Storage, deps: ProvisionDeps): Promise<Applied> {
   const { iam, ec2, ssm } = deps.clients;
   const created: Created = { secrets: [] };
   let backedUp: string | undefined;
@@ -459,6 +468,7 @@ async function apply(cfg: ProvisionConfig, pre: Preflight, seen: ObservedEnviron
                   volumeGb: launch.volumeGb,
                   securityGroupId: securityGroupId as string,
                   userData,
+                  profiles,
                   tags: pre.tags,
                   clientToken,
                 },
@@ -535,7 +545,7 @@ const budget = (step: keyof typeof BOOT_STEPS_MIN) => ({ budgetMs: BOOT_STEPS_MI
 export async function provision(cfg: ProvisionConfig, deps: ProvisionDeps): Promise<ProvisionResult> {
   const { progress, clients, clock } = deps;
   progress.note(`Time budget: ${budgetText()}.`);
-  const pre = await progress.step('preflight: credentials, region, commit, source archive, user-data', () => preflight(cfg, deps));
+  const pre = await progress.step('preflight: credentials, region, commit, source archive', () => preflight(cfg, deps));
   if (pre.uncommitted) progress.note(pre.uncommitted);
   const storage = storageFor(deps.s3, pre.accountId, pre.region);
   const observe = async () => {
@@ -632,6 +642,10 @@ function described(cfg: ProvisionConfig, pre: Preflight, d: Decision, now: numbe
   const hourlyUsd = hourlyCost(priced, volumeGb ?? d.launch.volumeGb);
   const lifeHours = expiresAt ? Math.max(expiresAt.getTime() - (d.kept?.launchTime?.getTime() ?? now), 0) / 3_600_000 : d.launch.ttlHours;
   const surplus = surplusCeilingHourly(priced);
+  // A kept box runs what its StackProfiles tag records; a new one what its user-data names.
+  const shipped = (box ? box.profiles : d.profiles).includes(LOGS_PROFILE);
+  const fullSetType = cheapestFullSetType();
+  const fullSetHourly = hourlyCost(fullSetType, volumeGb ?? d.launch.volumeGb);
   return {
     env: cfg.env,
     region: pre.region,
@@ -654,6 +668,7 @@ function described(cfg: ProvisionConfig, pre: Preflight, d: Decision, now: numbe
     budget: budgetText(),
     hourlyUsd,
     ttlUsd: hourlyUsd * lifeHours,
+    containerLogs: shipped ? { shipped } : { shipped, fullSet: { instanceType: fullSetType, hourlyUsd: fullSetHourly, ttlUsd: fullSetHourly * lifeHours } },
     ...(surplus > 0 ? { creditCeiling: { hourlyUsd: surplus, ttlUsd: surplus * lifeHours } } : {}),
     costSoFarUsd: serving?.launchTime ? costFor(priced, volumeGb ?? d.launch.volumeGb, now - serving.launchTime.getTime()) : 0,
   };

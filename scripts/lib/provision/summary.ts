@@ -1,6 +1,7 @@
 // What provision prints at the end: the summary table rows, or the plan with --plan.
 import { ELASTIC_IP_HOURLY_USD } from '../aws/elastic-ip.js';
 import { formatRowCounts } from '../box/postgres-commands.js';
+import { LOGS_MIN_MEMORY_GIB } from '../box/stack-profiles.js';
 import { usd } from '../core/pricing.js';
 import type { Row } from '../core/progress.js';
 import { formatStep, isMutating } from '../core/step.js';
@@ -39,10 +40,18 @@ export function provisionRows(r: ProvisionResult): Row[] {
     ['Storage', storageLine(r.storage)],
   );
   if (r.creditCeiling) rows.push(['CPU credits', creditsText(r.creditCeiling)]);
+  rows.push(['Logs', logsText(r.containerLogs)]);
   rows.push(['Time budget', r.budget]);
   if (r.replaced) rows.push(['Replaced', `${r.replaced} (terminated once the new box was healthy${r.restored ? ' and seeded' : ''})`]);
   if (!r.planned && !r.waited) rows.push(['Status', 'launched; not waited for (`npm run status` shows progress)']);
   return rows;
+}
+
+/** Filebeat runs on 8 GiB types only (box/stack-profiles.ts): say so, with what the type that runs it costs. */
+function logsText(logs: ProvisionResult['containerLogs']): string {
+  if (!logs.fullSet) return 'container logs shipped to Elasticsearch by Filebeat (Kibana: Discover, data view "Container logs")';
+  const { instanceType, hourlyUsd, ttlUsd } = logs.fullSet;
+  return `container logs not shipped: Filebeat needs ${LOGS_MIN_MEMORY_GIB} GiB; --instance-type ${instanceType} runs it for ${usd(hourlyUsd)}/hour, ${usd(ttlUsd)} for the full TTL`;
 }
 
 /** Unlimited for the box's whole life: the ceiling is what surplus could add at 100% CPU until the expiry. */

@@ -53,3 +53,14 @@ describe('user-data with a prebuilt app image (--app-image)', () => {
     expect(text).to.match(/^ {4}build: !reset null$/m);
   });
 });
+
+describe('user-data with the logs profile (8 GiB types)', () => {
+  it('starts Filebeat with the stack and stops it with the second color', () => {
+    expect(unitLine(anInput({ profiles: ['logs'] }), 'ExecStart')).to.match(/ --env-file \/etc\/pillbox\/secrets\.env --profile logs up -d --wait$/);
+    expect(unitLine(anInput({ profiles: ['logs'] }), 'ExecStop')).to.match(/ --profile logs --profile deploy stop$/);
+  });
+
+  it('names no optional profile without one', () => {
+    expect(unitLine(anInput(), 'ExecStart')).not.to.include('--profile');
+  });
+});

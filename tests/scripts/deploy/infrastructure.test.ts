@@ -136,6 +136,13 @@ describe('deploy: the infrastructure a release changes', () => {
       expect(plan).to.deep.equal({ build: ['setup', 'kibana-setup'], recreate: ['heartbeat-setup', 'heartbeat'], converge: true, notes: [] });
     });
 
+    it('never names Filebeat, whose profile only 8 GiB boxes start (compose would start it anywhere it is named): its change waits for the next start', () => {
+      const plan = planInfrastructure(['elk/filebeat/filebeat.yml']);
+      expect(plan.recreate).to.deep.equal([]);
+      expect(plan.notes).to.deep.equal(["filebeat changed: applied at the stack's next start (`sudo systemctl restart pillbox.service`), on a box whose type runs it."]);
+      for (const step of infrastructureSteps(planInfrastructure(WATCHED_INPUTS))) expect(step.argv, step.what).to.not.include('filebeat');
+    });
+
     it('never recreates the edge: a new environment is reloaded in place, with the new values', () => {
       const to = model({ environment: { ...ENV, PILLBOX_ALLOWED_CIDR: '${PILLBOX_ALLOWED_CIDR:?}' } });
       const plan = planInfrastructure(['compose/compose.yaml'], { from: model(), to });

@@ -19,6 +19,7 @@ const PASSWORD = 'Xq3_vR9-secretValue-0123456789abcdefghijklm';
 const PARAMETER = '/pillbox/main/secrets/ELASTIC_PASSWORD';
 const APM = 'http://localhost:5601/app/apm/services/pillbox/overview?rangeFrom=now-1h&rangeTo=now';
 const UPTIME = 'http://localhost:5601/app/uptime';
+const LOGS = "http://localhost:5601/app/discover#/?_g=(time:(from:now-1h,to:now))&_a=(dataSource:(dataViewId:'pillbox-logs',type:dataView))";
 const target = { instanceId: 'i-0abc', region: 'eu-west-1' };
 const BOTH: Probe = async (command) => ({ found: true, output: command === 'aws' ? 'aws-cli/2.17.20 Python/3.11.9' : '1.2.650.0' });
 
@@ -56,7 +57,7 @@ describe('kibana --open', () => {
     const d = desktop();
     await openKibana(d.deps, target, 'main', 5601, { open: true, showPassword: false });
     expect(ssm.commandCalls(GetParameterCommand).map((c) => c.args[0].input)).to.deep.equal([{ Name: PARAMETER, WithDecryption: true }]);
-    expect(d.events).to.deep.equal([`clipboard ${PASSWORD.length} chars`, 'spawn aws ssm start-session', 'wait 5601', `open ${APM}`, `open ${UPTIME}`]);
+    expect(d.events).to.deep.equal([`clipboard ${PASSWORD.length} chars`, 'spawn aws ssm start-session', 'wait 5601', `open ${APM}`, `open ${UPTIME}`, `open ${LOGS}`]);
     expect(d.printed()).to.contain('  password  on the clipboard (--show-password prints it)\n');
     expect(d.printed()).to.contain(`Opened in the browser:\n  APM, service pillbox   ${APM}\n  Uptime monitors        ${UPTIME}\n`);
     expect(d.printed()).not.to.contain(PASSWORD);
@@ -134,6 +135,7 @@ describe('kibana --open', () => {
     expect(kibanaPages('http://localhost:5602').map((p) => p.url)).to.deep.equal([
       `http://localhost:5602/app/apm/services/${APM_SERVICE_NAME}/overview?rangeFrom=now-1h&rangeTo=now`,
       'http://localhost:5602/app/uptime',
+      LOGS.replace('5601', '5602'),
     ]);
   });
 

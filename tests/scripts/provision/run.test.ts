@@ -226,6 +226,33 @@ describe('provision', () => {
       expect(m6i.creditCeiling).to.equal(undefined);
     });
 
+    it('prices the type that ships container logs on a 4 GiB box, and starts Filebeat on an 8 GiB one', async () => {
+      const medium = await provision(aConfig({ plan: true, ttlHours: 8 }), depsFor(fake));
+      // t3a.large is the cheapest listed 8 GiB type; the volume and the public IPv4 are priced as for the box.
+      const fullSet = 0.0752 + (30 * 0.08) / 730 + 0.005;
+      expect(medium.containerLogs.shipped).to.equal(false);
+      expect(medium.containerLogs.fullSet?.instanceType).to.equal('t3a.large');
+      expect(medium.containerLogs.fullSet?.hourlyUsd).to.be.closeTo(fullSet, 1e-9);
+      expect(medium.containerLogs.fullSet?.ttlUsd).to.be.closeTo(fullSet * 8, 1e-9);
+      const large = await provision(aConfig({ instanceType: 't3.large' }), depsFor(fake));
+      expect(large.containerLogs).to.deep.equal({ shipped: true });
+      const userData = gunzipSync(Buffer.from(fake.mocks.ec2.commandCalls(ec2.RunInstancesCommand)[0]!.args[0].input.UserData ?? '', 'base64')).toString('utf8');
+      expect(userData).to.match(/ExecStart=\/usr\/bin\/docker compose .* --profile logs up -d --wait/);
+      expect(world.instances[0]!.tags).to.deep.include({ Key: 'StackProfiles', Value: 'logs' });
+    });
+
+    it('tells what a kept box runs from its StackProfiles tag, not from its type', async () => {
+      await provision(aConfig({ instanceType: 't3.large' }), depsFor(fake));
+      const kept = await provision(aConfig(), depsFor(fake, { runId: 'run00002' }));
+      expect(kept.containerLogs).to.deep.equal({ shipped: true });
+      // A box launched before the tag existed started no optional profile, whatever its type.
+      const box = world.instances[0]!;
+      box.tags = box.tags.filter((t) => t.Key !== 'StackProfiles');
+      const older = await provision(aConfig(), depsFor(fake, { runId: 'run00003' }));
+      expect(older.containerLogs.shipped).to.equal(false);
+      expect(provisionRows(older).find(([label]) => label === 'Logs')?.[1]).to.match(/^container logs not shipped/);
+    });
+
     it('prints its time budget, the one the waits use', async () => {
       const deps = depsFor(fake);
       const result = await provision(aConfig({ plan: true }), deps);
@@ -291,6 +318,16 @@ describe('provision', () => {
       await settle(world);
       expect(liveInstances(world).map((i) => i.id)).to.deep.equal([result.instanceId]);
       expect(world.instances.find((i) => i.id === old)?.state).to.equal('terminated');
+    });
+
+    it('starts the logs profile on a replacement that inherits an 8 GiB type, and tags it so', async () => {
+      await provision(aConfig({ instanceType: 't3.large' }), depsFor(fake));
+      const result = await provision(aConfig({ replace: true }), depsFor(fake, { runId: 'run00002' }));
+      const input = fake.mocks.ec2.commandCalls(ec2.RunInstancesCommand).at(-1)!.args[0].input;
+      expect(input.InstanceType).to.equal('t3.large');
+      expect(gunzipSync(Buffer.from(input.UserData ?? '', 'base64')).toString('utf8')).to.match(/ExecStart=\/usr\/bin\/docker compose .* --profile logs up -d --wait/);
+      expect(world.instances.find((i) => i.id === result.instanceId)?.tags).to.deep.include({ Key: 'StackProfiles', Value: 'logs' });
+      expect(result.containerLogs).to.deep.equal({ shipped: true });
     });
 
     it('keeps the old box serving, and says why, when the replacement cannot launch', async () => {

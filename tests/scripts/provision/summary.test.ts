@@ -22,6 +22,7 @@ const aResult = (overrides: Partial<ProvisionResult> = {}): ProvisionResult => (
   budget: '50 min',
   hourlyUsd: 0.0449,
   ttlUsd: 0.36,
+  containerLogs: { shipped: false, fullSet: { instanceType: 't3a.large', hourlyUsd: 0.0827, ttlUsd: 0.66 } },
   costSoFarUsd: 0.01,
   waited: true,
   ...overrides,
@@ -29,6 +30,11 @@ const aResult = (overrides: Partial<ProvisionResult> = {}): ProvisionResult => (
 const rows = (r: ProvisionResult) => Object.fromEntries(provisionRows(r));
 
 describe('provision summary', () => {
+  it('says a 4 GiB box ships no container logs, and prices the cheapest type that would', () => {
+    expect(rows(aResult())['Logs']).to.equal('container logs not shipped: Filebeat needs 8 GiB; --instance-type t3a.large runs it for $0.0827/hour, $0.6600 for the full TTL');
+    expect(rows(aResult({ containerLogs: { shipped: true } }))['Logs']).to.match(/^container logs shipped to Elasticsearch by Filebeat/);
+  });
+
   it('says which mode the edge serves in, or that it could not be read', () => {
     expect(rows(aResult({ edge: { https: true, summary: 'HTTPS, certificate from Let\'s Encrypt valid until 2026-11-27 10:00 UTC (5 days left; Caddy renews it)' } }))['Edge']).to.match(/^HTTPS, certificate from Let's Encrypt/);
     expect(rows(aResult({ edge: { error: 'service "caddy" is not running' } }))['Edge']).to.equal('could not be read (service "caddy" is not running); `npm run status` tries again');
