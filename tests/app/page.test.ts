@@ -1,10 +1,19 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { startTestApp, type TestApp } from '../support/app-server.js';
 
-const CHROMIUM = '/usr/bin/chromium';
+/** Debian's Chromium, headless, with the flags this machine's closed network needs. */
+const launchChromium = (): Promise<Browser> =>
+  chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+
+/** Types a complete medication into the page's form. */
+async function fillMedication(page: Page, name: string): Promise<void> {
+  await page.fill('#name', name);
+  await page.fill('#strength', '10');
+  await page.selectOption('#unit', 'mg');
+}
 
 describe('the HTML page in headless Chromium', function () {
   this.timeout(60_000);
@@ -13,10 +22,7 @@ describe('the HTML page in headless Chromium', function () {
 
   before(async () => {
     app = await startTestApp();
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
+    browser = await launchChromium();
   });
   after(async () => {
     await browser?.close();
@@ -130,10 +136,7 @@ describe('the form in headless Chromium when writes need the password', function
 
   before(async () => {
     app = await startTestApp({ writePasswords: [PASSWORD] });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
+    browser = await launchChromium();
   });
   after(async () => {
     await browser?.close();
@@ -144,9 +147,7 @@ describe('the form in headless Chromium when writes need the password', function
     const context = await browser.newContext({ javaScriptEnabled: false, ...(httpCredentials ? { httpCredentials } : {}) });
     const page = await context.newPage();
     await page.goto(`${app.url}/`);
-    await page.fill('#name', 'Lisinopril');
-    await page.fill('#strength', '10');
-    await page.selectOption('#unit', 'mg');
+    await fillMedication(page, 'Lisinopril');
     const [response] = await Promise.all([page.waitForNavigation(), page.click('#add button[type=submit]')]);
     return { context, page, response };
   };
@@ -164,9 +165,7 @@ describe('the form in headless Chromium when writes need the password', function
     const context = await browser.newContext({ javaScriptEnabled: false });
     const page = await context.newPage();
     await page.goto(`${app.url}/`);
-    await page.fill('#name', 'Lisinopril');
-    await page.fill('#strength', '10');
-    await page.selectOption('#unit', 'mg');
+    await fillMedication(page, 'Lisinopril');
     const answered = page.waitForResponse((r) => r.request().method() === 'POST');
     // With no credentials to give, Playwright cancels the prompt, and the navigation ends in net::ERR_INVALID_AUTH_CREDENTIALS.
     await Promise.all([page.waitForNavigation().catch(() => undefined), page.click('#add button[type=submit]')]);
@@ -202,10 +201,7 @@ describe('a form on another site posting to the app in headless Chromium (CSRF)'
     attacker = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end(page));
     await new Promise<void>((resolve) => attacker.listen(0, '127.0.0.1', resolve));
     attackerUrl = `http://localhost:${(attacker.address() as AddressInfo).port}/`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
+    browser = await launchChromium();
   });
   after(async () => {
     await browser?.close();
