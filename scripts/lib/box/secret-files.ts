@@ -15,7 +15,8 @@ import { OperatorError } from '../core/operator-error.js';
 import { ELASTIC_PASSWORD_FILE } from './layout.js';
 
 /** The compose file as the repository holds it (the box's copy comes from the same commit). */
-const COMPOSE_FILE_IN_REPO = 'compose/compose.yaml';
+/** The stack's compose file, as a path in the repository (what `git show <sha>:` reads). */
+export const COMPOSE_FILE_IN_REPO = 'compose/compose.yaml';
 
 /** The Docker Engine major version on the box: AL2023's docker package is 25.0.x. */
 export const BOX_ENGINE_MAJOR = 25;

@@ -3,7 +3,7 @@
 import type { Storage } from '../aws/bucket.js';
 import { uploadSource, type ShippedSource } from '../aws/source-object.js';
 import { takeBackup } from '../backup/run.js';
-import { assertSecretFiles } from '../box/secret-files.js';
+import { assertSecretFiles, COMPOSE_FILE_IN_REPO } from '../box/secret-files.js';
 import type { RemoteRunner } from '../box/ssm-output.js';
 import type { GitRunner } from '../core/git.js';
 import type { Progress } from '../core/progress.js';
@@ -28,12 +28,10 @@ export async function shipCommit({ git, archive, storage, progress }: ShipDeps, 
 }
 
 /** The app's compose file, whose interpolation says which secrets a commit needs. */
-export const COMPOSE_FILE_PATH = 'compose/compose.yaml';
-
 /** True when the commit's compose.yaml requires WRITE_PASSWORD (a commit from before the write password does not). */
 export async function requiresWritePassword(git: GitRunner, sha: string): Promise<boolean> {
   try {
-    return (await git(['show', `${sha}:${COMPOSE_FILE_PATH}`])).includes('${WRITE_PASSWORD:?');
+    return (await git(['show', `${sha}:${COMPOSE_FILE_IN_REPO}`])).includes('${WRITE_PASSWORD:?');
   } catch {
     // No compose file in that commit: nothing to interpolate.
     return false;
