@@ -1,5 +1,5 @@
 // npm run extend -- --hours N: moves the environment's expiry N hours later; beyond 72 h from now after a confirmation.
-import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
+import { callerAccount } from './lib/aws/caller.js';
 import { requireRunningInstance } from './lib/aws/environment.js';
 import { schedulerRoleArn } from './lib/aws/expiry-schedule.js';
 import { ssmRunner } from './lib/box/ssm-output.js';
@@ -22,8 +22,7 @@ export async function main(argv: string[], deps: CliDeps): Promise<void> {
   const clients = deps.awsClients(cfg.region);
   const instance = await requireRunningInstance(clients.ec2, cfg.env, await resolveRegion(clients));
   const now = new Date(deps.clock.now());
-  const caller = await clients.sts.send(new GetCallerIdentityCommand({}));
-  const roleArn = schedulerRoleArn({ env: cfg.env, accountId: caller.Account ?? '', partition: caller.Arn?.split(':')[1] });
+  const roleArn = schedulerRoleArn({ env: cfg.env, ...(await callerAccount(clients.sts)) });
   const run = ssmRunner(clients.ssm, instance.id, { clock: deps.clock });
   const longLived = { yes: cfg.yes, interactive: deps.tty, ask: askYesNo(deps.ask) };
   const moved = await extendEnvironment(

@@ -15,13 +15,13 @@ import {
   type LifecycleRule,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { resolveRegion, type AwsClients } from '../core/aws-clients.js';
 import type { Clock } from '../core/clock.js';
 import { PROJECT, TAG, type Tag } from '../core/names.js';
 import { awsErrorName, isForbidden, isGone } from '../core/aws-errors.js';
 import { OperatorError } from '../core/operator-error.js';
 import { pollUntil } from '../core/poll.js';
+import { callerAccount } from './caller.js';
 import { bucketName, ENVS_PREFIX, KIND_TAG, SOURCE_RETENTION_DAYS } from './bucket-keys.js';
 
 /** The bucket of one account and region, and the client that reaches it. */
@@ -38,8 +38,7 @@ export const storageFor = (s3: S3Client, accountId: string, region: string): Sto
 /** The bucket of the account the credentials belong to, in the configured region. */
 export async function projectStorage(clients: Pick<AwsClients, 'sts' | 'ec2'>, s3: S3Client): Promise<Storage> {
   const region = await resolveRegion(clients);
-  const identity = await clients.sts.send(new GetCallerIdentityCommand({}));
-  return storageFor(s3, identity.Account ?? '', region);
+  return storageFor(s3, (await callerAccount(clients.sts)).accountId, region);
 }
 
 export const PUBLIC_ACCESS_BLOCK = { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true } as const;

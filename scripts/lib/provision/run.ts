@@ -4,9 +4,9 @@
 // visible steps, seed its data, and only then retire a replaced box.
 import { randomBytes } from 'node:crypto';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { DeleteParametersCommand } from '@aws-sdk/client-ssm';
 import { allocateElasticIp, associateElasticIp, releaseElasticIp, type ElasticIp } from '../aws/elastic-ip.js';
+import { callerAccount } from '../aws/caller.js';
 import { bucketName } from '../aws/bucket-keys.js';
 import { convergeBucket, storageFor, type Storage } from '../aws/bucket.js';
 import { observeEnvironment, type EnvInstance, type ObservedEnvironment } from '../aws/environment.js';
@@ -108,9 +108,9 @@ export async function preflight(cfg: ProvisionConfig, deps: ProvisionDeps): Prom
     );
   }
   const region = await resolveRegion(clients);
-  const identity = await clients.sts.send(new GetCallerIdentityCommand({}));
-  const accountId = identity.Account ?? '';
-  await assertBoundaryExists(clients.iam, { accountId, partition: identity.Arn?.split(':')[1] });
+  const caller = await callerAccount(clients.sts);
+  const { accountId } = caller;
+  await assertBoundaryExists(clients.iam, caller);
   const gitSha = await resolveCommit(git, cfg.ref);
   await assertSecretFiles(git, gitSha);
   const archive = await buildSourceArchive(deps.archive, gitSha);
@@ -123,7 +123,7 @@ export async function preflight(cfg: ProvisionConfig, deps: ProvisionDeps): Prom
   const userDataInput = { env: cfg.env, region, domain: cfg.domain, accountId, gitSha, source, expiresAt, appImage: cfg.appImage };
   return {
     accountId,
-    callerArn: identity.Arn ?? '',
+    callerArn: caller.arn,
     region,
     gitSha,
     uncommitted: await uncommittedWarning(git, gitSha),
