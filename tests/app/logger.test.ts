@@ -1,5 +1,5 @@
 // Logs are JSON for machines and readable lines for a person: the choice follows whether stdout is a terminal.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { PassThrough } from 'node:stream';
 import { stripVTControlCharacters } from 'node:util';
 import { fileURLToPath } from 'node:url';
@@ -25,6 +25,25 @@ describe('the app logger', () => {
       execFile(process.execPath, ['-e', loaded], { timeout: 20_000 }, (err, _out, stderr) => (err ? reject(err) : resolve(stderr.trim()))),
     );
     expect(counted).to.equal('0');
+  });
+
+  it('writes every line as it is logged, with no thread-pool hand-off (the loop may be busy right after)', async () => {
+    // Two lines, then the event loop blocked for 3 s: an asynchronous destination writes the first line from the thread
+    // pool, but holds the second until its completion callback runs on the (blocked) loop.
+    const blocking = `const l = require(${JSON.stringify(LOGGER)}).createLogger('info'); l.info('first'); l.info('second');
+      const until = Date.now() + 3000; while (Date.now() < until);`;
+    const child = spawn(process.execPath, ['-e', blocking], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const started = Date.now();
+    let out = '';
+    const both = await new Promise<number>((resolve, reject) => {
+      child.stdout.on('data', (c: Buffer) => {
+        out += c.toString();
+        if (out.includes('"second"')) resolve(Date.now() - started);
+      });
+      child.once('exit', () => reject(new Error(`exited having written ${JSON.stringify(out)}`)));
+    });
+    await new Promise((resolve) => child.once('exit', resolve));
+    expect(both).to.be.below(2000);
   });
 
   it('writes one readable line when stdout is a terminal (npm start)', async () => {

@@ -18,8 +18,9 @@ export interface LoggerOptions {
  * ECS JSON lines on stdout, with trace ids when the APM agent runs in this process; on a terminal
  * the same events as readable lines (pino-pretty), since nothing parses a terminal. In the container
  * stdout is a pipe to Docker's log driver, so the box always gets JSON.
- * Writes are asynchronous: lines logged while a write is in flight go out together in the next
- * one instead of one blocking syscall each. Whatever is pending is written on process exit.
+ * Writes are synchronous, pino's own default: one write(2) per line on the event loop. Asynchronous
+ * writes went through libuv's thread pool, and waking a pool thread and then the loop again for every
+ * few lines cost more than the write itself on a 2-core box (STEPS.md, monitoring: the create path).
  */
 export function createLogger(
   level: string,
@@ -36,17 +37,7 @@ export function createLogger(
   return Object.keys(bindings).length ? logger.child(bindings) : logger;
 }
 
-function stdout(): DestinationStream {
-  const destination = pino.destination({ dest: 1, sync: false });
-  process.once('exit', () => {
-    try {
-      destination.flushSync();
-    } catch {
-      // stdout already closed: nothing left to write to.
-    }
-  });
-  return destination;
-}
+const stdout = (): DestinationStream => pino.destination({ dest: 1, sync: true });
 
 /**
  * The ECS fields pino-pretty shows: the message and level from their ECS keys, and no per-line boilerplate.
