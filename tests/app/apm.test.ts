@@ -24,13 +24,14 @@ describe('APM', function () {
     app = capture = undefined;
   });
 
-  it('sends a transaction named by route with a span for its SQL query, from a named worker node', async () => {
+  it('sends a transaction named by route with a span for its SQL query, from a named worker node (every request traced)', async () => {
     capture = await startApmCapture();
     app = await startAppProcess({
       DATABASE_URL: await freshDatabase('apm'),
       WEB_CONCURRENCY: '1',
       ELASTIC_APM_SERVER_URL: capture.url,
       ELASTIC_APM_API_REQUEST_TIME: '1s',
+      ELASTIC_APM_TRANSACTION_SAMPLE_RATE: '1',
     });
     const created = await fetch(`${app.url}/api/medications`, {
       method: 'POST',
@@ -62,6 +63,61 @@ describe('APM', function () {
 
     const traced = app.logs.find((l) => l.message === 'POST /api/medications 201');
     expect(traced?.['trace.id'], 'request log carries the trace id').to.be.a('string');
+  });
+
+  it('traces one request in ten by default: a sampled one whole, an unsampled one not at all (no trace id on its log line)', async () => {
+    capture = await startApmCapture();
+    app = await startAppProcess({
+      DATABASE_URL: await freshDatabase('apmdefault'),
+      WEB_CONCURRENCY: '1',
+      ELASTIC_APM_SERVER_URL: capture.url,
+      ELASTIC_APM_API_REQUEST_TIME: '1s',
+    });
+    // Until the agent knows the server is 8.0 or newer it keeps unsampled transactions (older servers stored them).
+    await until(() => capture!.versionProbes || undefined, 'the version probe');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const requests = 300;
+    for (let i = 0; i < requests; i++) expect((await fetch(`${app.url}/api/medications?limit=1`)).status).to.equal(200);
+    const lines = await until(() => {
+      const all = app!.logs.filter((l) => l.message === 'GET /api/medications 200');
+      return all.length === requests ? all : undefined;
+    }, 'every request log line');
+    const tracedLines = lines.filter((l) => l['trace.id'] !== undefined);
+    // Binomial(300, 0.1): 30 expected; outside 10..60 has a probability below one in a million.
+    expect(tracedLines.length).to.be.within(10, 60);
+    const traced = new Set(tracedLines.map((l) => l['trace.id']));
+    const transactions = await until(() => {
+      const all = capture!.transactions().filter((t) => t.name === 'GET /api/medications');
+      return all.length >= traced.size ? all : undefined;
+    }, 'the sampled transactions');
+    // Exactly the requests whose log line has a trace id were traced, each whole: sampled at 0.1, with its SQL span.
+    expect(new Set(transactions.map((t) => t.trace_id))).to.deep.equal(traced);
+    for (const t of transactions) expect(t).to.include({ sampled: true, sample_rate: 0.1, result: 'HTTP 2xx' });
+    const withSpan = await until(() => {
+      const ids = new Set(capture!.spans().filter((s) => s.type === 'db' && s.subtype === 'postgresql').map((s) => s.transaction_id));
+      return transactions.every((t) => ids.has(t.id)) ? ids : undefined;
+    }, 'a postgresql span in every sampled transaction');
+    expect(withSpan.size).to.be.at.least(transactions.length);
+  });
+
+  it('follows the caller\'s sampling decision: a request carrying a sampled traceparent is traced at the default rate', async () => {
+    capture = await startApmCapture();
+    app = await startAppProcess({
+      DATABASE_URL: await freshDatabase('apmparent'),
+      WEB_CONCURRENCY: '1',
+      ELASTIC_APM_SERVER_URL: capture.url,
+      ELASTIC_APM_API_REQUEST_TIME: '1s',
+    });
+    await until(() => capture!.versionProbes || undefined, 'the version probe');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const traceId = '0af7651916cd43dd8448eb211c80319c';
+    const headers = { traceparent: `00-${traceId}-b7ad6b7169203331-01` };
+    for (let i = 0; i < 10; i++) expect((await fetch(`${app.url}/api/medications?limit=1`, { headers })).status).to.equal(200);
+    const continued = await until(() => {
+      const all = capture!.transactions().filter((t) => t.trace_id === traceId);
+      return all.length === 10 ? all : undefined;
+    }, 'ten transactions in the caller\'s trace');
+    for (const t of continued) expect(t.sampled).to.equal(true);
   });
 
   it('builds no transactions when nothing is sampled, yet still reports to APM Server', async () => {

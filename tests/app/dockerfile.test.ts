@@ -1,5 +1,5 @@
 // No Docker engine here: the Dockerfile's invariants are checked as text; CI builds it for real.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 
@@ -27,6 +27,18 @@ describe('app/Dockerfile', () => {
     expect(finalStage.filter((l) => l.startsWith('USER ')).pop()).to.equal('USER node');
     expect(finalStage.find((l) => l.startsWith('ENTRYPOINT'))).to.equal('ENTRYPOINT ["/usr/bin/tini", "--"]');
     expect(finalStage.find((l) => l.startsWith('CMD'))).to.contain('"-r", "./dist/observability/apm-start.js"');
+  });
+
+  it('applies the repository\'s dependency patches to the production dependencies, with the lockfile\'s patch-package', () => {
+    const deps = instructions.slice(instructions.findIndex((l) => / AS deps$/.test(l)), instructions.lastIndexOf(stages[stages.length - 1]!));
+    const lock = JSON.parse(readFileSync(`${root}package-lock.json`, 'utf8')) as { packages: Record<string, { version: string }> };
+    const version = lock.packages['node_modules/patch-package']!.version;
+    const install = deps.findIndex((l) => /npm ci .*--omit=dev/.test(l));
+    const patch = deps.findIndex((l) => l.includes(`npx --yes patch-package@${version} --error-on-fail`));
+    expect(install, 'npm ci in the deps stage').to.be.greaterThan(-1);
+    expect(patch, `patch-package@${version} after it`).to.be.greaterThan(install);
+    expect(deps).to.include('COPY patches patches');
+    expect(readdirSync(`${root}patches`)).to.include('elastic-apm-node+4.18.0.patch');
   });
 
   it('has a HEALTHCHECK on /healthz', () => {

@@ -5,7 +5,7 @@ import { createGunzip, createInflate } from 'node:zlib';
 
 export interface ApmEvent {
   metadata?: { service?: { name?: string; node?: { configured_name?: string } } };
-  transaction?: { name: string; type: string; trace_id: string; id: string; result?: string };
+  transaction?: { name: string; type: string; trace_id: string; id: string; result?: string; sampled?: boolean; sample_rate?: number };
   span?: { name: string; type: string; subtype?: string; transaction_id: string; context?: { db?: { statement?: string } } };
   error?: unknown;
   metricset?: unknown;

@@ -17,6 +17,15 @@ export const apmAgentStarted = cluster.isWorker && Boolean(process.env.ELASTIC_A
 const rate = process.env.ELASTIC_APM_TRANSACTION_SAMPLE_RATE?.trim();
 export const nothingSampled = rate !== undefined && rate !== '' && Number(rate) === 0;
 
+/**
+ * One request in ten is traced by default. A full trace costs more CPU than the request it describes
+ * (about +250% per request on this app), so tracing every one cost more than half the throughput
+ * (STEPS.md, monitoring). APM Server weighs each sampled trace by the inverse of the rate in its
+ * latency and throughput charts, and errors are sent whether or not their request is sampled.
+ * ELASTIC_APM_TRANSACTION_SAMPLE_RATE or Kibana's agent configuration changes it (1 traces everything).
+ */
+const DEFAULT_SAMPLE_RATE = 0.1;
+
 if (apmAgentStarted) {
   // A synchronous require: an import() would start the agent after main.js has loaded http and express.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -29,6 +38,7 @@ if (apmAgentStarted) {
     captureBody: 'off',
     captureHeaders: false,
     centralConfig: true,
+    transactionSampleRate: DEFAULT_SAMPLE_RATE,
     // Breakdown metrics feed Kibana's "time spent by span type" chart and cost about an eighth of
     // a traced request's CPU (STEPS.md, benchmark findings): off.
     breakdownMetrics: false,
