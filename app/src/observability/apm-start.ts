@@ -24,7 +24,7 @@ export const nothingSampled = rate !== undefined && rate !== '' && Number(rate) 
  * latency and throughput charts, and errors are sent whether or not their request is sampled.
  * ELASTIC_APM_TRANSACTION_SAMPLE_RATE or Kibana's agent configuration changes it (1 traces everything).
  */
-const DEFAULT_SAMPLE_RATE = 0.1;
+export const DEFAULT_SAMPLE_RATE = 0.1;
 
 if (apmAgentStarted) {
   // A synchronous require: an import() would start the agent after main.js has loaded http and express.
