@@ -65,7 +65,7 @@ describe('APM', function () {
     expect(traced?.['trace.id'], 'request log carries the trace id').to.be.a('string');
   });
 
-  it('traces one request in ten by default: a sampled one whole, an unsampled one not at all (no trace id on its log line)', async () => {
+  it('traces one request in twenty by default: a sampled one whole, an unsampled one not at all (no trace id on its log line)', async () => {
     capture = await startApmCapture();
     app = await startAppProcess({
       DATABASE_URL: await freshDatabase('apmdefault'),
@@ -76,23 +76,23 @@ describe('APM', function () {
     // Until the agent knows the server is 8.0 or newer it keeps unsampled transactions (older servers stored them).
     await until(() => capture!.versionProbes || undefined, 'the version probe');
     await new Promise((resolve) => setTimeout(resolve, 500));
-    const requests = 300;
+    const requests = 600;
     for (let i = 0; i < requests; i++) expect((await fetch(`${app.url}/api/medications?limit=1`)).status).to.equal(200);
     const lines = await until(() => {
       const all = app!.logs.filter((l) => l.message === 'GET /api/medications 200');
       return all.length === requests ? all : undefined;
     }, 'every request log line');
     const tracedLines = lines.filter((l) => l['trace.id'] !== undefined);
-    // Binomial(300, 0.1): 30 expected; outside 10..60 has a probability below one in a million.
-    expect(tracedLines.length).to.be.within(10, 60);
+    // Binomial(600, 0.05): 30 expected; outside 12..52 has a probability below one in ten thousand.
+    expect(tracedLines.length).to.be.within(12, 52);
     const traced = new Set(tracedLines.map((l) => l['trace.id']));
     const transactions = await until(() => {
       const all = capture!.transactions().filter((t) => t.name === 'GET /api/medications');
       return all.length >= traced.size ? all : undefined;
     }, 'the sampled transactions');
-    // Exactly the requests whose log line has a trace id were traced, each whole: sampled at 0.1, with its SQL span.
+    // Exactly the requests whose log line has a trace id were traced, each whole: sampled at 0.05, with its SQL span.
     expect(new Set(transactions.map((t) => t.trace_id))).to.deep.equal(traced);
-    for (const t of transactions) expect(t).to.include({ sampled: true, sample_rate: 0.1, result: 'HTTP 2xx' });
+    for (const t of transactions) expect(t).to.include({ sampled: true, sample_rate: 0.05, result: 'HTTP 2xx' });
     const withSpan = await until(() => {
       const ids = new Set(capture!.spans().filter((s) => s.type === 'db' && s.subtype === 'postgresql').map((s) => s.transaction_id));
       return transactions.every((t) => ids.has(t.id)) ? ids : undefined;

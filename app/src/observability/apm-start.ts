@@ -18,13 +18,14 @@ const rate = process.env.ELASTIC_APM_TRANSACTION_SAMPLE_RATE?.trim();
 export const nothingSampled = rate !== undefined && rate !== '' && Number(rate) === 0;
 
 /**
- * One request in ten is traced by default. A full trace costs more CPU than the request it describes
- * (about +250% per request on this app), so tracing every one cost more than half the throughput
- * (STEPS.md, monitoring). APM Server weighs each sampled trace by the inverse of the rate in its
- * latency and throughput charts, and errors are sent whether or not their request is sampled.
+ * One request in twenty is traced by default. A trace costs 0.6-1.2 ms of worker CPU, two to four
+ * times the request it describes, so the rate is what keeps the agent within a quarter of the
+ * throughput: every request traced cost more than half, one in ten about 30% (STEPS.md, monitoring).
+ * APM Server weighs each sampled trace by the inverse of the rate in its latency and throughput
+ * charts, and errors are sent whether or not their request is sampled.
  * ELASTIC_APM_TRANSACTION_SAMPLE_RATE or Kibana's agent configuration changes it (1 traces everything).
  */
-export const DEFAULT_SAMPLE_RATE = 0.1;
+export const DEFAULT_SAMPLE_RATE = 0.05;
 
 if (apmAgentStarted) {
   // A synchronous require: an import() would start the agent after main.js has loaded http and express.
