@@ -113,6 +113,7 @@ const isBucketSetting = (r: IamRequest) => BUCKET_SETTING_ACTIONS.includes(r.act
  */
 const ENV_FREE = [
   'ec2:GetEbsDefaultKmsKeyId',
+  'kms:DescribeKey',
   'iam:GetPolicy',
   'ssm:CancelCommand',
   'ssm:GetDocument',
@@ -126,6 +127,9 @@ const ENV_FREE = [
   'ec2:DescribeVolumes',
   'ec2:DescribeVpcs',
   'scheduler:ListSchedules',
+  'iam:ListInstanceProfiles',
+  'iam:ListRoles',
+  'tag:GetResources',
   'ssm:DescribeInstanceInformation',
   'ssm:GetCommandInvocation',
   'ssm:TerminateSession',

@@ -12,7 +12,8 @@ import { releaseElasticIp } from '../aws/elastic-ip.js';
 import { removeExpirySchedules } from '../aws/expiry-schedule.js';
 import { deleteInstanceProfile, deleteRole } from '../aws/iam.js';
 import { terminateInstances } from '../aws/instance.js';
-import { withLock } from '../aws/lock.js';
+import { findLeftovers, type Leftover } from '../aws/leftovers.js';
+import { describeLock, lockSince, readLock, releaseLock, STALE_MS, withLock } from '../aws/lock.js';
 import { deleteSecurityGroup, type RetryOptions } from '../aws/security-group.js';
 import { resolveRegion, type AwsClients } from '../core/aws-clients.js';
 import type { Clock } from '../core/clock.js';
@@ -22,6 +23,7 @@ import type { Progress } from '../core/progress.js';
 import { isMutating, type Step } from '../core/step.js';
 import { observeData, removeData } from './data.js';
 import { DEFAULT_DATA_OPTIONS, planDataTeardown, type DataOptions } from './data-plan.js';
+import { describeLeftovers, judgeOrphans, type OrphanVerdict } from './orphans.js';
 import { planTeardown } from './plan.js';
 import { teardownQuestion } from './summary.js';
 
@@ -122,12 +124,8 @@ export async function teardownEnvironment(env: string, deps: TeardownDeps, data:
   }, deps.clock.now);
 }
 
-/**
- * Environments past their ExpiresAt. Instances say so first; a security group's tag counts
- * only when no live instance exists (a provision that crashed before launching, or a box
- * that already removed itself), since a re-provision keeps the group with its first tag.
- */
-export async function findExpiredEnvironments(clients: AwsClients, now: number): Promise<string[]> {
+/** Environments past their ExpiresAt by their instances and groups, and those with a live box that has not expired. */
+async function byInstancesAndGroups(clients: AwsClients, now: number): Promise<{ expired: Set<string>; live: Set<string> }> {
   const expired = new Set<string>();
   const live = new Set<string>();
   for (const i of await findInstances(clients.ec2)) {
@@ -142,12 +140,56 @@ export async function findExpiredEnvironments(clients: AwsClients, now: number):
     }
   }
   for (const env of live) expired.delete(env);
-  return [...expired].sort();
+  return { expired, live };
+}
+
+/**
+ * Environments past their ExpiresAt. Instances say so first; a security group's tag counts
+ * only when no live instance exists (a provision that crashed before launching, or a box
+ * that already removed itself), since a re-provision keeps the group with its first tag.
+ */
+export async function findExpiredEnvironments(clients: AwsClients, now: number): Promise<string[]> {
+  return [...(await byInstancesAndGroups(clients, now)).expired].sort();
+}
+
+export interface SweepTargets {
+  /** Every environment to remove, by instance, group or leftovers. */
+  envs: string[];
+  /** What was found by tag of the environments with neither a live box nor an expired one, and whether each goes. */
+  orphans: OrphanVerdict[];
+}
+
+/**
+ * What the sweep removes: the expired environments by instance and group, and those that left
+ * only what provision makes before the group (aws/leftovers.ts), once all of it has expired.
+ */
+export async function findSweepTargets(clients: AwsClients, now: number, prefix = ''): Promise<SweepTargets> {
+  const [{ expired, live }, region] = await Promise.all([byInstancesAndGroups(clients, now), resolveRegion(clients)]);
+  const leftovers = await findLeftovers(clients, region, prefix);
+  const orphans = judgeOrphans(leftovers, new Set([...live, ...expired]), region, now);
+  const envs = new Set([...expired, ...orphans.filter((o) => o.expired).map((o) => o.env)]);
+  return { envs: [...envs].filter((env) => env.startsWith(prefix)).sort(), orphans };
+}
+
+/**
+ * A lock a dead run left on an environment the sweep removes: past its own ExpiresAt (provision
+ * tags its lock with the box's), or older than STALE_MS when it carries none (teardown's). A
+ * younger one stays, and that environment's teardown then fails naming its holder.
+ */
+async function clearLeftLock({ clients, clock, progress }: TeardownDeps, lock: Leftover): Promise<void> {
+  const held = await readLock(clients.ssm, lock.env);
+  if (!held) return;
+  const now = clock.now();
+  if (!(lock.expiresAt ? lock.expiresAt.getTime() <= now : now - lockSince(held) > STALE_MS)) return;
+  await releaseLock(clients.ssm, lock.env);
+  progress.note(`${lock.env}: removed the lock left by ${describeLock(held)}, past its expiry`);
 }
 
 export interface SweepResult {
   results: TeardownResult[];
   failures: { env: string; reason: string }[];
+  /** Environments found by their leftovers alone (none for a sweep of named environments). */
+  orphans?: OrphanVerdict[];
 }
 
 /**
@@ -156,10 +198,11 @@ export interface SweepResult {
  * a backup that fails) does not stop the others: later expired boxes would go on billing.
  * The failures come back with the results.
  */
-export async function teardownEach(envs: readonly string[], deps: TeardownDeps, data: DataOptions = DEFAULT_DATA_OPTIONS): Promise<SweepResult> {
+export async function teardownEach(envs: readonly string[], deps: TeardownDeps, data: DataOptions = DEFAULT_DATA_OPTIONS, prepare?: (env: string) => Promise<void>): Promise<SweepResult> {
   const sweep: SweepResult = { results: [], failures: [] };
   for (const env of envs) {
     try {
+      await prepare?.(env);
       sweep.results.push(await teardownEnvironment(env, deps, data));
     } catch (err) {
       const reason = errorSummary(err);
@@ -170,14 +213,20 @@ export async function teardownEach(envs: readonly string[], deps: TeardownDeps, 
   return sweep;
 }
 
-/** `--all-expired`: every environment past its ExpiresAt, as the clock reads now; `--prefix` keeps those whose name starts with it. */
+/**
+ * `--all-expired`: every environment past its ExpiresAt, as the clock reads now, found by its
+ * instances, its group or its leftovers by tag; `--prefix` keeps those whose name starts with it.
+ * Each environment found by leftovers is printed with what was found and whether it goes.
+ */
 export async function teardownExpired(deps: TeardownDeps, data: DataOptions = DEFAULT_DATA_OPTIONS, prefix = ''): Promise<SweepResult> {
-  const envs = await deps.progress.step('look for expired environments', () => findExpiredEnvironments(deps.clients, deps.clock.now()));
-  return teardownEach(
-    envs.filter((env) => env.startsWith(prefix)),
-    deps,
-    data,
-  );
+  const { envs, orphans } = await deps.progress.step('look for expired environments (instances, groups, leftovers by tag)', () => findSweepTargets(deps.clients, deps.clock.now(), prefix));
+  for (const o of orphans) deps.progress.note(`${o.env}: found ${describeLeftovers(o.leftovers)}; ${o.kept ? `kept: ${o.kept}` : 'all past its ExpiresAt, removing'}`);
+  const locks = new Map(orphans.filter((o) => o.expired).flatMap((o) => o.leftovers.filter((l) => l.kind === 'lock').map((l) => [o.env, l] as const)));
+  const sweep = await teardownEach(envs, deps, data, async (env) => {
+    const lock = locks.get(env);
+    if (lock) await clearLeftLock(deps, lock);
+  });
+  return { ...sweep, orphans };
 }
 
 /** Exit status 1 for a sweep with failures, naming each one. */
