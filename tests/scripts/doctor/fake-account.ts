@@ -146,6 +146,17 @@ async function decide(simulation: Simulation): Promise<Decision> {
 }
 
 /**
+ * SimulatePrincipalPolicy fetches no resource policy ("The simulation does not automatically retrieve policies for the
+ * specified resources", IAM API reference): it answers from the identity policies, as for a KMS key with the default key
+ * policy, which lets the account's IAM policies decide (KMS developer guide, key-policy-default.html). The simulator
+ * library models KMS's own rule that nothing is allowed without a key policy, so it gets that default one.
+ */
+const keyPolicy = (account: Account, action: string) =>
+  action.startsWith('kms:')
+    ? { resourcePolicy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${account.accountId}:root` }, Action: 'kms:*', Resource: '*' }] } }
+    : {};
+
+/**
  * One action on every requested resource; IAM reports the most restrictive decision at the
  * top. Whether the boundary or the SCPs allow it is each of them asked alone, as IAM's
  * decision details describe them.
@@ -159,7 +170,7 @@ async function evaluate(account: Account, principal: string, role: FakeRole, act
     const request = { principal, action, resource: { resource, accountId: account.accountId }, contextVariables: context };
     const identityPolicies = role.policies.map((policy, i) => ({ name: `policy-${i}`, policy }));
     const boundary = role.boundary ? { permissionBoundaryPolicies: [{ name: 'boundary', policy: role.boundary }] } : {};
-    const mine = DECISION[await decide({ request, identityPolicies, serviceControlPolicies: scps, resourceControlPolicies: [], ...boundary })];
+    const mine = DECISION[await decide({ request, identityPolicies, serviceControlPolicies: scps, resourceControlPolicies: [], ...boundary, ...keyPolicy(account, action) })];
     if (RESTRICTIVENESS.indexOf(mine) > RESTRICTIVENESS.indexOf(decision ?? 'allowed')) decision = mine;
     if (scps.length > 0 && (await decide({ request, identityPolicies: [{ name: 'all', policy: ALLOW_ALL }], serviceControlPolicies: scps, resourceControlPolicies: [] })) !== 'Allowed') byOrganizations = false;
     if (role.boundary && (await decide({ request, identityPolicies: [{ name: 'boundary', policy: role.boundary }], serviceControlPolicies: [], resourceControlPolicies: [] })) !== 'Allowed') byBoundary = false;
