@@ -12,7 +12,7 @@ import { releaseElasticIp } from '../aws/elastic-ip.js';
 import { removeExpirySchedules } from '../aws/expiry-schedule.js';
 import { deleteInstanceProfile, deleteRole } from '../aws/iam.js';
 import { terminateInstances } from '../aws/instance.js';
-import { findLeftovers, type Leftover } from '../aws/leftovers.js';
+import { findLeftovers } from '../aws/leftovers.js';
 import { describeLock, lockSince, readLock, releaseLock, STALE_MS, withLock } from '../aws/lock.js';
 import { deleteSecurityGroup, type RetryOptions } from '../aws/security-group.js';
 import { resolveRegion, type AwsClients } from '../core/aws-clients.js';
@@ -172,17 +172,19 @@ export async function findSweepTargets(clients: AwsClients, now: number, prefix 
 }
 
 /**
- * A lock a dead run left on an environment the sweep removes: past its own ExpiresAt (provision
- * tags its lock with the box's), or older than STALE_MS when it carries none (teardown's). A
- * younger one stays, and that environment's teardown then fails naming its holder.
+ * A lock a dead run left on an environment the sweep removes: one taken over STALE_MS ago, as the
+ * lock reads now (the rule `unlock` advises on). Its ExpiresAt from the tagging API is no evidence:
+ * GetResources answers from an index of "tagged or previously tagged" resources, so a lock a new
+ * provision just took can still show the dead one's tags. A younger lock stays, and that
+ * environment's teardown then fails naming its holder.
  */
-async function clearLeftLock({ clients, clock, progress }: TeardownDeps, lock: Leftover): Promise<void> {
-  const held = await readLock(clients.ssm, lock.env);
+async function clearLeftLock({ clients, clock, progress }: TeardownDeps, env: string): Promise<void> {
+  const held = await readLock(clients.ssm, env);
   if (!held) return;
-  const now = clock.now();
-  if (!(lock.expiresAt ? lock.expiresAt.getTime() <= now : now - lockSince(held) > STALE_MS)) return;
-  await releaseLock(clients.ssm, lock.env);
-  progress.note(`${lock.env}: removed the lock left by ${describeLock(held)}, past its expiry`);
+  const since = lockSince(held);
+  if (Number.isNaN(since) || clock.now() - since <= STALE_MS) return;
+  await releaseLock(clients.ssm, env);
+  progress.note(`${env}: removed the lock left by ${describeLock(held)}, over 2 hours old`);
 }
 
 export interface SweepResult {
@@ -221,10 +223,9 @@ export async function teardownEach(envs: readonly string[], deps: TeardownDeps, 
 export async function teardownExpired(deps: TeardownDeps, data: DataOptions = DEFAULT_DATA_OPTIONS, prefix = ''): Promise<SweepResult> {
   const { envs, orphans } = await deps.progress.step('look for expired environments (instances, groups, leftovers by tag)', () => findSweepTargets(deps.clients, deps.clock.now(), prefix));
   for (const o of orphans) deps.progress.note(`${o.env}: found ${describeLeftovers(o.leftovers)}; ${o.kept ? `kept: ${o.kept}` : 'all past its ExpiresAt, removing'}`);
-  const locks = new Map(orphans.filter((o) => o.expired).flatMap((o) => o.leftovers.filter((l) => l.kind === 'lock').map((l) => [o.env, l] as const)));
+  const locked = new Set(orphans.filter((o) => o.expired && o.leftovers.some((l) => l.kind === 'lock')).map((o) => o.env));
   const sweep = await teardownEach(envs, deps, data, async (env) => {
-    const lock = locks.get(env);
-    if (lock) await clearLeftLock(deps, lock);
+    if (locked.has(env)) await clearLeftLock(deps, env);
   });
   return { ...sweep, orphans };
 }

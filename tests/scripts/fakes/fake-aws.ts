@@ -169,6 +169,8 @@ export interface World {
   schedules: Map<string, scheduler.CreateScheduleCommandInput>;
   profiles: Map<string, { tags: Tags; roles: string[]; visibleAt: number }>;
   params: Map<string, { value: string; type: string; tags: Tags }>;
+  /** What the tagging API's index still reports for parameter names (fake-tagging.ts). */
+  formerTags?: Map<string, Tags>;
   buckets: Map<string, FakeBucket>;
   unofferedTypes: string[];
   timing: Timing;

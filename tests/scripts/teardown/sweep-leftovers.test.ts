@@ -63,6 +63,26 @@ describe('teardown --all-expired, by leftovers', () => {
     expect(row?.[1]).to.include('found by tag: lock, role pillbox-dev-instance, scheduler-role pillbox-dev-scheduler, instance-profile pillbox-dev-instance, schedule pillbox-dev-expiry-i-0000dead, 10 parameter(s)');
   });
 
+  it("never removes a lock a new run just took, whatever the tagging API's index still says of that name", async () => {
+    await crashBeforeTheGroup();
+    await settle(world, 2 * HOUR);
+    // The operator unlocked and provisions again: the new lock carries the new ExpiresAt, but the
+    // index still reports the name with the dead run's tags (GetResources: "previously tagged").
+    const lock = '/pillbox/dev/lock';
+    world.formerTags = new Map([[lock, world.params.get(lock)?.tags ?? []]]);
+    const since = new Date(fake.clock.now()).toISOString();
+    const value = JSON.stringify({ holder: 'bob@ci', command: 'provision', since });
+    world.params.set(lock, { value, type: 'String', tags: baseTags({ env: 'dev', expiresAt: new Date(fake.clock.now() + HOUR), gitSha: 'def' }) });
+    const deps = teardownDeps(fake);
+    const sweep = await teardownExpired(deps);
+    expect(world.params.get(lock)?.value).to.equal(value);
+    expect(deps.log()).not.to.include('removed the lock');
+    expect(sweep.results).to.deep.equal([]);
+    expect(sweep.failures.map((f) => f.env)).to.deep.equal(['dev']);
+    expect(sweep.failures[0]?.reason).to.include('locked by bob@ci (provision since');
+    expect(leftOf(world, 'dev')).to.include.members(['role pillbox-dev-instance', 'role pillbox-dev-scheduler']);
+  });
+
   it('keeps such an environment, and says why, while it has not expired', async () => {
     await crashBeforeTheGroup();
     await settle(world, 20 * 60_000);
