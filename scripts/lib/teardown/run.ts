@@ -17,7 +17,7 @@ import { describeLock, lockSince, readLock, releaseLock, STALE_MS, withLock } fr
 import { deleteSecurityGroup, type RetryOptions } from '../aws/security-group.js';
 import { resolveRegion, type AwsClients } from '../core/aws-clients.js';
 import type { Clock } from '../core/clock.js';
-import { envFilters, envNames, ownerTags, TAG, tagValue } from '../core/names.js';
+import { envFilters, envNames, isoSeconds, ownerTags, TAG, tagValue } from '../core/names.js';
 import { errorSummary, OperatorError } from '../core/operator-error.js';
 import type { Progress } from '../core/progress.js';
 import { isMutating, type Step } from '../core/step.js';
@@ -92,8 +92,25 @@ async function absent(env: string, clients: AwsClients, fromBranch: boolean): Pr
   return { env, removed: [], aborted: false, kept: [], absent: { others: describeEnvironments(envs) } };
 }
 
-/** `fromBranch`: the name is the git branch's slug, not one the operator gave. */
-export async function teardownEnvironment(env: string, deps: TeardownDeps, data: DataOptions = DEFAULT_DATA_OPTIONS, fromBranch = false): Promise<TeardownResult> {
+/**
+ * A sweep's environment is judged before its turn, and a provision may run in between (after a
+ * slow backup of another box): under the lock, a box not past its ExpiresAt stops it.
+ */
+function refuseUnexpired(seen: ObservedEnvironment, now: number): void {
+  const box = seen.instances.find((i) => !i.expiresAt || i.expiresAt.getTime() > now);
+  if (!box) return;
+  const at = box.expiresAt ? isoSeconds(box.expiresAt) : 'none';
+  throw new OperatorError(
+    `Environment "${seen.env}" has a box that has not expired (${box.id}, ExpiresAt ${at}): it was provisioned or extended after the sweep looked; nothing of it was removed.`,
+    `Nothing to do: the next sweep judges it again. To remove it now: \`npm run teardown -- --env ${seen.env}\`.`,
+  );
+}
+
+/**
+ * `fromBranch`: the name is the git branch's slug, not one the operator gave. `sweep`: the
+ * environment was found expired, so a box not past its ExpiresAt under the lock stops it.
+ */
+export async function teardownEnvironment(env: string, deps: TeardownDeps, data: DataOptions = DEFAULT_DATA_OPTIONS, fromBranch = false, sweep = false): Promise<TeardownResult> {
   const { clients, progress } = deps;
   const storage = await projectStorage(clients, deps.s3);
   const look = async () => {
@@ -114,6 +131,7 @@ export async function teardownEnvironment(env: string, deps: TeardownDeps, data:
   return withLock(clients.ssm, env, info, ownerTags(env), async () => {
     // Look again under the lock: a provision may have finished meanwhile.
     const now = await look();
+    if (sweep) refuseUnexpired(now.seen, deps.clock.now());
     const backup = now.before[0] ? await backupBeforeChange(clients.ssm, now.before[0].name, 'teardown', progress, deps.clock) : undefined;
     // The final backup added objects: what the bucket keeps is known only now.
     const stored = backup ? await observeData(storage, env) : now.stored;
@@ -205,7 +223,7 @@ export async function teardownEach(envs: readonly string[], deps: TeardownDeps, 
   for (const env of envs) {
     try {
       await prepare?.(env);
-      sweep.results.push(await teardownEnvironment(env, deps, data));
+      sweep.results.push(await teardownEnvironment(env, deps, data, false, true));
     } catch (err) {
       const reason = errorSummary(err);
       deps.progress.note(`✖ ${env}: ${reason}`);

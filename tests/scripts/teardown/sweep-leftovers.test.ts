@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import { armExpirySchedule, ensureSchedulerRole, schedulerRoleArn } from '../../../scripts/lib/aws/expiry-schedule.js';
 import { createRole } from '../../../scripts/lib/aws/iam.js';
 import { taggedParameters } from '../../../scripts/lib/aws/leftovers.js';
-import { baseTags } from '../../../scripts/lib/core/names.js';
+import { baseTags, tagValue as tagValueOf } from '../../../scripts/lib/core/names.js';
 import { provision } from '../../../scripts/lib/provision/run.js';
 import { teardownExpired } from '../../../scripts/lib/teardown/run.js';
 import { teardownRows } from '../../../scripts/lib/teardown/summary.js';
@@ -81,6 +81,26 @@ describe('teardown --all-expired, by leftovers', () => {
     expect(sweep.failures.map((f) => f.env)).to.deep.equal(['dev']);
     expect(sweep.failures[0]?.reason).to.include('locked by bob@ci (provision since');
     expect(leftOf(world, 'dev')).to.include.members(['role pillbox-dev-instance', 'role pillbox-dev-scheduler']);
+  });
+
+  it('leaves a box a provision launched after the sweep looked, before that environment came up', async () => {
+    await crashBeforeTheGroup();
+    world.params.delete('/pillbox/dev/lock');
+    await ensureSchedulerRole(fake.clients.iam, { env: 'aaa', region: world.region, accountId: world.accountId, tags: baseTags({ env: 'aaa', expiresAt: new Date('2026-11-21T09:00:00Z'), gitSha: 'abc' }) });
+    await settle(world, 2 * HOUR);
+    // While the sweep removes aaa, dev is provisioned again: its new box is not expired.
+    let provisioned = false;
+    const confirm = async () => {
+      if (!provisioned) await provision(aConfig({ env: 'dev', ttlHours: 4 }), depsFor(fake));
+      provisioned = true;
+      return true;
+    };
+    const sweep = await teardownExpired(teardownDeps(fake, { confirm }));
+    expect(sweep.results.map((r) => r.env)).to.deep.equal(['aaa']);
+    expect(sweep.failures.map((f) => f.env)).to.deep.equal(['dev']);
+    expect(sweep.failures[0]?.reason).to.match(/has a box that has not expired \(i-\w+, ExpiresAt 2026-11-2\dT\d\d:\d\d:\d\dZ\)/);
+    expect(world.instances.filter((i) => i.state === 'running').map((i) => tagValueOf(i.tags, 'Env'))).to.deep.equal(['dev']);
+    expect(leftOf(world, 'dev')).to.include.members(['role pillbox-dev-instance', 'role pillbox-dev-scheduler', 'profile pillbox-dev-instance']);
   });
 
   it('keeps such an environment, and says why, while it has not expired', async () => {
