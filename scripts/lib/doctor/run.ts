@@ -3,7 +3,7 @@
 // without them rather than failing for the same reason three more times.
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { IAMClient } from '@aws-sdk/client-iam';
-import { KMSClient } from '@aws-sdk/client-kms';
+import type { KMSClient } from '@aws-sdk/client-kms';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { STSClient } from '@aws-sdk/client-sts';
 import { checkBoundary, checkEbsDefaultKey, checkSessionPreferences } from './account-guardrails.js';
@@ -12,7 +12,6 @@ import { checkCredentials, checkRegion } from './credentials.js';
 import { checkDefaultVpc } from './default-vpc.js';
 import { checkInstanceType } from './instance-type.js';
 import { checkLocalTools, type LocalTools } from './local-tools.js';
-import { clientConfig } from '../core/aws-clients.js';
 import { checkPermissions } from './permissions.js';
 import type { PolicyDocument } from './policy-scopes.js';
 
@@ -23,8 +22,8 @@ export interface DoctorDeps extends LocalTools {
   ec2: EC2Client;
   iam: IAMClient;
   ssm: SSMClient;
-  /** For the default EBS key's KeyManager; made here for the region when the entry passes none. */
-  kms?: KMSClient;
+  /** For the default EBS key's KeyManager and KeyState. */
+  kms: KMSClient;
   /** The documented policy: what the CLI needs. */
   policy: PolicyDocument;
 }
@@ -49,7 +48,7 @@ export async function runDoctor(deps: DoctorDeps, settings: DoctorSettings): Pro
   const rest = await Promise.all([
     guarded(CHECK.permissions, () => checkPermissions({ iam: deps.iam, identity, region, policy: deps.policy, ...(defaultVpcId ? { defaultVpcId } : {}) })),
     guarded(CHECK.boundary, () => checkBoundary(deps.iam, { accountId: identity.account, partition: identity.arn.split(':')[1] })),
-    guarded(CHECK.ebsKey, () => checkEbsDefaultKey(deps.ec2, deps.kms ?? new KMSClient(clientConfig(region)))),
+    guarded(CHECK.ebsKey, () => checkEbsDefaultKey(deps.ec2, deps.kms)),
     guarded(CHECK.sessionPreferences, () => checkSessionPreferences(deps.ssm)),
   ]);
   return [...local, regionResult, credentialsResult, vpc, instanceType, ...rest];
