@@ -167,7 +167,8 @@ export interface World {
   roles: Map<string, FakeRole>;
   /** EventBridge Scheduler schedules by name, as last created or updated. */
   schedules: Map<string, scheduler.CreateScheduleCommandInput>;
-  profiles: Map<string, { tags: Tags; roles: string[]; visibleAt: number }>;
+  /** `path` is `/` unless set (provision makes none other). */
+  profiles: Map<string, { tags: Tags; roles: string[]; visibleAt: number; path?: string }>;
   params: Map<string, { value: string; type: string; tags: Tags }>;
   /** What the tagging API's index still reports for parameter names (fake-tagging.ts). */
   formerTags?: Map<string, Tags>;
@@ -1049,9 +1050,10 @@ export function fakeAws(world: World) {
   );
   mocks.iam.on(iam.ListInstanceProfilesCommand).callsFake(
     iamh('ListInstanceProfiles', (i: iam.ListInstanceProfilesCommandInput) => {
-      const { items, IsTruncated, Marker } = iamPage((i.PathPrefix ?? '/') === '/' ? [...world.profiles.keys()] : [], i.Marker);
+      const pathOf = (name: string) => world.profiles.get(name)?.path ?? '/';
+      const { items, IsTruncated, Marker } = iamPage([...world.profiles.keys()].filter((n) => pathOf(n).startsWith(i.PathPrefix ?? '/')), i.Marker);
       return {
-        InstanceProfiles: items.map((InstanceProfileName) => ({ InstanceProfileName, Path: '/', InstanceProfileId: InstanceProfileName, Arn: `arn:${world.partition}:iam::${world.accountId}:instance-profile/${InstanceProfileName}`, CreateDate: new Date(0), Roles: [] })),
+        InstanceProfiles: items.map((InstanceProfileName) => ({ InstanceProfileName, Path: pathOf(InstanceProfileName), InstanceProfileId: InstanceProfileName, Arn: `arn:${world.partition}:iam::${world.accountId}:instance-profile${pathOf(InstanceProfileName)}${InstanceProfileName}`, CreateDate: new Date(0), Roles: [] })),
         IsTruncated,
         Marker,
       };

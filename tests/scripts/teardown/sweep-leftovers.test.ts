@@ -135,12 +135,22 @@ describe('teardown --all-expired, by leftovers', () => {
     // Our name, our tags, but another environment's Env tag.
     world.params.set('/pillbox/other/secrets/X', { value: 'x', type: 'SecureString', tags: old });
     world.profiles.set('pillbox-other-instance', { tags: old, roles: [], visibleAt: 0 });
+    // Our name and tags under a path: not made by provision, and the CLI's policy denies role paths.
+    const team = baseTags({ env: 'team', expiresAt: new Date('2026-11-20T00:00:00Z'), gitSha: 'abc' });
+    world.roles.set('pillbox-team-instance', { path: '/ops/', trust: '{}', tags: team, policies: new Map(), attached: [] });
+    world.profiles.set('pillbox-team-instance', { tags: team, roles: [], visibleAt: 0, path: '/ops/' });
+    // Our schedule name acting through someone else's role.
+    const name = 'pillbox-ghost-expiry-i-0abc';
+    const target = { Arn: 'arn:aws:scheduler:::aws-sdk:ec2:terminateInstances', RoleArn: `arn:aws:iam::${world.accountId}:role/someone-else`, Input: '{}' };
+    world.schedules.set(name, { Name: name, ScheduleExpression: 'at(2026-11-20T00:00:00)', ScheduleExpressionTimezone: 'UTC', FlexibleTimeWindow: { Mode: 'OFF' }, State: 'DISABLED', Target: target });
     const sweep = await teardownExpired(teardownDeps(fake));
     expect(sweep.results).to.deep.equal([]);
+    expect(sweep.failures).to.deep.equal([]);
     expect(sweep.orphans).to.deep.equal([]);
-    expect([...world.roles.keys()].sort()).to.deep.equal(['pillbox-dev-admin', 'pillbox-legacy-instance']);
+    expect([...world.schedules.keys()]).to.deep.equal([name]);
+    expect([...world.roles.keys()].sort()).to.deep.equal(['pillbox-dev-admin', 'pillbox-legacy-instance', 'pillbox-team-instance']);
     expect([...world.params.keys()].sort()).to.deep.equal(['/pillbox/legacy/secrets/X', '/pillbox/other/secrets/X', '/pillboxes/dev/x']);
-    expect([...world.profiles.keys()]).to.deep.equal(['pillbox-other-instance']);
+    expect([...world.profiles.keys()]).to.deep.equal(['pillbox-other-instance', 'pillbox-team-instance']);
   });
 
   it('removes a lone scheduler role of this region once expired', async () => {
@@ -187,9 +197,13 @@ describe('teardown --all-expired, by leftovers', () => {
   it('sweeps only leftovers whose environment starts with --prefix, and asks IAM about no other role', async () => {
     const tags = (env: string) => baseTags({ env, expiresAt: new Date('2026-11-21T09:00:00Z'), gitSha: 'abc' });
     for (const env of ['feat-a', 'main']) await ensureSchedulerRole(fake.clients.iam, { env, region: world.region, accountId: world.accountId, tags: tags(env) });
+    world.params.set('/pillbox/main/secrets/X', { value: 'x', type: 'SecureString', tags: tags('main') });
     fake.mocks.iam.resetHistory();
     const sweep = await teardownExpired(teardownDeps(fake), undefined, 'feat-');
     expect(sweep.results.map((r) => r.env)).to.deep.equal(['feat-a']);
+    // Nothing of main is judged, or printed as going.
+    expect(sweep.orphans?.map((o) => o.env)).to.deep.equal(['feat-a']);
+    expect(world.params.has('/pillbox/main/secrets/X')).to.equal(true);
     expect(world.roles.has('pillbox-main-scheduler')).to.equal(true);
     // The CI role may read feat- roles' tags only: main's are never asked for.
     const asked = fake.mocks.iam.commandCalls(ListRoleTagsCommand).map((c) => c.args[0].input.RoleName);
