@@ -23,7 +23,12 @@ function judge(env: string, leftovers: Leftover[], region: string, now: number):
     return keep(`only IAM things that name no region: \`npm run teardown -- --env ${env} --region <its region>\` removes them`);
   }
   const times = leftovers.flatMap((l) => (l.expiresAt ? [l.expiresAt.getTime()] : []));
-  if (times.length === 0) return keep('none of it carries an ExpiresAt');
+  if (times.length === 0) {
+    // Teardown's own lock carries no ExpiresAt; alone, it is what a teardown killed after its last
+    // removal left. It goes, but only once over STALE_MS old as it reads then (teardown/run.ts).
+    if (leftovers.every((l) => l.kind === 'lock')) return { env, leftovers, expired: true };
+    return keep('none of it carries an ExpiresAt');
+  }
   const latest = Math.max(...times);
   if (latest > now) return keep(`not expired: the latest ExpiresAt is ${isoSeconds(new Date(latest))}`);
   return { env, leftovers, expired: true };

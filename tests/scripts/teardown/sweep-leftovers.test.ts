@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import { armExpirySchedule, ensureSchedulerRole, schedulerRoleArn } from '../../../scripts/lib/aws/expiry-schedule.js';
 import { createRole } from '../../../scripts/lib/aws/iam.js';
 import { taggedParameters } from '../../../scripts/lib/aws/leftovers.js';
-import { baseTags, tagValue as tagValueOf } from '../../../scripts/lib/core/names.js';
+import { baseTags, ownerTags, tagValue as tagValueOf } from '../../../scripts/lib/core/names.js';
 import { provision } from '../../../scripts/lib/provision/run.js';
 import { teardownExpired } from '../../../scripts/lib/teardown/run.js';
 import { teardownRows } from '../../../scripts/lib/teardown/summary.js';
@@ -101,6 +101,24 @@ describe('teardown --all-expired, by leftovers', () => {
     expect(sweep.failures[0]?.reason).to.match(/has a box that has not expired \(i-\w+, ExpiresAt 2026-11-2\dT\d\d:\d\d:\d\dZ\)/);
     expect(world.instances.filter((i) => i.state === 'running').map((i) => tagValueOf(i.tags, 'Env'))).to.deep.equal(['dev']);
     expect(leftOf(world, 'dev')).to.include.members(['role pillbox-dev-instance', 'role pillbox-dev-scheduler', 'profile pillbox-dev-instance']);
+  });
+
+  it("removes a lone lock a killed teardown left once it is over 2 hours old, and leaves a younger one", async () => {
+    const lockOf = (env: string, ageMs: number) => ({
+      value: JSON.stringify({ holder: 'alice@laptop', command: 'teardown', since: new Date(fake.clock.now() - ageMs).toISOString() }),
+      type: 'String',
+      tags: ownerTags(env),
+    });
+    world.params.set('/pillbox/gone/lock', lockOf('gone', 3 * HOUR));
+    world.params.set('/pillbox/going/lock', lockOf('going', 10 * 60_000));
+    const deps = teardownDeps(fake);
+    const sweep = await teardownExpired(deps);
+    expect(world.params.has('/pillbox/gone/lock')).to.equal(false);
+    expect(deps.log()).to.include('gone: removed the lock left by alice@laptop (teardown since');
+    // The younger lock's teardown may still be running: it stays, and nothing else of it is there to remove.
+    expect(world.params.has('/pillbox/going/lock')).to.equal(true);
+    expect(deps.log()).not.to.include('going: removed the lock');
+    expect(sweep.failures).to.deep.equal([]);
   });
 
   it('keeps such an environment, and says why, while it has not expired', async () => {
