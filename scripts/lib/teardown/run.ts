@@ -12,7 +12,7 @@ import { releaseElasticIp } from '../aws/elastic-ip.js';
 import { removeExpirySchedules } from '../aws/expiry-schedule.js';
 import { deleteInstanceProfile, deleteRole } from '../aws/iam.js';
 import { terminateInstances } from '../aws/instance.js';
-import { findLeftovers } from '../aws/leftovers.js';
+import { findLeftovers, type Leftover } from '../aws/leftovers.js';
 import { describeLock, lockSince, readLock, releaseLock, STALE_MS, withLock } from '../aws/lock.js';
 import { deleteSecurityGroup, type RetryOptions } from '../aws/security-group.js';
 import { resolveRegion, type AwsClients } from '../core/aws-clients.js';
@@ -175,7 +175,12 @@ export interface SweepTargets {
   envs: string[];
   /** What was found by tag of the environments with neither a live box nor an expired one, and whether each goes. */
   orphans: OrphanVerdict[];
+  /** Why the search for leftovers failed, when it did (the envs are then those of instances and groups only). */
+  searchFailed?: string;
 }
+
+/** The failure's name in a sweep's results when the search for leftovers failed. */
+export const LEFTOVER_SEARCH = 'leftovers by tag';
 
 /**
  * What the sweep removes: the expired environments by instance and group, and those that left
@@ -183,10 +188,17 @@ export interface SweepTargets {
  */
 export async function findSweepTargets(clients: AwsClients, now: number, prefix = ''): Promise<SweepTargets> {
   const [{ expired, live }, region] = await Promise.all([byInstancesAndGroups(clients, now), resolveRegion(clients)]);
-  const leftovers = await findLeftovers(clients, region, prefix);
+  // The expired boxes bill: a search that fails (a policy without tag:GetResources yet, throttling) must not keep them.
+  let leftovers: Leftover[] = [];
+  let searchFailed: string | undefined;
+  try {
+    leftovers = await findLeftovers(clients, region, prefix);
+  } catch (err) {
+    searchFailed = errorSummary(err);
+  }
   const orphans = judgeOrphans(leftovers, new Set([...live, ...expired]), region, now);
   const envs = new Set([...expired, ...orphans.filter((o) => o.expired).map((o) => o.env)]);
-  return { envs: [...envs].filter((env) => env.startsWith(prefix)).sort(), orphans };
+  return { envs: [...envs].filter((env) => env.startsWith(prefix)).sort(), orphans, ...(searchFailed ? { searchFailed } : {}) };
 }
 
 /**
@@ -239,12 +251,16 @@ export async function teardownEach(envs: readonly string[], deps: TeardownDeps, 
  * Each environment found by leftovers is printed with what was found and whether it goes.
  */
 export async function teardownExpired(deps: TeardownDeps, data: DataOptions = DEFAULT_DATA_OPTIONS, prefix = ''): Promise<SweepResult> {
-  const { envs, orphans } = await deps.progress.step('look for expired environments (instances, groups, leftovers by tag)', () => findSweepTargets(deps.clients, deps.clock.now(), prefix));
+  const { envs, orphans, searchFailed } = await deps.progress.step('look for expired environments (instances, groups, leftovers by tag)', () => findSweepTargets(deps.clients, deps.clock.now(), prefix));
   for (const o of orphans) deps.progress.note(`${o.env}: found ${describeLeftovers(o.leftovers)}; ${o.kept ? `kept: ${o.kept}` : 'all past its ExpiresAt, removing'}`);
   const locked = new Set(orphans.filter((o) => o.expired && o.leftovers.some((l) => l.kind === 'lock')).map((o) => o.env));
   const sweep = await teardownEach(envs, deps, data, async (env) => {
     if (locked.has(env)) await clearLeftLock(deps, env);
   });
+  if (searchFailed) {
+    deps.progress.note(`✖ ${LEFTOVER_SEARCH}: ${searchFailed}`);
+    sweep.failures.push({ env: LEFTOVER_SEARCH, reason: `${searchFailed}; environments with leftovers only were not judged` });
+  }
   return { ...sweep, orphans };
 }
 

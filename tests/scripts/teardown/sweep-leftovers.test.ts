@@ -7,7 +7,7 @@ import { createRole } from '../../../scripts/lib/aws/iam.js';
 import { taggedParameters } from '../../../scripts/lib/aws/leftovers.js';
 import { baseTags, ownerTags, tagValue as tagValueOf } from '../../../scripts/lib/core/names.js';
 import { provision } from '../../../scripts/lib/provision/run.js';
-import { teardownExpired } from '../../../scripts/lib/teardown/run.js';
+import { LEFTOVER_SEARCH, sweepFailure, teardownExpired } from '../../../scripts/lib/teardown/run.js';
 import { teardownRows } from '../../../scripts/lib/teardown/summary.js';
 import { rejection, settle, throttleBurst, useFakeAws, type FakeAws, type World } from '../fakes/fake-aws.js';
 import { aConfig, depsFor } from '../provision/fixtures.js';
@@ -203,13 +203,19 @@ describe('teardown --all-expired, by leftovers', () => {
     expect(world.params.size).to.equal(0);
   });
 
-  it('removes nothing when the tagging API is still throttling once the retries are spent', async () => {
+  it('still removes the expired boxes when the search for leftovers fails, and fails naming it', async () => {
     await provision(aConfig({ env: 'old', ttlHours: 1 }), depsFor(fake));
+    await ensureSchedulerRole(fake.clients.iam, { env: 'solo', region: world.region, accountId: world.accountId, tags: baseTags({ env: 'solo', expiresAt: new Date('2026-11-21T09:00:00Z'), gitSha: 'abc' }) });
     await settle(world, 2 * HOUR);
     throttleBurst(world, 'GetResources', 1);
-    const err = await rejection(teardownExpired(teardownDeps(fake)));
-    expect(err.name).to.equal('ThrottledException');
-    expect(leftOf(world, 'old')).to.include('role pillbox-old-instance');
+    const sweep = await teardownExpired(teardownDeps(fake));
+    expect(sweep.results.map((r) => r.env)).to.deep.equal(['old']);
+    expect(leftOf(world, 'old')).to.deep.equal([]);
+    // Judged by nothing: its leftovers stay for the next sweep.
+    expect(world.roles.has('pillbox-solo-scheduler')).to.equal(true);
+    expect(sweep.failures.map((f) => f.env)).to.deep.equal([LEFTOVER_SEARCH]);
+    expect(sweep.failures[0]?.reason).to.match(/ThrottledException.*; environments with leftovers only were not judged$/);
+    expect(sweepFailure(sweep)?.message).to.include(`${LEFTOVER_SEARCH} (`);
   });
 
   it('sweeps only leftovers whose environment starts with --prefix, and asks IAM about no other role', async () => {
