@@ -1,9 +1,10 @@
 // npm run doctor [-- --region <r>] [--instance-type <t>] [--json]: checks this machine, the AWS
 // credentials and the account before anything is spent. Exit 1 when a check fails.
+import { KMSClient } from '@aws-sdk/client-kms';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { systemProbe } from './lib/box/session-manager.js';
-import { createAwsClients } from './lib/core/aws-clients.js';
+import { clientConfig, createAwsClients } from './lib/core/aws-clients.js';
 import { helpText, processSources } from './lib/core/config.js';
 import { runCli } from './lib/core/operator-error.js';
 import { doctorCommand, loadDoctorConfig } from './lib/doctor/config.js';
@@ -29,6 +30,8 @@ await runCli(async (argv) => {
       ec2: clients.ec2,
       iam: clients.iam,
       ssm: clients.ssm,
+      // Only the doctor reads KMS: made here, not with every command's clients.
+      kms: new KMSClient(clientConfig(cfg.region)),
       policy: parsePolicyDocument(readFileSync(repoFile(POLICY_FILE), 'utf8'), POLICY_FILE),
     },
     { instanceType: cfg.instanceType },

@@ -22,7 +22,7 @@ export async function main(argv: string[], deps: CliDeps): Promise<void> {
     return printResult(cfg.json, [result], teardownRows([result]), deps.stdout);
   }
   const sweep = await teardownExpired(run, data, cfg.prefix);
-  printResult(cfg.json, sweep, teardownRows(sweep.results, sweep.failures), deps.stdout);
+  printResult(cfg.json, sweep, teardownRows(sweep.results, sweep.failures, sweep.orphans), deps.stdout);
   const failed = sweepFailure(sweep);
   if (failed) throw failed;
 }

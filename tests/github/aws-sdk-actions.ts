@@ -14,6 +14,8 @@ export const SERVICE_PREFIX: Record<string, string> = {
   sts: 'sts',
   s3: 's3',
   scheduler: 'scheduler',
+  'resource-groups-tagging-api': 'tag',
+  kms: 'kms',
 };
 
 /** S3 calls whose IAM action has another name than the call (the rest are the same). */

@@ -14,6 +14,7 @@ import { expect } from 'chai';
 import { bucketName } from '../../scripts/lib/aws/bucket-keys.js';
 import { BUCKET_SETTING_ACTIONS, withAccountValues } from '../../scripts/lib/aws/cli-policy.js';
 import { findInstances } from '../../scripts/lib/aws/environment.js';
+import { findLeftovers } from '../../scripts/lib/aws/leftovers.js';
 import { schedulerRoleArn } from '../../scripts/lib/aws/expiry-schedule.js';
 import { tagDeployedCommit } from '../../scripts/lib/aws/instance.js';
 import { portForwardArgs, shellSessionArgs } from '../../scripts/lib/box/session-manager.js';
@@ -64,16 +65,20 @@ async function recordedCalls(env: string): Promise<SentCall[]> {
     await extendEnvironment({ ec2: fake.clients.ec2, scheduler: fake.clients.scheduler, schedulerRoleArn: schedulerRoleArn({ env, accountId: world.accountId }), run, now: () => new Date(clock.now()), clock }, box!, 2, 72);
     // The doctor reads the Session Manager preferences (the fake account has none to answer with).
     await checkSessionPreferences(fake.clients.ssm).catch(() => undefined);
+    // The sweep's search for leftovers by tag and name, while the environment's roles, profile and secrets exist.
+    await findLeftovers(fake.clients, REGION);
     // Someone attached a managed policy to the role by hand; teardown detaches it.
     world.roles.get(`pillbox-${env}-instance`)?.attached.push('arn:aws:iam::aws:policy/ReadOnlyAccess');
     // A final backup, then the source archives and, as the owner asked, the backups go.
     await teardownEnvironment(env, teardownDeps(fake), { finalBackup: true, deleteBackups: true });
-    return Object.values(fake.mocks).flatMap((mock) =>
+    const sent = Object.values(fake.mocks).flatMap((mock) =>
       mock.calls().map((c) => {
         const command = c.args[0] as unknown as { constructor: { name: string }; input: Record<string, unknown> };
         return { command: command.constructor.name, input: command.input };
       }),
     );
+    // The doctor describes a default EBS key the account chose (tests/scripts/doctor/run.test.ts drives it).
+    return [...sent, { command: 'DescribeKeyCommand', input: { KeyId: `arn:aws:kms:${REGION}:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab` } }];
   } finally {
     fake.restore();
   }
@@ -103,8 +108,14 @@ const aimedAt = (calls: SentCall[], to: string): SentCall[] => JSON.parse(JSON.s
 const namesEnv = (r: IamRequest, env: string) => r.resource.includes(env) || JSON.stringify(r.context).includes(env);
 
 const describeRequest = (r: IamRequest) => `${r.action} on ${r.resource} ${JSON.stringify(r.context)} (from ${r.via})`;
-const asCi = (r: IamRequest): Promise<Verdict> => evaluate(r, { identity: [ciPolicy] });
-const asOperator = (r: IamRequest): Promise<Verdict> => evaluate(r, { identity: [operatorPolicy] });
+/**
+ * KMS allows nothing its key policy does not: a key made with the default key policy (KMS Developer Guide,
+ * key-policy-default.html, "Allows access to the AWS account and enables IAM policies") lets IAM policies grant it.
+ */
+const DEFAULT_KEY_POLICY = { Version: '2012-10-17', Statement: [{ Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'kms:*', Resource: '*' }] };
+const keyPolicyOf = (r: IamRequest) => (r.action.startsWith('kms:') ? { resource: DEFAULT_KEY_POLICY } : {});
+const asCi = (r: IamRequest): Promise<Verdict> => evaluate(r, { identity: [ciPolicy], ...keyPolicyOf(r) });
+const asOperator = (r: IamRequest): Promise<Verdict> => evaluate(r, { identity: [operatorPolicy], ...keyPolicyOf(r) });
 const isBucketSetting = (r: IamRequest) => BUCKET_SETTING_ACTIONS.includes(r.action);
 /**
  * Actions that touch no environment's resource: describing, the public AMI, the documents, one's own sessions, the
@@ -113,6 +124,7 @@ const isBucketSetting = (r: IamRequest) => BUCKET_SETTING_ACTIONS.includes(r.act
  */
 const ENV_FREE = [
   'ec2:GetEbsDefaultKmsKeyId',
+  'kms:DescribeKey',
   'iam:GetPolicy',
   'ssm:CancelCommand',
   'ssm:GetDocument',
@@ -126,6 +138,9 @@ const ENV_FREE = [
   'ec2:DescribeVolumes',
   'ec2:DescribeVpcs',
   'scheduler:ListSchedules',
+  'iam:ListInstanceProfiles',
+  'iam:ListRoles',
+  'tag:GetResources',
   'ssm:DescribeInstanceInformation',
   'ssm:GetCommandInvocation',
   'ssm:TerminateSession',

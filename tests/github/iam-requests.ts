@@ -52,6 +52,9 @@ const UNSCOPED: Record<string, string> = {
   DescribeInstanceInformation: 'ssm',
   GetCommandInvocation: 'ssm',
   ListSchedules: 'scheduler',
+  ListRoles: 'iam',
+  ListInstanceProfiles: 'iam',
+  GetResources: 'tag',
 };
 
 /** aws:RequestTag/<key> for each tag, and aws:TagKeys. */
@@ -169,9 +172,13 @@ export function iamRequests(call: SentCall, a: Account): IamRequest[] {
       return [req('iam:PutRolePolicy', role(str('RoleName')), { 'iam:PermissionsBoundary': a.boundaryArn })];
     case 'GetPolicyCommand':
       return [req('iam:GetPolicy', str('PolicyArn'))];
+    case 'DescribeKeyCommand':
+      return [req('kms:DescribeKey', str('KeyId'))];
     case 'GetDocumentCommand':
       return [req('ssm:GetDocument', `arn:aws:ssm:${region}:${accountId}:document/${str('Name')}`)];
     case 'GetRoleCommand':
+    case 'GetRolePolicyCommand':
+    case 'ListRoleTagsCommand':
     case 'ListRolePoliciesCommand':
     case 'ListAttachedRolePoliciesCommand':
     case 'DeleteRolePolicyCommand':
@@ -179,6 +186,7 @@ export function iamRequests(call: SentCall, a: Account): IamRequest[] {
     case 'DeleteRoleCommand':
       return [req(`iam:${name}`, role(str('RoleName')))];
     case 'GetInstanceProfileCommand':
+    case 'ListInstanceProfileTagsCommand':
     case 'DeleteInstanceProfileCommand':
       return [req(`iam:${name}`, profile(str('InstanceProfileName')))];
     case 'CreateInstanceProfileCommand':

@@ -55,8 +55,11 @@ const OWN_ROLE_ACTIONS = [
   'iam:DetachRolePolicy',
   'iam:GetInstanceProfile',
   'iam:GetRole',
+  'iam:GetRolePolicy',
   'iam:ListAttachedRolePolicies',
+  'iam:ListInstanceProfileTags',
   'iam:ListRolePolicies',
+  'iam:ListRoleTags',
   'iam:RemoveRoleFromInstanceProfile',
   'iam:TagInstanceProfile',
   'iam:TagRole',
@@ -95,14 +98,19 @@ export function cliPolicy({ envs, bucketSettings }: PolicyReach): PolicyDocument
         'ssm:DescribeInstanceInformation',
         'ssm:GetCommandInvocation',
         'scheduler:ListSchedules',
+        // The sweep's search for leftovers (aws/leftovers.ts): list calls take no resource, and GetResources
+        // answers with ARNs only; every role and profile found is then read through OwnRolesAndProfiles.
+        'iam:ListInstanceProfiles',
+        'iam:ListRoles',
+        'tag:GetResources',
       ],
       Resource: '*',
     },
     {
       Sid: 'ReadAccountGuardrails',
       Effect: 'Allow',
-      Action: ['iam:GetPolicy', 'ssm:GetDocument'],
-      Resource: ['arn:aws:iam::*:policy/pillbox-boundary', 'arn:aws:ssm:*:*:document/SSM-SessionManagerRunShell'],
+      Action: ['iam:GetPolicy', 'kms:DescribeKey', 'ssm:GetDocument'],
+      Resource: ['arn:aws:iam::*:policy/pillbox-boundary', 'arn:aws:kms:*:*:key/*', 'arn:aws:ssm:*:*:document/SSM-SessionManagerRunShell'],
     },
     {
       Sid: 'LaunchTaggedInstances',

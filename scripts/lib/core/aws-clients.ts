@@ -1,6 +1,7 @@
 // The SDK clients, made once at the entry point and passed down, so tests inject mocks.
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { IAMClient } from '@aws-sdk/client-iam';
+import { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SSMClient } from '@aws-sdk/client-ssm';
@@ -13,6 +14,8 @@ export interface AwsClients {
   iam: IAMClient;
   sts: STSClient;
   scheduler: SchedulerClient;
+  /** The Resource Groups Tagging API: what carries the project's tags in the region (teardown's sweep). */
+  tagging: ResourceGroupsTaggingAPIClient;
 }
 
 /**
@@ -31,6 +34,7 @@ export function createAwsClients(region?: string): AwsClients {
     iam: new IAMClient(config),
     sts: new STSClient(config),
     scheduler: new SchedulerClient(config),
+    tagging: new ResourceGroupsTaggingAPIClient(config),
   };
 }
 

@@ -3,11 +3,15 @@
 // needs KMS grants, or the encrypted launch goes pending → terminated with
 // Client.InternalError), and Session Manager preferences that require KMS or S3/CloudWatch
 // logging the instance role does not grant. References: IAM GetPolicy; EC2
-// GetEbsDefaultKmsKeyId (`alias/aws/ebs` unless changed); Session Manager preferences live
+// GetEbsDefaultKmsKeyId (`alias/aws/ebs` unless changed) and ModifyEbsDefaultKmsKeyId (a deleted
+// or disabled default key fails every launch); KMS DescribeKey (KeyMetadata.KeyManager AWS or
+// CUSTOMER, KeyState); the EBS guide's "Requirements for Amazon EBS encryption" (the KMS actions
+// a launching principal needs on a customer managed key); Session Manager preferences live
 // in the SSM-SessionManagerRunShell document (inputs kmsKeyId, s3BucketName,
 // cloudWatchLogGroupName), Session Manager guide "Create the Session Manager preferences document".
 import { GetEbsDefaultKmsKeyIdCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import { GetPolicyCommand, type IAMClient } from '@aws-sdk/client-iam';
+import { DescribeKeyCommand, type KMSClient } from '@aws-sdk/client-kms';
 import { GetDocumentCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import { boundaryArn, CREATE_BOUNDARY_HINT } from '../aws/iam.js';
 import { awsErrorName } from '../core/aws-errors.js';
@@ -24,16 +28,35 @@ export async function checkBoundary(iam: IAMClient, scope: { accountId: string; 
   }
 }
 
-/** The AWS managed key answers as its alias; anything else is a key the account chose. */
-export async function checkEbsDefaultKey(ec2: EC2Client): Promise<CheckResult> {
+/** What lets a launch use a customer managed default key, or puts the AWS managed one back. */
+export const EBS_KEY_FIX =
+  'Grant the credentials that run provision kms:CreateGrant, kms:Decrypt, kms:DescribeKey, kms:GenerateDataKeyWithoutPlaintext and kms:ReEncrypt* on that key (its key policy or an IAM policy), or reset the default: `aws ec2 reset-ebs-default-kms-key-id`.';
+
+/**
+ * The AWS managed key answers as its alias; any other key is described: an AWS managed one is
+ * fine, a customer managed one needs grants the launch may lack, a disabled or deleted one fails
+ * every launch.
+ */
+export async function checkEbsDefaultKey(ec2: EC2Client, kms: KMSClient): Promise<CheckResult> {
   const key = (await ec2.send(new GetEbsDefaultKmsKeyIdCommand({}))).KmsKeyId ?? 'alias/aws/ebs';
   if (key === 'alias/aws/ebs') return ok(CHECK.ebsKey, 'encrypted volumes use the AWS managed key aws/ebs');
-  return warn(
-    CHECK.ebsKey,
-    `the account's default EBS key is ${key}: a launch fails (pending, then terminated with Client.InternalError) unless EC2 may use it`,
-    'Let the key policy grant kms:CreateGrant, kms:Decrypt, kms:GenerateDataKeyWithoutPlaintext and kms:ReEncrypt* to this account for EC2, or reset it: `aws ec2 reset-ebs-default-kms-key-id`.',
-    { kmsKeyId: key },
-  );
+  let meta;
+  try {
+    meta = (await kms.send(new DescribeKeyCommand({ KeyId: key }))).KeyMetadata;
+  } catch (err) {
+    return warn(
+      CHECK.ebsKey,
+      `the account's default EBS key is ${key}, which KMS would not describe (${awsErrorName(err)}): if it is customer managed, a launch goes pending, then terminated with Client.InternalError, unless these credentials may use it`,
+      EBS_KEY_FIX,
+      { kmsKeyId: key },
+    );
+  }
+  const data = { kmsKeyId: key, keyManager: meta?.KeyManager, keyState: meta?.KeyState };
+  if (meta?.KeyState !== undefined && meta.KeyState !== 'Enabled') {
+    return fail(CHECK.ebsKey, `the account's default EBS key ${key} is ${meta.KeyState}: every encrypted launch fails`, 'Enable the key again, or reset the default: `aws ec2 reset-ebs-default-kms-key-id`.', data);
+  }
+  if (meta?.KeyManager === 'AWS') return ok(CHECK.ebsKey, `encrypted volumes use the AWS managed key ${key}`, data);
+  return warn(CHECK.ebsKey, `the account's default EBS key ${key} is customer managed: a launch goes pending, then terminated with Client.InternalError, unless these credentials may use it`, EBS_KEY_FIX, data);
 }
 
 interface SessionInputs {

@@ -3,6 +3,7 @@
 // without them rather than failing for the same reason three more times.
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { IAMClient } from '@aws-sdk/client-iam';
+import type { KMSClient } from '@aws-sdk/client-kms';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { STSClient } from '@aws-sdk/client-sts';
 import { checkBoundary, checkEbsDefaultKey, checkSessionPreferences } from './account-guardrails.js';
@@ -21,6 +22,8 @@ export interface DoctorDeps extends LocalTools {
   ec2: EC2Client;
   iam: IAMClient;
   ssm: SSMClient;
+  /** For the default EBS key's KeyManager and KeyState. */
+  kms: KMSClient;
   /** The documented policy: what the CLI needs. */
   policy: PolicyDocument;
 }
@@ -45,7 +48,7 @@ export async function runDoctor(deps: DoctorDeps, settings: DoctorSettings): Pro
   const rest = await Promise.all([
     guarded(CHECK.permissions, () => checkPermissions({ iam: deps.iam, identity, region, policy: deps.policy, ...(defaultVpcId ? { defaultVpcId } : {}) })),
     guarded(CHECK.boundary, () => checkBoundary(deps.iam, { accountId: identity.account, partition: identity.arn.split(':')[1] })),
-    guarded(CHECK.ebsKey, () => checkEbsDefaultKey(deps.ec2)),
+    guarded(CHECK.ebsKey, () => checkEbsDefaultKey(deps.ec2, deps.kms)),
     guarded(CHECK.sessionPreferences, () => checkSessionPreferences(deps.ssm)),
   ]);
   return [...local, regionResult, credentialsResult, vpc, instanceType, ...rest];

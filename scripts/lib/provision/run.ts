@@ -84,6 +84,8 @@ export interface ProvisionDeps {
 
 export interface Preflight {
   accountId: string;
+  /** The credentials' partition (aws, aws-cn, aws-us-gov): every ARN provision builds is in it. */
+  partition?: string;
   callerArn: string;
   region: string;
   gitSha: string;
@@ -123,6 +125,7 @@ export async function preflight(cfg: ProvisionConfig, deps: ProvisionDeps): Prom
   const userDataInput = { env: cfg.env, region, domain: cfg.domain, accountId, gitSha, source, expiresAt, appImage: cfg.appImage };
   return {
     accountId,
+    partition: caller.partition,
     callerArn: caller.arn,
     region,
     gitSha,
@@ -325,14 +328,14 @@ async function policySettled(clock: Clock, writtenAt: number | undefined, signal
 /** The kept box's off-box guard, armed again at its ExpiresAt (its arming failed on an earlier run). */
 async function rearmKeptSchedule(deps: ProvisionDeps, pre: Preflight, env: string, instance: EnvInstance | undefined): Promise<void> {
   if (!instance?.expiresAt) throw new OperatorError(`The instance ${instance?.id ?? '(none)'} has no valid ExpiresAt tag, so its expiry schedule cannot be armed.`, 'Set ExpiresAt (ISO 8601 UTC) on the instance, or `npm run provision -- --replace`.');
-  await armExpirySchedule(deps.clients.scheduler, { env, instanceId: instance.id, expiresAt: instance.expiresAt, roleArn: schedulerRoleArn({ env, accountId: pre.accountId }) }, deps.clock);
+  await armExpirySchedule(deps.clients.scheduler, { env, instanceId: instance.id, expiresAt: instance.expiresAt, roleArn: schedulerRoleArn({ env, accountId: pre.accountId, partition: pre.partition }), partition: pre.partition }, deps.clock);
 }
 
 /** The kept box's expiry, moved the way `npm run extend` moves it; its SSM agent must be online. */
 async function moveKeptExpiry(deps: ProvisionDeps, pre: Preflight, instance: { id: string; env: string }, to: Date): Promise<void> {
   const run = ssmRunner(deps.clients.ssm, instance.id, { clock: deps.clock });
   try {
-    await moveExpiry({ ec2: deps.clients.ec2, scheduler: deps.clients.scheduler, run, clock: deps.clock, schedulerRoleArn: schedulerRoleArn({ env: instance.env, accountId: pre.accountId }) }, instance, to);
+    await moveExpiry({ ec2: deps.clients.ec2, scheduler: deps.clients.scheduler, run, clock: deps.clock, schedulerRoleArn: schedulerRoleArn({ env: instance.env, accountId: pre.accountId, partition: pre.partition }) }, instance, to);
   } catch (err) {
     if (awsErrorName(err) !== 'InvalidInstanceId') throw err;
     throw new OperatorError(
@@ -407,10 +410,10 @@ async function apply(cfg: ProvisionConfig, pre: Preflight, seen: ObservedEnviron
           case 'role':
             // Marked first: a failure after CreateRole (its boundary) still undoes the role.
             created.role = true;
-            await createRole(iam, cfg.env, pre.tags, { accountId: pre.accountId });
+            await createRole(iam, cfg.env, pre.tags, { accountId: pre.accountId, partition: pre.partition });
             break;
           case 'role-policy':
-            await putInstancePolicy(iam, { env: cfg.env, region: pre.region, accountId: pre.accountId });
+            await putInstancePolicy(iam, { env: cfg.env, region: pre.region, accountId: pre.accountId, partition: pre.partition });
             policyWrittenAt = deps.clock.now();
             break;
           case 'instance-profile':
@@ -419,7 +422,7 @@ async function apply(cfg: ProvisionConfig, pre: Preflight, seen: ObservedEnviron
             await createInstanceProfile(iam, cfg.env, pre.tags, seen.instanceProfile);
             break;
           case 'scheduler-role':
-            await ensureSchedulerRole(iam, { env: cfg.env, region: pre.region, accountId: pre.accountId, tags: pre.tags }, !!seen.schedulerRole);
+            await ensureSchedulerRole(iam, { env: cfg.env, region: pre.region, accountId: pre.accountId, partition: pre.partition, tags: pre.tags }, !!seen.schedulerRole);
             created.schedulerRole = !seen.schedulerRole;
             break;
           case 'secrets':
@@ -476,7 +479,7 @@ async function apply(cfg: ProvisionConfig, pre: Preflight, seen: ObservedEnviron
                 deps.launch,
               );
               // The guard outside the box: terminates it after ExpiresAt even if it never boots.
-              await armExpirySchedule(deps.clients.scheduler, { env: cfg.env, instanceId: launched, expiresAt: pre.expiresAt, roleArn: schedulerRoleArn({ env: cfg.env, accountId: pre.accountId }) }, deps.clock);
+              await armExpirySchedule(deps.clients.scheduler, { env: cfg.env, instanceId: launched, expiresAt: pre.expiresAt, roleArn: schedulerRoleArn({ env: cfg.env, accountId: pre.accountId, partition: pre.partition }), partition: pre.partition }, deps.clock);
             }
             break;
         }
@@ -491,7 +494,7 @@ async function apply(cfg: ProvisionConfig, pre: Preflight, seen: ObservedEnviron
       if ('failed' in found) throw unknownLaunch(err, cfg.env, await deps.clients.ssm.config.region(), created, found.failed);
       launched = found.id;
       // Its schedule was never armed: the guard outside the box comes before the error.
-      if (launched !== undefined) await armExpirySchedule(deps.clients.scheduler, { env: cfg.env, instanceId: launched, expiresAt: pre.expiresAt, roleArn: schedulerRoleArn({ env: cfg.env, accountId: pre.accountId }) }, deps.clock).catch(() => undefined);
+      if (launched !== undefined) await armExpirySchedule(deps.clients.scheduler, { env: cfg.env, instanceId: launched, expiresAt: pre.expiresAt, roleArn: schedulerRoleArn({ env: cfg.env, accountId: pre.accountId, partition: pre.partition }), partition: pre.partition }, deps.clock).catch(() => undefined);
     }
     if (launched !== undefined) throw afterLaunch(err, { env: cfg.env, instanceId: launched, hourlyUsd: hourlyCost(launch.instanceType, launch.volumeGb), expiresAt: pre.expiresAt });
     // Nothing half-made: without a new instance, remove what this run created.

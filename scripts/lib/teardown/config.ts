@@ -6,7 +6,7 @@ import type { GitRunner } from '../core/git.js';
 export const teardownFields = {
   ...commonFields,
   yes: { flag: 'yes', boolean: true, description: 'do not ask for confirmation' },
-  allExpired: { flag: 'all-expired', boolean: true, description: 'remove every environment past its ExpiresAt' },
+  allExpired: { flag: 'all-expired', boolean: true, description: 'remove every environment past its ExpiresAt, found by instance, security group or leftovers by tag' },
   prefix: { flag: 'prefix', description: 'with --all-expired: only environments whose name starts with this (the CI role sweeps feat- ones, the only ones it reaches)' },
   ci: { flag: 'ci', env: 'CI', boolean: true, description: 'never prompt (set by CI systems)' },
   noBackup: { flag: 'no-backup', boolean: true, description: 'skip the final backup of a box that still answers' },

@@ -12,16 +12,18 @@ import { releaseElasticIp } from '../aws/elastic-ip.js';
 import { removeExpirySchedules } from '../aws/expiry-schedule.js';
 import { deleteInstanceProfile, deleteRole } from '../aws/iam.js';
 import { terminateInstances } from '../aws/instance.js';
-import { withLock } from '../aws/lock.js';
+import { findLeftovers, type Leftover } from '../aws/leftovers.js';
+import { describeLock, lockSince, readLock, releaseLock, STALE_MS, withLock } from '../aws/lock.js';
 import { deleteSecurityGroup, type RetryOptions } from '../aws/security-group.js';
 import { resolveRegion, type AwsClients } from '../core/aws-clients.js';
 import type { Clock } from '../core/clock.js';
-import { envFilters, envNames, ownerTags, TAG, tagValue } from '../core/names.js';
+import { envFilters, envNames, isoSeconds, ownerTags, TAG, tagValue } from '../core/names.js';
 import { errorSummary, OperatorError } from '../core/operator-error.js';
 import type { Progress } from '../core/progress.js';
 import { isMutating, type Step } from '../core/step.js';
 import { observeData, removeData } from './data.js';
 import { DEFAULT_DATA_OPTIONS, planDataTeardown, type DataOptions } from './data-plan.js';
+import { describeLeftovers, judgeOrphans, type OrphanVerdict } from './orphans.js';
 import { planTeardown } from './plan.js';
 import { teardownQuestion } from './summary.js';
 
@@ -90,8 +92,25 @@ async function absent(env: string, clients: AwsClients, fromBranch: boolean): Pr
   return { env, removed: [], aborted: false, kept: [], absent: { others: describeEnvironments(envs) } };
 }
 
-/** `fromBranch`: the name is the git branch's slug, not one the operator gave. */
-export async function teardownEnvironment(env: string, deps: TeardownDeps, data: DataOptions = DEFAULT_DATA_OPTIONS, fromBranch = false): Promise<TeardownResult> {
+/**
+ * A sweep's environment is judged before its turn, and a provision may run in between (after a
+ * slow backup of another box): under the lock, a box not past its ExpiresAt stops it.
+ */
+function refuseUnexpired(seen: ObservedEnvironment, now: number): void {
+  const box = seen.instances.find((i) => !i.expiresAt || i.expiresAt.getTime() > now);
+  if (!box) return;
+  const at = box.expiresAt ? isoSeconds(box.expiresAt) : 'none';
+  throw new OperatorError(
+    `Environment "${seen.env}" has a box that has not expired (${box.id}, ExpiresAt ${at}): it was provisioned or extended after the sweep looked; nothing of it was removed.`,
+    `Nothing to do: the next sweep judges it again. To remove it now: \`npm run teardown -- --env ${seen.env}\`.`,
+  );
+}
+
+/**
+ * `fromBranch`: the name is the git branch's slug, not one the operator gave. `sweep`: the
+ * environment was found expired, so a box not past its ExpiresAt under the lock stops it.
+ */
+export async function teardownEnvironment(env: string, deps: TeardownDeps, data: DataOptions = DEFAULT_DATA_OPTIONS, fromBranch = false, sweep = false): Promise<TeardownResult> {
   const { clients, progress } = deps;
   const storage = await projectStorage(clients, deps.s3);
   const look = async () => {
@@ -112,6 +131,7 @@ export async function teardownEnvironment(env: string, deps: TeardownDeps, data:
   return withLock(clients.ssm, env, info, ownerTags(env), async () => {
     // Look again under the lock: a provision may have finished meanwhile.
     const now = await look();
+    if (sweep) refuseUnexpired(now.seen, deps.clock.now());
     const backup = now.before[0] ? await backupBeforeChange(clients.ssm, now.before[0].name, 'teardown', progress, deps.clock) : undefined;
     // The final backup added objects: what the bucket keeps is known only now.
     const stored = backup ? await observeData(storage, env) : now.stored;
@@ -122,12 +142,8 @@ export async function teardownEnvironment(env: string, deps: TeardownDeps, data:
   }, deps.clock.now);
 }
 
-/**
- * Environments past their ExpiresAt. Instances say so first; a security group's tag counts
- * only when no live instance exists (a provision that crashed before launching, or a box
- * that already removed itself), since a re-provision keeps the group with its first tag.
- */
-export async function findExpiredEnvironments(clients: AwsClients, now: number): Promise<string[]> {
+/** Environments past their ExpiresAt by their instances and groups, and those with a live box that has not expired. */
+async function byInstancesAndGroups(clients: AwsClients, now: number): Promise<{ expired: Set<string>; live: Set<string> }> {
   const expired = new Set<string>();
   const live = new Set<string>();
   for (const i of await findInstances(clients.ec2)) {
@@ -142,12 +158,70 @@ export async function findExpiredEnvironments(clients: AwsClients, now: number):
     }
   }
   for (const env of live) expired.delete(env);
-  return [...expired].sort();
+  return { expired, live };
+}
+
+/**
+ * Environments past their ExpiresAt. Instances say so first; a security group's tag counts
+ * only when no live instance exists (a provision that crashed before launching, or a box
+ * that already removed itself), since a re-provision keeps the group with its first tag.
+ */
+export async function findExpiredEnvironments(clients: AwsClients, now: number): Promise<string[]> {
+  return [...(await byInstancesAndGroups(clients, now)).expired].sort();
+}
+
+export interface SweepTargets {
+  /** Every environment to remove, by instance, group or leftovers. */
+  envs: string[];
+  /** What was found by tag of the environments with neither a live box nor an expired one, and whether each goes. */
+  orphans: OrphanVerdict[];
+  /** Why the search for leftovers failed, when it did (the envs are then those of instances and groups only). */
+  searchFailed?: string;
+}
+
+/** The failure's name in a sweep's results when the search for leftovers failed. */
+export const LEFTOVER_SEARCH = 'leftovers by tag';
+
+/**
+ * What the sweep removes: the expired environments by instance and group, and those that left
+ * only what provision makes before the group (aws/leftovers.ts), once all of it has expired.
+ */
+export async function findSweepTargets(clients: AwsClients, now: number, prefix = ''): Promise<SweepTargets> {
+  const [{ expired, live }, region] = await Promise.all([byInstancesAndGroups(clients, now), resolveRegion(clients)]);
+  // The expired boxes bill: a search that fails (a policy without tag:GetResources yet, throttling) must not keep them.
+  let leftovers: Leftover[] = [];
+  let searchFailed: string | undefined;
+  try {
+    leftovers = await findLeftovers(clients, region, prefix);
+  } catch (err) {
+    searchFailed = errorSummary(err);
+  }
+  const orphans = judgeOrphans(leftovers, new Set([...live, ...expired]), region, now);
+  const envs = new Set([...expired, ...orphans.filter((o) => o.expired).map((o) => o.env)]);
+  return { envs: [...envs].filter((env) => env.startsWith(prefix)).sort(), orphans, ...(searchFailed ? { searchFailed } : {}) };
+}
+
+/**
+ * A lock a dead run left on an environment the sweep removes: one taken over STALE_MS ago, as the
+ * lock reads now (the rule `unlock` advises on). Its ExpiresAt from the tagging API is no evidence:
+ * GetResources answers from an index of "tagged or previously tagged" resources, so a lock a new
+ * provision just took can still show the dead one's tags. A younger lock stays, and that
+ * environment's teardown then fails naming its holder.
+ */
+async function clearLeftLock({ clients, clock, progress }: TeardownDeps, env: string): Promise<void> {
+  const held = await readLock(clients.ssm, env);
+  if (!held) return;
+  const since = lockSince(held);
+  if (Number.isNaN(since) || clock.now() - since <= STALE_MS) return;
+  await releaseLock(clients.ssm, env);
+  progress.note(`${env}: removed the lock left by ${describeLock(held)}, over 2 hours old`);
 }
 
 export interface SweepResult {
   results: TeardownResult[];
   failures: { env: string; reason: string }[];
+  /** Environments found by their leftovers alone (none for a sweep of named environments). */
+  orphans?: OrphanVerdict[];
 }
 
 /**
@@ -156,11 +230,12 @@ export interface SweepResult {
  * a backup that fails) does not stop the others: later expired boxes would go on billing.
  * The failures come back with the results.
  */
-export async function teardownEach(envs: readonly string[], deps: TeardownDeps, data: DataOptions = DEFAULT_DATA_OPTIONS): Promise<SweepResult> {
+export async function teardownEach(envs: readonly string[], deps: TeardownDeps, data: DataOptions = DEFAULT_DATA_OPTIONS, prepare?: (env: string) => Promise<void>): Promise<SweepResult> {
   const sweep: SweepResult = { results: [], failures: [] };
   for (const env of envs) {
     try {
-      sweep.results.push(await teardownEnvironment(env, deps, data));
+      await prepare?.(env);
+      sweep.results.push(await teardownEnvironment(env, deps, data, false, true));
     } catch (err) {
       const reason = errorSummary(err);
       deps.progress.note(`✖ ${env}: ${reason}`);
@@ -170,14 +245,23 @@ export async function teardownEach(envs: readonly string[], deps: TeardownDeps, 
   return sweep;
 }
 
-/** `--all-expired`: every environment past its ExpiresAt, as the clock reads now; `--prefix` keeps those whose name starts with it. */
+/**
+ * `--all-expired`: every environment past its ExpiresAt, as the clock reads now, found by its
+ * instances, its group or its leftovers by tag; `--prefix` keeps those whose name starts with it.
+ * Each environment found by leftovers is printed with what was found and whether it goes.
+ */
 export async function teardownExpired(deps: TeardownDeps, data: DataOptions = DEFAULT_DATA_OPTIONS, prefix = ''): Promise<SweepResult> {
-  const envs = await deps.progress.step('look for expired environments', () => findExpiredEnvironments(deps.clients, deps.clock.now()));
-  return teardownEach(
-    envs.filter((env) => env.startsWith(prefix)),
-    deps,
-    data,
-  );
+  const { envs, orphans, searchFailed } = await deps.progress.step('look for expired environments (instances, groups, leftovers by tag)', () => findSweepTargets(deps.clients, deps.clock.now(), prefix));
+  for (const o of orphans) deps.progress.note(`${o.env}: found ${describeLeftovers(o.leftovers)}; ${o.kept ? `kept: ${o.kept}` : 'all past its ExpiresAt, removing'}`);
+  const locked = new Set(orphans.filter((o) => o.expired && o.leftovers.some((l) => l.kind === 'lock')).map((o) => o.env));
+  const sweep = await teardownEach(envs, deps, data, async (env) => {
+    if (locked.has(env)) await clearLeftLock(deps, env);
+  });
+  if (searchFailed) {
+    deps.progress.note(`✖ ${LEFTOVER_SEARCH}: ${searchFailed}`);
+    sweep.failures.push({ env: LEFTOVER_SEARCH, reason: `${searchFailed}; environments with leftovers only were not judged` });
+  }
+  return { ...sweep, orphans };
 }
 
 /** Exit status 1 for a sweep with failures, naming each one. */

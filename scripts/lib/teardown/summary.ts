@@ -1,13 +1,18 @@
 // What teardown prints at the end: per environment, what was removed.
 import type { Row } from '../core/progress.js';
 import type { Step } from '../core/step.js';
+import { describeLeftovers, type OrphanVerdict } from './orphans.js';
 import type { SweepResult, TeardownResult } from './run.js';
 
-export function teardownRows(results: readonly TeardownResult[], failures: SweepResult['failures'] = []): Row[] {
-  if (results.length === 0 && failures.length === 0) return [['Teardown', 'no environment matched']];
+/** Per environment, what was removed; a sweep's environments found by leftovers say what was found, and those kept why. */
+export function teardownRows(results: readonly TeardownResult[], failures: SweepResult['failures'] = [], orphans: readonly OrphanVerdict[] = []): Row[] {
+  const kept = orphans.filter((o) => o.kept !== undefined);
+  if (results.length === 0 && failures.length === 0 && kept.length === 0) return [['Teardown', 'no environment matched']];
+  const found = (env: string): string[] => orphans.filter((o) => o.env === env && o.expired).map((o) => `found by tag: ${describeLeftovers(o.leftovers)}`);
   return [
-    ...results.map((r): Row => [r.env, [outcome(r), ...dataNotes(r)].join('; ')]),
-    ...failures.map((f): Row => [f.env, `FAILED: ${f.reason}`]),
+    ...results.map((r): Row => [r.env, [outcome(r), ...dataNotes(r), ...found(r.env)].join('; ')]),
+    ...failures.map((f): Row => [f.env, [`FAILED: ${f.reason}`, ...found(f.env)].join('; ')]),
+    ...kept.map((o): Row => [o.env, `kept ${describeLeftovers(o.leftovers)}: ${o.kept ?? ''}`]),
   ];
 }
 

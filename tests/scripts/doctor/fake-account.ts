@@ -23,6 +23,7 @@ import {
   type EvaluationResult,
   type SimulatePrincipalPolicyCommandInput,
 } from '@aws-sdk/client-iam';
+import { DescribeKeyCommand, KMSClient, NotFoundException, type KeyManagerType, type KeyState } from '@aws-sdk/client-kms';
 import { GetDocumentCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { runSimulation, runUnsafeSimulation, type Simulation } from '@cloud-copilot/iam-simulate';
@@ -54,6 +55,8 @@ export interface Account {
   noBoundary?: boolean;
   /** What GetEbsDefaultKmsKeyId answers (`alias/aws/ebs` unless the account chose a key). */
   ebsDefaultKey?: string;
+  /** KMS keys DescribeKey knows, by the id the default names (an ARN or alias as given; unknown ones are NotFound). */
+  kmsKeys?: Record<string, { manager: KeyManagerType; state?: KeyState }>;
   /** The SSM-SessionManagerRunShell document's inputs, when preferences were saved. */
   sessionPreferences?: Record<string, unknown>;
 }
@@ -143,6 +146,17 @@ async function decide(simulation: Simulation): Promise<Decision> {
 }
 
 /**
+ * SimulatePrincipalPolicy fetches no resource policy ("The simulation does not automatically retrieve policies for the
+ * specified resources", IAM API reference): it answers from the identity policies, as for a KMS key with the default key
+ * policy, which lets the account's IAM policies decide (KMS developer guide, key-policy-default.html). The simulator
+ * library models KMS's own rule that nothing is allowed without a key policy, so it gets that default one.
+ */
+const keyPolicy = (account: Account, action: string) =>
+  action.startsWith('kms:')
+    ? { resourcePolicy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${account.accountId}:root` }, Action: 'kms:*', Resource: '*' }] } }
+    : {};
+
+/**
  * One action on every requested resource; IAM reports the most restrictive decision at the
  * top. Whether the boundary or the SCPs allow it is each of them asked alone, as IAM's
  * decision details describe them.
@@ -156,7 +170,7 @@ async function evaluate(account: Account, principal: string, role: FakeRole, act
     const request = { principal, action, resource: { resource, accountId: account.accountId }, contextVariables: context };
     const identityPolicies = role.policies.map((policy, i) => ({ name: `policy-${i}`, policy }));
     const boundary = role.boundary ? { permissionBoundaryPolicies: [{ name: 'boundary', policy: role.boundary }] } : {};
-    const mine = DECISION[await decide({ request, identityPolicies, serviceControlPolicies: scps, resourceControlPolicies: [], ...boundary })];
+    const mine = DECISION[await decide({ request, identityPolicies, serviceControlPolicies: scps, resourceControlPolicies: [], ...boundary, ...keyPolicy(account, action) })];
     if (RESTRICTIVENESS.indexOf(mine) > RESTRICTIVENESS.indexOf(decision ?? 'allowed')) decision = mine;
     if (scps.length > 0 && (await decide({ request, identityPolicies: [{ name: 'all', policy: ALLOW_ALL }], serviceControlPolicies: scps, resourceControlPolicies: [] })) !== 'Allowed') byOrganizations = false;
     if (role.boundary && (await decide({ request, identityPolicies: [{ name: 'boundary', policy: role.boundary }], serviceControlPolicies: [], resourceControlPolicies: [] })) !== 'Allowed') byBoundary = false;
@@ -183,7 +197,7 @@ async function simulatePrincipalPolicy(account: Account, input: SimulatePrincipa
 
 /** The doctor's clients over one account. */
 /** The boundary policy, the default EBS key and the Session Manager preferences document, as the account has them. */
-function answerGuardrails(account: Account, sent: Sent, mocks: { ec2: AwsClientStub<EC2Client>; iam: AwsClientStub<IAMClient>; ssm: AwsClientStub<SSMClient> }): void {
+function answerGuardrails(account: Account, sent: Sent, mocks: { ec2: AwsClientStub<EC2Client>; iam: AwsClientStub<IAMClient>; ssm: AwsClientStub<SSMClient>; kms: AwsClientStub<KMSClient> }): void {
   mocks.iam.on(GetPolicyCommand).callsFake(async (input: { PolicyArn?: string }) => {
     received(account, sent, 'GetPolicy', input);
     if (account.noBoundary || input.PolicyArn !== `arn:aws:iam::${account.accountId}:policy/pillbox-boundary`) {
@@ -194,6 +208,13 @@ function answerGuardrails(account: Account, sent: Sent, mocks: { ec2: AwsClientS
   mocks.ec2.on(GetEbsDefaultKmsKeyIdCommand).callsFake(async (input: object) => {
     received(account, sent, 'GetEbsDefaultKmsKeyId', input);
     return { KmsKeyId: account.ebsDefaultKey ?? 'alias/aws/ebs' };
+  });
+  mocks.kms.on(DescribeKeyCommand).callsFake(async (input: { KeyId?: string }) => {
+    received(account, sent, 'DescribeKey', input);
+    const key = account.kmsKeys?.[input.KeyId ?? ''];
+    if (!key) throw new NotFoundException({ message: `Key '${input.KeyId}' does not exist`, $metadata: {} });
+    const id = (input.KeyId ?? '').split('/').at(-1);
+    return { KeyMetadata: { KeyId: id, Arn: `arn:aws:kms:${account.region}:${account.accountId}:key/${id}`, KeyManager: key.manager, KeyState: key.state ?? 'Enabled', Enabled: (key.state ?? 'Enabled') === 'Enabled' } };
   });
   // The preferences document as an account may hold it, in YAML: SSM answers in the document's
   // own format unless DocumentFormat asks for another (GetDocument).
@@ -211,8 +232,9 @@ export function fakeClients(account: Account) {
   const ec2 = mockClient(EC2Client);
   const iam = mockClient(IAMClient);
   const ssm = mockClient(SSMClient);
+  const kms = mockClient(KMSClient);
   const sent: Sent = {};
-  answerGuardrails(account, sent, { ec2, iam, ssm });
+  answerGuardrails(account, sent, { ec2, iam, ssm, kms });
 
   sts.on(GetCallerIdentityCommand).callsFake(async (input) => {
     received(account, sent, 'GetCallerIdentity', input);
@@ -247,10 +269,10 @@ export function fakeClients(account: Account) {
   });
 
   return {
-    clients: { sts: new STSClient({ region: account.region }), ec2: new EC2Client({ region: account.region }), iam: new IAMClient({ region: account.region }), ssm: new SSMClient({ region: account.region }) },
-    mocks: { sts, ec2, iam, ssm },
+    clients: { sts: new STSClient({ region: account.region }), ec2: new EC2Client({ region: account.region }), iam: new IAMClient({ region: account.region }), ssm: new SSMClient({ region: account.region }), kms: new KMSClient({ region: account.region }) },
+    mocks: { sts, ec2, iam, ssm, kms },
     /** Inputs by command name (`DescribeSubnets`), in the order sent, undefined members left out. */
     sent,
-    restore: () => [sts, ec2, iam].forEach((m) => m.restore()),
+    restore: () => [sts, ec2, iam, ssm, kms].forEach((m) => m.restore()),
   };
 }

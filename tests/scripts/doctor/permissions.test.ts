@@ -167,7 +167,7 @@ describe('doctor: own permissions', () => {
     const result = await check(anAccount({ pageSize: 3, roles: { operator: { path: '/', policies: [policy] } } }));
     expect(denied(result.data).map((d) => d.action)).to.deep.equal(['ssm:GetCommandInvocation']);
     const describeCalls = simulated().filter((input) => input.ActionNames?.includes('ec2:DescribeVpcs'));
-    expect(describeCalls.map((input) => input.Marker)).to.deep.equal([undefined, '3', '6', '9', '12']);
+    expect(describeCalls.map((input) => input.Marker)).to.deep.equal([undefined, '3', '6', '9', '12', '15']);
     expect(new Set(describeCalls.map((input) => JSON.stringify(input.ActionNames))).size).to.equal(1);
   });
 

@@ -4,6 +4,7 @@ import type { Probe } from '../../../scripts/lib/box/session-manager.js';
 import { fail, ok, skipped, warn } from '../../../scripts/lib/doctor/check.js';
 import { bucketName } from '../../../scripts/lib/aws/bucket-keys.js';
 import { withAccountValues } from '../../../scripts/lib/aws/cli-policy.js';
+import { EBS_KEY_FIX } from '../../../scripts/lib/doctor/account-guardrails.js';
 import { parsePolicyDocument } from '../../../scripts/lib/doctor/policy-scopes.js';
 import { doctorFailed, doctorJson, renderReport } from '../../../scripts/lib/doctor/report.js';
 import { runDoctor, type DoctorDeps } from '../../../scripts/lib/doctor/run.js';
@@ -121,12 +122,39 @@ describe('doctor: the whole run', () => {
       expect(doctorFailed(results)).to.equal(true);
     });
 
-    it('warns when the default EBS key is a customer-managed KMS key, naming the launch symptom', async () => {
+    describe('the default EBS key', () => {
       const key = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
-      const ebs = (await doctor(anAccount({ ebsDefaultKey: key }))).find((r) => r.name === 'default ebs key');
-      expect(ebs?.status).to.equal('warn');
-      expect(ebs?.detail).to.equal(`the account's default EBS key is ${key}: a launch fails (pending, then terminated with Client.InternalError) unless EC2 may use it`);
-      expect(ebs?.fix).to.include('aws ec2 reset-ebs-default-kms-key-id');
+      const ebsCheck = async (account: Account) => (await doctor(account)).find((r) => r.name === 'default ebs key');
+
+      it('warns when it is customer managed (KMS DescribeKey: KeyManager CUSTOMER), naming the launch symptom and the fix', async () => {
+        const ebs = await ebsCheck(anAccount({ ebsDefaultKey: key, kmsKeys: { [key]: { manager: 'CUSTOMER' } } }));
+        expect(ebs?.status).to.equal('warn');
+        expect(ebs?.detail).to.equal(`the account's default EBS key ${key} is customer managed: a launch goes pending, then terminated with Client.InternalError, unless these credentials may use it`);
+        expect(ebs?.fix).to.equal(EBS_KEY_FIX);
+        expect(fake.sent.DescribeKey).to.deep.equal([{ KeyId: key }]);
+      });
+
+      it('passes an AWS managed key the account named explicitly (KeyManager AWS)', async () => {
+        const alias = 'arn:aws:kms:eu-west-1:123456789012:alias/aws/ebs';
+        expect((await ebsCheck(anAccount({ ebsDefaultKey: alias, kmsKeys: { [alias]: { manager: 'AWS' } } })))?.status).to.equal('ok');
+        expect(fake.sent.DescribeKey).to.deep.equal([{ KeyId: alias }]);
+      });
+
+      it('never asks KMS about the default aws/ebs', async () => {
+        expect((await ebsCheck(anAccount()))?.status).to.equal('ok');
+        expect(fake.sent.DescribeKey).to.equal(undefined);
+      });
+
+      it('fails when the key is disabled or pending deletion: every encrypted launch fails', async () => {
+        const ebs = await ebsCheck(anAccount({ ebsDefaultKey: key, kmsKeys: { [key]: { manager: 'CUSTOMER', state: 'PendingDeletion' } } }));
+        expect(ebs).to.include({ status: 'fail', detail: `the account's default EBS key ${key} is PendingDeletion: every encrypted launch fails` });
+      });
+
+      it('warns, naming the refusal, when KMS will not describe the key', async () => {
+        const ebs = await ebsCheck(anAccount({ ebsDefaultKey: key, faults: { DescribeKey: [awsError('AccessDeniedException')] } }));
+        expect(ebs?.status).to.equal('warn');
+        expect(ebs?.detail).to.match(/which KMS would not describe \(AccessDeniedException\): if it is customer managed/);
+      });
     });
 
     it('warns when Session Manager preferences require KMS or logging the instance role does not grant', async () => {

@@ -1,6 +1,7 @@
 // The fake account refuses what AWS refuses: each rule here is one a lenient fake would let a bug through.
 import * as ec2 from '@aws-sdk/client-ec2';
 import * as iam from '@aws-sdk/client-iam';
+import * as tagging from '@aws-sdk/client-resource-groups-tagging-api';
 import * as scheduler from '@aws-sdk/client-scheduler';
 import * as ssm from '@aws-sdk/client-ssm';
 import { expect } from 'chai';
@@ -19,6 +20,32 @@ describe('the fake account', () => {
   let world: World;
   let fake: FakeAws;
   useFakeAws((w, f) => ((world = w), (fake = f)));
+
+  describe('Resource Groups Tagging API', () => {
+    const tagged = [{ Key: 'Project', Value: 'pillbox' }];
+
+    it('answers GetResources with an empty first page, then pages until an empty token', async () => {
+      for (const n of [1, 2, 3]) world.params.set(`/pillbox/e${n}/x`, { value: 'v', type: 'String', tags: tagged });
+      world.params.set('/other/x', { value: 'v', type: 'String', tags: [] });
+      const input = { TagFilters: [{ Key: 'Project', Values: ['pillbox'] }], ResourceTypeFilters: ['ssm:parameter'] };
+      const first = await fake.clients.tagging.send(new tagging.GetResourcesCommand(input));
+      expect(first.ResourceTagMappingList).to.deep.equal([]);
+      const arns: string[] = [];
+      let token = first.PaginationToken;
+      while (token) {
+        const page = await fake.clients.tagging.send(new tagging.GetResourcesCommand({ ...input, PaginationToken: token }));
+        arns.push(...(page.ResourceTagMappingList ?? []).map((m) => m.ResourceARN ?? ''));
+        token = page.PaginationToken;
+      }
+      expect(arns).to.deep.equal([1, 2, 3].map((n) => `arn:aws:ssm:eu-west-1:${ACCOUNT}:parameter/pillbox/e${n}/x`));
+      expect(token).to.equal('');
+    });
+
+    it('refuses a page over 100 resources, and a token it never gave', async () => {
+      expect((await rejection(fake.clients.tagging.send(new tagging.GetResourcesCommand({ ResourcesPerPage: 101 })))).name).to.equal('InvalidParameterException');
+      expect((await rejection(fake.clients.tagging.send(new tagging.GetResourcesCommand({ PaginationToken: 'nope' })))).name).to.equal('PaginationTokenExpiredException');
+    });
+  });
 
   describe('SSM agent', () => {
     it("needs the heartbeat and both message endpoints of AmazonSSMManagedInstanceCore, and the instance policy allows each", async () => {

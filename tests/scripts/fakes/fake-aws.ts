@@ -17,6 +17,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import * as ssm from '@aws-sdk/client-ssm';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import * as scheduler from '@aws-sdk/client-scheduler';
 import { spawnSync } from 'node:child_process';
@@ -33,6 +34,7 @@ import { boxReplies, invocationAnswer, type Reply } from './fake-box.js';
 import { fakeClock, type FakeClock } from './fake-clock.js';
 import { answerData, boxData, type BoxData } from './fake-data-box.js';
 import { answerS3, type FakeBucket } from './fake-s3.js';
+import { answerTagging } from './fake-tagging.js';
 import { agentActionsDenied } from './fake-ssm-agent.js';
 import { checkInlinePolicy, checkSchedule, checkTrustPolicy, duplicateIngress } from './fake-validation.js';
 
@@ -152,6 +154,8 @@ export interface FakeRole {
 
 export interface World {
   clock: FakeClock;
+  /** aws, aws-cn or aws-us-gov: the ARNs the account answers with and accepts. */
+  partition: string;
   region: string;
   accountId: string;
   vpcId: string;
@@ -163,8 +167,11 @@ export interface World {
   roles: Map<string, FakeRole>;
   /** EventBridge Scheduler schedules by name, as last created or updated. */
   schedules: Map<string, scheduler.CreateScheduleCommandInput>;
-  profiles: Map<string, { tags: Tags; roles: string[]; visibleAt: number }>;
+  /** `path` is `/` unless set (provision makes none other). */
+  profiles: Map<string, { tags: Tags; roles: string[]; visibleAt: number; path?: string }>;
   params: Map<string, { value: string; type: string; tags: Tags }>;
+  /** What the tagging API's index still reports for parameter names (fake-tagging.ts). */
+  formerTags?: Map<string, Tags>;
   buckets: Map<string, FakeBucket>;
   unofferedTypes: string[];
   timing: Timing;
@@ -207,6 +214,7 @@ export const healthyServices = (): PsEntry[] => [
 export function aWorld(overrides: Partial<World> = {}): World {
   return {
     clock: fakeClock(),
+    partition: 'aws',
     region: 'eu-west-1',
     accountId: '123456789012',
     vpcId: 'vpc-default1',
@@ -251,7 +259,7 @@ function takeLostAnswer(world: World, command: string): boolean {
 }
 
 /** The throttling error each service answers with once the SDK's retries are spent. */
-const THROTTLED: Record<string, string> = { ec2: 'RequestLimitExceeded', ssm: 'ThrottlingException', iam: 'Throttling', sts: 'Throttling', scheduler: 'ThrottlingException', s3: 'SlowDown' };
+const THROTTLED: Record<string, string> = { ec2: 'RequestLimitExceeded', ssm: 'ThrottlingException', iam: 'Throttling', sts: 'Throttling', scheduler: 'ThrottlingException', s3: 'SlowDown', tagging: 'ThrottledException' };
 
 /** `times` calls of `command` are throttled, starting with the first one after `after` was called (or now). */
 export function throttleBurst(world: World, command: string, times: number, after?: string): void {
@@ -521,7 +529,7 @@ function boxLine(world: World, instance: FakeInstance, line: string): Reply {
 function answerBoundary(world: World, mock: AwsClientStub<IAMClient>, iamh: <I, O>(name: string, fn: (input: I) => O) => (input: I) => Promise<O>): void {
   mock.on(iam.GetPolicyCommand).callsFake(
     iamh('GetPolicy', (input: iam.GetPolicyCommandInput) => {
-      if (world.boundaryMissing || input.PolicyArn !== `arn:aws:iam::${world.accountId}:policy/pillbox-boundary`) {
+      if (world.boundaryMissing || input.PolicyArn !== `arn:${world.partition}:iam::${world.accountId}:policy/pillbox-boundary`) {
         throw new iam.NoSuchEntityException({ message: `Policy ${input.PolicyArn} was not found.`, $metadata: {} });
       }
       return { Policy: { PolicyName: 'pillbox-boundary', Arn: input.PolicyArn } };
@@ -581,6 +589,7 @@ export function fakeAws(world: World) {
     iam: new IAMClient({ region: world.region, credentials }),
     sts: new STSClient({ region: world.region, credentials }),
     scheduler: new SchedulerClient({ region: world.region, credentials }),
+    tagging: new ResourceGroupsTaggingAPIClient({ region: world.region, credentials }),
   };
   /** The project bucket's client, which the CLI makes apart from the others (createS3Client). */
   const s3 = new S3Client({ region: world.region, credentials });
@@ -590,6 +599,7 @@ export function fakeAws(world: World) {
     iam: mockClient(clients.iam),
     sts: mockClient(clients.sts),
     scheduler: mockClient(clients.scheduler),
+    tagging: mockClient(clients.tagging),
     s3: mockClient(s3),
   };
   const unexpected = new Error('unexpected command in fake AWS');
@@ -598,6 +608,7 @@ export function fakeAws(world: World) {
   mocks.iam.onAnyCommand().rejects(unexpected);
   mocks.sts.onAnyCommand().rejects(unexpected);
   mocks.scheduler.onAnyCommand().rejects(unexpected);
+  mocks.tagging.onAnyCommand().rejects(unexpected);
   mocks.s3.onAnyCommand().rejects(unexpected);
   const now = () => world.clock.now();
 
@@ -644,7 +655,7 @@ export function fakeAws(world: World) {
   answerS3(mocks.s3, world, now, (name, fn) => h('s3', name, fn));
 
   // STS
-  mocks.sts.on(GetCallerIdentityCommand).callsFake(h('sts', 'GetCallerIdentity', () => ({ Account: world.accountId, Arn: `arn:aws:iam::${world.accountId}:user/alice` })));
+  mocks.sts.on(GetCallerIdentityCommand).callsFake(h('sts', 'GetCallerIdentity', () => ({ Account: world.accountId, Arn: `arn:${world.partition}:iam::${world.accountId}:user/alice` })));
 
   // EC2
   /** A terminated instance drops out of DescribeInstances about an hour after it terminated. */
@@ -922,7 +933,7 @@ export function fakeAws(world: World) {
     const roleName = world.profiles.get(i.profile)?.roles[0];
     const role = roleName === undefined ? undefined : world.roles.get(roleName);
     if (!role) return false;
-    return (await agentActionsDenied(`arn:aws:iam::${world.accountId}:role/${roleName}`, world.accountId, [...role.policies.values()])).length === 0;
+    return (await agentActionsDenied(`arn:${world.partition}:iam::${world.accountId}:role/${roleName}`, world.accountId, [...role.policies.values()])).length === 0;
   };
   // Registered once its credentials work (agentRegisteredAt: policy propagation, the agent's back-off) and only if the role allows the agent's actions.
   const agentRegistered = async (i: FakeInstance) => i.state === 'running' && now() >= agentRegisteredAt(world, i) && (await agentPermitted(i));
@@ -1012,7 +1023,46 @@ export function fakeAws(world: World) {
     iamh('GetRole', (i: iam.GetRoleCommandInput) => {
       const r = role(i.RoleName ?? '');
       // As IAM answers: the path in the ARN, the trust URL-encoded.
-      return { Role: { RoleName: i.RoleName, Path: r.path, Arn: `arn:aws:iam::${world.accountId}:role${r.path}${i.RoleName}`, AssumeRolePolicyDocument: encodeURIComponent(r.trust), Tags: r.tags } };
+      return { Role: { RoleName: i.RoleName, Path: r.path, Arn: `arn:${world.partition}:iam::${world.accountId}:role${r.path}${i.RoleName}`, AssumeRolePolicyDocument: encodeURIComponent(r.trust), Tags: r.tags } };
+    }),
+  );
+  // IAM's lists leave tags out (ListRoles: PermissionsBoundary, RoleLastUsed, Tags; ListInstanceProfiles: tags): they have their own calls.
+  mocks.iam.on(iam.ListRolesCommand).callsFake(
+    iamh('ListRoles', (i: iam.ListRolesCommandInput) => {
+      const names = [...world.roles.keys()].filter((n) => world.roles.get(n)?.path.startsWith(i.PathPrefix ?? '/'));
+      const { items, IsTruncated, Marker } = iamPage(names, i.Marker);
+      return { Roles: items.map((RoleName) => ({ RoleName, Path: role(RoleName).path, Arn: `arn:${world.partition}:iam::${world.accountId}:role${role(RoleName).path}${RoleName}`, AssumeRolePolicyDocument: encodeURIComponent(role(RoleName).trust), RoleId: RoleName, CreateDate: new Date(0) })), IsTruncated, Marker };
+    }),
+  );
+  mocks.iam.on(iam.ListRoleTagsCommand).callsFake(
+    iamh('ListRoleTags', (i: iam.ListRoleTagsCommandInput) => {
+      const { items, IsTruncated, Marker } = iamPage(role(i.RoleName ?? '').tags, i.Marker);
+      return { Tags: items, IsTruncated, Marker };
+    }),
+  );
+  mocks.iam.on(iam.GetRolePolicyCommand).callsFake(
+    iamh('GetRolePolicy', (i: iam.GetRolePolicyCommandInput) => {
+      const document = role(i.RoleName ?? '').policies.get(i.PolicyName ?? '');
+      if (document === undefined) throw noSuch(`The role policy with name ${i.PolicyName}`);
+      // URL-encoded (RFC 3986), as IAM returns every policy document.
+      return { RoleName: i.RoleName, PolicyName: i.PolicyName, PolicyDocument: encodeURIComponent(document) };
+    }),
+  );
+  mocks.iam.on(iam.ListInstanceProfilesCommand).callsFake(
+    iamh('ListInstanceProfiles', (i: iam.ListInstanceProfilesCommandInput) => {
+      const pathOf = (name: string) => world.profiles.get(name)?.path ?? '/';
+      const { items, IsTruncated, Marker } = iamPage([...world.profiles.keys()].filter((n) => pathOf(n).startsWith(i.PathPrefix ?? '/')), i.Marker);
+      return {
+        InstanceProfiles: items.map((InstanceProfileName) => ({ InstanceProfileName, Path: pathOf(InstanceProfileName), InstanceProfileId: InstanceProfileName, Arn: `arn:${world.partition}:iam::${world.accountId}:instance-profile${pathOf(InstanceProfileName)}${InstanceProfileName}`, CreateDate: new Date(0), Roles: [] })),
+        IsTruncated,
+        Marker,
+      };
+    }),
+  );
+  mocks.iam.on(iam.ListInstanceProfileTagsCommand).callsFake(
+    iamh('ListInstanceProfileTags', (i: iam.ListInstanceProfileTagsCommandInput) => {
+      const { items, IsTruncated, Marker } = iamPage(profileOf(i.InstanceProfileName ?? '').tags, i.Marker);
+      return { Tags: items, IsTruncated, Marker };
     }),
   );
   mocks.iam.on(iam.ListRolePoliciesCommand).callsFake(
@@ -1030,7 +1080,7 @@ export function fakeAws(world: World) {
   mocks.iam.on(iam.CreateRoleCommand).callsFake(
     iamh('CreateRole', (i: iam.CreateRoleCommandInput) => {
       if (world.roles.has(i.RoleName ?? '')) throw new iam.EntityAlreadyExistsException({ message: `Role with name ${i.RoleName} already exists.`, $metadata: {} });
-      if (i.PermissionsBoundary !== `arn:aws:iam::${world.accountId}:policy/pillbox-boundary`) throw noSuch(`Scope ARN: ${i.PermissionsBoundary} does not exist or is not attachable. It`);
+      if (i.PermissionsBoundary !== `arn:${world.partition}:iam::${world.accountId}:policy/pillbox-boundary`) throw noSuch(`Scope ARN: ${i.PermissionsBoundary} does not exist or is not attachable. It`);
       checkTrustPolicy(i.AssumeRolePolicyDocument ?? '');
       world.roles.set(i.RoleName ?? '', { path: i.Path ?? '/', trust: i.AssumeRolePolicyDocument ?? '', tags: i.Tags ?? [], policies: new Map(), attached: [], boundary: i.PermissionsBoundary, createdAt: now() });
       return { Role: { RoleName: i.RoleName } };
@@ -1074,7 +1124,7 @@ export function fakeAws(world: World) {
     iamh('GetInstanceProfile', (i: iam.GetInstanceProfileCommandInput) => ({
       InstanceProfile: {
         InstanceProfileName: i.InstanceProfileName,
-        Arn: `arn:aws:iam::${world.accountId}:instance-profile/${i.InstanceProfileName}`,
+        Arn: `arn:${world.partition}:iam::${world.accountId}:instance-profile/${i.InstanceProfileName}`,
         Roles: profileOf(i.InstanceProfileName ?? '').roles.map((RoleName) => ({ RoleName })),
       },
     })),
@@ -1122,13 +1172,20 @@ export function fakeAws(world: World) {
   };
   /** Scheduler assumes a role that exists, trusts scheduler.amazonaws.com, and has reached Scheduler since IAM made it. */
   const assumableByScheduler = (roleArn: string) => {
+    // A role of this account's partition only: arn:aws:… names no role in aws-cn.
+    if (!roleArn.startsWith(`arn:${world.partition}:iam::${world.accountId}:role/`)) return false;
     const r = world.roles.get(roleArn.replace(/^.*:role\//, ''));
     if (!r) return false;
     if (r.trust !== undefined && !r.trust.includes('scheduler.amazonaws.com')) return false;
     return now() >= (r.createdAt ?? -Infinity) + world.timing.roleAssumableMs;
   };
-  const scheduleArn = (name: string | undefined) => `arn:aws:scheduler:${world.region}:${world.accountId}:schedule/default/${name}`;
+  const scheduleArn = (name: string | undefined) => `arn:${world.partition}:scheduler:${world.region}:${world.accountId}:schedule/default/${name}`;
   /** A one-time schedule must fire in the future. */
+  /** A universal target in another partition names no API Scheduler can call here. */
+  const refuseOtherPartition = (i: scheduler.CreateScheduleCommandInput) => {
+    const message = `Invalid target arn ${i.Target?.Arn}: not in the ${world.partition} partition.`;
+    if (!i.Target?.Arn?.startsWith(`arn:${world.partition}:`)) throw new scheduler.ValidationException({ message, Message: message, $metadata: {} });
+  };
   const refusePast = (i: scheduler.CreateScheduleCommandInput) => {
     const at = scheduleTime(i);
     const message = `The schedule expression ${i.ScheduleExpression} must be in the future.`;
@@ -1140,6 +1197,7 @@ export function fakeAws(world: World) {
       const message = `Schedule ${i.Name} already exists.`;
       if (world.schedules.has(i.Name ?? '')) throw new scheduler.ConflictException({ message, Message: message, $metadata: {} });
       checkSchedule(i, assumableByScheduler);
+      refuseOtherPartition(i);
       world.schedules.set(i.Name ?? '', i);
       return { ScheduleArn: scheduleArn(i.Name) };
     }),
@@ -1148,6 +1206,7 @@ export function fakeAws(world: World) {
     schedh('UpdateSchedule', (i: scheduler.UpdateScheduleCommandInput) => {
       scheduleNamed(i.Name);
       checkSchedule(i, assumableByScheduler);
+      refuseOtherPartition(i);
       refusePast(i);
       world.schedules.set(i.Name ?? '', i);
       return { ScheduleArn: scheduleArn(i.Name) };
@@ -1168,6 +1227,9 @@ export function fakeAws(world: World) {
       return {};
     }),
   );
+
+  // Resource Groups Tagging API
+  answerTagging(world, mocks.tagging, (name, fn) => h('tagging', name, fn));
 
   const restore = () => {
     for (const mock of Object.values(mocks)) mock.restore();
