@@ -1,9 +1,10 @@
-import { DescribeInstanceInformationCommand, SendCommandCommand } from '@aws-sdk/client-ssm';
+import { DescribeInstanceInformationCommand, SendCommandCommand, type PingStatus } from '@aws-sdk/client-ssm';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { expect } from 'chai';
 import { backupBeforeChange, takeBackup } from '../../../scripts/lib/backup/run.js';
 import type { RemoteRunner } from '../../../scripts/lib/box/ssm-output.js';
 import { OperatorError } from '../../../scripts/lib/core/operator-error.js';
+import type { Progress } from '../../../scripts/lib/core/progress.js';
 import { awsError, rejection } from '../fakes/fake-aws.js';
 import { fakeBox, useBoxMocks, type Reply } from '../fakes/fake-box.js';
 import { fakeClock } from '../fakes/fake-clock.js';
@@ -58,14 +59,15 @@ describe('a backup on the box', () => {
 
 describe('the backup before a change that loses the box', () => {
   const mocks = useBoxMocks();
-  const online = (instanceId: string, PingStatus = 'Online') => ({ InstanceInformationList: [{ InstanceId: instanceId, PingStatus }] });
+  const online = (instanceId: string, PingStatus: PingStatus = 'Online') => ({ InstanceInformationList: [{ InstanceId: instanceId, PingStatus }] });
   const recorder = () => {
     const said: string[] = [];
-    return {
+    const progress: Pick<Progress, 'step' | 'note'> & { said: string[] } = {
       said,
-      note: (line: string) => void said.push(`note: ${line}`),
-      step: async <T>(label: string, fn: () => Promise<T>) => (said.push(`step: ${label}`), fn()),
+      note: (line) => void said.push(`note: ${line}`),
+      step: async (label, fn) => (said.push(`step: ${label}`), fn(() => undefined)),
     };
+    return progress;
   };
   const box = (reply: Reply) => fakeBox(mocks.ssm, (line) => (line.startsWith('/usr/local/sbin/pillbox-backup ') ? reply : { exitCode: 127, stderr: `unexpected: ${line}` }));
   const ssm = () => new SSMClient({ region: 'eu-west-1', credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' } });
@@ -83,7 +85,7 @@ describe('the backup before a change that loses the box', () => {
   it('goes on without a backup, saying so, when the box\'s agent is not online', async () => {
     mocks.ssm.on(DescribeInstanceInformationCommand).resolves(online('i-1', 'ConnectionLost'));
     const progress = recorder();
-    expect(await backupBeforeChange(ssm(), 'i-1', 'replace', progress, fakeClock())).to.equal(undefined);
+    expect(await backupBeforeChange(ssm(), 'i-1', 'pre-replace', progress, fakeClock())).to.equal(undefined);
     expect(progress.said).to.deep.equal(['note: i-1 does not answer through SSM, so it goes without a backup.']);
     expect(mocks.ssm.commandCalls(SendCommandCommand)).to.have.length(0);
   });
