@@ -401,6 +401,38 @@ describe('deploy', () => {
     expect((caught as OperatorError).hint).to.contain('systemctl restart pillbox.service');
   });
 
+  it('says it could not read the box, changing nothing, when reading what runs fails otherwise', async () => {
+    const box = fakeBox(ssm, () => ({ exitCode: 1, stderr: 'docker: permission denied\nCannot connect to the Docker daemon\n' }));
+    const run = ssmRunner(new SSMClient({ region: 'eu-west-1' }), 'i-0abc', { clock: fakeClock() });
+    const err = await deployApp({ run, progress: new Progress({ stream: new PassThrough() }), newId: () => 'deadbeef', recordCommit: async () => undefined }, { source: SOURCE, healthTimeoutSeconds: 120 }).catch((e: unknown) => e as OperatorError);
+    expect(err.message).to.equal("Could not read the box's state: Cannot connect to the Docker daemon");
+    expect(err.hint).to.equal('Check the box with `npm run status`.');
+    expect(box.lines().map(stepOf)).to.deep.equal(['observe']);
+  });
+
+  it('says there is nothing to deploy when the box already runs the commit', async () => {
+    const { progress, result } = await deploy({}, `${NEW}\n${OLD_IMAGE} pillbox-app\n`);
+    expect(result).to.deep.equal({ status: 'unchanged', commit: NEW });
+    expect(progress()).to.contain('The box already runs 2222222; nothing to deploy.');
+  });
+
+  it('names what could not be put back when restoring the previous image fails too (fault: the build and the re-tag fail)', async () => {
+    const { error, steps } = await deploy({ build: { exitCode: 17, stderr: '' }, 'restore image': { exitCode: 1, stderr: 'Error response from daemon: No such image\n' } });
+    expect(steps.slice(-3)).to.deep.equal(['build', 'restore image', 'checkout old']);
+    expect(error?.message).to.equal(
+      'The new version (2222222) stopped before the app was touched; 1111111 keeps serving. Restoring the previous state also failed (docker image tag: Error response from daemon: No such image).\n--- docker compose build said ---\n(nothing)',
+    );
+    expect(error?.hint).to.equal('Fix the build (try `npm run build` locally) and deploy again.');
+  });
+
+  it('says the app serves and how to finish when the new release is gone from the box before its settings are read', async () => {
+    const { error, recorded, steps } = await deploy({ compare: { stdout: `from ${OLD}\ncompose/caddy/Caddyfile\n` }, 'models new': { stdout: 'missing\n' } });
+    expect(recorded).to.deep.equal([NEW]);
+    expect(error?.message).to.equal(`2222222 serves, but its infrastructure changes were not all applied (reading the edge and database settings of 2222222).\n--- the release check said ---\nrelease ${NEW} is not on the box`);
+    expect(error?.hint).to.equal('Run the same deploy again: it compares with the release last applied and retries them; `npm run logs` shows what failed.');
+    expect(steps).to.not.include('record applied');
+  });
+
   it('shows each step as it happens', async () => {
     const { progress } = await deploy();
     expect(progress()).to.match(/▸ Build the app image\n✓ Build the app image/);
