@@ -176,4 +176,22 @@ describe('restore', () => {
       ['cleanup', 60],
     ]);
   });
+
+  it('names every step as the operator sees it, in order', async () => {
+    const out = new PassThrough();
+    let text = '';
+    out.on('data', (c: Buffer) => (text += c.toString()));
+    await restoreDatabase({ ...deps, progress: new Progress({ stream: out }) }, request);
+    const done = text.split('\n').filter((l) => l.startsWith('✓ ')).map((l) => l.replace(/ \(\d+(\.\d+)?s\)$/, ''));
+    expect(done).to.deep.equal([
+      '✓ Find and verify backup latest',
+      '✓ Back up the data the restore replaces',
+      '✓ Download envs/dev/backups/20261121T100200Z.dump to the box and check its SHA-256',
+      '✓ Read the whole dump (pg_restore)',
+      '✓ Stop the app',
+      '✓ Restore in one transaction',
+      '✓ Start the app and wait until it is healthy',
+      '✓ Count the rows',
+    ]);
+  });
 });

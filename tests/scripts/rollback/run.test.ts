@@ -1,5 +1,5 @@
 import { PassThrough } from 'node:stream';
-import { SSMClient } from '@aws-sdk/client-ssm';
+import { SendCommandCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { expect } from 'chai';
 import { ssmRunner } from '../../../scripts/lib/box/ssm-output.js';
@@ -46,7 +46,8 @@ describe('rollback', () => {
       return { stdout: '' };
     });
     const out = new PassThrough();
-    out.resume();
+    let text = '';
+    out.on('data', (c: Buffer) => (text += c.toString()));
     const run = ssmRunner(new SSMClient({ region: 'eu-west-1' }), 'i-0abc', { clock: fakeClock() });
     const recordCommit = async (sha: string) => {
       if (tagFault) throw tagFault;
@@ -54,9 +55,9 @@ describe('rollback', () => {
     };
     try {
       const result = await rollbackApp({ run, progress: new Progress({ stream: out }), newId: () => 'deadbeef', recordCommit }, { healthTimeoutSeconds: 90 });
-      return { result, events, routed: () => routed, error: undefined };
+      return { result, events, routed: () => routed, error: undefined, progress: () => text };
     } catch (err) {
-      return { result: undefined, events, routed: () => routed, error: err as OperatorError };
+      return { result: undefined, events, routed: () => routed, error: err as OperatorError, progress: () => text };
     }
   }
 
@@ -109,5 +110,22 @@ describe('rollback', () => {
     expect(error?.message).to.match(/^The box serves 1111111, but its GitSha tag could not be updated/);
     expect(error?.hint).to.equal('Run the rollback again: it finds the commit in place and refuses; then `npm run deploy -- --ref <that commit>` retries the tag.');
     expect(routed()).to.equal('app');
+  });
+
+  it('names its steps as the operator sees them, and bounds each read and switch on the box to a minute', async () => {
+    const { progress } = await rollback();
+    const done = progress().split('\n').filter((l) => l.startsWith('✓ ')).map((l) => l.replace(/ \(\d+(\.\d+)?s\)$/, ''));
+    expect(done.slice(0, 5)).to.deep.equal(['✓ Read what the box runs', '✓ Read what the last deploy kept', '✓ Read where the edge sends traffic', '✓ Tag pillbox-app:rollback as the app image', '✓ Activate 1111111']);
+    const limits = ssm.commandCalls(SendCommandCommand).map((c) => [stepOf(c.args[0].input.Parameters?.commands?.[1] ?? ''), c.args[0].input.Parameters?.executionTimeout?.[0]]);
+    expect(limits.filter(([step]) => ['rollback target', 'retag previous', 'checkout previous'].includes(step ?? ''))).to.deep.equal([
+      ['rollback target', '60'],
+      ['retag previous', '60'],
+      ['checkout previous', '60'],
+    ]);
+  });
+
+  it('names the step that failed when the release cannot be activated', async () => {
+    const { error } = await rollback({ 'checkout previous': { exitCode: 1, stderr: 'no such release\n' } });
+    expect(error?.message).to.contain('\n--- activating the release said ---\nno such release');
   });
 });
