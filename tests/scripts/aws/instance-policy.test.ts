@@ -28,7 +28,9 @@ const object = (key: string) => `arn:aws:s3:::${BUCKET}/${key}`;
 const bucket = `arn:aws:s3:::${BUCKET}`;
 
 describe('instance policy', () => {
-  const doc = instancePolicy({ env: 'dev', region: 'eu-west-1', accountId: ACCOUNT });
+  // Built in each test, not once at load, so every test reads the policy as the code now makes it.
+  let doc: ReturnType<typeof instancePolicy>;
+  beforeEach(() => (doc = instancePolicy({ env: 'dev', region: 'eu-west-1', accountId: ACCOUNT })));
 
   it('grants the SSM agent its channels and nothing that reads parameters account-wide', () => {
     const agent = doc.Statement.find((s) => s.Sid === 'SsmAgent');
