@@ -311,7 +311,7 @@ describe('deploy', () => {
       const { error, steps } = await deploy({ 'fetch secrets': { exitCode: 254, stderr: 'AccessDeniedException when calling GetParametersByPath\n' } }, SAME, { reloadSecrets: true });
       expect(error).to.be.instanceOf(OperatorError);
       expect(error?.message).to.contain('stopped before the app was touched');
-      expect(error?.message).to.contain('AccessDeniedException');
+      expect(error?.message).to.contain('\n--- fetching the secrets said ---\nAccessDeniedException');
       expect(error?.hint).to.contain('--write-password reload');
       expect(steps.filter((s) => /^(start|stop|route) /.test(s))).to.deep.equal([]);
     });
@@ -364,6 +364,7 @@ describe('deploy', () => {
     expect(steps).to.deep.equal(['observe', 'range?', 'route?']);
     expect(error?.message).to.contain('The edge (caddy) did not answer on the box');
     expect(error?.message).to.contain('service "caddy" is not running');
+    expect(error?.hint).to.equal('Check the box with `npm run status`; `npm run logs caddy` shows why it is down.');
   });
 
   it('restores the commit and image tag when the build fails, without touching the serving app', async () => {
@@ -376,7 +377,7 @@ describe('deploy', () => {
   it('changes nothing when the box cannot fetch the source archive', async () => {
     const { error, steps } = await deploy({ fetch: { exitCode: 65, stderr: `checksum mismatch: s3://b/envs/dev/source/${NEW}.tar.gz has SHA-256 0, expected c\n` } });
     expect(steps).to.deep.equal(['observe', 'range?', 'route?', 'fetch']);
-    expect(error?.message).to.match(/could not fetch the source archive of 2222222[\s\S]*checksum mismatch/);
+    expect(error?.message).to.match(/could not fetch the source archive of 2222222\.\n--- fetching the source archive said ---\nchecksum mismatch/);
     expect(error?.hint).to.contain('--replace');
   });
 
@@ -415,6 +416,7 @@ describe('deploy', () => {
     let caught: unknown;
     await deployApp({ run, progress, newId: () => 'deadbeef', recordCommit: async () => undefined }, { source: SOURCE, healthTimeoutSeconds: 120 }).catch((err: unknown) => (caught = err));
     expect(caught).to.be.instanceOf(OperatorError);
+    expect((caught as OperatorError).message).to.equal('The app container does not exist on the box, so there is nothing to replace.');
     expect((caught as OperatorError).hint).to.contain('systemctl restart pillbox.service');
   });
 
@@ -524,6 +526,41 @@ describe('deploy', () => {
     const { progress, error } = await deploy({ compare: { stdout: `from ${OLD}\nelk/kibana/kibana.yml\n` } });
     expect(error).to.equal(undefined);
     expect(progress()).to.not.contain('No infrastructure configuration to apply');
+  });
+
+  it('names the box step that failed while the new version is put in place', async () => {
+    const tag = await deploy({ 'tag rollback': { exitCode: 1, stderr: 'No such image\n' } });
+    expect(tag.error?.message).to.contain('\n--- docker image tag said ---\nNo such image');
+    const activate = await deploy({ 'checkout new': { exitCode: 1, stderr: 'no release 2222222\n' } });
+    expect(activate.error?.message).to.contain('\n--- activating the release said ---\nno release 2222222');
+    const models = await deploy({ compare: { stdout: `from ${OLD}\ncompose/caddy/Caddyfile\n` }, 'models new': { exitCode: 1, stderr: 'compose: invalid\n' } });
+    expect(models.error?.message).to.match(/\(reading the edge and database settings of 2222222\)\.\n--- reading the edge and database settings of 2222222 said ---\ncompose: invalid$/);
+  });
+
+  it('names the write-password checks as the operator sees them, each bounded to a minute on the box', async () => {
+    const { progress } = await deploy({}, undefined, { writePasswordRequired: true });
+    expect(progress()).to.contain("✓ Check the box's secrets hold WRITE_PASSWORD");
+    expect(progress()).to.contain('✓ Check a write through the edge takes the write password');
+    const limits = ssm.commandCalls(SendCommandCommand).map((c) => [stepOf(c.args[0].input.Parameters?.commands?.[1] ?? ''), c.args[0].input.Parameters?.executionTimeout?.[0]]);
+    expect(limits.filter(([step]) => step === 'write password on the box?' || step === 'write smoke')).to.deep.equal([
+      ['write password on the box?', '60'],
+      ['write smoke', '60'],
+    ]);
+  });
+
+  it('passes an AWS failure of a box step through as it is, the serving version kept', async () => {
+    const answers: Record<string, string> = { observe: `${OLD}\n${OLD_IMAGE} pillbox-app\n`, 'route?': 'app\n' };
+    const sent: string[] = [];
+    const run = async (argv: readonly string[]) => {
+      const step = stepOf(toShellLine(argv));
+      sent.push(step);
+      if (step === 'fetch') throw Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
+      return { exitCode: 0, stdout: answers[step] ?? '', stderr: '' };
+    };
+    const err = await deployApp({ run, progress: new Progress({ stream: new PassThrough() }), newId: () => 'deadbeef', recordCommit: async () => undefined }, { source: SOURCE, healthTimeoutSeconds: 120 }).catch((e: unknown) => e as Error);
+    expect(err).to.not.be.instanceOf(OperatorError);
+    expect(err.name).to.equal('ThrottlingException');
+    expect(sent.at(-1)).to.equal('fetch');
   });
 
   it('shows each step as it happens', async () => {
