@@ -39,6 +39,10 @@ describe('instance policy', () => {
     expect(SSM_AGENT_ACTIONS.some((a) => a.startsWith('ssm:GetParameter') || a.includes('*'))).to.equal(false);
   });
 
+  it('names each statement for what it grants', () => {
+    expect(doc.Statement.map((s) => s.Sid)).to.deep.equal(['SsmAgent', 'OwnParameters', 'ReadOwnSource', 'ReadOwnBackups', 'WriteOwnBackups', 'ListOwnPrefix']);
+  });
+
   it('reads parameters under its own environment path only, and adds only its bucket statements', () => {
     const own = doc.Statement.find((s) => s.Sid === 'OwnParameters');
     expect(own?.Resource).to.deep.equal(['arn:aws:ssm:eu-west-1:123456789012:parameter/pillbox/dev', 'arn:aws:ssm:eu-west-1:123456789012:parameter/pillbox/dev/*']);

@@ -90,6 +90,21 @@ describe('the backup before a change that loses the box', () => {
     expect(mocks.ssm.commandCalls(SendCommandCommand)).to.have.length(0);
   });
 
+  it('goes on without a backup when SSM does not know the box at all', async () => {
+    mocks.ssm.on(DescribeInstanceInformationCommand).resolves({});
+    const progress = recorder();
+    expect(await backupBeforeChange(ssm(), 'i-1', 'teardown', progress, fakeClock())).to.equal(undefined);
+    expect(progress.said).to.deep.equal(['note: i-1 does not answer through SSM, so it goes without a backup.']);
+  });
+
+  it('waits for the backup on the injected clock', async () => {
+    mocks.ssm.on(DescribeInstanceInformationCommand).resolves(online('i-1'));
+    box({ stdout: `${JSON.stringify(manifest)}\n` });
+    const clock = fakeClock();
+    await backupBeforeChange(ssm(), 'i-1', 'teardown', recorder(), clock);
+    expect(clock.elapsed()).to.be.above(0);
+  });
+
   it('stops the change when the backup fails, saying nothing was changed and how to go on without one', async () => {
     mocks.ssm.on(DescribeInstanceInformationCommand).resolves(online('i-1'));
     box({ exitCode: 1, stderr: 'pg_dump: error: connection refused\n' });

@@ -145,6 +145,7 @@ describe("the box's answers a deploy reads", () => {
 
   it('reads what runs with the blanks a shell leaves around it', () => {
     expect(parseObserved(`  ${COMMIT}  \n  ${ID} pillbox-app  \n`)).to.deep.equal({ commit: COMMIT, imageId: ID, imageName: 'pillbox-app' });
+    expect(parseObserved(`\n${COMMIT}\n${ID} pillbox-app\n`)).to.deep.equal({ commit: COMMIT, imageId: ID, imageName: 'pillbox-app' });
   });
 
   for (const [what, stdout] of [
@@ -179,5 +180,6 @@ describe("the box's answers a deploy reads", () => {
   it('quotes at most 200 characters of a long answer', () => {
     const long = 'x'.repeat(300);
     expect(() => parseObserved(long)).to.throw(`unexpected answer from the box: ${JSON.stringify(long.slice(0, 200))}`);
+    expect(() => parseRollbackTarget(long)).to.throw(`unexpected answer from the box: ${JSON.stringify(long.slice(0, 200))}`);
   });
 });

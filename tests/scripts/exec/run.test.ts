@@ -104,6 +104,7 @@ describe('exec', () => {
         expect(checkComposeWords(words), words.join(' ')).to.deep.equal(words);
       }
       expect(checkComposeWords(['stats', '--no-stream=true'])).to.have.length(2);
+      expect(checkComposeWords(['logs', '-t', 'app'])).to.deep.equal(['logs', '-t', 'app']);
     });
 
     it('does not mistake a follow flag given to the container command for one of logs', () => {

@@ -180,8 +180,9 @@ describe('extend', () => {
     it('asks nothing for a life of exactly 72 h from now', async () => {
       fakeBox(mocks.ssm, () => ({ stdout: 'Wed 2026-11-25 12:00:00 UTC\n' }));
       mocks.ec2.on(CreateTagsCommand).resolves({});
-      const moved = await extendEnvironment(deps('2026-11-22T12:00:00Z'), instance, 66, 8760);
+      const moved = await extendEnvironment(deps('2026-11-22T12:00:00Z'), { ...instance, rootVolumeId: 'vol-1' }, 66, 8760);
       expect(moved.to.toISOString()).to.equal('2026-11-25T12:00:00.000Z');
+      expect(mocks.ec2.commandCalls(DescribeVolumesCommand), 'no cost to work out').to.have.length(0);
     });
 
     it('offers the hours still within 72 h, down to one, or else a later extend', async () => {

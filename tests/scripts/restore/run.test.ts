@@ -93,6 +93,7 @@ describe('restore', () => {
     box.failing.apply = { exitCode: 3, stdout: '', stderr: 'ERROR:  role "pillbox_app" does not exist\n' };
     const err = await rejection(restoreDatabase(deps, request));
     expect(err.message).to.match(/^The restore failed and was rolled back; the data is as it was\.\nERROR: {2}role "pillbox_app" does not exist$/);
+    expect(err.hint).to.equal('Fix the cause shown, then restore again.');
     expect(box.steps).to.deep.equal(['backup', 'download', 'render', 'stop', 'apply', 'start', 'cleanup']);
   });
 
