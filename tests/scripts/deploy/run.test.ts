@@ -9,6 +9,7 @@ import { Progress } from '../../../scripts/lib/core/progress.js';
 import { buildCommand } from '../../../scripts/lib/deploy/plan.js';
 import { deployApp } from '../../../scripts/lib/deploy/run.js';
 import { secretPresentCommand, writeSmokeCommand } from '../../../scripts/lib/deploy/write-password-checks.js';
+import { rejection } from '../fakes/fake-aws.js';
 import { fakeBox, type Reply, type SsmMock } from '../fakes/fake-box.js';
 import { fakeClock } from '../fakes/fake-clock.js';
 import { COMPOSE, SWAP_STEPS, swapStepOf } from '../fakes/swap-steps.js';
@@ -423,7 +424,7 @@ describe('deploy', () => {
   it('says it could not read the box, changing nothing, when reading what runs fails otherwise', async () => {
     const box = fakeBox(ssm, () => ({ exitCode: 1, stderr: 'docker: permission denied\nCannot connect to the Docker daemon\n' }));
     const run = ssmRunner(new SSMClient({ region: 'eu-west-1' }), 'i-0abc', { clock: fakeClock() });
-    const err = await deployApp({ run, progress: new Progress({ stream: new PassThrough() }), newId: () => 'deadbeef', recordCommit: async () => undefined }, { source: SOURCE, healthTimeoutSeconds: 120 }).catch((e: unknown) => e as OperatorError);
+    const err = await rejection(deployApp({ run, progress: new Progress({ stream: new PassThrough() }), newId: () => 'deadbeef', recordCommit: async () => undefined }, { source: SOURCE, healthTimeoutSeconds: 120 }));
     expect(err.message).to.equal("Could not read the box's state: Cannot connect to the Docker daemon");
     expect(err.hint).to.equal('Check the box with `npm run status`.');
     expect(box.lines().map(stepOf)).to.deep.equal(['observe']);
@@ -557,7 +558,7 @@ describe('deploy', () => {
       if (step === 'fetch') throw Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
       return { exitCode: 0, stdout: answers[step] ?? '', stderr: '' };
     };
-    const err = await deployApp({ run, progress: new Progress({ stream: new PassThrough() }), newId: () => 'deadbeef', recordCommit: async () => undefined }, { source: SOURCE, healthTimeoutSeconds: 120 }).catch((e: unknown) => e as Error);
+    const err = await rejection(deployApp({ run, progress: new Progress({ stream: new PassThrough() }), newId: () => 'deadbeef', recordCommit: async () => undefined }, { source: SOURCE, healthTimeoutSeconds: 120 }));
     expect(err).to.not.be.instanceOf(OperatorError);
     expect(err.name).to.equal('ThrottlingException');
     expect(sent.at(-1)).to.equal('fetch');
