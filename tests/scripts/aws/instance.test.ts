@@ -4,7 +4,9 @@ import { EC2Client } from '@aws-sdk/client-ec2';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { expect } from 'chai';
+import { readConsoleTail } from '../../../scripts/lib/aws/console-output.js';
 import { assertInstanceTypeOffered, findByClientToken, requestTermination, resolveAmi, terminateInstances, waitInstanceRunning } from '../../../scripts/lib/aws/instance.js';
+import { volumeSizeGb } from '../../../scripts/lib/aws/volume.js';
 import { OperatorError } from '../../../scripts/lib/core/operator-error.js';
 import { awsError, failNext, rejection, useFakeAws, type FakeAws, type FakeInstance, type World } from '../fakes/fake-aws.js';
 
@@ -122,6 +124,33 @@ describe('the instance', () => {
       failNext(world, 'DescribeInstances', awsError('UnauthorizedOperation', 'You are not authorized to perform this operation.'));
       expect((await rejection(findByClientToken(fake.clients.ec2, 'pillbox-dev-run1', world.clock))).name).to.equal('UnauthorizedOperation');
     });
+  });
+
+  describe('its serial console', () => {
+    it('shows the last lines the box printed, carriage returns dropped, asking EC2 for the latest output', async () => {
+      aBox(world, 'i-1', 60_000, { state: 'running', box: { ...structuredClone(world.box), consoleOutput: 'one\r\ntwo\r\nthree\r\n\n' } });
+      expect(await readConsoleTail(fake.clients.ec2, 'i-1', 2)).to.equal('The last lines of its console output:\ntwo\nthree');
+      expect(fake.mocks.ec2.commandCalls(ec2.GetConsoleOutputCommand)[0]?.args[0].input).to.deep.equal({ InstanceId: 'i-1', Latest: true });
+    });
+
+    it('keeps 25 lines by default', async () => {
+      const lines = Array.from({ length: 30 }, (_, i) => `line ${i + 1}`);
+      aBox(world, 'i-1', 60_000, { state: 'running', box: { ...structuredClone(world.box), consoleOutput: lines.join('\n') } });
+      expect(await readConsoleTail(fake.clients.ec2, 'i-1')).to.equal(`The last lines of its console output:\n${lines.slice(5).join('\n')}`);
+    });
+
+    it('says when EC2 has captured nothing yet, and why it could not be read', async () => {
+      aBox(world, 'i-1', 60_000, { state: 'running' });
+      expect(await readConsoleTail(fake.clients.ec2, 'i-1')).to.equal('The console output is empty so far (EC2 captures it a few minutes after boot).');
+      expect(await readConsoleTail(fake.clients.ec2, 'i-gone')).to.match(/^Its console output could not be read \(.*InvalidInstanceID\.NotFound.*\)\.$/);
+    });
+  });
+
+  it('reads the size of its root volume, and nothing of another volume', async () => {
+    aBox(world, 'i-1', 60_000, { state: 'running', volumeGb: 40 });
+    aBox(world, 'i-2', 60_000, { state: 'running', volumeGb: 80 });
+    expect(await volumeSizeGb(fake.clients.ec2, 'vol-i-2')).to.equal(80);
+    expect(fake.mocks.ec2.commandCalls(ec2.DescribeVolumesCommand)[0]?.args[0].input).to.deep.equal({ VolumeIds: ['vol-i-2'] });
   });
 
   it('refuses an instance type the region does not offer, naming the others', async () => {
