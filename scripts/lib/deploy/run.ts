@@ -215,7 +215,7 @@ export async function applyInfrastructure({ run, progress }: Pick<DeployDeps, 'r
   let models: ModelChange | undefined;
   if (needsModels(paths)) {
     const now = await read(`reading the edge and database settings of ${short(to)}`, releaseModelsCommand(to), parseReleaseModels);
-    if (!now) throw failed(`reading the edge and database settings of ${short(to)}`, new Error(`release ${to} is not on the box`));
+    if (!now) throw failed(`reading the edge and database settings of ${short(to)}`, new StepFailed('the release check', `release ${to} is not on the box`));
     models = { from: await read(`reading the edge and database settings of ${short(from)}`, releaseModelsCommand(from), parseReleaseModels), to: now };
   }
   const plan = planInfrastructure(paths, models);

@@ -78,7 +78,7 @@ export async function moveExpiry(
   const result = await run(moveTimerCommand(to), { timeoutSeconds: 60 });
   if (result.exitCode !== 0) {
     throw new OperatorError(
-      `Could not move the expiry timer on the box: ${result.stderr.trim().split('\n').at(-1) ?? `exit ${result.exitCode}`}`,
+      `Could not move the expiry timer on the box: ${result.stderr.trim().split('\n').at(-1) || `exit ${result.exitCode}`}`,
       `Nothing changed; check the box with \`npm run session\` (\`systemctl status ${EXPIRE_TIMER}\`) and retry.`,
     );
   }

@@ -4,6 +4,7 @@ import { listBackups, resolveBackup, selectBackup } from '../../../scripts/lib/a
 import { backupKeys } from '../../../scripts/lib/aws/bucket-keys.js';
 import { putChecked } from '../../../scripts/lib/aws/bucket-objects.js';
 import { storageFor, type Storage } from '../../../scripts/lib/aws/bucket.js';
+import type { OperatorError } from '../../../scripts/lib/core/operator-error.js';
 import { aWorld, awsError, failNext, fakeAws, rejection, type FakeAws, type World } from '../fakes/fake-aws.js';
 import { aBucket, putObject, sha256Base64 } from '../fakes/fake-s3.js';
 
@@ -116,6 +117,34 @@ describe('the backups in the bucket', () => {
     });
   });
 
+  it('counts a manifest without its dump as incomplete, saying the dump is missing', async () => {
+    aBackup(world, 'dev', '20261121T030000Z');
+    world.buckets.get(BUCKET)!.objects.delete(backupKeys('dev', '20261121T030000Z').dump);
+    expect((await listBackups(storage)).map((b) => b.complete)).to.deep.equal([false]);
+    const err = await rejection(resolveBackup(storage, 'dev', '20261121T030000Z'));
+    expect(err.message).to.equal('The backup envs/dev/backups/20261121T030000Z.dump is incomplete: its dump is missing, so its upload never finished.');
+    expect(err.hint).to.equal('Pick a complete one from `npm run backups`.');
+  });
+
+  it('refuses a manifest that names another dump of the same size, saying why and what to do', async () => {
+    aBackup(world, 'dev', '20261121T030000Z', { body: 'PGDMP dev 20261121T030000Z' });
+    const manifestKey = backupKeys('dev', '20261121T030000Z').manifest;
+    const manifest = JSON.parse(world.buckets.get(BUCKET)!.objects.get(manifestKey)!.body.toString()) as Record<string, unknown>;
+    putObject(world, BUCKET, manifestKey, JSON.stringify({ ...manifest, key: backupKeys('dev', '20261120T030000Z').dump }));
+    const err = await rejection(resolveBackup(storage, 'dev', 'latest'));
+    expect(err.message).to.match(/^Refusing to restore envs\/dev\/backups\/20261121T030000Z\.dump: its manifest describes envs\/dev\/backups\/20261120T030000Z\.dump/);
+    expect(err.hint).to.equal('The backup is damaged or was replaced by hand; pick another from `npm run backups`.');
+  });
+
+  it('quotes the first 120 characters of a manifest that is not one pillbox wrote, and says to pick another', async () => {
+    aBackup(world, 'dev', '20261121T030000Z');
+    const text = `{"note":"${'x'.repeat(200)}"}`;
+    putObject(world, BUCKET, backupKeys('dev', '20261121T030000Z').manifest, text);
+    const err = await rejection(resolveBackup(storage, 'dev', 'latest'));
+    expect(err.message).to.equal(`The manifest envs/dev/backups/20261121T030000Z.json is not one pillbox wrote: ${JSON.stringify(text.slice(0, 120))}`);
+    expect(err.hint).to.equal('Pick another backup from `npm run backups`.');
+  });
+
   it('verifies a whole backup and says what it holds', async () => {
     const { key, sha256 } = aBackup(world, 'dev', '20261121T030000Z');
     expect(await resolveBackup(storage, 'dev', 'latest')).to.deep.include({ key, sha256, reason: 'nightly', commit: 'c'.repeat(40), complete: true });
@@ -126,6 +155,35 @@ describe('the backups in the bucket', () => {
       { env: 'dev', stamp: '20261121T030000Z', at: new Date(), key: 'envs/dev/backups/20261121T030000Z.dump', bytes: 10, complete: true },
       { env: 'dev', stamp: '20261120T030000Z', at: new Date(), key: 'envs/dev/backups/20261120T030000Z.dump', bytes: 10, complete: true },
     ];
+
+    it('picks as latest the newest complete backup of this environment, past other environments\' and incomplete ones', () => {
+      const mixed = [
+        { env: 'prod', stamp: '20261122T030000Z', at: new Date(), key: 'envs/prod/backups/20261122T030000Z.dump', bytes: 10, complete: true },
+        { env: 'dev', stamp: '20261121T040000Z', at: new Date(), key: 'envs/dev/backups/20261121T040000Z.dump', bytes: 0, complete: false },
+        ...entries,
+      ];
+      expect(selectBackup(mixed, 'dev', 'latest', BUCKET).key).to.equal('envs/dev/backups/20261121T030000Z.dump');
+    });
+
+    it('finds a named time among this environment\'s backups only', () => {
+      const same = [{ env: 'prod', stamp: '20261120T030000Z', at: new Date(), key: 'envs/prod/backups/20261120T030000Z.dump', bytes: 10, complete: true }, ...entries];
+      expect(selectBackup(same, 'dev', '20261120T030000Z', BUCKET).key).to.equal('envs/dev/backups/20261120T030000Z.dump');
+    });
+
+    it('says how to go on after each refusal', () => {
+      const hint = (from: string, list = entries) => {
+        try {
+          selectBackup(list, 'dev', from, BUCKET);
+        } catch (err) {
+          return (err as OperatorError).hint;
+        }
+        throw new Error('expected a refusal');
+      };
+      expect(hint('latest', [])).to.equal('Take one on a running box with `npm run backup`; `npm run backups` lists what exists.');
+      expect(hint('yesterday')).to.equal('`npm run backups` lists the backups with their keys.');
+      expect(hint('envs/prod/backups/20261120T030000Z.dump')).to.equal('Restore it into prod (--env prod).');
+      expect(hint('20261101T030000Z')).to.equal('`npm run backups` lists the backups with their keys.');
+    });
 
     it('takes a time, a file name or the full key', () => {
       for (const from of ['20261120T030000Z', '20261120T030000Z.dump', 'envs/dev/backups/20261120T030000Z.dump']) expect(selectBackup(entries, 'dev', from, BUCKET).stamp, from).to.equal('20261120T030000Z');

@@ -1,6 +1,6 @@
 import * as s3 from '@aws-sdk/client-s3';
 import { expect } from 'chai';
-import { bucketName, KIND_TAG, SOURCE_RETENTION_DAYS } from '../../../scripts/lib/aws/bucket-keys.js';
+import { bucketName, KIND_TAG, parseBackupKey, SOURCE_RETENTION_DAYS } from '../../../scripts/lib/aws/bucket-keys.js';
 import { convergeBucket, lifecycleRules, observeBucket, storageFor, type Storage } from '../../../scripts/lib/aws/bucket.js';
 import { aWorld, AWS_TIMING, awsError, failNext, fakeAws, rejection, throttleBurst, type FakeAws, type World } from '../fakes/fake-aws.js';
 import { aBucket } from '../fakes/fake-s3.js';
@@ -151,6 +151,25 @@ describe('the project bucket', () => {
     const err = await rejection(headObject(storage, 'envs/dev/source/abc.tar.gz'));
     expect(err.message).to.equal('S3 answered 403 to HeadObject on s3://pillbox-123456789012-eu-west-1/envs/dev/source/abc.tar.gz, with no reason (a HEAD response has no body).');
     expect(err.hint).to.match(/^Likely the credentials may not read that prefix .*docs\/deploy-role-policy\.json.*another account; check AWS_PROFILE\.$/);
+  });
+
+  it('says what to give the credentials, and what a name taken on purpose means', async () => {
+    aBucket(world, storage.bucket, '999999999999');
+    expect((await rejection(converge())).hint).to.equal(
+      'Give the credentials the S3 actions in docs/deploy-role-policy.json; if pillbox-123456789012-eu-west-1 belongs to another account, it was taken on purpose: report it to AWS.',
+    );
+  });
+
+  it('passes any other failure to create it through, and writes no settings', async () => {
+    failNext(world, 'CreateBucket', awsError('InternalError', 'We encountered an internal error. Please try again.'));
+    expect((await rejection(converge())).name).to.equal('InternalError');
+    expect(fake!.mocks.s3.commandCalls(s3.PutBucketPolicyCommand)).to.have.length(0);
+  });
+
+  it('reads a backup key back into its environment, stamp and part, and nothing else', () => {
+    expect(parseBackupKey('envs/dev-2/backups/20261121T030000Z.dump')).to.deep.equal({ env: 'dev-2', stamp: '20261121T030000Z', part: 'dump' });
+    expect(parseBackupKey('envs/dev/backups/20261121T030000Z.json')).to.deep.equal({ env: 'dev', stamp: '20261121T030000Z', part: 'manifest' });
+    for (const key of ['envs/dev/source/abc.tar.gz', 'envs/dev/backups/20261121T030000Z.sql', 'x/envs/dev/backups/20261121T030000Z.dump', 'envs/dev/backups/2026-11-21.dump']) expect(parseBackupKey(key), key).to.equal(undefined);
   });
 
   it('refuses when the name is taken between looking and creating (BucketAlreadyExists)', async () => {

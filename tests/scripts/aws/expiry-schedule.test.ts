@@ -1,8 +1,8 @@
-import { CreateRoleCommand, DeleteRoleCommand, DeleteRolePolicyCommand, IAMClient, ListAttachedRolePoliciesCommand, PutRolePolicyCommand } from '@aws-sdk/client-iam';
-import { CreateScheduleCommand, DeleteScheduleCommand, ListSchedulesCommand, SchedulerClient, UpdateScheduleCommand } from '@aws-sdk/client-scheduler';
+import { CreateRoleCommand, DeleteRoleCommand, DeleteRolePolicyCommand, IAMClient, ListAttachedRolePoliciesCommand, PutRolePermissionsBoundaryCommand, PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import { CreateScheduleCommand, DeleteScheduleCommand, GetScheduleCommand, ListSchedulesCommand, SchedulerClient, UpdateScheduleCommand } from '@aws-sdk/client-scheduler';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import { expect } from 'chai';
-import { armExpirySchedule, ensureSchedulerRole, removeExpirySchedules, schedulerRoleArn } from '../../../scripts/lib/aws/expiry-schedule.js';
+import { armExpirySchedule, ensureSchedulerRole, expiryScheduleTime, removeExpirySchedules, schedulerRoleArn } from '../../../scripts/lib/aws/expiry-schedule.js';
 import { OperatorError } from '../../../scripts/lib/core/operator-error.js';
 import { fakeClock } from '../fakes/fake-clock.js';
 
@@ -64,6 +64,29 @@ describe('expiry schedule', () => {
       });
     });
 
+    it('describes the role it creates, and only rewrites the boundary and policy of one that exists', async () => {
+      await ensureSchedulerRole(clients().iam, scope);
+      expect(iam.commandCalls(CreateRoleCommand)[0]?.args[0].input.Description).to.equal("pillbox dev expiry schedule: terminate the environment's instance");
+      iam.resetHistory();
+      iam.on(PutRolePermissionsBoundaryCommand).resolves({});
+      await ensureSchedulerRole(clients().iam, scope, true);
+      expect(iam.calls().map((c) => (c.args[0] as { constructor: { name: string } }).constructor.name)).to.deep.equal(['PutRolePermissionsBoundaryCommand', 'PutRolePolicyCommand']);
+      expect(iam.commandCalls(PutRolePermissionsBoundaryCommand)[0]?.args[0].input).to.deep.equal({ RoleName: 'pillbox-dev-scheduler', PermissionsBoundary: 'arn:aws:iam::123456789012:policy/pillbox-boundary' });
+    });
+
+    it('fires two minutes from now for a box whose time has already passed (Scheduler refuses an at() in the past)', async () => {
+      const clock = fakeClock(Date.parse('2026-11-23T00:00:00Z'));
+      await armExpirySchedule(clients().scheduler, spec, clock);
+      expect(scheduler.commandCalls(CreateScheduleCommand)[0]?.args[0].input.ScheduleExpression).to.equal('at(2026-11-23T00:02:00)');
+    });
+
+    it('fails at once on any other error, even one that mentions assuming', async () => {
+      scheduler.on(CreateScheduleCommand).rejects(awsError('AccessDeniedException', 'User is not authorized to perform: iam:PassRole on the role to assume'));
+      const err = await armExpirySchedule(clients().scheduler, spec, fakeClock()).catch((e: unknown) => e as Error);
+      expect(err).to.have.property('name', 'AccessDeniedException');
+      expect(scheduler.commandCalls(CreateScheduleCommand)).to.have.length(1);
+    });
+
     it('lets that role terminate only instances tagged with its environment', async () => {
       await ensureSchedulerRole(clients().iam, scope);
       const put = iam.commandCalls(PutRolePolicyCommand)[0]!.args[0].input;
@@ -116,6 +139,19 @@ describe('expiry schedule', () => {
       const err = await armExpirySchedule(clients().scheduler, spec, fakeClock()).catch((e: unknown) => e as Error);
       expect(err).to.have.property('message', 'The ScheduleExpression is in the past.');
       expect(scheduler.commandCalls(CreateScheduleCommand)).to.have.length(1);
+    });
+  });
+
+  describe('reading when it fires', () => {
+    it('is the at() time of the instance\'s schedule, in UTC', async () => {
+      scheduler.on(GetScheduleCommand, { Name: 'pillbox-dev-expiry-i-0abc' }).resolves({ ScheduleExpression: 'at(2026-11-22T06:56:00)' });
+      expect((await expiryScheduleTime(clients().scheduler, 'dev', 'i-0abc'))?.toISOString()).to.equal('2026-11-22T06:56:00.000Z');
+    });
+
+    it('is undefined when the instance has no schedule, or one that is not a one-shot', async () => {
+      scheduler.on(GetScheduleCommand).rejectsOnce(awsError('ResourceNotFoundException', 'Schedule pillbox-dev-expiry-i-0abc does not exist.')).resolves({ ScheduleExpression: 'rate(1 hour)' });
+      expect(await expiryScheduleTime(clients().scheduler, 'dev', 'i-0abc')).to.equal(undefined);
+      expect(await expiryScheduleTime(clients().scheduler, 'dev', 'i-0abc')).to.equal(undefined);
     });
   });
 

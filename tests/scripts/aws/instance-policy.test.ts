@@ -28,13 +28,19 @@ const object = (key: string) => `arn:aws:s3:::${BUCKET}/${key}`;
 const bucket = `arn:aws:s3:::${BUCKET}`;
 
 describe('instance policy', () => {
-  const doc = instancePolicy({ env: 'dev', region: 'eu-west-1', accountId: ACCOUNT });
+  // Built in each test, not once at load, so every test reads the policy as the code now makes it.
+  let doc: ReturnType<typeof instancePolicy>;
+  beforeEach(() => (doc = instancePolicy({ env: 'dev', region: 'eu-west-1', accountId: ACCOUNT })));
 
   it('grants the SSM agent its channels and nothing that reads parameters account-wide', () => {
     const agent = doc.Statement.find((s) => s.Sid === 'SsmAgent');
     expect(agent?.Resource).to.equal('*');
     expect(agent?.Action).to.deep.equal(SSM_AGENT_ACTIONS);
     expect(SSM_AGENT_ACTIONS.some((a) => a.startsWith('ssm:GetParameter') || a.includes('*'))).to.equal(false);
+  });
+
+  it('names each statement for what it grants', () => {
+    expect(doc.Statement.map((s) => s.Sid)).to.deep.equal(['SsmAgent', 'OwnParameters', 'ReadOwnSource', 'ReadOwnBackups', 'WriteOwnBackups', 'ListOwnPrefix']);
   });
 
   it('reads parameters under its own environment path only, and adds only its bucket statements', () => {

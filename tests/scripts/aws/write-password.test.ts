@@ -59,16 +59,39 @@ describe('the write password in Parameter Store', () => {
 
   it('drops the previous one, and says so when there was none', async () => {
     await rotateWritePassword(ssm(), 'dev');
-    expect(await changeWritePassword(ssm(), 'dev', 'drop-previous')).to.match(/^the previous one dropped/);
+    expect(await changeWritePassword(ssm(), 'dev', 'drop-previous')).to.equal('the previous one dropped: only the current one is accepted');
     expect(world.params.has(PREVIOUS)).to.equal(false);
-    expect(await changeWritePassword(ssm(), 'dev', 'drop-previous')).to.match(/there was no previous one/);
+    expect(await changeWritePassword(ssm(), 'dev', 'drop-previous')).to.equal('only the current one is accepted (there was no previous one)');
     expect((await readWritePasswords(ssm(), 'dev')).previous).to.equal(undefined);
   });
 
-  it('changes nothing in Parameter Store on reload', async () => {
+  it('changes nothing in Parameter Store on reload, and says what deploy does instead', async () => {
     const before = new Map(world.params);
-    await changeWritePassword(ssm(), 'dev', 'reload');
+    expect(await changeWritePassword(ssm(), 'dev', 'reload')).to.equal('the stored ones brought to the app again');
     expect(world.params).to.deep.equal(before);
+  });
+
+  it('says what a rotation through deploy did: a new current one, the previous one still accepted', async () => {
+    expect(await changeWritePassword(ssm(), 'dev', 'rotate')).to.equal('rotated: a new one is current, the previous one stays accepted');
+    expect(world.params.get(PREVIOUS)?.value).to.equal('first-password-aaaaaaaaaaaa');
+    expect(world.params.get(CURRENT)?.value).to.not.equal('first-password-aaaaaaaaaaaa');
+  });
+
+  it('passes a failure to drop the previous one through, other than its absence', async () => {
+    await rotateWritePassword(ssm(), 'dev');
+    failNext(world, 'DeleteParameter', awsError('AccessDeniedException', 'not authorized to perform: ssm:DeleteParameter'));
+    expect((await rejection(changeWritePassword(ssm(), 'dev', 'drop-previous'))).name).to.equal('AccessDeniedException');
+    expect(world.params.has(PREVIOUS)).to.equal(true);
+  });
+
+  it('takes an empty stored password as missing', async () => {
+    world.params.set(CURRENT, { value: '', type: 'SecureString', tags: TAGS });
+    expect((await rejection(readWritePasswords(ssm(), 'dev'))).message).to.equal(`The write password is missing from Parameter Store (${CURRENT}).`);
+  });
+
+  it('passes other failures of the read through (throttling once the SDK\'s retries are spent)', async () => {
+    failNext(world, 'GetParameter', awsError('ThrottlingException', 'Rate exceeded'));
+    expect((await rejection(readWritePasswords(ssm(), 'dev'))).name).to.equal('ThrottlingException');
   });
 
   it('names the parameter and the fix when the environment has no write password (provisioned before it existed)', async () => {

@@ -2,7 +2,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { APP_BUILDER, buildCommand, builderName, observeCommand, parseObserved } from '../../../scripts/lib/deploy/plan.js';
+import { APP_BUILDER, buildCommand, builderName, observeCommand, parseObserved, parseRollbackTarget } from '../../../scripts/lib/deploy/plan.js';
 import { loadCompose, mebibytes } from '../../compose/compose-files.js';
 import { useStubBin } from '../fakes/stub-bin.js';
 
@@ -136,5 +136,50 @@ esac`,
       expect(mebibytes(APP_BUILDER.memorySwap)).to.be.greaterThan(mebibytes(APP_BUILDER.memory));
       expect(APP_BUILDER.image).to.match(/^moby\/buildkit:v\d+\.\d+\.\d+$/);
     });
+  });
+});
+
+describe("the box's answers a deploy reads", () => {
+  const COMMIT = '1111111111111111111111111111111111111111';
+  const ID = 'sha256:abc';
+
+  it('reads what runs with the blanks a shell leaves around it', () => {
+    expect(parseObserved(`  ${COMMIT}  \n  ${ID} pillbox-app  \n`)).to.deep.equal({ commit: COMMIT, imageId: ID, imageName: 'pillbox-app' });
+    expect(parseObserved(`\n${COMMIT}\n${ID} pillbox-app\n`)).to.deep.equal({ commit: COMMIT, imageId: ID, imageName: 'pillbox-app' });
+  });
+
+  for (const [what, stdout] of [
+    ['a short commit', `1111111\n${ID} pillbox-app\n`],
+    ['a commit with more after it', `${COMMIT}0\n${ID} pillbox-app\n`],
+    ['a commit with something before it', `x${COMMIT}\n${ID} pillbox-app\n`],
+    ['an image that is not an id', `${COMMIT}\npillbox-app pillbox-app\n`],
+    ['no image name', `${COMMIT}\n${ID}\n`],
+    ['nothing at all', ''],
+  ] as const) {
+    it(`refuses ${what} as what runs, quoting the answer`, () => {
+      expect(() => parseObserved(stdout)).to.throw(`unexpected answer from the box: ${JSON.stringify(stdout)}`);
+    });
+  }
+
+  it('reads the kept version with the blanks a shell leaves around it', () => {
+    expect(parseRollbackTarget(`\n ${COMMIT} \n ${ID} \n`)).to.deep.equal({ commit: COMMIT, imageId: ID });
+  });
+
+  for (const [what, stdout] of [
+    ['a short commit', `1111111\n${ID}\n`],
+    ['a commit with more after it', `${COMMIT}0\n${ID}\n`],
+    ['a commit with something before it', `x${COMMIT}\n${ID}\n`],
+    ['an image that is not an id', `${COMMIT}\npillbox-app:rollback\n`],
+    ['nothing at all', ''],
+  ] as const) {
+    it(`refuses ${what} as the kept version, quoting the answer`, () => {
+      expect(() => parseRollbackTarget(stdout)).to.throw(`unexpected answer from the box: ${JSON.stringify(stdout)}`);
+    });
+  }
+
+  it('quotes at most 200 characters of a long answer', () => {
+    const long = 'x'.repeat(300);
+    expect(() => parseObserved(long)).to.throw(`unexpected answer from the box: ${JSON.stringify(long.slice(0, 200))}`);
+    expect(() => parseRollbackTarget(long)).to.throw(`unexpected answer from the box: ${JSON.stringify(long.slice(0, 200))}`);
   });
 });

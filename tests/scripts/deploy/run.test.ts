@@ -1,5 +1,5 @@
 import { PassThrough } from 'node:stream';
-import { SSMClient } from '@aws-sdk/client-ssm';
+import { SendCommandCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { expect } from 'chai';
 import { ssmRunner } from '../../../scripts/lib/box/ssm-output.js';
@@ -9,6 +9,7 @@ import { Progress } from '../../../scripts/lib/core/progress.js';
 import { buildCommand } from '../../../scripts/lib/deploy/plan.js';
 import { deployApp } from '../../../scripts/lib/deploy/run.js';
 import { secretPresentCommand, writeSmokeCommand } from '../../../scripts/lib/deploy/write-password-checks.js';
+import { rejection } from '../fakes/fake-aws.js';
 import { fakeBox, type Reply, type SsmMock } from '../fakes/fake-box.js';
 import { fakeClock } from '../fakes/fake-clock.js';
 import { COMPOSE, SWAP_STEPS, swapStepOf } from '../fakes/swap-steps.js';
@@ -218,6 +219,15 @@ describe('deploy', () => {
       expect(steps.slice(-3)).to.deep.equal(['write smoke', 'compare', 'record applied']);
     });
 
+    it('says only that it holds it when the box had it already, and says there was no output when the check fails silently', async () => {
+      const held = await deploy({ 'write password on the box?': { stdout: '' } }, undefined, { writePasswordRequired: true });
+      expect(held.progress()).to.not.contain('fetched its secrets again');
+      const silent = await deploy({ 'write password on the box?': { exitCode: 3, stderr: '' } }, undefined, { writePasswordRequired: true });
+      expect(silent.error?.message).to.equal('The box has no WRITE_PASSWORD in its secrets, which this commit needs (it was provisioned before writes needed a password): no output. Nothing was changed.');
+      const smoke = await deploy({ 'write smoke': { exitCode: 7, stderr: '' } }, undefined, { writePasswordRequired: true });
+      expect(smoke.error?.message).to.equal('2222222 serves, but the write check could not run: no output.');
+    });
+
     it('skips both checks for a commit from before the write password', async () => {
       const { steps } = await deploy();
       expect(steps).to.not.include('write password on the box?');
@@ -238,6 +248,14 @@ describe('deploy', () => {
       const { withChange, error } = await deploy({}, SAME, { reloadSecrets: true, writePasswordRequired: true });
       expect(error).to.equal(undefined);
       expect(withChange).to.deep.equal(['observe', 'range?', 'route?', 'write password on the box?', 'CHANGE SECRETS', 'fetch secrets', ...SWAP_STEPS, 'write smoke', 'compare with itself']);
+    });
+
+    it('takes no backup when the commit stays the same (no migration can run), and names the step that recreates the app', async () => {
+      let backedUp = false;
+      const { error, progress } = await deploy({ 'ready app-next': { exitCode: 1, stderr: 'not ready\n' } }, SAME, { reloadSecrets: true, beforeChange: async () => void (backedUp = true) });
+      expect(backedUp).to.equal(false);
+      expect(progress()).to.contain('✓ Fetch the secrets from Parameter Store on the box');
+      expect(error?.message).to.match(/^The app with the new secrets \(2222222\) never became ready/);
     });
 
     it('changes nothing when the box is unreachable for the route read (fault: caddy down)', async () => {
@@ -294,7 +312,7 @@ describe('deploy', () => {
       const { error, steps } = await deploy({ 'fetch secrets': { exitCode: 254, stderr: 'AccessDeniedException when calling GetParametersByPath\n' } }, SAME, { reloadSecrets: true });
       expect(error).to.be.instanceOf(OperatorError);
       expect(error?.message).to.contain('stopped before the app was touched');
-      expect(error?.message).to.contain('AccessDeniedException');
+      expect(error?.message).to.contain('\n--- fetching the secrets said ---\nAccessDeniedException');
       expect(error?.hint).to.contain('--write-password reload');
       expect(steps.filter((s) => /^(start|stop|route) /.test(s))).to.deep.equal([]);
     });
@@ -347,6 +365,7 @@ describe('deploy', () => {
     expect(steps).to.deep.equal(['observe', 'range?', 'route?']);
     expect(error?.message).to.contain('The edge (caddy) did not answer on the box');
     expect(error?.message).to.contain('service "caddy" is not running');
+    expect(error?.hint).to.equal('Check the box with `npm run status`; `npm run logs caddy` shows why it is down.');
   });
 
   it('restores the commit and image tag when the build fails, without touching the serving app', async () => {
@@ -359,7 +378,7 @@ describe('deploy', () => {
   it('changes nothing when the box cannot fetch the source archive', async () => {
     const { error, steps } = await deploy({ fetch: { exitCode: 65, stderr: `checksum mismatch: s3://b/envs/dev/source/${NEW}.tar.gz has SHA-256 0, expected c\n` } });
     expect(steps).to.deep.equal(['observe', 'range?', 'route?', 'fetch']);
-    expect(error?.message).to.match(/could not fetch the source archive of 2222222[\s\S]*checksum mismatch/);
+    expect(error?.message).to.match(/could not fetch the source archive of 2222222\.\n--- fetching the source archive said ---\nchecksum mismatch/);
     expect(error?.hint).to.contain('--replace');
   });
 
@@ -398,7 +417,151 @@ describe('deploy', () => {
     let caught: unknown;
     await deployApp({ run, progress, newId: () => 'deadbeef', recordCommit: async () => undefined }, { source: SOURCE, healthTimeoutSeconds: 120 }).catch((err: unknown) => (caught = err));
     expect(caught).to.be.instanceOf(OperatorError);
+    expect((caught as OperatorError).message).to.equal('The app container does not exist on the box, so there is nothing to replace.');
     expect((caught as OperatorError).hint).to.contain('systemctl restart pillbox.service');
+  });
+
+  it('says it could not read the box, changing nothing, when reading what runs fails otherwise', async () => {
+    const box = fakeBox(ssm, () => ({ exitCode: 1, stderr: 'docker: permission denied\nCannot connect to the Docker daemon\n' }));
+    const run = ssmRunner(new SSMClient({ region: 'eu-west-1' }), 'i-0abc', { clock: fakeClock() });
+    const err = await rejection(deployApp({ run, progress: new Progress({ stream: new PassThrough() }), newId: () => 'deadbeef', recordCommit: async () => undefined }, { source: SOURCE, healthTimeoutSeconds: 120 }));
+    expect(err.message).to.equal("Could not read the box's state: Cannot connect to the Docker daemon");
+    expect(err.hint).to.equal('Check the box with `npm run status`.');
+    expect(box.lines().map(stepOf)).to.deep.equal(['observe']);
+  });
+
+  it('says there is nothing to deploy when the box already runs the commit', async () => {
+    const { progress, result } = await deploy({}, `${NEW}\n${OLD_IMAGE} pillbox-app\n`);
+    expect(result).to.deep.equal({ status: 'unchanged', commit: NEW });
+    expect(progress()).to.contain('The box already runs 2222222; nothing to deploy.');
+  });
+
+  it('names what could not be put back when restoring the previous image fails too (fault: the build and the re-tag fail)', async () => {
+    const { error, steps } = await deploy({ build: { exitCode: 17, stderr: '' }, 'restore image': { exitCode: 1, stderr: 'Error response from daemon: No such image\n' } });
+    expect(steps.slice(-3)).to.deep.equal(['build', 'restore image', 'checkout old']);
+    expect(error?.message).to.equal(
+      'The new version (2222222) stopped before the app was touched; 1111111 keeps serving. Restoring the previous state also failed (docker image tag: Error response from daemon: No such image).\n--- docker compose build said ---\n(nothing)',
+    );
+    expect(error?.hint).to.equal('Fix the build (try `npm run build` locally) and deploy again.');
+  });
+
+  it('says the app serves and how to finish when the new release is gone from the box before its settings are read', async () => {
+    const { error, recorded, steps } = await deploy({ compare: { stdout: `from ${OLD}\ncompose/caddy/Caddyfile\n` }, 'models new': { stdout: 'missing\n' } });
+    expect(recorded).to.deep.equal([NEW]);
+    expect(error?.message).to.equal(`2222222 serves, but its infrastructure changes were not all applied (reading the edge and database settings of 2222222).\n--- the release check said ---\nrelease ${NEW} is not on the box`);
+    expect(error?.hint).to.equal('Run the same deploy again: it compares with the release last applied and retries them; `npm run logs` shows what failed.');
+    expect(steps).to.not.include('record applied');
+  });
+
+  it('names every step it runs, in order, as the operator sees them', async () => {
+    const { progress } = await deploy();
+    const done = progress().split('\n').filter((l) => l.startsWith('✓ ')).map((l) => l.replace(/ \(\d+(\.\d+)?s\)$/, ''));
+    expect(done.slice(0, 7)).to.deep.equal([
+      '✓ Read what the box runs',
+      "✓ Check the box's settings carry the allowed range",
+      '✓ Read where the edge sends traffic',
+      '✓ Fetch 2222222 on the box',
+      '✓ Keep the running image as pillbox-app:rollback',
+      '✓ Activate 2222222',
+      '✓ Build the app image',
+    ]);
+    expect(done.at(-1)).to.equal('✓ Record 2222222 as the deployed commit');
+  });
+
+  it('bounds each step on the box: a minute for reads and switches, three for the fetch, twenty for the build', async () => {
+    await deploy({ 'ready app-next': { exitCode: 1, stderr: 'not ready\n' } });
+    const limits = new Map(
+      ssm.commandCalls(SendCommandCommand).map((c) => {
+        const parameters = c.args[0].input.Parameters ?? {};
+        return [stepOf(parameters.commands?.[1] ?? ''), parameters.executionTimeout?.[0]] as const;
+      }),
+    );
+    expect(Object.fromEntries(['observe', 'range?', 'route?', 'fetch', 'tag rollback', 'checkout new', 'build', 'restore image', 'checkout old'].map((k) => [k, limits.get(k)]))).to.deep.equal({
+      observe: '60',
+      'range?': '60',
+      'route?': '60',
+      fetch: '180',
+      'tag rollback': '60',
+      'checkout new': '60',
+      build: '1200',
+      'restore image': '60',
+      'checkout old': '60',
+    });
+  });
+
+  it('runs without a backup or a secrets change when the command gives none', async () => {
+    fakeBox(ssm, (line) => {
+      const step = stepOf(line);
+      if (step === 'observe') return { stdout: `${OLD}\n${OLD_IMAGE} pillbox-app\n` };
+      if (step === 'route?') return { stdout: 'app\n' };
+      if (step === 'compare') return { stdout: `from ${OLD}\n` };
+      return { stdout: '' };
+    });
+    const run = ssmRunner(new SSMClient({ region: 'eu-west-1' }), 'i-0abc', { clock: fakeClock() });
+    const result = await deployApp({ run, progress: new Progress({ stream: new PassThrough() }), newId: () => 'deadbeef', recordCommit: async () => undefined }, { source: SOURCE, healthTimeoutSeconds: 120 });
+    expect(result).to.deep.equal({ status: 'deployed', from: OLD, to: NEW, previousImage: OLD_IMAGE });
+  });
+
+  it('names every restore that failed when neither the image nor the release comes back', async () => {
+    const { error } = await deploy({ build: { exitCode: 17, stderr: 'E404\n' }, 'restore image': { exitCode: 1, stderr: 'No such image\n' }, 'checkout old': { exitCode: 1, stderr: 'no release\n' } });
+    expect(error?.message).to.contain(` Restoring the previous state also failed (docker image tag: No such image; /usr/local/sbin/pillbox-source activate ${OLD}: no release).`);
+  });
+
+  it('says so when the app logs are empty after a failed swap, and how to go on when the old version serves again', async () => {
+    const { error } = await deploy({ 'ready app': [{ exitCode: 1, stderr: 'app stopped before it was ready\n' }, {}], 'app logs': { stdout: '' } });
+    expect(error?.message).to.contain("\n--- last lines of the app's logs ---\n(no output)\n--- Wait for app to answer /readyz said ---\n");
+    expect(error?.hint).to.equal('Fix what the logs show, then deploy again.');
+  });
+
+  it('names the infrastructure step that failed: comparing the releases, reading their settings, or recording the applied one', async () => {
+    const changed = { stdout: `from ${OLD}\ncompose/caddy/Caddyfile\n` };
+    const compare = await deploy({ compare: { exitCode: 1, stderr: 'sh: cannot open\n' } });
+    expect(compare.error?.message).to.match(/^2222222 serves, but its infrastructure changes were not all applied \(comparing the releases\)\./);
+    const models = await deploy({ compare: changed, 'models old': { exitCode: 1, stderr: 'compose: invalid\n' } });
+    expect(models.error?.message).to.match(/\(reading the edge and database settings of 1111111\)\./);
+    const record = await deploy({ 'record applied': { exitCode: 1, stderr: 'read-only file system\n' } });
+    expect(record.error?.message).to.match(/\(recording the applied release\)\.\n--- recording the applied release said ---\nread-only file system$/);
+  });
+
+  it('says nothing about an app-only release when the release does change infrastructure', async () => {
+    const { progress, error } = await deploy({ compare: { stdout: `from ${OLD}\nelk/kibana/kibana.yml\n` } });
+    expect(error).to.equal(undefined);
+    expect(progress()).to.not.contain('No infrastructure configuration to apply');
+  });
+
+  it('names the box step that failed while the new version is put in place', async () => {
+    const tag = await deploy({ 'tag rollback': { exitCode: 1, stderr: 'No such image\n' } });
+    expect(tag.error?.message).to.contain('\n--- docker image tag said ---\nNo such image');
+    const activate = await deploy({ 'checkout new': { exitCode: 1, stderr: 'no release 2222222\n' } });
+    expect(activate.error?.message).to.contain('\n--- activating the release said ---\nno release 2222222');
+    const models = await deploy({ compare: { stdout: `from ${OLD}\ncompose/caddy/Caddyfile\n` }, 'models new': { exitCode: 1, stderr: 'compose: invalid\n' } });
+    expect(models.error?.message).to.match(/\(reading the edge and database settings of 2222222\)\.\n--- reading the edge and database settings of 2222222 said ---\ncompose: invalid$/);
+  });
+
+  it('names the write-password checks as the operator sees them, each bounded to a minute on the box', async () => {
+    const { progress } = await deploy({}, undefined, { writePasswordRequired: true });
+    expect(progress()).to.contain("✓ Check the box's secrets hold WRITE_PASSWORD");
+    expect(progress()).to.contain('✓ Check a write through the edge takes the write password');
+    const limits = ssm.commandCalls(SendCommandCommand).map((c) => [stepOf(c.args[0].input.Parameters?.commands?.[1] ?? ''), c.args[0].input.Parameters?.executionTimeout?.[0]]);
+    expect(limits.filter(([step]) => step === 'write password on the box?' || step === 'write smoke')).to.deep.equal([
+      ['write password on the box?', '60'],
+      ['write smoke', '60'],
+    ]);
+  });
+
+  it('passes an AWS failure of a box step through as it is, the serving version kept', async () => {
+    const answers: Record<string, string> = { observe: `${OLD}\n${OLD_IMAGE} pillbox-app\n`, 'route?': 'app\n' };
+    const sent: string[] = [];
+    const run = async (argv: readonly string[]) => {
+      const step = stepOf(toShellLine(argv));
+      sent.push(step);
+      if (step === 'fetch') throw Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
+      return { exitCode: 0, stdout: answers[step] ?? '', stderr: '' };
+    };
+    const err = await rejection(deployApp({ run, progress: new Progress({ stream: new PassThrough() }), newId: () => 'deadbeef', recordCommit: async () => undefined }, { source: SOURCE, healthTimeoutSeconds: 120 }));
+    expect(err).to.not.be.instanceOf(OperatorError);
+    expect(err.name).to.equal('ThrottlingException');
+    expect(sent.at(-1)).to.equal('fetch');
   });
 
   it('shows each step as it happens', async () => {

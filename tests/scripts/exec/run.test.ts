@@ -91,6 +91,22 @@ describe('exec', () => {
       expect(refusal(['--file', '/tmp/other.yaml', 'ps']).message).to.match(/^Compose options before the subcommand \(--file\)/);
     });
 
+    it('says how to give a command, where to start it, and which subcommands it runs', () => {
+      expect(refusal([]).hint).to.equal('Pass one after --, e.g. `npm run exec -- ps` or `npm run exec -- exec app node -v`.');
+      expect(refusal(['-p', 'other', 'ps']).hint).to.equal('Start with the subcommand, e.g. `npm run exec -- ps --all`.');
+      expect(refusal(['down']).hint).to.match(/^It runs: ps, logs, top, stats, .*, start\. `npm run deploy` changes what runs; /);
+      expect(refusal(['stats', '--no-color']).message).to.equal('`docker compose stats` streams until stopped, and exec waits for the end.');
+    });
+
+    it('knows a follow flag in every spelling compose takes, and nothing that only looks like one', () => {
+      for (const words of [['logs', '--follow=true'], ['logs', '--follow=1'], ['logs', '-tf'], ['logs', '-f']]) expect(refusal(words).message, words.join(' ')).to.match(/never ends/);
+      for (const words of [['logs', 'x--follow='], ['logs', '--tail=5', 'f'], ['logs', 'app-f'], ['logs', '-t5f'], ['logs', '--', 'f']]) {
+        expect(checkComposeWords(words), words.join(' ')).to.deep.equal(words);
+      }
+      expect(checkComposeWords(['stats', '--no-stream=true'])).to.have.length(2);
+      expect(checkComposeWords(['logs', '-t', 'app'])).to.deep.equal(['logs', '-t', 'app']);
+    });
+
     it('does not mistake a follow flag given to the container command for one of logs', () => {
       expect(checkComposeWords(['exec', 'app', 'tail', '-f', '/tmp/x'])).to.deep.equal(['exec', 'app', 'tail', '-f', '/tmp/x']);
       expect(checkComposeWords(['logs', '--follow=false', 'app'])).to.have.length(3);

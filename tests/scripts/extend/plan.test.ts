@@ -49,6 +49,11 @@ describe('expiry', () => {
       expect(next.toISOString()).to.equal('2026-11-25T12:00:00.000Z');
     });
 
+    it('still offers one hour when exactly one fits', () => {
+      const run = () => extendExpiry({ current: at('2026-11-25T11:00:00Z'), now: at('2026-11-22T12:00:00Z'), hours: 2, capHours: 72 });
+      expect(run).to.throw(OperatorError).with.property('hint', 'Pass --hours 1 or less.');
+    });
+
     it('says the box is at the cap when not even one hour fits', () => {
       const run = () => extendExpiry({ current: at('2026-11-25T11:30:00Z'), now: at('2026-11-22T12:00:00Z'), hours: 1, capHours: 72 });
       expect(run).to.throw(OperatorError).with.property('hint').that.matches(/already at the cap/);
@@ -56,7 +61,9 @@ describe('expiry', () => {
 
     for (const hours of [0, -2, 1.5, Number.NaN]) {
       it(`rejects --hours ${hours}`, () => {
-        expect(() => extendExpiry({ current: at('2026-11-22T12:00:00Z'), now: at('2026-11-22T10:00:00Z'), hours, capHours: 72 })).to.throw(OperatorError, /whole number of hours/);
+        expect(() => extendExpiry({ current: at('2026-11-22T12:00:00Z'), now: at('2026-11-22T10:00:00Z'), hours, capHours: 72 }))
+          .to.throw(OperatorError, /whole number of hours/)
+          .with.property('hint', 'Pass e.g. --hours 4.');
       });
     }
   });
@@ -68,7 +75,10 @@ describe('expiry', () => {
 
     for (const bad of [undefined, new Date('tomorrow')]) {
       it(`rejects ${String(bad)} with the instance named`, () => {
-        expect(() => requireExpiry(bad, 'i-0abc')).to.throw(OperatorError, /i-0abc has no valid ExpiresAt tag/);
+        expect(() => requireExpiry(bad, 'i-0abc'))
+          .to.throw(OperatorError, /i-0abc has no valid ExpiresAt tag/)
+          .with.property('hint')
+          .that.matches(/^It was not created by `npm run provision`, or the tag was edited by hand: set ExpiresAt to an ISO 8601 UTC time/);
       });
     }
   });

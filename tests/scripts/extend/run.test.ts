@@ -3,7 +3,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateTagsCommand, DescribeVolumesCommand, EC2Client } from '@aws-sdk/client-ec2';
-import { SSMClient } from '@aws-sdk/client-ssm';
+import { SendCommandCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { CreateScheduleCommand, GetScheduleCommand, SchedulerClient, UpdateScheduleCommand } from '@aws-sdk/client-scheduler';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import { expect } from 'chai';
@@ -118,6 +118,29 @@ describe('extend', () => {
     expect((caught as OperatorError).hint).to.contain('Run the same command again');
   });
 
+  it('says the exit status when the box could not move its timer and printed nothing, and how to check it', async () => {
+    fakeBox(mocks.ssm, (line) => (line.startsWith('systemctl show') ? { stdout: 'inactive\n' } : { exitCode: 4, stderr: '' }));
+    const err = (await extendEnvironment(deps('2026-11-22T12:00:00Z'), anInstance('2026-11-22T18:00:00Z'), 2, 72).catch((e: unknown) => e)) as OperatorError;
+    expect(err.message).to.equal('Could not move the expiry timer on the box: exit 4');
+    expect(err.hint).to.equal('Nothing changed; check the box with `npm run session` (`systemctl status pillbox-expire.timer`) and retry.');
+  });
+
+  it('moves nothing on a box that is expiring now (its last backup, then poweroff)', async () => {
+    fakeBox(mocks.ssm, () => ({ stdout: 'active\n' }));
+    const err = (await extendEnvironment(deps('2026-11-22T12:00:00Z'), anInstance('2026-11-22T18:00:00Z'), 2, 72).catch((e: unknown) => e)) as OperatorError;
+    expect(err.message).to.equal('i-0abc is expiring now (pillbox-expire.service is active: its last backup, then poweroff), so its expiry cannot move.');
+    expect(err.hint).to.equal('Let it finish: its last backup lands in the bucket, and `npm run provision -- --restore latest` brings the environment back from it.');
+    expect(scheduler.commandCalls(UpdateScheduleCommand)).to.have.length(0);
+    expect(mocks.ec2.commandCalls(CreateTagsCommand)).to.have.length(0);
+  });
+
+  it('gives the state read half a minute on the box and the timer move a minute', async () => {
+    fakeBox(mocks.ssm, () => ({ stdout: 'Sun 2026-11-22 20:00:00 UTC\n' }));
+    mocks.ec2.on(CreateTagsCommand).resolves({});
+    await extendEnvironment(deps('2026-11-22T12:00:00Z'), anInstance('2026-11-22T18:00:00Z'), 2, 72);
+    expect(mocks.ssm.commandCalls(SendCommandCommand).map((c) => c.args[0].input.Parameters?.executionTimeout?.[0])).to.deep.equal(['30', '60']);
+  });
+
   it('refuses an instance without an ExpiresAt tag', async () => {
     let caught: unknown;
     await extendEnvironment(deps('2026-11-22T12:00:00Z'), anInstance(), 2, 72).catch((err: unknown) => (caught = err));
@@ -152,6 +175,22 @@ describe('extend', () => {
       expect(err?.hint).to.equal('Pass --yes to keep it that long, or --hours 66 or less.');
       expect(box.lines()).to.deep.equal([]);
       expect(scheduler.commandCalls(UpdateScheduleCommand)).to.have.length(0);
+    });
+
+    it('asks nothing for a life of exactly 72 h from now', async () => {
+      fakeBox(mocks.ssm, () => ({ stdout: 'Wed 2026-11-25 12:00:00 UTC\n' }));
+      mocks.ec2.on(CreateTagsCommand).resolves({});
+      const moved = await extendEnvironment(deps('2026-11-22T12:00:00Z'), { ...instance, rootVolumeId: 'vol-1' }, 66, 8760);
+      expect(moved.to.toISOString()).to.equal('2026-11-25T12:00:00.000Z');
+      expect(mocks.ec2.commandCalls(DescribeVolumesCommand), 'no cost to work out').to.have.length(0);
+    });
+
+    it('offers the hours still within 72 h, down to one, or else a later extend', async () => {
+      fakeBox(mocks.ssm, () => ({ stdout: '' }));
+      const hint = async (expiresAt: string) =>
+        ((await extendEnvironment(deps('2026-11-22T12:00:00Z'), { ...instance, expiresAt: new Date(expiresAt) }, 5, 8760).catch((e: unknown) => e)) as OperatorError).hint;
+      expect(await hint('2026-11-25T11:00:00Z')).to.equal('Pass --yes to keep it that long, or --hours 1 or less.');
+      expect(await hint('2026-11-25T11:30:00Z')).to.equal('Pass --yes to keep it that long, or a later extend.');
     });
 
     it('asks with the monthly cost of the box, its own volume size included, and moves the expiry once confirmed', async () => {

@@ -61,6 +61,13 @@ describe('logs', () => {
     expect((caught as OperatorError).hint).to.match(/npm run status/);
   });
 
+  it('says to look on the box for any other failure, naming the exit status when compose printed nothing', async () => {
+    fakeBox(ssm, () => ({ exitCode: 14, stderr: '' }));
+    const err = (await fetchLogs(run(), { service: 'app', tail: '10' }, '0123abcf').catch((e: unknown) => e)) as OperatorError;
+    expect(err.message).to.equal('docker compose logs failed on the box: exit 14');
+    expect(err.hint).to.equal('Look on the box with `npm run session`.');
+  });
+
   it('reads a leading bare word as the service', () => {
     expect(serviceAsFlag(['app', '--tail', '5'])).to.deep.equal(['--service', 'app', '--tail', '5']);
     expect(serviceAsFlag(['--tail', '5'])).to.deep.equal(['--tail', '5']);

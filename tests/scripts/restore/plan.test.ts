@@ -22,8 +22,9 @@ describe('the commands backup and restore send to the box', () => {
   });
 
   it('keeps its files on the root volume, named by a hex id only', () => {
-    expect(files).to.deep.equal({ dump: '/var/lib/pillbox/work/restore-feedc0de.dump', sql: '/var/lib/pillbox/work/restore-feedc0de.sql' });
+    expect(restoreFiles('feedc0de')).to.deep.equal({ dump: '/var/lib/pillbox/work/restore-feedc0de.dump', sql: '/var/lib/pillbox/work/restore-feedc0de.sql' });
     expect(() => restoreFiles('../../etc')).to.throw(/lowercase hex/);
+    for (const id of ['x/feedc0de', 'feedc0de/x', 'FEEDC0DE', 'feedc0d']) expect(() => restoreFiles(id), id).to.throw(`restore id must be lowercase hex, got ${JSON.stringify(id)}`);
   });
 
   it('downloads through the checksum-checking S3 script', () => {

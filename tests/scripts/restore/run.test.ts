@@ -93,6 +93,7 @@ describe('restore', () => {
     box.failing.apply = { exitCode: 3, stdout: '', stderr: 'ERROR:  role "pillbox_app" does not exist\n' };
     const err = await rejection(restoreDatabase(deps, request));
     expect(err.message).to.match(/^The restore failed and was rolled back; the data is as it was\.\nERROR: {2}role "pillbox_app" does not exist$/);
+    expect(err.hint).to.equal('Fix the cause shown, then restore again.');
     expect(box.steps).to.deep.equal(['backup', 'download', 'render', 'stop', 'apply', 'start', 'cleanup']);
   });
 
@@ -107,5 +108,91 @@ describe('restore', () => {
     const result = await restoreDatabase(deps, { ...request, backupFirst: false });
     expect(result?.before).to.equal(undefined);
     expect(box.steps[0]).to.equal('download');
+  });
+
+  it('says the box could not download the dump when the copy fails for another reason, with the app never stopped', async () => {
+    box.failing.download = { exitCode: 254, stdout: '', stderr: 'An error occurred (AccessDenied) when calling the GetObject operation: Access Denied\n' };
+    const err = await rejection(restoreDatabase(deps, request));
+    expect(err.message).to.equal('The box could not download envs/dev/backups/20261121T100200Z.dump:\nAn error occurred (AccessDenied) when calling the GetObject operation: Access Denied');
+    expect(err.hint).to.equal('Nothing changed. Check the instance role reaches the bucket (`npm run provision` rewrites its policy) and try again.');
+    expect(box.steps).to.deep.equal(['backup', 'download', 'cleanup']);
+  });
+
+  it('names the damaged dump and the way on when pg_restore cannot read it', async () => {
+    box.failing.render = { exitCode: 1, stdout: '', stderr: 'pg_restore: error: input file does not appear to be a valid archive\n' };
+    const err = await rejection(restoreDatabase(deps, request));
+    expect(err.message).to.equal('pg_restore could not read envs/dev/backups/20261121T100200Z.dump:\npg_restore: error: input file does not appear to be a valid archive');
+    expect(err.hint).to.equal('Nothing changed. The dump is damaged; pick another backup from `npm run backups`.');
+  });
+
+  it('stops before the data when the app cannot be stopped, and cleans up', async () => {
+    box.failing.stop = { exitCode: 1, stdout: '', stderr: 'Error response from daemon: cannot stop container\n' };
+    const err = await rejection(restoreDatabase(deps, request));
+    expect(err.message).to.equal('Could not stop the app:\nError response from daemon: cannot stop container');
+    expect(err.hint).to.equal('Nothing changed. Look with `npm run status`.');
+    expect(box.steps).to.deep.equal(['backup', 'download', 'render', 'stop', 'cleanup']);
+  });
+
+  it('says both when the restore failed and the app did not come back either', async () => {
+    box.failing.apply = { exitCode: 3, stdout: '', stderr: 'ERROR:  out of memory\n' };
+    box.failing.start = { exitCode: 1, stdout: '', stderr: 'container pillbox-app-1 is unhealthy\n' };
+    const err = await rejection(restoreDatabase(deps, request));
+    expect(err.message).to.equal('The restore failed and the app did not turn healthy again:\ncontainer pillbox-app-1 is unhealthy');
+    expect(err.hint).to.equal('See why with `npm run logs app`; `npm run status` shows the services.');
+  });
+
+  it('says the data is restored when only the row count fails', async () => {
+    box.failing.count = { exitCode: 2, stdout: '', stderr: 'psql: error: connection refused\n' };
+    const err = await rejection(restoreDatabase(deps, request));
+    expect(err.message).to.equal('The data is restored, but counting rows failed:\npsql: error: connection refused');
+    expect(err.hint).to.equal('Look with `npm run session`.');
+    expect(box.rows).to.deep.equal({ medications: 3, schema_migrations: 1 });
+  });
+
+  it('shows the last 15 lines of a long failure, and says when there was no output at all', async () => {
+    const lines = Array.from({ length: 20 }, (_, i) => `line ${i + 1}`);
+    box.failing.apply = { exitCode: 3, stdout: '', stderr: `${lines.join('\n')}\n` };
+    const err = await rejection(restoreDatabase(deps, request));
+    expect(err.message).to.equal(`The restore failed and was rolled back; the data is as it was.\n${lines.slice(5).join('\n')}`);
+    box.failing.apply = { exitCode: 3, stdout: '', stderr: '' };
+    expect((await rejection(restoreDatabase(deps, request))).message).to.equal('The restore failed and was rolled back; the data is as it was.\n(no output)');
+  });
+
+  it('gives each step on the box its own time limit: long ones for the dump, the health wait plus a minute for the start', async () => {
+    const limits: [string, number | undefined][] = [];
+    const run = deps.run;
+    deps.run = async (argv, options) => {
+      const result = await run(argv, options);
+      limits.push([box.steps.at(-1) ?? '', options?.timeoutSeconds]);
+      return result;
+    };
+    await restoreDatabase(deps, { ...request, backupFirst: false, healthTimeoutSeconds: 300 });
+    expect(limits).to.deep.equal([
+      ['download', 1800],
+      ['render', 1800],
+      ['stop', 60],
+      ['apply', 3600],
+      ['start', 360],
+      ['count', 60],
+      ['cleanup', 60],
+    ]);
+  });
+
+  it('names every step as the operator sees it, in order', async () => {
+    const out = new PassThrough();
+    let text = '';
+    out.on('data', (c: Buffer) => (text += c.toString()));
+    await restoreDatabase({ ...deps, progress: new Progress({ stream: out }) }, request);
+    const done = text.split('\n').filter((l) => l.startsWith('✓ ')).map((l) => l.replace(/ \(\d+(\.\d+)?s\)$/, ''));
+    expect(done).to.deep.equal([
+      '✓ Find and verify backup latest',
+      '✓ Back up the data the restore replaces',
+      '✓ Download envs/dev/backups/20261121T100200Z.dump to the box and check its SHA-256',
+      '✓ Read the whole dump (pg_restore)',
+      '✓ Stop the app',
+      '✓ Restore in one transaction',
+      '✓ Start the app and wait until it is healthy',
+      '✓ Count the rows',
+    ]);
   });
 });

@@ -1,5 +1,5 @@
 import { PassThrough } from 'node:stream';
-import { SSMClient } from '@aws-sdk/client-ssm';
+import { SendCommandCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { expect } from 'chai';
 import { ssmRunner } from '../../../scripts/lib/box/ssm-output.js';
@@ -31,7 +31,7 @@ describe('rollback', () => {
   beforeEach(() => (ssm = mockClient(SSMClient)));
   afterEach(() => ssm.restore());
 
-  async function rollback(faults: Partial<Record<string, Reply>> = {}, target: Reply = { stdout: `${PREVIOUS}\n${PREVIOUS_IMAGE}\n` }) {
+  async function rollback(faults: Partial<Record<string, Reply>> = {}, target: Reply = { stdout: `${PREVIOUS}\n${PREVIOUS_IMAGE}\n` }, tagFault?: Error) {
     // Each GitSha write lands here, in order with the box's lines, so the test sees where it happened.
     const events: string[] = [];
     let routed = 'app';
@@ -46,14 +46,18 @@ describe('rollback', () => {
       return { stdout: '' };
     });
     const out = new PassThrough();
-    out.resume();
+    let text = '';
+    out.on('data', (c: Buffer) => (text += c.toString()));
     const run = ssmRunner(new SSMClient({ region: 'eu-west-1' }), 'i-0abc', { clock: fakeClock() });
-    const recordCommit = async (sha: string) => void events.push(`GitSha ${sha}`);
+    const recordCommit = async (sha: string) => {
+      if (tagFault) throw tagFault;
+      events.push(`GitSha ${sha}`);
+    };
     try {
       const result = await rollbackApp({ run, progress: new Progress({ stream: out }), newId: () => 'deadbeef', recordCommit }, { healthTimeoutSeconds: 90 });
-      return { result, events, routed: () => routed, error: undefined };
+      return { result, events, routed: () => routed, error: undefined, progress: () => text };
     } catch (err) {
-      return { result: undefined, events, routed: () => routed, error: err as OperatorError };
+      return { result: undefined, events, routed: () => routed, error: err as OperatorError, progress: () => text };
     }
   }
 
@@ -85,5 +89,43 @@ describe('rollback', () => {
     expect(events.slice(-4)).to.deep.equal(['app logs', 'restore image', 'checkout serving', 'stop app-next']);
     expect(events.some((e) => e.startsWith('GitSha'))).to.equal(false);
     expect(routed()).to.equal('app');
+  });
+
+  it('says it could not read the box when reading the kept version fails otherwise, changing nothing', async () => {
+    const { error, events } = await rollback({}, { exitCode: 1, stderr: 'first\nsh: permission denied\n' });
+    expect(error?.message).to.equal("Could not read the box's state: sh: permission denied");
+    expect(error?.hint).to.equal('Check the box with `npm run status`.');
+    expect(events).to.deep.equal(['observe', 'rollback target']);
+  });
+
+  it('puts the serving image and release back when the kept image cannot be tagged, and says how to go on', async () => {
+    const { error, events } = await rollback({ 'retag previous': { exitCode: 1, stderr: 'Error response from daemon: No such image: pillbox-app:rollback\n' } });
+    expect(error?.message).to.equal('The previous version (1111111) stopped before the app was touched; 2222222 keeps serving.\n--- docker image tag said ---\nError response from daemon: No such image: pillbox-app:rollback');
+    expect(error?.hint).to.equal('Check the box with `npm run status`, then run the rollback again.');
+    expect(events).to.deep.equal(['observe', 'rollback target', 'route?', 'retag previous', 'restore image', 'checkout serving']);
+  });
+
+  it('says how to finish when the rolled-back box serves but its commit cannot be recorded (fault: CreateTags denied)', async () => {
+    const { error, routed } = await rollback({}, undefined, Object.assign(new Error('You are not authorized to perform this operation.'), { name: 'UnauthorizedOperation' }));
+    expect(error?.message).to.match(/^The box serves 1111111, but its GitSha tag could not be updated/);
+    expect(error?.hint).to.equal('Run the rollback again: it finds the commit in place and refuses; then `npm run deploy -- --ref <that commit>` retries the tag.');
+    expect(routed()).to.equal('app');
+  });
+
+  it('names its steps as the operator sees them, and bounds each read and switch on the box to a minute', async () => {
+    const { progress } = await rollback();
+    const done = progress().split('\n').filter((l) => l.startsWith('✓ ')).map((l) => l.replace(/ \(\d+(\.\d+)?s\)$/, ''));
+    expect(done.slice(0, 5)).to.deep.equal(['✓ Read what the box runs', '✓ Read what the last deploy kept', '✓ Read where the edge sends traffic', '✓ Tag pillbox-app:rollback as the app image', '✓ Activate 1111111']);
+    const limits = ssm.commandCalls(SendCommandCommand).map((c) => [stepOf(c.args[0].input.Parameters?.commands?.[1] ?? ''), c.args[0].input.Parameters?.executionTimeout?.[0]]);
+    expect(limits.filter(([step]) => ['rollback target', 'retag previous', 'checkout previous'].includes(step ?? ''))).to.deep.equal([
+      ['rollback target', '60'],
+      ['retag previous', '60'],
+      ['checkout previous', '60'],
+    ]);
+  });
+
+  it('names the step that failed when the release cannot be activated', async () => {
+    const { error } = await rollback({ 'checkout previous': { exitCode: 1, stderr: 'no such release\n' } });
+    expect(error?.message).to.contain('\n--- activating the release said ---\nno such release');
   });
 });

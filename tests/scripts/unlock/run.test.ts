@@ -61,6 +61,12 @@ describe('unlock', () => {
     expect(lines[1]).to.equal('That run may still be going: remove its lock only if you know it has ended.');
   });
 
+  it('still warns for a lock exactly two hours old, the age at which provision calls it stale only after', async () => {
+    const { d, lines } = deps(account(lockValue('2026-11-21T08:00:00Z')), true);
+    await unlockEnvironment(d, 'dev', 'eu-west-1', false);
+    expect(lines[1]).to.equal('That run may still be going: remove its lock only if you know it has ended.');
+  });
+
   it('keeps the lock when the operator answers no', async () => {
     const { d, lines } = deps(account(lockValue('2026-11-21T06:45:00Z')), false);
     expect(await unlockEnvironment(d, 'dev', 'eu-west-1', false)).to.equal('kept');
