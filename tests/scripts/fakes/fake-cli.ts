@@ -1,7 +1,7 @@
 // The machine an entry's main(argv, deps) runs on in tests: fake AWS, the world's clock, a
 // repository stand-in, no terminal, and stdout/stderr captured as text.
 import { PassThrough } from 'node:stream';
-import type { CliDeps } from '../../../scripts/lib/core/cli.js';
+import { REPO_DIR, type CliDeps } from '../../../scripts/lib/core/cli.js';
 import { aGit, anArchive } from '../provision/fixtures.js';
 import type { FakeAws } from './fake-aws.js';
 
@@ -34,6 +34,7 @@ export function cliDeps(fake: FakeAws, overrides: Partial<CliDeps> = {}): TestCl
     tty: false,
     ask: () => Promise.reject(new Error('no terminal in tests')),
     lookupAddress: () => Promise.reject(new Error('no address lookup expected without a terminal')),
+    repoDir: REPO_DIR,
     out,
     err,
     ...overrides,
