@@ -15,7 +15,8 @@ export async function main(argv: string[], deps: CliDeps): Promise<void> {
   const sources = sourcesOf(argv, deps);
   const cfg = await loadConfig(renderUserDataCommand.fields, provisionSchema, sources, deps.git, { env: 'preview' });
   const gitSha = await resolveCommit(deps.git, cfg.ref).catch(() => '0'.repeat(40));
-  const region = cfg.region ?? sources.env.AWS_REGION ?? 'us-east-1';
+  // An empty AWS_REGION is no region: the preview falls back as the SDK would not, so the bucket name stays whole.
+  const region = cfg.region ?? (sources.env.AWS_REGION || 'us-east-1');
   const expiresAt = new Date(deps.clock.now() + (cfg.ttlHours ?? DEFAULT_TTL_HOURS) * 3_600_000);
   // The account and the archive's digest are known only with AWS and a real archive.
   const source = { key: sourceKey(cfg.env, gitSha), sha256: '0'.repeat(64) };
