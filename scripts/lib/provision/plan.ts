@@ -19,9 +19,18 @@ export interface ProvisionIntent {
   drift?: Drift;
 }
 
-/** The instance provision converges on: running or starting, not on its way out. */
-export const currentInstance = (instances: readonly EnvInstance[]): EnvInstance | undefined =>
-  instances.find((i) => i.state === 'running' || i.state === 'pending');
+const live = (i: EnvInstance): boolean => i.state === 'running' || i.state === 'pending';
+const launchedAt = (i: EnvInstance): number => i.launchTime?.getTime() ?? 0;
+
+/**
+ * The instance provision converges on: running or starting, not on its way out. Two live boxes mean a
+ * --replace stopped between its launch and the retirement (a crash, a refused call): the one the
+ * environment's address points at serves, else the older one, which the replacement never took over from.
+ */
+export function currentInstance(seen: Pick<ObservedEnvironment, 'instances' | 'elasticIp'>): EnvInstance | undefined {
+  const candidates = seen.instances.filter(live);
+  return candidates.find((i) => i.id === seen.elasticIp?.instanceId) ?? [...candidates].sort((a, b) => launchedAt(a) - launchedAt(b))[0];
+}
 
 /** Exactly the edge's rules: one permission per port, each open to its one range, and nothing else. */
 const ingressMatches = (seen: ObservedEnvironment['securityGroup'], cidr: string): boolean =>
@@ -33,8 +42,9 @@ export function planProvision(intent: ProvisionIntent, seen: ObservedEnvironment
   const n = envNames(intent.env);
   const step = (action: Action, resource: Resource, name: string, detail?: string): Step => (detail ? { action, resource, name, detail } : { action, resource, name });
   const missing = SECRET_NAMES.filter((s) => !seen.parameters.includes(n.secretParameter(s)));
-  const instance = currentInstance(seen.instances);
-  const stale = seen.instances.filter((i) => i.state === 'stopped' || i.state === 'stopping');
+  const instance = currentInstance(seen);
+  // A stopped box, or a replacement an interrupted --replace left beside the box that serves: it holds no data of its own.
+  const stale = seen.instances.filter((i) => i !== instance && (live(i) || i.state === 'stopped' || i.state === 'stopping'));
   const ingress = edgeIngress(intent.allowedCidr)
     .map((r) => `tcp ${r.port} from ${r.cidr}`)
     .join(', ');
@@ -58,7 +68,7 @@ export function planProvision(intent: ProvisionIntent, seen: ObservedEnvironment
   const address = seen.elasticIp;
   if (address) steps.push(step('keep', 'elastic-ip', address.publicIp));
   else if (intent.domain) steps.push(step('create', 'elastic-ip', n.instance, `for ${intent.domain}`));
-  for (const old of stale) steps.push(step('delete', 'instance', old.id, `${old.state}, replaced`));
+  for (const old of stale) steps.push(step('delete', 'instance', old.id, live(old) ? `${old.state}, a replacement that never took over from ${instance?.id}` : `${old.state}, replaced`));
   const credits = isBurstable(intent.instanceType) ? ', CPU credits unlimited' : '';
   if (!instance) steps.push(step('create', 'instance', n.instance, `${intent.instanceType}${credits}`));
   else if (intent.replace) {

@@ -12,7 +12,7 @@ import { convergeBucket, storageFor, type Storage } from '../aws/bucket.js';
 import { observeEnvironment, type EnvInstance, type ObservedEnvironment } from '../aws/environment.js';
 import { armExpirySchedule, ensureSchedulerRole, expiryNames, schedulerRoleArn } from '../aws/expiry-schedule.js';
 import { assertBoundaryExists, createInstanceProfile, createRole, deleteInstanceProfile, deleteRole, putInstancePolicy } from '../aws/iam.js';
-import { assertInstanceTypeOffered, findByClientToken, launchInstance, requestTermination, resolveAmi, type Ami, type LaunchOptions } from '../aws/instance.js';
+import { assertInstanceTypeOffered, findByClientToken, launchInstance, requestTermination, resolveAmi, terminateInstances, type Ami, type LaunchOptions } from '../aws/instance.js';
 import { withLock } from '../aws/lock.js';
 import { createSecrets, missingSecrets } from '../aws/secrets.js';
 import { createSecurityGroup, deleteSecurityGroup, edgeIngress, findDefaultVpc, setIngress, type RetryOptions } from '../aws/security-group.js';
@@ -238,6 +238,18 @@ function afterLaunch(err: unknown, box: LaunchedBox): OperatorError {
   );
 }
 
+/**
+ * The successor serves and holds the data, but the old box could not be retired: both run and bill. A re-run keeps
+ * the one the environment's address points at (else the older) and removes the other (plan.ts currentInstance).
+ */
+function unretired(err: unknown, boxes: { env: string; retiring: string; successor: string; keeps: string }): OperatorError {
+  const hint = err instanceof OperatorError ? err.hint : explainAwsError(err)?.hint;
+  return new OperatorError(
+    `${errorSummary(err)}\nThe replacement ${boxes.successor} is healthy and holds the data, but ${boxes.retiring} could not be retired: both keep running.`,
+    `${hint ? `${hint} ` : ''}Then run \`npm run provision -- --env ${boxes.env}\` again: it keeps ${boxes.keeps} and terminates the other.`,
+  );
+}
+
 /** What this run created, by name, for an operator who must remove it. */
 function createdNames(env: string, created: Created): string[] {
   const n = envNames(env);
@@ -292,7 +304,7 @@ interface Decision {
  * bucket's and the data's steps; a --restore naming a missing or partial backup stops here.
  */
 async function decide(cfg: ProvisionConfig, pre: Preflight, seen: ObservedEnvironment, data: ObservedStorage, storage: Storage, deps: ProvisionDeps): Promise<Decision> {
-  const instance = currentInstance(seen.instances);
+  const instance = currentInstance(seen);
   const box = instance ? await observeBox(deps.clients.ec2, instance, seen.securityGroup) : undefined;
   const allowed = await chooseAllowedCidr({ requested: cfg.allowedCidr, kept: groupCidr(seen.securityGroup), interactive: deps.interactive, lookup: deps.lookupAddress });
   for (const line of allowedCidrNotes(allowed)) deps.progress.note(line);
@@ -443,13 +455,13 @@ async function apply(cfg: ProvisionConfig, pre: Preflight, seen: ObservedEnviron
               created.elasticIp = address.allocationId;
             } else if (!replacing) {
               // An address attaches to a running instance only; a new box gets it before cloud-init downloads much.
-              const target = launched ?? (currentInstance(seen.instances)?.id as string);
+              const target = launched ?? (currentInstance(seen)?.id as string);
               await waitRunning(ec2, target, deps.clock, () => undefined);
               await associateElasticIp(ec2, (address as ElasticIp).allocationId, target);
             }
             break;
           case 'expiry':
-            if (step.action === 'create') await rearmKeptSchedule(deps, pre, cfg.env, currentInstance(seen.instances));
+            if (step.action === 'create') await rearmKeptSchedule(deps, pre, cfg.env, currentInstance(seen));
             else if (drift?.expiryTo) await moveKeptExpiry(deps, pre, { id: step.name, env: cfg.env }, drift.expiryTo);
             break;
           case 'instance':
@@ -493,12 +505,15 @@ async function apply(cfg: ProvisionConfig, pre: Preflight, seen: ObservedEnviron
       // Its schedule was never armed: the guard outside the box comes before the error.
       if (launched !== undefined) await armExpirySchedule(deps.clients.scheduler, { env: cfg.env, instanceId: launched, expiresAt: pre.expiresAt, roleArn: schedulerRoleArn({ env: cfg.env, accountId: pre.accountId }) }, deps.clock).catch(() => undefined);
     }
+    // A replacement that failed before it served goes again: the old box has served throughout (teardown would remove both).
+    const replaced = steps.find((s) => s.resource === 'instance' && s.action === 'replace')?.name;
+    if (launched !== undefined && replaced) throw await abandonReplacement(deps, launched, replaced, 'failed right after its launch', err);
     if (launched !== undefined) throw afterLaunch(err, { env: cfg.env, instanceId: launched, hourlyUsd: hourlyCost(launch.instanceType, launch.volumeGb), expiresAt: pre.expiresAt });
     // Nothing half-made: without a new instance, remove what this run created.
     const left = await deps.progress.step('undo what this run created', () => undo(deps, cfg.env, created));
     throw withLeftovers(err, cfg.env, await deps.clients.ssm.config.region(), left);
   }
-  const serving = launched ?? currentInstance(seen.instances)?.id;
+  const serving = launched ?? currentInstance(seen)?.id;
   if (!serving) throw new Error('plan left no instance');
   const moveAddressLater = replacing && steps.some((s) => s.resource === 'elastic-ip' && s.action === 'update');
   return { instanceId: serving, moveAddressLater, backedUp, ...(address ? { address } : {}) };
@@ -615,7 +630,9 @@ export async function provision(cfg: ProvisionConfig, deps: ProvisionDeps): Prom
       await progress.step(`move Elastic IP ${address.publicIp} to ${instanceId}`, () => associateElasticIp(clients.ec2, address.allocationId, instanceId));
       result.publicIp = address.publicIp;
     }
-    await progress.step(`retire ${retiring}, replaced by ${instanceId}`, () => requestTermination(clients.ec2, [retiring]));
+    await progress.step(`retire ${retiring}, replaced by ${instanceId}`, () => requestTermination(clients.ec2, [retiring])).catch((err: unknown) => {
+      throw unretired(err, { env: cfg.env, retiring, successor: instanceId, keeps: moveAddressLater && address ? instanceId : retiring });
+    });
     result.replaced = retiring;
   }
   result.costSoFarUsd = described(cfg, pre, decision, clock.now(), kept ?? running).costSoFarUsd;
@@ -676,12 +693,17 @@ function described(cfg: ProvisionConfig, pre: Preflight, d: Decision, now: numbe
 
 const randomHex = (): string => randomBytes(8).toString('hex');
 
+/** How long a failed replacement may take to terminate (EC2's shutting-down is about a minute). */
+const REPLACEMENT_TERMINATION_MS = 5 * 60_000;
+
 /** A replacement that never served goes again; the old box has served throughout. */
 async function abandonReplacement(deps: ProvisionDeps, replacement: string, old: string, stage: string, err: unknown): Promise<OperatorError> {
   const hint = err instanceof OperatorError ? err.hint : (explainAwsError(err)?.hint ?? LOOK);
   let removed = `${replacement} was terminated`;
   try {
-    await deps.progress.step(`terminate the failed replacement ${replacement}`, () => requestTermination(deps.clients.ec2, [replacement]));
+    // Until EC2 says terminated: seconds after its launch EC2 may not know the box yet (NotFound), and a request that
+    // took that for "gone" would leave it running.
+    await deps.progress.step(`terminate the failed replacement ${replacement}`, (report) => terminateInstances(deps.clients.ec2, [replacement], { clock: deps.clock, limitMs: REPLACEMENT_TERMINATION_MS, report }));
   } catch (terminateErr) {
     removed = `${replacement} could NOT be terminated (${describeAwsError(terminateErr)}): \`npm run status\` shows it`;
   }

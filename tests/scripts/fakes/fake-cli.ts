@@ -14,6 +14,9 @@ const captured = (): [PassThrough, () => string] => {
   return [stream, () => text];
 };
 
+/** Invocations so far: each run gets its own id, as the real randomUUID gives (a shared id would make a second provision's launch return the first one's box). */
+let runs = 0;
+
 /** Deps for one command run; `env` holds the settings a user would export (nothing from process.env). */
 export function cliDeps(fake: FakeAws, overrides: Partial<CliDeps> = {}): TestCli {
   const [stdout, out] = captured();
@@ -29,7 +32,7 @@ export function cliDeps(fake: FakeAws, overrides: Partial<CliDeps> = {}): TestCl
     archive: anArchive,
     clock: fake.clock,
     newId: () => (++ids).toString(16).padStart(8, '0'),
-    runId: () => `run${String(++ids).padStart(5, '0')}`,
+    runId: () => `run${String(++runs).padStart(5, '0')}`,
     holder: 'alice@laptop',
     tty: false,
     ask: () => Promise.reject(new Error('no terminal in tests')),
