@@ -113,6 +113,21 @@ describe('provision --replace, when the process dies or AWS refuses a call', fun
     expect(old.box.data.rows).to.deep.equal(OLD_ROWS);
   });
 
+  it('with a domain, keeps the box the address was moved to when the old one cannot be retired', async () => {
+    const DOMAIN = ['--env', 'dev', '--ci', '--domain', 'app.example.com'];
+    await provision(DOMAIN, cliDeps(fake));
+    fake.clock.advance(world.timing.describeLagMs);
+    failAt(world, 'TerminateInstances', 1, FAULTS.AccessDenied('ec2:TerminateInstances'));
+    const err = (await provision([...DOMAIN, '--replace'], cliDeps(fake)).catch((e: unknown) => e)) as Error & { hint?: string };
+    const successor = world.instances.find((i) => i !== old)!;
+    expect(world.addresses[0]?.instanceId, 'the address moved before the retirement').to.equal(successor.id);
+    expect(err.hint).to.match(new RegExp(`it keeps ${successor.id} and terminates the other\\.$`));
+    world.onCall = undefined;
+    await provision(DOMAIN, cliDeps(fake));
+    expect(await served()).to.deep.equal([successor]);
+    expect(successor.box.data.rows).to.deep.equal(OLD_ROWS);
+  });
+
   for (const [command, occurrence] of pointsOf(REPLACE_MUTATIONS)) {
     it(`dies at ${command} #${occurrence}: the old box or a successor holding its data serves, and a re-run converges`, async () => {
       world.crash = { command, occurrence };
