@@ -97,7 +97,7 @@ describe('provision --replace, when the process dies or AWS refuses a call', fun
     failAt(world, 'CreateSchedule', 1, FAULTS.AccessDenied('scheduler:CreateSchedule'));
     const err = (await replace()) as Error & { hint?: string };
     const successor = world.instances.find((i) => i !== old)!;
-    expect(err.message).to.match(new RegExp(`^The replacement box failed right after its launch: AWS denied the request: .+\n${old.id} keeps serving; ${successor.id} was terminated\.$`));
+    expect(err.message).to.match(new RegExp(`^The replacement box failed right after its launch: AWS denied the request: .+\n${old.id} keeps serving; ${successor.id} was terminated\\.$`));
     expect(err.hint).not.to.include('teardown');
     expect(await served()).to.deep.equal([old]);
   });
@@ -106,8 +106,8 @@ describe('provision --replace, when the process dies or AWS refuses a call', fun
     failAt(world, 'TerminateInstances', 1, FAULTS.AccessDenied('ec2:TerminateInstances'));
     const err = (await replace()) as Error & { hint?: string };
     const successor = world.instances.find((i) => i !== old)!;
-    expect(err.message).to.match(new RegExp(`\nThe replacement ${successor.id} is healthy and holds the data, but ${old.id} could not be retired: both keep running\.$`));
-    expect(err.hint).to.match(new RegExp(`Then run \`npm run provision -- --env dev\` again: it keeps ${old.id} and terminates the other\.$`));
+    expect(err.message).to.match(new RegExp(`\nThe replacement ${successor.id} is healthy and holds the data, but ${old.id} could not be retired: both keep running\\.$`));
+    expect(err.hint).to.match(new RegExp(`Then run \`npm run provision -- --env dev\` again: it keeps ${old.id} and terminates the other\\.$`));
     await provision(['--env', 'dev', '--ci'], cliDeps(fake));
     expect(await served()).to.deep.equal([old]);
     expect(old.box.data.rows).to.deep.equal(OLD_ROWS);
