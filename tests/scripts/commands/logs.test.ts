@@ -15,6 +15,7 @@ describe('npm run logs', () => {
   let fake: FakeAws;
   let lines: LogLine[];
   let sent: string[];
+  let services: string[];
   useFakeAws((w, f) => ((world = w), (fake = f)));
   beforeEach(async () => {
     await provision(['--env', 'dev', '--ci'], cliDeps(fake));
@@ -25,7 +26,8 @@ describe('npm run logs', () => {
       { service: 'postgres', at: now - 30 * MIN, text: 'LOG:  checkpoint starting: time' },
       { service: 'caddy', at: now - 5 * MIN, text: '{"msg":"certificate obtained successfully"}' },
     ];
-    sent = logBox(world, lines);
+    services = ['app', 'caddy', 'elasticsearch', 'kibana', 'postgres'];
+    sent = logBox(world, lines, services);
   });
   const printed = (out: string, service: string) => out.split('\n').filter((l) => l.startsWith(`${service}-1  | `));
 
@@ -78,6 +80,7 @@ describe('npm run logs', () => {
   it('with --follow prints the requested lines, then only new ones every 5 s, until Ctrl-C', async () => {
     const cli = cliDeps(fake);
     const started = fake.clock.now();
+    const listeners = process.listenerCount('SIGINT');
     let polls = 0;
     world.onCall = (command) => {
       if (command !== 'SendCommand') return;
@@ -93,6 +96,19 @@ describe('npm run logs', () => {
     expect(sent[0]).to.match(new RegExp(`^${LOGS} --tail 2 --timestamps app$`));
     expect(sent[1]).to.match(new RegExp(`^${LOGS} --tail all --since ${new Date(lines[249]!.at - 2_000).toISOString().replace('Z', '000000Z')} --timestamps app$`));
     expect(fake.clock.now() - started, 'a poll every 5 s').to.be.within(10_000, 10_000 + 3 * MIN);
-    expect(process.listenerCount('SIGINT'), 'Ctrl-C is the terminal\'s again').to.equal(0);
+    expect(process.listenerCount('SIGINT'), 'Ctrl-C is the terminal\'s again').to.equal(listeners);
+  });
+
+  it('with --follow stops at a poll that fails, saying why, and gives Ctrl-C back', async () => {
+    const listeners = process.listenerCount('SIGINT');
+    let polls = 0;
+    world.onCall = (command) => {
+      // The second poll finds the service gone (the stack was changed meanwhile).
+      if (command === 'SendCommand' && ++polls === 2) services.splice(services.indexOf('app'), 1);
+    };
+    const err = await rejection(logs(['app', '--env', 'dev', '--follow'], cliDeps(fake, { env: { AWS_REGION: 'eu-west-1' } })));
+    expect(err.message).to.equal('docker compose logs failed on the box: no such service: app');
+    expect(polls).to.equal(2);
+    expect(process.listenerCount('SIGINT')).to.equal(listeners);
   });
 });

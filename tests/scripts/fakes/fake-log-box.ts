@@ -23,8 +23,8 @@ function sinceNs(since: string, now: number): bigint {
   return BigInt(now - back) * NS_PER_MS;
 }
 
-/** Makes every box of `world` answer `docker compose logs` from `lines` (which a test may add to); returns each logs command line received. */
-export function logBox(world: World, lines: LogLine[], services = ['app', 'caddy', 'elasticsearch', 'kibana', 'postgres']): string[] {
+/** Makes every box of `world` answer `docker compose logs` from `lines` for `services` (both of which a test may change); returns each logs command line received. */
+export function logBox(world: World, lines: LogLine[], services: string[] = ['app', 'caddy', 'elasticsearch', 'kibana', 'postgres']): string[] {
   const received: string[] = [];
   world.boxAnswers = [
     ...(world.boxAnswers ?? []),
