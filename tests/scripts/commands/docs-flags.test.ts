@@ -1,6 +1,6 @@
 // npm run docs:flags as a user runs it (main with argv), on a copy of the repository's generated
 // files: what it rewrites, what it leaves, and that a file without its markers stops it before any write.
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { expect } from 'chai';
@@ -30,10 +30,13 @@ describe('npm run docs:flags', () => {
     return cli.out();
   }
 
-  it('leaves files that are current as they were, and says so for each', async () => {
+  it('leaves files that are current untouched (not even written again), and says so for each', async () => {
     const before = FILES.map(read);
+    const longAgo = new Date('2020-01-01T00:00:00Z');
+    for (const file of FILES) utimesSync(join(repo, file), longAgo, longAgo);
     expect(await run()).to.equal(FILES.map((f) => `unchanged ${f}\n`).join(''));
     expect(FILES.map(read)).to.deep.equal(before);
+    expect(FILES.map((f) => statSync(join(repo, f)).mtime.toISOString()), 'an editor or make sees no change').to.deep.equal(FILES.map(() => longAgo.toISOString()));
   });
 
   it('rewrites a stale flag table in docs/commands.md and the policy JSONs, and nothing else', async () => {

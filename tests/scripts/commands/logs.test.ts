@@ -99,6 +99,16 @@ describe('npm run logs', () => {
     expect(process.listenerCount('SIGINT'), 'Ctrl-C is the terminal\'s again').to.equal(listeners);
   });
 
+  it('with --follow and no service follows every service, and says so', async () => {
+    const cli = cliDeps(fake);
+    world.onCall = (command) => void (command === 'SendCommand' && process.emit('SIGINT'));
+    await logs(['--env', 'dev', '--follow', '--tail', '1'], cli);
+    expect(cli.err()).to.equal(`Following the logs of every service on ${liveInstances(world)[0]!.id}; Ctrl-C stops.\n`);
+    expect(sent).to.have.length(1);
+    expect(sent[0]).to.match(new RegExp(`^${LOGS} --tail 1 --timestamps$`));
+    expect(printed(cli.out(), 'caddy')).to.have.length(1);
+  });
+
   it('with --follow stops at a poll that fails, saying why, and gives Ctrl-C back', async () => {
     const listeners = process.listenerCount('SIGINT');
     let polls = 0;

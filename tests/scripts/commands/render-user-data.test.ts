@@ -25,7 +25,7 @@ describe('npm run render-user-data', () => {
     const settings = new Map(
       fileIn(parse(text) as CloudConfig, '/etc/pillbox/pillbox.env')
         .split('\n')
-        .filter((l) => /^[A-Z_]+=/.test(l))
+        .filter((l) => /^[A-Z][A-Z0-9_]*=/.test(l))
         .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)] as const),
     );
     return { text, settings, err: cli.err() };
@@ -43,6 +43,8 @@ describe('npm run render-user-data', () => {
       PILLBOX_GIT_SHA: SHA,
       PILLBOX_BUCKET: 'pillbox-000000000000-eu-west-1',
       PILLBOX_SOURCE_KEY: `envs/preview/source/${SHA}.tar.gz`,
+      // Only a real archive has a digest: the preview says so with zeros, which the box would refuse.
+      PILLBOX_SOURCE_SHA256: '0'.repeat(64),
       PILLBOX_EXPIRES_AT: new Date(fake.clock.now() + 8 * HOUR_MS).toISOString().replace(/\.\d{3}Z$/, 'Z'),
       PILLBOX_ALLOWED_CIDR: '0.0.0.0/0',
       PILLBOX_DOMAIN: '',
