@@ -30,7 +30,7 @@ import { awsErrorName, describeAwsError } from '../core/aws-errors.js';
 import type { Clock } from '../core/clock.js';
 import { throwIfInterrupted, type Interrupt } from '../core/interrupt.js';
 import { resolveCommit, type GitRunner } from '../core/git.js';
-import { baseTags, envNames, isoSeconds, type Tag } from '../core/names.js';
+import { baseTags, envNames, isoSeconds, TAG, type Tag } from '../core/names.js';
 import { errorSummary, explainAwsError, OperatorError } from '../core/operator-error.js';
 import { askOnTerminal } from '../core/confirm.js';
 import { confirmLongLived, PREVIEW_MAX_HOURS } from '../core/long-lived.js';
@@ -49,7 +49,7 @@ import { agentAndCloudInitDeadline, LOOK, waitAgentOnline, waitAppReady, waitClo
 import { BOOT_STEPS_MIN, budgetText, PROVISION_MIN } from './budget.js';
 import type { ProvisionConfig } from './config.js';
 import { compareSettings, groupCidr, launchSettings, observeBox, replaceRefusal, type Drift, type LaunchSettings, type SettingChange } from './drift.js';
-import { currentInstance, planProvision } from './plan.js';
+import { currentInstance, planProvision, twoBoxesRefusal } from './plan.js';
 import { checkRestoreSource, observeStorage } from './storage.js';
 import { planStorage, withData, type ObservedStorage } from './storage-plan.js';
 
@@ -304,6 +304,8 @@ interface Decision {
  * bucket's and the data's steps; a --restore naming a missing or partial backup stops here.
  */
 async function decide(cfg: ProvisionConfig, pre: Preflight, seen: ObservedEnvironment, data: ObservedStorage, storage: Storage, deps: ProvisionDeps): Promise<Decision> {
+  const unproven = twoBoxesRefusal(seen);
+  if (unproven) throw unproven;
   const instance = currentInstance(seen);
   const box = instance ? await observeBox(deps.clients.ec2, instance, seen.securityGroup) : undefined;
   const allowed = await chooseAllowedCidr({ requested: cfg.allowedCidr, kept: groupCidr(seen.securityGroup), interactive: deps.interactive, lookup: deps.lookupAddress });
@@ -481,7 +483,8 @@ async function apply(cfg: ProvisionConfig, pre: Preflight, seen: ObservedEnviron
                   securityGroupId: securityGroupId as string,
                   userData,
                   profiles,
-                  tags: pre.tags,
+                  // A re-run tells the two boxes of an unfinished replace apart by this (plan.ts currentInstance).
+                  tags: step.action === 'replace' ? [...pre.tags, { Key: TAG.replaces, Value: step.name }] : pre.tags,
                   clientToken,
                 },
                 deps.clock,
@@ -582,7 +585,7 @@ export async function provision(cfg: ProvisionConfig, deps: ProvisionDeps): Prom
   }
 
   const lockInfo = { holder: `${deps.holder} (${pre.callerArn})`, command: 'provision', since: new Date(clock.now()).toISOString() };
-  const { decision, applied } = await withLock(clients.ssm, cfg.env, lockInfo, pre.tags, async () => {
+  const done = await withLock(clients.ssm, cfg.env, lockInfo, pre.tags, async () => {
     if (deps.lock) deps.lock.held = true;
     const { seen, decision: decided } = await observe();
     const refused = replaceRefusal(decided.drift, cfg.replace);
@@ -591,11 +594,19 @@ export async function provision(cfg: ProvisionConfig, deps: ProvisionDeps): Prom
     // type and volume cost) and before anything changes; an answer of no releases the lock.
     const life = { env: cfg.env, hours: cfg.ttlHours ?? 0, ...servedSize(decided) };
     await confirmLongLived(life, { yes: cfg.yes, interactive: deps.interactive, ask: deps.ask ?? askOnTerminal }, `--ttl-hours ${PREVIEW_MAX_HOURS} or less`);
-    return { decision: decided, applied: await apply(cfg, pre, seen, decided, storage, deps) };
+    const applied = await apply(cfg, pre, seen, decided, storage, deps);
+    // A replace holds the lock until one box serves: a provision run meanwhile would see two boxes and retire one.
+    const replacing = decided.steps.some((s) => s.resource === 'instance' && s.action === 'replace');
+    return replacing ? await serve(cfg, pre, storage, decided, applied, deps) : { decision: decided, applied };
   }, clock.now, deps.onForcedExit).finally(() => {
     if (deps.lock) deps.lock.held = false;
   });
+  return 'decision' in done ? serve(cfg, pre, storage, done.decision, done.applied, deps) : done;
+}
 
+/** The boot waits, the data seeded onto a new box, and a replaced box retired once its successor serves. */
+async function serve(cfg: ProvisionConfig, pre: Preflight, storage: Storage, decision: Decision, applied: Applied, deps: ProvisionDeps): Promise<ProvisionResult> {
+  const { progress, clients, clock } = deps;
   const { steps, kept } = decision;
   const { instanceId, address, moveAddressLater } = applied;
   const launch = steps.find((s) => s.resource === 'instance' && (s.action === 'create' || s.action === 'replace'));

@@ -31,10 +31,10 @@ const REPLACE_MUTATIONS = [
   'SendCommand', // the old box's backup
   'RunInstances', // the replacement
   'CreateSchedule', // its off-box expiry guard
-  'DeleteParameter', // the lock, released
   ...Array.from({ length: 4 }, () => 'SendCommand'), // cloud-init, the stack, /readyz, the edge
   ...Array.from({ length: 7 }, () => 'SendCommand'), // the restore of the backup: download, render, stop, apply, start, count, clean-up
   'TerminateInstances', // the old box retires
+  'DeleteParameter', // the lock, released only once one box serves
 ];
 
 describe('provision --replace, when the process dies or AWS refuses a call', function () {
@@ -91,6 +91,22 @@ describe('provision --replace, when the process dies or AWS refuses a call', fun
     await provision(REPLACE, cliDeps(fake));
     expect(world.log.filter((n) => MUTATING.test(n))).to.deep.equal(REPLACE_MUTATIONS);
     expect(await served()).to.have.length(1);
+  });
+
+  it('holds the lock until the old box retires: a provision started while the replacement boots is refused and leaves it alone', async () => {
+    let second: Promise<unknown> | undefined;
+    let launched = false;
+    world.onCall = (name) => {
+      if (name === 'RunInstances') launched = true;
+      else if (launched && name === 'SendCommand' && !second) second = provision(['--env', 'dev', '--ci'], cliDeps(fake)).then(() => undefined, (err: unknown) => err);
+    };
+    await provision(REPLACE, cliDeps(fake));
+    const refused = (await second) as Error | undefined;
+    expect(refused?.message).to.match(/^Environment "dev" is locked by /);
+    const [box, ...more] = await served();
+    expect(more, 'one box serves').to.deep.equal([]);
+    expect(box!.id).not.to.equal(old.id);
+    expect(box!.box.data.rows).to.deep.equal(OLD_ROWS);
   });
 
   it('terminates a replacement whose expiry guard cannot be armed, and the old box keeps serving (teardown would remove both)', async () => {
