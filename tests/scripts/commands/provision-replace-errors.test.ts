@@ -118,6 +118,20 @@ describe('provision --replace, when the process dies or AWS refuses a call', fun
     expect(await served()).to.deep.equal([old]);
   });
 
+  it('asks EC2 again while it does not know the failed replacement yet, and gives up after 5 minutes saying the box may run', async () => {
+    // EC2's "Eventual consistency" page: NotFound from TerminateInstances does not mean the instance was or will be terminated.
+    world.timing.describeLagMs = 10 * 60_000;
+    fake.clock.advance(world.timing.describeLagMs);
+    failAt(world, 'CreateSchedule', 1, FAULTS.AccessDenied('scheduler:CreateSchedule'));
+    const started = fake.clock.now();
+    const err = (await replace()) as Error;
+    const successor = world.instances.find((i) => i !== old)!;
+    expect(err.message).to.match(new RegExp(`\\n${old.id} keeps serving; ${successor.id} could NOT be terminated \\(.*did not terminate within 5 min.*\\): \`npm run status\` shows it\\.$`));
+    expect(world.log.filter((n) => n === 'TerminateInstances').length, 'asked again every 5 s').to.be.greaterThan(50);
+    expect(fake.clock.now() - started, 'bounded: 5 min of asking, beside the run itself').to.be.lessThan(7 * 60_000);
+    expect(successor.terminatingAt, 'EC2 never took the request').to.equal(undefined);
+  });
+
   it('says both boxes run, and which a re-run keeps, when the old box cannot be retired', async () => {
     failAt(world, 'TerminateInstances', 1, FAULTS.AccessDenied('ec2:TerminateInstances'));
     const err = (await replace()) as Error & { hint?: string };
