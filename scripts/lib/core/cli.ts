@@ -74,8 +74,11 @@ export type Main<D extends CliDeps = CliDeps> = (argv: string[], deps: D) => Pro
  * Runs `main` when `moduleUrl` is the file node was started with (`tsx scripts/x.ts`), not when it is imported.
  * `own` adds what only that command takes from the machine (a terminal program, a browser), beside the common deps.
  */
-export async function runWhenEntry<Own extends object>(moduleUrl: string, main: Main<CliDeps & Own>, own?: Own): Promise<void> {
+export async function runWhenEntry(moduleUrl: string, main: Main): Promise<void>;
+// Own is required whenever main takes it: left out, the command would find it undefined only when run.
+export async function runWhenEntry<Own extends object>(moduleUrl: string, main: Main<CliDeps & Own>, own: Own): Promise<void>;
+export async function runWhenEntry(moduleUrl: string, main: Main, own: object = {}): Promise<void> {
   const started = process.argv[1];
   if (!started || pathToFileURL(realpathSync(started)).href !== moduleUrl) return;
-  await runCli((argv) => main(argv, { ...systemDeps(argv), ...(own as Own) }));
+  await runCli((argv) => main(argv, { ...systemDeps(argv), ...own }));
 }
