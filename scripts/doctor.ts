@@ -1,41 +1,41 @@
 // npm run doctor [-- --region <r>] [--instance-type <t>] [--json]: checks this machine, the AWS
 // credentials and the account before anything is spent. Exit 1 when a check fails.
-import { KMSClient } from '@aws-sdk/client-kms';
 import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { systemProbe } from './lib/box/session-manager.js';
-import { clientConfig, createAwsClients } from './lib/core/aws-clients.js';
-import { helpText, processSources } from './lib/core/config.js';
-import { runCli } from './lib/core/operator-error.js';
+import { runWhenEntry, sourcesOf, type CliDeps } from './lib/core/cli.js';
+import { helpText } from './lib/core/config.js';
 import { doctorCommand, loadDoctorConfig } from './lib/doctor/config.js';
+import type { LocalTools } from './lib/doctor/local-tools.js';
 import { POLICY_FILE } from './lib/doctor/permissions.js';
 import { parsePolicyDocument } from './lib/doctor/policy-scopes.js';
 import { doctorFailed, doctorJson, renderReport } from './lib/doctor/report.js';
 import { runDoctor } from './lib/doctor/run.js';
 
-const repoFile = (path: string): string => fileURLToPath(new URL(`../${path}`, import.meta.url));
+/** The Node that runs this, and how the local programs are looked for. */
+export type DoctorMachine = { machine: Pick<LocalTools, 'probe' | 'nodeVersion'> };
 
-await runCli(async (argv) => {
-  const cfg = loadDoctorConfig(processSources(argv));
-  if (cfg.help) return void process.stdout.write(helpText(doctorCommand));
-  const clients = createAwsClients(cfg.region);
-  const nodeVersionFile = repoFile('.node-version');
+export async function main(argv: string[], deps: CliDeps & DoctorMachine): Promise<void> {
+  const cfg = loadDoctorConfig(sourcesOf(argv, deps));
+  if (cfg.help) return void deps.stdout.write(helpText(doctorCommand));
+  const clients = deps.awsClients(cfg.region);
+  const nodeVersionFile = join(deps.repoDir, '.node-version');
   const results = await runDoctor(
     {
-      probe: systemProbe,
-      nodeVersion: process.versions.node,
+      ...deps.machine,
       pinnedNode: existsSync(nodeVersionFile) ? readFileSync(nodeVersionFile, 'utf8') : undefined,
       region: () => clients.ec2.config.region(),
       sts: clients.sts,
       ec2: clients.ec2,
       iam: clients.iam,
       ssm: clients.ssm,
-      // Only the doctor reads KMS: made here, not with every command's clients.
-      kms: new KMSClient(clientConfig(cfg.region)),
-      policy: parsePolicyDocument(readFileSync(repoFile(POLICY_FILE), 'utf8'), POLICY_FILE),
+      kms: clients.kms,
+      policy: parsePolicyDocument(readFileSync(join(deps.repoDir, POLICY_FILE), 'utf8'), POLICY_FILE),
     },
     { instanceType: cfg.instanceType },
   );
-  process.stdout.write(cfg.json ? doctorJson(results) : renderReport(results));
+  deps.stdout.write(cfg.json ? doctorJson(results) : renderReport(results));
   if (doctorFailed(results)) process.exitCode = 1;
-});
+}
+
+await runWhenEntry(import.meta.url, main, { machine: { probe: systemProbe, nodeVersion: process.versions.node } });

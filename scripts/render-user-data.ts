@@ -2,26 +2,28 @@
 // `cloud-init schema` in CI. Needs no AWS; what it cannot look up gets a placeholder value.
 import { sourceKey } from './lib/aws/bucket-keys.js';
 import { renderCheckedUserData } from './lib/box/user-data.js';
-import { helpText, loadConfig, processSources } from './lib/core/config.js';
-import { resolveCommit, systemGit } from './lib/core/git.js';
-import { runCli } from './lib/core/operator-error.js';
+import { runWhenEntry, sourcesOf, type CliDeps } from './lib/core/cli.js';
+import { helpText, loadConfig } from './lib/core/config.js';
+import { resolveCommit } from './lib/core/git.js';
 import { DEFAULT_TTL_HOURS, provisionSchema, renderUserDataCommand } from './lib/provision/config.js';
 
-await runCli(async (argv) => {
+export async function main(argv: string[], deps: CliDeps): Promise<void> {
   if (argv.includes('--help')) {
-    process.stdout.write(helpText(renderUserDataCommand));
+    deps.stdout.write(helpText(renderUserDataCommand));
     return;
   }
-  const git = systemGit();
-  const sources = processSources(argv);
-  const cfg = await loadConfig(renderUserDataCommand.fields, provisionSchema, sources, git, { env: 'preview' });
-  const gitSha = await resolveCommit(git, cfg.ref).catch(() => '0'.repeat(40));
-  const region = cfg.region ?? sources.env.AWS_REGION ?? 'us-east-1';
-  const expiresAt = new Date(Date.now() + (cfg.ttlHours ?? DEFAULT_TTL_HOURS) * 3_600_000);
+  const sources = sourcesOf(argv, deps);
+  const cfg = await loadConfig(renderUserDataCommand.fields, provisionSchema, sources, deps.git, { env: 'preview' });
+  const gitSha = await resolveCommit(deps.git, cfg.ref).catch(() => '0'.repeat(40));
+  // An empty AWS_REGION is no region: the preview falls back as the SDK would not, so the bucket name stays whole.
+  const region = cfg.region ?? (sources.env.AWS_REGION || 'us-east-1');
+  const expiresAt = new Date(deps.clock.now() + (cfg.ttlHours ?? DEFAULT_TTL_HOURS) * 3_600_000);
   // The account and the archive's digest are known only with AWS and a real archive.
   const source = { key: sourceKey(cfg.env, gitSha), sha256: '0'.repeat(64) };
   // Provision picks the range from the running box or the operator's address; the preview shows --ci's.
   const allowedCidr = cfg.allowedCidr ?? '0.0.0.0/0';
   // The text, for review and `cloud-init schema`; provision sends it gzip-compressed.
-  process.stdout.write(renderCheckedUserData({ env: cfg.env, region, domain: cfg.domain, allowedCidr, accountId: '000000000000', gitSha, source, expiresAt, appImage: cfg.appImage }).text);
-});
+  deps.stdout.write(renderCheckedUserData({ env: cfg.env, region, domain: cfg.domain, allowedCidr, accountId: '000000000000', gitSha, source, expiresAt, appImage: cfg.appImage }).text);
+}
+
+await runWhenEntry(import.meta.url, main);

@@ -11,20 +11,9 @@ import { inPostgres, pgDumpArgv, pgListArgv } from '../../scripts/lib/box/postgr
 import { toShellLine } from '../../scripts/lib/box/ssm-run.js';
 import { CLOUD_INIT_DIR, renderCheckedUserData, renderUserData, USER_DATA_LIMIT } from '../../scripts/lib/box/user-data.js';
 import { anInput, fileIn, rendered } from './box-root.js';
+import { cloudInitSchema } from './cloud-init-schema.js';
 
 const file = fileIn;
-
-/** Debian's `cloud-init schema`; CI installs the cloud-init package, so a missing binary fails. */
-function cloudInitSchema(text: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'pillbox-user-data-'));
-  try {
-    const path = join(dir, 'user-data.yaml');
-    writeFileSync(path, text);
-    return execFileSync('cloud-init', ['schema', '--config-file', path], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 describe('cloud-init user-data', () => {
   it('passes `cloud-init schema`', () => {

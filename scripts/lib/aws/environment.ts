@@ -26,6 +26,8 @@ export interface EnvInstance {
   amiId?: string;
   /** From the StackProfiles tag; undefined on a box launched before provision wrote it (it ran no optional profile). */
   profiles?: string[];
+  /** From the Replaces tag: the instance this one was launched by `provision --replace` to replace. */
+  replaces?: string;
   /** The EBS volume at the root device, whose size provision compares on a re-provision. */
   rootVolumeId?: string;
 }
@@ -90,6 +92,7 @@ export function toEnvInstance(i: Instance): EnvInstance {
     gitSha: tagValue(i.Tags, TAG.gitSha),
     amiId: tagValue(i.Tags, TAG.amiId),
     profiles: tagValue(i.Tags, TAG.stackProfiles)?.split(',').filter(Boolean),
+    replaces: tagValue(i.Tags, TAG.replaces),
     rootVolumeId: i.BlockDeviceMappings?.find((m) => m.DeviceName === i.RootDeviceName)?.Ebs?.VolumeId,
   };
 }

@@ -1,6 +1,7 @@
 // The SDK clients, made once at the entry point and passed down, so tests inject mocks.
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { IAMClient } from '@aws-sdk/client-iam';
+import { KMSClient } from '@aws-sdk/client-kms';
 import { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
@@ -16,6 +17,8 @@ export interface AwsClients {
   scheduler: SchedulerClient;
   /** The Resource Groups Tagging API: what carries the project's tags in the region (teardown's sweep). */
   tagging: ResourceGroupsTaggingAPIClient;
+  /** KMS: the doctor describes the account's default EBS key. */
+  kms: KMSClient;
 }
 
 /**
@@ -35,6 +38,7 @@ export function createAwsClients(region?: string): AwsClients {
     sts: new STSClient(config),
     scheduler: new SchedulerClient(config),
     tagging: new ResourceGroupsTaggingAPIClient(config),
+    kms: new KMSClient(config),
   };
 }
 

@@ -3,7 +3,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { hostname, userInfo } from 'node:os';
 import { realpathSync } from 'node:fs';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { readAnswer } from './confirm.js';
 import { createAwsClients, createS3Client, type AwsClients } from './aws-clients.js';
@@ -36,7 +36,12 @@ export interface CliDeps {
   tty: boolean;
   ask: (q: string) => Promise<string>;
   lookupAddress: AddressLookup;
+  /** The repository's root folder: the files the doctor reads and docs:flags rewrites are under it. */
+  repoDir: string;
 }
+
+/** The repository this CLI belongs to (scripts/lib/core/ is three folders down). */
+export const REPO_DIR = fileURLToPath(new URL('../../../', import.meta.url));
 
 export function systemDeps(argv: string[]): CliDeps {
   return {
@@ -54,6 +59,7 @@ export function systemDeps(argv: string[]): CliDeps {
     tty: process.stdin.isTTY === true,
     ask: readAnswer,
     lookupAddress: checkipLookup(),
+    repoDir: REPO_DIR,
   };
 }
 
@@ -62,11 +68,17 @@ export const sourcesOf = (argv: string[], deps: Pick<CliDeps, 'env'>): Sources =
 
 export const progressOf = (deps: Pick<CliDeps, 'stderr' | 'clock'>): Progress => new Progress({ stream: deps.stderr, now: deps.clock.now });
 
-export type Main = (argv: string[], deps: CliDeps) => Promise<void>;
+export type Main<D extends CliDeps = CliDeps> = (argv: string[], deps: D) => Promise<void>;
 
-/** Runs `main` when `moduleUrl` is the file node was started with (`tsx scripts/x.ts`), not when it is imported. */
-export async function runWhenEntry(moduleUrl: string, main: Main): Promise<void> {
+/**
+ * Runs `main` when `moduleUrl` is the file node was started with (`tsx scripts/x.ts`), not when it is imported.
+ * `own` adds what only that command takes from the machine (a terminal program, a browser), beside the common deps.
+ */
+export async function runWhenEntry(moduleUrl: string, main: Main): Promise<void>;
+// Own is required whenever main takes it: left out, the command would find it undefined only when run.
+export async function runWhenEntry<Own extends object>(moduleUrl: string, main: Main<CliDeps & Own>, own: Own): Promise<void>;
+export async function runWhenEntry(moduleUrl: string, main: Main, own: object = {}): Promise<void> {
   const started = process.argv[1];
   if (!started || pathToFileURL(realpathSync(started)).href !== moduleUrl) return;
-  await runCli((argv) => main(argv, systemDeps(argv)));
+  await runCli((argv) => main(argv, { ...systemDeps(argv), ...own }));
 }

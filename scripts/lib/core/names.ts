@@ -64,6 +64,8 @@ export const TAG = {
   amiId: 'AmiId',
   /** The optional compose profiles the box's user-data starts, comma-separated (box/stack-profiles.ts). */
   stackProfiles: 'StackProfiles',
+  /** On a box `provision --replace` launched: the instance it replaces (so a re-run can tell an unfinished replace). */
+  replaces: 'Replaces',
 } as const;
 
 export interface Tag {

@@ -8,7 +8,9 @@ import { FOLLOW_INTERVAL_MS } from './follow.js';
 export const serviceSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, { error: 'expected a compose service name such as app or elasticsearch' });
 
 /** A positive number of lines, or `all`. */
-export const tailSchema = z.union([z.literal('all'), z.coerce.number().int().min(1).max(1_000_000)], { error: 'expected a number of lines (1 or more) or all' }).transform(String);
+const TAIL_ERROR = 'expected a number of lines (1 or more) or all';
+// The bounds carry the same line: a union reports the failing member's own issue (0 would read "Too small").
+export const tailSchema = z.union([z.literal('all'), z.coerce.number().int({ error: TAIL_ERROR }).min(1, { error: TAIL_ERROR }).max(1_000_000, { error: TAIL_ERROR })], { error: TAIL_ERROR }).transform(String);
 
 /** What docker accepts: a Go duration (`90s`, `15m`, `1h30m`) or an RFC 3339 date/time. */
 export const sinceSchema = z

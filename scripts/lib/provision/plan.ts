@@ -4,6 +4,7 @@ import { expiryNames } from '../aws/expiry-schedule.js';
 import { SECRET_NAMES } from '../aws/secrets.js';
 import { edgeIngress } from '../aws/security-group.js';
 import { envNames } from '../core/names.js';
+import { OperatorError } from '../core/operator-error.js';
 import { isBurstable } from '../core/pricing.js';
 import type { Action, Resource, Step } from '../core/step.js';
 import { cidrDrift, expiryStep, instanceDrift, type Drift } from './drift.js';
@@ -19,9 +20,34 @@ export interface ProvisionIntent {
   drift?: Drift;
 }
 
-/** The instance provision converges on: running or starting, not on its way out. */
-export const currentInstance = (instances: readonly EnvInstance[]): EnvInstance | undefined =>
-  instances.find((i) => i.state === 'running' || i.state === 'pending');
+const live = (i: EnvInstance): boolean => i.state === 'running' || i.state === 'pending';
+
+type Seen = Pick<ObservedEnvironment, 'env' | 'instances' | 'elasticIp'>;
+
+/**
+ * The instance provision converges on: running or starting, not on its way out. Two live boxes are a --replace
+ * stopped between its launch and the retirement only when one carries the other's id in its Replaces tag: the
+ * successor serves once the address moved to it (that comes after its data was restored), else the original does.
+ * Launch times prove nothing (a stop and start resets one); any other pair is refused (twoBoxesRefusal).
+ */
+export function currentInstance(seen: Seen): EnvInstance | undefined {
+  const candidates = seen.instances.filter(live);
+  const pointed = candidates.find((i) => i.id === seen.elasticIp?.instanceId);
+  if (pointed?.replaces && candidates.some((i) => i.id === pointed.replaces)) return pointed;
+  return candidates.find((i) => candidates.some((other) => other.replaces === i.id)) ?? candidates[0];
+}
+
+/** Live boxes beside the current one that provision cannot prove are an unfinished replace of it: it touches neither. */
+export function twoBoxesRefusal(seen: Seen): OperatorError | undefined {
+  const current = currentInstance(seen);
+  const unproven = seen.instances.filter((i) => live(i) && i !== current && i.replaces !== current?.id && current?.replaces !== i.id);
+  if (!current || unproven.length === 0) return undefined;
+  const ids = seen.instances.filter((i) => i === current || unproven.includes(i)).map((i) => i.id);
+  return new OperatorError(
+    `Environment "${seen.env}" has more than one live box (${ids.join(', ')}) and none was launched to replace the other: provision will not pick one to terminate.`,
+    `\`npm run status -- --env ${seen.env}\` shows them; keep the one that holds the data and terminate the others (\`aws ec2 terminate-instances --instance-ids <id>\`), then run provision again.`,
+  );
+}
 
 /** Exactly the edge's rules: one permission per port, each open to its one range, and nothing else. */
 const ingressMatches = (seen: ObservedEnvironment['securityGroup'], cidr: string): boolean =>
@@ -33,8 +59,9 @@ export function planProvision(intent: ProvisionIntent, seen: ObservedEnvironment
   const n = envNames(intent.env);
   const step = (action: Action, resource: Resource, name: string, detail?: string): Step => (detail ? { action, resource, name, detail } : { action, resource, name });
   const missing = SECRET_NAMES.filter((s) => !seen.parameters.includes(n.secretParameter(s)));
-  const instance = currentInstance(seen.instances);
-  const stale = seen.instances.filter((i) => i.state === 'stopped' || i.state === 'stopping');
+  const instance = currentInstance(seen);
+  // A stopped box, or the other half of an interrupted --replace (twoBoxesRefusal stops any other pair before this).
+  const stale = seen.instances.filter((i) => i !== instance && (live(i) || i.state === 'stopped' || i.state === 'stopping'));
   const ingress = edgeIngress(intent.allowedCidr)
     .map((r) => `tcp ${r.port} from ${r.cidr}`)
     .join(', ');
@@ -58,7 +85,7 @@ export function planProvision(intent: ProvisionIntent, seen: ObservedEnvironment
   const address = seen.elasticIp;
   if (address) steps.push(step('keep', 'elastic-ip', address.publicIp));
   else if (intent.domain) steps.push(step('create', 'elastic-ip', n.instance, `for ${intent.domain}`));
-  for (const old of stale) steps.push(step('delete', 'instance', old.id, `${old.state}, replaced`));
+  for (const old of stale) steps.push(step('delete', 'instance', old.id, !live(old) ? `${old.state}, replaced` : old.replaces === instance?.id ? `${old.state}, a replacement that never took over from ${old.replaces}` : `${old.state}, replaced by ${instance?.id}`));
   const credits = isBurstable(intent.instanceType) ? ', CPU credits unlimited' : '';
   if (!instance) steps.push(step('create', 'instance', n.instance, `${intent.instanceType}${credits}`));
   else if (intent.replace) {

@@ -12,7 +12,7 @@ import { convergeBucket, storageFor, type Storage } from '../aws/bucket.js';
 import { observeEnvironment, type EnvInstance, type ObservedEnvironment } from '../aws/environment.js';
 import { armExpirySchedule, ensureSchedulerRole, expiryNames, schedulerRoleArn } from '../aws/expiry-schedule.js';
 import { assertBoundaryExists, createInstanceProfile, createRole, deleteInstanceProfile, deleteRole, putInstancePolicy } from '../aws/iam.js';
-import { assertInstanceTypeOffered, findByClientToken, launchInstance, requestTermination, resolveAmi, type Ami, type LaunchOptions } from '../aws/instance.js';
+import { assertInstanceTypeOffered, findByClientToken, launchInstance, requestTermination, resolveAmi, terminateInstances, type Ami, type LaunchOptions } from '../aws/instance.js';
 import { withLock } from '../aws/lock.js';
 import { createSecrets, missingSecrets } from '../aws/secrets.js';
 import { createSecurityGroup, deleteSecurityGroup, edgeIngress, findDefaultVpc, setIngress, type RetryOptions } from '../aws/security-group.js';
@@ -30,7 +30,7 @@ import { awsErrorName, describeAwsError } from '../core/aws-errors.js';
 import type { Clock } from '../core/clock.js';
 import { throwIfInterrupted, type Interrupt } from '../core/interrupt.js';
 import { resolveCommit, type GitRunner } from '../core/git.js';
-import { baseTags, envNames, isoSeconds, type Tag } from '../core/names.js';
+import { baseTags, envNames, isoSeconds, TAG, type Tag } from '../core/names.js';
 import { errorSummary, explainAwsError, OperatorError } from '../core/operator-error.js';
 import { askOnTerminal } from '../core/confirm.js';
 import { confirmLongLived, PREVIEW_MAX_HOURS } from '../core/long-lived.js';
@@ -49,7 +49,7 @@ import { agentAndCloudInitDeadline, LOOK, waitAgentOnline, waitAppReady, waitClo
 import { BOOT_STEPS_MIN, budgetText, PROVISION_MIN } from './budget.js';
 import type { ProvisionConfig } from './config.js';
 import { compareSettings, groupCidr, launchSettings, observeBox, replaceRefusal, type Drift, type LaunchSettings, type SettingChange } from './drift.js';
-import { currentInstance, planProvision } from './plan.js';
+import { currentInstance, planProvision, twoBoxesRefusal } from './plan.js';
 import { checkRestoreSource, observeStorage } from './storage.js';
 import { planStorage, withData, type ObservedStorage } from './storage-plan.js';
 
@@ -241,6 +241,18 @@ function afterLaunch(err: unknown, box: LaunchedBox): OperatorError {
   );
 }
 
+/**
+ * The successor serves and holds the data, but the old box could not be retired: both run and bill. A re-run keeps
+ * the one the environment's address points at (else the older) and removes the other (plan.ts currentInstance).
+ */
+function unretired(err: unknown, boxes: { env: string; retiring: string; successor: string; keeps: string }): OperatorError {
+  const hint = err instanceof OperatorError ? err.hint : explainAwsError(err)?.hint;
+  return new OperatorError(
+    `${errorSummary(err)}\nThe replacement ${boxes.successor} is healthy and holds the data, but ${boxes.retiring} could not be retired: both keep running.`,
+    `${hint ? `${hint} ` : ''}Then run \`npm run provision -- --env ${boxes.env}\` again: it keeps ${boxes.keeps} and terminates the other.`,
+  );
+}
+
 /** What this run created, by name, for an operator who must remove it. */
 function createdNames(env: string, created: Created): string[] {
   const n = envNames(env);
@@ -295,7 +307,9 @@ interface Decision {
  * bucket's and the data's steps; a --restore naming a missing or partial backup stops here.
  */
 async function decide(cfg: ProvisionConfig, pre: Preflight, seen: ObservedEnvironment, data: ObservedStorage, storage: Storage, deps: ProvisionDeps): Promise<Decision> {
-  const instance = currentInstance(seen.instances);
+  const unproven = twoBoxesRefusal(seen);
+  if (unproven) throw unproven;
+  const instance = currentInstance(seen);
   const box = instance ? await observeBox(deps.clients.ec2, instance, seen.securityGroup) : undefined;
   const allowed = await chooseAllowedCidr({ requested: cfg.allowedCidr, kept: groupCidr(seen.securityGroup), interactive: deps.interactive, lookup: deps.lookupAddress });
   for (const line of allowedCidrNotes(allowed)) deps.progress.note(line);
@@ -446,13 +460,13 @@ async function apply(cfg: ProvisionConfig, pre: Preflight, seen: ObservedEnviron
               created.elasticIp = address.allocationId;
             } else if (!replacing) {
               // An address attaches to a running instance only; a new box gets it before cloud-init downloads much.
-              const target = launched ?? (currentInstance(seen.instances)?.id as string);
+              const target = launched ?? (currentInstance(seen)?.id as string);
               await waitRunning(ec2, target, deps.clock, () => undefined);
               await associateElasticIp(ec2, (address as ElasticIp).allocationId, target);
             }
             break;
           case 'expiry':
-            if (step.action === 'create') await rearmKeptSchedule(deps, pre, cfg.env, currentInstance(seen.instances));
+            if (step.action === 'create') await rearmKeptSchedule(deps, pre, cfg.env, currentInstance(seen));
             else if (drift?.expiryTo) await moveKeptExpiry(deps, pre, { id: step.name, env: cfg.env }, drift.expiryTo);
             break;
           case 'instance':
@@ -472,7 +486,8 @@ async function apply(cfg: ProvisionConfig, pre: Preflight, seen: ObservedEnviron
                   securityGroupId: securityGroupId as string,
                   userData,
                   profiles,
-                  tags: pre.tags,
+                  // A re-run tells the two boxes of an unfinished replace apart by this (plan.ts currentInstance).
+                  tags: step.action === 'replace' ? [...pre.tags, { Key: TAG.replaces, Value: step.name }] : pre.tags,
                   clientToken,
                 },
                 deps.clock,
@@ -496,12 +511,15 @@ async function apply(cfg: ProvisionConfig, pre: Preflight, seen: ObservedEnviron
       // Its schedule was never armed: the guard outside the box comes before the error.
       if (launched !== undefined) await armExpirySchedule(deps.clients.scheduler, { env: cfg.env, instanceId: launched, expiresAt: pre.expiresAt, roleArn: schedulerRoleArn({ env: cfg.env, accountId: pre.accountId, partition: pre.partition }), partition: pre.partition }, deps.clock).catch(() => undefined);
     }
+    // A replacement that failed before it served goes again: the old box has served throughout (teardown would remove both).
+    const replaced = steps.find((s) => s.resource === 'instance' && s.action === 'replace')?.name;
+    if (launched !== undefined && replaced) throw await abandonReplacement(deps, launched, replaced, 'failed right after its launch', err);
     if (launched !== undefined) throw afterLaunch(err, { env: cfg.env, instanceId: launched, hourlyUsd: hourlyCost(launch.instanceType, launch.volumeGb), expiresAt: pre.expiresAt });
     // Nothing half-made: without a new instance, remove what this run created.
     const left = await deps.progress.step('undo what this run created', () => undo(deps, cfg.env, created));
     throw withLeftovers(err, cfg.env, await deps.clients.ssm.config.region(), left);
   }
-  const serving = launched ?? currentInstance(seen.instances)?.id;
+  const serving = launched ?? currentInstance(seen)?.id;
   if (!serving) throw new Error('plan left no instance');
   const moveAddressLater = replacing && steps.some((s) => s.resource === 'elastic-ip' && s.action === 'update');
   return { instanceId: serving, moveAddressLater, backedUp, ...(address ? { address } : {}) };
@@ -570,7 +588,7 @@ export async function provision(cfg: ProvisionConfig, deps: ProvisionDeps): Prom
   }
 
   const lockInfo = { holder: `${deps.holder} (${pre.callerArn})`, command: 'provision', since: new Date(clock.now()).toISOString() };
-  const { decision, applied } = await withLock(clients.ssm, cfg.env, lockInfo, pre.tags, async () => {
+  const done = await withLock(clients.ssm, cfg.env, lockInfo, pre.tags, async () => {
     if (deps.lock) deps.lock.held = true;
     const { seen, decision: decided } = await observe();
     const refused = replaceRefusal(decided.drift, cfg.replace);
@@ -579,11 +597,19 @@ export async function provision(cfg: ProvisionConfig, deps: ProvisionDeps): Prom
     // type and volume cost) and before anything changes; an answer of no releases the lock.
     const life = { env: cfg.env, hours: cfg.ttlHours ?? 0, ...servedSize(decided) };
     await confirmLongLived(life, { yes: cfg.yes, interactive: deps.interactive, ask: deps.ask ?? askOnTerminal }, `--ttl-hours ${PREVIEW_MAX_HOURS} or less`);
-    return { decision: decided, applied: await apply(cfg, pre, seen, decided, storage, deps) };
+    const applied = await apply(cfg, pre, seen, decided, storage, deps);
+    // A replace holds the lock until one box serves: a provision run meanwhile would see two boxes and retire one.
+    const replacing = decided.steps.some((s) => s.resource === 'instance' && s.action === 'replace');
+    return replacing ? await serve(cfg, pre, storage, decided, applied, deps) : { decision: decided, applied };
   }, clock.now, deps.onForcedExit).finally(() => {
     if (deps.lock) deps.lock.held = false;
   });
+  return 'decision' in done ? serve(cfg, pre, storage, done.decision, done.applied, deps) : done;
+}
 
+/** The boot waits, the data seeded onto a new box, and a replaced box retired once its successor serves. */
+async function serve(cfg: ProvisionConfig, pre: Preflight, storage: Storage, decision: Decision, applied: Applied, deps: ProvisionDeps): Promise<ProvisionResult> {
+  const { progress, clients, clock } = deps;
   const { steps, kept } = decision;
   const { instanceId, address, moveAddressLater } = applied;
   const launch = steps.find((s) => s.resource === 'instance' && (s.action === 'create' || s.action === 'replace'));
@@ -618,7 +644,9 @@ export async function provision(cfg: ProvisionConfig, deps: ProvisionDeps): Prom
       await progress.step(`move Elastic IP ${address.publicIp} to ${instanceId}`, () => associateElasticIp(clients.ec2, address.allocationId, instanceId));
       result.publicIp = address.publicIp;
     }
-    await progress.step(`retire ${retiring}, replaced by ${instanceId}`, () => requestTermination(clients.ec2, [retiring]));
+    await progress.step(`retire ${retiring}, replaced by ${instanceId}`, () => requestTermination(clients.ec2, [retiring])).catch((err: unknown) => {
+      throw unretired(err, { env: cfg.env, retiring, successor: instanceId, keeps: moveAddressLater && address ? instanceId : retiring });
+    });
     result.replaced = retiring;
   }
   result.costSoFarUsd = described(cfg, pre, decision, clock.now(), kept ?? running).costSoFarUsd;
@@ -679,12 +707,17 @@ function described(cfg: ProvisionConfig, pre: Preflight, d: Decision, now: numbe
 
 const randomHex = (): string => randomBytes(8).toString('hex');
 
+/** How long a failed replacement may take to terminate (EC2's shutting-down is about a minute). */
+const REPLACEMENT_TERMINATION_MS = 5 * 60_000;
+
 /** A replacement that never served goes again; the old box has served throughout. */
 async function abandonReplacement(deps: ProvisionDeps, replacement: string, old: string, stage: string, err: unknown): Promise<OperatorError> {
   const hint = err instanceof OperatorError ? err.hint : (explainAwsError(err)?.hint ?? LOOK);
   let removed = `${replacement} was terminated`;
   try {
-    await deps.progress.step(`terminate the failed replacement ${replacement}`, () => requestTermination(deps.clients.ec2, [replacement]));
+    // Until EC2 says terminated: seconds after its launch EC2 may not know the box yet (NotFound), and a request that
+    // took that for "gone" would leave it running.
+    await deps.progress.step(`terminate the failed replacement ${replacement}`, (report) => terminateInstances(deps.clients.ec2, [replacement], { clock: deps.clock, limitMs: REPLACEMENT_TERMINATION_MS, report }));
   } catch (terminateErr) {
     removed = `${replacement} could NOT be terminated (${describeAwsError(terminateErr)}): \`npm run status\` shows it`;
   }

@@ -15,7 +15,7 @@ import { keysUnder } from '../fakes/fake-s3.js';
 import { gitAtNext, NEXT } from './next-commit.js';
 
 type Main = (argv: string[], deps: CliDeps) => Promise<void>;
-const ENTRIES = ['provision', 'teardown', 'status', 'deploy', 'rollback', 'extend', 'exec', 'unlock', 'backup', 'backups', 'restore'];
+const ENTRIES = ['provision', 'teardown', 'status', 'deploy', 'rollback', 'extend', 'exec', 'unlock', 'backup', 'backups', 'restore', 'session', 'kibana', 'logs', 'render-user-data'];
 const BUCKET = 'pillbox-123456789012-eu-west-1';
 
 describe('what the commands print', () => {

@@ -13,6 +13,7 @@ import { EC2Client } from '@aws-sdk/client-ec2';
 import * as ec2 from '@aws-sdk/client-ec2';
 import { IAMClient } from '@aws-sdk/client-iam';
 import * as iam from '@aws-sdk/client-iam';
+import { KMSClient } from '@aws-sdk/client-kms';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import * as ssm from '@aws-sdk/client-ssm';
@@ -590,6 +591,7 @@ export function fakeAws(world: World) {
     sts: new STSClient({ region: world.region, credentials }),
     scheduler: new SchedulerClient({ region: world.region, credentials }),
     tagging: new ResourceGroupsTaggingAPIClient({ region: world.region, credentials }),
+    kms: new KMSClient({ region: world.region, credentials }),
   };
   /** The project bucket's client, which the CLI makes apart from the others (createS3Client). */
   const s3 = new S3Client({ region: world.region, credentials });
@@ -600,6 +602,7 @@ export function fakeAws(world: World) {
     sts: mockClient(clients.sts),
     scheduler: mockClient(clients.scheduler),
     tagging: mockClient(clients.tagging),
+    kms: mockClient(clients.kms),
     s3: mockClient(s3),
   };
   const unexpected = new Error('unexpected command in fake AWS');

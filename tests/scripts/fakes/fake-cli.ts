@@ -1,7 +1,7 @@
 // The machine an entry's main(argv, deps) runs on in tests: fake AWS, the world's clock, a
 // repository stand-in, no terminal, and stdout/stderr captured as text.
 import { PassThrough } from 'node:stream';
-import type { CliDeps } from '../../../scripts/lib/core/cli.js';
+import { REPO_DIR, type CliDeps } from '../../../scripts/lib/core/cli.js';
 import { aGit, anArchive } from '../provision/fixtures.js';
 import type { FakeAws } from './fake-aws.js';
 
@@ -13,6 +13,9 @@ const captured = (): [PassThrough, () => string] => {
   stream.on('data', (c: Buffer) => (text += c.toString()));
   return [stream, () => text];
 };
+
+/** Invocations so far: each run gets its own id, as the real randomUUID gives (a shared id would make a second provision's launch return the first one's box). */
+let runs = 0;
 
 /** Deps for one command run; `env` holds the settings a user would export (nothing from process.env). */
 export function cliDeps(fake: FakeAws, overrides: Partial<CliDeps> = {}): TestCli {
@@ -29,11 +32,12 @@ export function cliDeps(fake: FakeAws, overrides: Partial<CliDeps> = {}): TestCl
     archive: anArchive,
     clock: fake.clock,
     newId: () => (++ids).toString(16).padStart(8, '0'),
-    runId: () => `run${String(++ids).padStart(5, '0')}`,
+    runId: () => `run${String(++runs).padStart(5, '0')}`,
     holder: 'alice@laptop',
     tty: false,
     ask: () => Promise.reject(new Error('no terminal in tests')),
     lookupAddress: () => Promise.reject(new Error('no address lookup expected without a terminal')),
+    repoDir: REPO_DIR,
     out,
     err,
     ...overrides,

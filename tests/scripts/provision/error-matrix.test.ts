@@ -4,25 +4,9 @@
 import { expect } from 'chai';
 import { SECRET_NAMES } from '../../../scripts/lib/aws/secrets.js';
 import { provision } from '../../../scripts/lib/provision/run.js';
-import { awsError, liveInstances, rejection, useFakeAws, type FakeAws, type World } from '../fakes/fake-aws.js';
+import { liveInstances, rejection, useFakeAws, type FakeAws, type World } from '../fakes/fake-aws.js';
 import { aConfig, depsFor } from './fixtures.js';
-import { crashPoints } from './mutations.js';
-
-/** The error AWS answers with, as the SDK raises it once its retries are spent. */
-const FAULTS = {
-  AccessDenied: (command: string) => awsError('AccessDenied', `User: arn:aws:iam::123456789012:user/alice is not authorized to perform: ${command}`),
-  'throttling past the retries': (command: string) => Object.assign(awsError(/^(Send|Put|Delete)Parameter|SendCommand/.test(command) ? 'ThrottlingException' : 'Throttling', 'Rate exceeded'), { $metadata: { attempts: 8 } }),
-};
-
-/** The `occurrence`th call of `command` fails with `error`; the rest are answered. */
-function failAt(world: World, command: string, occurrence: number, error: Error): void {
-  let seen = 0;
-  world.onCall = (name) => {
-    if (name === command && ++seen === occurrence) world.faults.set(name, [error]);
-  };
-}
-
-const kept = (world: World) => ({ role: world.roles.has('pillbox-dev-instance'), profile: world.profiles.has('pillbox-dev-instance'), group: world.groups.length === 1, secrets: [...world.params.keys()].filter((k) => !k.endsWith('/lock')).length });
+import { crashPoints, failAt, FAULTS, kept } from './mutations.js';
 
 describe('provision, when AWS refuses a call', () => {
   let world: World;

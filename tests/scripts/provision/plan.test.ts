@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { SECRET_NAMES } from '../../../scripts/lib/aws/secrets.js';
 import type { ObservedEnvironment } from '../../../scripts/lib/aws/environment.js';
-import { planProvision } from '../../../scripts/lib/provision/plan.js';
+import { planProvision, twoBoxesRefusal } from '../../../scripts/lib/provision/plan.js';
 import { anInstance, everything, nothing } from '../fakes/observed.js';
 
 const intent = { env: 'dev', instanceType: 't3.medium', allowedCidr: '0.0.0.0/0', replace: false };
@@ -60,5 +60,35 @@ describe('the provision plan and the expiry schedule', () => {
   it('lists none for a running box it keeps (its schedule exists and stays)', () => {
     const running = { ...empty, instances: [{ id: 'i-1', env: 'dev', state: 'running', instanceType: 't3.medium' }], schedules: ['pillbox-dev-expiry-i-1'] };
     expect(planProvision(intent, running).filter((s) => s.resource === 'expiry-schedule')).to.deep.equal([]);
+  });
+});
+
+describe('the provision plan with two live boxes', () => {
+  const intent = { env: 'dev', instanceType: 't3.medium', allowedCidr: '0.0.0.0/0', replace: false };
+  const original = anInstance({ id: 'i-old', launchTime: new Date('2026-11-21T08:00:00Z') });
+  const successor = anInstance({ id: 'i-new', launchTime: new Date('2026-11-21T09:00:00Z'), replaces: 'i-old' });
+  const address = { allocationId: 'eipalloc-1', publicIp: '198.51.100.20' };
+  const boxSteps = (seen: ObservedEnvironment) => planProvision(intent, seen).filter((s) => s.resource === 'instance').map((s) => `${s.action} ${s.name}`);
+
+  it('terminates a replacement that never took over, whatever the launch times say (a stop and start resets the original’s)', () => {
+    const restarted = { ...original, launchTime: new Date('2026-11-21T10:00:00Z') };
+    expect(boxSteps({ ...everything(), instances: [successor, restarted] })).to.deep.equal(['delete i-new', 'keep i-old']);
+    expect(boxSteps({ ...everything(), instances: [successor, original], elasticIp: { ...address, instanceId: 'i-old' } })).to.deep.equal(['delete i-new', 'keep i-old']);
+  });
+
+  it('retires the original once the address moved to its replacement (the data was restored first)', () => {
+    expect(boxSteps({ ...everything(), instances: [successor, original], elasticIp: { ...address, instanceId: 'i-new' } })).to.deep.equal(['delete i-old', 'keep i-new']);
+  });
+
+  it('refuses, naming both boxes, when neither is a replacement of the other', () => {
+    const stranger = anInstance({ id: 'i-other', launchTime: new Date('2026-11-21T09:30:00Z') });
+    for (const elasticIp of [undefined, { ...address, instanceId: 'i-old' }, { ...address, instanceId: undefined }]) {
+      const seen = { ...everything(), instances: [stranger, original], ...(elasticIp ? { elasticIp } : {}) };
+      const refusal = twoBoxesRefusal(seen);
+      expect(refusal?.message).to.equal('Environment "dev" has more than one live box (i-other, i-old) and none was launched to replace the other: provision will not pick one to terminate.');
+      expect(refusal?.hint).to.match(/`npm run status -- --env dev` shows them; keep the one that holds the data and terminate the others \(`aws ec2 terminate-instances --instance-ids <id>`\), then run provision again\.$/);
+    }
+    expect(twoBoxesRefusal({ ...everything(), instances: [successor, original] })).to.equal(undefined);
+    expect(twoBoxesRefusal({ ...everything(), instances: [original] })).to.equal(undefined);
   });
 });

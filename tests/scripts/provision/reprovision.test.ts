@@ -21,6 +21,18 @@ describe('re-provision of a running box', () => {
   let box: FakeInstance;
   useFakeAws((w, f) => ((world = w), (fake = f)));
 
+  it('refuses, terminating nothing, when two live boxes are not a replacement and its original', async () => {
+    // A second provision inside EC2's describe lag does not see the first one's box and launches another.
+    await provision(aConfig({ noWait: true }), depsFor(fake, { runId: 'first000' }));
+    await provision(aConfig({ noWait: true }), depsFor(fake, { runId: 'second00' }));
+    fake.clock.advance(world.timing.describeLagMs);
+    world.log.length = 0;
+    const err = await rejection(provision(aConfig(), depsFor(fake, { runId: 'third000' })));
+    expect(err.message).to.match(/^Environment "dev" has more than one live box \(i-\w+, i-\w+\) and none was launched to replace the other/);
+    expect(world.log.filter((n) => EC2_CHANGES.test(n)), 'nothing terminated').to.deep.equal([]);
+    expect(liveInstances(world)).to.have.length(2);
+  });
+
   /** A healthy box launched with `settings`, then the histories cleared so only the re-provision is seen. */
   async function running(settings: Parameters<typeof aConfig>[0] = {}): Promise<void> {
     await provision(aConfig(settings), depsFor(fake, { runId: 'first000' }));

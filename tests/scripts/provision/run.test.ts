@@ -318,6 +318,9 @@ describe('provision', () => {
       await settle(world);
       expect(liveInstances(world).map((i) => i.id)).to.deep.equal([result.instanceId]);
       expect(world.instances.find((i) => i.id === old)?.state).to.equal('terminated');
+      // So a re-run after a crash can tell an unfinished replace from two unrelated boxes (plan.ts currentInstance).
+      const [first, second] = fake.mocks.ec2.commandCalls(ec2.RunInstancesCommand).map((c) => c.args[0].input.TagSpecifications?.[0]?.Tags?.find((t) => t.Key === 'Replaces'));
+      expect([first, second]).to.deep.equal([undefined, { Key: 'Replaces', Value: old }]);
     });
 
     it('starts the logs profile on a replacement that inherits an 8 GiB type, and tags it so', async () => {
