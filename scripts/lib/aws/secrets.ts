@@ -15,6 +15,9 @@ export const SECRET_NAMES = [
   'APM_SERVER_ES_PASSWORD',
   'HEARTBEAT_ES_PASSWORD',
   'FILEBEAT_ES_PASSWORD',
+  // The alert engine's reader and the box status timer's writer (optional in compose, like Filebeat's).
+  'ELASTALERT_ES_PASSWORD',
+  'BOX_STATUS_ES_PASSWORD',
   'ELASTIC_APM_SECRET_TOKEN',
   'KIBANA_ENCRYPTION_KEY',
   // The app's write password (WRITE_PASSWORDS in compose.yaml); `status --show-write-password` shows it, `deploy --write-password` rotates it.
