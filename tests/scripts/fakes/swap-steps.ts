@@ -9,6 +9,10 @@ export const SWAP_STEPS = ['stop app-next', 'start app-next', 'ready app-next', 
 /** The swap step (or the app logs read after a failed one) a line is, for a /readyz limit of `readySeconds`; undefined otherwise. */
 export function swapStepOf(line: string, readySeconds: number): string | undefined {
   if (line.startsWith(`${COMPOSE} exec -T caddy sh -c 'if [ -e`)) return 'route?';
+  // The alert engine's pause and resume around the build and swap, by its compose labels (deploy/alerts-pause.ts).
+  const engine = "--filter label=com.docker.compose.project=pillbox --filter label=com.docker.compose.service=elastalert | xargs -r docker";
+  if (line === `sh -c 'docker ps --quiet  ${engine} stop'`) return 'pause alerts';
+  if (line === `sh -c 'docker ps --quiet --all --filter status=exited ${engine} start'`) return 'resume alerts';
   if (line.startsWith(`${COMPOSE} exec -T caddy sh -c 'mkdir -p`)) return 'route app-next';
   if (line.startsWith(`${COMPOSE} exec -T caddy sh -c 'rm -f`)) return 'route app';
   const drained = / http:\/\/127\.0\.0\.1:2019 edge-(app|app-next):3000 \d+$/.exec(line);
