@@ -14,7 +14,8 @@ if [ -z "$pw" ]; then
   echo "$secret is not in {{ SECRETS_ENV }}: no disk or restart alerts (npm run provision creates it)" >&2
   exit 0
 fi
-project="label=com.docker.compose.project={{ COMPOSE_PROJECT }}"
+# The compose project the box runs (scripts/lib/box/layout.ts COMPOSE_PROJECT).
+project="label=com.docker.compose.project=pillbox"
 es=$(docker ps --quiet --filter "$project" --filter label=com.docker.compose.service=elasticsearch | head -n 1)
 if [ -z "$es" ]; then
   echo "Elasticsearch is not running: nothing reported" >&2

@@ -4,6 +4,7 @@ import { expect } from 'chai';
 import { storeWebhook, webhookSchema, WEBHOOK_SECRET } from '../../../scripts/lib/alerts/webhook.js';
 import { OperatorError } from '../../../scripts/lib/core/operator-error.js';
 import { awsError } from '../fakes/aws-error.js';
+import type { SsmMock } from '../fakes/fake-box.js';
 
 const problem = (url: string) => {
   const parsed = webhookSchema.safeParse(url);
@@ -33,8 +34,9 @@ describe('alerts: the webhook destination', () => {
   });
 
   describe('storeWebhook', () => {
-    const ssm = mockClient(SSMClient);
-    afterEach(() => ssm.reset());
+    let ssm: SsmMock;
+    beforeEach(() => (ssm = mockClient(SSMClient)));
+    afterEach(() => ssm.restore());
     const name = `/pillbox/main/secrets/${WEBHOOK_SECRET}`;
 
     it('creates the SecureString with the owner tags the first time', async () => {

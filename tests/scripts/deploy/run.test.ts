@@ -40,7 +40,7 @@ function stepOf(line: string): string {
   if (swap) return swap;
   if (line.startsWith(`${COMPOSE} build `)) return `build ${line.slice(COMPOSE.length + 7)}`;
   if (line.startsWith(`${COMPOSE} up --detach --no-deps --force-recreate `)) return `recreate ${line.slice(`${COMPOSE} up --detach --no-deps --force-recreate `.length)}`;
-  if (line === `${COMPOSE} up --detach --wait --wait-timeout 600 elasticsearch setup kibana kibana-setup apm-server heartbeat-setup heartbeat`) return 'converge backends';
+  if (line === `${COMPOSE} up --detach --wait --wait-timeout 600 elasticsearch setup kibana kibana-setup apm-server heartbeat-setup heartbeat elastalert`) return 'converge backends';
   if (line.startsWith(`${COMPOSE} up `) && / (caddy|postgres)( |$)/.test(line)) return `?? up of the edge or the database: ${line}`;
   if (line.startsWith(`sh -c 'file=$1; shift; "$@" <"$file"' sh /opt/pillbox/compose/caddy/Caddyfile ${COMPOSE} exec -T `) && line.endsWith(' caddy caddy reload --config - --adapter caddyfile')) return 'reload edge';
   return `?? ${line}`;
