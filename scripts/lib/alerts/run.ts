@@ -1,6 +1,6 @@
 // `npm run alerts` on the box: bring a new destination to the running engine, and send a test alert through it.
 import { composeArgv } from '../box/compose.js';
-import { FETCH_SECRETS_BIN } from '../box/layout.js';
+import { FETCH_SECRETS_BIN, STACK_UNIT } from '../box/layout.js';
 import type { RemoteRunner } from '../box/ssm-output.js';
 import { OperatorError } from '../core/operator-error.js';
 import type { Progress } from '../core/progress.js';
@@ -38,7 +38,7 @@ export async function applyWebhook(run: RemoteRunner, progress: Pick<Progress, '
     if (result.exitCode !== 0) {
       throw new OperatorError(
         `The destination is stored, but the box could not take it up (${what.toLowerCase()}: ${lastLines(result.stderr || result.stdout, 1) || `exit ${result.exitCode}`}).`,
-        'Run the same command again, or restart the stack (`npm run session`, then `sudo systemctl restart pillbox.service`); `npm run logs elastalert` shows the engine.',
+        `Run the same command again, or restart the stack (\`npm run session\`, then \`sudo systemctl restart ${STACK_UNIT}\`); \`npm run logs elastalert\` shows the engine.`,
       );
     }
   }
