@@ -15,13 +15,22 @@ export const SENT_LINE = 'HTTP Post alert sent';
 
 // elastalert-test-rule runs the test rule over one document it is given (--data: no query) with the real alerter
 // (--alert), then exits 0 whether or not the POST went through; the alerter's own log line says.
+// Its output names the destination in full (the alerter's error carries requests' URL, host lowercased; the writeback
+// dump repeats alert_info, alerters/httppost.py get_info at 2.31.0), and it lands in SSM's command history and the
+// operator's terminal: the path, an incoming webhook's credential, is cut, matched without regard to case.
+const HIDE_WEBHOOK_PATH = [
+  'BEGIN { u = ENVIRON["ALERT_WEBHOOK_URL"]; lu = tolower(u); rest = substr(u, 9); n = index(rest, "/") }',
+  '{ line = $0; done = ""',
+  '  while (n > 0 && (i = index(tolower(line), lu)) > 0) { done = done substr(line, 1, i + 7 + n) "<path hidden>"; line = substr(line, i + length(u)) }',
+  '  print done line }',
+].join('\n');
 export const TEST_ALERT_SCRIPT = [
   'config=$1; rule=$2; sent=$3',
   'data=$(mktemp)',
   'printf \'[{"@timestamp": "%s"}]\\n\' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >"$data"',
   'out=$(elastalert-test-rule --config "$config" --data "$data" --alert "$rule" 2>&1) || true',
   'rm -f "$data"',
-  'printf \'%s\\n\' "$out"',
+  `printf '%s\\n' "$out" | awk '${HIDE_WEBHOOK_PATH}'`,
   'case "$out" in *"$sent"*) exit 0 ;; esac',
   'exit 1',
 ].join('\n');
