@@ -6,7 +6,7 @@ import { runWithFullOutput, type RemoteRunner } from '../box/ssm-output.js';
 import { errorSummary, OperatorError } from '../core/operator-error.js';
 import type { Progress } from '../core/progress.js';
 import { phaseOf, recoveryFor, swapPlan, type AppColor } from './blue-green.js';
-import { appLogsCommand, buildCommand, BUILT_APP_IMAGE, checkoutCommand, fetchCommand, keepRollbackCommand, observeCommand, parseObserved, rangeSetCommand, ROLLBACK_TAG, STEP_TIMEOUTS, tagCommand, type Observed } from './plan.js';
+import { appLogsCommand, buildCommand, BUILT_APP_IMAGE, checkoutCommand, deployBudgetSeconds, fetchCommand, keepRollbackCommand, observeCommand, parseObserved, rangeSetCommand, ROLLBACK_TAG, STEP_TIMEOUTS, tagCommand, type Observed } from './plan.js';
 import { changedInputsCommand, infrastructureSteps, needsModels, parseChangedInputs, parseReleaseModels, planInfrastructure, recordAppliedCommand, releaseModelsCommand, type ModelChange } from './infrastructure.js';
 import { lastLines, must, StepFailed } from './remote-step.js';
 import { PAUSE_NOTE, pauseAlertsCommand, resumeAlertsCommand, resumeFailedNote } from './alerts-pause.js';
@@ -253,7 +253,7 @@ export interface Switch {
  */
 export async function switchApp(deps: Pick<DeployDeps, 'run' | 'progress' | 'newId'>, change: Switch, prepare: { steps: () => Promise<void>; hint: string }): Promise<void> {
   const { run, progress } = deps;
-  const paused = await progress.step('Pause alerts for the build and swap', () => run(pauseAlertsCommand(), { timeoutSeconds: STEP_TIMEOUTS.quick })).catch((err: unknown) => ({ exitCode: 1, stderr: errorSummary(err) }));
+  const paused = await progress.step('Pause alerts for the build and swap', () => run(pauseAlertsCommand(deployBudgetSeconds(change.healthTimeoutSeconds, { backup: true })), { timeoutSeconds: STEP_TIMEOUTS.quick })).catch((err: unknown) => ({ exitCode: 1, stderr: errorSummary(err) }));
   // Not a reason to stop: the swap's memory is tight without the pause, not gone.
   progress.note(paused.exitCode === 0 ? PAUSE_NOTE : `Alerts could not be paused (${lastLines(paused.stderr, 1) || 'no output'}); going on.`);
   try {
