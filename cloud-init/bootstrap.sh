@@ -63,6 +63,7 @@ systemctl daemon-reload
 systemctl enable {{ STACK_UNIT }}
 systemctl enable --now {{ BACKUP_TIMER }}
 systemctl enable --now {{ EDGE_CHECK_TIMER }}
+systemctl enable --now {{ BOX_STATUS_TIMER }}
 # --no-block: cloud-init finishes now; provision then watches the stack become healthy.
 systemctl start --no-block {{ STACK_UNIT }}
 

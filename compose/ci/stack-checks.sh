@@ -100,3 +100,49 @@ check_peaks() {
   done < <(awk '!($1 in peak) || $2 > peak[$1] { peak[$1] = $2 } END { for (c in peak) print c, peak[c] }' "$samples" | sort)
   return "$failed"
 }
+
+# start_alert_receiver FILE PORT: a webhook receiver on the runner (every interface, so containers reach it through
+# their network's gateway) that answers 200 and appends each POSTed body to FILE as one line. Prints its pid.
+start_alert_receiver() {
+  python3 - "$1" "$2" <<'PY' > /dev/null 2>&1 &
+import http.server, sys
+out, port = sys.argv[1], int(sys.argv[2])
+class Receiver(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get('content-length', 0)))
+        with open(out, 'ab') as f:
+            f.write(body.replace(b'\n', b' ') + b'\n')
+        self.send_response(200)
+        self.end_headers()
+    def log_message(self, *args):
+        pass
+open(out, 'ab').close()
+http.server.HTTPServer(('0.0.0.0', port), Receiver).serve_forever()
+PY
+  echo $!
+}
+
+# alert_received FILE RULE SINCE: an alert of RULE whose checked document is from SINCE (epoch seconds) or later
+# reached the receiver.
+alert_received() {
+  python3 - "$1" "$2" "$3" <<'PY'
+import datetime, json, sys
+path, rule, since = sys.argv[1], sys.argv[2], int(sys.argv[3])
+def at(alert):
+    stamp = str(alert.get('checked_at', '')).replace('Z', '+00:00')
+    try:
+        return datetime.datetime.fromisoformat(stamp).timestamp()
+    except ValueError:
+        return 0
+alerts = [json.loads(line) for line in open(path) if line.strip()]
+found = [a for a in alerts if a.get('rule') == rule and at(a) >= since]
+print(f'{len(alerts)} alerts received, {len(found)} {rule} since {since}', file=sys.stderr)
+sys.exit(0 if found else 1)
+PY
+}
+
+# box_status_reported: the box status script (cloud-init/box-status.sh, rendered for this runner) wrote the disk use.
+box_status_reported() {
+  sudo "$BOX_STATUS" >&2 || return 1
+  has_documents 'logs-pillbox.box-default' 'event.kind:metric AND _exists_:system.filesystem.used.pct'
+}

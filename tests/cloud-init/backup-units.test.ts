@@ -5,7 +5,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { BACKUP_SERVICE, BACKUP_TIMER, EDGE_CHECK_SERVICE, EDGE_CHECK_TIMER, EXPIRE_SERVICE } from '../../scripts/lib/box/layout.js';
+import { BACKUP_SERVICE, BACKUP_TIMER, BOX_STATUS_SERVICE, BOX_STATUS_TIMER, EDGE_CHECK_SERVICE, EDGE_CHECK_TIMER, EXPIRE_SERVICE } from '../../scripts/lib/box/layout.js';
 import { CLOUD_INIT_DIR, fillPlaceholders, placeholders } from '../../scripts/lib/box/user-data.js';
 
 const UNITS: [string, string][] = [
@@ -14,6 +14,8 @@ const UNITS: [string, string][] = [
   ['expire.service', EXPIRE_SERVICE],
   ['edge-check.service', EDGE_CHECK_SERVICE],
   ['edge-check.timer', EDGE_CHECK_TIMER],
+  ['box-status.service', BOX_STATUS_SERVICE],
+  ['box-status.timer', BOX_STATUS_TIMER],
 ];
 
 describe('the backup and edge-check units', () => {
@@ -21,7 +23,7 @@ describe('the backup and edge-check units', () => {
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'pillbox-units-'));
     // systemd-analyze checks that ExecStart= programs exist: the script stands at a local path.
-    for (const program of ['pillbox-backup', 'pillbox-edge-site']) {
+    for (const program of ['pillbox-backup', 'pillbox-edge-site', 'pillbox-box-status']) {
       writeFileSync(join(dir, program), '#!/bin/sh\n');
       chmodSync(join(dir, program), 0o755);
     }
@@ -33,6 +35,7 @@ describe('the backup and edge-check units', () => {
       ...placeholders({ env: 'dev', region: 'eu-west-1', allowedCidr: '203.0.113.7/32', accountId: '123456789012', gitSha: 'a'.repeat(40), source: { key: 'k', sha256: 'b'.repeat(64) }, expiresAt: new Date('2026-11-22T06:30:00Z') }),
       BACKUP_BIN: join(dir, 'pillbox-backup'),
       EDGE_SITE_BIN: join(dir, 'pillbox-edge-site'),
+      BOX_STATUS_BIN: join(dir, 'pillbox-box-status'),
     };
     return UNITS.map(([file, unit]) => {
       writeFileSync(join(dir, unit), edit(fillPlaceholders(readFileSync(`${CLOUD_INIT_DIR}${file}`, 'utf8'), values, file)));

@@ -70,6 +70,7 @@ describe('boot scripts on a box', () => {
         'systemctl enable pillbox.service',
         'systemctl enable --now pillbox-backup.timer',
         'systemctl enable --now pillbox-edge-check.timer',
+        'systemctl enable --now pillbox-box-status.timer',
         'systemctl start --no-block pillbox.service',
       ]);
       expect(status()).to.deep.equal({ state: 'done', step: 'stack-unit' });

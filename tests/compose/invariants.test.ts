@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { parse } from 'yaml';
 import { ELASTIC_PASSWORD_FILE } from '../../scripts/lib/box/layout.js';
 import { APP_BUILDER, BUILT_APP_IMAGE } from '../../scripts/lib/deploy/plan.js';
+import { ALERT_SERVICE } from '../../scripts/lib/deploy/alerts-pause.js';
 import { LOGS_MIN_MEMORY_GIB, LOGS_PROFILE } from '../../scripts/lib/box/stack-profiles.js';
 import {
   dependenciesOf,
@@ -52,8 +53,10 @@ function memoryBudget({ withLogs }: { withLogs: boolean }) {
   const running = longRunning.filter(([, s]) => withLogs || !onLargeTypesOnly(s));
   const atRestServices = running.filter(([name]) => name !== DURING_DEPLOY_ONLY);
   const largestOneShot = Math.max(...oneShots.map(([, s]) => limitOf(s)));
-  const build = sum(atRestServices) + mebibytes(APP_BUILDER.memory);
-  const swap = sum(running);
+  // A deploy stops the alert engine for its build and swap (scripts/lib/deploy/alerts-pause.ts).
+  const deploying = running.filter(([name]) => name !== ALERT_SERVICE);
+  const build = sum(deploying.filter(([name]) => name !== DURING_DEPLOY_ONLY)) + mebibytes(APP_BUILDER.memory);
+  const swap = sum(deploying);
   return { atRest: sum(atRestServices) + largestOneShot, duringDeploy: Math.max(build, swap), largestOneShot };
 }
 
@@ -184,6 +187,14 @@ describe('compose.yaml invariants', () => {
       expect(EIGHT_GIB_MEMTOTAL_MIB - full.duringDeploy).to.be.at.least(HOST_RESERVE_MIB);
     });
 
+    it(`stops the alert engine for a deploy's build and swap: running, it would leave the host less than ${HOST_RESERVE_MIB} MiB (compose/README.md says how much)`, () => {
+      const engine = limitOf(compose.services[ALERT_SERVICE] as Service);
+      expect(engine).to.be.greaterThan(0);
+      const left = T3_MEDIUM_MEMTOTAL_MIB - budget.duringDeploy - engine;
+      expect(left).to.be.below(HOST_RESERVE_MIB);
+      expect(readText('compose/README.md')).to.include(`would otherwise leave the host ${left} MiB`);
+    });
+
     it(`leaves the host at least ${HOST_RESERVE_MIB} MiB at rest: every long-running limit and the largest set-up job`, () => {
       expect(T3_MEDIUM_MEMTOTAL_MIB - budget.atRest).to.be.at.least(HOST_RESERVE_MIB);
     });
@@ -287,6 +298,14 @@ describe('compose.yaml invariants', () => {
   });
 
   describe('secrets', () => {
+    // The variable each optional secret is read into, and the secret it comes from.
+    const OPTIONAL_SECRETS: Record<string, string> = {
+      FILEBEAT_ES_PASSWORD: 'FILEBEAT_ES_PASSWORD',
+      ELASTALERT_ES_PASSWORD: 'ELASTALERT_ES_PASSWORD',
+      BOX_STATUS_ES_PASSWORD: 'BOX_STATUS_ES_PASSWORD',
+      // The alert engine reads its password as ES_PASSWORD (ElastAlert2's own variable).
+      ES_PASSWORD: 'ELASTALERT_ES_PASSWORD',
+    };
     const secretName = /PASSWORD|SECRET|TOKEN|ENCRYPTION_KEY/;
     it('takes every secret from the environment, required and never literal, or from a granted secret file', () => {
       for (const [name, s] of services) {
@@ -298,8 +317,9 @@ describe('compose.yaml invariants', () => {
             expect(grantedSecrets(s), `${name}.${key} names a secret the service is granted`).to.include(granted);
             continue;
           }
-          // Filebeat's arrived after boxes were provisioned: optional, and checked where it is used (tests/elk).
-          if (key === 'FILEBEAT_ES_PASSWORD') expect(value, `${name}.${key}`).to.equal('${FILEBEAT_ES_PASSWORD:-}');
+          // These arrived after boxes were provisioned: optional, and checked where they are used (tests/elk).
+          const optional = OPTIONAL_SECRETS[key];
+          if (optional) expect(value, `${name}.${key}`).to.equal(`\${${optional}:-}`);
           else expect(value, `${name}.${key}`).to.match(/^\$\{[A-Z_]+:\?[^}]+\}$/);
         }
       }

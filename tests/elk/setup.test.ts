@@ -3,9 +3,9 @@ import { changed } from '../../elk/setup/src/change.js';
 import { parseConfig, parsePhase, type SetupConfig } from '../../elk/setup/src/config.js';
 import { SetupError } from '../../elk/setup/src/errors.js';
 import { DATA_VIEWS } from '../../elk/setup/src/kibana.js';
-import { APM_DATASETS, APM_POLICY, APM_REPLICA_ONLY_DATASETS, HEARTBEAT_POLICY, LOGS_POLICY, LOGS_TEMPLATE } from '../../elk/setup/src/retention.js';
+import { APM_DATASETS, APM_POLICY, APM_REPLICA_ONLY_DATASETS, BOX_STATUS_TEMPLATE, HEARTBEAT_POLICY, LOGS_POLICY, LOGS_TEMPLATE } from '../../elk/setup/src/retention.js';
 import { runElasticsearchPhase, runKibanaPhase } from '../../elk/setup/src/run.js';
-import { APM_SERVER_USER, FILEBEAT_USER, HEARTBEAT_USER, LOGS_STREAM } from '../../elk/setup/src/security.js';
+import { APM_SERVER_USER, BOX_STATUS_STREAM, BOX_STATUS_USER, ELASTALERT_USER, FILEBEAT_USER, HEARTBEAT_USER, LOGS_STREAM } from '../../elk/setup/src/security.js';
 import { LOGS_DATA_VIEW_ID } from '../../scripts/lib/kibana/links.js';
 import { aFakeCluster, STACK_COMPONENT_TEMPLATES } from './fake-cluster.js';
 import { aFakeKibana } from './fake-kibana.js';
@@ -16,6 +16,8 @@ const secrets = {
   APM_SERVER_ES_PASSWORD: 'apm-server-password-012345',
   HEARTBEAT_ES_PASSWORD: 'heartbeat-password-01234567',
   FILEBEAT_ES_PASSWORD: 'filebeat-password-012345678',
+  ELASTALERT_ES_PASSWORD: 'elastalert-password-0123456',
+  BOX_STATUS_ES_PASSWORD: 'box-status-password-0123456',
 };
 const aConfig = (env: Record<string, string> = {}, phase: 'elasticsearch' | 'kibana' = 'elasticsearch'): SetupConfig =>
   parseConfig(phase, { ...secrets, SETUP_ES_TIMEOUT_SECONDS: '1', SETUP_KIBANA_TIMEOUT_SECONDS: '1', ...env });
@@ -38,11 +40,11 @@ describe('elk/setup, elasticsearch phase', () => {
     const changes = await runElasticsearchPhase(es.client, es.verify, aConfig(), fast);
 
     expect(es.builtinPasswords.get('kibana_system')).to.equal(secrets.KIBANA_SYSTEM_PASSWORD);
-    expect([...es.roles.keys()].sort()).to.deep.equal(['pillbox_apm_server_writer', 'pillbox_filebeat_writer', 'pillbox_heartbeat_writer']);
+    expect([...es.roles.keys()].sort()).to.deep.equal(['pillbox_apm_server_writer', 'pillbox_box_status_writer', 'pillbox_elastalert_reader', 'pillbox_filebeat_writer', 'pillbox_heartbeat_writer']);
     expect(es.users.get(APM_SERVER_USER)).to.include({ password: secrets.APM_SERVER_ES_PASSWORD, enabled: true });
     expect(es.users.get(HEARTBEAT_USER)?.roles).to.deep.equal(['pillbox_heartbeat_writer']);
     expect([...es.policies.keys()].sort()).to.deep.equal([APM_POLICY, HEARTBEAT_POLICY, LOGS_POLICY]);
-    expect([...es.indexTemplates.keys()]).to.deep.equal([LOGS_TEMPLATE]);
+    expect([...es.indexTemplates.keys()]).to.deep.equal([LOGS_TEMPLATE, BOX_STATUS_TEMPLATE]);
     expect(es.templates.size).to.equal(APM_DATASETS.length + APM_REPLICA_ONLY_DATASETS.length);
     expect(es.templates.get('traces-apm@custom')).to.nested.include({ 'template.settings.index.lifecycle.name': APM_POLICY });
     expect(changes.filter((c) => c.action === 'unchanged')).to.deep.equal([]);
@@ -56,6 +58,24 @@ describe('elk/setup, elasticsearch phase', () => {
       cluster: ['monitor'],
       indices: [{ names: [LOGS_STREAM], privileges: ['auto_configure', 'create_doc'] }],
     });
+  });
+
+  it('gives the alert engine read on what its rules watch and write on its own state only, and the box status writer append on its stream only', async () => {
+    const es = aFakeCluster();
+    await runElasticsearchPhase(es.client, es.verify, aConfig(), fast);
+    expect(es.users.get(ELASTALERT_USER)).to.deep.equal({ roles: ['pillbox_elastalert_reader'], password: secrets.ELASTALERT_ES_PASSWORD, enabled: true });
+    expect(es.roles.get('pillbox_elastalert_reader')).to.deep.include({
+      cluster: ['monitor'],
+      indices: [
+        { names: ['heartbeat-*', 'traces-apm*', BOX_STATUS_STREAM], privileges: ['read', 'view_index_metadata'] },
+        { names: ['elastalert*'], privileges: ['create_index', 'manage', 'read', 'write'] },
+      ],
+    });
+    // Every index the rules read is covered by the read grant (tests/elk/elastalert-rules.test.ts reads the rules).
+    expect(es.users.get(BOX_STATUS_USER)?.roles).to.deep.equal(['pillbox_box_status_writer']);
+    expect(es.roles.get('pillbox_box_status_writer')).to.deep.include({ cluster: [], indices: [{ names: [BOX_STATUS_STREAM], privileges: ['auto_configure', 'create_doc'] }] });
+    expect(es.indexTemplates.get(BOX_STATUS_TEMPLATE)).to.deep.include({ index_patterns: [BOX_STATUS_STREAM], data_stream: {} });
+    expect(es.indexTemplates.get(BOX_STATUS_TEMPLATE)).to.nested.include({ 'template.settings.index.lifecycle.name': LOGS_POLICY });
   });
 
   it('templates the logs stream as ECS, over the built-in logs template, with the pillbox-logs lifecycle and no replica', async () => {
@@ -77,7 +97,7 @@ describe('elk/setup, elasticsearch phase', () => {
     await runElasticsearchPhase(es.client, es.verify, aConfig(), fast);
     expect(Date.now() - started).to.be.at.least(150);
     expect(es.indexTemplates.get(LOGS_TEMPLATE)?.['composed_of']).to.deep.equal([...STACK_COMPONENT_TEMPLATES]);
-    expect(es.writes.filter((w) => w.includes('_index_template'))).to.have.length(1);
+    expect(es.writes.filter((w) => w.includes('_index_template'))).to.have.length(2);
   });
 
   it('gives up at the deadline naming the built-in component templates that never appeared', async () => {
@@ -97,12 +117,16 @@ describe('elk/setup, elasticsearch phase', () => {
 
   it('sets up everything but the Filebeat user when the secrets predate FILEBEAT_ES_PASSWORD, and says so', async () => {
     const es = aFakeCluster();
-    const changes = await runElasticsearchPhase(es.client, es.verify, aConfig({ FILEBEAT_ES_PASSWORD: '' }), fast);
+    const changes = await runElasticsearchPhase(es.client, es.verify, aConfig({ FILEBEAT_ES_PASSWORD: '', ELASTALERT_ES_PASSWORD: '', BOX_STATUS_ES_PASSWORD: '' }), fast);
     expect(es.users.has(FILEBEAT_USER)).to.equal(false);
+    expect(es.users.has(ELASTALERT_USER)).to.equal(false);
+    expect(es.users.has(BOX_STATUS_USER)).to.equal(false);
     expect(es.users.has(HEARTBEAT_USER)).to.equal(true);
     expect(es.indexTemplates.has(LOGS_TEMPLATE)).to.equal(true);
     expect(changes.filter((c) => c.action === 'skipped')).to.deep.equal([
       { action: 'skipped', kind: 'user', name: FILEBEAT_USER, reason: "FILEBEAT_ES_PASSWORD is not set: no container logs until the box's secrets hold it" },
+      { action: 'skipped', kind: 'user', name: ELASTALERT_USER, reason: "ELASTALERT_ES_PASSWORD is not set: no alerts until the box's secrets hold it" },
+      { action: 'skipped', kind: 'user', name: BOX_STATUS_USER, reason: "BOX_STATUS_ES_PASSWORD is not set: no disk or restart alerts until the box's secrets hold it" },
     ]);
     expect(changed(changes).map((c) => c.name)).to.not.include(FILEBEAT_USER);
   });

@@ -45,4 +45,13 @@ describe('the operate commands', function () {
     expect(down.stderr).to.match(/^✖ exec does not run `docker compose down`\.\n {2}→ It runs: ps, /);
     expect(down.stdout).to.equal('');
   });
+
+  it('refuse an alert destination that is not an https URL, and a call with nothing to do, before reaching AWS', async () => {
+    const [http, nothing] = await Promise.all([cli('scripts/alerts.ts', ['--env', 'main', '--webhook', 'http://hooks.example.com/x']), cli('scripts/alerts.ts', ['--env', 'main'])]);
+    expect(http.code).to.equal(1);
+    expect(http.stderr).to.match(/^✖ --webhook=http:\/\/hooks\.example\.com\/x: http:\/\/ is not allowed; alerts leave the box over the internet, so use an https URL\n/);
+    expect(nothing.code).to.equal(1);
+    expect(nothing.stderr).to.match(/^✖ .*nothing to do: pass --webhook URL, --test, or both/);
+    expect(http.stderr + nothing.stderr).not.to.match(/\n\s+at /);
+  });
 });

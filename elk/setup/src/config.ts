@@ -13,6 +13,9 @@ export interface SetupConfig {
   apmServerPassword: string;
   heartbeatPassword: string;
   filebeatPassword: string;
+  /** '' like filebeatPassword on a box provisioned before the alert engine. */
+  elastalertPassword: string;
+  boxStatusPassword: string;
   apmRetentionDays: number;
   heartbeatRetentionDays: number;
   logsRetentionDays: number;
@@ -99,6 +102,8 @@ export function parseConfig(phase: Phase, env: Env, readFile: ReadSecretFile = n
     heartbeatPassword: needsWriters ? password(env, 'HEARTBEAT_ES_PASSWORD', readFile) : '',
     // Optional: a box whose secrets predate Filebeat still sets up everything else.
     filebeatPassword: needsWriters ? password(env, 'FILEBEAT_ES_PASSWORD', readFile, true) : '',
+    elastalertPassword: needsWriters ? password(env, 'ELASTALERT_ES_PASSWORD', readFile, true) : '',
+    boxStatusPassword: needsWriters ? password(env, 'BOX_STATUS_ES_PASSWORD', readFile, true) : '',
     apmRetentionDays: wholeNumber(env, 'APM_RETENTION_DAYS', 7, 1, 365, 'days'),
     heartbeatRetentionDays: wholeNumber(env, 'HEARTBEAT_RETENTION_DAYS', 7, 1, 365, 'days'),
     logsRetentionDays: wholeNumber(env, 'LOGS_RETENTION_DAYS', 7, 1, 365, 'days'),

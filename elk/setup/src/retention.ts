@@ -105,6 +105,8 @@ export async function attachPolicyToExistingStreams(client: Client, policyName: 
 // Container logs (Filebeat): one data stream with its own template, so the writer needs no template privileges.
 export const LOGS_POLICY = 'pillbox-logs';
 export const LOGS_TEMPLATE = 'pillbox-logs';
+/** The box status stream's template: the same shape and retention as the container logs'. */
+export const BOX_STATUS_TEMPLATE = 'pillbox-box-status';
 
 /**
  * Elasticsearch's own logs@mappings, logs@settings and ecs@mappings (x-pack template-resources) map the ECS fields

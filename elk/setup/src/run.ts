@@ -12,13 +12,34 @@ import {
   HEARTBEAT_POLICY,
   LOGS_POLICY,
   LOGS_TEMPLATE,
+  BOX_STATUS_TEMPLATE,
   attachPolicyToExistingStreams,
   ensureCustomTemplate,
   ensureIndexTemplate,
   ensurePolicy,
   logsIndexTemplate,
 } from './retention.js';
-import { APM_SERVER_USER, FILEBEAT_USER, HEARTBEAT_USER, LOGS_STREAM, ROLES, ensureBuiltinPassword, ensureRole, ensureUser, type VerifyPassword } from './security.js';
+import {
+  APM_SERVER_USER,
+  BOX_STATUS_STREAM,
+  BOX_STATUS_USER,
+  ELASTALERT_USER,
+  FILEBEAT_USER,
+  HEARTBEAT_USER,
+  LOGS_STREAM,
+  ROLES,
+  ensureBuiltinPassword,
+  ensureRole,
+  ensureUser,
+  type UserSpec,
+  type VerifyPassword,
+} from './security.js';
+
+/** A user whose secret arrived after boxes were provisioned: skipped, saying what it costs, until the secret exists. */
+async function ensureOptionalUser(client: Client, verify: VerifyPassword, spec: UserSpec, secret: string, without: string): Promise<Change> {
+  if (spec.password === '') return skipped('user', spec.username, `${secret} is not set: ${without} until the box's secrets hold it`);
+  return ensureUser(client, verify, spec);
+}
 
 export interface Timing {
   intervalMs: number;
@@ -34,13 +55,14 @@ export async function runElasticsearchPhase(client: Client, verify: VerifyPasswo
   changes.push(
     await ensureUser(client, verify, { username: APM_SERVER_USER, password: cfg.apmServerPassword, roles: ['pillbox_apm_server_writer'], fullName: 'APM Server writer' }),
     await ensureUser(client, verify, { username: HEARTBEAT_USER, password: cfg.heartbeatPassword, roles: ['pillbox_heartbeat_writer'], fullName: 'Heartbeat writer' }),
-    cfg.filebeatPassword === ''
-      ? skipped('user', FILEBEAT_USER, 'FILEBEAT_ES_PASSWORD is not set: no container logs until the box\'s secrets hold it')
-      : await ensureUser(client, verify, { username: FILEBEAT_USER, password: cfg.filebeatPassword, roles: ['pillbox_filebeat_writer'], fullName: 'Filebeat writer' }),
+    await ensureOptionalUser(client, verify, { username: FILEBEAT_USER, password: cfg.filebeatPassword, roles: ['pillbox_filebeat_writer'], fullName: 'Filebeat writer' }, 'FILEBEAT_ES_PASSWORD', 'no container logs'),
+    await ensureOptionalUser(client, verify, { username: ELASTALERT_USER, password: cfg.elastalertPassword, roles: ['pillbox_elastalert_reader'], fullName: 'ElastAlert2 reader' }, 'ELASTALERT_ES_PASSWORD', 'no alerts'),
+    await ensureOptionalUser(client, verify, { username: BOX_STATUS_USER, password: cfg.boxStatusPassword, roles: ['pillbox_box_status_writer'], fullName: 'Box status writer' }, 'BOX_STATUS_ES_PASSWORD', 'no disk or restart alerts'),
     await ensurePolicy(client, APM_POLICY, cfg.apmRetentionDays),
     await ensurePolicy(client, HEARTBEAT_POLICY, cfg.heartbeatRetentionDays),
     await ensurePolicy(client, LOGS_POLICY, cfg.logsRetentionDays),
     await ensureIndexTemplate(client, LOGS_TEMPLATE, logsIndexTemplate(LOGS_STREAM, LOGS_POLICY), wait),
+    await ensureIndexTemplate(client, BOX_STATUS_TEMPLATE, logsIndexTemplate(BOX_STATUS_STREAM, LOGS_POLICY), wait),
   );
   for (const dataset of APM_DATASETS) changes.push(await ensureCustomTemplate(client, dataset, APM_POLICY));
   for (const dataset of APM_REPLICA_ONLY_DATASETS) changes.push(await ensureCustomTemplate(client, dataset));

@@ -16,6 +16,13 @@ export interface RoleDefinition {
 export const APM_SERVER_USER = 'pillbox_apm_server';
 export const HEARTBEAT_USER = 'pillbox_heartbeat';
 export const FILEBEAT_USER = 'pillbox_filebeat';
+/** Also in compose/compose.yaml (the elastalert service's ES_USERNAME) and cloud-init/box-status.sh. */
+export const ELASTALERT_USER = 'pillbox_elastalert';
+export const BOX_STATUS_USER = 'pillbox_box_status';
+/** The data stream the box status timer writes disk use and container restarts to (elk/elastalert/rules read it). */
+export const BOX_STATUS_STREAM = 'logs-pillbox.box-default';
+/** ElastAlert2's own state: writeback_index `elastalert` and the four indices it derives (elastalert/create_index.py at 2.31.0). */
+export const ELASTALERT_WRITEBACK = 'elastalert*';
 /** The one data stream Filebeat writes every container's log lines to (elk/filebeat/filebeat.yml). */
 export const LOGS_STREAM = 'logs-pillbox-default';
 
@@ -38,6 +45,20 @@ export const ROLES: Record<string, RoleDefinition> = {
   pillbox_filebeat_writer: {
     cluster: ['monitor'],
     indices: [{ names: [LOGS_STREAM], privileges: ['auto_configure', 'create_doc'] }],
+  },
+  // Read what the rules watch; create, map and write its own state indices, nothing else. `monitor` answers the
+  // client's version check (GET /).
+  pillbox_elastalert_reader: {
+    cluster: ['monitor'],
+    indices: [
+      { names: ['heartbeat-*', 'traces-apm*', BOX_STATUS_STREAM], privileges: ['read', 'view_index_metadata'] },
+      { names: [ELASTALERT_WRITEBACK], privileges: ['create_index', 'manage', 'read', 'write'] },
+    ],
+  },
+  // Append box status documents to its one data stream; no cluster privilege (a plain POST needs none).
+  pillbox_box_status_writer: {
+    cluster: [],
+    indices: [{ names: [BOX_STATUS_STREAM], privileges: ['auto_configure', 'create_doc'] }],
   },
 };
 

@@ -1,7 +1,7 @@
 // The environment's generated secrets: SSM SecureString parameters created once and kept
 // on re-provision, so data encrypted or stored with them stays readable.
 import { randomBytes } from 'node:crypto';
-import { GetParameterCommand, PutParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
+import { DeleteParametersCommand, GetParameterCommand, PutParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import { envNames, type Tag } from '../core/names.js';
 import { awsErrorName } from '../core/aws-errors.js';
 import { OperatorError } from '../core/operator-error.js';
@@ -15,6 +15,9 @@ export const SECRET_NAMES = [
   'APM_SERVER_ES_PASSWORD',
   'HEARTBEAT_ES_PASSWORD',
   'FILEBEAT_ES_PASSWORD',
+  // The alert engine's reader and the box status timer's writer (optional in compose, like Filebeat's).
+  'ELASTALERT_ES_PASSWORD',
+  'BOX_STATUS_ES_PASSWORD',
   'ELASTIC_APM_SECRET_TOKEN',
   'KIBANA_ENCRYPTION_KEY',
   // The app's write password (WRITE_PASSWORDS in compose.yaml); `status --show-write-password` shows it, `deploy --write-password` rotates it.
@@ -67,4 +70,9 @@ export async function readSecret(ssm: SSMClient, env: string, name: string, deni
     if (code === 'ParameterNotFound') return undefined;
     throw err;
   }
+}
+
+/** Deletes parameters by name, ten a call (DeleteParameters takes at most 10 names). */
+export async function deleteParameters(ssm: SSMClient, names: readonly string[]): Promise<void> {
+  for (let i = 0; i < names.length; i += 10) await ssm.send(new DeleteParametersCommand({ Names: names.slice(i, i + 10) }));
 }

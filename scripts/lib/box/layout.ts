@@ -48,6 +48,8 @@ export const BACKUP_SERVICE = 'pillbox-backup.service';
 export const BACKUP_TIMER = 'pillbox-backup.timer';
 export const EDGE_CHECK_SERVICE = 'pillbox-edge-check.service';
 export const EDGE_CHECK_TIMER = 'pillbox-edge-check.timer';
+export const BOX_STATUS_SERVICE = 'pillbox-box-status.service';
+export const BOX_STATUS_TIMER = 'pillbox-box-status.timer';
 
 /** Each commit's source unpacks into its own folder here; BOX_DIR points at the active one. */
 export const RELEASES_DIR = '/var/lib/pillbox/releases';
@@ -73,6 +75,10 @@ export const CHECK_SECRETS_BIN = '/usr/local/sbin/pillbox-check-secrets';
 /** Writes PILLBOX_SITE (the domain, or the public IPv4) before every start of the stack. */
 export const EDGE_SITE_BIN = '/usr/local/sbin/pillbox-edge-site';
 export const INSTALL_PLUGINS_BIN = '/usr/local/sbin/pillbox-install-docker-plugins';
+/** Reports disk use and container restarts to Elasticsearch each minute, for the alert rules (box-status.sh). */
+export const BOX_STATUS_BIN = '/usr/local/sbin/pillbox-box-status';
+/** The restart counts last reported, so each restart is reported once. */
+export const BOX_STATUS_STATE = '/var/lib/pillbox/box-status.restarts';
 export const SYSCTL_FILE = '/etc/sysctl.d/90-pillbox.conf';
 
 /** Kibana listens on the box's loopback only; reach it through SSM port forwarding. */
@@ -119,6 +125,10 @@ export const BOX_LAYOUT = {
   EDGE_EXPIRED_DIR,
   EDGE_CHECK_SERVICE,
   EDGE_CHECK_TIMER,
+  BOX_STATUS_BIN,
+  BOX_STATUS_STATE,
+  BOX_STATUS_SERVICE,
+  BOX_STATUS_TIMER,
   INSTALL_PLUGINS_BIN,
   SYSCTL_FILE,
 } as const satisfies Record<string, string>;

@@ -52,6 +52,8 @@ export const INFRA_SERVICES: Readonly<Record<string, ServiceInputs>> = {
   'heartbeat-setup': { mounts: ['elk/heartbeat/heartbeat.yml'], build: [] },
   heartbeat: { mounts: ['elk/heartbeat/heartbeat.yml'], build: [] },
   filebeat: { mounts: ['elk/filebeat/filebeat.yml'], build: [] },
+  // Its config, and the rules and test rule directories (compared file by file).
+  elastalert: { mounts: ['elk/elastalert/config.yaml', 'elk/elastalert/rules', 'elk/elastalert/test'], build: [] },
   [EDGE_SERVICE]: { mounts: [EDGE_CONFIG], build: [] },
 };
 

@@ -44,7 +44,8 @@ export function deployBudgetSeconds(healthTimeoutSeconds: number, { backup }: { 
   // After the swap: the releases compared, both releases' edge and database models read, the infrastructure steps
   // (infrastructure.ts), all of them at worst, and the applied release recorded.
   const afterwards = [quick, quick, quick, infrastructureBudgetSeconds(), quick];
-  const forward = [quick, quick, fetch, quick, quick, build, ...swap(SWAP), ...afterwards];
+  // The alert engine's pause before the build and its resume after the swap (alerts-pause.ts): two quick steps.
+  const forward = [quick, quick, fetch, quick, quick, quick, build, ...swap(SWAP), quick, ...afterwards];
   const rollback = [quick, quick, quick, ...swap(recoveryFor('during'))];
   const onTheBox = [...before, ...forward, ...rollback].reduce((sum, seconds) => sum + seconds + SSM_MARGIN_SECONDS, 0);
   // The upload runs from the operator's machine, not through SSM: no margin.

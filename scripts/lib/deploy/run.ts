@@ -6,9 +6,10 @@ import { runWithFullOutput, type RemoteRunner } from '../box/ssm-output.js';
 import { errorSummary, OperatorError } from '../core/operator-error.js';
 import type { Progress } from '../core/progress.js';
 import { phaseOf, recoveryFor, swapPlan, type AppColor } from './blue-green.js';
-import { appLogsCommand, buildCommand, BUILT_APP_IMAGE, checkoutCommand, fetchCommand, keepRollbackCommand, observeCommand, parseObserved, rangeSetCommand, ROLLBACK_TAG, STEP_TIMEOUTS, tagCommand, type Observed } from './plan.js';
+import { appLogsCommand, buildCommand, BUILT_APP_IMAGE, checkoutCommand, deployBudgetSeconds, fetchCommand, keepRollbackCommand, observeCommand, parseObserved, rangeSetCommand, ROLLBACK_TAG, STEP_TIMEOUTS, tagCommand, type Observed } from './plan.js';
 import { changedInputsCommand, infrastructureSteps, needsModels, parseChangedInputs, parseReleaseModels, planInfrastructure, recordAppliedCommand, releaseModelsCommand, type ModelChange } from './infrastructure.js';
 import { lastLines, must, StepFailed } from './remote-step.js';
+import { PAUSE_NOTE, pauseAlertsCommand, resumeAlertsCommand, resumeFailedNote } from './alerts-pause.js';
 import { routedColor, runSwap, SwapStepFailed } from './swap.js';
 import { secretPresentCommand, smokeProblem, WRITE_PASSWORD_ENTRY, writeSmokeCommand } from './write-password-checks.js';
 
@@ -247,9 +248,23 @@ export interface Switch {
 /**
  * Puts `sha` in place and swaps it into app: `prepare.steps` tag its image under the service's name and activate its
  * release; the blue/green swap follows. From the first prepare step on, every failure restores the previous image
- * and release (and, mid-swap, brings them back into app), then throws one OperatorError.
+ * and release (and, mid-swap, brings them back into app), then throws one OperatorError. The alert engine is
+ * stopped for the whole of it and started again however it ends (alerts-pause.ts).
  */
-export async function switchApp(
+export async function switchApp(deps: Pick<DeployDeps, 'run' | 'progress' | 'newId'>, change: Switch, prepare: { steps: () => Promise<void>; hint: string }): Promise<void> {
+  const { run, progress } = deps;
+  const paused = await progress.step('Pause alerts for the build and swap', () => run(pauseAlertsCommand(deployBudgetSeconds(change.healthTimeoutSeconds, { backup: true })), { timeoutSeconds: STEP_TIMEOUTS.quick })).catch((err: unknown) => ({ exitCode: 1, stderr: errorSummary(err) }));
+  // Not a reason to stop: the swap's memory is tight without the pause, not gone.
+  progress.note(paused.exitCode === 0 ? PAUSE_NOTE : `Alerts could not be paused (${lastLines(paused.stderr, 1) || 'no output'}); going on.`);
+  try {
+    await swapInto(deps, change, prepare);
+  } finally {
+    const resumed = await progress.step('Resume alerts', () => run(resumeAlertsCommand(), { timeoutSeconds: STEP_TIMEOUTS.quick })).catch((err: unknown) => ({ exitCode: 1, stderr: errorSummary(err) }));
+    if (resumed.exitCode !== 0) progress.note(resumeFailedNote(lastLines(resumed.stderr, 1) || 'no output'));
+  }
+}
+
+async function swapInto(
   { run, progress, newId }: Pick<DeployDeps, 'run' | 'progress' | 'newId'>,
   { before, routed, sha, label, healthTimeoutSeconds }: Switch,
   prepare: { steps: () => Promise<void>; hint: string },

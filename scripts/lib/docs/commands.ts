@@ -1,6 +1,7 @@
 // Every operator command, in the order docs/commands.md presents them. `--help`, its flag
 // tables and the CLI part of `.env.example` are rendered from these tables; a new command is
 // one entry here (tests/scripts/docs/ fails until it is, and until docs/commands.md has its block).
+import { alertsCommand } from '../alerts/config.js';
 import { backupCommand } from '../backup/config.js';
 import { backupsCommand } from '../backups/config.js';
 import type { Command } from '../core/config.js';
@@ -31,6 +32,7 @@ export const COMMANDS: readonly Command[] = [
   rollbackCommand,
   extendCommand,
   execCommand,
+  alertsCommand,
   unlockCommand,
   backupCommand,
   backupsCommand,

@@ -4,7 +4,6 @@
 // visible steps, seed its data, and only then retire a replaced box.
 import { randomBytes } from 'node:crypto';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { DeleteParametersCommand } from '@aws-sdk/client-ssm';
 import { allocateElasticIp, associateElasticIp, releaseElasticIp, type ElasticIp } from '../aws/elastic-ip.js';
 import { callerAccount } from '../aws/caller.js';
 import { bucketName } from '../aws/bucket-keys.js';
@@ -14,7 +13,7 @@ import { armExpirySchedule, ensureSchedulerRole, expiryNames, schedulerRoleArn }
 import { assertBoundaryExists, createInstanceProfile, createRole, deleteInstanceProfile, deleteRole, putInstancePolicy } from '../aws/iam.js';
 import { assertInstanceTypeOffered, findByClientToken, launchInstance, requestTermination, resolveAmi, terminateInstances, type Ami, type LaunchOptions } from '../aws/instance.js';
 import { withLock } from '../aws/lock.js';
-import { createSecrets, missingSecrets } from '../aws/secrets.js';
+import { createSecrets, deleteParameters, missingSecrets } from '../aws/secrets.js';
 import { createSecurityGroup, deleteSecurityGroup, edgeIngress, findDefaultVpc, setIngress, type RetryOptions } from '../aws/security-group.js';
 import { shippedSource, uploadSource, type ShippedSource } from '../aws/source-object.js';
 import { backupBeforeChange } from '../backup/run.js';
@@ -219,7 +218,7 @@ async function undo(deps: ProvisionDeps, env: string, created: Created): Promise
   const scheduler = expiryNames(env);
   if (created.schedulerRole) await attempt(`role ${scheduler.role}`, () => deleteRole(iam, { name: scheduler.role, arn: '', inlinePolicies: [scheduler.policy] }));
   if (created.secrets.length > 0) {
-    await attempt(`${created.secrets.length} secret(s) under ${n.secretsTree}`, () => ssm.send(new DeleteParametersCommand({ Names: created.secrets.map((s) => n.secretParameter(s)) })));
+    await attempt(`${created.secrets.length} secret(s) under ${n.secretsTree}`, () => deleteParameters(ssm, created.secrets.map((s) => n.secretParameter(s))));
   }
   return left;
 }

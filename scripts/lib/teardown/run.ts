@@ -4,7 +4,6 @@
 // its final backup first when its box answers.
 import { paginateDescribeSecurityGroups } from '@aws-sdk/client-ec2';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { DeleteParametersCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import { projectStorage } from '../aws/bucket.js';
 import { backupBeforeChange } from '../backup/run.js';
 import { describeEnvironments, findInstances, listEnvironments, observeEnvironment, otherEnvironmentsHint, type ObservedEnvironment } from '../aws/environment.js';
@@ -14,6 +13,7 @@ import { deleteInstanceProfile, deleteRole } from '../aws/iam.js';
 import { terminateInstances } from '../aws/instance.js';
 import { findLeftovers, type Leftover } from '../aws/leftovers.js';
 import { describeLock, lockSince, readLock, releaseLock, STALE_MS, withLock } from '../aws/lock.js';
+import { deleteParameters } from '../aws/secrets.js';
 import { deleteSecurityGroup, type RetryOptions } from '../aws/security-group.js';
 import { resolveRegion, type AwsClients } from '../core/aws-clients.js';
 import type { Clock } from '../core/clock.js';
@@ -53,11 +53,6 @@ export interface TeardownResult {
   bucket?: string;
   /** Nothing of the environment exists (never created, or removed with its backups); the ones that do, if any. */
   absent?: { others: string };
-}
-
-/** DeleteParameters takes at most 10 names per call. */
-async function deleteParameters(ssm: SSMClient, names: string[]): Promise<void> {
-  for (let i = 0; i < names.length; i += 10) await ssm.send(new DeleteParametersCommand({ Names: names.slice(i, i + 10) }));
 }
 
 async function remove(seen: ObservedEnvironment, { clients, progress, clock, sgRetry }: TeardownDeps): Promise<void> {

@@ -22,7 +22,7 @@ const BUCKET = 'pillbox-123456789012-eu-west-1';
 
 /** Every call that changes something, in order: restore's box steps, deploy's upload, box steps and tag. */
 const RESTORE_MUTATIONS = Array.from({ length: 8 }, () => 'SendCommand'); // backup, download, render, stop, apply, start, count, clean-up
-const DEPLOY_MUTATIONS = ['PutObject', ...Array.from({ length: 21 }, () => 'SendCommand'), 'CreateTags', 'SendCommand', 'SendCommand']; // observe, the allowed range, route, the write password on the box, backup, fetch, tag, activate, build, the swap, a write through the edge; GitSha; the infrastructure compared and recorded
+const DEPLOY_MUTATIONS = ['PutObject', ...Array.from({ length: 23 }, () => 'SendCommand'), 'CreateTags', 'SendCommand', 'SendCommand']; // observe, the allowed range, route, the write password on the box, backup, fetch, tag, activate, alerts paused, build, the swap, alerts resumed, a write through the edge; GitSha; the infrastructure compared and recorded
 const pointsOf = (list: string[]) => list.map((command, i) => [command, list.slice(0, i + 1).filter((c) => c === command).length] as const);
 
 describe('restore and deploy, when AWS refuses a call', () => {

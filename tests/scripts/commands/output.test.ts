@@ -106,7 +106,8 @@ describe('what the commands print', () => {
     it('deploy: from → to and the rollback image; a second run says unchanged', async () => {
       const cli = cliDeps(fake, { git: gitAtNext() });
       await deploy(['--env', 'dev'], cli);
-      expect(cli.out()).to.match(/^environment {5}dev\ndeployed {8}3f2a1c0 → 4b3a2c1\nrollback image {2}pillbox-app:rollback \([0-9a-f]{12}\)\ntook {12}2m32s\n$/);
+      // Two quick box commands more than before the alert engine (its pause and resume): 8 s on the fake clock.
+      expect(cli.out()).to.match(/^environment {5}dev\ndeployed {8}3f2a1c0 → 4b3a2c1\nrollback image {2}pillbox-app:rollback \([0-9a-f]{12}\)\ntook {12}2m40s\n$/);
       const again = cliDeps(fake, { git: gitAtNext() });
       await deploy(['--env', 'dev'], again);
       expect(again.out()).to.equal('environment  dev\ncommit       4b3a2c1 (unchanged)\n');

@@ -24,7 +24,8 @@ const TEARDOWN_MUTATIONS = [
   'DeleteInstanceProfile',
   'DeleteRolePolicy', // the instance role
   'DeleteRole',
-  'DeleteParameters', // the secrets
+  'DeleteParameters', // the secrets, ten a call
+  'DeleteParameters',
   'DeleteObjects', // the source archives
   'DeleteParameter', // the lock, released
 ];

@@ -166,7 +166,7 @@ describe('deploy: the infrastructure a release changes', () => {
       const plan = planInfrastructure(['compose/.env'], { from: model(), to: model({}, 'p2') });
       expect(plan.notes).to.deep.equal(['postgres changed: applied at the next restart (`sudo systemctl restart pillbox.service`), after `npm run backup`.']);
       const lines = infrastructureSteps(plan).map((s) => s.argv.join(' '));
-      expect(lines).to.deep.equal([`${COMPOSE} up --detach --wait --wait-timeout 600 elasticsearch setup kibana kibana-setup apm-server heartbeat-setup heartbeat`]);
+      expect(lines).to.deep.equal([`${COMPOSE} up --detach --wait --wait-timeout 600 elasticsearch setup kibana kibana-setup apm-server heartbeat-setup heartbeat elastalert`]);
       expect(planInfrastructure(['compose/.env'], { from: model(), to: model() }).notes, 'unchanged').to.deep.equal([]);
     });
 
@@ -180,8 +180,8 @@ describe('deploy: the infrastructure a release changes', () => {
       const lines = infrastructureSteps(planInfrastructure(WATCHED_INPUTS)).map((s) => s.argv.join(' '));
       expect(lines).to.deep.equal([
         `${COMPOSE} build setup kibana-setup`,
-        `${COMPOSE} up --detach --no-deps --force-recreate elasticsearch kibana apm-server heartbeat-setup heartbeat`,
-        `${COMPOSE} up --detach --wait --wait-timeout 600 elasticsearch setup kibana kibana-setup apm-server heartbeat-setup heartbeat`,
+        `${COMPOSE} up --detach --no-deps --force-recreate elasticsearch kibana apm-server heartbeat-setup heartbeat elastalert`,
+        `${COMPOSE} up --detach --wait --wait-timeout 600 elasticsearch setup kibana kibana-setup apm-server heartbeat-setup heartbeat elastalert`,
         `sh -c file=$1; shift; "$@" <"$file" sh /opt/pillbox/compose/caddy/Caddyfile ${COMPOSE} exec -T caddy caddy reload --config - --adapter caddyfile`,
       ]);
     });

@@ -41,7 +41,7 @@ function stepOf(line: string): string {
   if (swap) return swap;
   if (line.startsWith(`${COMPOSE} build `)) return `build ${line.slice(COMPOSE.length + 7)}`;
   if (line.startsWith(`${COMPOSE} up --detach --no-deps --force-recreate `)) return `recreate ${line.slice(`${COMPOSE} up --detach --no-deps --force-recreate `.length)}`;
-  if (line === `${COMPOSE} up --detach --wait --wait-timeout 600 elasticsearch setup kibana kibana-setup apm-server heartbeat-setup heartbeat`) return 'converge backends';
+  if (line === `${COMPOSE} up --detach --wait --wait-timeout 600 elasticsearch setup kibana kibana-setup apm-server heartbeat-setup heartbeat elastalert`) return 'converge backends';
   if (line.startsWith(`${COMPOSE} up `) && / (caddy|postgres)( |$)/.test(line)) return `?? up of the edge or the database: ${line}`;
   if (line.startsWith(`sh -c 'file=$1; shift; "$@" <"$file"' sh /opt/pillbox/compose/caddy/Caddyfile ${COMPOSE} exec -T `) && line.endsWith(' caddy caddy reload --config - --adapter caddyfile')) return 'reload edge';
   return `?? ${line}`;
@@ -120,9 +120,24 @@ describe('deploy', () => {
   it('fetches, builds, then swaps the app blue/green behind the edge, in that order', async () => {
     const { result, steps, error, routed } = await deploy();
     expect(error).to.equal(undefined);
-    expect(steps).to.deep.equal(['observe', 'range?', 'route?', 'fetch', 'tag rollback', 'checkout new', 'build', ...SWAP_STEPS, 'compare', 'record applied']);
+    expect(steps).to.deep.equal(['observe', 'range?', 'route?', 'fetch', 'pause alerts', 'tag rollback', 'checkout new', 'build', ...SWAP_STEPS, 'resume alerts', 'compare', 'record applied']);
     expect(result).to.deep.equal({ status: 'deployed', from: OLD, to: NEW, previousImage: OLD_IMAGE });
     expect(routed()).to.equal('app');
+  });
+
+  it('pauses alerts for the build and swap, saying so, and resumes them however the deploy ends', async () => {
+    const ok = await deploy();
+    expect(ok.progress()).to.contain('Alerts are paused for the build and swap');
+    const failed = await deploy({ build: { exitCode: 17, stderr: 'npm error code E404\n' } });
+    expect(failed.steps.slice(-1)).to.deep.equal(['resume alerts']);
+  });
+
+  it('goes on when the pause fails, and names the fix when the resume fails (faults: docker stop and docker start fail)', async () => {
+    const { error, steps, progress } = await deploy({ 'pause alerts': { exitCode: 1, stderr: 'Cannot connect to the Docker daemon\n' }, 'resume alerts': { exitCode: 1, stderr: 'No such container: c0ffee\n' } });
+    expect(error).to.equal(undefined);
+    expect(steps).to.include('build');
+    expect(progress()).to.contain('Alerts could not be paused (Cannot connect to the Docker daemon); going on.');
+    expect(progress()).to.contain('Alerts did not resume (No such container: c0ffee): start them with `npm run exec -- start elastalert`.');
   });
 
   it("refuses up front, changing nothing, when the box's settings lack the allowed range, naming the fix", async () => {
@@ -134,7 +149,7 @@ describe('deploy', () => {
 
   describe('the infrastructure a release changes', () => {
     const changed = (...paths: string[]) => ({ stdout: `from ${OLD}\n${paths.map((p) => `${p}\n`).join('')}` });
-    const after = (steps: string[]) => steps.slice(7 + SWAP_STEPS.length);
+    const after = (steps: string[]) => steps.slice(9 + SWAP_STEPS.length);
 
     it('applies what changed once the new app serves: set-up images rebuilt, changed files recreated, backends converged, the Caddyfile reloaded in place last, then the release recorded', async () => {
       const { steps, error, progress } = await deploy({ compare: changed('compose/caddy/Caddyfile', 'elk/kibana/kibana.yml', 'elk/setup') });
@@ -194,7 +209,7 @@ describe('deploy', () => {
     it('checks the box\'s secrets hold it before anything changes, and a write through the edge after the swap', async () => {
       const { steps, error } = await deploy({}, undefined, { writePasswordRequired: true });
       expect(error).to.equal(undefined);
-      expect(steps).to.deep.equal(['observe', 'range?', 'route?', 'write password on the box?', 'fetch', 'tag rollback', 'checkout new', 'build', ...SWAP_STEPS, 'write smoke', 'compare', 'record applied']);
+      expect(steps).to.deep.equal(['observe', 'range?', 'route?', 'write password on the box?', 'fetch', 'pause alerts', 'tag rollback', 'checkout new', 'build', ...SWAP_STEPS, 'resume alerts', 'write smoke', 'compare', 'record applied']);
     });
 
     it('stops before the backup and any change on a box provisioned before the write password (fault: not in secrets.env nor Parameter Store)', async () => {
@@ -247,7 +262,7 @@ describe('deploy', () => {
     it('changes Parameter Store only after the read-only checks (what runs, the route, the box\'s secrets), then re-reads and smoke-tests', async () => {
       const { withChange, error } = await deploy({}, SAME, { reloadSecrets: true, writePasswordRequired: true });
       expect(error).to.equal(undefined);
-      expect(withChange).to.deep.equal(['observe', 'range?', 'route?', 'write password on the box?', 'CHANGE SECRETS', 'fetch secrets', ...SWAP_STEPS, 'write smoke', 'compare with itself']);
+      expect(withChange).to.deep.equal(['observe', 'range?', 'route?', 'write password on the box?', 'CHANGE SECRETS', 'pause alerts', 'fetch secrets', ...SWAP_STEPS, 'resume alerts', 'write smoke', 'compare with itself']);
     });
 
     it('takes no backup when the commit stays the same (no migration can run), and names the step that recreates the app', async () => {
@@ -275,7 +290,7 @@ describe('deploy', () => {
       const { withChange, error, result } = await deploy({}, `${NEW}\n${OLD_IMAGE} ghcr.io/acme/pillbox:1.0\n`, { reloadSecrets: true, writePasswordRequired: true });
       expect(error).to.equal(undefined);
       expect(result).to.deep.equal({ status: 'secrets-reloaded', commit: NEW });
-      expect(withChange).to.deep.equal(['observe', 'range?', 'route?', 'write password on the box?', 'CHANGE SECRETS', 'fetch secrets', ...SWAP_STEPS, 'write smoke', 'compare with itself']);
+      expect(withChange).to.deep.equal(['observe', 'range?', 'route?', 'write password on the box?', 'CHANGE SECRETS', 'pause alerts', 'fetch secrets', ...SWAP_STEPS, 'resume alerts', 'write smoke', 'compare with itself']);
     });
 
     it('says the swap did not bring the password when the write check gets 401 (fault: the app runs with other passwords)', async () => {
@@ -296,7 +311,7 @@ describe('deploy', () => {
     it('swaps the same commit in again after the box re-reads its secrets, since the app reads them at start', async () => {
       const { result, steps, error, routed, recorded } = await deploy({}, SAME, { reloadSecrets: true });
       expect(error).to.equal(undefined);
-      expect(steps).to.deep.equal(['observe', 'range?', 'route?', 'fetch secrets', ...SWAP_STEPS, 'compare with itself']);
+      expect(steps).to.deep.equal(['observe', 'range?', 'route?', 'pause alerts', 'fetch secrets', ...SWAP_STEPS, 'resume alerts', 'compare with itself']);
       expect(result).to.deep.equal({ status: 'secrets-reloaded', commit: NEW });
       expect(routed()).to.equal('app');
       expect(recorded).to.deep.equal([NEW]);
@@ -305,7 +320,7 @@ describe('deploy', () => {
     it('re-reads them before anything else changes when the commit changes too', async () => {
       const { steps, error } = await deploy({}, undefined, { reloadSecrets: true });
       expect(error).to.equal(undefined);
-      expect(steps).to.deep.equal(['observe', 'range?', 'route?', 'fetch', 'fetch secrets', 'tag rollback', 'checkout new', 'build', ...SWAP_STEPS, 'compare', 'record applied']);
+      expect(steps).to.deep.equal(['observe', 'range?', 'route?', 'fetch', 'pause alerts', 'fetch secrets', 'tag rollback', 'checkout new', 'build', ...SWAP_STEPS, 'resume alerts', 'compare', 'record applied']);
     });
 
     it('leaves the serving app untouched and says how to retry when the box cannot read them (fault: fetch-secrets fails)', async () => {
@@ -321,7 +336,7 @@ describe('deploy', () => {
   it('finishes what an interrupted deploy left: with traffic on app-next, only app comes back behind it', async () => {
     const { steps, error, routed } = await deploy({}, undefined, { routedAtStart: 'app-next' });
     expect(error).to.equal(undefined);
-    expect(steps.slice(7)).to.deep.equal(['start app', 'ready app', 'route app', 'drained app-next', 'stop app-next', 'compare', 'record applied']);
+    expect(steps.slice(8)).to.deep.equal(['start app', 'ready app', 'route app', 'drained app-next', 'stop app-next', 'resume alerts', 'compare', 'record applied']);
     expect(routed()).to.equal('app');
   });
 
@@ -329,7 +344,7 @@ describe('deploy', () => {
     const { error, steps, routed } = await deploy({ 'ready app-next': { exitCode: 1, stderr: 'app-next was not ready after 120s\n' } });
     expect(error).to.be.instanceOf(OperatorError);
     expect(steps).to.not.include('route app-next');
-    expect(steps.slice(-4)).to.deep.equal(['app logs', 'restore image', 'checkout old', 'stop app-next']);
+    expect(steps.slice(-5)).to.deep.equal(['app logs', 'restore image', 'checkout old', 'stop app-next', 'resume alerts']);
     expect(error?.message).to.contain('never became ready; 1111111 kept serving throughout');
     expect(error?.message).to.contain('app logs line 2');
     expect(error?.message).to.contain('was not ready after 120s');
@@ -338,7 +353,7 @@ describe('deploy', () => {
 
   it('brings the previous image back into app and the traffic with it when the new app fails while app-next serves', async () => {
     const { error, steps, routed } = await deploy({ 'ready app': [{ exitCode: 1, stderr: 'app stopped before it was ready\n' }, {}] });
-    expect(steps.slice(steps.indexOf('ready app'))).to.deep.equal(['ready app', 'app logs', 'restore image', 'checkout old', 'start app', 'ready app', 'route app', 'drained app-next', 'stop app-next']);
+    expect(steps.slice(steps.indexOf('ready app'))).to.deep.equal(['ready app', 'app logs', 'restore image', 'checkout old', 'start app', 'ready app', 'route app', 'drained app-next', 'stop app-next', 'resume alerts']);
     expect(error?.message).to.contain('did not complete the swap; 1111111 is serving again');
     expect(error?.message).to.contain('app stopped before it was ready');
     expect(routed()).to.equal('app');
@@ -370,7 +385,7 @@ describe('deploy', () => {
 
   it('restores the commit and image tag when the build fails, without touching the serving app', async () => {
     const { error, steps } = await deploy({ build: { exitCode: 17, stderr: 'step 4/9: npm ci\nnpm error code E404\n' } });
-    expect(steps).to.deep.equal(['observe', 'range?', 'route?', 'fetch', 'tag rollback', 'checkout new', 'build', 'restore image', 'checkout old']);
+    expect(steps).to.deep.equal(['observe', 'range?', 'route?', 'fetch', 'pause alerts', 'tag rollback', 'checkout new', 'build', 'restore image', 'checkout old', 'resume alerts']);
     expect(error?.message).to.contain('stopped before the app was touched; 1111111 keeps serving');
     expect(error?.message).to.contain('npm error code E404');
   });
@@ -387,7 +402,7 @@ describe('deploy', () => {
     const { steps, error } = await deploy({}, undefined, { beforeChange: async (from) => void calls.push(from) });
     expect(error).to.equal(undefined);
     expect(calls).to.deep.equal([OLD]);
-    expect(steps).to.deep.equal(['observe', 'range?', 'route?', 'fetch', 'tag rollback', 'checkout new', 'build', ...SWAP_STEPS, 'compare', 'record applied']);
+    expect(steps).to.deep.equal(['observe', 'range?', 'route?', 'fetch', 'pause alerts', 'tag rollback', 'checkout new', 'build', ...SWAP_STEPS, 'resume alerts', 'compare', 'record applied']);
   });
 
   it('changes nothing when beforeChange fails (it runs after the read-only checks, before the fetch), and skips it when the box already runs the commit', async () => {
@@ -591,7 +606,7 @@ describe('deploy', () => {
 
     it('says the box serves the new commit when the tag write fails, and that a rerun fixes the tag', async () => {
       const { error, steps } = await deploy({}, undefined, { recordFails: Object.assign(new Error('You are not authorized to perform this operation.'), { name: 'UnauthorizedOperation' }) });
-      expect(steps.at(-1)).to.equal('stop app-next');
+      expect(steps.slice(-2)).to.deep.equal(['stop app-next', 'resume alerts']);
       expect(error?.message).to.equal(
         'The box serves 2222222, but its GitSha tag could not be updated (AWS denied the request: You are not authorized to perform this operation.); `npm run status` shows the old commit.',
       );

@@ -9,6 +9,12 @@ export const SWAP_STEPS = ['stop app-next', 'start app-next', 'ready app-next', 
 /** The swap step (or the app logs read after a failed one) a line is, for a /readyz limit of `readySeconds`; undefined otherwise. */
 export function swapStepOf(line: string, readySeconds: number): string | undefined {
   if (line.startsWith(`${COMPOSE} exec -T caddy sh -c 'if [ -e`)) return 'route?';
+  // The alert engine's pause and resume around the build and swap, by its compose labels (deploy/alerts-pause.ts).
+  const engine = "--filter label=com.docker.compose.project=pillbox --filter label=com.docker.compose.service=elastalert | xargs -r docker";
+  // Each armed with its backstop timer and disarmed (alerts-pause.ts), whose own test runs them.
+  const backstop = 'systemctl stop pillbox-alerts-resume.timer pillbox-alerts-resume.service 2>/dev/null; systemctl reset-failed pillbox-alerts-resume.service 2>/dev/null;';
+  if (line.startsWith(`sh -c '${backstop} systemd-run --quiet --unit=pillbox-alerts-resume --on-active=`) && line.endsWith(`docker ps --quiet  ${engine} stop'`)) return 'pause alerts';
+  if (line === `sh -c '${backstop} docker ps --quiet --all --filter status=exited ${engine} start'`) return 'resume alerts';
   if (line.startsWith(`${COMPOSE} exec -T caddy sh -c 'mkdir -p`)) return 'route app-next';
   if (line.startsWith(`${COMPOSE} exec -T caddy sh -c 'rm -f`)) return 'route app';
   const drained = / http:\/\/127\.0\.0\.1:2019 edge-(app|app-next):3000 \d+$/.exec(line);

@@ -64,7 +64,7 @@ describe('rollback', () => {
   it('re-tags the kept image, activates its release, swaps it in blue/green, then records its commit, in that order', async () => {
     const { result, events, error, routed } = await rollback();
     expect(error).to.equal(undefined);
-    expect(events).to.deep.equal(['observe', 'rollback target', 'route?', 'retag previous', 'checkout previous', ...SWAP_STEPS, `GitSha ${PREVIOUS}`]);
+    expect(events).to.deep.equal(['observe', 'rollback target', 'route?', 'pause alerts', 'retag previous', 'checkout previous', ...SWAP_STEPS, 'resume alerts', `GitSha ${PREVIOUS}`]);
     expect(result).to.deep.equal({ from: SERVING, to: PREVIOUS, image: PREVIOUS_IMAGE });
     expect(routed()).to.equal('app');
   });
@@ -86,7 +86,7 @@ describe('rollback', () => {
   it('restores the serving image and release and records nothing when the previous version never gets ready (fault: ready app-next fails)', async () => {
     const { error, events, routed } = await rollback({ 'ready app-next': { exitCode: 1, stderr: 'app-next was not ready after 90s\n' } });
     expect(error?.message).to.contain('The previous version (1111111) never became ready; 2222222 kept serving throughout');
-    expect(events.slice(-4)).to.deep.equal(['app logs', 'restore image', 'checkout serving', 'stop app-next']);
+    expect(events.slice(-5)).to.deep.equal(['app logs', 'restore image', 'checkout serving', 'stop app-next', 'resume alerts']);
     expect(events.some((e) => e.startsWith('GitSha'))).to.equal(false);
     expect(routed()).to.equal('app');
   });
