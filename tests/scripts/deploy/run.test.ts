@@ -453,7 +453,7 @@ describe('deploy', () => {
 
   it('names what could not be put back when restoring the previous image fails too (fault: the build and the re-tag fail)', async () => {
     const { error, steps } = await deploy({ build: { exitCode: 17, stderr: '' }, 'restore image': { exitCode: 1, stderr: 'Error response from daemon: No such image\n' } });
-    expect(steps.slice(-3)).to.deep.equal(['build', 'restore image', 'checkout old']);
+    expect(steps.slice(-4)).to.deep.equal(['build', 'restore image', 'checkout old', 'resume alerts']);
     expect(error?.message).to.equal(
       'The new version (2222222) stopped before the app was touched; 1111111 keeps serving. Restoring the previous state also failed (docker image tag: Error response from daemon: No such image).\n--- docker compose build said ---\n(nothing)',
     );
@@ -471,11 +471,12 @@ describe('deploy', () => {
   it('names every step it runs, in order, as the operator sees them', async () => {
     const { progress } = await deploy();
     const done = progress().split('\n').filter((l) => l.startsWith('✓ ')).map((l) => l.replace(/ \(\d+(\.\d+)?s\)$/, ''));
-    expect(done.slice(0, 7)).to.deep.equal([
+    expect(done.slice(0, 8)).to.deep.equal([
       '✓ Read what the box runs',
       "✓ Check the box's settings carry the allowed range",
       '✓ Read where the edge sends traffic',
       '✓ Fetch 2222222 on the box',
+      '✓ Pause alerts for the build and swap',
       '✓ Keep the running image as pillbox-app:rollback',
       '✓ Activate 2222222',
       '✓ Build the app image',

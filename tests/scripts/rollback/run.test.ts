@@ -102,7 +102,7 @@ describe('rollback', () => {
     const { error, events } = await rollback({ 'retag previous': { exitCode: 1, stderr: 'Error response from daemon: No such image: pillbox-app:rollback\n' } });
     expect(error?.message).to.equal('The previous version (1111111) stopped before the app was touched; 2222222 keeps serving.\n--- docker image tag said ---\nError response from daemon: No such image: pillbox-app:rollback');
     expect(error?.hint).to.equal('Check the box with `npm run status`, then run the rollback again.');
-    expect(events).to.deep.equal(['observe', 'rollback target', 'route?', 'retag previous', 'restore image', 'checkout serving']);
+    expect(events).to.deep.equal(['observe', 'rollback target', 'route?', 'pause alerts', 'retag previous', 'restore image', 'checkout serving', 'resume alerts']);
   });
 
   it('says how to finish when the rolled-back box serves but its commit cannot be recorded (fault: CreateTags denied)', async () => {
@@ -115,7 +115,7 @@ describe('rollback', () => {
   it('names its steps as the operator sees them, and bounds each read and switch on the box to a minute', async () => {
     const { progress } = await rollback();
     const done = progress().split('\n').filter((l) => l.startsWith('✓ ')).map((l) => l.replace(/ \(\d+(\.\d+)?s\)$/, ''));
-    expect(done.slice(0, 5)).to.deep.equal(['✓ Read what the box runs', '✓ Read what the last deploy kept', '✓ Read where the edge sends traffic', '✓ Tag pillbox-app:rollback as the app image', '✓ Activate 1111111']);
+    expect(done.slice(0, 6)).to.deep.equal(['✓ Read what the box runs', '✓ Read what the last deploy kept', '✓ Read where the edge sends traffic', '✓ Pause alerts for the build and swap', '✓ Tag pillbox-app:rollback as the app image', '✓ Activate 1111111']);
     const limits = ssm.commandCalls(SendCommandCommand).map((c) => [stepOf(c.args[0].input.Parameters?.commands?.[1] ?? ''), c.args[0].input.Parameters?.executionTimeout?.[0]]);
     expect(limits.filter(([step]) => ['rollback target', 'retag previous', 'checkout previous'].includes(step ?? ''))).to.deep.equal([
       ['rollback target', '60'],
