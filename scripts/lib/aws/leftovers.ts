@@ -84,7 +84,7 @@ async function roleTags(iam: IAMClient, RoleName: string): Promise<Tags> {
 }
 
 /** The instance role's region, from the ARNs of its inline policy; undefined before provision wrote one. */
-async function instanceRoleRegion(iam: IAMClient, env: string): Promise<string | undefined> {
+export async function instanceRoleRegion(iam: IAMClient, env: string): Promise<string | undefined> {
   const n = envNames(env);
   const policy = await iam.send(new GetRolePolicyCommand({ RoleName: n.role, PolicyName: n.inlinePolicy })).catch(ignoreGone);
   return regionIn(policy?.PolicyDocument, 'ssm');

@@ -8,6 +8,7 @@ import { allocateElasticIp, associateElasticIp, releaseElasticIp, type ElasticIp
 import { callerAccount } from '../aws/caller.js';
 import { bucketName } from '../aws/bucket-keys.js';
 import { convergeBucket, storageFor, type Storage } from '../aws/bucket.js';
+import { refuseOtherHomeRegion } from '../aws/home-region.js';
 import { observeEnvironment, type EnvInstance, type ObservedEnvironment } from '../aws/environment.js';
 import { armExpirySchedule, ensureSchedulerRole, expiryNames, schedulerRoleArn } from '../aws/expiry-schedule.js';
 import { assertBoundaryExists, createInstanceProfile, createRole, deleteInstanceProfile, deleteRole, putInstancePolicy } from '../aws/iam.js';
@@ -112,6 +113,7 @@ export async function preflight(cfg: ProvisionConfig, deps: ProvisionDeps): Prom
   const caller = await callerAccount(clients.sts);
   const { accountId } = caller;
   await assertBoundaryExists(clients.iam, caller);
+  await refuseOtherHomeRegion(clients.iam, cfg.env, region, 'provision');
   const gitSha = await resolveCommit(git, cfg.ref);
   await assertSecretFiles(git, gitSha);
   const archive = await buildSourceArchive(deps.archive, gitSha);

@@ -9,6 +9,7 @@ import { backupBeforeChange } from '../backup/run.js';
 import { describeEnvironments, findInstances, listEnvironments, observeEnvironment, otherEnvironmentsHint, type ObservedEnvironment } from '../aws/environment.js';
 import { releaseElasticIp } from '../aws/elastic-ip.js';
 import { removeExpirySchedules } from '../aws/expiry-schedule.js';
+import { refuseOtherHomeRegion } from '../aws/home-region.js';
 import { deleteInstanceProfile, deleteRole } from '../aws/iam.js';
 import { terminateInstances } from '../aws/instance.js';
 import { findLeftovers, type Leftover } from '../aws/leftovers.js';
@@ -113,6 +114,8 @@ export async function teardownEnvironment(env: string, deps: TeardownDeps, data:
     return { seen, stored, ...planDataTeardown(seen, stored, data) };
   };
   const first = await progress.step(`look for environment ${env}`, look);
+  // Its role is global: deleting it here would take it from the box of the region it names.
+  if (first.seen.role) await refuseOtherHomeRegion(clients.iam, env, await resolveRegion(clients), 'teardown');
   const kept = first.after.filter((s) => !isMutating(s));
   const planned = [...first.before, ...planTeardown(first.seen), ...first.after.filter(isMutating)];
   if (planned.length === 0) return kept.length > 0 ? { env, removed: [], aborted: false, kept } : absent(env, clients, fromBranch);
