@@ -1029,9 +1029,15 @@ export function fakeAws(world: World) {
       return { Role: { RoleName: i.RoleName, Path: r.path, Arn: `arn:${world.partition}:iam::${world.accountId}:role${r.path}${i.RoleName}`, AssumeRolePolicyDocument: encodeURIComponent(r.trust), Tags: r.tags } };
     }),
   );
+  // PathPrefix, when given, is 1-512 characters starting with a slash (IAM API reference,
+  // ListRoles/ListInstanceProfiles: pattern \u002F[\u0021-\u007F]*; "/" when omitted).
+  const checkPathPrefix = (prefix: string | undefined): void => {
+    if (prefix !== undefined && (prefix.length > 512 || !/^\/[\x21-\x7f]*$/.test(prefix))) throw awsError('ValidationError', `1 validation error detected: Value '${prefix}' at 'pathPrefix' failed to satisfy constraint`);
+  };
   // IAM's lists leave tags out (ListRoles: PermissionsBoundary, RoleLastUsed, Tags; ListInstanceProfiles: tags): they have their own calls.
   mocks.iam.on(iam.ListRolesCommand).callsFake(
     iamh('ListRoles', (i: iam.ListRolesCommandInput) => {
+      checkPathPrefix(i.PathPrefix);
       const names = [...world.roles.keys()].filter((n) => world.roles.get(n)?.path.startsWith(i.PathPrefix ?? '/'));
       const { items, IsTruncated, Marker } = iamPage(names, i.Marker);
       return { Roles: items.map((RoleName) => ({ RoleName, Path: role(RoleName).path, Arn: `arn:${world.partition}:iam::${world.accountId}:role${role(RoleName).path}${RoleName}`, AssumeRolePolicyDocument: encodeURIComponent(role(RoleName).trust), RoleId: RoleName, CreateDate: new Date(0) })), IsTruncated, Marker };
@@ -1053,6 +1059,7 @@ export function fakeAws(world: World) {
   );
   mocks.iam.on(iam.ListInstanceProfilesCommand).callsFake(
     iamh('ListInstanceProfiles', (i: iam.ListInstanceProfilesCommandInput) => {
+      checkPathPrefix(i.PathPrefix);
       const pathOf = (name: string) => world.profiles.get(name)?.path ?? '/';
       const { items, IsTruncated, Marker } = iamPage([...world.profiles.keys()].filter((n) => pathOf(n).startsWith(i.PathPrefix ?? '/')), i.Marker);
       return {
@@ -1218,6 +1225,11 @@ export function fakeAws(world: World) {
   mocks.scheduler.on(scheduler.GetScheduleCommand).callsFake(schedh('GetSchedule', (i: scheduler.GetScheduleCommandInput) => ({ ...scheduleNamed(i.Name), Arn: scheduleArn(i.Name) })));
   mocks.scheduler.on(scheduler.ListSchedulesCommand).callsFake(
     schedh('ListSchedules', (i: scheduler.ListSchedulesCommandInput) => {
+      // NamePrefix, when given, is 1-64 characters (Scheduler API reference, ListSchedules).
+      if (i.NamePrefix !== undefined && (i.NamePrefix.length < 1 || i.NamePrefix.length > 64)) {
+        const message = `NamePrefix '${i.NamePrefix}' must be 1-64 characters`;
+        throw new scheduler.ValidationException({ message, Message: message, $metadata: {} });
+      }
       const names = [...world.schedules.keys()].filter((n) => n.startsWith(i.NamePrefix ?? ''));
       const { items, next } = page(world, names, i.NextToken);
       return { Schedules: items.map((Name) => ({ Name, GroupName: 'default', Arn: scheduleArn(Name) })), NextToken: next };
