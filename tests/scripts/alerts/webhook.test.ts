@@ -26,11 +26,16 @@ describe('alerts: the webhook destination', () => {
   it('refuses, naming why, what is not an https URL or could change meaning on its way to the engine', () => {
     expect(problem('http://hooks.example.com/x')).to.match(/^http:\/\/ is not allowed; .* use an https URL$/);
     expect(problem('hooks.slack.com/services/x')).to.match(/^not a URL; /);
-    expect(problem('https://user:pw@hooks.example.com/x')).to.match(/^credentials in the URL/);
+    for (const withCredentials of ['https://user:pw@hooks.example.com/x', 'https://user@hooks.example.com/x', 'https://:pw@hooks.example.com/x']) {
+      expect(problem(withCredentials), withCredentials).to.match(/^credentials in the URL/);
+    }
     for (const bad of ['https://a.example.com/$HOME', 'https://a.example.com/x y', 'https://a.example.com/"x', "https://a.example.com/x'", 'https://a.example.com/#x', 'https://a.example.com/\\x']) {
       expect(problem(bad), bad).to.match(/not URL-safe/);
     }
     expect(problem(`https://a.example.com/${'x'.repeat(2048)}`)).to.match(/longer than 2048/);
+    // 2048 itself is still taken.
+    const longest = 'https://a.example.com/';
+    expect(problem(`${longest}${'x'.repeat(2048 - longest.length)}`)).to.equal(undefined);
   });
 
   describe('storeWebhook', () => {
@@ -44,7 +49,7 @@ describe('alerts: the webhook destination', () => {
       expect(await storeWebhook(new SSMClient({ region: 'eu-west-1' }), 'main', 'https://hooks.example.com/a')).to.equal('created');
       const sent = ssm.commandCalls(PutParameterCommand).map((c) => c.args[0].input);
       expect(sent).to.have.length(1);
-      expect(sent[0]).to.deep.include({ Name: name, Value: 'https://hooks.example.com/a', Type: 'SecureString' });
+      expect(sent[0]).to.deep.include({ Name: name, Description: `pillbox main: ${WEBHOOK_SECRET}`, Value: 'https://hooks.example.com/a', Type: 'SecureString' });
       expect(sent[0]?.Tags?.map((t) => t.Key)).to.include.members(['Project', 'Env', 'ManagedBy']);
       expect(sent[0]?.Overwrite).to.equal(undefined);
     });
@@ -55,6 +60,13 @@ describe('alerts: the webhook destination', () => {
       expect(await storeWebhook(new SSMClient({ region: 'eu-west-1' }), 'main', 'https://hooks.example.com/b')).to.equal('updated');
       const last = ssm.commandCalls(PutParameterCommand).at(-1)?.args[0].input;
       expect(last).to.deep.equal({ Name: name, Value: 'https://hooks.example.com/b', Type: 'SecureString', Overwrite: true });
+    });
+
+    it('overwrites nothing when the first write failed for another reason, and passes that error on', async () => {
+      ssm.on(PutParameterCommand).rejects(awsError('ThrottlingException', 'Rate exceeded'));
+      const err = await storeWebhook(new SSMClient({ region: 'eu-west-1' }), 'main', 'https://hooks.example.com/a').catch((e: unknown) => e);
+      expect((err as Error).name).to.equal('ThrottlingException');
+      expect(ssm.commandCalls(PutParameterCommand).map((c) => c.args[0].input.Overwrite)).to.deep.equal([undefined]);
     });
 
     it('names the missing permission when the credentials may not write it', async () => {
