@@ -5,18 +5,40 @@ import { OperatorError } from '../../../scripts/lib/core/operator-error.js';
 import { COMPOSE } from '../fakes/swap-steps.js';
 import { useStubBin } from '../fakes/stub-bin.js';
 
-const progress = { step: <T>(_what: string, work: (report: (detail: string) => void) => Promise<T>) => work(() => undefined) };
-/** A box that answers each argv in turn with the given replies, and records what it was sent. */
+/** Progress that records the steps it was asked to show. */
+const steps: string[] = [];
+const progress = { step: <T>(what: string, work: (report: (detail: string) => void) => Promise<T>) => (steps.push(what), work(() => undefined)) };
+/** A box that answers each argv in turn with the given replies, and records what it was sent and the timeouts. */
 function aBox(...replies: Partial<RemoteResult>[]) {
   const sent: string[][] = [];
-  const run = async (argv: readonly string[]) => {
+  const timeouts: (number | undefined)[] = [];
+  const run = async (argv: readonly string[], options?: { timeoutSeconds?: number }) => {
     sent.push([...argv]);
+    timeouts.push(options?.timeoutSeconds);
     return { exitCode: 0, stdout: '', stderr: '', ...replies[sent.length - 1] };
   };
-  return { run, sent };
+  return { run, sent, timeouts };
 }
 
 describe('alerts on the box', () => {
+  beforeEach(() => steps.splice(0));
+
+  it('shows each step, and gives each command on the box two minutes', async () => {
+    const box = aBox({}, {}, { stdout: 'INFO:elastalert:HTTP Post alert sent.\n' });
+    await applyWebhook(box.run, progress);
+    await sendTestAlert(box.run, progress);
+    expect(steps).to.deep.equal(['Fetch the secrets on the box', 'Restart the alert engine with the new destination', 'Send a test alert through the alert engine']);
+    expect(box.timeouts).to.deep.equal([120, 120, 120]);
+  });
+
+  it('names the exit status when a failed command printed nothing', async () => {
+    const apply = (await applyWebhook(aBox({ exitCode: 3 }).run, progress).catch((e: unknown) => e)) as OperatorError;
+    expect(apply.message).to.equal('The destination is stored, but the box could not take it up (fetch the secrets on the box: exit 3).');
+    expect(apply.hint).to.include('sudo systemctl restart');
+    const test = (await sendTestAlert(aBox({ exitCode: 1 }).run, progress).catch((e: unknown) => e)) as OperatorError;
+    expect(test.message).to.equal('The test alert did not reach the destination:\nexit 1');
+  });
+
   it('re-reads the secrets, then recreates the alert engine alone with its new environment', async () => {
     const box = aBox();
     await applyWebhook(box.run, progress);
