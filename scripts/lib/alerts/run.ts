@@ -37,13 +37,17 @@ export const TEST_ALERT_SCRIPT = [
 
 export const testAlertCommand = (): string[] => composeArgv('exec', '-T', ALERT_SERVICE, 'sh', '-c', TEST_ALERT_SCRIPT, 'sh', ENGINE_CONFIG, TEST_RULE, SENT_LINE);
 /** The box re-reads its secrets; `up` recreates the engine only, since its environment changed. */
-export const applyWebhookCommands = (): string[][] => [[FETCH_SECRETS_BIN], composeArgv('up', '--detach', '--no-deps', '--wait', ALERT_SERVICE)];
+const APPLY_WEBHOOK_STEPS: readonly (readonly [what: string, argv: string[]])[] = [
+  ['Fetch the secrets on the box', [FETCH_SECRETS_BIN]],
+  ['Restart the alert engine with the new destination', composeArgv('up', '--detach', '--no-deps', '--wait', ALERT_SERVICE)],
+];
+export const applyWebhookCommands = (): string[][] => APPLY_WEBHOOK_STEPS.map(([, argv]) => argv);
 
 const QUICK_SECONDS = 120;
 
 export async function applyWebhook(run: RemoteRunner, progress: Pick<Progress, 'step'>): Promise<void> {
-  for (const [what, argv] of [['Fetch the secrets on the box', applyWebhookCommands()[0]], ['Restart the alert engine with the new destination', applyWebhookCommands()[1]]] as const) {
-    const result = await progress.step(what, () => run(argv ?? [], { timeoutSeconds: QUICK_SECONDS }));
+  for (const [what, argv] of APPLY_WEBHOOK_STEPS) {
+    const result = await progress.step(what, () => run(argv, { timeoutSeconds: QUICK_SECONDS }));
     if (result.exitCode !== 0) {
       throw new OperatorError(
         `The destination is stored, but the box could not take it up (${what.toLowerCase()}: ${lastLines(result.stderr || result.stdout, 1) || `exit ${result.exitCode}`}).`,

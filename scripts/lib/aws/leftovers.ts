@@ -77,9 +77,10 @@ export async function taggedParameters(tagging: ResourceGroupsTaggingAPIClient, 
   return found;
 }
 
-async function roleTags(iam: IAMClient, RoleName: string): Promise<Tags> {
+/** Every tag across a paged tag listing (IAM pages a role's or a profile's tags). */
+async function allTags(pages: AsyncIterable<{ Tags?: NonNullable<Tags> }>): Promise<NonNullable<Tags>> {
   const tags: NonNullable<Tags> = [];
-  for await (const page of paginateListRoleTags({ client: iam }, { RoleName })) tags.push(...(page.Tags ?? []));
+  for await (const page of pages) tags.push(...(page.Tags ?? []));
   return tags;
 }
 
@@ -97,7 +98,7 @@ export async function pillboxRoles(iam: IAMClient, prefix = ''): Promise<Leftove
     for (const role of page.Roles ?? []) {
       const [, env, kind] = ROLE_NAME.exec(role.RoleName ?? '') ?? [];
       if (!env || !env.startsWith(prefix) || role.Path !== '/') continue;
-      const tags = await roleTags(iam, role.RoleName ?? '');
+      const tags = await allTags(paginateListRoleTags({ client: iam }, { RoleName: role.RoleName }));
       if (!ours(tags, env)) continue;
       const region = kind === 'scheduler' ? regionIn(role.AssumeRolePolicyDocument, 'scheduler') : await instanceRoleRegion(iam, env);
       found.push({ env, kind: kind === 'scheduler' ? 'scheduler-role' : 'role', name: role.RoleName ?? '', expiresAt: expiryOf(tags), ...(region ? { region } : {}) });
@@ -113,8 +114,7 @@ export async function pillboxProfiles(iam: IAMClient, prefix = ''): Promise<Left
     for (const profile of page.InstanceProfiles ?? []) {
       const env = PROFILE_NAME.exec(profile.InstanceProfileName ?? '')?.[1];
       if (!env || !env.startsWith(prefix) || profile.Path !== '/') continue;
-      const tags: NonNullable<Tags> = [];
-      for await (const p of paginateListInstanceProfileTags({ client: iam }, { InstanceProfileName: profile.InstanceProfileName })) tags.push(...(p.Tags ?? []));
+      const tags = await allTags(paginateListInstanceProfileTags({ client: iam }, { InstanceProfileName: profile.InstanceProfileName }));
       if (ours(tags, env)) found.push({ env, kind: 'instance-profile', name: profile.InstanceProfileName ?? '', expiresAt: expiryOf(tags) });
     }
   }
