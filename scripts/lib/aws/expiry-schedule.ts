@@ -62,9 +62,8 @@ export interface ExpiryTarget {
   env: string;
   instanceId: string;
   expiresAt: Date;
-  /** The schedule's execution role. */
+  /** The schedule's execution role; its partition is the target's too. */
   roleArn: string;
-  partition?: string;
 }
 
 /** How far ahead a schedule re-armed late fires: Scheduler refuses an at() time already past. */
@@ -77,7 +76,8 @@ export const LATE_ARM_LEAD_MS = 2 * 60_000;
 export const scheduleTime = (expiresAt: Date, now: number): Date => new Date(Math.max(offBoxGuardAt(expiresAt).getTime(), now + LATE_ARM_LEAD_MS));
 
 /** The whole schedule: UpdateSchedule replaces every field, so create and update send the same. */
-export function expirySchedule({ env, instanceId, expiresAt, roleArn, partition = 'aws' }: ExpiryTarget, now = 0): CreateScheduleCommandInput {
+export function expirySchedule({ env, instanceId, expiresAt, roleArn }: ExpiryTarget, now = 0): CreateScheduleCommandInput {
+  const partition = roleArn.split(':')[1];
   return {
     Name: expiryNames(env).schedule(instanceId),
     Description: `pillbox ${env}: terminate ${instanceId} after its ExpiresAt, once its last backup can have finished`,

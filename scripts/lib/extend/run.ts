@@ -73,8 +73,7 @@ export async function moveExpiry(
       'Let it finish: its last backup lands in the bucket, and `npm run provision -- --restore latest` brings the environment back from it.',
     );
   }
-  const partition = schedulerRoleArn.split(':')[1];
-  const schedule = await moveExpirySchedule(scheduler, { env: instance.env, instanceId: instance.id, expiresAt: to, roleArn: schedulerRoleArn, partition }, clock);
+  const schedule = await moveExpirySchedule(scheduler, { env: instance.env, instanceId: instance.id, expiresAt: to, roleArn: schedulerRoleArn }, clock);
   const result = await run(moveTimerCommand(to), { timeoutSeconds: 60 });
   if (result.exitCode !== 0) {
     throw new OperatorError(

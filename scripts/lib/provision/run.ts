@@ -244,7 +244,7 @@ function afterLaunch(err: unknown, box: LaunchedBox): OperatorError {
 
 /**
  * The successor serves and holds the data, but the old box could not be retired: both run and bill. A re-run keeps
- * the one the environment's address points at (else the older) and removes the other (plan.ts currentInstance).
+ * the one its Replaces tag and the environment's address prove current and removes the other (plan.ts currentInstance).
  */
 function unretired(err: unknown, boxes: { env: string; retiring: string; successor: string; keeps: string }): OperatorError {
   const hint = err instanceof OperatorError ? err.hint : explainAwsError(err)?.hint;
@@ -343,14 +343,14 @@ async function policySettled(clock: Clock, writtenAt: number | undefined, signal
 /** The kept box's off-box guard, armed again at its ExpiresAt (its arming failed on an earlier run). */
 async function rearmKeptSchedule(deps: ProvisionDeps, pre: Preflight, env: string, instance: EnvInstance | undefined): Promise<void> {
   if (!instance?.expiresAt) throw new OperatorError(`The instance ${instance?.id ?? '(none)'} has no valid ExpiresAt tag, so its expiry schedule cannot be armed.`, 'Set ExpiresAt (ISO 8601 UTC) on the instance, or `npm run provision -- --replace`.');
-  await armExpirySchedule(deps.clients.scheduler, { env, instanceId: instance.id, expiresAt: instance.expiresAt, roleArn: schedulerRoleArn({ env, accountId: pre.accountId, partition: pre.partition }), partition: pre.partition }, deps.clock);
+  await armExpirySchedule(deps.clients.scheduler, { env, instanceId: instance.id, expiresAt: instance.expiresAt, roleArn: schedulerRoleArn({ ...pre, env }) }, deps.clock);
 }
 
 /** The kept box's expiry, moved the way `npm run extend` moves it; its SSM agent must be online. */
 async function moveKeptExpiry(deps: ProvisionDeps, pre: Preflight, instance: { id: string; env: string }, to: Date): Promise<void> {
   const run = ssmRunner(deps.clients.ssm, instance.id, { clock: deps.clock });
   try {
-    await moveExpiry({ ec2: deps.clients.ec2, scheduler: deps.clients.scheduler, run, clock: deps.clock, schedulerRoleArn: schedulerRoleArn({ env: instance.env, accountId: pre.accountId, partition: pre.partition }) }, instance, to);
+    await moveExpiry({ ec2: deps.clients.ec2, scheduler: deps.clients.scheduler, run, clock: deps.clock, schedulerRoleArn: schedulerRoleArn({ ...pre, env: instance.env }) }, instance, to);
   } catch (err) {
     if (awsErrorName(err) !== 'InvalidInstanceId') throw err;
     throw new OperatorError(
@@ -495,7 +495,7 @@ async function apply(cfg: ProvisionConfig, pre: Preflight, seen: ObservedEnviron
                 deps.launch,
               );
               // The guard outside the box: terminates it after ExpiresAt even if it never boots.
-              await armExpirySchedule(deps.clients.scheduler, { env: cfg.env, instanceId: launched, expiresAt: pre.expiresAt, roleArn: schedulerRoleArn({ env: cfg.env, accountId: pre.accountId, partition: pre.partition }), partition: pre.partition }, deps.clock);
+              await armExpirySchedule(deps.clients.scheduler, { env: cfg.env, instanceId: launched, expiresAt: pre.expiresAt, roleArn: schedulerRoleArn({ ...pre, env: cfg.env }) }, deps.clock);
             }
             break;
         }
@@ -510,7 +510,7 @@ async function apply(cfg: ProvisionConfig, pre: Preflight, seen: ObservedEnviron
       if ('failed' in found) throw unknownLaunch(err, cfg.env, await deps.clients.ssm.config.region(), created, found.failed);
       launched = found.id;
       // Its schedule was never armed: the guard outside the box comes before the error.
-      if (launched !== undefined) await armExpirySchedule(deps.clients.scheduler, { env: cfg.env, instanceId: launched, expiresAt: pre.expiresAt, roleArn: schedulerRoleArn({ env: cfg.env, accountId: pre.accountId, partition: pre.partition }), partition: pre.partition }, deps.clock).catch(() => undefined);
+      if (launched !== undefined) await armExpirySchedule(deps.clients.scheduler, { env: cfg.env, instanceId: launched, expiresAt: pre.expiresAt, roleArn: schedulerRoleArn({ ...pre, env: cfg.env }) }, deps.clock).catch(() => undefined);
     }
     // A replacement that failed before it served goes again: the old box has served throughout (teardown would remove both).
     const replaced = steps.find((s) => s.resource === 'instance' && s.action === 'replace')?.name;
