@@ -30,6 +30,6 @@ export const pauseAlertsCommand = (backstopSeconds: number): string[] => ['sh', 
 export const resumeAlertsCommand = (): string[] => ['sh', '-c', `${disarm}; ${startStopped}`];
 
 export const PAUSE_NOTE =
-  'Alerts are paused for the build and swap (memory for the second app color); they resume and catch up after it (should this deploy never finish, the box resumes them itself within its time budget).';
+  'Alerts are paused while the app is switched (memory for the build and the second app color); they resume and catch up after it (should this deploy never finish, the box resumes them itself within its time budget).';
 export const resumeFailedNote = (why: string): string =>
   `Alerts did not resume (${why}): start them with \`npm run exec -- start ${ALERT_SERVICE}\`.`;

@@ -253,13 +253,15 @@ export interface Switch {
  */
 export async function switchApp(deps: Pick<DeployDeps, 'run' | 'progress' | 'newId'>, change: Switch, prepare: { steps: () => Promise<void>; hint: string }): Promise<void> {
   const { run, progress } = deps;
-  const paused = await progress.step('Pause alerts for the build and swap', () => run(pauseAlertsCommand(deployBudgetSeconds(change.healthTimeoutSeconds, { backup: true })), { timeoutSeconds: STEP_TIMEOUTS.quick })).catch((err: unknown) => ({ exitCode: 1, stderr: errorSummary(err) }));
+  // Neither step may stop the deploy: a failure is said and the deploy goes on.
+  const tolerant = (what: string, argv: string[]) => progress.step(what, () => run(argv, { timeoutSeconds: STEP_TIMEOUTS.quick })).catch((err: unknown) => ({ exitCode: 1, stderr: errorSummary(err) }));
+  const paused = await tolerant('Pause alerts while the app is switched', pauseAlertsCommand(deployBudgetSeconds(change.healthTimeoutSeconds, { backup: true })));
   // Not a reason to stop: the swap's memory is tight without the pause, not gone.
   progress.note(paused.exitCode === 0 ? PAUSE_NOTE : `Alerts could not be paused (${lastLines(paused.stderr, 1) || 'no output'}); going on.`);
   try {
     await swapInto(deps, change, prepare);
   } finally {
-    const resumed = await progress.step('Resume alerts', () => run(resumeAlertsCommand(), { timeoutSeconds: STEP_TIMEOUTS.quick })).catch((err: unknown) => ({ exitCode: 1, stderr: errorSummary(err) }));
+    const resumed = await tolerant('Resume alerts', resumeAlertsCommand());
     if (resumed.exitCode !== 0) progress.note(resumeFailedNote(lastLines(resumed.stderr, 1) || 'no output'));
   }
 }

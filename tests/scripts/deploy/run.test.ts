@@ -127,7 +127,7 @@ describe('deploy', () => {
 
   it('pauses alerts for the build and swap, saying so, and resumes them however the deploy ends', async () => {
     const ok = await deploy();
-    expect(ok.progress()).to.contain('Alerts are paused for the build and swap');
+    expect(ok.progress()).to.contain('Alerts are paused while the app is switched');
     const failed = await deploy({ build: { exitCode: 17, stderr: 'npm error code E404\n' } });
     expect(failed.steps.slice(-1)).to.deep.equal(['resume alerts']);
   });
@@ -476,7 +476,7 @@ describe('deploy', () => {
       "✓ Check the box's settings carry the allowed range",
       '✓ Read where the edge sends traffic',
       '✓ Fetch 2222222 on the box',
-      '✓ Pause alerts for the build and swap',
+      '✓ Pause alerts while the app is switched',
       '✓ Keep the running image as pillbox-app:rollback',
       '✓ Activate 2222222',
       '✓ Build the app image',

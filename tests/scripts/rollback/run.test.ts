@@ -115,7 +115,7 @@ describe('rollback', () => {
   it('names its steps as the operator sees them, and bounds each read and switch on the box to a minute', async () => {
     const { progress } = await rollback();
     const done = progress().split('\n').filter((l) => l.startsWith('✓ ')).map((l) => l.replace(/ \(\d+(\.\d+)?s\)$/, ''));
-    expect(done.slice(0, 6)).to.deep.equal(['✓ Read what the box runs', '✓ Read what the last deploy kept', '✓ Read where the edge sends traffic', '✓ Pause alerts for the build and swap', '✓ Tag pillbox-app:rollback as the app image', '✓ Activate 1111111']);
+    expect(done.slice(0, 6)).to.deep.equal(['✓ Read what the box runs', '✓ Read what the last deploy kept', '✓ Read where the edge sends traffic', '✓ Pause alerts while the app is switched', '✓ Tag pillbox-app:rollback as the app image', '✓ Activate 1111111']);
     const limits = ssm.commandCalls(SendCommandCommand).map((c) => [stepOf(c.args[0].input.Parameters?.commands?.[1] ?? ''), c.args[0].input.Parameters?.executionTimeout?.[0]]);
     expect(limits.filter(([step]) => ['rollback target', 'retag previous', 'checkout previous'].includes(step ?? ''))).to.deep.equal([
       ['rollback target', '60'],
