@@ -3,6 +3,7 @@ import { storeWebhook } from './lib/alerts/webhook.js';
 import { alertsCommand, alertsFields, alertsSchema } from './lib/alerts/config.js';
 import { applyWebhook, sendTestAlert } from './lib/alerts/run.js';
 import { findInstances } from './lib/aws/environment.js';
+import { resolveRegion } from './lib/core/aws-clients.js';
 import { ssmRunner } from './lib/box/ssm-output.js';
 import { progressOf, runWhenEntry, sourcesOf, type CliDeps } from './lib/core/cli.js';
 import { helpText, loadConfig } from './lib/core/config.js';
@@ -12,6 +13,8 @@ export async function main(argv: string[], deps: CliDeps): Promise<void> {
   const cfg = await loadConfig(alertsFields, alertsSchema, sourcesOf(argv, deps), deps.git);
   if (cfg.help) return void deps.stdout.write(helpText(alertsCommand));
   const clients = deps.awsClients(cfg.region);
+  // A missing or malformed region is the operator's to fix: said before anything is stored.
+  await resolveRegion(clients);
   const progress = progressOf(deps);
   const print = (line: string): void => void deps.stdout.write(`${line}\n`);
   if (cfg.webhook !== undefined) {

@@ -8,9 +8,9 @@ interface Run {
   stderr: string;
 }
 
-const cli = (file: string, args: string[]): Promise<Run> =>
+const cli = (file: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> =>
   new Promise((resolve) => {
-    execFile('node_modules/.bin/tsx', [file, ...args], { env: { ...process.env, AWS_REGION: 'eu-west-1', PILLBOX_ENV: '' }, timeout: 60_000 }, (err, stdout, stderr) =>
+    execFile('node_modules/.bin/tsx', [file, ...args], { env: { ...process.env, AWS_REGION: 'eu-west-1', PILLBOX_ENV: '', ...env }, timeout: 60_000 }, (err, stdout, stderr) =>
       resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
   });
@@ -51,7 +51,14 @@ describe('the operate commands', function () {
     expect(http.code).to.equal(1);
     expect(http.stderr).to.match(/^✖ --webhook=http:\/\/hooks\.example\.com\/x: http:\/\/ is not allowed; alerts leave the box over the internet, so use an https URL\n/);
     expect(nothing.code).to.equal(1);
-    expect(nothing.stderr).to.match(/^✖ .*nothing to do: pass --webhook URL, --test, or both/);
+    expect(nothing.stderr).to.match(/^✖ nothing to do: pass --webhook URL, --test, or both\n {2}→ Run with --help to see the options\.\n/);
     expect(http.stderr + nothing.stderr).not.to.match(/\n\s+at /);
+  });
+
+  it('name a malformed region as the operator\'s to fix before storing an alert destination', async () => {
+    const run = await cli('scripts/alerts.ts', ['--env', 'main', '--webhook', 'https://hooks.example.com/x'], { AWS_REGION: '' });
+    expect(run.code).to.equal(1);
+    expect(run.stderr).to.match(/^✖ Could not read the AWS region: .*\n {2}→ Check AWS_REGION, AWS_PROFILE and the region in ~\/\.aws\/config/);
+    expect(run.stdout).to.equal('');
   });
 });

@@ -165,6 +165,8 @@ export function parseConfig<S extends z.ZodType>(
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
   const key = String(issue?.path[0] ?? '');
+  // A rule over the flags together (no one flag at fault) says only itself.
+  if (key === '') throw new OperatorError(issue?.message ?? 'invalid settings', 'Run with --help to see the options.');
   const field = fields[key];
   if (field && raw[key] === undefined) {
     const where = field.env ? `--${field.flag} or ${field.env}` : `--${field.flag}`;
