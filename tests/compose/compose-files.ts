@@ -37,6 +37,7 @@ export interface Service {
   expose?: string[];
   volumes?: string[];
   ulimits?: Record<string, { soft: number; hard: number }>;
+  sysctls?: Record<string, string | number>;
   profiles?: string[];
   user?: string;
   networks?: Record<string, { aliases?: string[] } | null>;

@@ -292,6 +292,11 @@ describe('compose.yaml invariants', () => {
       for (const [name, s] of services) expect(s.expose, name).to.equal(undefined);
     });
 
+    it('lets the edge hand a connection queued on a listener a reload closes to the new one (tcp_migrate_req), and sets no other sysctl', () => {
+      const withSysctls = Object.fromEntries(services.filter(([, s]) => s.sysctls !== undefined).map(([n, s]) => [n, s.sysctls]));
+      expect(withSysctls).to.deep.equal({ caddy: { 'net.ipv4.tcp_migrate_req': 1 } });
+    });
+
     it('keeps the dev override on loopback too', () => {
       expect(dev.services['app']?.ports).to.deep.equal(['127.0.0.1:${APP_PORT:-3000}:3000']);
     });
