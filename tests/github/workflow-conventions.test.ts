@@ -20,6 +20,7 @@ interface Step {
 
 interface Job {
   steps: Step[];
+  container?: string | { image: string; options?: string };
   if?: string;
   concurrency?: { group: string; 'cancel-in-progress': boolean };
   environment?: { name: string; url: string };
@@ -88,6 +89,15 @@ describe('workflows (ci.yml, ephemeral.yml)', () => {
       const apt = steps(ci).find((s) => s.run?.includes('apt-get install') && s.run.includes('chromium'))?.run ?? '';
       const installed = apt.split(/\s+/);
       expect(ciRunPackages.filter((pkg) => !installed.includes(pkg as string))).to.deep.equal([]);
+    });
+
+    it("gives its test job's container the caddy service's sysctls: the edge suite cannot write a read-only /proc/sys", () => {
+      const caddy = (parse(read('compose/compose.yaml')) as { services: Record<string, { sysctls?: Record<string, unknown> }> }).services['caddy'];
+      const wanted = Object.entries(caddy?.sysctls ?? {}).map(([key, value]) => `--sysctl ${key}=${String(value)}`);
+      expect(wanted).to.not.deep.equal([]);
+      const container = ci.jobs['test']?.container;
+      const options = typeof container === 'object' ? (container.options ?? '') : '';
+      for (const flag of wanted) expect(options.split(/\s+(?=--)/), flag).to.include(flag);
     });
 
     it('builds every Dockerfile that exists with the repository root as context', () => {
