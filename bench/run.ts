@@ -14,7 +14,9 @@ import { runWrk, type LoadResult } from './wrk.js';
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 8);
 const WARM_UP_S = 2;
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+// Three rounds and their median: two runs of two rounds each, averaged, read 20 points apart for the APM rows on
+// this 2-core machine, so one disturbed round decided the verdict.
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONNECTIONS = 32;
 const THREADS = 2;
 const SEED_ROWS = 10_000;
@@ -116,15 +118,19 @@ async function measure(target: Target, databaseUrl: string): Promise<Measurement
 
 /** Rounds alternate the order (A B C D, then D C B A) so a machine that slows down during the run skews no target. */
 function combine(rounds: Measurement[]): Measurement {
-  const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+  const median = (values: number[]) => {
+    const sorted = [...values].sort((a, b) => a - b);
+    const mid = sorted.length >> 1;
+    return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  };
   const load = {} as Record<Endpoint, Served>;
   for (const name of Object.keys(ENDPOINTS) as Endpoint[]) {
     const all = rounds.map((r) => r.load[name]);
     load[name] = {
-      cpuUsPerRequest: mean(all.map((l) => l.cpuUsPerRequest)),
-      rps: mean(all.map((l) => l.rps)),
-      p50Ms: mean(all.map((l) => l.p50Ms)),
-      p99Ms: mean(all.map((l) => l.p99Ms)),
+      cpuUsPerRequest: median(all.map((l) => l.cpuUsPerRequest)),
+      rps: median(all.map((l) => l.rps)),
+      p50Ms: median(all.map((l) => l.p50Ms)),
+      p99Ms: median(all.map((l) => l.p99Ms)),
       requests: all.reduce((sum, l) => sum + l.requests, 0),
       failures: all.reduce((sum, l) => sum + l.failures, 0),
     };
