@@ -4,6 +4,7 @@
 // visible steps, seed its data, and only then retire a replaced box.
 import { randomBytes } from 'node:crypto';
 import type { S3Client } from '@aws-sdk/client-s3';
+import { WEBHOOK_SECRET } from '../alerts/webhook.js';
 import { allocateElasticIp, associateElasticIp, releaseElasticIp, type ElasticIp } from '../aws/elastic-ip.js';
 import { callerAccount } from '../aws/caller.js';
 import { bucketName } from '../aws/bucket-keys.js';
@@ -182,6 +183,8 @@ export interface ProvisionResult {
   containerLogs: { shipped: boolean; fullSet?: { instanceType: string; hourlyUsd: number; ttlUsd: number } };
   /** T-family only: what surplus CPU credits could add if the box never left unlimited mode. */
   creditCeiling?: { hourlyUsd: number; ttlUsd: number };
+  /** Whether an alert destination is stored: without one the alert engine runs and reaches no one. */
+  alertDestination: boolean;
   costSoFarUsd: number;
   waited: boolean;
   /** The box a --replace retired, once its successor was healthy. */
@@ -301,6 +304,8 @@ interface Decision {
   drift?: Drift;
   /** The running box this run keeps (none when it launches or replaces one). */
   kept?: EnvInstance;
+  /** Whether `npm run alerts -- --webhook` has stored where the box's alerts go. */
+  alertDestination: boolean;
 }
 
 /**
@@ -324,7 +329,8 @@ async function decide(cfg: ProvisionConfig, pre: Preflight, seen: ObservedEnviro
   // hand) gets none; RunInstances refuses it anyway.
   const profiles = isAllowedInstanceType(launch.instanceType) ? stackProfiles(instanceTypeInfo(launch.instanceType).memoryGiB) : [];
   const userData = renderCheckedUserData({ ...pre.userDataInput, allowedCidr: allowed.cidr, profiles }).packed;
-  return { steps, data, allowed, launch, profiles, drift, kept: cfg.replace ? undefined : instance, userData };
+  const alertDestination = seen.parameters.includes(envNames(cfg.env).secretParameter(WEBHOOK_SECRET));
+  return { steps, data, allowed, launch, profiles, drift, kept: cfg.replace ? undefined : instance, userData, alertDestination };
 }
 
 /**
@@ -702,6 +708,7 @@ function described(cfg: ProvisionConfig, pre: Preflight, d: Decision, now: numbe
     ttlUsd: hourlyUsd * lifeHours,
     containerLogs: shipped ? { shipped } : { shipped, fullSet: { instanceType: fullSetType, hourlyUsd: fullSetHourly, ttlUsd: fullSetHourly * lifeHours } },
     ...(surplus > 0 ? { creditCeiling: { hourlyUsd: surplus, ttlUsd: surplus * lifeHours } } : {}),
+    alertDestination: d.alertDestination,
     costSoFarUsd: serving?.launchTime ? costFor(priced, volumeGb ?? d.launch.volumeGb, now - serving.launchTime.getTime()) : 0,
   };
 }

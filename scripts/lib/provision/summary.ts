@@ -41,6 +41,7 @@ export function provisionRows(r: ProvisionResult): Row[] {
   );
   if (r.creditCeiling) rows.push(['CPU credits', creditsText(r.creditCeiling)]);
   rows.push(['Logs', logsText(r.containerLogs)]);
+  rows.push(['Alerts', alertsText(r)]);
   rows.push(['Time budget', r.budget]);
   if (r.replaced) rows.push(['Replaced', `${r.replaced} (terminated once the new box was healthy${r.restored ? ' and seeded' : ''})`]);
   if (!r.planned && !r.waited) rows.push(['Status', 'launched; not waited for (`npm run status` shows progress)']);
@@ -52,6 +53,14 @@ function logsText(logs: ProvisionResult['containerLogs']): string {
   if (!logs.fullSet) return 'container logs shipped to Elasticsearch by Filebeat (Kibana: Discover, data view "Container logs")';
   const { instanceType, hourlyUsd, ttlUsd } = logs.fullSet;
   return `container logs not shipped: Filebeat needs ${LOGS_MIN_MEMORY_GIB} GiB; --instance-type ${instanceType} runs it for ${usd(hourlyUsd)}/hour, ${usd(ttlUsd)} for the full TTL`;
+}
+
+/** The alert engine runs on every box; without a stored destination what it finds reaches no one, so say how to set one. */
+function alertsText(r: ProvisionResult): string {
+  const command = `npm run alerts ${envFlag(r.env)}`;
+  return r.alertDestination
+    ? `sent to the stored destination; \`${command} --test\` sends a test alert`
+    : `no destination set, so alerts reach no one: \`${command} --webhook https://… --test\``;
 }
 
 /** Unlimited for the box's whole life: the ceiling is what surplus could add at 100% CPU until the expiry. */

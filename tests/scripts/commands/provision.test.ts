@@ -1,6 +1,7 @@
 // npm run provision as a user runs it (main with argv), against the fake account: each default
 // of its flag table, asserted on the box and the account it leaves.
 import { expect } from 'chai';
+import { main as alerts } from '../../../scripts/alerts.js';
 import { main as provision } from '../../../scripts/provision.js';
 import { liveInstances, useFakeAws, type FakeAws, type World } from '../fakes/fake-aws.js';
 import { cliDeps } from '../fakes/fake-cli.js';
@@ -30,6 +31,16 @@ describe('npm run provision', () => {
     expect(world.sentScripts.flat().some((l) => l.endsWith('/readyz')), 'waited for the app').to.equal(true);
     expect(cli.out()).to.match(/^Environment {3}dev \(eu-west-1, account 123456789012\)\nInstance {6}i-[0-9a-f]+ \(t3\.medium, 30 GiB\)\n/);
     expect(cli.out(), 'no plan text after a real run').not.to.include('Plan for');
+  });
+
+  it('says when no alert destination is set and how to set one, and no longer once `npm run alerts` stored one', async () => {
+    const before = cliDeps(fake);
+    await provision(['--env', 'dev', '--ci', '--no-wait'], before);
+    expect(before.out()).to.match(/^Alerts +no destination set, so alerts reach no one: `npm run alerts -- --env dev --webhook https:\/\/… --test`$/m);
+    await alerts(['--env', 'dev', '--webhook', 'https://hooks.example.com/services/T0/B0/x'], cliDeps(fake));
+    const after = cliDeps(fake);
+    await provision(['--env', 'dev', '--ci', '--no-wait'], after);
+    expect(after.out()).to.match(/^Alerts +sent to the stored destination; `npm run alerts -- --env dev --test` sends a test alert$/m);
   });
 
   it('keeps backups 14 days by default, and --backup-retention-days changes it', async () => {

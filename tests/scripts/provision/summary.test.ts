@@ -23,6 +23,7 @@ const aResult = (overrides: Partial<ProvisionResult> = {}): ProvisionResult => (
   hourlyUsd: 0.0449,
   ttlUsd: 0.36,
   containerLogs: { shipped: false, fullSet: { instanceType: 't3a.large', hourlyUsd: 0.0827, ttlUsd: 0.66 } },
+  alertDestination: false,
   costSoFarUsd: 0.01,
   waited: true,
   ...overrides,
