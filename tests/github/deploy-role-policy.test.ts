@@ -301,6 +301,15 @@ describe('deploy role policy', () => {
         expect(policy.Statement.map((s) => s.Sid).filter((sid) => !setup.includes(`\`${sid}\``))).to.deep.equal([]);
       });
 
+      it('moves to another partition whole by the substitution docs/aws-setup.md gives (every ARN starts arn:aws:)', () => {
+        const setup = readFileSync(`${root}docs/aws-setup.md`, 'utf8');
+        expect(setup).to.include('-e "s/arn:aws:/arn:$PARTITION:/g"');
+        const moved = readFileSync(`${root}${file}`, 'utf8').replaceAll('arn:aws:', 'arn:aws-cn:');
+        const arns = [...moved.matchAll(/"([^"]*arn:[^"]*)"/g)].map((m) => m[1]!);
+        expect(arns.length).to.be.above(10);
+        expect(arns.filter((arn) => !arn.startsWith('arn:aws-cn:'))).to.deep.equal([]);
+      });
+
       // IAM quotas (reference_iam-quotas): a role's inline policies may total 10,240 characters and an
       // Identity Center permission set's inline policy 32,768; whitespace does not count.
       it("fits the 10,240-character limit of a role's inline policies, with a VPC id and the longest bucket name filled in", () => {

@@ -1,7 +1,20 @@
-import { CreateRoleCommand, GetRoleCommand, IAMClient, PutRolePermissionsBoundaryCommand, PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import {
+  AddRoleToInstanceProfileCommand,
+  CreateInstanceProfileCommand,
+  CreateRoleCommand,
+  DeleteRoleCommand,
+  DeleteRolePolicyCommand,
+  DetachRolePolicyCommand,
+  GetPolicyCommand,
+  GetRoleCommand,
+  IAMClient,
+  ListAttachedRolePoliciesCommand,
+  PutRolePermissionsBoundaryCommand,
+  PutRolePolicyCommand,
+} from '@aws-sdk/client-iam';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import { expect } from 'chai';
-import { createRole, putInstancePolicy } from '../../../scripts/lib/aws/iam.js';
+import { assertBoundaryExists, createInstanceProfile, createRole, deleteRole, putInstancePolicy } from '../../../scripts/lib/aws/iam.js';
 import { trustPolicy } from '../../../scripts/lib/aws/instance-policy.js';
 import { OperatorError } from '../../../scripts/lib/core/operator-error.js';
 import { aWorld, commandNames, fakeAws, type FakeAws, type FakeRole, type World } from '../fakes/fake-aws.js';
@@ -101,4 +114,45 @@ describe('an existing role of the same name (role names are unique in the accoun
       expect(commandNames(fake).filter((n) => /^(Put|Attach|Add)/.test(n))).to.deep.equal([]);
     });
   }
+});
+
+describe('the boundary check, the instance profile and a role removed', () => {
+  let iam: AwsClientStub<IAMClient>;
+  const client = () => new IAMClient({ region: 'eu-west-1' });
+  beforeEach(() => (iam = mockClient(IAMClient)));
+  afterEach(() => iam.restore());
+  const profile = { name: 'pillbox-dev-instance', arn: 'arn:aws:iam::123456789012:instance-profile/pillbox-dev-instance', roles: ['pillbox-dev-instance'] };
+
+  it('says the boundary is missing for NoSuchEntity only, and passes a refusal through as it is', async () => {
+    iam.on(GetPolicyCommand).rejects(awsError('AccessDenied', 'not authorized to perform: iam:GetPolicy'));
+    const denied = await assertBoundaryExists(client(), { accountId: '123456789012', partition: 'aws' }).then(() => undefined, (e: unknown) => e);
+    expect(denied).to.not.be.instanceOf(OperatorError);
+    expect((denied as Error).name).to.equal('AccessDenied');
+    iam.on(GetPolicyCommand).rejects(awsError('NoSuchEntityException'));
+    const missing = await assertBoundaryExists(client(), { accountId: '123456789012', partition: 'aws' }).then(() => undefined, (e: unknown) => e);
+    expect(missing).to.be.instanceOf(OperatorError);
+  });
+
+  it('creates the profile and adds the role only when missing, and never hides a refusal', async () => {
+    iam.on(CreateInstanceProfileCommand).resolves({});
+    iam.on(AddRoleToInstanceProfileCommand).resolves({});
+    await createInstanceProfile(client(), 'dev', [], profile);
+    expect(iam.commandCalls(CreateInstanceProfileCommand).length + iam.commandCalls(AddRoleToInstanceProfileCommand).length).to.equal(0);
+    await createInstanceProfile(client(), 'dev', [], { ...profile, roles: [] });
+    expect(iam.commandCalls(CreateInstanceProfileCommand)).to.have.length(0);
+    expect(iam.commandCalls(AddRoleToInstanceProfileCommand)).to.have.length(1);
+    iam.on(CreateInstanceProfileCommand).rejects(awsError('AccessDenied'));
+    const err = await createInstanceProfile(client(), 'dev', [], undefined).then(() => undefined, (e: unknown) => e);
+    expect((err as Error).name).to.equal('AccessDenied');
+  });
+
+  it('detaches a managed policy someone attached before deleting the role', async () => {
+    iam.on(ListAttachedRolePoliciesCommand).resolves({ AttachedPolicies: [{ PolicyName: 'ReadOnlyAccess', PolicyArn: 'arn:aws:iam::aws:policy/ReadOnlyAccess' }] });
+    iam.on(DetachRolePolicyCommand).resolves({});
+    iam.on(DeleteRolePolicyCommand).resolves({});
+    iam.on(DeleteRoleCommand).resolves({});
+    await deleteRole(client(), { name: 'pillbox-dev-instance', arn: 'arn:aws:iam::123456789012:role/pillbox-dev-instance', inlinePolicies: ['pillbox-dev-instance'] });
+    expect(iam.commandCalls(DetachRolePolicyCommand).map((c) => c.args[0].input)).to.deep.equal([{ RoleName: 'pillbox-dev-instance', PolicyArn: 'arn:aws:iam::aws:policy/ReadOnlyAccess' }]);
+    expect(iam.commandCalls(DeleteRoleCommand)).to.have.length(1);
+  });
 });

@@ -2,10 +2,10 @@ import * as ec2 from '@aws-sdk/client-ec2';
 import * as ssm from '@aws-sdk/client-ssm';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { SSMClient } from '@aws-sdk/client-ssm';
-import { mockClient } from 'aws-sdk-client-mock';
+import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import { expect } from 'chai';
 import { readConsoleTail } from '../../../scripts/lib/aws/console-output.js';
-import { assertInstanceTypeOffered, findByClientToken, requestTermination, resolveAmi, terminateInstances, waitInstanceRunning } from '../../../scripts/lib/aws/instance.js';
+import { assertInstanceTypeOffered, describeInstances, findByClientToken, isProfilePropagationError, requestTermination, resolveAmi, terminateInstances, waitInstanceRunning } from '../../../scripts/lib/aws/instance.js';
 import { volumeSizeGb } from '../../../scripts/lib/aws/volume.js';
 import { OperatorError } from '../../../scripts/lib/core/operator-error.js';
 import { awsError, failNext, rejection, useFakeAws, type FakeAws, type FakeInstance, type World } from '../fakes/fake-aws.js';
@@ -194,5 +194,25 @@ describe('the AMI', () => {
     expect(err.message).to.equal('The public parameter /aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64 has no value in this region.');
     expect(err.hint).to.equal('Pick a region where Amazon Linux 2023 is offered (--region).');
     expect(mocks.ec2.calls()).to.have.length(0);
+  });
+});
+
+describe('reading instances by id', () => {
+  let mock: AwsClientStub<EC2Client>;
+  beforeEach(() => (mock = mockClient(EC2Client)));
+  afterEach(() => mock.restore());
+  const client = () => new EC2Client({ region: 'eu-west-1' });
+
+  it('leaves out an id EC2 does not know yet, and passes any other failure through', async () => {
+    mock.on(ec2.DescribeInstancesCommand).rejects(awsError('InvalidInstanceID.NotFound', "The instance ID 'i-0new' does not exist"));
+    expect(await describeInstances(client(), ['i-0new'])).to.deep.equal([]);
+    mock.on(ec2.DescribeInstancesCommand).rejects(awsError('UnauthorizedOperation', 'You are not authorized to perform this operation.'));
+    expect((await rejection(describeInstances(client(), ['i-0new']))).name).to.equal('UnauthorizedOperation');
+  });
+
+  it('retries a launch for the profile EC2 cannot see yet only, not for another invalid parameter', () => {
+    expect(isProfilePropagationError(awsError('InvalidParameterValue', 'Value (pillbox-dev-instance) for parameter iamInstanceProfile.name is invalid. Invalid IAM Instance Profile name'))).to.equal(true);
+    expect(isProfilePropagationError(awsError('InvalidParameterCombination', 'Invalid IAM Instance Profile name'))).to.equal(false);
+    expect(isProfilePropagationError(awsError('InvalidParameterValue', 'Invalid value for InstanceType'))).to.equal(false);
   });
 });
