@@ -55,12 +55,12 @@ function logsText(logs: ProvisionResult['containerLogs']): string {
   return `container logs not shipped: Filebeat needs ${LOGS_MIN_MEMORY_GIB} GiB; --instance-type ${instanceType} runs it for ${usd(hourlyUsd)}/hour, ${usd(ttlUsd)} for the full TTL`;
 }
 
-/** The alert engine runs on every box; without a stored destination what it finds reaches no one, so say how to set one. */
+/** The alert engine runs on every box; without a stored destination its alerts wait, so say how to set one. */
 function alertsText(r: ProvisionResult): string {
   const command = `npm run alerts ${envFlag(r.env)}`;
-  return r.alertDestination
-    ? `sent to the stored destination; \`${command} --test\` sends a test alert`
-    : `no destination set, so alerts reach no one: \`${command} --webhook https://… --test\``;
+  if (!r.alertDestination) return `no destination set: alerts wait (retried for two days) until \`${command} --webhook https://…\``;
+  // A test alert needs the engine running: not after --plan or --no-wait.
+  return r.waited && !r.planned ? `sent to the stored destination; \`${command} --test\` sends a test alert` : 'sent to the stored destination';
 }
 
 /** Unlimited for the box's whole life: the ceiling is what surplus could add at 100% CPU until the expiry. */

@@ -36,11 +36,14 @@ describe('npm run provision', () => {
   it('says when no alert destination is set and how to set one, and no longer once `npm run alerts` stored one', async () => {
     const before = cliDeps(fake);
     await provision(['--env', 'dev', '--ci', '--no-wait'], before);
-    expect(before.out()).to.match(/^Alerts +no destination set, so alerts reach no one: `npm run alerts -- --env dev --webhook https:\/\/… --test`$/m);
+    expect(before.out()).to.match(/^Alerts +no destination set: alerts wait \(retried for two days\) until `npm run alerts -- --env dev --webhook https:\/\/…`$/m);
     await alerts(['--env', 'dev', '--webhook', 'https://hooks.example.com/services/T0/B0/x'], cliDeps(fake));
-    const after = cliDeps(fake);
-    await provision(['--env', 'dev', '--ci', '--no-wait'], after);
-    expect(after.out()).to.match(/^Alerts +sent to the stored destination; `npm run alerts -- --env dev --test` sends a test alert$/m);
+    const unwaited = cliDeps(fake);
+    await provision(['--env', 'dev', '--ci', '--no-wait'], unwaited);
+    expect(unwaited.out(), 'no test alert to offer before the box is up').to.match(/^Alerts +sent to the stored destination$/m);
+    const waited = cliDeps(fake);
+    await provision(['--env', 'dev', '--ci'], waited);
+    expect(waited.out()).to.match(/^Alerts +sent to the stored destination; `npm run alerts -- --env dev --test` sends a test alert$/m);
   });
 
   it('keeps backups 14 days by default, and --backup-retention-days changes it', async () => {
