@@ -4,6 +4,7 @@ import { DeleteConflictException } from '@aws-sdk/client-iam';
 import { DeleteParametersCommand } from '@aws-sdk/client-ssm';
 import { bucketName, sourcePrefix } from '../../../scripts/lib/aws/bucket-keys.js';
 import { SECRET_NAMES } from '../../../scripts/lib/aws/secrets.js';
+import { ownerTags } from '../../../scripts/lib/core/names.js';
 import { provision } from '../../../scripts/lib/provision/run.js';
 import { findExpiredEnvironments, sweepFailure, teardownEnvironment, teardownExpired } from '../../../scripts/lib/teardown/run.js';
 import { teardownRows } from '../../../scripts/lib/teardown/summary.js';
@@ -279,6 +280,24 @@ describe('teardown', () => {
       world.dead = false;
       const twoHoursLater = Date.parse('2026-11-21T12:10:00Z');
       expect(await findExpiredEnvironments(fake.clients, twoHoursLater)).to.deep.equal(['crashed', 'old']);
+    });
+
+    it('judges a group alone by its own ExpiresAt: at or past it goes; before it, or without one, stays', async () => {
+      const now = Date.parse('2026-11-21T12:00:00Z');
+      const group = (env: string, expiresAt?: string) =>
+        world.groups.push({ id: `sg-${env}`, name: `pillbox-${env}`, vpcId: 'vpc-default1', tags: [...ownerTags(env), ...(expiresAt ? [{ Key: 'ExpiresAt', Value: expiresAt }] : [])] });
+      group('at', new Date(now).toISOString());
+      group('past', '2026-11-21T11:00:00Z');
+      group('before', '2026-11-21T12:00:01Z');
+      group('untagged');
+      expect(await findExpiredEnvironments(fake.clients, now)).to.deep.equal(['at', 'past']);
+    });
+
+    it('counts a box as expired from the very second of its ExpiresAt', async () => {
+      await provision(aConfig({ ttlHours: 1 }), depsFor(fake));
+      const expiresAt = Date.parse(world.instances[0]!.tags.find((t) => t.Key === 'ExpiresAt')!.Value!);
+      expect(await findExpiredEnvironments(fake.clients, expiresAt - 1000)).to.deep.equal([]);
+      expect(await findExpiredEnvironments(fake.clients, expiresAt)).to.deep.equal(['dev']);
     });
 
     it('does not select an environment whose group is old but whose live instance is not', async () => {

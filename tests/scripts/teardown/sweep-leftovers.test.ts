@@ -121,6 +121,17 @@ describe('teardown --all-expired, by leftovers', () => {
     expect(sweep.failures).to.deep.equal([]);
   });
 
+  it('keeps a lone lock exactly 2 hours old, and one whose start it cannot read', async () => {
+    const lock = (env: string, since: string) => ({ value: JSON.stringify({ holder: 'alice@laptop', command: 'teardown', since }), type: 'String', tags: ownerTags(env) });
+    world.params.set('/pillbox/edge/lock', lock('edge', new Date(fake.clock.now() - 2 * HOUR).toISOString()));
+    world.params.set('/pillbox/garbled/lock', lock('garbled', 'yesterday'));
+    const deps = teardownDeps(fake);
+    await teardownExpired(deps);
+    expect(world.params.has('/pillbox/edge/lock')).to.equal(true);
+    expect(world.params.has('/pillbox/garbled/lock')).to.equal(true);
+    expect(deps.log()).not.to.include('removed the lock');
+  });
+
   it('keeps such an environment, and says why, while it has not expired', async () => {
     await crashBeforeTheGroup();
     await settle(world, 20 * 60_000);
