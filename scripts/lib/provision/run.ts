@@ -183,7 +183,7 @@ export interface ProvisionResult {
   containerLogs: { shipped: boolean; fullSet?: { instanceType: string; hourlyUsd: number; ttlUsd: number } };
   /** T-family only: what surplus CPU credits could add if the box never left unlimited mode. */
   creditCeiling?: { hourlyUsd: number; ttlUsd: number };
-  /** Whether an alert destination is stored: without one the alert engine runs and reaches no one. */
+  /** Whether an alert destination is stored: without one the alert engine holds its alerts (retried for two days). */
   alertDestination: boolean;
   costSoFarUsd: number;
   waited: boolean;
